@@ -1,0 +1,39 @@
+# seqhealth — `make demo` runs the demo, `make test` runs every test. Both set up first.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.tools/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+ADDR ?= 127.0.0.1:8080
+DEMO_DB ?= demo.db
+
+.PHONY: demo test setup setup-browser build server lint unit e2e clean
+
+## demo: install what is missing, build, and run the server with a fresh simulated fleet
+demo: setup build server
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	./target/server/seqhealth-server --demo --addr $(ADDR) --database-url sqlite://$(DEMO_DB) --dist dist
+
+## test: install what is missing (with Chromium), lint, and run unit, API and end-to-end tests
+test: setup-browser build lint
+	cargo test --workspace --locked
+
+setup:
+	scripts/setup.sh
+
+setup-browser:
+	scripts/setup.sh --browser
+
+## build: the dashboard's release build (Trunk → dist/)
+build:
+	trunk build --release
+
+server:
+	cargo build --locked --profile server -p seqhealth-server
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+	cargo clippy -p seqhealth --target wasm32-unknown-unknown --locked -- -D warnings
+
+clean:
+	cargo clean
+	rm -rf dist

@@ -1,0 +1,92 @@
+//! Pushing to the server's ingest API with the instrument's token.
+
+use reqwest::StatusCode;
+use seqhealth_api::{ApiError, IngestAck, RunIngest, TelemetryBatch, API_PREFIX};
+use serde::Serialize;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    #[error("server unreachable: {0}")]
+    Transport(#[from] reqwest::Error),
+    #[error("server refused ({status}): {}: {}", body.error, body.detail)]
+    Refused { status: StatusCode, body: ApiError },
+}
+
+/// One instrument's connection to the server.
+#[derive(Clone)]
+pub struct Pusher {
+    client: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Pusher {
+    pub fn new(server: &str, token: &str) -> Pusher {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("a client with a timeout is always buildable");
+        Pusher {
+            client,
+            base: server.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+        }
+    }
+
+    pub async fn run(&self, run: &RunIngest) -> Result<IngestAck, PushError> {
+        self.post("/ingest/runs", run).await
+    }
+
+    pub async fn telemetry(&self, batch: &TelemetryBatch) -> Result<IngestAck, PushError> {
+        self.post("/ingest/telemetry", batch).await
+    }
+
+    async fn post<T: Serialize>(&self, path: &str, body: &T) -> Result<IngestAck, PushError> {
+        let resp = self
+            .client
+            .post(format!("{}{}{}", self.base, API_PREFIX, path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp.json().await?);
+        }
+        let body = resp.json::<ApiError>().await.unwrap_or_else(|e| ApiError {
+            error: "unreadable_error".into(),
+            detail: format!("the server's error body was not JSON: {e}"),
+        });
+        Err(PushError::Refused { status, body })
+    }
+}
+
+/// Counts of what one push of history sent.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PushStats {
+    pub runs: usize,
+    pub batches: usize,
+    pub readings: usize,
+    pub events: usize,
+}
+
+/// Pushes one instrument's history: runs and telemetry batches, oldest first.
+pub async fn push_history(
+    pusher: &Pusher,
+    runs: &[RunIngest],
+    batches: &[TelemetryBatch],
+) -> Result<PushStats, PushError> {
+    let mut stats = PushStats::default();
+    for b in batches {
+        pusher.telemetry(b).await?;
+        stats.batches += 1;
+        stats.readings += b.readings.len();
+        stats.events += b.events.len();
+    }
+    for r in runs {
+        pusher.run(r).await?;
+        stats.runs += 1;
+    }
+    Ok(stats)
+}

@@ -1,0 +1,214 @@
+//! Domain words shared by every part: subsystems, health levels, roles, and the sensors
+//! an instrument reports with the limits that make a reading a warning.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Subsystem {
+    Optical,
+    Mechanical,
+    Thermal,
+    Fluidics,
+}
+
+impl Subsystem {
+    pub const ALL: [Subsystem; 4] = [
+        Subsystem::Optical,
+        Subsystem::Mechanical,
+        Subsystem::Thermal,
+        Subsystem::Fluidics,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subsystem::Optical => "optical",
+            Subsystem::Mechanical => "mechanical",
+            Subsystem::Thermal => "thermal",
+            Subsystem::Fluidics => "fluidics",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Subsystem> {
+        Subsystem::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Subsystem::Optical => "Optical",
+            Subsystem::Mechanical => "Mechanical",
+            Subsystem::Thermal => "Thermal",
+            Subsystem::Fluidics => "Fluidics",
+        }
+    }
+}
+
+impl fmt::Display for Subsystem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A subsystem's state. Ordered so that the worst of several is their `max`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Health {
+    /// No reading yet: neither good nor bad.
+    #[default]
+    Unknown,
+    Ok,
+    Warning,
+    Critical,
+}
+
+impl Health {
+    pub fn label(self) -> &'static str {
+        match self {
+            Health::Unknown => "No data",
+            Health::Ok => "OK",
+            Health::Warning => "Warning",
+            Health::Critical => "Critical",
+        }
+    }
+    pub fn css_class(self) -> &'static str {
+        match self {
+            Health::Unknown => "health-unknown",
+            Health::Ok => "health-ok",
+            Health::Warning => "health-warning",
+            Health::Critical => "health-critical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Manager,
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Manager => "manager",
+            Role::Viewer => "viewer",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "manager" => Some(Role::Manager),
+            "viewer" => Some(Role::Viewer),
+            _ => None,
+        }
+    }
+}
+
+/// A sensor an instrument reports, and the band outside which a reading is a warning or
+/// critical. Readings of sensors not listed here are stored but not judged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SensorSpec {
+    pub name: &'static str,
+    pub subsystem: Subsystem,
+    pub unit: &'static str,
+    /// Normal operating band; outside it the subsystem is in warning.
+    pub warn: (f64, f64),
+    /// Outside this band the subsystem is critical.
+    pub critical: (f64, f64),
+}
+
+impl SensorSpec {
+    pub fn judge(&self, value: f64) -> Health {
+        if !value.is_finite() || value < self.critical.0 || value > self.critical.1 {
+            Health::Critical
+        } else if value < self.warn.0 || value > self.warn.1 {
+            Health::Warning
+        } else {
+            Health::Ok
+        }
+    }
+}
+
+/// Sensors common to the simulated and real fleets (approximate public figures, DOMAIN.md).
+pub const SENSORS: &[SensorSpec] = &[
+    SensorSpec {
+        name: "laser_power_pct",
+        subsystem: Subsystem::Optical,
+        unit: "% of rated",
+        warn: (80.0, 110.0),
+        critical: (70.0, 120.0),
+    },
+    SensorSpec {
+        name: "focus_fwhm_px",
+        subsystem: Subsystem::Optical,
+        unit: "px",
+        warn: (1.5, 3.4),
+        critical: (1.0, 4.0),
+    },
+    SensorSpec {
+        name: "stage_position_error_um",
+        subsystem: Subsystem::Mechanical,
+        unit: "µm",
+        warn: (0.0, 1.5),
+        critical: (0.0, 3.0),
+    },
+    SensorSpec {
+        name: "flow_cell_temp_delta_c",
+        subsystem: Subsystem::Thermal,
+        unit: "°C from set point",
+        warn: (-0.8, 0.8),
+        critical: (-2.0, 2.0),
+    },
+    SensorSpec {
+        name: "chiller_temp_c",
+        subsystem: Subsystem::Thermal,
+        unit: "°C",
+        warn: (2.0, 7.0),
+        critical: (0.0, 10.0),
+    },
+    SensorSpec {
+        name: "line_pressure_kpa",
+        subsystem: Subsystem::Fluidics,
+        unit: "kPa",
+        warn: (85.0, 125.0),
+        critical: (70.0, 140.0),
+    },
+];
+
+pub fn sensor_spec(name: &str) -> Option<&'static SensorSpec> {
+    SENSORS.iter().find(|s| s.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worst_health_is_the_max() {
+        let worst = [Health::Ok, Health::Critical, Health::Warning]
+            .into_iter()
+            .max();
+        assert_eq!(worst, Some(Health::Critical));
+        assert!(Health::Unknown < Health::Ok);
+    }
+
+    #[test]
+    fn sensor_bands_judge_readings() {
+        let laser = sensor_spec("laser_power_pct").unwrap();
+        assert_eq!(laser.judge(100.0), Health::Ok);
+        assert_eq!(laser.judge(75.0), Health::Warning);
+        assert_eq!(laser.judge(60.0), Health::Critical);
+        assert_eq!(laser.judge(f64::NAN), Health::Critical);
+    }
+
+    #[test]
+    fn every_sensor_band_nests_inside_its_critical_band() {
+        for s in SENSORS {
+            assert!(
+                s.critical.0 <= s.warn.0 && s.warn.1 <= s.critical.1,
+                "{}",
+                s.name
+            );
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! The wire contract between instruments (agent), server and dashboard.
+//!
+//! Every JSON body that crosses the network is a type in this crate, so the ends cannot
+//! drift. Times are UTC (RFC 3339); the dashboard converts to the lab's time zone.
+//! Ingest bodies reject unknown fields: an agent that sends something off the allow-list
+//! is refused rather than silently trimmed.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub mod domain;
+pub use domain::{Health, Role, Subsystem};
+
+/// The prefix of every API route.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Body of every 4xx/5xx answer: what went wrong, and the detail a developer needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub error: String,
+    pub detail: String,
+}
+
+// ---------------------------------------------------------------- session
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// Who is logged in, and the lab every read is scoped to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub user: UserInfo,
+    pub lab: LabInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabInfo {
+    pub name: String,
+    /// IANA time zone name, e.g. "Europe/Berlin"; the dashboard shows times in it.
+    pub time_zone: String,
+}
+
+// ---------------------------------------------------------------- ingest (instrument → server)
+
+/// One finished run's aggregated summary and configuration. Never sequence data, never
+/// sample or experiment names: only the allow-listed performance fields below.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunIngest {
+    /// The instrument's own run id (e.g. "240312_M00169_0042_000000000-A1B2C"); idempotency key.
+    pub run_id: String,
+    pub started_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Read structure, e.g. "151-8-8-151".
+    pub read_structure: String,
+    pub configuration: RunConfiguration,
+    pub summary: RunSummary,
+}
+
+/// Run configuration: versions and lots, the things a lab compares runs by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfiguration {
+    pub control_software_version: Option<String>,
+    pub rta_version: Option<String>,
+    pub flow_cell_id: Option<String>,
+    pub flow_cell_lot: Option<String>,
+    pub reagent_kit_lot: Option<String>,
+    pub chemistry: Option<String>,
+}
+
+/// Aggregated run performance, as the InterOp summary computes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSummary {
+    pub yield_gb: Option<f64>,
+    /// Percent of bases at or above Q30 (non-index reads).
+    pub pct_q30: Option<f64>,
+    pub pct_pf: Option<f64>,
+    /// Cluster density in K/mm².
+    pub cluster_density_k_mm2: Option<f64>,
+    /// Percent error rate against PhiX.
+    pub error_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IngestAck {
+    /// False when this run or batch id was already stored: nothing changed.
+    pub stored: bool,
+    pub readings: usize,
+    pub events: usize,
+}
+
+/// A batch of subsystem sensor readings and operation-log events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetryBatch {
+    /// Chosen by the agent; idempotency key (a resend after a lost answer changes nothing).
+    pub batch_id: String,
+    /// Instrument configuration as of this batch (it changes with software upgrades).
+    pub instrument: Option<InstrumentReport>,
+    #[serde(default)]
+    pub readings: Vec<SensorReading>,
+    #[serde(default)]
+    pub events: Vec<OperationEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstrumentReport {
+    pub control_software_version: Option<String>,
+    pub rta_version: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensorReading {
+    pub at: DateTime<Utc>,
+    pub subsystem: Subsystem,
+    /// Sensor name, e.g. "laser_red_power_mw"; see `domain::SENSORS`.
+    pub sensor: String,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationEvent {
+    pub at: DateTime<Utc>,
+    pub subsystem: Subsystem,
+    /// Operation-log code, e.g. "FLUIDICS_BUBBLE_DETECTED". No free text.
+    pub code: String,
+    pub severity: EventSeverity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventSeverity {
+    Info,
+    Warning,
+    Error,
+}
+
+// ---------------------------------------------------------------- dashboard reads
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fleet {
+    pub lab: LabInfo,
+    pub instruments: Vec<FleetInstrument>,
+}
+
+/// One row of the fleet overview.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetInstrument {
+    pub id: i64,
+    pub serial: String,
+    pub model: String,
+    pub nickname: String,
+    pub site: String,
+    pub health: SubsystemHealth,
+    pub last_run_pct_q30: Option<f64>,
+    pub last_run_at: Option<DateTime<Utc>>,
+    pub last_report_at: Option<DateTime<Utc>>,
+}
+
+/// Health per subsystem, always all four.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubsystemHealth {
+    pub optical: Health,
+    pub mechanical: Health,
+    pub thermal: Health,
+    pub fluidics: Health,
+}
+
+impl SubsystemHealth {
+    pub fn get(&self, s: Subsystem) -> Health {
+        match s {
+            Subsystem::Optical => self.optical,
+            Subsystem::Mechanical => self.mechanical,
+            Subsystem::Thermal => self.thermal,
+            Subsystem::Fluidics => self.fluidics,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstrumentDetail {
+    pub id: i64,
+    pub serial: String,
+    pub model: String,
+    pub nickname: String,
+    pub site: String,
+    pub control_software_version: Option<String>,
+    pub rta_version: Option<String>,
+    pub data_sharing: bool,
+    pub health: SubsystemHealth,
+    pub last_report_at: Option<DateTime<Utc>>,
+    pub lab: LabInfo,
+}
+
+/// One run as the dashboard shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRow {
+    pub run_id: String,
+    pub started_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub read_structure: String,
+    pub yield_gb: Option<f64>,
+    pub pct_q30: Option<f64>,
+    pub pct_pf: Option<f64>,
+    pub cluster_density_k_mm2: Option<f64>,
+    pub error_rate: Option<f64>,
+    pub reagent_kit_lot: Option<String>,
+    pub flow_cell_lot: Option<String>,
+    pub control_software_version: Option<String>,
+}
+
+/// Runs of one instrument in a time window, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunList {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub runs: Vec<RunRow>,
+    /// True when the window held more runs than one response carries (`MAX_RUNS`).
+    pub truncated: bool,
+}
+
+/// Upper bound of runs in one response: a response is bounded by what a screen shows.
+pub const MAX_RUNS: usize = 1000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ingest_rejects_fields_off_the_allow_list() {
+        let body = r#"{"batch_id":"b1","readings":[],"events":[],"sample_sheet":"x"}"#;
+        let err = serde_json::from_str::<TelemetryBatch>(body).unwrap_err();
+        assert!(err.to_string().contains("sample_sheet"), "{err}");
+    }
+
+    #[test]
+    fn subsystem_names_are_lowercase_on_the_wire() {
+        let r = SensorReading {
+            at: "2026-01-02T03:04:05Z".parse().unwrap(),
+            subsystem: Subsystem::Fluidics,
+            sensor: "line_pressure_kpa".into(),
+            value: 101.5,
+        };
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(json.contains(r#""subsystem":"fluidics""#), "{json}");
+        assert_eq!(serde_json::from_str::<SensorReading>(&json).unwrap(), r);
+    }
+}

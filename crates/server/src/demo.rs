@@ -1,0 +1,137 @@
+//! The demo: two labs with users, the simulated fleet provisioned, and its history pushed
+//! through the real ingest API over HTTP, exactly as instruments would send it.
+
+use crate::error::AppResult;
+use crate::provision::{create_instrument, create_lab, create_user, NewInstrument};
+use chrono::{DateTime, Utc};
+use seqhealth_agent::fleet::{DemoInstrument, DEMO_FLEET, DEMO_LABS};
+use seqhealth_agent::push::{push_history, PushError, PushStats, Pusher};
+use seqhealth_agent::simulate::{live_batch, runs, telemetry, SimConfig};
+use seqhealth_api::Role;
+use sqlx::SqlitePool;
+
+pub const DEMO_PASSWORD: &str = "seqhealth-demo";
+
+/// (lab key, email, name, role) of the demo users.
+pub const DEMO_USERS: [(&str, &str, &str, Role); 4] = [
+    (
+        "northgate",
+        "ada@northgate.example",
+        "Ada Lovelace",
+        Role::Manager,
+    ),
+    (
+        "northgate",
+        "grace@northgate.example",
+        "Grace Hopper",
+        Role::Viewer,
+    ),
+    (
+        "riverside",
+        "rosalind@riverside.example",
+        "Rosalind Franklin",
+        Role::Manager,
+    ),
+    (
+        "riverside",
+        "barbara@riverside.example",
+        "Barbara McClintock",
+        Role::Viewer,
+    ),
+];
+
+/// A provisioned demo instrument: which simulated instrument, its id and token.
+pub struct Provisioned {
+    pub instrument: &'static DemoInstrument,
+    pub id: i64,
+    pub token: String,
+}
+
+/// Creates the demo labs, users and instruments (only `subset` of the fleet if given).
+/// Returns `None` when the database already has labs: the demo never overwrites data.
+pub async fn provision(
+    db: &SqlitePool,
+    subset: Option<&[&str]>,
+) -> AppResult<Option<Vec<Provisioned>>> {
+    let labs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM labs")
+        .fetch_one(db)
+        .await?;
+    if labs > 0 {
+        return Ok(None);
+    }
+    let mut lab_ids = Vec::new();
+    for lab in DEMO_LABS {
+        lab_ids.push((lab.key, create_lab(db, lab.name, lab.time_zone).await?));
+    }
+    let lab_id = |key: &str| {
+        lab_ids
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, id)| *id)
+            .unwrap_or(0)
+    };
+    for (lab, email, name, role) in DEMO_USERS {
+        create_user(db, lab_id(lab), email, name, role, DEMO_PASSWORD).await?;
+    }
+    let mut out = Vec::new();
+    for inst in DEMO_FLEET
+        .iter()
+        .filter(|i| subset.is_none_or(|s| s.contains(&i.serial)))
+    {
+        let new = NewInstrument {
+            serial: inst.serial,
+            model: inst.model.name(),
+            nickname: inst.nickname,
+            site: inst.site,
+        };
+        let (id, token) = create_instrument(db, lab_id(inst.lab), &new).await?;
+        out.push(Provisioned {
+            instrument: inst,
+            id,
+            token,
+        });
+    }
+    Ok(Some(out))
+}
+
+/// Pushes every provisioned instrument's simulated history to the server at `base_url`.
+pub async fn push_fleet(
+    base_url: &str,
+    fleet: &[Provisioned],
+    cfg: &SimConfig,
+) -> Result<PushStats, PushError> {
+    let mut total = PushStats::default();
+    for p in fleet {
+        let pusher = Pusher::new(base_url, &p.token);
+        let s = push_history(
+            &pusher,
+            &runs(p.instrument, cfg),
+            &telemetry(p.instrument, cfg),
+        )
+        .await?;
+        total.runs += s.runs;
+        total.batches += s.batches;
+        total.readings += s.readings;
+        total.events += s.events;
+    }
+    Ok(total)
+}
+
+/// After the backfill, each instrument keeps reporting every `every` like a live fleet.
+pub async fn report_live(
+    base_url: String,
+    fleet: Vec<Provisioned>,
+    cfg: SimConfig,
+    every: std::time::Duration,
+) {
+    loop {
+        tokio::time::sleep(every).await;
+        let now: DateTime<Utc> = Utc::now();
+        for p in &fleet {
+            let pusher = Pusher::new(&base_url, &p.token);
+            if let Err(e) = pusher.telemetry(&live_batch(p.instrument, &cfg, now)).await {
+                tracing::warn!(serial = p.instrument.serial, error = %e, "live demo report failed");
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Request extractors: JSON bodies with JSON errors, the logged-in user, the instrument.
+
+use crate::auth::hash_token;
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum_extra::extract::CookieJar;
+use seqhealth_api::Role;
+use serde::de::DeserializeOwned;
+
+pub const SESSION_COOKIE: &str = "seqhealth_session";
+
+/// `Json<T>` whose rejections (malformed JSON, unknown fields, wrong content type,
+/// oversized body) answer in the API's JSON error shape.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> AppError {
+    let status = r.status();
+    let error = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
+        _ => "malformed_json",
+    };
+    // Normalise: every body problem is a 4xx the sender can act on.
+    let status = if status == StatusCode::UNPROCESSABLE_ENTITY {
+        StatusCode::BAD_REQUEST
+    } else {
+        status
+    };
+    AppError::Rejected {
+        status,
+        error,
+        detail: r.body_text(),
+    }
+}
+
+/// The logged-in user, from the session cookie. Absent or expired → 401.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user_id: i64,
+    pub lab_id: i64,
+    pub role: Role,
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let token = jar
+            .get(SESSION_COOKIE)
+            .ok_or(AppError::Unauthenticated)?
+            .value()
+            .to_string();
+        let now = chrono::Utc::now().timestamp();
+        let row: Option<(i64, i64, String)> = sqlx::query_as(
+            "SELECT u.id, u.lab_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = ? AND s.expires_at > ?",
+        )
+        .bind(hash_token(&token))
+        .bind(now)
+        .fetch_optional(&state.db)
+        .await?;
+        let (user_id, lab_id, role) = row.ok_or(AppError::Unauthenticated)?;
+        let role =
+            Role::parse(&role).ok_or_else(|| AppError::Internal(format!("unknown role {role}")))?;
+        Ok(CurrentUser {
+            user_id,
+            lab_id,
+            role,
+        })
+    }
+}
+
+/// The instrument pushing data, from `Authorization: Bearer <instrument token>`.
+#[derive(Debug, Clone)]
+pub struct Instrument {
+    pub id: i64,
+}
+
+impl FromRequestParts<AppState> for Instrument {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| {
+                AppError::Unauthorized(
+                    "send the instrument token as `Authorization: Bearer <token>`".into(),
+                )
+            })?;
+        let row: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM instruments WHERE token_hash = ?")
+                .bind(hash_token(token.trim()))
+                .fetch_optional(&state.db)
+                .await?;
+        let id = row
+            .ok_or_else(|| AppError::Unauthorized("unknown or revoked instrument token".into()))?;
+        Ok(Instrument { id })
+    }
+}

@@ -1,0 +1,80 @@
+//! Subsystem health as the fleet and instrument pages show it: the worst judgement of the
+//! newest reading of each sensor, raised to a warning by recent error events.
+
+use crate::error::AppResult;
+use seqhealth_api::domain::sensor_spec;
+use seqhealth_api::{Health, Subsystem, SubsystemHealth};
+use sqlx::SqlitePool;
+use std::collections::HashMap;
+
+/// Error events within this window before an instrument's last report count against it.
+pub const EVENT_WINDOW_SECS: i64 = 24 * 3600;
+
+#[derive(Default)]
+struct Acc([Health; 4]);
+
+impl Acc {
+    fn raise(&mut self, s: Subsystem, h: Health) {
+        let i = Subsystem::ALL.iter().position(|x| *x == s).unwrap_or(0);
+        self.0[i] = self.0[i].max(h);
+    }
+    fn done(self) -> SubsystemHealth {
+        SubsystemHealth {
+            optical: self.0[0],
+            mechanical: self.0[1],
+            thermal: self.0[2],
+            fluidics: self.0[3],
+        }
+    }
+}
+
+/// Health of every instrument of a lab (or one instrument), keyed by instrument id.
+pub async fn for_lab(
+    db: &SqlitePool,
+    lab_id: i64,
+    only: Option<i64>,
+) -> AppResult<HashMap<i64, SubsystemHealth>> {
+    let mut acc: HashMap<i64, Acc> = HashMap::new();
+    let readings: Vec<(i64, String, String, f64)> = sqlx::query_as(
+        "SELECT sl.instrument_id, sl.subsystem, sl.sensor, sl.value
+         FROM sensor_latest sl JOIN instruments i ON i.id = sl.instrument_id
+         WHERE i.lab_id = ? AND (? IS NULL OR i.id = ?)",
+    )
+    .bind(lab_id)
+    .bind(only)
+    .bind(only)
+    .fetch_all(db)
+    .await?;
+    for (id, subsystem, sensor, value) in readings {
+        let Some(subsystem) = Subsystem::parse(&subsystem) else {
+            continue;
+        };
+        // A reading of a sensor we have no band for still shows the subsystem reports.
+        let judged = sensor_spec(&sensor)
+            .map(|s| s.judge(value))
+            .unwrap_or(Health::Ok);
+        acc.entry(id).or_default().raise(subsystem, judged);
+    }
+    let errors: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT DISTINCT e.instrument_id, e.subsystem
+         FROM operation_events e JOIN instruments i ON i.id = e.instrument_id
+         WHERE i.lab_id = ? AND (? IS NULL OR i.id = ?)
+           AND e.severity = 'error' AND e.at > COALESCE(i.last_report_at, 0) - ?",
+    )
+    .bind(lab_id)
+    .bind(only)
+    .bind(only)
+    .bind(EVENT_WINDOW_SECS)
+    .fetch_all(db)
+    .await?;
+    for (id, subsystem) in errors {
+        if let Some(s) = Subsystem::parse(&subsystem) {
+            acc.entry(id).or_default().raise(s, Health::Warning);
+        }
+    }
+    Ok(acc.into_iter().map(|(id, a)| (id, a.done())).collect())
+}
+
+pub fn unknown() -> SubsystemHealth {
+    Acc::default().done()
+}

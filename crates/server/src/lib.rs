@@ -1,0 +1,41 @@
+//! seqhealth server: ingest, storage, aggregation, auth, and the built dashboard.
+
+pub mod auth;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod provision;
+pub mod routes;
+pub mod state;
+pub mod web;
+
+pub use state::AppState;
+
+use axum::Router;
+use seqhealth_api::API_PREFIX;
+use std::future::Future;
+use std::path::Path;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+/// The whole service: the JSON API under `/api/v1` and, if `dist` is given, the dashboard.
+pub fn app(state: AppState, dist: Option<&Path>) -> Router {
+    let mut router = Router::new().nest(API_PREFIX, routes::api());
+    if let Some(dist) = dist {
+        router = router.fallback_service(web::dashboard(dist));
+    }
+    router.layer(TraceLayer::new_for_http()).with_state(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,188 @@
+//! `GET /instruments/{id}` and `GET /instruments/{id}/runs?from=&to=`, scoped to the
+//! caller's lab: another lab's instrument is indistinguishable from a missing one (404).
+
+use crate::db::to_time;
+use crate::error::{AppError, AppResult};
+use crate::extract::CurrentUser;
+use crate::health;
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use seqhealth_api::{InstrumentDetail, LabInfo, RunList, RunRow, MAX_RUNS};
+use serde::Deserialize;
+
+/// Path ids arrive as text so a non-number answers in the API's JSON error shape.
+async fn instrument_in_lab(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<i64> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("no instrument with id {id:?}")))?;
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM instruments WHERE id = ? AND lab_id = ?")
+            .bind(id)
+            .bind(user.lab_id)
+            .fetch_optional(&state.db)
+            .await?;
+    found.ok_or_else(|| AppError::NotFound(format!("no instrument with id {id} in your lab")))
+}
+
+type DetailRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+    Option<i64>,
+    String,
+    String,
+);
+
+pub async fn detail(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<InstrumentDetail>> {
+    let id = instrument_in_lab(&state, &user, &id).await?;
+    let (id, serial, model, nickname, site, csv, rta, data_sharing, last_report, lab, tz): DetailRow =
+        sqlx::query_as(
+            "SELECT i.id, i.serial, i.model, i.nickname, i.site, i.control_software_version, i.rta_version,
+                    i.data_sharing, i.last_report_at, l.name, l.time_zone
+             FROM instruments i JOIN labs l ON l.id = i.lab_id WHERE i.id = ?",
+        )
+        .bind(id)
+        .fetch_one(&state.db)
+        .await?;
+    let health = health::for_lab(&state.db, user.lab_id, Some(id))
+        .await?
+        .remove(&id)
+        .unwrap_or_else(health::unknown);
+    Ok(Json(InstrumentDetail {
+        id,
+        serial,
+        model,
+        nickname,
+        site,
+        control_software_version: csv,
+        rta_version: rta,
+        data_sharing,
+        health,
+        last_report_at: last_report.map(to_time),
+        lab: LabInfo {
+            name: lab,
+            time_zone: tz,
+        },
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RunWindow {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// Default window when none is asked: the last year.
+pub const DEFAULT_WINDOW_DAYS: i64 = 365;
+
+/// Accepts RFC 3339 times or plain dates (a `to` date includes that whole day).
+fn parse_bound(name: &str, s: &str, end_of_day: bool) -> AppResult<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        let d = if end_of_day {
+            d.succ_opt().unwrap_or(d)
+        } else {
+            d
+        };
+        return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
+    }
+    Err(AppError::BadRequest(format!(
+        "`{name}` must be a date (2026-01-31) or an RFC 3339 time (2026-01-31T12:00:00Z), not {s:?}"
+    )))
+}
+
+pub fn window(q: &RunWindow, now: DateTime<Utc>) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
+    let to = match &q.to {
+        Some(s) => parse_bound("to", s, true)?,
+        None => now,
+    };
+    let from = match &q.from {
+        Some(s) => parse_bound("from", s, false)?,
+        None => to - Duration::days(DEFAULT_WINDOW_DAYS),
+    };
+    if from >= to {
+        return Err(AppError::BadRequest(format!(
+            "`from` ({from}) must be before `to` ({to})"
+        )));
+    }
+    Ok((from, to))
+}
+
+type RunDbRow = (
+    String,
+    i64,
+    Option<i64>,
+    String,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+pub async fn runs(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<RunWindow>,
+) -> AppResult<Json<RunList>> {
+    let (from, to) = window(&q, Utc::now())?;
+    let id = instrument_in_lab(&state, &user, &id).await?;
+    // Newest first with the limit, so a truncated window keeps the recent runs.
+    let rows: Vec<RunDbRow> = sqlx::query_as(
+        "SELECT run_id, started_at, completed_at, read_structure, yield_gb, pct_q30, pct_pf,
+                cluster_density_k_mm2, error_rate, reagent_kit_lot, flow_cell_lot, control_software_version
+         FROM runs WHERE instrument_id = ? AND started_at >= ? AND started_at < ?
+         ORDER BY started_at DESC LIMIT ?",
+    )
+    .bind(id)
+    .bind(from.timestamp())
+    .bind(to.timestamp())
+    .bind(MAX_RUNS as i64 + 1)
+    .fetch_all(&state.db)
+    .await?;
+    let truncated = rows.len() > MAX_RUNS;
+    let mut runs: Vec<RunRow> = rows
+        .into_iter()
+        .take(MAX_RUNS)
+        .map(
+            |(run_id, started, completed, rs, y, q30, pf, dens, err, kit, fc, csv)| RunRow {
+                run_id,
+                started_at: to_time(started),
+                completed_at: completed.map(to_time),
+                read_structure: rs,
+                yield_gb: y,
+                pct_q30: q30,
+                pct_pf: pf,
+                cluster_density_k_mm2: dens,
+                error_rate: err,
+                reagent_kit_lot: kit,
+                flow_cell_lot: fc,
+                control_software_version: csv,
+            },
+        )
+        .collect();
+    runs.reverse();
+    Ok(Json(RunList {
+        from,
+        to,
+        runs,
+        truncated,
+    }))
+}

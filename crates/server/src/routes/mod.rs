@@ -1,0 +1,32 @@
+//! The JSON API under `/api/v1`, one module per resource.
+
+pub mod fleet;
+pub mod ingest;
+pub mod instruments;
+pub mod session;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+
+/// Largest request body accepted: a telemetry batch of some thousands of readings.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+pub fn api() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/session",
+            get(session::current)
+                .post(session::login)
+                .delete(session::logout),
+        )
+        .route("/fleet", get(fleet::fleet))
+        .route("/instruments/{id}", get(instruments::detail))
+        .route("/instruments/{id}/runs", get(instruments::runs))
+        .route("/ingest/runs", post(ingest::run))
+        .route("/ingest/telemetry", post(ingest::telemetry))
+        .fallback(|| async { AppError::NotFound("no such API endpoint".into()) })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}

@@ -1,0 +1,7 @@
+use sqlx::SqlitePool;
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: SqlitePool,
+}

@@ -1,0 +1,463 @@
+//! The HTTP API through `app()` with tower's `oneshot`: no socket, a real SQLite file.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use seqhealth_agent::simulate::{runs, telemetry, SimConfig};
+use seqhealth_api::{ApiError, Fleet, Health, IngestAck, InstrumentDetail, RunList, SessionInfo};
+use seqhealth_server::demo::{provision, Provisioned, DEMO_PASSWORD};
+use seqhealth_server::{app, db, AppState};
+use serde_json::{json, Value};
+
+struct Env {
+    app: Router,
+    db: sqlx::SqlitePool,
+    fleet: Vec<Provisioned>,
+    _dir: tempfile::TempDir,
+}
+
+fn cfg() -> SimConfig {
+    SimConfig {
+        days: 60,
+        ..SimConfig::demo(7, "2026-06-30T00:00:00Z".parse().unwrap())
+    }
+}
+
+/// Three instruments in two labs: two of Northgate's, one of Riverside's.
+async fn env() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let pool = db::connect(&url).await.unwrap();
+    let fleet = provision(&pool, Some(&["A00317", "NB552091", "M03302"]))
+        .await
+        .unwrap()
+        .unwrap();
+    let app = app(AppState { db: pool.clone() }, None);
+    Env {
+        app,
+        db: pool,
+        fleet,
+        _dir: dir,
+    }
+}
+
+impl Env {
+    fn token(&self, serial: &str) -> &str {
+        &self
+            .fleet
+            .iter()
+            .find(|p| p.instrument.serial == serial)
+            .unwrap()
+            .token
+    }
+    fn id(&self, serial: &str) -> i64 {
+        self.fleet
+            .iter()
+            .find(|p| p.instrument.serial == serial)
+            .unwrap()
+            .id
+    }
+
+    async fn send(&self, req: Request<Body>) -> (StatusCode, Vec<u8>, Option<String>) {
+        use tower::ServiceExt;
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let cookie = resp
+            .headers()
+            .get(header::SET_COOKIE)
+            .map(|v| v.to_str().unwrap().to_string());
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        (status, body, cookie)
+    }
+
+    async fn ingest(&self, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
+        let req = Request::post(format!("/api/v1/ingest/{path}"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let (s, b, _) = self.send(req).await;
+        (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
+    }
+
+    /// Pushes the simulated history of every provisioned instrument.
+    async fn fill(&self) {
+        for p in &self.fleet {
+            for b in telemetry(p.instrument, &cfg()) {
+                let (s, v) = self
+                    .ingest("telemetry", &p.token, &serde_json::to_value(&b).unwrap())
+                    .await;
+                assert_eq!(s, StatusCode::OK, "{v}");
+            }
+            for r in runs(p.instrument, &cfg()) {
+                let (s, v) = self
+                    .ingest("runs", &p.token, &serde_json::to_value(&r).unwrap())
+                    .await;
+                assert_eq!(s, StatusCode::OK, "{v}");
+            }
+        }
+    }
+
+    async fn login(&self, email: &str) -> String {
+        let body = json!({ "email": email, "password": DEMO_PASSWORD });
+        let req = Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let (s, b, cookie) = self.send(req).await;
+        assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+        let cookie = cookie.expect("login sets a cookie");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+        cookie.split(';').next().unwrap().to_string()
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> (StatusCode, Vec<u8>) {
+        let mut req = Request::get(path);
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        let (s, b, _) = self.send(req.body(Body::empty()).unwrap()).await;
+        (s, b)
+    }
+
+    async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+    }
+}
+
+fn error_of(body: &[u8]) -> ApiError {
+    serde_json::from_slice(body)
+        .unwrap_or_else(|e| panic!("not an API error ({e}): {}", String::from_utf8_lossy(body)))
+}
+
+#[tokio::test]
+async fn fleet_is_scoped_to_the_callers_lab() {
+    let env = env().await;
+    env.fill().await;
+    let cookie = env.login("ada@northgate.example").await;
+    let (s, b) = env.get("/api/v1/fleet", Some(&cookie)).await;
+    assert_eq!(s, StatusCode::OK);
+    let fleet: Fleet = serde_json::from_slice(&b).unwrap();
+    assert_eq!(fleet.lab.name, "Northgate Genomics Core");
+    assert_eq!(fleet.lab.time_zone, "Europe/London");
+    let mut serials: Vec<_> = fleet
+        .instruments
+        .iter()
+        .map(|i| i.serial.as_str())
+        .collect();
+    serials.sort();
+    assert_eq!(serials, ["A00317", "NB552091"]);
+    let chiller = fleet
+        .instruments
+        .iter()
+        .find(|i| i.serial == "NB552091")
+        .unwrap();
+    assert_eq!(
+        chiller.health.thermal,
+        Health::Critical,
+        "the failing chiller shows"
+    );
+    assert_eq!(chiller.health.mechanical, Health::Ok);
+    assert!(chiller.last_run_pct_q30.is_some() && chiller.last_report_at.is_some());
+
+    // Riverside's instrument is invisible to Northgate: 404, not 403.
+    let other = env.id("M03302");
+    let (s, b) = env
+        .get(&format!("/api/v1/instruments/{other}"), Some(&cookie))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(error_of(&b).error, "not_found");
+    let (s, _) = env
+        .get(&format!("/api/v1/instruments/{other}/runs"), Some(&cookie))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn instrument_detail_and_runs_window() {
+    let env = env().await;
+    env.fill().await;
+    let cookie = env.login("ada@northgate.example").await;
+    let id = env.id("NB552091");
+    let (s, b) = env
+        .get(&format!("/api/v1/instruments/{id}"), Some(&cookie))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let d: InstrumentDetail = serde_json::from_slice(&b).unwrap();
+    assert_eq!(
+        (d.serial.as_str(), d.model.as_str(), d.nickname.as_str()),
+        ("NB552091", "NextSeq 550", "Nimbus")
+    );
+    assert_eq!(
+        d.control_software_version.as_deref(),
+        Some("4.2.0.10"),
+        "newest software version wins"
+    );
+    assert!(d.data_sharing);
+
+    let all = runs(
+        env.fleet.iter().find(|p| p.id == id).unwrap().instrument,
+        &cfg(),
+    );
+    let (s, b) = env
+        .get(
+            &format!("/api/v1/instruments/{id}/runs?from=2026-01-01&to=2026-12-31"),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let list: RunList = serde_json::from_slice(&b).unwrap();
+    assert_eq!(list.runs.len(), all.len());
+    assert!(
+        list.runs
+            .windows(2)
+            .all(|w| w[0].started_at <= w[1].started_at),
+        "oldest first"
+    );
+    assert_eq!(list.runs[0].run_id, all[0].run_id);
+
+    // A narrower window holds only the runs started inside it.
+    let (s, b) = env
+        .get(
+            &format!("/api/v1/instruments/{id}/runs?from=2026-06-01&to=2026-06-15"),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let june: RunList = serde_json::from_slice(&b).unwrap();
+    let (from, to): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) = (
+        "2026-06-01T00:00:00Z".parse().unwrap(),
+        "2026-06-16T00:00:00Z".parse().unwrap(),
+    );
+    let expected = all
+        .iter()
+        .filter(|r| r.started_at >= from && r.started_at < to)
+        .count();
+    assert_eq!(june.runs.len(), expected);
+    assert!(expected > 0);
+}
+
+#[tokio::test]
+async fn bad_date_ranges_and_ids_answer_400_or_404_with_json() {
+    let env = env().await;
+    let cookie = env.login("ada@northgate.example").await;
+    let id = env.id("A00317");
+    for q in [
+        "from=yesterday",
+        "to=2026-13-40",
+        "from=2026-06-02&to=2026-06-01",
+    ] {
+        let (s, b) = env
+            .get(&format!("/api/v1/instruments/{id}/runs?{q}"), Some(&cookie))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{q}");
+        let e = error_of(&b);
+        assert_eq!(e.error, "bad_request");
+        assert!(!e.detail.is_empty());
+    }
+    for path in [
+        "/api/v1/instruments/999999",
+        "/api/v1/instruments/abc",
+        "/api/v1/nothing-here",
+    ] {
+        let (s, b) = env.get(path, Some(&cookie)).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(error_of(&b).error, "not_found");
+    }
+}
+
+#[tokio::test]
+async fn reads_without_a_session_answer_401() {
+    let env = env().await;
+    let id = env.id("A00317");
+    for path in [
+        "/api/v1/fleet".to_string(),
+        format!("/api/v1/instruments/{id}"),
+        format!("/api/v1/instruments/{id}/runs"),
+        "/api/v1/session".into(),
+    ] {
+        let (s, b) = env.get(&path, None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(error_of(&b).error, "unauthenticated");
+        let (s, _) = env.get(&path, Some("seqhealth_session=forged")).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{path} with a forged cookie");
+    }
+}
+
+#[tokio::test]
+async fn login_logout_and_wrong_passwords() {
+    let env = env().await;
+    let body = json!({ "email": "ada@northgate.example", "password": "nope" });
+    let req = Request::post("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let (s, b, cookie) = env.send(req).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(cookie.is_none());
+    assert_eq!(error_of(&b).detail, "wrong email or password");
+    let body = json!({ "email": "nobody@example.org", "password": "nope" });
+    let req = Request::post("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let (s, b, _) = env.send(req).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        error_of(&b).detail,
+        "wrong email or password",
+        "the same message: no account enumeration"
+    );
+
+    let cookie = env.login("ROSALIND@riverside.example").await;
+    let (s, b) = env.get("/api/v1/session", Some(&cookie)).await;
+    assert_eq!(s, StatusCode::OK);
+    let info: SessionInfo = serde_json::from_slice(&b).unwrap();
+    assert_eq!(info.lab.name, "Riverside Clinical Sequencing");
+    let req = Request::builder()
+        .method(Method::DELETE)
+        .uri("/api/v1/session")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let (s, _, _) = env.send(req).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = env.get("/api/v1/fleet", Some(&cookie)).await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "the session is gone server-side, not only in the browser"
+    );
+}
+
+#[tokio::test]
+async fn ingest_is_idempotent() {
+    let env = env().await;
+    let p = &env.fleet[0];
+    let run = serde_json::to_value(&runs(p.instrument, &cfg())[0]).unwrap();
+    let (s, v) = env.ingest("runs", &p.token, &run).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(serde_json::from_value::<IngestAck>(v).unwrap().stored);
+    let (s, v) = env.ingest("runs", &p.token, &run).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!serde_json::from_value::<IngestAck>(v).unwrap().stored);
+    assert_eq!(env.count("runs").await, 1);
+
+    let batch = serde_json::to_value(&telemetry(p.instrument, &cfg())[0]).unwrap();
+    let (s, v) = env.ingest("telemetry", &p.token, &batch).await;
+    assert_eq!(s, StatusCode::OK);
+    let ack: IngestAck = serde_json::from_value(v).unwrap();
+    assert!(ack.stored && ack.readings > 0);
+    let readings = env.count("sensor_readings").await;
+    assert_eq!(readings as usize, ack.readings);
+    let (_, v) = env.ingest("telemetry", &p.token, &batch).await;
+    assert!(!serde_json::from_value::<IngestAck>(v).unwrap().stored);
+    assert_eq!(env.count("sensor_readings").await, readings);
+    assert_eq!(env.count("telemetry_batches").await, 1);
+}
+
+#[tokio::test]
+async fn bad_ingest_answers_4xx_with_json_and_changes_nothing() {
+    let env = env().await;
+    let token = env.token("A00317").to_string();
+    let good = serde_json::to_value(&runs(env.fleet[0].instrument, &cfg())[0]).unwrap();
+    let mut unknown_field = good.clone();
+    unknown_field["experiment_name"] = json!("Patient 12 tumour");
+    let mut bad_q30 = good.clone();
+    bad_q30["summary"]["pct_q30"] = json!(130.0);
+    let mut bad_id = good.clone();
+    bad_id["run_id"] = json!("");
+    let cases: Vec<(&str, String, Option<&str>, StatusCode, &str)> = vec![
+        (
+            "malformed",
+            "{\"run_id\": ".into(),
+            Some(&token),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            "unknown field",
+            unknown_field.to_string(),
+            Some(&token),
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+        ),
+        (
+            "out of range",
+            bad_q30.to_string(),
+            Some(&token),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            "empty id",
+            bad_id.to_string(),
+            Some(&token),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            "wrong token",
+            good.to_string(),
+            Some("0000"),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            "no token",
+            good.to_string(),
+            None,
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        (
+            "oversized",
+            format!("{{\"pad\": \"{}\"}}", "x".repeat(3 * 1024 * 1024)),
+            Some(&token),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+    ];
+    for (name, body, token, status, error) in cases {
+        let mut req =
+            Request::post("/api/v1/ingest/runs").header(header::CONTENT_TYPE, "application/json");
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let (s, b, _) = env.send(req.body(Body::from(body)).unwrap()).await;
+        assert_eq!(s, status, "{name}: {}", String::from_utf8_lossy(&b));
+        let e = error_of(&b);
+        assert_eq!(e.error, error, "{name}: {}", e.detail);
+        assert!(!e.detail.is_empty(), "{name}");
+    }
+    // A telemetry batch with one bad reading is refused whole.
+    let mut batch = serde_json::to_value(&telemetry(env.fleet[0].instrument, &cfg())[0]).unwrap();
+    batch["readings"][3]["sensor"] = json!("Robert'); DROP TABLE runs;--");
+    let (s, v) = env.ingest("telemetry", &token, &batch).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["detail"].as_str().unwrap().contains("readings[3].sensor"),
+        "{v}"
+    );
+    for table in [
+        "runs",
+        "telemetry_batches",
+        "sensor_readings",
+        "operation_events",
+    ] {
+        assert_eq!(env.count(table).await, 0, "{table} is untouched");
+    }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs what building seqhealth needs, skipping whatever is already there at the right
+# version. Usage: scripts/setup.sh [--browser]
+#   always:     the wasm32 target, trunk 0.21.14, wasm-bindgen-cli = Cargo.lock's
+#               wasm-bindgen, wasm-opt (binaryen 132 from npm, into .tools/)
+#   --browser:  Debian's chromium and chromium-driver (for the end-to-end tests) and brotli
+# Nothing is downloaded from GitHub: only crates.io, npm and Debian packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+TRUNK_VERSION=0.21.14
+BINARYEN_VERSION=132.0.0
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+[ -n "$WASM_BINDGEN_VERSION" ] || { echo "setup: no wasm-bindgen in Cargo.lock" >&2; exit 1; }
+
+say() { printf 'setup: %s\n' "$*"; }
+export PATH="$root/.tools/binaryen/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+command -v cargo >/dev/null || { echo "setup: cargo (rustup) is required" >&2; exit 1; }
+
+if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "wasm32 target: present"
+else
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(trunk --version 2>/dev/null || true)" = "trunk $TRUNK_VERSION" ]; then
+  say "trunk $TRUNK_VERSION: present"
+else
+  # Trunk 0.22 needs a newer rustc than this toolchain; --locked keeps its tested deps.
+  say "installing trunk $TRUNK_VERSION (takes minutes)"
+  cargo install --locked trunk --version "$TRUNK_VERSION"
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" = "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  say "wasm-bindgen $WASM_BINDGEN_VERSION: present"
+else
+  # Without --locked: its own lockfile pins a crate version the registry no longer has.
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (takes minutes)"
+  cargo install --force wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+if [ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" = "${BINARYEN_VERSION%%.*}" ]; then
+  say "wasm-opt (binaryen ${BINARYEN_VERSION%%.*}): present"
+else
+  # Debian's binaryen (v108) yields a wasm that fails at start; use npm's.
+  say "installing binaryen $BINARYEN_VERSION from npm into .tools/"
+  mkdir -p .tools/binaryen
+  npm install --silent --no-audit --no-fund --prefix .tools/binaryen "binaryen@$BINARYEN_VERSION"
+fi
+
+if [ "${1:-}" = "--browser" ]; then
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && command -v brotli >/dev/null; then
+    say "chromium, chromedriver, brotli: present"
+  else
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    say "installing chromium, chromium-driver and brotli from Debian"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver brotli >/dev/null
+  fi
+fi
+say "ready"

@@ -1,0 +1,119 @@
+//! The typed API client: one function per endpoint, the server's error body decoded.
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use seqhealth_api::{
+    ApiError, Fleet, InstrumentDetail, LoginRequest, RunList, SessionInfo, API_PREFIX,
+};
+use serde::de::DeserializeOwned;
+use std::fmt;
+
+/// Why a call failed, in the words the page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiFailure {
+    /// No or expired session: the app goes to the login page.
+    Unauthenticated,
+    /// The server answered with an error.
+    Server { status: u16, error: ApiError },
+    /// The server could not be reached at all.
+    Network(String),
+    /// The answer was not what this version of the dashboard expects.
+    Decode(String),
+}
+
+impl fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiFailure::Unauthenticated => {
+                write!(f, "Your session has ended. Please log in again.")
+            }
+            ApiFailure::Server { status, error } if *status == 404 => {
+                write!(f, "Not found: {}", error.detail)
+            }
+            ApiFailure::Server { status, error } => {
+                write!(f, "The server answered {status}: {}", error.detail)
+            }
+            ApiFailure::Network(_) => write!(
+                f,
+                "Cannot reach the seqhealth server. Check the connection and retry."
+            ),
+            ApiFailure::Decode(e) => write!(
+                f,
+                "The server's answer could not be read ({e}). Reload the page."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ApiFailure {}
+
+fn url(path: &str) -> String {
+    format!("{API_PREFIX}{path}")
+}
+
+async fn send(req: Result<Request, gloo_net::Error>) -> Result<Response, ApiFailure> {
+    let req = req.map_err(|e| ApiFailure::Decode(e.to_string()))?;
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| ApiFailure::Network(e.to_string()))?;
+    match resp.status() {
+        200..=299 => Ok(resp),
+        401 => Err(ApiFailure::Unauthenticated),
+        status => {
+            let error = resp.json::<ApiError>().await.unwrap_or_else(|_| ApiError {
+                error: "http_error".into(),
+                detail: resp.status_text(),
+            });
+            Err(ApiFailure::Server { status, error })
+        }
+    }
+}
+
+async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiFailure> {
+    resp.json::<T>()
+        .await
+        .map_err(|e| ApiFailure::Decode(e.to_string()))
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> {
+    decode(send(RequestBuilder::new(&url(path)).build()).await?).await
+}
+
+pub async fn session() -> Result<SessionInfo, ApiFailure> {
+    get("/session").await
+}
+
+pub async fn login(email: String, password: String) -> Result<SessionInfo, ApiFailure> {
+    let req = Request::post(&url("/session")).json(&LoginRequest { email, password });
+    decode(send(req).await?).await
+}
+
+pub async fn logout() -> Result<(), ApiFailure> {
+    send(Request::delete(&url("/session")).build())
+        .await
+        .map(|_| ())
+}
+
+pub async fn fleet() -> Result<Fleet, ApiFailure> {
+    get("/fleet").await
+}
+
+pub async fn instrument(id: i64) -> Result<InstrumentDetail, ApiFailure> {
+    get(&format!("/instruments/{id}")).await
+}
+
+/// Runs started in the last `days` days.
+pub async fn runs(id: i64, days: i64) -> Result<RunList, ApiFailure> {
+    let now = crate::time::now();
+    let from = now - chrono::Duration::days(days);
+    let q = format!(
+        "from={}&to={}",
+        enc(&from.to_rfc3339()),
+        enc(&now.to_rfc3339())
+    );
+    get(&format!("/instruments/{id}/runs?{q}")).await
+}
+
+fn enc(s: &str) -> String {
+    js_sys::encode_uri_component(s).into()
+}

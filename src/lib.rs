@@ -1,0 +1,18 @@
+//! The seqhealth dashboard: a Leptos client-side app compiled to WebAssembly.
+//!
+//! Pure parts (charts, number formatting) compile everywhere and are unit-tested
+//! natively; the browser parts compile for wasm32 only.
+
+pub mod chart;
+pub mod format;
+
+#[cfg(target_arch = "wasm32")]
+pub mod api;
+#[cfg(target_arch = "wasm32")]
+pub mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod components;
+#[cfg(target_arch = "wasm32")]
+pub mod pages;
+#[cfg(target_arch = "wasm32")]
+pub mod time;

@@ -1,0 +1,123 @@
+//! The fleet overview: every instrument of the lab, its subsystem health, last run, last report.
+
+use crate::api;
+use crate::components::health::HealthBadge;
+use crate::components::states::{Empty, Failure, Loading};
+use crate::format;
+use crate::time;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use seqhealth_api::{Fleet, Subsystem};
+use std::time::Duration;
+
+/// The fleet is re-read this often; the table stays on screen meanwhile.
+const REFRESH: Duration = Duration::from_secs(60);
+
+#[component]
+pub fn FleetPage() -> impl IntoView {
+    let fleet = LocalResource::new(api::fleet);
+    if let Ok(h) = set_interval_with_handle(move || fleet.refetch(), REFRESH) {
+        on_cleanup(move || h.clear());
+    }
+    let retry = Callback::new(move |_| fleet.refetch());
+    view! {
+        <h1>"Fleet overview"</h1>
+        <Transition fallback=|| view! { <Loading what="the fleet" /> }>
+            {move || Suspend::new(async move {
+                match fleet.await {
+                    Ok(f) => view! { <FleetTable fleet=f /> }.into_any(),
+                    Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn FleetTable(fleet: Fleet) -> impl IntoView {
+    if fleet.instruments.is_empty() {
+        return view! {
+            <Empty>
+                <p>"No instruments in " {fleet.lab.name.clone()} " yet."</p>
+                <p>"Instruments appear here once their agent has sent its first report."</p>
+            </Empty>
+        }
+        .into_any();
+    }
+    let tz = fleet.lab.time_zone.clone();
+    let rows = fleet
+        .instruments
+        .into_iter()
+        .map(|i| {
+            let href = format!("/instruments/{}", i.id);
+            let last_run = i
+                .last_run_at
+                .map(|t| {
+                    format!(
+                        "{} on {}",
+                        format::pct(i.last_run_pct_q30),
+                        time::date(t, &tz)
+                    )
+                })
+                .unwrap_or_else(|| "No runs yet".into());
+            let report = i
+                .last_report_at
+                .map(|t| (t.to_rfc3339(), time::date_time(t, &tz), time::age(t)));
+            view! {
+                <tr data-instrument-id=i.id.to_string()>
+                    <th scope="row">
+                        <A href=href>{i.nickname}</A>
+                    </th>
+                    <td>{i.model}</td>
+                    <td class="mono">{i.serial}</td>
+                    <td>{i.site}</td>
+                    {Subsystem::ALL
+                        .into_iter()
+                        .map(|s| {
+                            view! {
+                                <td>
+                                    <HealthBadge health=i.health.get(s) subsystem=s />
+                                </td>
+                            }
+                        })
+                        .collect_view()}
+                    <td class="num">{last_run}</td>
+                    <td>
+                        {match report {
+                            Some((iso, full, age)) => {
+                                view! {
+                                    <time datetime=iso title=full.clone()>
+                                        {age}
+                                    </time>
+                                    <span class="sub">{full}</span>
+                                }
+                                    .into_any()
+                            }
+                            None => view! { "Never" }.into_any(),
+                        }}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="fleet">
+                <caption>{format!("Instruments of {}", fleet.lab.name)}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Instrument"</th>
+                        <th scope="col">"Model"</th>
+                        <th scope="col">"Serial"</th>
+                        <th scope="col">"Site"</th>
+                        {Subsystem::ALL.into_iter().map(|s| view! { <th scope="col">{s.label()}</th> }).collect_view()}
+                        <th scope="col">"Last run %≥Q30"</th>
+                        <th scope="col">{format!("Last report ({tz})")}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}

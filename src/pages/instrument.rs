@@ -1,0 +1,212 @@
+//! One instrument: configuration, subsystem health, the Q-score trend and its runs.
+
+use crate::api;
+use crate::chart::{q30_trend_svg, TrendPoint};
+use crate::components::health::SubsystemHealthList;
+use crate::components::states::{Empty, Failure, Loading};
+use crate::format;
+use crate::time;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use seqhealth_api::{InstrumentDetail, RunList};
+
+const WINDOWS: [(i64, &str); 4] = [
+    (90, "Last 90 days"),
+    (180, "Last 6 months"),
+    (365, "Last 12 months"),
+    (730, "Last 2 years"),
+];
+
+#[component]
+pub fn InstrumentPage() -> impl IntoView {
+    let params = use_params_map();
+    // A non-number id is sent as-is: the server answers 404 and the page says so.
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(-1)
+    };
+    let days = RwSignal::new(365i64);
+    let detail = LocalResource::new(move || api::instrument(id()));
+    let runs = LocalResource::new(move || api::runs(id(), days.get()));
+    let retry = Callback::new(move |_| {
+        detail.refetch();
+        runs.refetch();
+    });
+    view! {
+        <Transition fallback=|| view! { <Loading what="the instrument" /> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! { <Summary detail=d /> }.into_any(),
+                    Err(e) => view! { <h1>"Instrument"</h1> <Failure failure=e retry=retry /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <section aria-labelledby="trend-heading">
+            <div class="section-head">
+                <h2 id="trend-heading">"Q-score trend"</h2>
+                <label>
+                    "Show "
+                    <select on:change=move |ev| {
+                        if let Ok(d) = event_target_value(&ev).parse() {
+                            days.set(d)
+                        }
+                    }>
+                        {WINDOWS
+                            .into_iter()
+                            .map(|(d, label)| {
+                                view! {
+                                    <option value=d.to_string() selected=move || days.get() == d>
+                                        {label}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+            </div>
+            <Transition fallback=|| view! { <Loading what="runs" /> }>
+                {move || Suspend::new(async move {
+                    let tz = detail.await.map(|d| d.lab.time_zone).unwrap_or_else(|_| "UTC".into());
+                    match runs.await {
+                        Ok(list) => view! { <Runs list=list tz=tz /> }.into_any(),
+                        Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Summary(detail: InstrumentDetail) -> impl IntoView {
+    let d = detail;
+    let tz = d.lab.time_zone.clone();
+    let report = match d.last_report_at {
+        Some(t) => format!("{} ({})", time::date_time(t, &tz), time::age(t)),
+        None => "Never".into(),
+    };
+    view! {
+        <h1>{format!("{} ", d.nickname)} <span class="sub">{format!("{} {}", d.model, d.serial)}</span></h1>
+        <div class="cards">
+            <section class="card" aria-labelledby="config-heading">
+                <h2 id="config-heading">"Configuration"</h2>
+                <dl class="config">
+                    <dt>"Model"</dt>
+                    <dd>{d.model.clone()}</dd>
+                    <dt>"Serial number"</dt>
+                    <dd class="mono">{d.serial.clone()}</dd>
+                    <dt>"Site"</dt>
+                    <dd>{d.site.clone()}</dd>
+                    <dt>"Control software"</dt>
+                    <dd>{format::text(&d.control_software_version)}</dd>
+                    <dt>"RTA version"</dt>
+                    <dd>{format::text(&d.rta_version)}</dd>
+                    <dt>"Data sharing"</dt>
+                    <dd>{if d.data_sharing { "On" } else { "Off" }}</dd>
+                    <dt>{format!("Last report ({tz})")}</dt>
+                    <dd>{report}</dd>
+                </dl>
+            </section>
+            <section class="card" aria-labelledby="health-heading">
+                <h2 id="health-heading">"Subsystem health"</h2>
+                <SubsystemHealthList health=d.health />
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn Runs(list: RunList, tz: String) -> impl IntoView {
+    if list.runs.is_empty() {
+        return view! {
+            <Empty>
+                <p>"No runs in this period. Choose a longer period above, or wait for the next run to finish."</p>
+            </Empty>
+        }
+        .into_any();
+    }
+    let points: Vec<TrendPoint> = list
+        .runs
+        .iter()
+        .filter_map(|r| {
+            r.pct_q30.map(|v| TrendPoint {
+                at: r.started_at.timestamp(),
+                value: v,
+            })
+        })
+        .collect();
+    let label_tz = tz.clone();
+    let svg = q30_trend_svg(&points, 880, 320, &move |t| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .map(|t| time::month_year(t, &label_tz))
+            .unwrap_or_default()
+    });
+    let n = list.runs.len();
+    let description = format!(
+        "Line chart of %≥Q30 for each of {n} runs, oldest on the left. The same figures are in the runs table below."
+    );
+    let rows = list
+        .runs
+        .into_iter()
+        .rev()
+        .map(|r| {
+            view! {
+                <tr>
+                    <td>
+                        <time datetime=r.started_at.to_rfc3339()>{time::date_time(r.started_at, &tz)}</time>
+                    </td>
+                    <td class="mono">{r.run_id}</td>
+                    <td class="mono">{r.read_structure}</td>
+                    <td class="num">{format::number(r.yield_gb, 1)}</td>
+                    <td class="num">{format::pct(r.pct_q30)}</td>
+                    <td class="num">{format::pct(r.pct_pf)}</td>
+                    <td class="num">{format::number(r.cluster_density_k_mm2, 0)}</td>
+                    <td class="num">{format::pct(r.error_rate)}</td>
+                    <td class="mono">{format::text(&r.reagent_kit_lot)}</td>
+                    <td class="mono">{format::text(&r.flow_cell_lot)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <figure class="chart">
+            <div class="svg" role="img" aria-label=description.clone() inner_html=svg></div>
+            <figcaption>
+                {format!("%≥Q30 per run, {n} runs; dates in {tz}. ")}
+                <a href="#runs-table">"The runs table"</a>
+                " holds the same data."
+            </figcaption>
+        </figure>
+        {list
+            .truncated
+            .then(|| {
+                view! {
+                    <p class="note">"Only the most recent runs of this period are shown. Choose a shorter period."</p>
+                }
+            })}
+        <div class="table-wrap">
+            <table id="runs-table" class="runs">
+                <caption>{format!("Runs, newest first ({n}); times in {tz}")}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Started"</th>
+                        <th scope="col">"Run"</th>
+                        <th scope="col">"Read structure"</th>
+                        <th scope="col">"Yield (Gb)"</th>
+                        <th scope="col">"%≥Q30"</th>
+                        <th scope="col">"%PF"</th>
+                        <th scope="col">"Density (K/mm²)"</th>
+                        <th scope="col">"Error rate"</th>
+                        <th scope="col">"Reagent-kit lot"</th>
+                        <th scope="col">"Flow-cell lot"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,62 @@
+use crate::api;
+use crate::app::Session;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let login = Action::new_local(|(email, password): &(String, String)| {
+        api::login(email.clone(), password.clone())
+    });
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(info)) = login.value().get() {
+            session.0.set(Some(info));
+            navigate("/", Default::default());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        login.dispatch_local((email.get_untracked(), password.get_untracked()));
+    };
+    view! {
+        <section class="login">
+            <h1>"Log in to seqhealth"</h1>
+            <form on:submit=submit>
+                <label for="email">"Email"</label>
+                <input id="email" name="email" type="email" autocomplete="username" required bind:value=email />
+                <label for="password">"Password"</label>
+                <input
+                    id="password"
+                    name="password"
+                    type="password"
+                    autocomplete="current-password"
+                    required
+                    bind:value=password
+                />
+                <button type="submit" disabled=move || login.pending().get()>
+                    {move || if login.pending().get() { "Logging in…" } else { "Log in" }}
+                </button>
+            </form>
+            {move || {
+                login
+                    .value()
+                    .get()
+                    .and_then(|r| r.err())
+                    .map(|e| {
+                        let msg = match e {
+                            api::ApiFailure::Unauthenticated
+                            | api::ApiFailure::Server { status: 401, .. } => {
+                                "Wrong email or password.".to_string()
+                            }
+                            other => other.to_string(),
+                        };
+                        view! { <p class="state error" role="alert">{msg}</p> }
+                    })
+            }}
+        </section>
+    }
+}

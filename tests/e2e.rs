@@ -1,0 +1,411 @@
+//! End to end: the real server on a loopback port with a fresh SQLite file, filled through
+//! the ingest API by simulated instruments, serving the real release build of the
+//! dashboard, driven in headless Chromium through chromedriver.
+//!
+//! Needs `dist/` (`make build`) and Debian's chromium + chromium-driver (`make setup`);
+//! `make test` provides both.
+
+use chrono::{DurationRound, TimeDelta, Utc};
+use fantoccini::{Client, ClientBuilder, Locator};
+use seqhealth_agent::simulate::SimConfig;
+use seqhealth_api::{Fleet, RunList};
+use seqhealth_server::demo::{provision, push_fleet, Provisioned, DEMO_PASSWORD};
+use seqhealth_server::{app, db, serve, AppState};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Northgate's three and Riverside's two: enough to prove the scoping.
+const NORTHGATE: [&str; 3] = ["NB552091", "VH00412", "A00317"];
+const RIVERSIDE: [&str; 2] = ["M03302", "A02250"];
+
+struct Server {
+    base: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    fleet: Vec<Provisioned>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    async fn start() -> Server {
+        let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("dist");
+        assert!(
+            dist.join("index.html").is_file(),
+            "no dashboard build at {}: run `make build` (or `make test`, which builds it)",
+            dist.display()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let pool = db::connect(&format!("sqlite://{}", dir.path().join("e2e.db").display()))
+            .await
+            .unwrap();
+        let subset: Vec<&str> = NORTHGATE.iter().chain(RIVERSIDE.iter()).copied().collect();
+        let fleet = provision(&pool, Some(&subset))
+            .await
+            .unwrap()
+            .expect("fresh database");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let router = app(AppState { db: pool }, Some(&dist));
+        let task = tokio::spawn(serve(listener, router, async {
+            let _ = stopped.await;
+        }));
+        // History through the real ingest API over HTTP, as instruments send it.
+        let end = Utc::now().duration_trunc(TimeDelta::hours(1)).unwrap();
+        let cfg = SimConfig {
+            days: 120,
+            ..SimConfig::demo(11, end)
+        };
+        let stats = push_fleet(&base, &fleet, &cfg)
+            .await
+            .expect("ingest accepts the simulated fleet");
+        assert!(stats.runs > 50 && stats.readings > 1000, "{stats:?}");
+        Server {
+            base,
+            stop: Some(stop),
+            task,
+            fleet,
+            _dir: dir,
+        }
+    }
+
+    async fn stop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(10), &mut self.task).await;
+    }
+
+    fn id(&self, serial: &str) -> i64 {
+        self.fleet
+            .iter()
+            .find(|p| p.instrument.serial == serial)
+            .unwrap()
+            .id
+    }
+}
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        for tool in [CHROMIUM, CHROMEDRIVER] {
+            assert!(
+                Path::new(tool).exists(),
+                "{tool} is missing: run `make setup` (Debian chromium, chromium-driver)"
+            );
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().unwrap();
+        let caps = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        });
+        let caps = caps.as_object().unwrap().clone();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_err = None;
+        for _ in 0..50 {
+            match ClientBuilder::rustls()
+                .expect("rustls")
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Browser {
+                        client,
+                        driver,
+                        _profile: profile,
+                    }
+                }
+                Err(e) => last_err = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("cannot start a Chromium session: {last_err:?}");
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.unwrap().len()
+    }
+
+    async fn wait_path(&self, path: &str) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let url = self.client.current_url().await.unwrap();
+            if url.path() == path {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "expected {path}, still at {url}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn login(&self, base: &str, email: &str, password: &str) {
+        self.client.goto(&format!("{base}/login")).await.unwrap();
+        let form = self
+            .client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css("section.login form"))
+            .await
+            .unwrap();
+        form.find(Locator::Id("email"))
+            .await
+            .unwrap()
+            .send_keys(email)
+            .await
+            .unwrap();
+        form.find(Locator::Id("password"))
+            .await
+            .unwrap()
+            .send_keys(password)
+            .await
+            .unwrap();
+        form.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn close(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// The runs the API gives a logged-in user of Northgate, for comparison with the page.
+async fn api_runs(base: &str, id: i64) -> RunList {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let body = serde_json::json!({ "email": "ada@northgate.example", "password": DEMO_PASSWORD });
+    let r = http
+        .post(format!("{base}/api/v1/session"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let fleet: Fleet = http
+        .get(format!("{base}/api/v1/fleet"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(fleet.instruments.len(), NORTHGATE.len());
+    http.get(format!("{base}/api/v1/instruments/{id}/runs"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
+    let mut server = Server::start().await;
+    let browser = Browser::start().await;
+    let base = server.base.clone();
+    let b = &browser;
+
+    // Without a session the dashboard goes to the login page.
+    b.client.goto(&format!("{base}/")).await.unwrap();
+    b.wait_path("/login").await;
+
+    // A wrong password says so and stays on the login page.
+    b.login(&base, "ada@northgate.example", "not-the-password")
+        .await;
+    assert_eq!(
+        b.text("section.login [role=alert]").await,
+        "Wrong email or password."
+    );
+
+    // The fleet lists exactly Northgate's instruments.
+    b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
+    b.wait_path("/").await;
+    b.text("table.fleet tbody tr").await;
+    let mut serials = Vec::new();
+    for row in b
+        .client
+        .find_all(Locator::Css("table.fleet tbody tr"))
+        .await
+        .unwrap()
+    {
+        serials.push(
+            row.find(Locator::Css("td.mono"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        );
+    }
+    serials.sort();
+    let mut expected: Vec<String> = NORTHGATE.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(
+        serials, expected,
+        "Northgate's instruments and none of Riverside's"
+    );
+    let page = b.client.source().await.unwrap();
+    for other in RIVERSIDE {
+        assert!(!page.contains(other), "{other} belongs to Riverside");
+    }
+    assert!(b
+        .text("header .lab")
+        .await
+        .contains("Northgate Genomics Core"));
+    assert!(
+        b.text("table.fleet thead")
+            .await
+            .contains("Last report (Europe/London)"),
+        "the zone is named"
+    );
+    // The failing chiller shows as critical, in words.
+    let chiller = format!("tr[data-instrument-id='{}']", server.id("NB552091"));
+    let row = b.text(&chiller).await;
+    assert!(row.contains("Critical"), "{row}");
+    b.screenshot("fleet").await;
+
+    // Clicking an instrument opens its page: chart and a runs table equal to the API's runs.
+    let id = server.id("VH00412");
+    b.client
+        .find(Locator::Css(&format!("tr[data-instrument-id='{id}'] a")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait_path(&format!("/instruments/{id}")).await;
+    assert!(b.text("h1").await.contains("Vega"));
+    b.text("table.runs tbody tr").await;
+    let expected = api_runs(&base, id).await;
+    assert!(!expected.runs.is_empty());
+    assert_eq!(
+        b.count("table.runs tbody tr").await,
+        expected.runs.len(),
+        "one row per run"
+    );
+    let with_q30 = expected.runs.iter().filter(|r| r.pct_q30.is_some()).count();
+    assert_eq!(
+        b.count("figure.chart svg circle").await,
+        with_q30,
+        "one chart marker per run"
+    );
+    let newest = expected.runs.last().unwrap();
+    assert!(
+        b.text("table.runs tbody tr").await.contains(&newest.run_id),
+        "newest run first"
+    );
+    let config = b.text("dl.config").await;
+    assert!(
+        config.contains("VH00412") && config.contains("1.5.0.42699") && config.contains("On"),
+        "{config}"
+    );
+    b.screenshot("instrument").await;
+
+    // Another lab's instrument by URL: the page says it is not found.
+    let other = server.id("M03302");
+    b.client
+        .goto(&format!("{base}/instruments/{other}"))
+        .await
+        .unwrap();
+    assert!(b.text("[role=alert]").await.contains("Not found"));
+
+    // Logging out returns to the login page, and the session is gone.
+    b.client.goto(&format!("{base}/")).await.unwrap();
+    b.client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("button.logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait_path("/login").await;
+    b.client.goto(&format!("{base}/")).await.unwrap();
+    b.wait_path("/login").await;
+
+    // With the server stopped, navigating shows an error state, not a blank screen.
+    b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
+    b.text("table.fleet tbody tr").await;
+    server.stop().await;
+    b.client
+        .find(Locator::Css("table.fleet tbody tr a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let error = b.text("[role=alert]").await;
+    assert!(
+        error.contains("Cannot reach the seqhealth server"),
+        "{error}"
+    );
+    assert!(b.count("[role=alert] button").await >= 1, "a Retry button");
+    b.screenshot("server-down").await;
+
+    browser.close().await;
+}
