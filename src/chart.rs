@@ -56,6 +56,7 @@ fn draw_q30(
         .x_label_formatter(&|t| date_label(*t))
         .y_label_formatter(&|v| format!("{v:.0} %"))
         .y_desc("%≥Q30")
+        .max_light_lines(1)
         .light_line_style(RGBColor(236, 236, 236))
         .axis_desc_style(("sans-serif", 14))
         .label_style(("sans-serif", 13))

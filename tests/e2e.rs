@@ -7,6 +7,7 @@
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use seqhealth_agent::simulate::SimConfig;
 use seqhealth_api::{Fleet, RunList};
 use seqhealth_server::demo::{provision, push_fleet, Provisioned, DEMO_PASSWORD};
@@ -132,8 +133,7 @@ impl Browser {
         let url = format!("http://127.0.0.1:{port}");
         let mut last_err = None;
         for _ in 0..50 {
-            match ClientBuilder::rustls()
-                .expect("rustls")
+            match ClientBuilder::new(HttpConnector::new())
                 .capabilities(caps.clone())
                 .connect(&url)
                 .await

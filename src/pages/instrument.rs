@@ -20,7 +20,7 @@ const WINDOWS: [(i64, &str); 4] = [
 #[component]
 pub fn InstrumentPage() -> impl IntoView {
     let params = use_params_map();
-    // A non-number id is sent as-is: the server answers 404 and the page says so.
+    // A non-number id is sent as -1: the server answers 404 and the page says so.
     let id = move || {
         params
             .read()
@@ -28,27 +28,39 @@ pub fn InstrumentPage() -> impl IntoView {
             .and_then(|s| s.parse::<i64>().ok())
             .unwrap_or(-1)
     };
-    let days = RwSignal::new(365i64);
     let detail = LocalResource::new(move || api::instrument(id()));
-    let runs = LocalResource::new(move || api::runs(id(), days.get()));
-    let retry = Callback::new(move |_| {
-        detail.refetch();
-        runs.refetch();
-    });
+    let retry = Callback::new(move |_| detail.refetch());
     view! {
         <Transition fallback=|| view! { <Loading what="the instrument" /> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <Summary detail=d /> }.into_any(),
+                    Ok(d) => {
+                        let (id, tz) = (d.id, d.lab.time_zone.clone());
+                        view! {
+                            <Summary detail=d />
+                            <Trend id=id tz=tz />
+                        }
+                            .into_any()
+                    }
                     Err(e) => view! { <h1>"Instrument"</h1> <Failure failure=e retry=retry /> }.into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+/// The Q-score trend and the runs behind it, for a chosen period.
+#[component]
+fn Trend(id: i64, tz: String) -> impl IntoView {
+    let days = RwSignal::new(365i64);
+    let runs = LocalResource::new(move || api::runs(id, days.get()));
+    let retry = Callback::new(move |_| runs.refetch());
+    view! {
         <section aria-labelledby="trend-heading">
             <div class="section-head">
                 <h2 id="trend-heading">"Q-score trend"</h2>
                 <label>
-                    "Show "
+                    "Period "
                     <select on:change=move |ev| {
                         if let Ok(d) = event_target_value(&ev).parse() {
                             days.set(d)
@@ -68,13 +80,15 @@ pub fn InstrumentPage() -> impl IntoView {
                 </label>
             </div>
             <Transition fallback=|| view! { <Loading what="runs" /> }>
-                {move || Suspend::new(async move {
-                    let tz = detail.await.map(|d| d.lab.time_zone).unwrap_or_else(|_| "UTC".into());
-                    match runs.await {
-                        Ok(list) => view! { <Runs list=list tz=tz /> }.into_any(),
-                        Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
-                    }
-                })}
+                {move || {
+                    let tz = tz.clone();
+                    Suspend::new(async move {
+                        match runs.await {
+                            Ok(list) => view! { <Runs list=list tz=tz /> }.into_any(),
+                            Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
+                        }
+                    })
+                }}
             </Transition>
         </section>
     }

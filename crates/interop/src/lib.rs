@@ -1,0 +1,1 @@
+//! Illumina run folders → run summary (work in progress).
