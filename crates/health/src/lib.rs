@@ -1,0 +1,1 @@
+//! Health engine: pure logic, no I/O (work in progress).
