@@ -1,6 +1,6 @@
 //! `seqhealth-agent`: the instrument-side program.
 
-use chrono::Utc;
+use chrono::{DurationRound, TimeDelta, Utc};
 use clap::{Parser, Subcommand};
 use seqhealth_agent::fleet::DEMO_FLEET;
 use seqhealth_agent::push::{push_history, Pusher};
@@ -59,9 +59,13 @@ async fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
+            // Whole hours, as the server's demo: same seed in the same hour, same data.
+            let end = Utc::now()
+                .duration_trunc(TimeDelta::hours(1))
+                .unwrap_or_else(|_| Utc::now());
             let cfg = SimConfig {
                 days,
-                ..SimConfig::demo(seed, Utc::now())
+                ..SimConfig::demo(seed, end)
             };
             for inst in DEMO_FLEET.iter().filter(|i| tokens.contains_key(i.serial)) {
                 let pusher = Pusher::new(&server, &tokens[inst.serial]);

@@ -32,6 +32,10 @@ struct Cli {
     /// Seed of the simulated fleet (same seed, same fleet).
     #[arg(long, default_value_t = 42)]
     demo_seed: u64,
+    /// With --demo: write the simulated instruments' tokens (serial → token, JSON, owner-only)
+    /// here, for `seqhealth-agent simulate --tokens`.
+    #[arg(long)]
+    demo_tokens: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -74,7 +78,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     tracing::info!("seqhealth listening on {base}");
 
     if cli.demo {
-        run_demo(&pool, &base, cli.demo_seed).await?;
+        run_demo(&pool, &base, cli.demo_seed, cli.demo_tokens.as_deref()).await?;
     }
     server
         .await
@@ -84,7 +88,12 @@ async fn run(cli: Cli) -> Result<(), String> {
     Ok(())
 }
 
-async fn run_demo(pool: &sqlx::SqlitePool, base: &str, seed: u64) -> Result<(), String> {
+async fn run_demo(
+    pool: &sqlx::SqlitePool,
+    base: &str,
+    seed: u64,
+    tokens_file: Option<&std::path::Path>,
+) -> Result<(), String> {
     // Whole days, so the same seed on the same day gives the same history.
     let end = Utc::now()
         .duration_trunc(TimeDelta::hours(1))
@@ -96,6 +105,10 @@ async fn run_demo(pool: &sqlx::SqlitePool, base: &str, seed: u64) -> Result<(), 
     {
         None => tracing::info!("database already has labs: demo data kept as it is"),
         Some(fleet) => {
+            if let Some(path) = tokens_file {
+                write_tokens(path, &fleet)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
             tracing::info!(
                 "pushing a year of simulated history for {} instruments…",
                 fleet.len()
@@ -132,6 +145,21 @@ async fn run_demo(pool: &sqlx::SqlitePool, base: &str, seed: u64) -> Result<(), 
     }
     println!("\n  Ctrl-C stops it.\n");
     Ok(())
+}
+
+/// Tokens are secrets: the file is created readable by its owner only.
+fn write_tokens(path: &std::path::Path, fleet: &[demo::Provisioned]) -> std::io::Result<()> {
+    use std::io::Write;
+    let map: std::collections::BTreeMap<&str, &str> = fleet
+        .iter()
+        .map(|p| (p.instrument.serial, p.token.as_str()))
+        .collect();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(path)?;
+    f.write_all(serde_json::to_string_pretty(&map)?.as_bytes())
 }
 
 async fn shutdown_signal() {

@@ -461,3 +461,39 @@ async fn bad_ingest_answers_4xx_with_json_and_changes_nothing() {
         assert_eq!(env.count(table).await, 0, "{table} is untouched");
     }
 }
+
+#[tokio::test]
+async fn dashboard_routes_fall_back_to_index_html_but_api_paths_do_not() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!DOCTYPE html><title>seqhealth</title>",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("app-1234.js"), "console.log(1)").unwrap();
+    let pool = db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .unwrap();
+    let app = app(AppState { db: pool }, Some(dir.path()));
+    use tower::ServiceExt;
+    for (path, status, needle) in [
+        ("/", StatusCode::OK, "<title>seqhealth"),
+        ("/instruments/7", StatusCode::OK, "<title>seqhealth"),
+        ("/login", StatusCode::OK, "<title>seqhealth"),
+        ("/app-1234.js", StatusCode::OK, "console.log"),
+        (
+            "/api/v1/no-such-thing",
+            StatusCode::NOT_FOUND,
+            "\"error\":\"not_found\"",
+        ),
+    ] {
+        let resp = app
+            .clone()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), status, "{path}");
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        assert!(String::from_utf8_lossy(&body).contains(needle), "{path}");
+    }
+}
