@@ -172,6 +172,21 @@ impl Browser {
         self.client.find_all(Locator::Css(css)).await.unwrap().len()
     }
 
+    async fn wait_count(&self, css: &str, n: usize) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let now = self.count(css).await;
+            if now == n {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{css}: expected {n}, have {now}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn wait_path(&self, path: &str) {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
@@ -219,7 +234,18 @@ impl Browser {
     async fn screenshot(&self, name: &str) {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
+        // The whole page, not only the first screenful.
+        let height = self
+            .client
+            .execute("return document.documentElement.scrollHeight", vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap_or(900)
+            .clamp(900, 4000);
+        self.client.set_window_size(1280, height as u32 + 140).await.unwrap();
         let png = self.client.screenshot().await.unwrap();
+        self.client.set_window_size(1280, 900).await.unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
@@ -364,6 +390,38 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         "{config}"
     );
     b.screenshot("instrument").await;
+
+    // A shorter period shows only its runs, from the same API.
+    let since = Utc::now() - TimeDelta::days(90);
+    let recent = expected
+        .runs
+        .iter()
+        .filter(|r| r.started_at >= since)
+        .count();
+    assert!(recent > 0 && recent < expected.runs.len());
+    b.client
+        .find(Locator::Css("section select"))
+        .await
+        .unwrap()
+        .select_by_value("90")
+        .await
+        .unwrap();
+    b.wait_count("table.runs tbody tr", recent).await;
+
+    // The breadcrumb works from the keyboard: Enter on the focused link goes back to the fleet.
+    let back = b
+        .client
+        .find(Locator::Css("nav.breadcrumb a"))
+        .await
+        .unwrap();
+    back.send_keys(&fantoccini::key::Key::Enter.to_string())
+        .await
+        .unwrap();
+    b.wait_path("/").await;
+    assert_eq!(
+        b.client.title().await.unwrap(),
+        "Fleet overview · seqhealth"
+    );
 
     // Another lab's instrument by URL: the page says it is not found.
     let other = server.id("M03302");

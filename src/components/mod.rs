@@ -2,3 +2,10 @@
 
 pub mod health;
 pub mod states;
+
+/// Names the page in the browser tab and for screen readers.
+pub fn set_title(page: &str) {
+    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+        doc.set_title(&format!("{page} · seqhealth"));
+    }
+}

@@ -7,7 +7,7 @@ use crate::format;
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use seqhealth_api::{Fleet, Subsystem};
+use seqhealth_api::{Fleet, Health, Subsystem};
 use std::time::Duration;
 
 /// The fleet is re-read this often; the table stays on screen meanwhile.
@@ -15,6 +15,7 @@ const REFRESH: Duration = Duration::from_secs(60);
 
 #[component]
 pub fn FleetPage() -> impl IntoView {
+    crate::components::set_title("Fleet overview");
     let fleet = LocalResource::new(api::fleet);
     if let Ok(h) = set_interval_with_handle(move || fleet.refetch(), REFRESH) {
         on_cleanup(move || h.clear());
@@ -45,6 +46,21 @@ fn FleetTable(fleet: Fleet) -> impl IntoView {
         .into_any();
     }
     let tz = fleet.lab.time_zone.clone();
+    let count = |h: Health| {
+        fleet
+            .instruments
+            .iter()
+            .filter(|i| Subsystem::ALL.iter().map(|s| i.health.get(*s)).max() == Some(h))
+            .count()
+    };
+    let summary = format!(
+        "{} instruments: {} critical, {} with warnings, {} OK, {} without data",
+        fleet.instruments.len(),
+        count(Health::Critical),
+        count(Health::Warning),
+        count(Health::Ok),
+        count(Health::Unknown)
+    );
     let rows = fleet
         .instruments
         .into_iter()
@@ -101,6 +117,7 @@ fn FleetTable(fleet: Fleet) -> impl IntoView {
         })
         .collect_view();
     view! {
+        <p class="fleet-summary" aria-live="polite">{summary}</p>
         <div class="table-wrap">
             <table class="fleet">
                 <caption>{format!("Instruments of {}", fleet.lab.name)}</caption>

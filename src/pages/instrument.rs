@@ -7,6 +7,7 @@ use crate::components::states::{Empty, Failure, Loading};
 use crate::format;
 use crate::time;
 use leptos::prelude::*;
+use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use seqhealth_api::{InstrumentDetail, RunList};
 
@@ -97,12 +98,18 @@ fn Trend(id: i64, tz: String) -> impl IntoView {
 #[component]
 fn Summary(detail: InstrumentDetail) -> impl IntoView {
     let d = detail;
+    crate::components::set_title(&format!("{} ({})", d.nickname, d.serial));
     let tz = d.lab.time_zone.clone();
     let report = match d.last_report_at {
         Some(t) => format!("{} ({})", time::date_time(t, &tz), time::age(t)),
         None => "Never".into(),
     };
     view! {
+        <nav aria-label="Breadcrumb" class="breadcrumb">
+            <A href="/">"Fleet overview"</A>
+            " › "
+            <span aria-current="page">{d.nickname.clone()}</span>
+        </nav>
         <h1>{format!("{} ", d.nickname)} <span class="sub">{format!("{} {}", d.model, d.serial)}</span></h1>
         <div class="cards">
             <section class="card" aria-labelledby="config-heading">

@@ -5,6 +5,7 @@ use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    crate::components::set_title("Log in");
     let session = expect_context::<Session>();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());

@@ -3,6 +3,7 @@ use leptos_router::components::A;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
+    crate::components::set_title("Page not found");
     view! {
         <h1>"Page not found"</h1>
         <p>"There is no page at this address. " <A href="/">"Go to the fleet overview"</A></p>
