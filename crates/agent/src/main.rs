@@ -6,6 +6,7 @@ use seqhealth_agent::fleet::DEMO_FLEET;
 use seqhealth_agent::push::{push_history, Pusher};
 use seqhealth_agent::simulate::{runs, telemetry, SimConfig};
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -70,10 +71,17 @@ async fn main() -> ExitCode {
             for inst in DEMO_FLEET.iter().filter(|i| tokens.contains_key(i.serial)) {
                 let pusher = Pusher::new(&server, &tokens[inst.serial]);
                 match push_history(&pusher, &runs(inst, &cfg), &telemetry(inst, &cfg)).await {
-                    Ok(s) => println!(
-                        "{}: {} runs, {} readings, {} events",
-                        inst.serial, s.runs, s.readings, s.events
-                    ),
+                    Ok(s) => {
+                        // A closed pipe (`| head`) is not an error of the push.
+                        let _ = writeln!(
+                            std::io::stdout(),
+                            "{}: {} runs, {} readings, {} events",
+                            inst.serial,
+                            s.runs,
+                            s.readings,
+                            s.events
+                        );
+                    }
                     Err(e) => {
                         eprintln!("{}: {e}", inst.serial);
                         return ExitCode::FAILURE;
