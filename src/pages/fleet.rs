@@ -129,7 +129,7 @@ fn FleetTable(fleet: Fleet) -> impl IntoView {
                         <th scope="col">"Site"</th>
                         {Subsystem::ALL.into_iter().map(|s| view! { <th scope="col">{s.label()}</th> }).collect_view()}
                         <th scope="col">"Last run %≥Q30"</th>
-                        <th scope="col">{format!("Last report ({tz})")}</th>
+                        <th scope="col">"Last report" <span class="sub">{tz.clone()}</span></th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

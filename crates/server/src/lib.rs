@@ -24,7 +24,7 @@ use tower_http::trace::TraceLayer;
 pub fn app(state: AppState, dist: Option<&Path>) -> Router {
     let mut router = Router::new().nest(API_PREFIX, routes::api());
     if let Some(dist) = dist {
-        router = router.fallback_service(web::dashboard(dist));
+        router = router.merge(web::dashboard(dist));
     }
     router.layer(TraceLayer::new_for_http()).with_state(state)
 }

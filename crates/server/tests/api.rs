@@ -497,3 +497,52 @@ async fn dashboard_routes_fall_back_to_index_html_but_api_paths_do_not() {
         assert!(String::from_utf8_lossy(&body).contains(needle), "{path}");
     }
 }
+
+#[tokio::test]
+async fn hashed_assets_are_cached_for_a_year_and_sent_precompressed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!DOCTYPE html><title>seqhealth</title>",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("seqhealth-0123456789abcdef.js"),
+        "console.log('plain')",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("seqhealth-0123456789abcdef.js.br"),
+        "brotli bytes",
+    )
+    .unwrap();
+    let pool = db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .unwrap();
+    let app = app(AppState { db: pool }, Some(dir.path()));
+    use tower::ServiceExt;
+    let get = |path: &str, encoding: Option<&str>| {
+        let mut req = Request::get(path);
+        if let Some(e) = encoding {
+            req = req.header(header::ACCEPT_ENCODING, e);
+        }
+        app.clone().oneshot(req.body(Body::empty()).unwrap())
+    };
+    let resp = get("/seqhealth-0123456789abcdef.js", Some("gzip, br"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()[header::CONTENT_ENCODING], "br");
+    assert_eq!(
+        resp.headers()[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    let resp = get("/seqhealth-0123456789abcdef.js", None).await.unwrap();
+    assert!(resp.headers().get(header::CONTENT_ENCODING).is_none());
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&body[..], b"console.log('plain')");
+    for path in ["/", "/instruments/3"] {
+        let resp = get(path, Some("br")).await.unwrap();
+        assert_eq!(resp.headers()[header::CACHE_CONTROL], "no-cache", "{path}");
+    }
+}
