@@ -2,7 +2,8 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use seqhealth_api::{
-    ApiError, Fleet, InstrumentDetail, LoginRequest, RunList, SessionInfo, API_PREFIX,
+    AcknowledgeRequest, ApiError, Fleet, InstrumentDetail, LoginRequest, RunList, SessionInfo,
+    WarningList, WarningRow, API_PREFIX,
 };
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -112,6 +113,32 @@ pub async fn runs(id: i64, days: i64) -> Result<RunList, ApiFailure> {
         enc(&now.to_rfc3339())
     );
     get(&format!("/instruments/{id}/runs?{q}")).await
+}
+
+/// Warnings filter: empty strings mean "any".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WarningFilter {
+    pub status: String,
+    pub severity: String,
+    pub subsystem: String,
+    pub instrument: String,
+}
+
+pub async fn warnings(f: WarningFilter) -> Result<WarningList, ApiFailure> {
+    let q = format!(
+        "status={}&severity={}&subsystem={}&instrument={}",
+        enc(&f.status),
+        enc(&f.severity),
+        enc(&f.subsystem),
+        enc(&f.instrument)
+    );
+    get(&format!("/warnings?{q}")).await
+}
+
+pub async fn acknowledge(id: i64, reason: String) -> Result<WarningRow, ApiFailure> {
+    let req = Request::post(&url(&format!("/warnings/{id}/acknowledge")))
+        .json(&AcknowledgeRequest { reason });
+    decode(send(req).await?).await
 }
 
 fn enc(s: &str) -> String {

@@ -3,6 +3,7 @@
 use crate::api;
 use crate::pages::{
     fleet::FleetPage, instrument::InstrumentPage, login::LoginPage, not_found::NotFound,
+    warnings::WarningsPage,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -34,6 +35,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage />
                     <Route path=path!("/") view=FleetPage />
                     <Route path=path!("/instruments/:id") view=InstrumentPage />
+                    <Route path=path!("/warnings") view=WarningsPage />
                 </Routes>
             </main>
         </Router>
@@ -64,6 +66,7 @@ fn Header() -> impl IntoView {
                         view! {
                             <nav aria-label="Main">
                                 <A href="/">"Fleet"</A>
+                                <A href="/warnings">"Warnings"</A>
                             </nav>
                             <p class="who">
                                 <span class="lab">{s.lab.name.clone()}</span>

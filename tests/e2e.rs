@@ -433,6 +433,69 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         .unwrap();
     assert!(b.text("[role=alert]").await.contains("Not found"));
 
+    // The warnings page lists the failing chiller; a manager acknowledges it with a reason.
+    b.client
+        .find(Locator::LinkText("Warnings"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait_path("/warnings").await;
+    let chiller_row = "table.warnings tbody tr";
+    b.text(chiller_row).await;
+    let rows = b.client.find_all(Locator::Css(chiller_row)).await.unwrap();
+    let mut chiller = None;
+    for row in rows {
+        let text = row.text().await.unwrap();
+        if text.contains("NB552091") && text.contains("chiller") {
+            assert!(
+                text.contains("Critical") && text.contains("Thermal"),
+                "{text}"
+            );
+            chiller = Some(row);
+        }
+    }
+    let chiller = chiller.expect("a warning for the failing chiller");
+    let warning_id = chiller.attr("data-warning-id").await.unwrap().unwrap();
+    chiller
+        .find(Locator::Css("button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let reason = b
+        .client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Id(&format!("ack-reason-{warning_id}")))
+        .await
+        .unwrap();
+    reason
+        .send_keys("Engineer booked for Tuesday")
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css("form.ack button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let row = format!("tr[data-warning-id='{warning_id}']");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !b.text(&row).await.contains("Acknowledged by Ada Lovelace") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "acknowledgement not shown: {}",
+            b.text(&row).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(b.text(&row).await.contains("Engineer booked for Tuesday"));
+    b.screenshot("warnings").await;
+
     // Logging out returns to the login page, and the session is gone.
     b.client.goto(&format!("{base}/")).await.unwrap();
     b.client
@@ -446,6 +509,26 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         .unwrap();
     b.wait_path("/login").await;
     b.client.goto(&format!("{base}/")).await.unwrap();
+    b.wait_path("/login").await;
+
+    // A viewer sees the warnings but is offered no way to acknowledge them.
+    b.login(&base, "grace@northgate.example", DEMO_PASSWORD)
+        .await;
+    b.wait_path("/").await;
+    b.client.goto(&format!("{base}/warnings")).await.unwrap();
+    b.text("table.warnings tbody tr").await;
+    assert_eq!(
+        b.count("table.warnings button").await,
+        0,
+        "no Acknowledge for a viewer"
+    );
+    b.client
+        .find(Locator::Css("button.logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     b.wait_path("/login").await;
 
     // With the server stopped, navigating shows an error state, not a blank screen.

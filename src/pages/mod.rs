@@ -4,3 +4,4 @@ pub mod fleet;
 pub mod instrument;
 pub mod login;
 pub mod not_found;
+pub mod warnings;

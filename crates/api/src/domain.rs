@@ -109,6 +109,8 @@ impl Role {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SensorSpec {
     pub name: &'static str,
+    /// What a person calls it: "Laser output power".
+    pub label: &'static str,
     pub subsystem: Subsystem,
     pub unit: &'static str,
     /// Normal operating band; outside it the subsystem is in warning.
@@ -133,6 +135,7 @@ impl SensorSpec {
 pub const SENSORS: &[SensorSpec] = &[
     SensorSpec {
         name: "laser_power_pct",
+        label: "Laser output power",
         subsystem: Subsystem::Optical,
         unit: "% of rated",
         warn: (80.0, 110.0),
@@ -140,6 +143,7 @@ pub const SENSORS: &[SensorSpec] = &[
     },
     SensorSpec {
         name: "focus_fwhm_px",
+        label: "Focus quality (FWHM)",
         subsystem: Subsystem::Optical,
         unit: "px",
         warn: (1.5, 3.4),
@@ -147,6 +151,7 @@ pub const SENSORS: &[SensorSpec] = &[
     },
     SensorSpec {
         name: "stage_position_error_um",
+        label: "XY stage position error",
         subsystem: Subsystem::Mechanical,
         unit: "µm",
         warn: (0.0, 1.5),
@@ -154,6 +159,7 @@ pub const SENSORS: &[SensorSpec] = &[
     },
     SensorSpec {
         name: "flow_cell_temp_delta_c",
+        label: "Flow-cell temperature deviation",
         subsystem: Subsystem::Thermal,
         unit: "°C from set point",
         warn: (-0.8, 0.8),
@@ -161,6 +167,7 @@ pub const SENSORS: &[SensorSpec] = &[
     },
     SensorSpec {
         name: "chiller_temp_c",
+        label: "Reagent chiller temperature",
         subsystem: Subsystem::Thermal,
         unit: "°C",
         warn: (2.0, 7.0),
@@ -168,6 +175,7 @@ pub const SENSORS: &[SensorSpec] = &[
     },
     SensorSpec {
         name: "line_pressure_kpa",
+        label: "Fluidics line pressure",
         subsystem: Subsystem::Fluidics,
         unit: "kPa",
         warn: (85.0, 125.0),

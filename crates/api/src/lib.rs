@@ -235,6 +235,94 @@ pub struct RunList {
     pub truncated: bool,
 }
 
+// ---------------------------------------------------------------- warnings
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 3] = [Severity::Info, Severity::Warning, Severity::Critical];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// active → acknowledged → resolved; resolved warnings stay as history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WarningStatus {
+    Active,
+    Acknowledged,
+    Resolved,
+}
+
+impl WarningStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningStatus::Active => "active",
+            WarningStatus::Acknowledged => "acknowledged",
+            WarningStatus::Resolved => "resolved",
+        }
+    }
+    pub fn parse(s: &str) -> Option<WarningStatus> {
+        [
+            WarningStatus::Active,
+            WarningStatus::Acknowledged,
+            WarningStatus::Resolved,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WarningRow {
+    pub id: i64,
+    pub instrument_id: i64,
+    pub instrument_nickname: String,
+    pub instrument_serial: String,
+    pub subsystem: Subsystem,
+    /// The rule that raised it, e.g. "threshold:chiller_temp_c".
+    pub rule: String,
+    pub severity: Severity,
+    pub status: WarningStatus,
+    pub raised_at: DateTime<Utc>,
+    /// The reading that triggered it (or the latest while it stays active).
+    pub value: Option<f64>,
+    pub message: String,
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub acknowledge_reason: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WarningList {
+    pub warnings: Vec<WarningRow>,
+    /// True when more warnings matched than one response carries (`MAX_WARNINGS`).
+    pub truncated: bool,
+}
+
+pub const MAX_WARNINGS: usize = 500;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcknowledgeRequest {
+    pub reason: String,
+}
+
 /// Upper bound of runs in one response: a response is bounded by what a screen shows.
 pub const MAX_RUNS: usize = 1000;
 

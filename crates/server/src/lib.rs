@@ -9,6 +9,7 @@ pub mod health;
 pub mod provision;
 pub mod routes;
 pub mod state;
+pub mod warnings;
 pub mod web;
 
 pub use state::AppState;

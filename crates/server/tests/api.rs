@@ -288,6 +288,7 @@ async fn reads_without_a_session_answer_401() {
         format!("/api/v1/instruments/{id}"),
         format!("/api/v1/instruments/{id}/runs"),
         "/api/v1/session".into(),
+        "/api/v1/warnings".into(),
     ] {
         let (s, b) = env.get(&path, None).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{path}");
@@ -545,4 +546,143 @@ async fn hashed_assets_are_cached_for_a_year_and_sent_precompressed() {
         let resp = get(path, Some("br")).await.unwrap();
         assert_eq!(resp.headers()[header::CACHE_CONTROL], "no-cache", "{path}");
     }
+}
+
+async fn post_json(env: &Env, path: &str, cookie: &str, body: Value) -> (StatusCode, Vec<u8>) {
+    let req = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let (s, b, _) = env.send(req).await;
+    (s, b)
+}
+
+#[tokio::test]
+async fn out_of_band_readings_raise_warnings_that_managers_acknowledge_and_that_resolve() {
+    use seqhealth_api::{Severity, Subsystem, WarningList, WarningRow, WarningStatus};
+    let env = env().await;
+    env.fill().await;
+    let ada = env.login("ada@northgate.example").await;
+    let (s, b) = env.get("/api/v1/warnings", Some(&ada)).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let list: WarningList = serde_json::from_slice(&b).unwrap();
+    let chiller_id = env.id("NB552091");
+    let chiller = list
+        .warnings
+        .iter()
+        .find(|w| w.instrument_id == chiller_id && w.rule == "threshold:chiller_temp_c")
+        .expect("the failing chiller raised a warning");
+    assert_eq!(
+        (chiller.severity, chiller.subsystem, chiller.status),
+        (
+            Severity::Critical,
+            Subsystem::Thermal,
+            WarningStatus::Active
+        )
+    );
+    assert!(
+        chiller.message.contains("above critical limit"),
+        "{}",
+        chiller.message
+    );
+    let riverside = env.id("M03302");
+    assert!(
+        list.warnings.iter().all(|w| w.instrument_id != riverside),
+        "Riverside's warnings stay in Riverside"
+    );
+
+    // Filters, and a bad filter.
+    let (_, b) = env
+        .get(
+            "/api/v1/warnings?severity=critical&subsystem=thermal",
+            Some(&ada),
+        )
+        .await;
+    let only: WarningList = serde_json::from_slice(&b).unwrap();
+    assert!(!only.warnings.is_empty());
+    assert!(only
+        .warnings
+        .iter()
+        .all(|w| w.severity == Severity::Critical && w.subsystem == Subsystem::Thermal));
+    for q in [
+        "status=bogus",
+        "severity=high",
+        "subsystem=plumbing",
+        "instrument=x",
+    ] {
+        let (s, b) = env.get(&format!("/api/v1/warnings?{q}"), Some(&ada)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{q}");
+        assert_eq!(error_of(&b).error, "bad_request");
+    }
+
+    // Acknowledging: viewers may not, another lab cannot see it, a reason is required, once only.
+    let path = format!("/api/v1/warnings/{}/acknowledge", chiller.id);
+    let grace = env.login("grace@northgate.example").await;
+    let (s, b) = post_json(&env, &path, &grace, json!({ "reason": "seen" })).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(error_of(&b).error, "forbidden");
+    let rosalind = env.login("rosalind@riverside.example").await;
+    let (s, _) = post_json(&env, &path, &rosalind, json!({ "reason": "seen" })).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = post_json(&env, &path, &ada, json!({ "reason": "   " })).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, b) = post_json(
+        &env,
+        &path,
+        &ada,
+        json!({ "reason": "Service engineer booked for Tuesday" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let acked: WarningRow = serde_json::from_slice(&b).unwrap();
+    assert_eq!(acked.status, WarningStatus::Acknowledged);
+    assert_eq!(acked.acknowledged_by.as_deref(), Some("Ada Lovelace"));
+    assert_eq!(
+        acked.acknowledge_reason.as_deref(),
+        Some("Service engineer booked for Tuesday")
+    );
+    assert!(acked.acknowledged_at.is_some());
+    let (s, b) = post_json(&env, &path, &ada, json!({ "reason": "again" })).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(error_of(&b).detail.contains("acknowledged"));
+
+    // The chiller is repaired: a normal reading resolves the warning; it stays in the history.
+    let at = chrono::Utc::now().timestamp();
+    let batch = json!({
+        "batch_id": "repair-1",
+        "readings": [{ "at": chrono::DateTime::from_timestamp(at, 0).unwrap(), "subsystem": "thermal", "sensor": "chiller_temp_c", "value": 4.1 }],
+    });
+    let (s, v) = env.ingest("telemetry", env.token("NB552091"), &batch).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, b) = env
+        .get(
+            &format!("/api/v1/warnings?instrument={chiller_id}"),
+            Some(&ada),
+        )
+        .await;
+    let open: WarningList = serde_json::from_slice(&b).unwrap();
+    assert!(
+        open.warnings.iter().all(|w| w.id != chiller.id),
+        "resolved warnings are not open"
+    );
+    let (_, b) = env
+        .get(
+            &format!("/api/v1/warnings?status=resolved&instrument={chiller_id}"),
+            Some(&ada),
+        )
+        .await;
+    let history: WarningList = serde_json::from_slice(&b).unwrap();
+    let resolved = history
+        .warnings
+        .iter()
+        .find(|w| w.id == chiller.id)
+        .expect("kept as history");
+    assert_eq!(resolved.status, WarningStatus::Resolved);
+    assert!(resolved.resolved_at.is_some());
+    assert_eq!(
+        resolved.acknowledged_by.as_deref(),
+        Some("Ada Lovelace"),
+        "who acknowledged is kept"
+    );
 }

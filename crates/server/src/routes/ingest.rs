@@ -138,6 +138,10 @@ pub async fn telemetry(
         .execute(&mut *tx)
         .await?;
     }
+    let mut sensors: Vec<&str> = batch.readings.iter().map(|r| r.sensor.as_str()).collect();
+    sensors.sort_unstable();
+    sensors.dedup();
+    crate::warnings::evaluate_sensors(&mut tx, instrument.id, &sensors).await?;
     let newest = batch
         .readings
         .iter()

@@ -4,6 +4,7 @@ pub mod fleet;
 pub mod ingest;
 pub mod instruments;
 pub mod session;
+pub mod warnings;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -25,6 +26,8 @@ pub fn api() -> Router<AppState> {
         .route("/fleet", get(fleet::fleet))
         .route("/instruments/{id}", get(instruments::detail))
         .route("/instruments/{id}/runs", get(instruments::runs))
+        .route("/warnings", get(warnings::list))
+        .route("/warnings/{id}/acknowledge", post(warnings::acknowledge))
         .route("/ingest/runs", post(ingest::run))
         .route("/ingest/telemetry", post(ingest::telemetry))
         .fallback(|| async { AppError::NotFound("no such API endpoint".into()) })

@@ -1,0 +1,203 @@
+//! `GET /warnings` across the caller's lab, and `POST /warnings/{id}/acknowledge`.
+
+use crate::db::to_time;
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiJson, CurrentUser};
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use seqhealth_api::{
+    AcknowledgeRequest, Role, Severity, Subsystem, WarningList, WarningRow, WarningStatus,
+    MAX_WARNINGS,
+};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub struct Filter {
+    status: Option<String>,
+    severity: Option<String>,
+    subsystem: Option<String>,
+    instrument: Option<String>,
+}
+
+/// Statuses a `status=` filter selects; "open" (the default) is active or acknowledged.
+fn statuses(s: Option<&str>) -> AppResult<&'static [&'static str]> {
+    Ok(match s.unwrap_or("open") {
+        "open" => &["active", "acknowledged"],
+        "active" => &["active"],
+        "acknowledged" => &["acknowledged"],
+        "resolved" => &["resolved"],
+        "all" => &["active", "acknowledged", "resolved"],
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "`status` must be open, active, acknowledged, resolved or all, not {other:?}"
+            )))
+        }
+    })
+}
+
+type Row = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<f64>,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+);
+
+const SELECT: &str = "SELECT w.id, w.instrument_id, i.nickname, i.serial, w.subsystem, w.rule, w.severity, w.status,
+        w.raised_at, w.value, w.message, u.name, w.acknowledged_at, w.acknowledge_reason, w.resolved_at
+    FROM warnings w JOIN instruments i ON i.id = w.instrument_id LEFT JOIN users u ON u.id = w.acknowledged_by";
+
+fn to_row(r: Row) -> AppResult<WarningRow> {
+    let bad = |what: &str, v: &str| {
+        AppError::Internal(format!("stored warning has unknown {what} {v:?}"))
+    };
+    Ok(WarningRow {
+        id: r.0,
+        instrument_id: r.1,
+        instrument_nickname: r.2,
+        instrument_serial: r.3,
+        subsystem: Subsystem::parse(&r.4).ok_or_else(|| bad("subsystem", &r.4))?,
+        rule: r.5,
+        severity: Severity::parse(&r.6).ok_or_else(|| bad("severity", &r.6))?,
+        status: WarningStatus::parse(&r.7).ok_or_else(|| bad("status", &r.7))?,
+        raised_at: to_time(r.8),
+        value: r.9,
+        message: r.10,
+        acknowledged_by: r.11,
+        acknowledged_at: r.12.map(to_time),
+        acknowledge_reason: r.13,
+        resolved_at: r.14.map(to_time),
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(f): Query<Filter>,
+) -> AppResult<Json<WarningList>> {
+    let statuses = statuses(f.status.as_deref())?;
+    let severity = match f.severity.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(Severity::parse(s).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "`severity` must be info, warning or critical, not {s:?}"
+            ))
+        })?),
+    };
+    let subsystem = match f.subsystem.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(Subsystem::parse(s).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "`subsystem` must be optical, mechanical, thermal or fluidics, not {s:?}"
+            ))
+        })?),
+    };
+    let instrument = match f.instrument.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(s.parse::<i64>().map_err(|_| {
+            AppError::BadRequest(format!("`instrument` must be an instrument id, not {s:?}"))
+        })?),
+    };
+    let placeholders = vec!["?"; statuses.len()].join(", ");
+    let sql = format!(
+        "{SELECT} WHERE i.lab_id = ? AND w.status IN ({placeholders})
+           AND (? IS NULL OR w.severity = ?) AND (? IS NULL OR w.subsystem = ?) AND (? IS NULL OR w.instrument_id = ?)
+         ORDER BY CASE w.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, w.raised_at DESC
+         LIMIT ?"
+    );
+    let mut q = sqlx::query_as::<_, Row>(&sql).bind(user.lab_id);
+    for s in statuses {
+        q = q.bind(*s);
+    }
+    let sev = severity.map(|s| s.as_str());
+    let sub = subsystem.map(|s| s.as_str());
+    let rows = q
+        .bind(sev)
+        .bind(sev)
+        .bind(sub)
+        .bind(sub)
+        .bind(instrument)
+        .bind(instrument)
+        .bind(MAX_WARNINGS as i64 + 1)
+        .fetch_all(&state.db)
+        .await?;
+    let truncated = rows.len() > MAX_WARNINGS;
+    let warnings = rows
+        .into_iter()
+        .take(MAX_WARNINGS)
+        .map(to_row)
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Json(WarningList {
+        warnings,
+        truncated,
+    }))
+}
+
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<AcknowledgeRequest>,
+) -> AppResult<Json<WarningRow>> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| AppError::NotFound(format!("no warning with id {id:?}")))?;
+    let status: Option<String> = sqlx::query_scalar(
+        "SELECT w.status FROM warnings w JOIN instruments i ON i.id = w.instrument_id WHERE w.id = ? AND i.lab_id = ?",
+    )
+    .bind(id)
+    .bind(user.lab_id)
+    .fetch_optional(&state.db)
+    .await?;
+    let status =
+        status.ok_or_else(|| AppError::NotFound(format!("no warning with id {id} in your lab")))?;
+    if user.role != Role::Manager {
+        return Err(AppError::Forbidden(
+            "only a lab manager can acknowledge warnings".into(),
+        ));
+    }
+    let reason = req.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::BadRequest(
+            "`reason` must be 1–500 characters".into(),
+        ));
+    }
+    // The status check is in the UPDATE itself, so two managers at once cannot both win.
+    let changed = sqlx::query(
+        "UPDATE warnings SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?, acknowledge_reason = ?
+         WHERE id = ? AND status = 'active'",
+    )
+    .bind(user.user_id)
+    .bind(chrono::Utc::now().timestamp())
+    .bind(reason)
+    .bind(id)
+    .execute(&state.db)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        let now: String = sqlx::query_scalar("SELECT status FROM warnings WHERE id = ?")
+            .bind(id)
+            .fetch_one(&state.db)
+            .await
+            .unwrap_or(status);
+        return Err(AppError::Conflict(format!(
+            "warning {id} is {now}; only an active warning can be acknowledged"
+        )));
+    }
+    let row: Row = sqlx::query_as(&format!("{SELECT} WHERE w.id = ?"))
+        .bind(id)
+        .fetch_one(&state.db)
+        .await?;
+    Ok(Json(to_row(row)?))
+}
