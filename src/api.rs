@@ -3,7 +3,7 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use seqhealth_api::{
     AcknowledgeRequest, ApiError, Fleet, InstrumentDetail, LoginRequest, RunList, SessionInfo,
-    WarningList, WarningRow, API_PREFIX,
+    TelemetrySeries, WarningList, WarningRow, API_PREFIX,
 };
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -113,6 +113,19 @@ pub async fn runs(id: i64, days: i64) -> Result<RunList, ApiFailure> {
         enc(&now.to_rfc3339())
     );
     get(&format!("/instruments/{id}/runs?{q}")).await
+}
+
+/// One sensor's buckets over the last `days` days.
+pub async fn telemetry(id: i64, metric: &str, days: i64) -> Result<TelemetrySeries, ApiFailure> {
+    let now = crate::time::now();
+    let from = now - chrono::Duration::days(days);
+    let q = format!(
+        "metric={}&from={}&to={}",
+        enc(metric),
+        enc(&from.to_rfc3339()),
+        enc(&now.to_rfc3339())
+    );
+    get(&format!("/instruments/{id}/telemetry?{q}")).await
 }
 
 /// Warnings filter: empty strings mean "any".

@@ -41,6 +41,8 @@ fn draw_q30(
     } else {
         (min_t - 86400, max_t + 86400)
     };
+    // f64 time axis: plotters' i64 tick arithmetic can overflow on some ranges.
+    let (min_t, max_t) = (min_t as f64, max_t as f64);
     let lo = points.iter().map(|p| p.value).fold(100.0f64, f64::min);
     let y_min = ((lo - 5.0) / 5.0).floor() * 5.0;
     let y_min = y_min.clamp(0.0, 90.0);
@@ -53,7 +55,7 @@ fn draw_q30(
         .configure_mesh()
         .x_labels(6)
         .y_labels(6)
-        .x_label_formatter(&|t| date_label(*t))
+        .x_label_formatter(&|t| date_label(*t as i64))
         .y_label_formatter(&|v| format!("{v:.0} %"))
         .y_desc("%≥Q30")
         .max_light_lines(1)
@@ -63,13 +65,13 @@ fn draw_q30(
         .draw()?;
     let line = RGBColor(0, 90, 181);
     chart.draw_series(LineSeries::new(
-        points.iter().map(|p| (p.at, p.value)),
+        points.iter().map(|p| (p.at as f64, p.value)),
         line.stroke_width(2),
     ))?;
     chart.draw_series(
         points
             .iter()
-            .map(|p| Circle::new((p.at, p.value), 3, line.filled())),
+            .map(|p| Circle::new((p.at as f64, p.value), 3, line.filled())),
     )?;
     root.present()?;
     Ok(())
@@ -94,9 +96,193 @@ mod tests {
     }
 
     #[test]
+    fn any_time_range_draws_without_panicking() {
+        for (start, step) in [
+            (0i64, 1i64),
+            (1_700_000_000, 3600),
+            (1_700_000_000, 86_400 * 30),
+            (-86_400, 7),
+        ] {
+            let points: Vec<_> = (0..50)
+                .map(|i| TrendPoint {
+                    at: start + i * step,
+                    value: 80.0 + (i % 7) as f64,
+                })
+                .collect();
+            assert!(
+                q30_trend_svg(&points, 500, 200, &|t| t.to_string()).starts_with("<svg"),
+                "{start} {step}"
+            );
+            let band: Vec<_> = (0..50)
+                .map(|i| BandPoint {
+                    at: start + i * step,
+                    mean: 1.0,
+                    min: 0.5,
+                    max: 1.5,
+                })
+                .collect();
+            let limits = Limits {
+                warn: (0.0, 2.0),
+                critical: (-1.0, 3.0),
+            };
+            assert!(
+                sensor_svg(&band, &limits, "u", (500, 200), &|t| t.to_string()).starts_with("<svg"),
+                "{start} {step}"
+            );
+        }
+    }
+
+    #[test]
     fn empty_series_still_draws_axes() {
         let svg = q30_trend_svg(&[], 400, 200, &|t| t.to_string());
         assert!(svg.starts_with("<svg"));
         assert_eq!(svg.matches("<circle").count(), 0);
+    }
+}
+
+/// One time bucket of a sensor: its mean and range.
+pub struct BandPoint {
+    /// Unix seconds, start of the bucket.
+    pub at: i64,
+    pub mean: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+/// Limits drawn on a sensor chart: the normal band and the critical band.
+pub struct Limits {
+    pub warn: (f64, f64),
+    pub critical: (f64, f64),
+}
+
+/// A sensor's buckets: the min–max range shaded, the mean as a line, and the warning
+/// limits dashed, so a drift towards a limit is seen before it crosses.
+pub fn sensor_svg(
+    points: &[BandPoint],
+    limits: &Limits,
+    unit: &str,
+    size: (u32, u32),
+    date_label: &dyn Fn(i64) -> String,
+) -> String {
+    let mut svg = String::new();
+    if let Err(e) = draw_sensor(&mut svg, points, limits, unit, size, date_label) {
+        return format!("<p class=\"chart-error\">The chart could not be drawn: {e}</p>");
+    }
+    svg
+}
+
+fn draw_sensor(
+    out: &mut String,
+    points: &[BandPoint],
+    limits: &Limits,
+    unit: &str,
+    (width, height): (u32, u32),
+    date_label: &dyn Fn(i64) -> String,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let root = SVGBackend::with_string(out, (width, height)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (t0, t1) = points.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| {
+        (lo.min(p.at), hi.max(p.at))
+    });
+    let (t0, t1) = if points.is_empty() {
+        (0, 86_400)
+    } else {
+        (t0, t1.max(t0 + 3600))
+    };
+    let (t0, t1) = (t0 as f64, t1 as f64);
+    // The normal band is always in view; the data may reach beyond it.
+    let lo = points.iter().map(|p| p.min).fold(limits.warn.0, f64::min);
+    let hi = points.iter().map(|p| p.max).fold(limits.warn.1, f64::max);
+    let pad = ((hi - lo) * 0.08).max(1e-6);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(10)
+        .x_label_area_size(30)
+        .y_label_area_size(56)
+        .build_cartesian_2d(t0..t1, (lo - pad)..(hi + pad))?;
+    chart
+        .configure_mesh()
+        .x_labels(5)
+        .y_labels(5)
+        .max_light_lines(1)
+        .light_line_style(RGBColor(244, 244, 244))
+        .x_label_formatter(&|t| date_label(*t as i64))
+        .y_label_formatter(&|v| format!("{v:.1}"))
+        .y_desc(unit)
+        .axis_desc_style(("sans-serif", 13))
+        .label_style(("sans-serif", 12))
+        .draw()?;
+    let band = RGBColor(0, 90, 181);
+    if !points.is_empty() {
+        let outline: Vec<(f64, f64)> = points
+            .iter()
+            .map(|p| (p.at as f64, p.max))
+            .chain(points.iter().rev().map(|p| (p.at as f64, p.min)))
+            .collect();
+        chart.draw_series(std::iter::once(Polygon::new(
+            outline,
+            band.mix(0.18).filled(),
+        )))?;
+        chart.draw_series(LineSeries::new(
+            points.iter().map(|p| (p.at as f64, p.mean)),
+            band.stroke_width(2),
+        ))?;
+    }
+    let warn = RGBColor(176, 96, 0);
+    let critical = RGBColor(176, 0, 32);
+    let (y_lo, y_hi) = (lo - pad, hi + pad);
+    for (limit, colour) in [
+        (limits.warn.0, warn),
+        (limits.warn.1, warn),
+        (limits.critical.0, critical),
+        (limits.critical.1, critical),
+    ] {
+        if limit > y_lo && limit < y_hi {
+            chart.draw_series(DashedLineSeries::new(
+                [(t0, limit), (t1, limit)],
+                6,
+                4,
+                colour.stroke_width(1),
+            ))?;
+        }
+    }
+    root.present()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod sensor_tests {
+    use super::*;
+
+    #[test]
+    fn draws_band_mean_and_limits() {
+        let points: Vec<_> = (0..48)
+            .map(|h| BandPoint {
+                at: h * 3600,
+                mean: 4.0 + h as f64 * 0.05,
+                min: 3.8,
+                max: 4.4 + h as f64 * 0.05,
+            })
+            .collect();
+        let limits = Limits {
+            warn: (2.0, 7.0),
+            critical: (0.0, 10.0),
+        };
+        let svg = sensor_svg(&points, &limits, "°C", (600, 220), &|t| t.to_string());
+        assert!(svg.starts_with("<svg"));
+        assert_eq!(svg.matches("<polygon").count(), 1, "one shaded range");
+        assert!(svg.matches("<polyline").count() >= 1, "the mean line");
+        assert!(
+            svg.contains("stroke-dasharray") || svg.matches("<line").count() >= 2,
+            "dashed limits"
+        );
+    }
+
+    #[test]
+    fn an_empty_series_still_draws() {
+        let limits = Limits {
+            warn: (80.0, 110.0),
+            critical: (70.0, 120.0),
+        };
+        assert!(sensor_svg(&[], &limits, "%", (600, 220), &|t| t.to_string()).starts_with("<svg"));
     }
 }

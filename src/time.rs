@@ -36,11 +36,6 @@ pub fn date(t: DateTime<Utc>, tz: &str) -> String {
     format(t, tz, &[("dateStyle", "medium")])
 }
 
-/// "Mar 26": short axis labels.
-pub fn month_year(t: DateTime<Utc>, tz: &str) -> String {
-    format(t, tz, &[("month", "short"), ("year", "2-digit")])
-}
-
 /// "3 h ago" from the browser's clock.
 pub fn age(t: DateTime<Utc>) -> String {
     crate::format::age((now() - t).num_seconds().max(0))

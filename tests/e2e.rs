@@ -259,6 +259,29 @@ impl Browser {
     }
 }
 
+/// Any API read as Northgate's manager, for comparison with the page.
+async fn api_get<T: serde::de::DeserializeOwned>(base: &str, path: &str) -> T {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let body = serde_json::json!({ "email": "ada@northgate.example", "password": DEMO_PASSWORD });
+    let r = http
+        .post(format!("{base}/api/v1/session"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let r = http
+        .get(format!("{base}/api/v1{path}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+    r.json().await.unwrap()
+}
+
 /// The runs the API gives a logged-in user of Northgate, for comparison with the page.
 async fn api_runs(base: &str, id: i64) -> RunList {
     let http = reqwest::Client::builder()
@@ -392,6 +415,38 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         "{config}"
     );
     b.screenshot("instrument").await;
+
+    // Sensor charts, one per sensor, drawn from buckets; a data table opens on demand
+    // with one row per bucket the API returns.
+    b.client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("figure.sensor svg polygon"))
+        .await
+        .unwrap();
+    assert_eq!(
+        b.count("figure.sensor").await,
+        seqhealth_api::domain::SENSORS.len()
+    );
+    let series = api_get::<seqhealth_api::TelemetrySeries>(
+        &base,
+        &format!("/instruments/{id}/telemetry?metric=chiller_temp_c"),
+    )
+    .await;
+    assert!(series.points.len() > 50, "{}", series.points.len());
+    let chiller = "figure.sensor[data-sensor='chiller_temp_c']";
+    b.client
+        .find(Locator::Css(&format!("{chiller} summary")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait_count(
+        &format!("{chiller} table.data tbody tr"),
+        series.points.len(),
+    )
+    .await;
 
     // A shorter period shows only its runs, from the same API.
     let since = Utc::now() - TimeDelta::days(90);

@@ -1,6 +1,7 @@
 //! Pieces shared by pages.
 
 pub mod health;
+pub mod sensors;
 pub mod states;
 
 /// Names the page in the browser tab and for screen readers.

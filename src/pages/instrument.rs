@@ -3,6 +3,7 @@
 use crate::api;
 use crate::chart::{q30_trend_svg, TrendPoint};
 use crate::components::health::SubsystemHealthList;
+use crate::components::sensors::Sensors;
 use crate::components::states::{Empty, Failure, Loading};
 use crate::format;
 use crate::time;
@@ -39,7 +40,8 @@ pub fn InstrumentPage() -> impl IntoView {
                         let (id, tz) = (d.id, d.lab.time_zone.clone());
                         view! {
                             <Summary detail=d />
-                            <Trend id=id tz=tz />
+                            <Trend id=id tz=tz.clone() />
+                            <Sensors id=id tz=tz />
                         }
                             .into_any()
                     }
@@ -162,7 +164,7 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
     let label_tz = tz.clone();
     let svg = q30_trend_svg(&points, 880, 320, &move |t| {
         chrono::DateTime::from_timestamp(t, 0)
-            .map(|t| time::month_year(t, &label_tz))
+            .map(|t| time::date(t, &label_tz))
             .unwrap_or_default()
     });
     let n = list.runs.len();

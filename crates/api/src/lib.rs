@@ -235,6 +235,43 @@ pub struct RunList {
     pub truncated: bool,
 }
 
+// ---------------------------------------------------------------- telemetry
+
+/// A sensor and the band it is judged by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SensorInfo {
+    pub name: String,
+    pub label: String,
+    pub unit: String,
+    pub subsystem: Subsystem,
+    pub warn: (f64, f64),
+    pub critical: (f64, f64),
+}
+
+/// One time bucket of a sensor's readings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TelemetryPoint {
+    /// Start of the bucket.
+    pub at: DateTime<Utc>,
+    pub mean: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Readings in the bucket.
+    pub n: i64,
+}
+
+/// A sensor's readings in a window as time buckets; never more than `MAX_SERIES_POINTS`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TelemetrySeries {
+    pub sensor: SensorInfo,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub bucket_seconds: i64,
+    pub points: Vec<TelemetryPoint>,
+}
+
+pub const MAX_SERIES_POINTS: usize = 1000;
+
 // ---------------------------------------------------------------- warnings
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! seqhealth server: ingest, storage, aggregation, auth, and the built dashboard.
 
 pub mod auth;
+pub mod buckets;
 pub mod db;
 pub mod demo;
 pub mod error;

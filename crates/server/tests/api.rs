@@ -686,3 +686,99 @@ async fn out_of_band_readings_raise_warnings_that_managers_acknowledge_and_that_
         "who acknowledged is kept"
     );
 }
+
+#[tokio::test]
+async fn telemetry_comes_as_buckets_never_more_than_a_thousand_points() {
+    use seqhealth_api::TelemetrySeries;
+    let env = env().await;
+    env.fill().await;
+    let ada = env.login("ada@northgate.example").await;
+    let id = env.id("NB552091");
+    let get = |q: String| {
+        let env = &env;
+        let ada = ada.clone();
+        async move {
+            let (s, b) = env
+                .get(
+                    &format!("/api/v1/instruments/{id}/telemetry?{q}"),
+                    Some(&ada),
+                )
+                .await;
+            (s, b)
+        }
+    };
+    // A month: hourly buckets, and every stored reading counted once.
+    let (s, b) = get("metric=chiller_temp_c&from=2026-06-01&to=2026-06-30".into()).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let month: TelemetrySeries = serde_json::from_slice(&b).unwrap();
+    assert_eq!(month.bucket_seconds, 3600);
+    assert_eq!(month.sensor.label, "Reagent chiller temperature");
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sensor_readings WHERE instrument_id = ? AND sensor = 'chiller_temp_c' AND at >= ? AND at < ?",
+    )
+    .bind(id)
+    .bind(month.from.timestamp())
+    .bind(month.to.timestamp())
+    .fetch_one(&env.db)
+    .await
+    .unwrap();
+    assert!(stored > 100);
+    assert_eq!(month.points.iter().map(|p| p.n).sum::<i64>(), stored);
+    assert!(month
+        .points
+        .iter()
+        .all(|p| p.min <= p.mean && p.mean <= p.max));
+    assert!(month.points.windows(2).all(|w| w[0].at < w[1].at));
+
+    // Resending a batch changes no bucket.
+    let batch = serde_json::to_value(
+        &telemetry(
+            env.fleet.iter().find(|p| p.id == id).unwrap().instrument,
+            &cfg(),
+        )[0],
+    )
+    .unwrap();
+    env.ingest("telemetry", env.token("NB552091"), &batch).await;
+    let mut again = batch.clone();
+    again["batch_id"] = json!("a-new-id-with-old-readings");
+    env.ingest("telemetry", env.token("NB552091"), &again).await;
+    let (_, b) = get("metric=chiller_temp_c&from=2026-06-01&to=2026-06-30".into()).await;
+    assert_eq!(
+        serde_json::from_slice::<TelemetrySeries>(&b).unwrap(),
+        month
+    );
+
+    // Two years: daily; ten years: several days a point; always at most 1,000 points.
+    for (q, width) in [
+        ("from=2025-01-01&to=2026-12-31", 86_400),
+        ("from=2017-01-01&to=2026-12-31", 4 * 86_400),
+    ] {
+        let (s, b) = get(format!("metric=laser_power_pct&{q}")).await;
+        assert_eq!(s, StatusCode::OK);
+        let series: TelemetrySeries = serde_json::from_slice(&b).unwrap();
+        assert_eq!(series.bucket_seconds, width, "{q}");
+        assert!(
+            !series.points.is_empty() && series.points.len() <= 1000,
+            "{q}: {}",
+            series.points.len()
+        );
+    }
+
+    // Bad metric, bad range, another lab's instrument.
+    let (s, b) = get("metric=sample_names".into()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        error_of(&b).detail.contains("laser_power_pct"),
+        "names the valid metrics"
+    );
+    let (s, _) = get("metric=chiller_temp_c&from=2026-07-01&to=2026-06-01".into()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let other = env.id("M03302");
+    let (s, _) = env
+        .get(
+            &format!("/api/v1/instruments/{other}/telemetry?metric=chiller_temp_c"),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

@@ -95,7 +95,7 @@ pub async fn telemetry(
     }
     for r in &batch.readings {
         let (at, subsystem) = (r.at.timestamp(), r.subsystem.as_str());
-        sqlx::query(
+        let fresh = sqlx::query(
             "INSERT INTO sensor_readings (instrument_id, sensor, at, subsystem, value) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (instrument_id, sensor, at) DO NOTHING",
         )
@@ -105,7 +105,14 @@ pub async fn telemetry(
         .bind(subsystem)
         .bind(r.value)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected()
+            == 1;
+        // Only a reading stored for the first time counts in the buckets: a resend must
+        // not count twice.
+        if fresh {
+            crate::buckets::fold(&mut tx, instrument.id, &r.sensor, at, r.value).await?;
+        }
         sqlx::query(
             "INSERT INTO sensor_latest (instrument_id, sensor, subsystem, at, value) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (instrument_id, sensor) DO UPDATE SET at = excluded.at, value = excluded.value,

@@ -13,7 +13,7 @@ use seqhealth_api::{InstrumentDetail, LabInfo, RunList, RunRow, MAX_RUNS};
 use serde::Deserialize;
 
 /// Path ids arrive as text so a non-number answers in the API's JSON error shape.
-async fn instrument_in_lab(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<i64> {
+pub async fn instrument_in_lab(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<i64> {
     let id: i64 = id
         .parse()
         .map_err(|_| AppError::NotFound(format!("no instrument with id {id:?}")))?;
@@ -105,13 +105,23 @@ fn parse_bound(name: &str, s: &str, end_of_day: bool) -> AppResult<DateTime<Utc>
 }
 
 pub fn window(q: &RunWindow, now: DateTime<Utc>) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
-    let to = match &q.to {
+    window_or(q.from.as_deref(), q.to.as_deref(), now, DEFAULT_WINDOW_DAYS)
+}
+
+/// The `[from, to)` a query asks for, `default_days` back from `to` when `from` is absent.
+pub fn window_or(
+    from: Option<&str>,
+    to: Option<&str>,
+    now: DateTime<Utc>,
+    default_days: i64,
+) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
+    let to = match to {
         Some(s) => parse_bound("to", s, true)?,
         None => now,
     };
-    let from = match &q.from {
+    let from = match from {
         Some(s) => parse_bound("from", s, false)?,
-        None => to - Duration::days(DEFAULT_WINDOW_DAYS),
+        None => to - Duration::days(default_days),
     };
     if from >= to {
         return Err(AppError::BadRequest(format!(

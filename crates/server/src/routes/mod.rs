@@ -4,6 +4,7 @@ pub mod fleet;
 pub mod ingest;
 pub mod instruments;
 pub mod session;
+pub mod telemetry;
 pub mod warnings;
 
 use crate::error::AppError;
@@ -26,6 +27,7 @@ pub fn api() -> Router<AppState> {
         .route("/fleet", get(fleet::fleet))
         .route("/instruments/{id}", get(instruments::detail))
         .route("/instruments/{id}/runs", get(instruments::runs))
+        .route("/instruments/{id}/telemetry", get(telemetry::series))
         .route("/warnings", get(warnings::list))
         .route("/warnings/{id}/acknowledge", post(warnings::acknowledge))
         .route("/ingest/runs", post(ingest::run))

@@ -1,0 +1,74 @@
+//! `GET /instruments/{id}/telemetry?metric=&from=&to=`: one sensor as time buckets.
+
+use crate::buckets;
+use crate::db::to_time;
+use crate::error::{AppError, AppResult};
+use crate::extract::CurrentUser;
+use crate::routes::instruments::{instrument_in_lab, window_or};
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use chrono::Utc;
+use seqhealth_api::domain::{sensor_spec, SENSORS};
+use seqhealth_api::{SensorInfo, TelemetryPoint, TelemetrySeries};
+use serde::Deserialize;
+
+/// Default window when none is asked: the last 30 days (hourly buckets).
+pub const DEFAULT_DAYS: i64 = 30;
+
+#[derive(Debug, Deserialize)]
+pub struct SeriesQuery {
+    metric: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+pub async fn series(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<SeriesQuery>,
+) -> AppResult<Json<TelemetrySeries>> {
+    let names = || {
+        SENSORS
+            .iter()
+            .map(|s| s.name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let metric = q.metric.as_deref().unwrap_or("");
+    let spec = sensor_spec(metric).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "`metric` must be one of {}, not {metric:?}",
+            names()
+        ))
+    })?;
+    let (from, to) = window_or(q.from.as_deref(), q.to.as_deref(), Utc::now(), DEFAULT_DAYS)?;
+    let id = instrument_in_lab(&state, &user, &id).await?;
+    let (width, rows) =
+        buckets::series(&state.db, id, spec.name, from.timestamp(), to.timestamp()).await?;
+    let points = rows
+        .into_iter()
+        .map(|(at, n, mean, min, max)| TelemetryPoint {
+            at: to_time(at),
+            mean,
+            min,
+            max,
+            n,
+        })
+        .collect();
+    Ok(Json(TelemetrySeries {
+        sensor: SensorInfo {
+            name: spec.name.into(),
+            label: spec.label.into(),
+            unit: spec.unit.into(),
+            subsystem: spec.subsystem,
+            warn: spec.warn,
+            critical: spec.critical,
+        },
+        from,
+        to,
+        bucket_seconds: width,
+        points,
+    }))
+}

@@ -1,0 +1,170 @@
+//! Sensor trend charts of one instrument, one per sensor, grouped by subsystem, each with
+//! its data as a table for those who cannot see the chart.
+
+use crate::api;
+use crate::chart::{sensor_svg, BandPoint, Limits};
+use crate::components::states::{Failure, Loading};
+use crate::format;
+use crate::time;
+use leptos::prelude::*;
+use seqhealth_api::domain::SENSORS;
+use seqhealth_api::{Subsystem, TelemetrySeries};
+
+const PERIODS: [(i64, &str); 4] = [
+    (7, "Last 7 days"),
+    (30, "Last 30 days"),
+    (90, "Last 90 days"),
+    (365, "Last 12 months"),
+];
+
+#[component]
+pub fn Sensors(id: i64, tz: String) -> impl IntoView {
+    let days = RwSignal::new(30i64);
+    view! {
+        <section aria-labelledby="sensors-heading">
+            <div class="section-head">
+                <h2 id="sensors-heading">"Subsystem sensors"</h2>
+                <label>
+                    "Period "
+                    <select on:change=move |ev| {
+                        if let Ok(d) = event_target_value(&ev).parse() {
+                            days.set(d)
+                        }
+                    }>
+                        {PERIODS
+                            .into_iter()
+                            .map(|(d, label)| view! { <option value=d.to_string() selected=d == 30>{label}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+            </div>
+            <div class="sensor-grid">
+                {Subsystem::ALL
+                    .into_iter()
+                    .flat_map(|s| SENSORS.iter().filter(move |spec| spec.subsystem == s))
+                    .map(|spec| view! { <SensorChart id=id metric=spec.name days=days tz=tz.clone() /> })
+                    .collect_view()}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn SensorChart(id: i64, metric: &'static str, days: RwSignal<i64>, tz: String) -> impl IntoView {
+    let series = LocalResource::new(move || api::telemetry(id, metric, days.get()));
+    let retry = Callback::new(move |_| series.refetch());
+    view! {
+        <figure class="chart sensor" data-sensor=metric>
+            <Transition fallback=|| view! { <Loading what="readings" /> }>
+                {
+                    let tz = tz.clone();
+                    move || {
+                        let tz = tz.clone();
+                        Suspend::new(async move {
+                            match series.await {
+                                Ok(s) => view! { <SensorView series=s tz=tz /> }.into_any(),
+                                Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
+                            }
+                        })
+                    }
+                }
+            </Transition>
+        </figure>
+    }
+}
+
+#[component]
+fn SensorView(series: TelemetrySeries, tz: String) -> impl IntoView {
+    let s = series;
+    let unit = s.sensor.unit.clone();
+    let points: Vec<BandPoint> = s
+        .points
+        .iter()
+        .map(|p| BandPoint {
+            at: p.at.timestamp(),
+            mean: p.mean,
+            min: p.min,
+            max: p.max,
+        })
+        .collect();
+    let limits = Limits {
+        warn: s.sensor.warn,
+        critical: s.sensor.critical,
+    };
+    let label_tz = tz.clone();
+    let svg = sensor_svg(&points, &limits, &unit, (600, 220), &move |t| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .map(|t| time::date(t, &label_tz))
+            .unwrap_or_default()
+    });
+    let bucket = if s.bucket_seconds <= 3600 {
+        "hour".to_string()
+    } else {
+        format!("{} days", s.bucket_seconds / 86_400)
+    };
+    let bucket = if bucket == "1 days" {
+        "day".to_string()
+    } else {
+        bucket
+    };
+    let latest = s
+        .points
+        .last()
+        .map(|p| format!("latest {} {unit}", format::number(Some(p.mean), 2)));
+    let caption = format!(
+        "{} ({}): {} per {bucket}; normal {}–{} {unit}{}",
+        s.sensor.label,
+        s.sensor.subsystem.label(),
+        if s.points.is_empty() {
+            "no readings in this period".to_string()
+        } else {
+            "mean and range".to_string()
+        },
+        s.sensor.warn.0,
+        s.sensor.warn.1,
+        latest.map(|l| format!("; {l}")).unwrap_or_default()
+    );
+    let open = RwSignal::new(false);
+    let rows = s.points.clone();
+    let table_tz = tz.clone();
+    view! {
+        <div class="svg" role="img" aria-label=caption.clone() inner_html=svg></div>
+        <figcaption>{caption}</figcaption>
+        <details on:toggle=move |ev| {
+            let details: web_sys::HtmlDetailsElement = event_target(&ev);
+            open.set(details.open());
+        }>
+            <summary>"Data table"</summary>
+            <Show when=move || open.get()>
+                <table class="data">
+                    <caption>{format!("{} per {}; times in {}", s.sensor.label, "bucket", table_tz)}</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"From"</th>
+                            <th scope="col">{format!("Mean ({unit})")}</th>
+                            <th scope="col">"Min"</th>
+                            <th scope="col">"Max"</th>
+                            <th scope="col">"Readings"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {rows
+                            .iter()
+                            .map(|p| {
+                                view! {
+                                    <tr>
+                                        <td>{time::date_time(p.at, &table_tz)}</td>
+                                        <td class="num">{format::number(Some(p.mean), 2)}</td>
+                                        <td class="num">{format::number(Some(p.min), 2)}</td>
+                                        <td class="num">{format::number(Some(p.max), 2)}</td>
+                                        <td class="num">{p.n}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </Show>
+        </details>
+    }
+}
