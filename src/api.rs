@@ -2,8 +2,8 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use seqhealth_api::{
-    AcknowledgeRequest, ApiError, Fleet, InstrumentDetail, LoginRequest, RunList, SessionInfo,
-    TelemetrySeries, WarningList, WarningRow, API_PREFIX,
+    AcknowledgeRequest, ApiError, Fleet, InstrumentDetail, LoginRequest, PredictionList, RunList,
+    SessionInfo, TelemetrySeries, WarningList, WarningRow, API_PREFIX,
 };
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -126,6 +126,10 @@ pub async fn telemetry(id: i64, metric: &str, days: i64) -> Result<TelemetrySeri
         enc(&now.to_rfc3339())
     );
     get(&format!("/instruments/{id}/telemetry?{q}")).await
+}
+
+pub async fn predictions(id: i64) -> Result<PredictionList, ApiFailure> {
+    get(&format!("/instruments/{id}/predictions")).await
 }
 
 /// Warnings filter: empty strings mean "any".

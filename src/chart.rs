@@ -126,7 +126,8 @@ mod tests {
                 critical: (-1.0, 3.0),
             };
             assert!(
-                sensor_svg(&band, &limits, "u", (500, 200), &|t| t.to_string()).starts_with("<svg"),
+                sensor_svg(&band, &limits, None, "u", (500, 200), &|t| t.to_string())
+                    .starts_with("<svg"),
                 "{start} {step}"
             );
         }
@@ -155,17 +156,25 @@ pub struct Limits {
     pub critical: (f64, f64),
 }
 
+/// A fitted trend line: the evidence of a prediction, drawn to the predicted crossing.
+pub struct TrendLine {
+    pub from: (i64, f64),
+    pub to: (i64, f64),
+}
+
 /// A sensor's buckets: the min–max range shaded, the mean as a line, and the warning
-/// limits dashed, so a drift towards a limit is seen before it crosses.
+/// limits dashed, so a drift towards a limit is seen before it crosses; with a
+/// prediction, its fitted line runs on to the crossing.
 pub fn sensor_svg(
     points: &[BandPoint],
     limits: &Limits,
+    trend: Option<&TrendLine>,
     unit: &str,
     size: (u32, u32),
     date_label: &dyn Fn(i64) -> String,
 ) -> String {
     let mut svg = String::new();
-    if let Err(e) = draw_sensor(&mut svg, points, limits, unit, size, date_label) {
+    if let Err(e) = draw_sensor(&mut svg, points, limits, trend, unit, size, date_label) {
         return format!("<p class=\"chart-error\">The chart could not be drawn: {e}</p>");
     }
     svg
@@ -175,6 +184,7 @@ fn draw_sensor(
     out: &mut String,
     points: &[BandPoint],
     limits: &Limits,
+    trend: Option<&TrendLine>,
     unit: &str,
     (width, height): (u32, u32),
     date_label: &dyn Fn(i64) -> String,
@@ -188,6 +198,11 @@ fn draw_sensor(
         (0, 86_400)
     } else {
         (t0, t1.max(t0 + 3600))
+    };
+    // A crossing soon after the data widens the view to show it; a far one would squash it.
+    let t1 = match trend {
+        Some(tr) if tr.to.0 > t1 && tr.to.0 - t1 <= (t1 - t0).max(86_400) => tr.to.0,
+        _ => t1,
     };
     let (t0, t1) = (t0 as f64, t1 as f64);
     // The normal band is always in view; the data may reach beyond it.
@@ -226,6 +241,34 @@ fn draw_sensor(
             points.iter().map(|p| (p.at as f64, p.mean)),
             band.stroke_width(2),
         ))?;
+    }
+    if let Some(tr) = trend {
+        // Clip the line to the view: it is a straight line, so interpolate at the edges.
+        let at = |t: f64| {
+            let (x0, y0, x1, y1) = (tr.from.0 as f64, tr.from.1, tr.to.0 as f64, tr.to.1);
+            if x1 == x0 {
+                y0
+            } else {
+                y0 + (y1 - y0) * (t - x0) / (x1 - x0)
+            }
+        };
+        let (a, b) = ((tr.from.0 as f64).max(t0), (tr.to.0 as f64).min(t1));
+        if a < b {
+            let fitted = RGBColor(90, 40, 140);
+            chart.draw_series(DashedLineSeries::new(
+                [(a, at(a)), (b, at(b))],
+                8,
+                4,
+                fitted.stroke_width(2),
+            ))?;
+            if (tr.to.0 as f64) <= t1 {
+                chart.draw_series(std::iter::once(Cross::new(
+                    (tr.to.0 as f64, tr.to.1),
+                    6,
+                    fitted.stroke_width(2),
+                )))?;
+            }
+        }
     }
     let warn = RGBColor(176, 96, 0);
     let critical = RGBColor(176, 0, 32);
@@ -267,7 +310,13 @@ mod sensor_tests {
             warn: (2.0, 7.0),
             critical: (0.0, 10.0),
         };
-        let svg = sensor_svg(&points, &limits, "°C", (600, 220), &|t| t.to_string());
+        let trend = TrendLine {
+            from: (0, 4.0),
+            to: (60 * 3600, 7.0),
+        };
+        let svg = sensor_svg(&points, &limits, Some(&trend), "°C", (600, 220), &|t| {
+            t.to_string()
+        });
         assert!(svg.starts_with("<svg"));
         assert_eq!(svg.matches("<polygon").count(), 1, "one shaded range");
         assert!(svg.matches("<polyline").count() >= 1, "the mean line");
@@ -283,6 +332,8 @@ mod sensor_tests {
             warn: (80.0, 110.0),
             critical: (70.0, 120.0),
         };
-        assert!(sensor_svg(&[], &limits, "%", (600, 220), &|t| t.to_string()).starts_with("<svg"));
+        assert!(
+            sensor_svg(&[], &limits, None, "%", (600, 220), &|t| t.to_string()).starts_with("<svg")
+        );
     }
 }

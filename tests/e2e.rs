@@ -480,6 +480,15 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         "Fleet overview · seqhealth"
     );
 
+    // The decaying laser has a predicted replacement, with its fitted trend on the chart.
+    let atlas = server.id("A00317");
+    b.client.goto(&format!("{base}/instruments/{atlas}")).await.unwrap();
+    let laser = b.text("table.predictions tr[data-component='Laser']").await;
+    assert!(laser.contains("Laser output power falls"), "{laser}");
+    let caption = b.text("figure.sensor[data-sensor='laser_power_pct'] figcaption").await;
+    assert!(caption.contains("fitted trend"), "{caption}");
+    b.screenshot("predictions").await;
+
     // Another lab's instrument by URL: the page says it is not found.
     let other = server.id("M03302");
     b.client

@@ -1,6 +1,7 @@
 //! Pieces shared by pages.
 
 pub mod health;
+pub mod predictions;
 pub mod sensors;
 pub mod states;
 

@@ -2,13 +2,13 @@
 //! its data as a table for those who cannot see the chart.
 
 use crate::api;
-use crate::chart::{sensor_svg, BandPoint, Limits};
+use crate::chart::{sensor_svg, BandPoint, Limits, TrendLine};
 use crate::components::states::{Failure, Loading};
 use crate::format;
 use crate::time;
 use leptos::prelude::*;
 use seqhealth_api::domain::SENSORS;
-use seqhealth_api::{Subsystem, TelemetrySeries};
+use seqhealth_api::{Prediction, PredictionList, Subsystem, TelemetrySeries};
 
 const PERIODS: [(i64, &str); 4] = [
     (7, "Last 7 days"),
@@ -18,7 +18,11 @@ const PERIODS: [(i64, &str); 4] = [
 ];
 
 #[component]
-pub fn Sensors(id: i64, tz: String) -> impl IntoView {
+pub fn Sensors(
+    id: i64,
+    tz: String,
+    predictions: LocalResource<Result<PredictionList, api::ApiFailure>>,
+) -> impl IntoView {
     let days = RwSignal::new(30i64);
     view! {
         <section aria-labelledby="sensors-heading">
@@ -42,7 +46,9 @@ pub fn Sensors(id: i64, tz: String) -> impl IntoView {
                 {Subsystem::ALL
                     .into_iter()
                     .flat_map(|s| SENSORS.iter().filter(move |spec| spec.subsystem == s))
-                    .map(|spec| view! { <SensorChart id=id metric=spec.name days=days tz=tz.clone() /> })
+                    .map(|spec| {
+                        view! { <SensorChart id=id metric=spec.name days=days tz=tz.clone() predictions=predictions /> }
+                    })
                     .collect_view()}
             </div>
         </section>
@@ -50,7 +56,13 @@ pub fn Sensors(id: i64, tz: String) -> impl IntoView {
 }
 
 #[component]
-fn SensorChart(id: i64, metric: &'static str, days: RwSignal<i64>, tz: String) -> impl IntoView {
+fn SensorChart(
+    id: i64,
+    metric: &'static str,
+    days: RwSignal<i64>,
+    tz: String,
+    predictions: LocalResource<Result<PredictionList, api::ApiFailure>>,
+) -> impl IntoView {
     let series = LocalResource::new(move || api::telemetry(id, metric, days.get()));
     let retry = Callback::new(move |_| series.refetch());
     view! {
@@ -61,8 +73,13 @@ fn SensorChart(id: i64, metric: &'static str, days: RwSignal<i64>, tz: String) -
                     move || {
                         let tz = tz.clone();
                         Suspend::new(async move {
+                            // A prediction adds its fitted line; without one the chart still stands.
+                            let prediction = predictions
+                                .await
+                                .ok()
+                                .and_then(|l| l.predictions.into_iter().find(|p| p.sensor == metric));
                             match series.await {
-                                Ok(s) => view! { <SensorView series=s tz=tz /> }.into_any(),
+                                Ok(s) => view! { <SensorView series=s tz=tz prediction=prediction /> }.into_any(),
                                 Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
                             }
                         })
@@ -74,7 +91,11 @@ fn SensorChart(id: i64, metric: &'static str, days: RwSignal<i64>, tz: String) -
 }
 
 #[component]
-fn SensorView(series: TelemetrySeries, tz: String) -> impl IntoView {
+fn SensorView(
+    series: TelemetrySeries,
+    tz: String,
+    prediction: Option<Prediction>,
+) -> impl IntoView {
     let s = series;
     let unit = s.sensor.unit.clone();
     let points: Vec<BandPoint> = s
@@ -92,11 +113,22 @@ fn SensorView(series: TelemetrySeries, tz: String) -> impl IntoView {
         critical: s.sensor.critical,
     };
     let label_tz = tz.clone();
-    let svg = sensor_svg(&points, &limits, &unit, (600, 220), &move |t| {
-        chrono::DateTime::from_timestamp(t, 0)
-            .map(|t| time::date(t, &label_tz))
-            .unwrap_or_default()
+    let trend = prediction.as_ref().map(|p| TrendLine {
+        from: (p.fit_from.timestamp(), p.fit_from_value),
+        to: (p.predicted_at.timestamp(), p.limit),
     });
+    let svg = sensor_svg(
+        &points,
+        &limits,
+        trend.as_ref(),
+        &unit,
+        (600, 220),
+        &move |t| {
+            chrono::DateTime::from_timestamp(t, 0)
+                .map(|t| time::date(t, &label_tz))
+                .unwrap_or_default()
+        },
+    );
     let bucket = if s.bucket_seconds <= 3600 {
         "hour".to_string()
     } else {
@@ -111,8 +143,18 @@ fn SensorView(series: TelemetrySeries, tz: String) -> impl IntoView {
         .points
         .last()
         .map(|p| format!("latest {} {unit}", format::number(Some(p.mean), 2)));
+    let predicted = prediction
+        .as_ref()
+        .map(|p| {
+            format!(
+                "; dashed purple: fitted trend, reaching {} {unit} about {}",
+                p.limit,
+                time::date(p.predicted_at, &tz)
+            )
+        })
+        .unwrap_or_default();
     let caption = format!(
-        "{} ({}): {} per {bucket}; normal {}–{} {unit}{}",
+        "{} ({}): {} per {bucket}; normal {}–{} {unit}{}{predicted}",
         s.sensor.label,
         s.sensor.subsystem.label(),
         if s.points.is_empty() {

@@ -3,6 +3,7 @@
 use crate::api;
 use crate::chart::{q30_trend_svg, TrendPoint};
 use crate::components::health::SubsystemHealthList;
+use crate::components::predictions::Predictions;
 use crate::components::sensors::Sensors;
 use crate::components::states::{Empty, Failure, Loading};
 use crate::format;
@@ -38,10 +39,12 @@ pub fn InstrumentPage() -> impl IntoView {
                 match detail.await {
                     Ok(d) => {
                         let (id, tz) = (d.id, d.lab.time_zone.clone());
+                        let predictions = LocalResource::new(move || api::predictions(id));
                         view! {
                             <Summary detail=d />
+                            <Predictions list=predictions tz=tz.clone() />
                             <Trend id=id tz=tz.clone() />
-                            <Sensors id=id tz=tz />
+                            <Sensors id=id tz=tz predictions=predictions />
                         }
                             .into_any()
                     }

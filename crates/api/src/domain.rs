@@ -111,6 +111,8 @@ pub struct SensorSpec {
     pub name: &'static str,
     /// What a person calls it: "Laser output power".
     pub label: &'static str,
+    /// The replaceable component whose wear this signal shows.
+    pub component: &'static str,
     pub subsystem: Subsystem,
     pub unit: &'static str,
     /// Normal operating band; outside it the subsystem is in warning.
@@ -135,6 +137,7 @@ impl SensorSpec {
 pub const SENSORS: &[SensorSpec] = &[
     SensorSpec {
         name: "laser_power_pct",
+        component: "Laser",
         label: "Laser output power",
         subsystem: Subsystem::Optical,
         unit: "% of rated",
@@ -143,6 +146,7 @@ pub const SENSORS: &[SensorSpec] = &[
     },
     SensorSpec {
         name: "focus_fwhm_px",
+        component: "Objective and autofocus",
         label: "Focus quality (FWHM)",
         subsystem: Subsystem::Optical,
         unit: "px",
@@ -151,6 +155,7 @@ pub const SENSORS: &[SensorSpec] = &[
     },
     SensorSpec {
         name: "stage_position_error_um",
+        component: "XY stage",
         label: "XY stage position error",
         subsystem: Subsystem::Mechanical,
         unit: "µm",
@@ -159,6 +164,7 @@ pub const SENSORS: &[SensorSpec] = &[
     },
     SensorSpec {
         name: "flow_cell_temp_delta_c",
+        component: "Flow-cell heater",
         label: "Flow-cell temperature deviation",
         subsystem: Subsystem::Thermal,
         unit: "°C from set point",
@@ -167,6 +173,7 @@ pub const SENSORS: &[SensorSpec] = &[
     },
     SensorSpec {
         name: "chiller_temp_c",
+        component: "Reagent chiller",
         label: "Reagent chiller temperature",
         subsystem: Subsystem::Thermal,
         unit: "°C",
@@ -175,6 +182,7 @@ pub const SENSORS: &[SensorSpec] = &[
     },
     SensorSpec {
         name: "line_pressure_kpa",
+        component: "Fluidics pump and lines",
         label: "Fluidics line pressure",
         subsystem: Subsystem::Fluidics,
         unit: "kPa",

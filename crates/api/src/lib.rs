@@ -272,6 +272,40 @@ pub struct TelemetrySeries {
 
 pub const MAX_SERIES_POINTS: usize = 1000;
 
+// ---------------------------------------------------------------- predictions
+
+/// When a component's degradation signal is predicted to cross its limit, and the
+/// evidence: the robust trend fitted to the signal's daily means.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    pub component: String,
+    pub subsystem: Subsystem,
+    pub sensor: String,
+    pub sensor_label: String,
+    pub unit: String,
+    /// The limit the trend is heading for (the edge of the normal band).
+    pub limit: f64,
+    /// Change of the signal per day, from the fit.
+    pub slope_per_day: f64,
+    pub predicted_at: DateTime<Utc>,
+    /// The interval the crossing is expected in (95 %).
+    pub earliest: DateTime<Utc>,
+    pub latest: DateTime<Utc>,
+    /// Replace before this: the early end of the interval minus a safety margin.
+    pub replace_by: DateTime<Utc>,
+    /// The fitted line, from the first day of the evidence to the predicted crossing.
+    pub fit_from: DateTime<Utc>,
+    pub fit_from_value: f64,
+    /// Days of readings the fit used.
+    pub basis_days: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictionList {
+    pub evaluated_at: DateTime<Utc>,
+    pub predictions: Vec<Prediction>,
+}
+
 // ---------------------------------------------------------------- warnings
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod predictions;
 pub mod provision;
 pub mod routes;
 pub mod state;

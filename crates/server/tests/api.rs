@@ -782,3 +782,62 @@ async fn telemetry_comes_as_buckets_never_more_than_a_thousand_points() {
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_decaying_laser_gets_a_predicted_replacement_and_a_healthy_one_does_not() {
+    use seqhealth_server::predictions::for_instrument;
+    let env = env().await;
+    env.fill().await;
+    // Thirty days before the simulated end: the simulator's laser crossed 80 % of rated
+    // power on day 307.45 of its one-year story (100 − 25·f^1.3 = 80), about 2026-05-03.
+    let now = (cfg().end - chrono::Duration::days(30)).timestamp();
+    let atlas = for_instrument(&env.db, env.id("A00317"), now)
+        .await
+        .unwrap();
+    let laser = atlas
+        .iter()
+        .find(|p| p.component == "Laser")
+        .expect("a prediction for the laser");
+    assert_eq!(laser.limit, 80.0);
+    assert!(laser.slope_per_day < 0.0);
+    let truth = (cfg().end - chrono::Duration::days(365)).timestamp()
+        + (0.8f64.powf(1.0 / 1.3) * 365.0 * 86_400.0) as i64;
+    let t = |d: chrono::DateTime<chrono::Utc>| d.timestamp();
+    assert!(
+        (t(laser.predicted_at) - truth).abs() < 7 * 86_400,
+        "predicted {} vs true {truth}",
+        laser.predicted_at
+    );
+    assert!(
+        t(laser.earliest) - 3 * 86_400 <= truth && truth <= t(laser.latest) + 3 * 86_400,
+        "{laser:?}"
+    );
+    assert!(laser.earliest <= laser.predicted_at && laser.predicted_at <= laser.latest);
+    assert!(laser.replace_by < laser.earliest);
+    assert!(laser.basis_days >= 14);
+    let nimbus = for_instrument(&env.db, env.id("NB552091"), now)
+        .await
+        .unwrap();
+    assert!(
+        nimbus.iter().all(|p| p.component != "Laser"),
+        "a healthy laser is not predicted to fail: {nimbus:?}"
+    );
+
+    // Over HTTP: scoped to the lab like every read.
+    let ada = env.login("ada@northgate.example").await;
+    let (s, b) = env
+        .get(
+            &format!("/api/v1/instruments/{}/predictions", env.id("A00317")),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    serde_json::from_slice::<seqhealth_api::PredictionList>(&b).unwrap();
+    let (s, _) = env
+        .get(
+            &format!("/api/v1/instruments/{}/predictions", env.id("M03302")),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

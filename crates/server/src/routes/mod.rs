@@ -3,6 +3,7 @@
 pub mod fleet;
 pub mod ingest;
 pub mod instruments;
+pub mod predictions;
 pub mod session;
 pub mod telemetry;
 pub mod warnings;
@@ -28,6 +29,7 @@ pub fn api() -> Router<AppState> {
         .route("/instruments/{id}", get(instruments::detail))
         .route("/instruments/{id}/runs", get(instruments::runs))
         .route("/instruments/{id}/telemetry", get(telemetry::series))
+        .route("/instruments/{id}/predictions", get(predictions::list))
         .route("/warnings", get(warnings::list))
         .route("/warnings/{id}/acknowledge", post(warnings::acknowledge))
         .route("/ingest/runs", post(ingest::run))

@@ -1,0 +1,25 @@
+//! `GET /instruments/{id}/predictions`: predicted component replacements, soonest first.
+
+use crate::error::AppResult;
+use crate::extract::CurrentUser;
+use crate::predictions;
+use crate::routes::instruments::instrument_in_lab;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::Json;
+use chrono::Utc;
+use seqhealth_api::PredictionList;
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<PredictionList>> {
+    let id = instrument_in_lab(&state, &user, &id).await?;
+    let now = Utc::now();
+    let predictions = predictions::for_instrument(&state.db, id, now.timestamp()).await?;
+    Ok(Json(PredictionList {
+        evaluated_at: now,
+        predictions,
+    }))
+}

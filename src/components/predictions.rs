@@ -1,0 +1,100 @@
+//! Predicted component replacements of one instrument: what, when, why, how sure.
+
+use crate::api::ApiFailure;
+use crate::components::states::{Empty, Failure, Loading};
+use crate::time;
+use leptos::prelude::*;
+use seqhealth_api::{Prediction, PredictionList};
+
+#[component]
+pub fn Predictions(
+    list: LocalResource<Result<PredictionList, ApiFailure>>,
+    tz: String,
+) -> impl IntoView {
+    let retry = Callback::new(move |_| list.refetch());
+    view! {
+        <section aria-labelledby="predictions-heading">
+            <h2 id="predictions-heading">"Predicted replacements"</h2>
+            <Transition fallback=|| view! { <Loading what="predictions" /> }>
+                {
+                    let tz = tz.clone();
+                    move || {
+                        let tz = tz.clone();
+                        Suspend::new(async move {
+                            match list.await {
+                                Ok(l) => view! { <PredictionTable list=l tz=tz /> }.into_any(),
+                                Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
+                            }
+                        })
+                    }
+                }
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
+    if list.predictions.is_empty() {
+        return view! {
+            <Empty>
+                <p>"No component is heading for its limit in the next 12 months."</p>
+            </Empty>
+        }
+        .into_any();
+    }
+    let now = list.evaluated_at;
+    let rows = list
+        .predictions
+        .into_iter()
+        .map(|p: Prediction| {
+            let overdue = p.predicted_at <= now;
+            let when = if overdue {
+                format!("Crossed about {}", time::date(p.predicted_at, &tz))
+            } else {
+                format!(
+                    "{} (between {} and {})",
+                    time::date(p.predicted_at, &tz),
+                    time::date(p.earliest, &tz),
+                    time::date(p.latest, &tz)
+                )
+            };
+            let replace = if p.replace_by <= now { "Now".to_string() } else { time::date(p.replace_by, &tz) };
+            let why = format!(
+                "{} {} {:.3} {} per day over {} days, towards {} {}",
+                p.sensor_label,
+                if p.slope_per_day < 0.0 { "falls" } else { "rises" },
+                p.slope_per_day.abs(),
+                p.unit,
+                p.basis_days,
+                p.limit,
+                p.unit
+            );
+            view! {
+                <tr data-component=p.component.clone()>
+                    <th scope="row">{p.component.clone()} <span class="sub">{p.subsystem.label()}</span></th>
+                    <td>{why}</td>
+                    <td>{when}</td>
+                    <td class=if p.replace_by <= now { "due" } else { "" }>{replace}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="predictions">
+                <caption>{format!("Components whose signal is heading for its limit; dates in {tz}")}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Component"</th>
+                        <th scope="col">"Why (robust trend of daily means)"</th>
+                        <th scope="col">"Predicted to reach its limit"</th>
+                        <th scope="col">"Replace by"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
