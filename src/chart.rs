@@ -7,18 +7,29 @@ pub struct TrendPoint {
     /// Unix seconds.
     pub at: i64,
     pub value: f64,
+    /// A control rule fired at this run (drawn as a larger red marker).
+    pub flagged: bool,
+}
+
+/// Control limits drawn behind the %≥Q30 trend.
+pub struct ControlBand {
+    pub center: f64,
+    pub lower: f64,
+    pub upper: f64,
+    pub floor: Option<f64>,
 }
 
 /// %≥Q30 per run over time. `date_label` turns unix seconds into an axis label (the
 /// dashboard passes one that speaks the lab's time zone).
 pub fn q30_trend_svg(
     points: &[TrendPoint],
+    control: Option<&ControlBand>,
     width: u32,
     height: u32,
     date_label: &dyn Fn(i64) -> String,
 ) -> String {
     let mut svg = String::new();
-    if let Err(e) = draw_q30(&mut svg, points, width, height, date_label) {
+    if let Err(e) = draw_q30(&mut svg, points, control, width, height, date_label) {
         return format!("<p class=\"chart-error\">The chart could not be drawn: {e}</p>");
     }
     svg
@@ -27,6 +38,7 @@ pub fn q30_trend_svg(
 fn draw_q30(
     out: &mut String,
     points: &[TrendPoint],
+    control: Option<&ControlBand>,
     width: u32,
     height: u32,
     date_label: &dyn Fn(i64) -> String,
@@ -44,6 +56,7 @@ fn draw_q30(
     // f64 time axis: plotters' i64 tick arithmetic can overflow on some ranges.
     let (min_t, max_t) = (min_t as f64, max_t as f64);
     let lo = points.iter().map(|p| p.value).fold(100.0f64, f64::min);
+    let lo = control.and_then(|c| c.floor).map_or(lo, |f| lo.min(f));
     let y_min = ((lo - 5.0) / 5.0).floor() * 5.0;
     let y_min = y_min.clamp(0.0, 90.0);
     let mut chart = ChartBuilder::on(&root)
@@ -63,16 +76,41 @@ fn draw_q30(
         .axis_desc_style(("sans-serif", 14))
         .label_style(("sans-serif", 13))
         .draw()?;
+    if let Some(c) = control {
+        let grey = RGBColor(110, 110, 110);
+        let span = [min_t, max_t];
+        chart.draw_series(LineSeries::new(
+            span.map(|t| (t, c.center)),
+            grey.stroke_width(1),
+        ))?;
+        for limit in [c.lower, c.upper] {
+            chart.draw_series(DashedLineSeries::new(
+                span.map(|t| (t, limit)),
+                6,
+                4,
+                grey.stroke_width(1),
+            ))?;
+        }
+        if let Some(f) = c.floor {
+            let red = RGBColor(176, 0, 32);
+            chart.draw_series(DashedLineSeries::new(
+                span.map(|t| (t, f)),
+                10,
+                4,
+                red.stroke_width(2),
+            ))?;
+        }
+    }
     let line = RGBColor(0, 90, 181);
     chart.draw_series(LineSeries::new(
         points.iter().map(|p| (p.at as f64, p.value)),
         line.stroke_width(2),
     ))?;
-    chart.draw_series(
-        points
-            .iter()
-            .map(|p| Circle::new((p.at as f64, p.value), 3, line.filled())),
-    )?;
+    let flag = RGBColor(176, 0, 32);
+    chart.draw_series(points.iter().map(|p| {
+        let (r, colour) = if p.flagged { (5, flag) } else { (3, line) };
+        Circle::new((p.at as f64, p.value), r, colour.filled())
+    }))?;
     root.present()?;
     Ok(())
 }
@@ -87,11 +125,23 @@ mod tests {
             .map(|i| TrendPoint {
                 at: 1_700_000_000 + i * 86400 * 3,
                 value: 85.0 + i as f64 * 0.5,
+                flagged: i == 3,
             })
             .collect();
-        let svg = q30_trend_svg(&points, 800, 320, &|t| format!("d{t}"));
+        let control = ControlBand {
+            center: 88.0,
+            lower: 82.0,
+            upper: 94.0,
+            floor: Some(80.0),
+        };
+        let svg = q30_trend_svg(&points, Some(&control), 800, 320, &|t| format!("d{t}"));
         assert!(svg.starts_with("<svg"), "{}", &svg[..80.min(svg.len())]);
         assert_eq!(svg.matches("<circle").count(), 12);
+        assert_eq!(
+            svg.matches(r#"r="5""#).count(),
+            1,
+            "the flagged run stands out"
+        );
         assert!(svg.contains("%≥Q30"));
     }
 
@@ -107,10 +157,11 @@ mod tests {
                 .map(|i| TrendPoint {
                     at: start + i * step,
                     value: 80.0 + (i % 7) as f64,
+                    flagged: false,
                 })
                 .collect();
             assert!(
-                q30_trend_svg(&points, 500, 200, &|t| t.to_string()).starts_with("<svg"),
+                q30_trend_svg(&points, None, 500, 200, &|t| t.to_string()).starts_with("<svg"),
                 "{start} {step}"
             );
             let band: Vec<_> = (0..50)
@@ -135,7 +186,7 @@ mod tests {
 
     #[test]
     fn empty_series_still_draws_axes() {
-        let svg = q30_trend_svg(&[], 400, 200, &|t| t.to_string());
+        let svg = q30_trend_svg(&[], None, 400, 200, &|t| t.to_string());
         assert!(svg.starts_with("<svg"));
         assert_eq!(svg.matches("<circle").count(), 0);
     }

@@ -409,6 +409,22 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         b.text("table.runs tbody tr").await.contains(&newest.run_id),
         "newest run first"
     );
+    let caption = b.text("figure.chart:not(.sensor) figcaption").await;
+    assert!(caption.contains("control limits of"), "{caption}");
+    let flagged_in_api = expected
+        .runs
+        .iter()
+        .filter(|r| {
+            r.q30_signals
+                .iter()
+                .any(|s| s.severity >= seqhealth_api::Severity::Warning)
+        })
+        .count();
+    assert_eq!(
+        b.count("table.runs tbody tr.flagged").await,
+        flagged_in_api,
+        "flagged rows follow the API"
+    );
     let config = b.text("dl.config").await;
     assert!(
         config.contains("VH00412") && config.contains("1.5.0.42699") && config.contains("On"),
@@ -482,10 +498,15 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
 
     // The decaying laser has a predicted replacement, with its fitted trend on the chart.
     let atlas = server.id("A00317");
-    b.client.goto(&format!("{base}/instruments/{atlas}")).await.unwrap();
+    b.client
+        .goto(&format!("{base}/instruments/{atlas}"))
+        .await
+        .unwrap();
     let laser = b.text("table.predictions tr[data-component='Laser']").await;
     assert!(laser.contains("Laser output power falls"), "{laser}");
-    let caption = b.text("figure.sensor[data-sensor='laser_power_pct'] figcaption").await;
+    let caption = b
+        .text("figure.sensor[data-sensor='laser_power_pct'] figcaption")
+        .await;
     assert!(caption.contains("fitted trend"), "{caption}");
     b.screenshot("predictions").await;
 

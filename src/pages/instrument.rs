@@ -1,7 +1,7 @@
 //! One instrument: configuration, subsystem health, the Q-score trend and its runs.
 
 use crate::api;
-use crate::chart::{q30_trend_svg, TrendPoint};
+use crate::chart::{q30_trend_svg, ControlBand, TrendPoint};
 use crate::components::health::SubsystemHealthList;
 use crate::components::predictions::Predictions;
 use crate::components::sensors::Sensors;
@@ -11,7 +11,7 @@ use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use seqhealth_api::{InstrumentDetail, RunList};
+use seqhealth_api::{InstrumentDetail, RunList, Severity};
 
 const WINDOWS: [(i64, &str); 4] = [
     (90, "Last 90 days"),
@@ -161,11 +161,23 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
             r.pct_q30.map(|v| TrendPoint {
                 at: r.started_at.timestamp(),
                 value: v,
+                flagged: r
+                    .q30_signals
+                    .iter()
+                    .any(|s| s.severity >= Severity::Warning),
             })
         })
         .collect();
     let label_tz = tz.clone();
-    let svg = q30_trend_svg(&points, 880, 320, &move |t| {
+    // Limits of the read structure most runs in view share.
+    let control = list.control.first().cloned();
+    let band = control.as_ref().map(|c| ControlBand {
+        center: c.center,
+        lower: c.lower,
+        upper: c.upper,
+        floor: c.floor,
+    });
+    let svg = q30_trend_svg(&points, band.as_ref(), 880, 320, &move |t| {
         chrono::DateTime::from_timestamp(t, 0)
             .map(|t| time::date(t, &label_tz))
             .unwrap_or_default()
@@ -179,8 +191,16 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
         .into_iter()
         .rev()
         .map(|r| {
+            let signals = r
+                .q30_signals
+                .iter()
+                .filter(|s| s.severity >= Severity::Warning)
+                .map(|s| format!("{} ({})", s.rule, s.side))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let flagged = !signals.is_empty();
             view! {
-                <tr>
+                <tr class:flagged=flagged>
                     <td>
                         <time datetime=r.started_at.to_rfc3339()>{time::date_time(r.started_at, &tz)}</time>
                     </td>
@@ -193,6 +213,7 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
                     <td class="num">{format::pct(r.error_rate)}</td>
                     <td class="mono">{format::text(&r.reagent_kit_lot)}</td>
                     <td class="mono">{format::text(&r.flow_cell_lot)}</td>
+                    <td class="control">{if flagged { signals } else { "In control".to_string() }}</td>
                 </tr>
             }
         })
@@ -202,6 +223,19 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
             <div class="svg" role="img" aria-label=description.clone() inner_html=svg></div>
             <figcaption>
                 {format!("%≥Q30 per run, {n} runs; dates in {tz}. ")}
+                {control
+                    .as_ref()
+                    .map(|c| {
+                        format!(
+                            "Grey: control limits of {} runs (mean {:.1} %, ±3σ {:.1}–{:.1} %, from its first {} runs){}; red markers: runs a control rule flags. ",
+                            c.read_structure,
+                            c.center,
+                            c.lower,
+                            c.upper,
+                            c.baseline_runs,
+                            c.floor.map(|f| format!(", red dashed: spec floor {f:.0} %")).unwrap_or_default()
+                        )
+                    })}
                 <a href="#runs-table">"The runs table"</a>
                 " holds the same data."
             </figcaption>
@@ -228,6 +262,7 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
                         <th scope="col">"Error rate"</th>
                         <th scope="col">"Reagent-kit lot"</th>
                         <th scope="col">"Flow-cell lot"</th>
+                        <th scope="col">"%≥Q30 control"</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

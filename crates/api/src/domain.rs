@@ -191,6 +191,40 @@ pub const SENSORS: &[SensorSpec] = &[
     },
 ];
 
+/// The longest non-index read of a read structure such as "151-8-8-151": what spec
+/// sheets key their %≥Q30 floors on. Index reads (≤ 24 cycles) are skipped.
+pub fn read_length(read_structure: &str) -> Option<u32> {
+    read_structure.split(['-', '+']).filter_map(|r| r.parse::<u32>().ok()).filter(|&c| c > 24).max()
+}
+
+/// The spec-sheet %≥Q30 floor for a model and read structure (approximate public figures,
+/// DOMAIN.md); `None` where no floor is known. Runs usually land 5–10 points above it.
+pub fn q30_floor(model: &str, read_structure: &str) -> Option<f64> {
+    let len = read_length(read_structure)?;
+    let floor = match model {
+        "MiSeq" => match len {
+            0..=76 => 85.0,
+            77..=151 => 80.0,
+            152..=251 => 75.0,
+            _ => 70.0,
+        },
+        "NextSeq 500" | "NextSeq 550" => match len {
+            0..=76 => 80.0,
+            _ => 75.0,
+        },
+        "NextSeq 1000" | "NextSeq 2000" => 85.0,
+        "NovaSeq 6000" => match len {
+            0..=51 => 90.0,
+            52..=101 => 85.0,
+            _ => 75.0,
+        },
+        "NovaSeq X" | "NovaSeq X Plus" => 85.0,
+        "HiSeq 2500" | "iSeq 100" => 80.0,
+        _ => return None,
+    };
+    Some(floor)
+}
+
 pub fn sensor_spec(name: &str) -> Option<&'static SensorSpec> {
     SENSORS.iter().find(|s| s.name == name)
 }
@@ -215,6 +249,17 @@ mod tests {
         assert_eq!(laser.judge(75.0), Health::Warning);
         assert_eq!(laser.judge(60.0), Health::Critical);
         assert_eq!(laser.judge(f64::NAN), Health::Critical);
+    }
+
+    #[test]
+    fn q30_floors_follow_model_and_read_length() {
+        assert_eq!(read_length("151-8-8-151"), Some(151));
+        assert_eq!(read_length("8-8"), None);
+        assert_eq!(q30_floor("MiSeq", "301-8-8-301"), Some(70.0));
+        assert_eq!(q30_floor("MiSeq", "151-8-8-151"), Some(80.0));
+        assert_eq!(q30_floor("NovaSeq 6000", "101-8-8-101"), Some(85.0));
+        assert_eq!(q30_floor("NextSeq 550", "76-8-8-76"), Some(80.0));
+        assert_eq!(q30_floor("Unknown sequencer", "151-151"), None);
     }
 
     #[test]

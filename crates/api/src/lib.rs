@@ -223,6 +223,32 @@ pub struct RunRow {
     pub reagent_kit_lot: Option<String>,
     pub flow_cell_lot: Option<String>,
     pub control_software_version: Option<String>,
+    /// Statistical process control rules this run's %≥Q30 completes (none: in control).
+    #[serde(default)]
+    pub q30_signals: Vec<Q30Signal>,
+}
+
+/// A control rule that fired at a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Q30Signal {
+    /// "1 beyond 3σ", "2 of 3 beyond 2σ", "4 of 5 beyond 1σ", "8 in a row", "below spec floor".
+    pub rule: String,
+    /// "above" or "below" the baseline mean.
+    pub side: String,
+    pub severity: Severity,
+}
+
+/// Control limits of %≥Q30 for one read structure of an instrument.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Q30Control {
+    pub read_structure: String,
+    /// Baseline: the instrument's first runs of this read structure.
+    pub baseline_runs: usize,
+    pub center: f64,
+    pub lower: f64,
+    pub upper: f64,
+    /// Spec-sheet floor for the model and read length, where known.
+    pub floor: Option<f64>,
 }
 
 /// Runs of one instrument in a time window, oldest first.
@@ -231,6 +257,9 @@ pub struct RunList {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub runs: Vec<RunRow>,
+    /// Control limits per read structure present in `runs`, most runs first.
+    #[serde(default)]
+    pub control: Vec<Q30Control>,
     /// True when the window held more runs than one response carries (`MAX_RUNS`).
     pub truncated: bool,
 }

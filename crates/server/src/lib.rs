@@ -10,6 +10,7 @@ pub mod health;
 pub mod predictions;
 pub mod provision;
 pub mod routes;
+pub mod spc;
 pub mod state;
 pub mod warnings;
 pub mod web;

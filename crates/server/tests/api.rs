@@ -841,3 +841,70 @@ async fn a_decaying_laser_gets_a_predicted_replacement_and_a_healthy_one_does_no
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn control_limits_flag_the_bad_reagent_lot_runs() {
+    use seqhealth_agent::simulate::BAD_REAGENT_LOT;
+    let dir = tempfile::tempdir().unwrap();
+    let pool = db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .unwrap();
+    let fleet = provision(&pool, Some(&["VH00412"])).await.unwrap().unwrap();
+    let env = Env {
+        app: app(AppState { db: pool.clone() }, None),
+        db: pool,
+        fleet,
+        _dir: dir,
+    };
+    let year = SimConfig::demo(7, "2026-06-30T00:00:00Z".parse().unwrap());
+    let p = &env.fleet[0];
+    for r in runs(p.instrument, &year) {
+        let (s, v) = env
+            .ingest("runs", &p.token, &serde_json::to_value(&r).unwrap())
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let ada = env.login("ada@northgate.example").await;
+    let (s, b) = env
+        .get(
+            &format!(
+                "/api/v1/instruments/{}/runs?from=2025-06-01&to=2026-06-30",
+                p.id
+            ),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let list: RunList = serde_json::from_slice(&b).unwrap();
+    assert!(
+        !list.control.is_empty(),
+        "control limits for the read structures in view"
+    );
+    let c = &list.control[0];
+    assert!(
+        c.lower < c.center && c.center < c.upper && c.baseline_runs >= 8,
+        "{c:?}"
+    );
+    assert_eq!(c.floor, Some(85.0), "NextSeq 2000 2×151 floor");
+    let is_bad = |r: &seqhealth_api::RunRow| r.reagent_kit_lot.as_deref() == Some(BAD_REAGENT_LOT);
+    let bad: Vec<_> = list.runs.iter().filter(|r| is_bad(r)).collect();
+    assert!(bad.len() >= 3);
+    let flagged = |r: &&&seqhealth_api::RunRow| {
+        r.q30_signals
+            .iter()
+            .any(|s| s.side == "below" && s.severity >= seqhealth_api::Severity::Warning)
+    };
+    let caught = bad.iter().filter(flagged).count();
+    assert!(
+        caught * 10 >= bad.len() * 8,
+        "{caught} of {} bad-lot runs flagged",
+        bad.len()
+    );
+    let good: Vec<_> = list.runs.iter().filter(|r| !is_bad(r)).collect();
+    let false_alarms = good.iter().filter(flagged).count();
+    assert!(
+        false_alarms * 10 <= good.len(),
+        "{false_alarms} of {} good runs flagged",
+        good.len()
+    );
+}

@@ -185,14 +185,21 @@ pub async fn runs(
                 reagent_kit_lot: kit,
                 flow_cell_lot: fc,
                 control_software_version: csv,
+                q30_signals: Vec::new(),
             },
         )
         .collect();
     runs.reverse();
+    let model: String = sqlx::query_scalar("SELECT model FROM instruments WHERE id = ?")
+        .bind(id)
+        .fetch_one(&state.db)
+        .await?;
+    let control = crate::spc::annotate(&state.db, id, &model, &mut runs).await?;
     Ok(Json(RunList {
         from,
         to,
         runs,
         truncated,
+        control,
     }))
 }
