@@ -91,6 +91,6 @@ pub async fn annotate(
             },
         ));
     }
-    controls.sort_by(|a, b| b.0.cmp(&a.0));
+    controls.sort_by_key(|c| std::cmp::Reverse(c.0));
     Ok(controls.into_iter().map(|(_, c)| c).collect())
 }
