@@ -425,6 +425,11 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         flagged_in_api,
         "flagged rows follow the API"
     );
+    let subsystems = b.text("ul.subsystems").await;
+    assert!(
+        subsystems.contains("last reading") && subsystems.contains("ago"),
+        "freshness per subsystem: {subsystems}"
+    );
     let config = b.text("dl.config").await;
     assert!(
         config.contains("VH00412") && config.contains("1.5.0.42699") && config.contains("On"),

@@ -1,31 +1,53 @@
+use crate::time;
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use seqhealth_api::{Health, Subsystem, SubsystemHealth};
+use seqhealth_api::{Health, Subsystem, SubsystemFreshness, SubsystemHealth};
 
-/// A subsystem's health as a word and a colour: never colour alone.
+fn freshness_text(at: Option<DateTime<Utc>>) -> String {
+    match at {
+        Some(t) => format!("last reading {}", time::age(t)),
+        None => "no readings yet".into(),
+    }
+}
+
+/// A subsystem's health as a word and a colour: never colour alone. Its freshness is in
+/// the title, apart from the health: late data is not a fault by itself.
 #[component]
 pub fn HealthBadge(
     health: Health,
     #[prop(optional)] subsystem: Option<Subsystem>,
+    #[prop(default = None)] fresh: Option<DateTime<Utc>>,
 ) -> impl IntoView {
     let label = match subsystem {
-        Some(s) => format!("{}: {}", s.label(), health.label()),
+        Some(s) => format!(
+            "{}: {}; {}",
+            s.label(),
+            health.label(),
+            freshness_text(fresh)
+        ),
         None => health.label().to_string(),
     };
     view! { <span class=format!("badge {}", health.css_class()) title=label>{health.label()}</span> }
 }
 
-/// All four subsystems as a labelled list.
+/// All four subsystems as a labelled list, each with how fresh its data is.
 #[component]
-pub fn SubsystemHealthList(health: SubsystemHealth) -> impl IntoView {
+pub fn SubsystemHealthList(
+    health: SubsystemHealth,
+    freshness: SubsystemFreshness,
+) -> impl IntoView {
     view! {
         <ul class="subsystems" aria-label="Health per subsystem">
             {Subsystem::ALL
                 .into_iter()
                 .map(|s| {
                     view! {
-                        <li>
-                            <span class="subsystem-name">{s.label()}</span>
-                            <HealthBadge health=health.get(s) subsystem=s />
+                        <li data-subsystem=s.as_str()>
+                            <span class="subsystem-name">
+                                {s.label()}
+                                <span class="sub">{freshness_text(freshness.get(s))}</span>
+                            </span>
+                            <HealthBadge health=health.get(s) subsystem=s fresh=freshness.get(s) />
                         </li>
                     }
                 })

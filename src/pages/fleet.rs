@@ -92,7 +92,7 @@ fn FleetTable(fleet: Fleet) -> impl IntoView {
                         .map(|s| {
                             view! {
                                 <td>
-                                    <HealthBadge health=i.health.get(s) subsystem=s />
+                                    <HealthBadge health=i.health.get(s) subsystem=s fresh=i.freshness.get(s) />
                                 </td>
                             }
                         })

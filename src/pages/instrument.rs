@@ -138,7 +138,7 @@ fn Summary(detail: InstrumentDetail) -> impl IntoView {
             </section>
             <section class="card" aria-labelledby="health-heading">
                 <h2 id="health-heading">"Subsystem health"</h2>
-                <SubsystemHealthList health=d.health />
+                <SubsystemHealthList health=d.health freshness=d.freshness />
             </section>
         </div>
     }

@@ -194,7 +194,11 @@ pub const SENSORS: &[SensorSpec] = &[
 /// The longest non-index read of a read structure such as "151-8-8-151": what spec
 /// sheets key their %≥Q30 floors on. Index reads (≤ 24 cycles) are skipped.
 pub fn read_length(read_structure: &str) -> Option<u32> {
-    read_structure.split(['-', '+']).filter_map(|r| r.parse::<u32>().ok()).filter(|&c| c > 24).max()
+    read_structure
+        .split(['-', '+'])
+        .filter_map(|r| r.parse::<u32>().ok())
+        .filter(|&c| c > 24)
+        .max()
 }
 
 /// The spec-sheet %≥Q30 floor for a model and read structure (approximate public figures,

@@ -159,6 +159,36 @@ pub struct Fleet {
     pub instruments: Vec<FleetInstrument>,
 }
 
+/// When each subsystem last sent a reading: freshness is shown apart from health
+/// ("last reading 3 h ago" is not a fault; silence far beyond the usual is a warning).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubsystemFreshness {
+    pub optical: Option<DateTime<Utc>>,
+    pub mechanical: Option<DateTime<Utc>>,
+    pub thermal: Option<DateTime<Utc>>,
+    pub fluidics: Option<DateTime<Utc>>,
+}
+
+impl SubsystemFreshness {
+    pub fn get(&self, s: Subsystem) -> Option<DateTime<Utc>> {
+        match s {
+            Subsystem::Optical => self.optical,
+            Subsystem::Mechanical => self.mechanical,
+            Subsystem::Thermal => self.thermal,
+            Subsystem::Fluidics => self.fluidics,
+        }
+    }
+    pub fn set(&mut self, s: Subsystem, t: DateTime<Utc>) {
+        let slot = match s {
+            Subsystem::Optical => &mut self.optical,
+            Subsystem::Mechanical => &mut self.mechanical,
+            Subsystem::Thermal => &mut self.thermal,
+            Subsystem::Fluidics => &mut self.fluidics,
+        };
+        *slot = Some(t);
+    }
+}
+
 /// One row of the fleet overview.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FleetInstrument {
@@ -168,6 +198,8 @@ pub struct FleetInstrument {
     pub nickname: String,
     pub site: String,
     pub health: SubsystemHealth,
+    #[serde(default)]
+    pub freshness: SubsystemFreshness,
     pub last_run_pct_q30: Option<f64>,
     pub last_run_at: Option<DateTime<Utc>>,
     pub last_report_at: Option<DateTime<Utc>>,
@@ -204,6 +236,8 @@ pub struct InstrumentDetail {
     pub rta_version: Option<String>,
     pub data_sharing: bool,
     pub health: SubsystemHealth,
+    #[serde(default)]
+    pub freshness: SubsystemFreshness,
     pub last_report_at: Option<DateTime<Utc>>,
     pub lab: LabInfo,
 }

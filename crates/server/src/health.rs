@@ -1,9 +1,9 @@
-//! Subsystem health as the fleet and instrument pages show it: the worst judgement of the
-//! newest reading of each sensor, raised to a warning by recent error events.
+//! Subsystem health as the fleet and instrument pages show it: the worst of the newest
+//! reading of each sensor, recent error events, and open warnings (missing data among them).
 
 use crate::error::AppResult;
 use seqhealth_api::domain::sensor_spec;
-use seqhealth_api::{Health, Subsystem, SubsystemHealth};
+use seqhealth_api::{Health, Subsystem, SubsystemFreshness, SubsystemHealth};
 use sqlx::SqlitePool;
 use std::collections::HashMap;
 
@@ -72,7 +72,53 @@ pub async fn for_lab(
             acc.entry(id).or_default().raise(s, Health::Warning);
         }
     }
+    // Open warnings count too: missing data and rules that are not a single reading.
+    let open: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT w.instrument_id, w.subsystem, w.severity
+         FROM warnings w JOIN instruments i ON i.id = w.instrument_id
+         WHERE i.lab_id = ? AND (? IS NULL OR i.id = ?) AND w.status <> 'resolved'",
+    )
+    .bind(lab_id)
+    .bind(only)
+    .bind(only)
+    .fetch_all(db)
+    .await?;
+    for (id, subsystem, severity) in open {
+        let health = match severity.as_str() {
+            "critical" => Health::Critical,
+            "warning" => Health::Warning,
+            _ => continue,
+        };
+        if let Some(s) = Subsystem::parse(&subsystem) {
+            acc.entry(id).or_default().raise(s, health);
+        }
+    }
     Ok(acc.into_iter().map(|(id, a)| (id, a.done())).collect())
+}
+
+/// When each subsystem of each instrument of a lab (or one instrument) last reported.
+pub async fn freshness_for_lab(
+    db: &SqlitePool,
+    lab_id: i64,
+    only: Option<i64>,
+) -> AppResult<HashMap<i64, SubsystemFreshness>> {
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT sl.instrument_id, sl.subsystem, MAX(sl.at)
+         FROM sensor_latest sl JOIN instruments i ON i.id = sl.instrument_id
+         WHERE i.lab_id = ? AND (? IS NULL OR i.id = ?) GROUP BY sl.instrument_id, sl.subsystem",
+    )
+    .bind(lab_id)
+    .bind(only)
+    .bind(only)
+    .fetch_all(db)
+    .await?;
+    let mut out: HashMap<i64, SubsystemFreshness> = HashMap::new();
+    for (id, subsystem, at) in rows {
+        if let Some(s) = Subsystem::parse(&subsystem) {
+            out.entry(id).or_default().set(s, crate::db::to_time(at));
+        }
+    }
+    Ok(out)
 }
 
 pub fn unknown() -> SubsystemHealth {

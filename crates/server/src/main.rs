@@ -29,6 +29,9 @@ struct Cli {
     /// of its history through the ingest API, and keep it reporting.
     #[arg(long, env = "SEQHEALTH_DEMO")]
     demo: bool,
+    /// Seconds between sweeps for instruments that stopped reporting.
+    #[arg(long, env = "SEQHEALTH_SWEEP_SECS", default_value_t = 300)]
+    sweep_secs: u64,
     /// Seed of the simulated fleet (same seed, same fleet).
     #[arg(long, default_value_t = 42)]
     demo_seed: u64,
@@ -74,6 +77,10 @@ async fn run(cli: Cli) -> Result<(), String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let router = app(AppState { db: pool.clone() }, dist);
     let server = tokio::spawn(serve(listener, router, shutdown_signal()));
+    tokio::spawn(seqhealth_server::warnings::sweep_forever(
+        pool.clone(),
+        std::time::Duration::from_secs(cli.sweep_secs.max(1)),
+    ));
     let base = format!("http://{addr}");
     tracing::info!("seqhealth listening on {base}");
 

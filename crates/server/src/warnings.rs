@@ -6,9 +6,10 @@
 use crate::error::AppResult;
 use seqhealth_api::domain::{sensor_spec, SensorSpec};
 use seqhealth_api::Subsystem;
+use seqhealth_health::rules::missing::MissingDataRule;
 use seqhealth_health::rules::threshold::ThresholdRule;
 use seqhealth_health::rules::{Finding, Reading};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Sqlite, SqlitePool, Transaction};
 
 fn health_subsystem(s: Subsystem) -> seqhealth_health::Subsystem {
     match s {
@@ -122,4 +123,63 @@ async fn reconcile(
         (None, None) => {}
     }
     Ok(())
+}
+
+/// A subsystem is missing data after this many of its usual reporting intervals...
+pub const MISSING_FACTOR: f64 = 12.0;
+/// ...and never sooner than this: a short network blip is not a fault.
+pub const MISSING_MIN_SECS: f64 = 2.0 * 3600.0;
+/// Timestamps the usual interval is estimated from.
+const INTERVAL_SAMPLE: i64 = 50;
+
+/// Raises or resolves the missing-data warning of every subsystem of every instrument
+/// that shares data. Silence raises nothing on ingest (nothing arrives), so this runs on
+/// a timer; returns how many subsystems are missing data.
+pub async fn sweep_missing_data(db: &SqlitePool, now: i64) -> AppResult<usize> {
+    let instruments: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM instruments WHERE data_sharing = 1")
+            .fetch_all(db)
+            .await?;
+    let mut missing = 0;
+    for id in instruments {
+        let mut tx = db.begin().await?;
+        for subsystem in Subsystem::ALL {
+            let timestamps: Vec<i64> = sqlx::query_scalar(
+                "SELECT DISTINCT at FROM sensor_readings WHERE instrument_id = ? AND subsystem = ?
+                 ORDER BY at DESC LIMIT ?",
+            )
+            .bind(id)
+            .bind(subsystem.as_str())
+            .bind(INTERVAL_SAMPLE)
+            .fetch_all(&mut *tx)
+            .await?;
+            let rule = MissingDataRule {
+                id: format!("missing_data:{}", subsystem.as_str())
+                    .as_str()
+                    .into(),
+                subsystem: health_subsystem(subsystem),
+                label: format!("{} readings", subsystem.as_str()),
+                factor: MISSING_FACTOR,
+                min_gaps: 3,
+                severity: seqhealth_health::Severity::Warning,
+            };
+            let finding = rule
+                .evaluate(&timestamps, now)
+                .filter(|f| f.value > MISSING_MIN_SECS);
+            missing += usize::from(finding.is_some());
+            reconcile(&mut tx, id, subsystem, &rule.id.0, now, finding).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(missing)
+}
+
+/// Runs the sweep every `every` for as long as the server runs.
+pub async fn sweep_forever(db: SqlitePool, every: std::time::Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) = sweep_missing_data(&db, chrono::Utc::now().timestamp()).await {
+            tracing::warn!(error = %e, "missing-data sweep failed");
+        }
+    }
 }

@@ -908,3 +908,87 @@ async fn control_limits_flag_the_bad_reagent_lot_runs() {
         good.len()
     );
 }
+
+#[tokio::test]
+async fn silent_subsystems_raise_missing_data_warnings_that_resolve_when_data_returns() {
+    use seqhealth_api::{InstrumentDetail, WarningList};
+    use seqhealth_server::warnings::sweep_missing_data;
+    let env = env().await;
+    env.fill().await;
+    let end = cfg().end.timestamp();
+    // A day after the last readings (usually every 6 h): late, but not a fault.
+    assert_eq!(sweep_missing_data(&env.db, end + 86_400).await.unwrap(), 0);
+    // Four days of silence: every subsystem of every instrument is missing data.
+    assert_eq!(
+        sweep_missing_data(&env.db, end + 4 * 86_400).await.unwrap(),
+        3 * 4
+    );
+    let ada = env.login("ada@northgate.example").await;
+    let id = env.id("A00317");
+    let (_, b) = env
+        .get(
+            &format!("/api/v1/warnings?instrument={id}&subsystem=mechanical"),
+            Some(&ada),
+        )
+        .await;
+    let list: WarningList = serde_json::from_slice(&b).unwrap();
+    let missing = list
+        .warnings
+        .iter()
+        .find(|w| w.rule == "missing_data:mechanical")
+        .expect("a missing-data warning");
+    assert!(
+        missing.message.contains("no mechanical readings for"),
+        "{}",
+        missing.message
+    );
+    let (_, b) = env
+        .get(&format!("/api/v1/instruments/{id}"), Some(&ada))
+        .await;
+    let detail: InstrumentDetail = serde_json::from_slice(&b).unwrap();
+    assert_eq!(
+        detail.health.mechanical,
+        Health::Warning,
+        "missing data shows in the subsystem's health"
+    );
+    let last = detail
+        .freshness
+        .mechanical
+        .expect("freshness is reported")
+        .timestamp();
+    assert!(last <= end && last > end - 86_400);
+
+    // The instrument reports again: its warnings resolve at the next sweep, the others stay.
+    let at = chrono::DateTime::from_timestamp(end + 4 * 86_400 + 60, 0).unwrap();
+    let readings: Vec<Value> = seqhealth_agent::simulate::SIM_SENSORS
+        .iter()
+        .map(|(sensor, subsystem)| json!({ "at": at, "subsystem": subsystem, "sensor": sensor, "value": 1.0 }))
+        .collect();
+    let (s, v) = env
+        .ingest(
+            "telemetry",
+            env.token("A00317"),
+            &json!({ "batch_id": "back-online", "readings": readings }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        sweep_missing_data(&env.db, end + 4 * 86_400 + 120)
+            .await
+            .unwrap(),
+        2 * 4
+    );
+    let (_, b) = env
+        .get(
+            &format!("/api/v1/warnings?instrument={id}&subsystem=mechanical"),
+            Some(&ada),
+        )
+        .await;
+    let list: WarningList = serde_json::from_slice(&b).unwrap();
+    assert!(
+        list.warnings
+            .iter()
+            .all(|w| !w.rule.starts_with("missing_data")),
+        "{list:?}"
+    );
+}

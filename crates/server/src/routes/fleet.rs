@@ -37,6 +37,7 @@ pub async fn fleet(State(state): State<AppState>, user: CurrentUser) -> AppResul
     .fetch_all(&state.db)
     .await?;
     let healths = health::for_lab(&state.db, user.lab_id, None).await?;
+    let fresh = health::freshness_for_lab(&state.db, user.lab_id, None).await?;
     let instruments = rows
         .into_iter()
         .map(
@@ -47,6 +48,7 @@ pub async fn fleet(State(state): State<AppState>, user: CurrentUser) -> AppResul
                 nickname,
                 site,
                 health: healths.get(&id).copied().unwrap_or_else(health::unknown),
+                freshness: fresh.get(&id).copied().unwrap_or_default(),
                 last_run_pct_q30: q30,
                 last_run_at: last_run.map(to_time),
                 last_report_at: last_report.map(to_time),

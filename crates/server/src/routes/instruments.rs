@@ -59,6 +59,10 @@ pub async fn detail(
         .await?
         .remove(&id)
         .unwrap_or_else(health::unknown);
+    let freshness = health::freshness_for_lab(&state.db, user.lab_id, Some(id))
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
     Ok(Json(InstrumentDetail {
         id,
         serial,
@@ -69,6 +73,7 @@ pub async fn detail(
         rta_version: rta,
         data_sharing,
         health,
+        freshness,
         last_report_at: last_report.map(to_time),
         lab: LabInfo {
             name: lab,
