@@ -25,7 +25,7 @@ setup-browser:
 ## build: the dashboard's release build (Trunk → dist/)
 build:
 	trunk build --release
-	node scripts/compress.mjs dist
+	node scripts/postbuild.mjs dist
 
 server:
 	cargo build --locked --profile server -p seqhealth-server

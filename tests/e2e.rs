@@ -27,6 +27,7 @@ const RIVERSIDE: [&str; 2] = ["M03302", "A02250"];
 
 struct Server {
     base: String,
+    csp_reports: std::sync::Arc<std::sync::atomic::AtomicU64>,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     fleet: Vec<Provisioned>,
@@ -53,7 +54,9 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
-        let router = app(AppState { db: pool }, Some(&dist));
+        let state = AppState::new(pool);
+        let csp_reports = state.csp_reports.clone();
+        let router = app(state, Some(&dist));
         let task = tokio::spawn(serve(listener, router, async {
             let _ = stopped.await;
         }));
@@ -69,6 +72,7 @@ impl Server {
         assert!(stats.runs > 50 && stats.readings > 1000, "{stats:?}");
         Server {
             base,
+            csp_reports,
             stop: Some(stop),
             task,
             fleet,
@@ -562,8 +566,9 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         .for_element(Locator::Id(&format!("ack-reason-{warning_id}")))
         .await
         .unwrap();
+    // Untrusted text is shown as text, never parsed as HTML.
     reason
-        .send_keys("Engineer booked for Tuesday")
+        .send_keys("Engineer booked for Tuesday <img src=x onerror=window.__xss=1>")
         .await
         .unwrap();
     b.client
@@ -583,7 +588,22 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(b.text(&row).await.contains("Engineer booked for Tuesday"));
+    let acked = b.text(&row).await;
+    assert!(
+        acked.contains("Engineer booked for Tuesday <img src=x onerror=window.__xss=1>"),
+        "{acked}"
+    );
+    assert_eq!(
+        b.count(&format!("{row} img")).await,
+        0,
+        "no element made from the reason"
+    );
+    let xss = b
+        .client
+        .execute("return window.__xss === undefined", vec![])
+        .await
+        .unwrap();
+    assert_eq!(xss, serde_json::json!(true));
     b.screenshot("warnings").await;
 
     // Logging out returns to the login page, and the session is gone.
@@ -620,6 +640,39 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         .await
         .unwrap();
     b.wait_path("/login").await;
+
+    // The whole journey ran under the strict CSP without one violation; and the report
+    // mechanism works: an injected inline script is blocked and reported.
+    let reports = || {
+        server
+            .csp_reports
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    assert_eq!(reports(), 0, "CSP violations during the journey");
+    b.client.goto(&format!("{base}/login")).await.unwrap();
+    b.text("section.login").await;
+    let ran = b
+        .client
+        .execute(
+            "window.__injected = false; const s = document.createElement('script'); \
+             s.textContent = 'window.__injected = true'; document.body.appendChild(s); return window.__injected;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        ran,
+        serde_json::json!(false),
+        "the CSP blocks inline script"
+    );
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while reports() == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the violation was not reported"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // With the server stopped, navigating shows an error state, not a blank screen.
     b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;

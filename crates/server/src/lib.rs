@@ -10,6 +10,7 @@ pub mod health;
 pub mod predictions;
 pub mod provision;
 pub mod routes;
+pub mod security;
 pub mod spc;
 pub mod state;
 pub mod warnings;
@@ -30,7 +31,10 @@ pub fn app(state: AppState, dist: Option<&Path>) -> Router {
     if let Some(dist) = dist {
         router = router.merge(web::dashboard(dist));
     }
-    router.layer(TraceLayer::new_for_http()).with_state(state)
+    router
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes in-flight requests.

@@ -75,7 +75,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let router = app(AppState { db: pool.clone() }, dist);
+    let router = app(AppState::new(pool.clone()), dist);
     let server = tokio::spawn(serve(listener, router, shutdown_signal()));
     tokio::spawn(seqhealth_server::warnings::sweep_forever(
         pool.clone(),

@@ -33,7 +33,7 @@ async fn env() -> Env {
         .await
         .unwrap()
         .unwrap();
-    let app = app(AppState { db: pool.clone() }, None);
+    let app = app(AppState::new(pool.clone()), None);
     Env {
         app,
         db: pool,
@@ -475,7 +475,7 @@ async fn dashboard_routes_fall_back_to_index_html_but_api_paths_do_not() {
     let pool = db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
         .await
         .unwrap();
-    let app = app(AppState { db: pool }, Some(dir.path()));
+    let app = app(AppState::new(pool), Some(dir.path()));
     use tower::ServiceExt;
     for (path, status, needle) in [
         ("/", StatusCode::OK, "<title>seqhealth"),
@@ -520,7 +520,7 @@ async fn hashed_assets_are_cached_for_a_year_and_sent_precompressed() {
     let pool = db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
         .await
         .unwrap();
-    let app = app(AppState { db: pool }, Some(dir.path()));
+    let app = app(AppState::new(pool), Some(dir.path()));
     use tower::ServiceExt;
     let get = |path: &str, encoding: Option<&str>| {
         let mut req = Request::get(path);
@@ -851,7 +851,7 @@ async fn control_limits_flag_the_bad_reagent_lot_runs() {
         .unwrap();
     let fleet = provision(&pool, Some(&["VH00412"])).await.unwrap().unwrap();
     let env = Env {
-        app: app(AppState { db: pool.clone() }, None),
+        app: app(AppState::new(pool.clone()), None),
         db: pool,
         fleet,
         _dir: dir,
@@ -991,4 +991,36 @@ async fn silent_subsystems_raise_missing_data_warnings_that_resolve_when_data_re
             .all(|w| !w.rule.starts_with("missing_data")),
         "{list:?}"
     );
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!DOCTYPE html><title>seqhealth</title>",
+    )
+    .unwrap();
+    let pool = db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .unwrap();
+    let app = app(AppState::new(pool), Some(dir.path()));
+    use tower::ServiceExt;
+    for path in ["/", "/instruments/1", "/api/v1/fleet", "/api/v1/nope"] {
+        let resp = app
+            .clone()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let h = resp.headers();
+        let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval'")
+                && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{path}");
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        assert_eq!(h[header::REFERRER_POLICY], "no-referrer", "{path}");
+    }
 }

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, one module per resource.
 
+pub mod csp;
 pub mod fleet;
 pub mod ingest;
 pub mod instruments;
@@ -32,6 +33,7 @@ pub fn api() -> Router<AppState> {
         .route("/instruments/{id}/predictions", get(predictions::list))
         .route("/warnings", get(warnings::list))
         .route("/warnings/{id}/acknowledge", post(warnings::acknowledge))
+        .route("/csp-report", post(csp::report))
         .route("/ingest/runs", post(ingest::run))
         .route("/ingest/telemetry", post(ingest::telemetry))
         .fallback(|| async { AppError::NotFound("no such API endpoint".into()) })
