@@ -7,6 +7,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod limits;
 pub mod predictions;
 pub mod provision;
 pub mod routes;
@@ -32,6 +33,7 @@ pub fn app(state: AppState, dist: Option<&Path>) -> Router {
         router = router.merge(web::dashboard(dist));
     }
     router
+        .layer(axum::middleware::from_fn(security::same_origin))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -22,3 +22,31 @@ pub async fn headers(req: Request, next: Next) -> Response {
     set(h, header::X_FRAME_OPTIONS, "DENY");
     resp
 }
+
+/// Refuses cross-origin state changes made with the session cookie (CSRF), on top of the
+/// SameSite=Strict cookie: a browser names the page's origin in `Origin` and
+/// `Sec-Fetch-Site`. Instruments (bearer tokens) and CSP reports are not cookie-borne.
+pub async fn same_origin(req: Request, next: Next) -> Response {
+    use axum::http::Method;
+    use axum::response::IntoResponse;
+    let path = req.uri().path();
+    let exempt = path.starts_with("/api/v1/ingest/") || path == "/api/v1/csp-report";
+    let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if changes && !exempt && path.starts_with("/api/") {
+        let h = req.headers();
+        let site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+        let cross_site = matches!(site, Some("cross-site") | Some("same-site"));
+        let host = h.get(header::HOST).and_then(|v| v.to_str().ok());
+        let origin_host = h
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .map(|o| o.split_once("://").map_or(o, |(_, rest)| rest));
+        let foreign_origin = matches!((origin_host, host), (Some(o), Some(h)) if o != h)
+            || matches!((origin_host, host), (Some(_), None));
+        if cross_site || foreign_origin {
+            return crate::error::AppError::Forbidden("cross-origin request refused".into())
+                .into_response();
+        }
+    }
+    next.run(req).await
+}

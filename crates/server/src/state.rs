@@ -1,3 +1,4 @@
+use crate::limits::LoginLimiter;
 use sqlx::SqlitePool;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -8,6 +9,7 @@ pub struct AppState {
     pub db: SqlitePool,
     /// Content-Security-Policy violations browsers have reported since start.
     pub csp_reports: Arc<AtomicU64>,
+    pub logins: Arc<LoginLimiter>,
 }
 
 impl AppState {
@@ -15,6 +17,7 @@ impl AppState {
         AppState {
             db,
             csp_reports: Arc::new(AtomicU64::new(0)),
+            logins: Arc::new(LoginLimiter::default()),
         }
     }
 }

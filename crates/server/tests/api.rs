@@ -1024,3 +1024,75 @@ async fn every_response_carries_the_security_headers() {
         assert_eq!(h[header::REFERRER_POLICY], "no-referrer", "{path}");
     }
 }
+
+#[tokio::test]
+async fn cross_origin_state_changes_are_refused() {
+    let env = env().await;
+    let ada = env.login("ada@northgate.example").await;
+    let login = json!({ "email": "ada@northgate.example", "password": DEMO_PASSWORD }).to_string();
+    for (origin, site, status) in [
+        (Some("https://evil.example"), None, StatusCode::FORBIDDEN),
+        (None, Some("cross-site"), StatusCode::FORBIDDEN),
+        (
+            Some("http://seqhealth.local"),
+            Some("same-origin"),
+            StatusCode::OK,
+        ),
+        (None, None, StatusCode::OK),
+    ] {
+        let mut req = Request::post("/api/v1/session")
+            .header(header::HOST, "seqhealth.local")
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(o) = origin {
+            req = req.header(header::ORIGIN, o);
+        }
+        if let Some(s) = site {
+            req = req.header("sec-fetch-site", s);
+        }
+        let (s, b, _) = env.send(req.body(Body::from(login.clone())).unwrap()).await;
+        assert_eq!(
+            s,
+            status,
+            "{origin:?} {site:?}: {}",
+            String::from_utf8_lossy(&b)
+        );
+    }
+    // A cross-origin logout with a valid cookie leaves the session alone.
+    let req = Request::builder()
+        .method(Method::DELETE)
+        .uri("/api/v1/session")
+        .header(header::HOST, "seqhealth.local")
+        .header(header::ORIGIN, "https://evil.example")
+        .header(header::COOKIE, &ada)
+        .body(Body::empty())
+        .unwrap();
+    let (s, _, _) = env.send(req).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = env.get("/api/v1/fleet", Some(&ada)).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn repeated_failed_logins_are_slowed_with_the_same_words_for_everyone() {
+    let env = env().await;
+    let attempt = |email: &'static str, password: &'static str| {
+        let body = json!({ "email": email, "password": password }).to_string();
+        let req = Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        env.send(req)
+    };
+    for _ in 0..seqhealth_server::limits::PER_ACCOUNT {
+        let (s, _, _) = attempt("ada@northgate.example", "guess").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    // Now even the right password waits, and the answer does not say whether it was right.
+    let (s, b, cookie) = attempt("ada@northgate.example", DEMO_PASSWORD).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert!(cookie.is_none());
+    assert_eq!(error_of(&b).error, "too_many_requests");
+    // Another account is unaffected.
+    let (s, _, _) = attempt("rosalind@riverside.example", DEMO_PASSWORD).await;
+    assert_eq!(s, StatusCode::OK);
+}

@@ -2,7 +2,7 @@
 
 use crate::auth::{dummy_hash, hash_token, new_token, verify_password};
 use crate::error::{AppError, AppResult};
-use crate::extract::{ApiJson, CurrentUser, SESSION_COOKIE};
+use crate::extract::{ApiJson, ClientAddr, CurrentUser, SESSION_COOKIE};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -15,10 +15,17 @@ pub const SESSION_HOURS: i64 = 12;
 
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     jar: CookieJar,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> AppResult<(CookieJar, Json<SessionInfo>)> {
     let email = req.email.trim().to_lowercase();
+    let now = chrono::Utc::now().timestamp();
+    if state.logins.blocked(&email, addr, now) {
+        return Err(AppError::TooManyRequests(
+            "too many failed logins; wait 15 minutes and try again".into(),
+        ));
+    }
     let row: Option<(i64, String)> =
         sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ?")
             .bind(&email)
@@ -32,10 +39,13 @@ pub async fn login(
     let ok = verify_password(&req.password, hash);
     let user_id = match (ok, user_id) {
         (true, Some(id)) => id,
-        _ => return Err(AppError::Unauthorized("wrong email or password".into())),
+        _ => {
+            state.logins.failed(&email, addr, now);
+            return Err(AppError::Unauthorized("wrong email or password".into()));
+        }
     };
+    state.logins.succeeded(&email);
     let token = new_token();
-    let now = chrono::Utc::now().timestamp();
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
     )
