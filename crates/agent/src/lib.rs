@@ -1,9 +1,13 @@
 //! The instrument side of seqhealth.
 //!
+//! - [`extract`]: the allow-list; a run folder's summary → the body that leaves the instrument.
+//! - [`report`]: `summarize`'s local table and JSON.
 //! - [`push`]: sends allow-listed performance data to the server's ingest API.
 //! - [`simulate`]: a deterministic, believable fleet (runs and sensor telemetry) for the
 //!   demo and the tests; it only ever produces the wire types an instrument may send.
 
+pub mod extract;
 pub mod fleet;
 pub mod push;
+pub mod report;
 pub mod simulate;

@@ -5,9 +5,10 @@ use clap::{Parser, Subcommand};
 use seqhealth_agent::fleet::DEMO_FLEET;
 use seqhealth_agent::push::{push_history, Pusher};
 use seqhealth_agent::simulate::{runs, telemetry, SimConfig};
+use seqhealth_agent::{extract, report};
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -32,11 +33,28 @@ enum Command {
         #[arg(long, default_value_t = 365)]
         days: i64,
     },
+    /// Summarise a run folder's InterOp metrics, RunInfo.xml and RunParameters.xml.
+    Summarize {
+        /// The run folder (the one holding RunInfo.xml and InterOp/).
+        run_folder: PathBuf,
+        /// One JSON object with the run, non-index, per-read and per-lane figures
+        /// (null where the folder has no such metric; densities in K/mm²).
+        #[arg(long, conflicts_with = "dry_run")]
+        json: bool,
+        /// Print exactly the JSON body that would leave the instrument for this run.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     match Cli::parse().command {
+        Command::Summarize {
+            run_folder,
+            json,
+            dry_run,
+        } => summarize(&run_folder, json, dry_run),
         Command::Simulate {
             server,
             tokens,
@@ -91,4 +109,59 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// `summarize`: the report (table or `--json`) or the outgoing body (`--dry-run`).
+/// Bad input is one line on stderr and a failure status; warnings about left-out InterOp
+/// files go to stderr (in `--json` they are part of the object instead).
+fn summarize(folder: &Path, json: bool, dry_run: bool) -> ExitCode {
+    if !folder.is_dir() {
+        return fail(&format!(
+            "{}: no such run folder (not a directory)",
+            folder.display()
+        ));
+    }
+    let summary = match seqhealth_interop::summarize(folder) {
+        Ok(s) => s,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let text = if dry_run {
+        serde_json::to_string(&extract::run_ingest(&summary))
+    } else if json {
+        serde_json::to_string_pretty(&report::report(&summary))
+    } else {
+        Ok(report::table(&report::report(&summary)))
+    };
+    let text = match text {
+        Ok(t) => t,
+        Err(e) => return fail(&format!("cannot encode the summary as JSON: {e}")),
+    };
+    if !json {
+        for w in &summary.warnings {
+            let _ = writeln!(std::io::stderr(), "warning: {}", one_line(w));
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let written = if text.ends_with('\n') {
+        write!(out, "{text}")
+    } else {
+        writeln!(out, "{text}")
+    }
+    .and_then(|()| out.flush());
+    match written {
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        Err(e) if e.kind() != ErrorKind::BrokenPipe => fail(&format!("cannot write output: {e}")),
+        _ => ExitCode::SUCCESS,
+    }
+}
+
+/// One line on stderr, failure status.
+fn fail(msg: &str) -> ExitCode {
+    // Even a closed stderr must not turn bad input into a panic.
+    let _ = writeln!(std::io::stderr(), "seqhealth-agent: {}", one_line(msg));
+    ExitCode::FAILURE
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -1,0 +1,19 @@
+//! Fuzz the extraction InterOp reader: any bytes give a value or a typed error, never a panic.
+//! Input: an 8-byte run-shape prefix (see the crate docs), then the file.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use std::path::Path;
+
+fuzz_target!(|data: &[u8]| {
+    let Some(c) = seqhealth_interop_fuzz::case(data) else {
+        return;
+    };
+    let _ = seqhealth_interop::extraction::read_extraction_metrics(
+        c.reader,
+        Path::new("InterOp/ExtractionMetricsOut.bin"),
+        &c.bounds,
+        c.channel,
+    );
+});
