@@ -45,6 +45,32 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Watch a runs directory: summarise each finished run (RTAComplete.txt or
+    /// CopyComplete.txt), spool it, and push it outbound; while the server is unreachable
+    /// the spool keeps everything and is drained later, in order. Never listens on a port.
+    Watch {
+        /// The directory the instrument writes its run folders into.
+        runs_dir: PathBuf,
+        /// The seqhealth server, e.g. https://seqhealth.example.org
+        #[arg(long, env = "SEQHEALTH_SERVER")]
+        server: String,
+        /// File holding this instrument's token (keep it readable by the agent only).
+        #[arg(long)]
+        token_file: PathBuf,
+        /// Where runs wait to be sent.
+        #[arg(long, default_value = "seqhealth-spool")]
+        spool: PathBuf,
+        /// A PEM certificate (or bundle) to trust besides the system's, e.g. a lab's own CA.
+        #[arg(long)]
+        ca: Option<PathBuf>,
+        /// Seconds between scans of the runs directory.
+        #[arg(long, default_value_t = 60)]
+        every: u64,
+        /// Scan and drain once, then exit: 0 when all was delivered, 3 when the server
+        /// could not be reached (the spool keeps the rest), 4 when the token was refused.
+        #[arg(long)]
+        once: bool,
+    },
 }
 
 #[tokio::main]
@@ -55,6 +81,26 @@ async fn main() -> ExitCode {
             json,
             dry_run,
         } => summarize(&run_folder, json, dry_run),
+        Command::Watch {
+            runs_dir,
+            server,
+            token_file,
+            spool,
+            ca,
+            every,
+            once,
+        } => {
+            watch(
+                &runs_dir,
+                &server,
+                &token_file,
+                &spool,
+                ca.as_deref(),
+                every,
+                once,
+            )
+            .await
+        }
         Command::Simulate {
             server,
             tokens,
@@ -108,6 +154,123 @@ async fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+    }
+}
+
+/// `watch`: scan, spool, drain; back off while the server is away.
+async fn watch(
+    runs_dir: &Path,
+    server: &str,
+    token_file: &Path,
+    spool_dir: &Path,
+    ca: Option<&Path>,
+    every: u64,
+    once: bool,
+) -> ExitCode {
+    use seqhealth_agent::spool::{DrainEnd, Spool};
+    use seqhealth_agent::watch::{queue_new, Handled};
+    let token = match std::fs::read_to_string(token_file) {
+        Ok(t) if !t.trim().is_empty() => t.trim().to_string(),
+        Ok(_) => {
+            return fail(&format!(
+                "{}: the token file is empty",
+                token_file.display()
+            ))
+        }
+        Err(e) => {
+            return fail(&format!(
+                "cannot read the token file {}: {e}",
+                token_file.display()
+            ))
+        }
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if std::fs::metadata(token_file).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: {} is readable by others; `chmod 600` it",
+                token_file.display()
+            );
+        }
+    }
+    let pusher = match Pusher::with_ca(server, &token, ca) {
+        Ok(p) => p,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let spool = match Spool::open(spool_dir) {
+        Ok(s) => s,
+        Err(e) => {
+            return fail(&format!(
+                "cannot open the spool {}: {e}",
+                spool_dir.display()
+            ))
+        }
+    };
+    let say = |line: String| {
+        let _ = writeln!(std::io::stdout(), "{line}");
+    };
+    let every = std::time::Duration::from_secs(every.max(1));
+    let mut wait = every;
+    loop {
+        match queue_new(runs_dir, &spool) {
+            Ok(handled) => {
+                for h in handled {
+                    match h {
+                        Handled::Queued { folder, run_id } => {
+                            say(format!("queued {run_id} ({folder})"))
+                        }
+                        Handled::Failed { folder, reason } => {
+                            say(format!("cannot summarise {folder}: {reason}"))
+                        }
+                    }
+                }
+            }
+            Err(e) => say(format!("cannot scan {}: {e}", runs_dir.display())),
+        }
+        let report = match spool.drain(&pusher).await {
+            Ok(r) => r,
+            Err(e) => return fail(&format!("spool {}: {e}", spool_dir.display())),
+        };
+        if report.sent + report.duplicates + report.rejected > 0 {
+            say(format!(
+                "sent {}, already there {}, refused {} (see {}/rejected), waiting {}",
+                report.sent,
+                report.duplicates,
+                report.rejected,
+                spool_dir.display(),
+                report.remaining
+            ));
+        }
+        match report.end {
+            DrainEnd::Empty => wait = every,
+            DrainEnd::Paused(why) => {
+                // Back off up to 5 minutes; the spool keeps everything meanwhile.
+                wait = (wait * 2)
+                    .min(std::time::Duration::from_secs(300))
+                    .max(every);
+                say(format!(
+                    "server unavailable ({why}); {} run(s) kept in the spool",
+                    report.remaining
+                ));
+                if once {
+                    return ExitCode::from(3);
+                }
+            }
+            DrainEnd::TokenRefused(why) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "seqhealth-agent: the server refused this instrument's token ({why}); it may have been revoked: enroll the instrument again. {} run(s) kept in the spool",
+                    report.remaining
+                );
+                return ExitCode::from(4);
+            }
+        }
+        if once {
+            return ExitCode::SUCCESS;
+        }
+        tokio::time::sleep(wait).await;
     }
 }
 

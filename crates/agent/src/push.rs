@@ -11,6 +11,8 @@ pub enum PushError {
     Transport(#[from] reqwest::Error),
     #[error("server refused ({status}): {}: {}", body.error, body.detail)]
     Refused { status: StatusCode, body: ApiError },
+    #[error("{0}")]
+    Config(String),
 }
 
 /// One instrument's connection to the server.
@@ -22,6 +24,41 @@ pub struct Pusher {
 }
 
 impl Pusher {
+    /// A connection that trusts the system's CA certificates and, if given, the PEM
+    /// certificate(s) in `ca` (a lab's own CA). Certificates are always verified.
+    pub fn with_ca(
+        server: &str,
+        token: &str,
+        ca: Option<&std::path::Path>,
+    ) -> Result<Pusher, PushError> {
+        let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(30));
+        if let Some(path) = ca {
+            let pem = std::fs::read(path).map_err(|e| {
+                PushError::Config(format!("cannot read CA file {}: {e}", path.display()))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                PushError::Config(format!("{} is not a PEM certificate: {e}", path.display()))
+            })?;
+            if certs.is_empty() {
+                return Err(PushError::Config(format!(
+                    "{} holds no certificate",
+                    path.display()
+                )));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
+            .build()
+            .map_err(|e| PushError::Config(format!("cannot set up HTTPS: {e}")))?;
+        Ok(Pusher {
+            client,
+            base: server.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+        })
+    }
+
     pub fn new(server: &str, token: &str) -> Pusher {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
