@@ -10,7 +10,7 @@ DEMO_DB ?= demo.db
 ## demo: install what is missing, build, and run the server with a fresh simulated fleet
 demo: setup build server
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	./target/server/seqhealth-server --demo --addr $(ADDR) --database-url sqlite://$(DEMO_DB) --dist dist
+	./target/server/seqhealth-server --demo --addr $(ADDR) --database-url sqlite://$(DEMO_DB) --dist dist --demo-run-folders ../shared/interop/runs
 
 ## test: install what is missing (with Chromium), lint, and run unit, API and end-to-end tests
 test: setup-browser build lint

@@ -13,11 +13,12 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use seqhealth_api::{InstrumentDetail, RunList, Severity};
 
-const WINDOWS: [(i64, &str); 4] = [
+const WINDOWS: [(i64, &str); 5] = [
     (90, "Last 90 days"),
     (180, "Last 6 months"),
     (365, "Last 12 months"),
     (730, "Last 2 years"),
+    (36_500, "All (latest 1,000 runs)"),
 ];
 
 #[component]

@@ -117,6 +117,49 @@ pub async fn push_fleet(
     Ok(total)
 }
 
+/// Real run folders (e.g. `../shared/interop/runs`) summarised by the agent's own code
+/// and pushed for the demo instrument of the same model family, so the dashboard shows
+/// real figures beside simulated ones. Folders that cannot be summarised are skipped.
+/// Returns the run ids pushed.
+pub async fn push_real_runs(
+    base_url: &str,
+    fleet: &[Provisioned],
+    dir: &std::path::Path,
+) -> Vec<String> {
+    let mut folders: Vec<_> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    folders.sort();
+    let mut pushed = Vec::new();
+    for folder in folders {
+        let Ok(summary) = seqhealth_interop::summarize(&folder) else {
+            continue;
+        };
+        // MiSeq serials start with M, NextSeq 500/550 with NS or NB.
+        let serial = summary.run_info.instrument.clone().unwrap_or_default();
+        let model = if serial.starts_with('M') {
+            "MiSeq"
+        } else if serial.starts_with("NS") || serial.starts_with("NB") {
+            "NextSeq 550"
+        } else {
+            continue;
+        };
+        let Some(target) = fleet.iter().find(|p| p.instrument.model.name() == model) else {
+            continue;
+        };
+        let run = seqhealth_agent::extract::run_ingest(&summary);
+        match Pusher::new(base_url, &target.token).run(&run).await {
+            Ok(_) => pushed.push(run.run_id),
+            Err(e) => tracing::warn!(folder = %folder.display(), error = %e, "real run not pushed"),
+        }
+    }
+    pushed
+}
+
 /// After the backfill, each instrument keeps reporting every `every` like a live fleet.
 pub async fn report_live(
     base_url: String,

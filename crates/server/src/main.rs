@@ -39,6 +39,10 @@ struct Cli {
     /// here, for `seqhealth-agent simulate --tokens`.
     #[arg(long)]
     demo_tokens: Option<PathBuf>,
+    /// With --demo: real Illumina run folders to summarise and push for demo instruments
+    /// of the same model (e.g. ../shared/interop/runs); skipped when absent.
+    #[arg(long)]
+    demo_run_folders: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -85,7 +89,14 @@ async fn run(cli: Cli) -> Result<(), String> {
     tracing::info!("seqhealth listening on {base}");
 
     if cli.demo {
-        run_demo(&pool, &base, cli.demo_seed, cli.demo_tokens.as_deref()).await?;
+        run_demo(
+            &pool,
+            &base,
+            cli.demo_seed,
+            cli.demo_tokens.as_deref(),
+            cli.demo_run_folders.as_deref(),
+        )
+        .await?;
     }
     server
         .await
@@ -100,6 +111,7 @@ async fn run_demo(
     base: &str,
     seed: u64,
     tokens_file: Option<&std::path::Path>,
+    run_folders: Option<&std::path::Path>,
 ) -> Result<(), String> {
     // Whole days, so the same seed on the same day gives the same history.
     let end = Utc::now()
@@ -131,6 +143,10 @@ async fn run_demo(
                 s.readings,
                 s.events
             );
+            if let Some(dir) = run_folders.filter(|d| d.is_dir()) {
+                let real = demo::push_real_runs(base, &fleet, dir).await;
+                tracing::info!("pushed {} real runs from {}", real.len(), dir.display());
+            }
             tokio::spawn(demo::report_live(
                 base.to_string(),
                 fleet,

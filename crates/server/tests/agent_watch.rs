@@ -156,6 +156,14 @@ async fn runs_finished_while_the_server_is_down_arrive_once_when_it_returns() {
     );
     assert_eq!(spool.pending().unwrap().len(), 1);
 
+    // The demo's real runs: MiSeq folders go to the MiSeq, the rest wait for their model.
+    let real = seqhealth_server::demo::push_real_runs(&base, &fleet, &shared).await;
+    assert!(real.iter().any(|id| id.contains("A2D9U")), "{real:?}");
+    assert!(
+        real.iter().all(|id| !id.contains("HW37NBGXX")),
+        "no NextSeq 550 in this fleet: {real:?}"
+    );
+
     let _ = stop.send(());
     let _ = server.await;
 }
