@@ -5,7 +5,7 @@ export PATH := $(CURDIR)/.tools/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(
 ADDR ?= 127.0.0.1:8080
 DEMO_DB ?= demo.db
 
-.PHONY: demo test setup setup-browser build server lint unit e2e clean
+.PHONY: demo test bench setup setup-browser build server lint clean
 
 ## demo: install what is missing, build, and run the server with a fresh simulated fleet
 demo: setup build server
@@ -15,6 +15,11 @@ demo: setup build server
 ## test: install what is missing (with Chromium), lint, and run unit, API and end-to-end tests
 test: setup-browser build lint
 	cargo test --workspace --locked
+
+## bench: performance figures (ingest, API latency under load, first-load sizes); not a test
+BENCH_ARGS ?= --instruments 100 --days 365 --clients 50 --requests 2000
+bench: setup build
+	cargo run --locked --profile server -p seqhealth-server --bin seqhealth-bench -- $(BENCH_ARGS) --dist dist
 
 setup:
 	scripts/setup.sh

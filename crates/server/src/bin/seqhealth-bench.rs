@@ -1,0 +1,317 @@
+//! `seqhealth-bench`: performance figures side by side in one run (never a pass/fail test).
+//!
+//! Builds a fresh SQLite database with a simulated fleet pushed through the real ingest
+//! API over loopback HTTP (ingest throughput), then times every dashboard read endpoint at
+//! a given concurrency (p50/p95/p99 and response sizes), and lists the dashboard's
+//! first-load sizes from `dist/`. Prints Markdown tables.
+//!
+//!     cargo run --profile server -p seqhealth-server --bin seqhealth-bench -- \
+//!         [--instruments 100] [--days 365] [--clients 50] [--requests 2000] [--dist dist]
+
+use chrono::{DurationRound, TimeDelta, Utc};
+use seqhealth_agent::fleet::DEMO_FLEET;
+use seqhealth_agent::push::Pusher;
+use seqhealth_agent::simulate::{runs, telemetry, SimConfig};
+use seqhealth_api::Role;
+use seqhealth_server::provision::{create_instrument, create_lab, create_user, NewInstrument};
+use seqhealth_server::{app, db, serve, AppState};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct Args {
+    instruments: usize,
+    days: i64,
+    clients: usize,
+    requests: usize,
+    dist: PathBuf,
+}
+
+fn args() -> Result<Args, String> {
+    let mut a = Args {
+        instruments: 100,
+        days: 365,
+        clients: 50,
+        requests: 2000,
+        dist: "dist".into(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let num = || {
+            value
+                .parse::<usize>()
+                .map_err(|_| format!("{flag} takes a whole number, not {value:?}"))
+        };
+        match flag.as_str() {
+            "--instruments" => a.instruments = num()?.max(1),
+            "--days" => a.days = num()?.max(1) as i64,
+            "--clients" => a.clients = num()?.max(1),
+            "--requests" => a.requests = num()?.max(1),
+            "--dist" => a.dist = value.into(),
+            other => return Err(format!("unknown flag {other}")),
+        }
+    }
+    Ok(a)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let a = match args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("seqhealth-bench: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match run(a).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("seqhealth-bench: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(a: Args) -> Result<(), String> {
+    let e = |e: &dyn std::fmt::Display| e.to_string();
+    let dir = tempfile::tempdir().map_err(|x| e(&x))?;
+    let pool = db::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("bench.db").display()
+    ))
+    .await
+    .map_err(|x| e(&x))?;
+    let lab = create_lab(&pool, "Bench Lab", "Europe/London")
+        .await
+        .map_err(|x| e(&x))?;
+    create_user(
+        &pool,
+        lab,
+        "bench@lab.example",
+        "Bench",
+        Role::Manager,
+        "bench-password",
+    )
+    .await
+    .map_err(|x| e(&x))?;
+    let mut fleet = Vec::new();
+    for i in 0..a.instruments {
+        let template = &DEMO_FLEET[i % DEMO_FLEET.len()];
+        let serial = format!("{}-{i:04}", template.serial);
+        let new = NewInstrument {
+            serial: &serial,
+            model: template.model.name(),
+            nickname: &serial,
+            site: template.site,
+        };
+        let (id, token) = create_instrument(&pool, lab, &new)
+            .await
+            .map_err(|x| e(&x))?;
+        fleet.push((template, id, token));
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|x| e(&x))?;
+    let base = format!("http://{}", listener.local_addr().map_err(|x| e(&x))?);
+    let dist = a
+        .dist
+        .join("index.html")
+        .is_file()
+        .then_some(a.dist.as_path());
+    let router = app(AppState::new(pool.clone()), dist);
+    tokio::spawn(serve(listener, router, std::future::pending()));
+
+    // Ingest: every instrument's history, 8 pushers at once, as a fleet reporting in.
+    let end = Utc::now()
+        .duration_trunc(TimeDelta::hours(1))
+        .map_err(|x| e(&x))?;
+    let cfg = SimConfig {
+        days: a.days,
+        ..SimConfig::demo(7, end)
+    };
+    let work: Vec<_> = fleet
+        .iter()
+        .map(|(t, _, token)| (Pusher::new(&base, token), telemetry(t, &cfg), runs(t, &cfg)))
+        .collect();
+    let readings: usize = work
+        .iter()
+        .flat_map(|w| w.1.iter())
+        .map(|b| b.readings.len())
+        .sum();
+    let run_count: usize = work.iter().map(|w| w.2.len()).sum();
+    let queue = Arc::new(tokio::sync::Mutex::new(work));
+    let started = Instant::now();
+    let mut pushers = Vec::new();
+    for _ in 0..8 {
+        let queue = queue.clone();
+        pushers.push(tokio::spawn(async move {
+            loop {
+                let Some((pusher, batches, runs)) = queue.lock().await.pop() else {
+                    return Ok::<(), String>(());
+                };
+                for b in &batches {
+                    pusher.telemetry(b).await.map_err(|x| x.to_string())?;
+                }
+                for r in &runs {
+                    pusher.run(r).await.map_err(|x| x.to_string())?;
+                }
+            }
+        }));
+    }
+    for p in pushers {
+        p.await.map_err(|x| e(&x))??;
+    }
+    let ingest_secs = started.elapsed().as_secs_f64();
+
+    println!("## seqhealth-bench\n");
+    println!(
+        "{} instruments × {} days; {} readings in {} batches, {} runs; {} clients × {} requests per endpoint\n",
+        a.instruments,
+        a.days,
+        readings,
+        fleet.len() * (a.days as usize).div_ceil(7),
+        run_count,
+        a.clients,
+        a.requests
+    );
+    println!("| ingest (SQLite, 8 pushers, HTTP on loopback) | figure |\n|---|---|");
+    println!("| wall time | {ingest_secs:.1} s |");
+    println!(
+        "| readings accepted and folded into buckets | {:.0} /s |",
+        readings as f64 / ingest_secs
+    );
+    println!(
+        "| runs | {:.0} /s (after the telemetry) |\n",
+        run_count as f64 / ingest_secs
+    );
+
+    // Reads: every dashboard endpoint at once from `clients` clients.
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .pool_max_idle_per_host(a.clients)
+        .build()
+        .map_err(|x| e(&x))?;
+    let login = serde_json::json!({ "email": "bench@lab.example", "password": "bench-password" });
+    let r = http
+        .post(format!("{base}/api/v1/session"))
+        .json(&login)
+        .send()
+        .await
+        .map_err(|x| e(&x))?;
+    if !r.status().is_success() {
+        return Err(format!("login failed: {}", r.status()));
+    }
+    let id = fleet[0].1;
+    let endpoints = [
+        ("fleet", "/api/v1/fleet".to_string()),
+        ("instrument", format!("/api/v1/instruments/{id}")),
+        ("runs (1 year)", format!("/api/v1/instruments/{id}/runs")),
+        (
+            "telemetry (30 days, hourly)",
+            format!("/api/v1/instruments/{id}/telemetry?metric=laser_power_pct"),
+        ),
+        (
+            "telemetry (1 year, daily)",
+            format!(
+                "/api/v1/instruments/{id}/telemetry?metric=laser_power_pct&from={}",
+                (end - TimeDelta::days(365)).format("%Y-%m-%d")
+            ),
+        ),
+        (
+            "predictions",
+            format!("/api/v1/instruments/{id}/predictions"),
+        ),
+        ("warnings (open)", "/api/v1/warnings".to_string()),
+    ];
+    println!("| endpoint | p50 ms | p95 ms | p99 ms | req/s | response bytes |\n|---|---|---|---|---|---|");
+    for (name, path) in endpoints {
+        let url = format!("{base}{path}");
+        let size = http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|x| e(&x))?
+            .bytes()
+            .await
+            .map_err(|x| e(&x))?
+            .len();
+        let per_client = a.requests.div_ceil(a.clients);
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..a.clients {
+            let (http, url) = (http.clone(), url.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut times = Vec::with_capacity(per_client);
+                for _ in 0..per_client {
+                    let t = Instant::now();
+                    let r = http.get(&url).send().await.map_err(|x| x.to_string())?;
+                    if !r.status().is_success() {
+                        return Err(format!("{url}: {}", r.status()));
+                    }
+                    r.bytes().await.map_err(|x| x.to_string())?;
+                    times.push(t.elapsed());
+                }
+                Ok::<_, String>(times)
+            }));
+        }
+        let mut all = Vec::new();
+        for t in tasks {
+            all.extend(t.await.map_err(|x| e(&x))??);
+        }
+        let wall = started.elapsed().as_secs_f64();
+        all.sort();
+        println!(
+            "| {name} | {:.1} | {:.1} | {:.1} | {:.0} | {size} |",
+            percentile(&all, 0.5),
+            percentile(&all, 0.95),
+            percentile(&all, 0.99),
+            all.len() as f64 / wall
+        );
+    }
+
+    // First load: what a browser fetches before the fleet can show.
+    if let Ok(rd) = std::fs::read_dir(&a.dist) {
+        let mut files: Vec<PathBuf> = rd
+            .filter_map(|x| x.ok().map(|x| x.path()))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|x| x == "wasm" || x == "js" || x == "css" || x == "html")
+            })
+            .collect();
+        files.sort();
+        println!("\n| first load | raw bytes | gzip | brotli |\n|---|---|---|---|");
+        let (mut raw_t, mut gz_t, mut br_t) = (0u64, 0u64, 0u64);
+        for f in files {
+            let len = |p: PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+            let (raw, gz, br) = (
+                len(f.clone()),
+                len(f.with_extension(format!(
+                    "{}.gz",
+                    f.extension().unwrap_or_default().to_string_lossy()
+                ))),
+                len(f.with_extension(format!(
+                    "{}.br",
+                    f.extension().unwrap_or_default().to_string_lossy()
+                ))),
+            );
+            raw_t += raw;
+            gz_t += gz;
+            br_t += br;
+            println!(
+                "| {} | {raw} | {gz} | {br} |",
+                f.file_name().unwrap_or_default().to_string_lossy()
+            );
+        }
+        println!("| **total** | {raw_t} | {gz_t} | {br_t} |");
+    }
+    Ok(())
+}
