@@ -1096,3 +1096,61 @@ async fn repeated_failed_logins_are_slowed_with_the_same_words_for_everyone() {
     let (s, _, _) = attempt("rosalind@riverside.example", DEMO_PASSWORD).await;
     assert_eq!(s, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn readings_from_a_clock_far_ahead_are_refused_and_change_nothing() {
+    let env = env().await;
+    let token = env.token("A00317").to_string();
+    let future = chrono::Utc::now() + chrono::Duration::days(400);
+    let batch = json!({
+        "batch_id": "from-the-future",
+        "readings": [
+            { "at": chrono::Utc::now(), "subsystem": "optical", "sensor": "laser_power_pct", "value": 99.0 },
+            { "at": future, "subsystem": "optical", "sensor": "laser_power_pct", "value": 50.0 }
+        ],
+    });
+    let (s, v) = env.ingest("telemetry", &token, &batch).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["detail"].as_str().unwrap().contains("readings[1].at"),
+        "{v}"
+    );
+    for table in [
+        "telemetry_batches",
+        "sensor_readings",
+        "sensor_latest",
+        "sensor_buckets",
+        "warnings",
+    ] {
+        assert_eq!(env.count(table).await, 0, "{table}");
+    }
+    let mut run = serde_json::to_value(&runs(env.fleet[0].instrument, &cfg())[0]).unwrap();
+    run["started_at"] = json!(future);
+    let (s, _) = env.ingest("runs", &token, &run).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // Out of order and duplicated batches leave one copy of each reading and true buckets.
+    let batches = telemetry(
+        env.fleet
+            .iter()
+            .find(|p| p.instrument.serial == "A00317")
+            .unwrap()
+            .instrument,
+        &cfg(),
+    );
+    for b in batches.iter().rev().chain(batches.iter()) {
+        let (s, _) = env
+            .ingest("telemetry", &token, &serde_json::to_value(b).unwrap())
+            .await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let readings: usize = batches.iter().map(|b| b.readings.len()).sum();
+    assert_eq!(env.count("sensor_readings").await as usize, readings);
+    let bucketed: i64 = sqlx::query_scalar("SELECT SUM(n) FROM sensor_buckets WHERE width = 86400")
+        .fetch_one(&env.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        bucketed as usize, readings,
+        "every reading counted once in the daily buckets"
+    );
+}

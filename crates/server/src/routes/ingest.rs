@@ -200,6 +200,24 @@ async fn note_report(
     Ok(())
 }
 
+/// A time an instrument may report: not before 2000 and not over a day ahead of the
+/// server's clock. A far-future reading would otherwise stay "the latest" for years.
+pub const MAX_CLOCK_AHEAD_SECS: i64 = 24 * 3600;
+
+fn check_time(field: &str, at: DateTime<Utc>) -> AppResult<()> {
+    let now = Utc::now().timestamp();
+    let t = at.timestamp();
+    if t > now + MAX_CLOCK_AHEAD_SECS {
+        return Err(bad(format!(
+            "`{field}` ({at}) is more than a day ahead of the server's clock"
+        )));
+    }
+    if t < 946_684_800 {
+        return Err(bad(format!("`{field}` ({at}) is before 2000")));
+    }
+    Ok(())
+}
+
 fn bad(msg: String) -> AppError {
     AppError::BadRequest(msg)
 }
@@ -239,6 +257,7 @@ fn check_range(field: &str, v: Option<f64>, lo: f64, hi: f64) -> AppResult<()> {
 
 fn validate_run(run: &RunIngest) -> AppResult<()> {
     check_id("run_id", &run.run_id)?;
+    check_time("started_at", run.started_at)?;
     let rs_ok = !run.read_structure.is_empty()
         && run.read_structure.len() <= 64
         && run
@@ -303,6 +322,7 @@ fn validate_batch(b: &TelemetryBatch) -> AppResult<()> {
         if !r.value.is_finite() {
             return Err(bad(format!("readings[{i}].value must be a finite number")));
         }
+        check_time(&format!("readings[{i}].at"), r.at)?;
     }
     for (i, e) in b.events.iter().enumerate() {
         let code_ok = !e.code.is_empty()
@@ -316,6 +336,7 @@ fn validate_batch(b: &TelemetryBatch) -> AppResult<()> {
                 e.code
             )));
         }
+        check_time(&format!("events[{i}].at"), e.at)?;
     }
     Ok(())
 }
