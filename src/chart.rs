@@ -176,8 +176,13 @@ mod tests {
                 warn: (0.0, 2.0),
                 critical: (-1.0, 3.0),
             };
+            let overlay = Overlay {
+                limits,
+                trend: None,
+                warnings: &[],
+            };
             assert!(
-                sensor_svg(&band, &limits, None, "u", (500, 200), &|t| t.to_string())
+                sensor_svg(&band, &overlay, "u", (500, 200), &|t| t.to_string())
                     .starts_with("<svg"),
                 "{start} {step}"
             );
@@ -207,6 +212,19 @@ pub struct Limits {
     pub critical: (f64, f64),
 }
 
+/// When a warning on this signal was raised: a marker on the time axis.
+pub struct WarningMark {
+    pub at: i64,
+    pub critical: bool,
+}
+
+/// What is drawn over a sensor's buckets.
+pub struct Overlay<'a> {
+    pub limits: Limits,
+    pub trend: Option<&'a TrendLine>,
+    pub warnings: &'a [WarningMark],
+}
+
 /// A fitted trend line: the evidence of a prediction, drawn to the predicted crossing.
 pub struct TrendLine {
     pub from: (i64, f64),
@@ -218,14 +236,13 @@ pub struct TrendLine {
 /// prediction, its fitted line runs on to the crossing.
 pub fn sensor_svg(
     points: &[BandPoint],
-    limits: &Limits,
-    trend: Option<&TrendLine>,
+    overlay: &Overlay,
     unit: &str,
     size: (u32, u32),
     date_label: &dyn Fn(i64) -> String,
 ) -> String {
     let mut svg = String::new();
-    if let Err(e) = draw_sensor(&mut svg, points, limits, trend, unit, size, date_label) {
+    if let Err(e) = draw_sensor(&mut svg, points, overlay, unit, size, date_label) {
         return format!("<p class=\"chart-error\">The chart could not be drawn: {e}</p>");
     }
     svg
@@ -234,12 +251,12 @@ pub fn sensor_svg(
 fn draw_sensor(
     out: &mut String,
     points: &[BandPoint],
-    limits: &Limits,
-    trend: Option<&TrendLine>,
+    overlay: &Overlay,
     unit: &str,
     (width, height): (u32, u32),
     date_label: &dyn Fn(i64) -> String,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    let (limits, trend) = (&overlay.limits, overlay.trend);
     let root = SVGBackend::with_string(out, (width, height)).into_drawing_area();
     root.fill(&WHITE)?;
     let (t0, t1) = points.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| {
@@ -321,6 +338,22 @@ fn draw_sensor(
             }
         }
     }
+    // Warning markers: a triangle on the lower edge where a warning was raised.
+    for m in overlay.warnings {
+        let t = m.at as f64;
+        if t >= t0 && t <= t1 {
+            let colour = if m.critical {
+                RGBColor(176, 0, 32)
+            } else {
+                RGBColor(176, 96, 0)
+            };
+            chart.draw_series(std::iter::once(TriangleMarker::new(
+                (t, lo - pad),
+                7,
+                colour.filled(),
+            )))?;
+        }
+    }
     let warn = RGBColor(176, 96, 0);
     let critical = RGBColor(176, 0, 32);
     let (y_lo, y_hi) = (lo - pad, hi + pad);
@@ -365,11 +398,29 @@ mod sensor_tests {
             from: (0, 4.0),
             to: (60 * 3600, 7.0),
         };
-        let svg = sensor_svg(&points, &limits, Some(&trend), "°C", (600, 220), &|t| {
-            t.to_string()
-        });
+        // One warning inside the view, one long after it.
+        let warnings = [
+            WarningMark {
+                at: 10 * 3600,
+                critical: false,
+            },
+            WarningMark {
+                at: 999 * 3600,
+                critical: true,
+            },
+        ];
+        let overlay = Overlay {
+            limits,
+            trend: Some(&trend),
+            warnings: &warnings,
+        };
+        let svg = sensor_svg(&points, &overlay, "°C", (600, 220), &|t| t.to_string());
         assert!(svg.starts_with("<svg"));
-        assert_eq!(svg.matches("<polygon").count(), 1, "one shaded range");
+        assert_eq!(
+            svg.matches("<polygon").count(),
+            2,
+            "the shaded range and one warning marker"
+        );
         assert!(svg.matches("<polyline").count() >= 1, "the mean line");
         assert!(
             svg.contains("stroke-dasharray") || svg.matches("<line").count() >= 2,
@@ -383,8 +434,11 @@ mod sensor_tests {
             warn: (80.0, 110.0),
             critical: (70.0, 120.0),
         };
-        assert!(
-            sensor_svg(&[], &limits, None, "%", (600, 220), &|t| t.to_string()).starts_with("<svg")
-        );
+        let overlay = Overlay {
+            limits,
+            trend: None,
+            warnings: &[],
+        };
+        assert!(sensor_svg(&[], &overlay, "%", (600, 220), &|t| t.to_string()).starts_with("<svg"));
     }
 }

@@ -519,6 +519,34 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
     assert!(caption.contains("fitted trend"), "{caption}");
     b.screenshot("predictions").await;
 
+    // The failing chiller's chart marks when its warning was raised.
+    b.client
+        .goto(&format!("{base}/instruments/{}", server.id("NB552091")))
+        .await
+        .unwrap();
+    b.client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(
+            "figure.sensor[data-sensor='chiller_temp_c'] svg",
+        ))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let caption = b
+            .text("figure.sensor[data-sensor='chiller_temp_c'] figcaption")
+            .await;
+        if caption.contains("warning was raised") || caption.contains("warnings were raised") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no warning marker: {caption}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     // Another lab's instrument by URL: the page says it is not found.
     let other = server.id("M03302");
     b.client

@@ -2,13 +2,15 @@
 //! its data as a table for those who cannot see the chart.
 
 use crate::api;
-use crate::chart::{sensor_svg, BandPoint, Limits, TrendLine};
+use crate::chart::{sensor_svg, BandPoint, Limits, Overlay, TrendLine, WarningMark};
 use crate::components::states::{Failure, Loading};
 use crate::format;
 use crate::time;
 use leptos::prelude::*;
 use seqhealth_api::domain::SENSORS;
-use seqhealth_api::{Prediction, PredictionList, Subsystem, TelemetrySeries};
+use seqhealth_api::{
+    Prediction, PredictionList, Severity, Subsystem, TelemetrySeries, WarningList,
+};
 
 const PERIODS: [(i64, &str); 4] = [
     (7, "Last 7 days"),
@@ -24,6 +26,14 @@ pub fn Sensors(
     predictions: LocalResource<Result<PredictionList, api::ApiFailure>>,
 ) -> impl IntoView {
     let days = RwSignal::new(30i64);
+    // Every warning of this instrument, history included, for the markers on its charts.
+    let warnings = LocalResource::new(move || {
+        api::warnings(api::WarningFilter {
+            status: "all".into(),
+            instrument: id.to_string(),
+            ..Default::default()
+        })
+    });
     view! {
         <section aria-labelledby="sensors-heading">
             <div class="section-head">
@@ -47,7 +57,16 @@ pub fn Sensors(
                     .into_iter()
                     .flat_map(|s| SENSORS.iter().filter(move |spec| spec.subsystem == s))
                     .map(|spec| {
-                        view! { <SensorChart id=id metric=spec.name days=days tz=tz.clone() predictions=predictions /> }
+                        view! {
+                            <SensorChart
+                                id=id
+                                metric=spec.name
+                                days=days
+                                tz=tz.clone()
+                                predictions=predictions
+                                warnings=warnings
+                            />
+                        }
                     })
                     .collect_view()}
             </div>
@@ -62,6 +81,7 @@ fn SensorChart(
     days: RwSignal<i64>,
     tz: String,
     predictions: LocalResource<Result<PredictionList, api::ApiFailure>>,
+    warnings: LocalResource<Result<WarningList, api::ApiFailure>>,
 ) -> impl IntoView {
     let series = LocalResource::new(move || api::telemetry(id, metric, days.get()));
     let retry = Callback::new(move |_| series.refetch());
@@ -78,8 +98,22 @@ fn SensorChart(
                                 .await
                                 .ok()
                                 .and_then(|l| l.predictions.into_iter().find(|p| p.sensor == metric));
+                            let rule = format!("threshold:{metric}");
+                            let marks: Vec<WarningMark> = warnings
+                                .await
+                                .map(|l| {
+                                    l.warnings
+                                        .iter()
+                                        .filter(|w| w.rule == rule)
+                                        .map(|w| WarningMark {
+                                            at: w.raised_at.timestamp(),
+                                            critical: w.severity == Severity::Critical,
+                                        })
+                                        .collect()
+                                })
+                                .unwrap_or_default();
                             match series.await {
-                                Ok(s) => view! { <SensorView series=s tz=tz prediction=prediction /> }.into_any(),
+                                Ok(s) => view! { <SensorView series=s tz=tz prediction=prediction marks=marks /> }.into_any(),
                                 Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
                             }
                         })
@@ -95,8 +129,10 @@ fn SensorView(
     series: TelemetrySeries,
     tz: String,
     prediction: Option<Prediction>,
+    mut marks: Vec<WarningMark>,
 ) -> impl IntoView {
     let s = series;
+    marks.retain(|m| m.at >= s.from.timestamp() && m.at <= s.to.timestamp());
     let unit = s.sensor.unit.clone();
     let points: Vec<BandPoint> = s
         .points
@@ -117,18 +153,17 @@ fn SensorView(
         from: (p.fit_from.timestamp(), p.fit_from_value),
         to: (p.predicted_at.timestamp(), p.limit),
     });
-    let svg = sensor_svg(
-        &points,
-        &limits,
-        trend.as_ref(),
-        &unit,
-        (600, 220),
-        &move |t| {
-            chrono::DateTime::from_timestamp(t, 0)
-                .map(|t| time::date(t, &label_tz))
-                .unwrap_or_default()
-        },
-    );
+    let marked = marks.len();
+    let overlay = Overlay {
+        limits,
+        trend: trend.as_ref(),
+        warnings: &marks,
+    };
+    let svg = sensor_svg(&points, &overlay, &unit, (600, 220), &move |t| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .map(|t| time::date(t, &label_tz))
+            .unwrap_or_default()
+    });
     let bucket = if s.bucket_seconds <= 3600 {
         "hour".to_string()
     } else {
@@ -153,8 +188,13 @@ fn SensorView(
             )
         })
         .unwrap_or_default();
+    let warned = match marked {
+        0 => String::new(),
+        1 => "; a triangle marks when its warning was raised".to_string(),
+        n => format!("; triangles mark when its {n} warnings were raised"),
+    };
     let caption = format!(
-        "{} ({}): {} per {bucket}; normal {}–{} {unit}{}{predicted}",
+        "{} ({}): {} per {bucket}; normal {}–{} {unit}{}{predicted}{warned}",
         s.sensor.label,
         s.sensor.subsystem.label(),
         if s.points.is_empty() {

@@ -43,15 +43,14 @@ async fn cache_control(req: Request, next: Next) -> Response {
     resp
 }
 
-/// Trunk's hashed names look like `seqhealth-a074c976617167ff_bg.wasm`: a dash, then 16
-/// hex digits, then `.` or `_`.
+/// Trunk's hashed names look like `seqhealth-a074c976617167ff_bg.wasm`: a dash, then the
+/// hash in hex (up to 16 digits: leading zeros are not written), then `.` or `_`.
 pub fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or("");
     name.match_indices('-').any(|(i, _)| {
-        let rest = &name[i + 1..];
-        rest.len() > 17
-            && rest.as_bytes()[..16].iter().all(u8::is_ascii_hexdigit)
-            && matches!(rest.as_bytes()[16], b'.' | b'_')
+        let rest = &name.as_bytes()[i + 1..];
+        let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+        (10..=16).contains(&digits) && matches!(rest.get(digits), Some(b'.') | Some(b'_'))
     })
 }
 
@@ -64,6 +63,11 @@ mod tests {
         assert!(is_hashed("/seqhealth-a074c976617167ff_bg.wasm"));
         assert!(is_hashed("/seqhealth-a074c976617167ff.js"));
         assert!(is_hashed("/main-beb967a6bbf52299.css"));
+        assert!(
+            is_hashed("/seqhealth-451cfb26e5e27c_bg.wasm"),
+            "a hash with leading zeros dropped"
+        );
+        assert!(is_hashed("/boot-6ece290ef83152fe.js"));
         assert!(!is_hashed("/index.html"));
         assert!(!is_hashed("/favicon.svg"));
         assert!(!is_hashed("/instruments/7"));
