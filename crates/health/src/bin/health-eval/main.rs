@@ -1,0 +1,349 @@
+//! `health-eval`: how good are the engine's failure predictions?
+//!
+//! Simulates a fleet with known failure dates ([`physics`]), runs the engine on it day by
+//! day as the data arrives, the way the server does ([`engine`]), and scores the alerts
+//! against the truth ([`metrics`], where every figure is defined).
+//!
+//! ```text
+//! cargo run --release -p seqhealth-health --bin health-eval -- --seed 7 --instruments 200 --days 730
+//! ```
+//!
+//! Prints one JSON line with the figures on stdout, and one JSON line on stderr that
+//! breaks them down by component and by wear shape (which failures are missed, why).
+//! Same seed, same figures (only `wall_seconds` varies). Bad flags: a one-line error on
+//! stderr and exit code 2.
+//!
+//! `--window server` (the default) feeds the engine exactly what the server's query
+//! gives it; `--window since-replacement` leaves out days before a component's latest
+//! replacement, to measure what that would change. `--threads N` splits the engine runs
+//! over N threads (default 1); the figures do not depend on it.
+
+mod engine;
+mod metrics;
+mod physics;
+mod rng;
+
+use engine::{ComponentRun, Window};
+use metrics::{Bin, Scores, Summary};
+use physics::Kind;
+use serde::Serialize;
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Instant;
+
+const USAGE: &str = "usage: health-eval [--seed N] [--instruments N] [--days N] \
+[--window server|since-replacement] [--threads N]";
+const MAX_INSTRUMENTS: usize = 10_000;
+const MAX_DAYS: usize = 3_650;
+/// Bounds memory: each instrument-day holds four daily buckets.
+const MAX_INSTRUMENT_DAYS: usize = 3_000_000;
+const MAX_THREADS: usize = 64;
+
+#[derive(Debug, Clone, PartialEq)]
+struct Args {
+    seed: u64,
+    instruments: usize,
+    days: usize,
+    window: Window,
+    threads: usize,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Args {
+            seed: 7,
+            instruments: 200,
+            days: 730,
+            window: Window::Server,
+            threads: 1,
+        }
+    }
+}
+
+/// `Ok(None)` asks for the usage text.
+fn parse_args(args: &[String]) -> Result<Option<Args>, String> {
+    let mut out = Args::default();
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].as_str();
+        if arg == "--help" || arg == "-h" {
+            return Ok(None);
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (arg, None),
+        };
+        let known = ["--seed", "--instruments", "--days", "--window", "--threads"];
+        if !known.contains(&flag) {
+            return Err(format!("unknown argument '{arg}'"));
+        }
+        let value = match inline {
+            Some(v) => v,
+            None => {
+                i += 1;
+                args.get(i)
+                    .cloned()
+                    .ok_or_else(|| format!("{flag} needs a value"))?
+            }
+        };
+        match flag {
+            "--seed" => {
+                out.seed = value
+                    .parse()
+                    .map_err(|_| format!("--seed wants a whole number ≥ 0, got '{value}'"))?;
+            }
+            "--instruments" => out.instruments = bounded(flag, &value, MAX_INSTRUMENTS)?,
+            "--days" => out.days = bounded(flag, &value, MAX_DAYS)?,
+            "--threads" => out.threads = bounded(flag, &value, MAX_THREADS)?,
+            _ => {
+                out.window = match value.as_str() {
+                    "server" => Window::Server,
+                    "since-replacement" => Window::SinceReplacement,
+                    _ => {
+                        return Err(format!(
+                            "--window wants 'server' or 'since-replacement', got '{value}'"
+                        ))
+                    }
+                };
+            }
+        }
+        i += 1;
+    }
+    if out.instruments.saturating_mul(out.days) > MAX_INSTRUMENT_DAYS {
+        return Err(format!(
+            "--instruments × --days must be at most {MAX_INSTRUMENT_DAYS}, got {} × {}",
+            out.instruments, out.days
+        ));
+    }
+    Ok(Some(out))
+}
+
+fn bounded(flag: &str, value: &str, max: usize) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{flag} wants a whole number 1..={max}, got '{value}'"
+        )),
+    }
+}
+
+/// The engine's run on every component, instruments split over `threads` threads.
+fn run_fleet(fleet: &physics::Fleet, window: Window, threads: usize) -> Vec<Vec<ComponentRun>> {
+    let run_one = |inst: &physics::Instrument| -> Vec<ComponentRun> {
+        inst.components
+            .iter()
+            .map(|c| engine::run_component(c, window))
+            .collect()
+    };
+    let n = fleet.instruments.len();
+    if threads <= 1 || n < 2 {
+        return fleet.instruments.iter().map(run_one).collect();
+    }
+    let chunk = n.div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = fleet
+            .instruments
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(run_one).collect::<Vec<_>>()))
+            .collect();
+        let mut out = Vec::with_capacity(n);
+        for (h, part) in handles.into_iter().zip(fleet.instruments.chunks(chunk)) {
+            // A thread that panicked is redone here rather than lost.
+            out.extend(
+                h.join()
+                    .unwrap_or_else(|_| part.iter().map(run_one).collect()),
+            );
+        }
+        out
+    })
+}
+
+#[derive(Serialize)]
+struct KindBreakdown {
+    component: &'static str,
+    #[serde(flatten)]
+    scores: Scores,
+    missed_by_exponent: Vec<Bin>,
+    missed_by_duration_days: Vec<Bin>,
+    /// Pump: sensor noise σ at failure (kPa); chiller: oscillation amplitude at failure (°C).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    missed_by_noise_kpa: Option<Vec<Bin>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    missed_by_oscillation_c: Option<Vec<Bin>>,
+}
+
+#[derive(Serialize)]
+struct Breakdown {
+    breakdown: Vec<KindBreakdown>,
+}
+
+fn breakdown(out: &metrics::Outcomes) -> Breakdown {
+    let fleet = KindBreakdown {
+        component: "all",
+        scores: metrics::scores(out.failures.iter(), out.episodes.iter()),
+        missed_by_exponent: Vec::new(),
+        missed_by_duration_days: metrics::bins(
+            out.failures.iter(),
+            &[40.0, 80.0, 160.0, 365.0],
+            |f| f.deg.duration_days,
+        ),
+        missed_by_noise_kpa: None,
+        missed_by_oscillation_c: None,
+    };
+    let kinds = Kind::ALL.iter().map(|&kind| {
+        let failures = || out.failures.iter().filter(move |f| f.kind == kind);
+        let episodes = out.episodes.iter().filter(|e| e.kind == kind);
+        let (lo, hi) = kind.exponent_range();
+        let third = (hi - lo) / 3.0;
+        let exp_edges = [lo, lo + third, lo + 2.0 * third, hi];
+        KindBreakdown {
+            component: kind.name(),
+            scores: metrics::scores(failures(), episodes),
+            missed_by_exponent: metrics::bins(failures(), &exp_edges, |f| f.deg.exponent),
+            missed_by_duration_days: metrics::bins(failures(), &[40.0, 80.0, 160.0, 365.0], |f| {
+                f.deg.duration_days
+            }),
+            missed_by_noise_kpa: (kind == Kind::Pump).then(|| {
+                metrics::bins(failures(), &[0.0, 3.0, 6.0, 10.0], |f| {
+                    f.deg.noise_sd_at(f.at)
+                })
+            }),
+            missed_by_oscillation_c: (kind == Kind::Chiller).then(|| {
+                metrics::bins(failures(), &[0.0, 0.4, 0.8, 1.6], |f| {
+                    f.deg.osc_amplitude_at(f.at)
+                })
+            }),
+        }
+    });
+    Breakdown {
+        breakdown: std::iter::once(fleet).chain(kinds).collect(),
+    }
+}
+
+fn main() -> ExitCode {
+    // Lossy: a non-UTF-8 argument becomes an "unknown argument" error, not a panic.
+    let argv: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let args = match parse_args(&argv) {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("health-eval: {e} ({USAGE})");
+            return ExitCode::from(2);
+        }
+    };
+
+    let started = Instant::now();
+    let fleet = physics::simulate(args.seed, args.instruments, args.days);
+    let runs = run_fleet(&fleet, args.window, args.threads);
+    let out = metrics::collect(&fleet, &runs);
+    let all = metrics::scores(out.failures.iter(), out.episodes.iter());
+    let injected = out.failures.len();
+    let summary = Summary {
+        seed: args.seed,
+        instruments: args.instruments,
+        days: args.days,
+        window: args.window.name(),
+        failures_injected: injected,
+        failures_too_early: injected - all.failures_scored,
+        failures_scored: all.failures_scored,
+        sudden_failures: out.sudden,
+        predicted_7d: all.predicted_7d,
+        predicted_7d_fraction: all.predicted_7d_fraction,
+        median_lead_days: all.median_lead_days,
+        missed: all.missed_no_alert + all.missed_late_alert,
+        missed_no_alert: all.missed_no_alert,
+        missed_late_alert: all.missed_late_alert,
+        alert_episodes: all.alert_episodes,
+        false_alarms: all.false_alarms,
+        false_alarm_fraction: all.false_alarm_fraction,
+        episodes_censored: all.episodes_censored,
+        alerts_while_down: out.alerts_while_down,
+        errors_measured: all.errors_measured,
+        crossing_mae_days: all.crossing_mae_days,
+        crossing_bias_days: all.crossing_bias_days,
+        replace_by_mae_days: all.replace_by_mae_days,
+        replace_by_mean_gap_days: all.replace_by_mean_gap_days,
+        predicted_7d_true_alert: all.predicted_7d_true_alert,
+        predicted_7d_true_alert_fraction: all.predicted_7d_true_alert_fraction,
+        crossing_mae_true_alert_days: all.crossing_mae_true_alert_days,
+        wall_seconds: metrics::round3(started.elapsed().as_secs_f64()),
+    };
+    let detail = breakdown(&out);
+
+    let lines = serde_json::to_string(&summary).and_then(|s| {
+        let d = serde_json::to_string(&detail)?;
+        Ok((s, d))
+    });
+    let Ok((line, detail_line)) = lines else {
+        eprintln!("health-eval: could not encode the result as JSON");
+        return ExitCode::FAILURE;
+    };
+    // Detail first, so a reader piping stdout sees the summary last on the terminal.
+    let _ = writeln!(std::io::stderr(), "{detail_line}");
+    if writeln!(std::io::stdout(), "{line}").is_err() {
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Option<Args>, String> {
+        let v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        parse_args(&v)
+    }
+
+    #[test]
+    fn flags_parse_and_bad_ones_are_errors() {
+        let a = parse(&["--seed", "11", "--instruments=3", "--days", "60"])
+            .ok()
+            .flatten();
+        assert_eq!(
+            a,
+            Some(Args {
+                seed: 11,
+                instruments: 3,
+                days: 60,
+                ..Args::default()
+            })
+        );
+        assert_eq!(parse(&["-h"]), Ok(None));
+        for bad in [
+            &["--seed"][..],
+            &["--seed", "-1"],
+            &["--seed", "x"],
+            &["--days", "0"],
+            &["--days", "99999999999999999999999"],
+            &["--instruments", ""],
+            &["--window", "lifetime"],
+            &["--frobnicate"],
+            &["seed"],
+            &["--instruments", "10000", "--days", "3650"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_small_fleet_scores_end_to_end_and_threads_do_not_change_it() {
+        let fleet = physics::simulate(3, 4, 200);
+        let one = run_fleet(&fleet, Window::Server, 1);
+        let two = run_fleet(&fleet, Window::Server, 2);
+        assert_eq!(one, two);
+        let out = metrics::collect(&fleet, &one);
+        let s = metrics::scores(out.failures.iter(), out.episodes.iter());
+        assert_eq!(
+            s.failures_scored,
+            s.predicted_7d + s.missed_no_alert + s.missed_late_alert
+        );
+        assert!(s.false_alarms <= s.alert_episodes);
+    }
+}

@@ -1,0 +1,410 @@
+//! Scores the engine's alerts against the simulator's ground truth.
+//!
+//! Definitions (all times unix seconds; "day" = 86,400 s):
+//!
+//! - **Alert**: an actionable prediction, one whose replace-by is at most 14 days after
+//!   the moment it is made (the end of an observed day). See [`crate::engine`].
+//! - **Lifetime of an alert**: the part installed in the slot at the moment of the alert,
+//!   i.e. the lifetime with `installed < alert.at ≤ failure.at`. Alerts made while a slot
+//!   is down (failed, not yet replaced) belong to no lifetime and are only counted.
+//! - **Gradual failures injected**: gradual failures on an observed day. Those before day
+//!   21 are *too early*: the method needs 14 days of data, so no alert can come 7 days
+//!   ahead of them; they are reported and left out of every fraction.
+//! - **Lead** of a failure: failure time − time of the first alert in its lifetime, in
+//!   days. **Predicted 7 d ahead** when the lead is ≥ 7. **Missed** otherwise: either no
+//!   alert at all in the lifetime, or a first alert less than 7 days ahead.
+//! - **Median lead**: over the scored failures that had any alert in their lifetime.
+//! - **True alert** (a stricter reading, reported beside the above): an alert whose own
+//!   window, from the alert to its `latest` + 14 days, contains the failure. A first alert
+//!   months ahead of the failure is counted as a prediction by the definition above but
+//!   is a false alarm by the one below; `predicted_7d_true_alert` counts failures whose
+//!   first *true* alert came ≥ 7 days ahead, and `crossing_mae_true_alert_days` measures
+//!   the crossing error at that alert.
+//! - **Errors**, measured at each scored failure's first alert (failures with no alert
+//!   have none): crossing error = predicted crossing − true failure time (MAE is its mean
+//!   absolute value; bias its mean); replace-by gap = true failure − replace-by (its
+//!   mean absolute value is `replace_by_mae_days`). The replace-by date is by design the
+//!   earliest crossing minus a 14-day margin, so a replace-by "error" of about 14 days is
+//!   the engine working as intended; the crossing MAE is the figure to hold to ≤ 3 days.
+//! - **Alert episode**: a maximal run of alerts on consecutive days within one lifetime.
+//!   It is a **false alarm** unless the slot's part failed (gradually or suddenly) between
+//!   the episode's first alert and that first alert's `latest` + 14 days. An episode whose
+//!   window reaches past the simulated truth without a failure is *censored* (not
+//!   counted either way).
+
+use crate::engine::{Alert, ComponentRun, MIN_DAYS};
+use crate::physics::{day_of, day_start, Degradation, Fleet, Kind, Lifetime, DAY};
+use crate::physics::{FailureKind, TRUTH_TAIL_DAYS};
+use serde::Serialize;
+
+pub const LEAD_DAYS: f64 = 7.0;
+pub const FALSE_ALARM_GRACE_DAYS: i64 = 14;
+const GRACE: i64 = FALSE_ALARM_GRACE_DAYS * DAY;
+/// Gradual failures before this observed day cannot be alerted 7 days ahead.
+pub const FIRST_SCORED_DAY: i64 = MIN_DAYS as i64 + 7;
+/// An episode starting this soon after a replacement may be fitted on the old part's data.
+const AFTER_REPLACEMENT_DAYS: i64 = 90;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FailureOutcome {
+    pub kind: Kind,
+    pub deg: Degradation,
+    pub installed: i64,
+    /// The part replaced an earlier one during the observed days (not the first in its slot).
+    pub is_replacement: bool,
+    pub at: i64,
+    pub scored: bool,
+    pub first_alert: Option<Alert>,
+    /// The first alert whose window (to `latest` + 14 days) contains the failure.
+    pub first_true_alert: Option<Alert>,
+}
+
+impl FailureOutcome {
+    pub fn lead_days(&self) -> Option<f64> {
+        self.first_alert
+            .map(|a| (self.at - a.at) as f64 / DAY as f64)
+    }
+
+    pub fn predicted(&self) -> bool {
+        self.lead_days().is_some_and(|l| l >= LEAD_DAYS)
+    }
+
+    pub fn predicted_by_true_alert(&self) -> bool {
+        self.first_true_alert
+            .is_some_and(|a| (self.at - a.at) as f64 / DAY as f64 >= LEAD_DAYS)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Hit,
+    False,
+    Censored,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Episode {
+    pub kind: Kind,
+    pub first: Alert,
+    pub days: usize,
+    pub verdict: Verdict,
+    /// Starts within 90 days of a replacement seen in the data.
+    pub after_replacement: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Outcomes {
+    pub failures: Vec<FailureOutcome>,
+    pub sudden: usize,
+    pub episodes: Vec<Episode>,
+    pub alerts_while_down: usize,
+}
+
+/// `runs[i][k]` is the engine's run on component `k` of instrument `i`.
+pub fn collect(fleet: &Fleet, runs: &[Vec<ComponentRun>]) -> Outcomes {
+    let obs_start = day_start(0);
+    let obs_end = day_start(fleet.days);
+    let truth_end = obs_end + TRUTH_TAIL_DAYS * DAY;
+    let mut out = Outcomes::default();
+    for (inst, inst_runs) in fleet.instruments.iter().zip(runs) {
+        for (c, run) in inst.components.iter().zip(inst_runs) {
+            let mut assigned = 0;
+            for (k, lt) in c.lifetimes.iter().enumerate() {
+                let mine = alerts_of(lt, &run.alerts);
+                assigned += mine.len();
+                if let Some(f) = lt.failure.filter(|f| f.at >= obs_start && f.at < obs_end) {
+                    match f.kind {
+                        FailureKind::Sudden => out.sudden += 1,
+                        FailureKind::Gradual => out.failures.push(FailureOutcome {
+                            kind: c.kind,
+                            deg: lt.deg,
+                            installed: lt.installed,
+                            is_replacement: k > 0 && lt.installed > obs_start,
+                            at: f.at,
+                            scored: day_of(f.at) >= FIRST_SCORED_DAY,
+                            first_alert: mine.first().copied(),
+                            first_true_alert: mine
+                                .iter()
+                                .find(|a| f.at <= a.latest.saturating_add(GRACE))
+                                .copied(),
+                        }),
+                    }
+                }
+                for run in episodes(mine) {
+                    let first = run[0];
+                    let window_end = first.latest.saturating_add(GRACE);
+                    let verdict = match lt.failure {
+                        Some(f) if f.at <= window_end => Verdict::Hit,
+                        Some(_) => Verdict::False,
+                        None if window_end > truth_end => Verdict::Censored,
+                        None => Verdict::False,
+                    };
+                    out.episodes.push(Episode {
+                        kind: c.kind,
+                        first,
+                        days: run.len(),
+                        verdict,
+                        after_replacement: k > 0
+                            && lt.installed > obs_start
+                            && first.at - lt.installed < AFTER_REPLACEMENT_DAYS * DAY,
+                    });
+                }
+            }
+            out.alerts_while_down += run.alerts.len() - assigned;
+        }
+    }
+    out
+}
+
+fn alerts_of<'a>(lt: &Lifetime, alerts: &'a [Alert]) -> &'a [Alert] {
+    let end = lt.failure.map_or(i64::MAX, |f| f.at);
+    let from = alerts.partition_point(|a| a.at <= lt.installed);
+    let to = alerts.partition_point(|a| a.at <= end);
+    alerts.get(from..to.max(from)).unwrap_or(&[])
+}
+
+/// Splits alerts (in day order) into runs of consecutive days.
+fn episodes(alerts: &[Alert]) -> Vec<&[Alert]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=alerts.len() {
+        let breaks = i == alerts.len() || alerts[i].day != alerts[i - 1].day + 1;
+        if breaks {
+            out.push(&alerts[start..i]);
+            start = i;
+        }
+    }
+    out.retain(|r| !r.is_empty());
+    out
+}
+
+/// The one-line result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub seed: u64,
+    pub instruments: usize,
+    pub days: usize,
+    pub window: &'static str,
+    /// Gradual failures on an observed day.
+    pub failures_injected: usize,
+    /// Of those, before day 21 (left out of the fractions below).
+    pub failures_too_early: usize,
+    /// Injected − too early: the denominator of the predicted fraction.
+    pub failures_scored: usize,
+    /// Sudden failures (no precursor) on an observed day; not in any fraction.
+    pub sudden_failures: usize,
+    pub predicted_7d: usize,
+    pub predicted_7d_fraction: Option<f64>,
+    pub median_lead_days: Option<f64>,
+    pub missed: usize,
+    pub missed_no_alert: usize,
+    pub missed_late_alert: usize,
+    pub alert_episodes: usize,
+    pub false_alarms: usize,
+    pub false_alarm_fraction: Option<f64>,
+    pub episodes_censored: usize,
+    pub alerts_while_down: usize,
+    /// Scored failures with a first alert: the sample of the errors below.
+    pub errors_measured: usize,
+    pub crossing_mae_days: Option<f64>,
+    pub crossing_bias_days: Option<f64>,
+    pub replace_by_mae_days: Option<f64>,
+    pub replace_by_mean_gap_days: Option<f64>,
+    pub predicted_7d_true_alert: usize,
+    pub predicted_7d_true_alert_fraction: Option<f64>,
+    pub crossing_mae_true_alert_days: Option<f64>,
+    pub wall_seconds: f64,
+}
+
+/// Scores for one kind of component, or the whole fleet.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scores {
+    pub failures_scored: usize,
+    pub predicted_7d: usize,
+    pub predicted_7d_fraction: Option<f64>,
+    pub median_lead_days: Option<f64>,
+    pub missed_no_alert: usize,
+    pub missed_late_alert: usize,
+    /// Scored failures whose first alert came within 90 days of the part's installation
+    /// as a replacement: with the server's window, fitted partly on the old part's data.
+    pub first_alert_soon_after_replacement: usize,
+    pub errors_measured: usize,
+    pub crossing_mae_days: Option<f64>,
+    pub crossing_bias_days: Option<f64>,
+    pub replace_by_mae_days: Option<f64>,
+    pub replace_by_mean_gap_days: Option<f64>,
+    pub predicted_7d_true_alert: usize,
+    pub predicted_7d_true_alert_fraction: Option<f64>,
+    pub crossing_mae_true_alert_days: Option<f64>,
+    pub alert_episodes: usize,
+    pub false_alarms: usize,
+    pub false_alarm_fraction: Option<f64>,
+    /// False alarms starting within 90 days of a replacement (old part's data in the fit).
+    pub false_alarms_after_replacement: usize,
+    pub episodes_censored: usize,
+}
+
+pub fn scores<'a>(
+    failures: impl Iterator<Item = &'a FailureOutcome>,
+    episodes: impl Iterator<Item = &'a Episode>,
+) -> Scores {
+    let scored: Vec<&FailureOutcome> = failures.filter(|f| f.scored).collect();
+    let predicted = scored.iter().filter(|f| f.predicted()).count();
+    let leads: Vec<f64> = scored.iter().filter_map(|f| f.lead_days()).collect();
+    let missed_no_alert = scored.iter().filter(|f| f.first_alert.is_none()).count();
+    let measured: Vec<(&FailureOutcome, Alert)> = scored
+        .iter()
+        .filter_map(|f| f.first_alert.map(|a| (*f, a)))
+        .collect();
+    let days = |s: i64| s as f64 / DAY as f64;
+    let crossing: Vec<f64> = measured
+        .iter()
+        .map(|(f, a)| days(a.crossing.saturating_sub(f.at)))
+        .collect();
+    let gap: Vec<f64> = measured
+        .iter()
+        .map(|(f, a)| days(f.at.saturating_sub(a.replace_by)))
+        .collect();
+    let predicted_true = scored
+        .iter()
+        .filter(|f| f.predicted_by_true_alert())
+        .count();
+    let crossing_true = scored.iter().filter_map(|f| {
+        f.first_true_alert
+            .map(|a| days(a.crossing.saturating_sub(f.at)).abs())
+    });
+    let eps: Vec<&Episode> = episodes.collect();
+    let judged = eps
+        .iter()
+        .filter(|e| e.verdict != Verdict::Censored)
+        .count();
+    let false_alarms = eps.iter().filter(|e| e.verdict == Verdict::False).count();
+    Scores {
+        failures_scored: scored.len(),
+        predicted_7d: predicted,
+        predicted_7d_fraction: fraction(predicted, scored.len()),
+        median_lead_days: median(&leads),
+        missed_no_alert,
+        missed_late_alert: scored.len() - predicted - missed_no_alert,
+        first_alert_soon_after_replacement: scored
+            .iter()
+            .filter(|f| {
+                f.is_replacement
+                    && f.first_alert
+                        .is_some_and(|a| a.at - f.installed < AFTER_REPLACEMENT_DAYS * DAY)
+            })
+            .count(),
+        errors_measured: measured.len(),
+        crossing_mae_days: mean(crossing.iter().map(|e| e.abs())),
+        crossing_bias_days: mean(crossing.iter().copied()),
+        replace_by_mae_days: mean(gap.iter().map(|e| e.abs())),
+        replace_by_mean_gap_days: mean(gap.iter().copied()),
+        predicted_7d_true_alert: predicted_true,
+        predicted_7d_true_alert_fraction: fraction(predicted_true, scored.len()),
+        crossing_mae_true_alert_days: mean(crossing_true),
+        alert_episodes: judged,
+        false_alarms,
+        false_alarm_fraction: fraction(false_alarms, judged),
+        false_alarms_after_replacement: eps
+            .iter()
+            .filter(|e| e.verdict == Verdict::False && e.after_replacement)
+            .count(),
+        episodes_censored: eps.len() - judged,
+    }
+}
+
+/// Which wear shapes the misses come from: a feature of each scored failure binned.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bin {
+    pub from: f64,
+    pub to: f64,
+    pub failures: usize,
+    pub missed: usize,
+}
+
+pub fn bins<'a>(
+    failures: impl Iterator<Item = &'a FailureOutcome>,
+    edges: &[f64],
+    feature: impl Fn(&FailureOutcome) -> f64,
+) -> Vec<Bin> {
+    let mut out: Vec<Bin> = edges
+        .windows(2)
+        .map(|w| Bin {
+            from: w[0],
+            to: w[1],
+            failures: 0,
+            missed: 0,
+        })
+        .collect();
+    for f in failures.filter(|f| f.scored) {
+        let v = feature(f);
+        let last = out.len().saturating_sub(1);
+        let i = out.iter().position(|b| v < b.to).unwrap_or(last);
+        if let Some(b) = out.get_mut(i) {
+            b.failures += 1;
+            b.missed += usize::from(!f.predicted());
+        }
+    }
+    out
+}
+
+pub fn fraction(n: usize, d: usize) -> Option<f64> {
+    (d > 0).then(|| round3(n as f64 / d as f64))
+}
+
+pub fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    (n > 0).then(|| round3(sum / n as f64))
+}
+
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(round3(v[n / 2])),
+        _ => Some(round3((v[n / 2 - 1] + v[n / 2]) / 2.0)),
+    }
+}
+
+pub fn round3(x: f64) -> f64 {
+    (x * 1_000.0).round() / 1_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert(day: usize) -> Alert {
+        let at = day_start(day + 1);
+        Alert {
+            day,
+            at,
+            crossing: at,
+            earliest: at,
+            latest: at,
+            replace_by: at,
+        }
+    }
+
+    #[test]
+    fn episodes_are_runs_of_consecutive_days() {
+        let alerts: Vec<Alert> = [3, 4, 5, 9, 11, 12].into_iter().map(alert).collect();
+        let runs: Vec<Vec<usize>> = episodes(&alerts)
+            .iter()
+            .map(|r| r.iter().map(|a| a.day).collect())
+            .collect();
+        assert_eq!(runs, vec![vec![3, 4, 5], vec![9], vec![11, 12]]);
+        assert!(episodes(&[]).is_empty());
+    }
+
+    #[test]
+    fn medians_and_fractions() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
+        assert_eq!(fraction(1, 3), Some(0.333));
+        assert_eq!(fraction(1, 0), None);
+    }
+}
