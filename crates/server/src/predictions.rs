@@ -7,16 +7,11 @@ use crate::db::to_time;
 use crate::error::AppResult;
 use seqhealth_api::domain::SENSORS;
 use seqhealth_api::Prediction;
-use seqhealth_health::predict::{time_to_limit, Limit, PredictConfig};
-use seqhealth_health::trend::theil_sen;
+use seqhealth_health::predict::{predict_from_daily, DailyMethod};
 use sqlx::SqlitePool;
 
 /// Days of daily means a trend is fitted on.
 pub const BASIS_DAYS: i64 = 90;
-/// Fewer days than this is not evidence enough.
-pub const MIN_DAYS: usize = 14;
-/// Crossings further ahead than this are not shown: the straight line is no guide there.
-pub const HORIZON_DAYS: i64 = 365;
 
 pub async fn for_instrument(
     db: &SqlitePool,
@@ -36,29 +31,17 @@ pub async fn for_instrument(
         .bind(now)
         .fetch_all(db)
         .await?;
-        if days.len() < MIN_DAYS {
-            continue;
-        }
         // Mid-day x: a daily mean stands for the middle of its day.
         let points: Vec<(f64, f64)> = days
             .iter()
             .map(|(t, v)| ((t + DAY / 2) as f64, *v))
             .collect();
-        let Ok(fit) = theil_sen(&points) else {
+        let Some(prediction) = predict_from_daily(&points, spec.warn, now, &DailyMethod::default())
+        else {
             continue;
         };
-        let limit = if fit.slope < 0.0 {
-            Limit::lower(spec.warn.0)
-        } else {
-            Limit::upper(spec.warn.1)
-        };
-        let Some(p) = time_to_limit(&fit, limit, &PredictConfig::default()) else {
-            continue;
-        };
-        if p.crossing > now + HORIZON_DAYS * DAY {
-            continue;
-        }
-        let fit_from = points[0].0;
+        let (fit, limit, p) = (prediction.fit, prediction.limit, prediction.time);
+        let fit_from = points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
         out.push(Prediction {
             component: spec.component.into(),
             subsystem: spec.subsystem,

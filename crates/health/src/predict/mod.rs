@@ -6,9 +6,11 @@
 //! - [`wear`]: a usage-rated part (pump strokes, runs) is used up at its rate of use.
 
 pub mod limit;
+pub mod signal;
 pub mod wear;
 
 pub use limit::{time_to_limit, Limit, LimitKind, PredictConfig, TimeToLimit};
+pub use signal::{predict_from_daily, DailyMethod, SignalPrediction};
 pub use wear::{rate_per_day_from_counter, usage_exhaustion, UsageCounter, WearPrediction};
 
 const SECONDS_PER_DAY: f64 = 86_400.0;

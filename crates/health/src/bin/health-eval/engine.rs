@@ -1,22 +1,14 @@
 //! Runs the engine day by day as the data arrives, the way the server's
-//! `predictions.rs` does: at the end of each day, the daily means of the last 90 days →
-//! Theil–Sen (x = unix seconds at mid-day) → time to the band edge the trend heads for
-//! (lower edge if the slope is negative, else upper) with the engine's default
-//! configuration; no prediction with fewer than 14 days of data or a crossing more than
-//! 365 days ahead.
+//! `predictions.rs` does: at the end of each day, the daily means of the last 90 days go
+//! through the same `predict_from_daily` with the same default method.
 //!
 //! Only the daily means and the band edges go in; the simulator's parameters never do.
 
 use crate::physics::{day_of, day_start, Component, DAY};
-use seqhealth_health::predict::{time_to_limit, Limit, PredictConfig};
-use seqhealth_health::trend::theil_sen;
+use seqhealth_health::predict::{predict_from_daily, DailyMethod};
 
 /// Days of daily means a trend is fitted on (server: `BASIS_DAYS`).
 pub const BASIS_DAYS: usize = 90;
-/// Fewer days than this is not evidence enough (server: `MIN_DAYS`).
-pub const MIN_DAYS: usize = 14;
-/// Crossings further ahead are dropped (server: `HORIZON_DAYS`).
-pub const HORIZON_DAYS: i64 = 365;
 /// A prediction is an actionable alert when its replace-by date is at most this many
 /// days after the moment it is made: "replace within two weeks".
 pub const ACTIONABLE_DAYS: i64 = 14;
@@ -63,7 +55,7 @@ pub struct ComponentRun {
 
 pub fn run_component(c: &Component, window: Window) -> ComponentRun {
     let band = c.kind.band();
-    let cfg = PredictConfig::default();
+    let method = DailyMethod::default();
     let mut out = ComponentRun::default();
     let mut points: Vec<(f64, f64)> = Vec::with_capacity(BASIS_DAYS);
     // Replacement times, in order, for the since-replacement window.
@@ -89,23 +81,10 @@ pub fn run_component(c: &Component, window: Window) -> ComponentRun {
                 points.push(((day_start(k) + DAY / 2) as f64, mean));
             }
         }
-        if points.len() < MIN_DAYS {
-            continue;
-        }
-        let Ok(fit) = theil_sen(&points) else {
+        let Some(prediction) = predict_from_daily(&points, (band.lo, band.hi), now, &method) else {
             continue;
         };
-        let limit = if fit.slope < 0.0 {
-            Limit::lower(band.lo)
-        } else {
-            Limit::upper(band.hi)
-        };
-        let Some(p) = time_to_limit(&fit, limit, &cfg) else {
-            continue;
-        };
-        if p.crossing > now + HORIZON_DAYS * DAY {
-            continue;
-        }
+        let p = prediction.time;
         out.prediction_days += 1;
         if p.replace_by <= now + ACTIONABLE_DAYS * DAY {
             out.alerts.push(Alert {

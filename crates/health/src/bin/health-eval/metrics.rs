@@ -32,16 +32,19 @@
 //!   window reaches past the simulated truth without a failure is *censored* (not
 //!   counted either way).
 
-use crate::engine::{Alert, ComponentRun, MIN_DAYS};
+use crate::engine::{Alert, ComponentRun};
 use crate::physics::{day_of, day_start, Degradation, Fleet, Kind, Lifetime, DAY};
 use crate::physics::{FailureKind, TRUTH_TAIL_DAYS};
+use seqhealth_health::predict::DailyMethod;
 use serde::Serialize;
 
 pub const LEAD_DAYS: f64 = 7.0;
 pub const FALSE_ALARM_GRACE_DAYS: i64 = 14;
 const GRACE: i64 = FALSE_ALARM_GRACE_DAYS * DAY;
 /// Gradual failures before this observed day cannot be alerted 7 days ahead.
-pub const FIRST_SCORED_DAY: i64 = MIN_DAYS as i64 + 7;
+pub fn first_scored_day() -> i64 {
+    DailyMethod::default().min_days as i64 + 7
+}
 /// An episode starting this soon after a replacement may be fitted on the old part's data.
 const AFTER_REPLACEMENT_DAYS: i64 = 90;
 
@@ -121,7 +124,7 @@ pub fn collect(fleet: &Fleet, runs: &[Vec<ComponentRun>]) -> Outcomes {
                             installed: lt.installed,
                             is_replacement: k > 0 && lt.installed > obs_start,
                             at: f.at,
-                            scored: day_of(f.at) >= FIRST_SCORED_DAY,
+                            scored: day_of(f.at) >= first_scored_day(),
                             first_alert: mine.first().copied(),
                             first_true_alert: mine
                                 .iter()
