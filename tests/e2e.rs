@@ -191,6 +191,22 @@ impl Browser {
         }
     }
 
+    /// Waits until the element's text contains any of `needles`; returns the text.
+    async fn wait_text(&self, css: &str, needles: &[&str]) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let text = self.text(css).await;
+            if needles.iter().any(|n| text.contains(n)) {
+                return text;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{css}: none of {needles:?} in {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn wait_path(&self, path: &str) {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
@@ -288,34 +304,9 @@ async fn api_get<T: serde::de::DeserializeOwned>(base: &str, path: &str) -> T {
 
 /// The runs the API gives a logged-in user of Northgate, for comparison with the page.
 async fn api_runs(base: &str, id: i64) -> RunList {
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let body = serde_json::json!({ "email": "ada@northgate.example", "password": DEMO_PASSWORD });
-    let r = http
-        .post(format!("{base}/api/v1/session"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
-    let fleet: Fleet = http
-        .get(format!("{base}/api/v1/fleet"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let fleet: Fleet = api_get(base, "/fleet").await;
     assert_eq!(fleet.instruments.len(), NORTHGATE.len());
-    http.get(format!("{base}/api/v1/instruments/{id}/runs"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    api_get(base, &format!("/instruments/{id}/runs")).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -532,20 +523,11 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         ))
         .await
         .unwrap();
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let caption = b
-            .text("figure.sensor[data-sensor='chiller_temp_c'] figcaption")
-            .await;
-        if caption.contains("warning was raised") || caption.contains("warnings were raised") {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no warning marker: {caption}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    b.wait_text(
+        "figure.sensor[data-sensor='chiller_temp_c'] figcaption",
+        &["warning was raised", "warnings were raised"],
+    )
+    .await;
 
     // Another lab's instrument by URL: the page says it is not found.
     let other = server.id("M03302");
@@ -607,15 +589,7 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         .await
         .unwrap();
     let row = format!("tr[data-warning-id='{warning_id}']");
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !b.text(&row).await.contains("Acknowledged by Ada Lovelace") {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "acknowledgement not shown: {}",
-            b.text(&row).await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    b.wait_text(&row, &["Acknowledged by Ada Lovelace"]).await;
     let acked = b.text(&row).await;
     assert!(
         acked.contains("Engineer booked for Tuesday <img src=x onerror=window.__xss=1>"),
