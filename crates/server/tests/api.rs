@@ -130,6 +130,13 @@ impl Env {
         (s, b)
     }
 
+    /// A read that must succeed, decoded.
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str, cookie: &str) -> T {
+        let (s, b) = self.get(path, Some(cookie)).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {}", String::from_utf8_lossy(&b));
+        serde_json::from_slice(&b).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
     async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(&self.db)
@@ -593,13 +600,9 @@ async fn out_of_band_readings_raise_warnings_that_managers_acknowledge_and_that_
     );
 
     // Filters, and a bad filter.
-    let (_, b) = env
-        .get(
-            "/api/v1/warnings?severity=critical&subsystem=thermal",
-            Some(&ada),
-        )
+    let only: WarningList = env
+        .get_json("/api/v1/warnings?severity=critical&subsystem=thermal", &ada)
         .await;
-    let only: WarningList = serde_json::from_slice(&b).unwrap();
     assert!(!only.warnings.is_empty());
     assert!(only
         .warnings
@@ -655,24 +658,19 @@ async fn out_of_band_readings_raise_warnings_that_managers_acknowledge_and_that_
     });
     let (s, v) = env.ingest("telemetry", env.token("NB552091"), &batch).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let (_, b) = env
-        .get(
-            &format!("/api/v1/warnings?instrument={chiller_id}"),
-            Some(&ada),
-        )
+    let open: WarningList = env
+        .get_json(&format!("/api/v1/warnings?instrument={chiller_id}"), &ada)
         .await;
-    let open: WarningList = serde_json::from_slice(&b).unwrap();
     assert!(
         open.warnings.iter().all(|w| w.id != chiller.id),
         "resolved warnings are not open"
     );
-    let (_, b) = env
-        .get(
+    let history: WarningList = env
+        .get_json(
             &format!("/api/v1/warnings?status=resolved&instrument={chiller_id}"),
-            Some(&ada),
+            &ada,
         )
         .await;
-    let history: WarningList = serde_json::from_slice(&b).unwrap();
     let resolved = history
         .warnings
         .iter()
@@ -925,13 +923,12 @@ async fn silent_subsystems_raise_missing_data_warnings_that_resolve_when_data_re
     );
     let ada = env.login("ada@northgate.example").await;
     let id = env.id("A00317");
-    let (_, b) = env
-        .get(
+    let list: WarningList = env
+        .get_json(
             &format!("/api/v1/warnings?instrument={id}&subsystem=mechanical"),
-            Some(&ada),
+            &ada,
         )
         .await;
-    let list: WarningList = serde_json::from_slice(&b).unwrap();
     let missing = list
         .warnings
         .iter()
@@ -942,10 +939,9 @@ async fn silent_subsystems_raise_missing_data_warnings_that_resolve_when_data_re
         "{}",
         missing.message
     );
-    let (_, b) = env
-        .get(&format!("/api/v1/instruments/{id}"), Some(&ada))
+    let detail: InstrumentDetail = env
+        .get_json(&format!("/api/v1/instruments/{id}"), &ada)
         .await;
-    let detail: InstrumentDetail = serde_json::from_slice(&b).unwrap();
     assert_eq!(
         detail.health.mechanical,
         Health::Warning,
@@ -978,13 +974,12 @@ async fn silent_subsystems_raise_missing_data_warnings_that_resolve_when_data_re
             .unwrap(),
         2 * 4
     );
-    let (_, b) = env
-        .get(
+    let list: WarningList = env
+        .get_json(
             &format!("/api/v1/warnings?instrument={id}&subsystem=mechanical"),
-            Some(&ada),
+            &ada,
         )
         .await;
-    let list: WarningList = serde_json::from_slice(&b).unwrap();
     assert!(
         list.warnings
             .iter()
