@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub mod domain;
+pub mod validate;
 pub use domain::{Health, Role, Subsystem};
 
 /// The prefix of every API route.

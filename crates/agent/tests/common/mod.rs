@@ -66,66 +66,15 @@ pub fn dry_run(folder: &Path) -> (Output, Option<RunIngest>) {
     (out, ingest)
 }
 
-// ------------------------------------------------- the server's ingest checks
-
-fn check_id(field: &str, v: &str) -> Result<(), String> {
-    let ok = !v.is_empty()
-        && v.len() <= 128
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.:+".contains(c));
-    ok.then_some(())
-        .ok_or_else(|| format!("`{field}` must be 1–128 of A–Z a–z 0–9 - _ . : +, not {v:?}"))
-}
-
-fn check_text(field: &str, v: &Option<String>) -> Result<(), String> {
-    match v {
-        Some(s) if s.len() > 128 || s.chars().any(char::is_control) => Err(format!(
-            "`{field}` must be at most 128 printable characters, not {s:?}"
-        )),
-        _ => Ok(()),
-    }
-}
-
-fn check_range(field: &str, v: Option<f64>, lo: f64, hi: f64) -> Result<(), String> {
-    match v {
-        Some(x) if !(x.is_finite() && (lo..=hi).contains(&x)) => {
-            Err(format!("`{field}` must be between {lo} and {hi}, not {x}"))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// What `crates/server/src/routes/ingest.rs` `validate_run` accepts (read structure held
-/// to the stricter digits-and-dashes form the agent promises).
+/// What the server accepts (the shared rules in `seqhealth_api::validate`), with the read
+/// structure held to the stricter digits-and-dashes form the agent promises.
 pub fn validate(run: &RunIngest) -> Result<(), String> {
-    check_id("run_id", &run.run_id)?;
+    seqhealth_api::validate::run(run, chrono::Utc::now())?;
     let rs = &run.read_structure;
-    if rs.is_empty() || rs.len() > 64 || !rs.chars().all(|c| c.is_ascii_digit() || c == '-') {
+    if !rs.chars().all(|c| c.is_ascii_digit() || c == '-') {
         return Err(format!(
-            "`read_structure` must look like 151-8-8-151, not {rs:?}"
+            "`read_structure` must be digits and dashes, not {rs:?}"
         ));
     }
-    if let Some(done) = run.completed_at {
-        if done < run.started_at {
-            return Err("`completed_at` is before `started_at`".into());
-        }
-    }
-    let c = &run.configuration;
-    check_text("control_software_version", &c.control_software_version)?;
-    check_text("rta_version", &c.rta_version)?;
-    check_text("flow_cell_id", &c.flow_cell_id)?;
-    check_text("flow_cell_lot", &c.flow_cell_lot)?;
-    check_text("reagent_kit_lot", &c.reagent_kit_lot)?;
-    check_text("chemistry", &c.chemistry)?;
-    let s = &run.summary;
-    check_range("yield_gb", s.yield_gb, 0.0, 100_000.0)?;
-    check_range("pct_q30", s.pct_q30, 0.0, 100.0)?;
-    check_range("pct_pf", s.pct_pf, 0.0, 100.0)?;
-    check_range(
-        "cluster_density_k_mm2",
-        s.cluster_density_k_mm2,
-        0.0,
-        100_000.0,
-    )?;
-    check_range("error_rate", s.error_rate, 0.0, 100.0)
+    Ok(())
 }

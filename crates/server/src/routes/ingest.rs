@@ -7,11 +7,10 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use seqhealth_api::{EventSeverity, IngestAck, InstrumentReport, RunIngest, TelemetryBatch};
+use seqhealth_api::{
+    validate, EventSeverity, IngestAck, InstrumentReport, RunIngest, TelemetryBatch,
+};
 use sqlx::{Sqlite, Transaction};
-
-/// Most readings plus events one batch may carry.
-pub const MAX_BATCH_ITEMS: usize = 20_000;
 
 pub async fn run(
     State(state): State<AppState>,
@@ -200,143 +199,10 @@ async fn note_report(
     Ok(())
 }
 
-/// A time an instrument may report: not before 2000 and not over a day ahead of the
-/// server's clock. A far-future reading would otherwise stay "the latest" for years.
-pub const MAX_CLOCK_AHEAD_SECS: i64 = 24 * 3600;
-
-fn check_time(field: &str, at: DateTime<Utc>) -> AppResult<()> {
-    let now = Utc::now().timestamp();
-    let t = at.timestamp();
-    if t > now + MAX_CLOCK_AHEAD_SECS {
-        return Err(bad(format!(
-            "`{field}` ({at}) is more than a day ahead of the server's clock"
-        )));
-    }
-    if t < 946_684_800 {
-        return Err(bad(format!("`{field}` ({at}) is before 2000")));
-    }
-    Ok(())
-}
-
-fn bad(msg: String) -> AppError {
-    AppError::BadRequest(msg)
-}
-
-/// An identifier the instrument chose: printable, no spaces, bounded.
-fn check_id(field: &str, v: &str) -> AppResult<()> {
-    let ok = !v.is_empty()
-        && v.len() <= 128
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.:+".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(bad(format!(
-            "`{field}` must be 1–128 characters of A–Z, a–z, 0–9 and - _ . : +, not {v:?}"
-        )))
-    }
-}
-
-fn check_text(field: &str, v: &Option<String>) -> AppResult<()> {
-    match v {
-        Some(s) if s.len() > 128 || s.chars().any(char::is_control) => Err(bad(format!(
-            "`{field}` must be at most 128 printable characters"
-        ))),
-        _ => Ok(()),
-    }
-}
-
-fn check_range(field: &str, v: Option<f64>, lo: f64, hi: f64) -> AppResult<()> {
-    match v {
-        Some(x) if !(x.is_finite() && (lo..=hi).contains(&x)) => Err(bad(format!(
-            "`{field}` must be between {lo} and {hi}, not {x}"
-        ))),
-        _ => Ok(()),
-    }
-}
-
 fn validate_run(run: &RunIngest) -> AppResult<()> {
-    check_id("run_id", &run.run_id)?;
-    check_time("started_at", run.started_at)?;
-    let rs_ok = !run.read_structure.is_empty()
-        && run.read_structure.len() <= 64
-        && run
-            .read_structure
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '-' || c == '+');
-    if !rs_ok {
-        return Err(bad(format!(
-            "`read_structure` must look like 151-8-8-151, not {:?}",
-            run.read_structure
-        )));
-    }
-    if let Some(done) = run.completed_at {
-        if done < run.started_at {
-            return Err(bad("`completed_at` is before `started_at`".into()));
-        }
-    }
-    let c = &run.configuration;
-    check_text("control_software_version", &c.control_software_version)?;
-    check_text("rta_version", &c.rta_version)?;
-    check_text("flow_cell_id", &c.flow_cell_id)?;
-    check_text("flow_cell_lot", &c.flow_cell_lot)?;
-    check_text("reagent_kit_lot", &c.reagent_kit_lot)?;
-    check_text("chemistry", &c.chemistry)?;
-    let s = &run.summary;
-    check_range("yield_gb", s.yield_gb, 0.0, 100_000.0)?;
-    check_range("pct_q30", s.pct_q30, 0.0, 100.0)?;
-    check_range("pct_pf", s.pct_pf, 0.0, 100.0)?;
-    check_range(
-        "cluster_density_k_mm2",
-        s.cluster_density_k_mm2,
-        0.0,
-        100_000.0,
-    )?;
-    check_range("error_rate", s.error_rate, 0.0, 100.0)
+    validate::run(run, Utc::now()).map_err(AppError::BadRequest)
 }
 
 fn validate_batch(b: &TelemetryBatch) -> AppResult<()> {
-    check_id("batch_id", &b.batch_id)?;
-    let n = b.readings.len() + b.events.len();
-    if n > MAX_BATCH_ITEMS {
-        return Err(bad(format!(
-            "a batch carries at most {MAX_BATCH_ITEMS} readings and events, not {n}"
-        )));
-    }
-    if let Some(r) = &b.instrument {
-        check_text("control_software_version", &r.control_software_version)?;
-        check_text("rta_version", &r.rta_version)?;
-    }
-    for (i, r) in b.readings.iter().enumerate() {
-        let name_ok = !r.sensor.is_empty()
-            && r.sensor.len() <= 64
-            && r.sensor
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !name_ok {
-            return Err(bad(format!(
-                "readings[{i}].sensor must be 1–64 of a–z, 0–9 and _, not {:?}",
-                r.sensor
-            )));
-        }
-        if !r.value.is_finite() {
-            return Err(bad(format!("readings[{i}].value must be a finite number")));
-        }
-        check_time(&format!("readings[{i}].at"), r.at)?;
-    }
-    for (i, e) in b.events.iter().enumerate() {
-        let code_ok = !e.code.is_empty()
-            && e.code.len() <= 64
-            && e.code
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-        if !code_ok {
-            return Err(bad(format!(
-                "events[{i}].code must be 1–64 of A–Z, 0–9 and _, not {:?}",
-                e.code
-            )));
-        }
-        check_time(&format!("events[{i}].at"), e.at)?;
-    }
-    Ok(())
+    validate::batch(b, Utc::now()).map_err(AppError::BadRequest)
 }
