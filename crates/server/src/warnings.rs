@@ -6,6 +6,7 @@
 use crate::error::AppResult;
 use seqhealth_api::domain::{sensor_spec, SensorSpec};
 use seqhealth_api::Subsystem;
+use seqhealth_health::rules::error_codes::{LogEvent, RepeatedErrorRule};
 use seqhealth_health::rules::missing::MissingDataRule;
 use seqhealth_health::rules::threshold::ThresholdRule;
 use seqhealth_health::rules::{Finding, Reading};
@@ -125,6 +126,56 @@ async fn reconcile(
     Ok(())
 }
 
+/// An error code logged this many times...
+pub const REPEATED_ERRORS: usize = 3;
+/// ...within this window is a warning of its own: one bubble is noise, three in a day is a
+/// failing part.
+pub const REPEATED_WINDOW_SECS: i64 = 24 * 3600;
+
+fn repeated_rule(subsystem: Subsystem, code: &str) -> RepeatedErrorRule {
+    RepeatedErrorRule {
+        id: format!("repeated:{code}").as_str().into(),
+        subsystem: health_subsystem(subsystem),
+        code: Some(code.to_string()),
+        min_count: REPEATED_ERRORS,
+        window_s: REPEATED_WINDOW_SECS,
+        severity: seqhealth_health::Severity::Warning,
+    }
+}
+
+/// Re-evaluates the repeated-error rule of each (subsystem, code) at `now` (the time of
+/// the newest event the instrument sent, so history replays as it happened).
+pub async fn evaluate_error_codes(
+    tx: &mut Transaction<'_, Sqlite>,
+    instrument_id: i64,
+    codes: &[(Subsystem, &str)],
+    now: i64,
+) -> AppResult<()> {
+    for (subsystem, code) in codes {
+        let times: Vec<i64> = sqlx::query_scalar(
+            "SELECT at FROM operation_events WHERE instrument_id = ? AND code = ? AND severity = 'error'
+               AND at > ? AND at <= ?",
+        )
+        .bind(instrument_id)
+        .bind(code)
+        .bind(now - REPEATED_WINDOW_SECS)
+        .bind(now)
+        .fetch_all(&mut **tx)
+        .await?;
+        let events: Vec<LogEvent> = times
+            .into_iter()
+            .map(|at| LogEvent {
+                at,
+                code: code.to_string(),
+            })
+            .collect();
+        let rule = repeated_rule(*subsystem, code);
+        let finding = rule.evaluate(&events, now).into_iter().next();
+        reconcile(tx, instrument_id, *subsystem, &rule.id.0, now, finding).await?;
+    }
+    Ok(())
+}
+
 /// A subsystem is missing data after this many of its usual reporting intervals...
 pub const MISSING_FACTOR: f64 = 12.0;
 /// ...and never sooner than this: a short network blip is not a fault.
@@ -168,6 +219,21 @@ pub async fn sweep_missing_data(db: &SqlitePool, now: i64) -> AppResult<usize> {
                 .filter(|f| f.value > MISSING_MIN_SECS);
             missing += usize::from(finding.is_some());
             reconcile(&mut tx, id, subsystem, &rule.id.0, now, finding).await?;
+        }
+        // Repeated-error warnings clear when the errors stop, even if nothing else arrives.
+        let open: Vec<(String, String)> = sqlx::query_as(
+            "SELECT subsystem, rule FROM warnings WHERE instrument_id = ? AND status <> 'resolved'
+               AND rule LIKE 'repeated:%'",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (subsystem, rule) in open {
+            if let (Some(s), Some(code)) =
+                (Subsystem::parse(&subsystem), rule.strip_prefix("repeated:"))
+            {
+                evaluate_error_codes(&mut tx, id, &[(s, code)], now).await?;
+            }
         }
         tx.commit().await?;
     }

@@ -1149,3 +1149,44 @@ async fn readings_from_a_clock_far_ahead_are_refused_and_change_nothing() {
         "every reading counted once in the daily buckets"
     );
 }
+
+#[tokio::test]
+async fn a_repeated_error_code_raises_a_warning_that_clears_when_the_errors_stop() {
+    use seqhealth_api::{Subsystem, WarningList};
+    use seqhealth_server::warnings::sweep_missing_data;
+    let env = env().await;
+    let token = env.token("M03302").to_string();
+    let t0 = chrono::Utc::now() - chrono::Duration::hours(3);
+    let event = |m: i64, severity: &str| json!({ "at": t0 + chrono::Duration::minutes(m), "subsystem": "fluidics", "code": "FLUIDICS_BUBBLE_DETECTED", "severity": severity });
+    // Two errors and a warning-level event: not yet.
+    let batch = json!({ "batch_id": "e1", "events": [event(0, "error"), event(30, "warning"), event(60, "error")] });
+    assert_eq!(
+        env.ingest("telemetry", &token, &batch).await.0,
+        StatusCode::OK
+    );
+    let rosalind = env.login("rosalind@riverside.example").await;
+    let list: WarningList = env.get_json("/api/v1/warnings", &rosalind).await;
+    assert!(list.warnings.is_empty(), "{list:?}");
+    // A third error within the day.
+    let batch = json!({ "batch_id": "e2", "events": [event(120, "error")] });
+    assert_eq!(
+        env.ingest("telemetry", &token, &batch).await.0,
+        StatusCode::OK
+    );
+    let list: WarningList = env.get_json("/api/v1/warnings", &rosalind).await;
+    let w = list
+        .warnings
+        .iter()
+        .find(|w| w.rule == "repeated:FLUIDICS_BUBBLE_DETECTED")
+        .expect("a warning");
+    assert_eq!(w.subsystem, Subsystem::Fluidics);
+    assert!(w.message.contains("logged 3 times"), "{}", w.message);
+    // Two quiet days later the sweep resolves it.
+    sweep_missing_data(&env.db, (t0 + chrono::Duration::days(2)).timestamp())
+        .await
+        .unwrap();
+    let list: WarningList = env
+        .get_json("/api/v1/warnings?status=resolved", &rosalind)
+        .await;
+    assert!(list.warnings.iter().any(|x| x.id == w.id), "{list:?}");
+}

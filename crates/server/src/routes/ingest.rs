@@ -148,6 +148,17 @@ pub async fn telemetry(
     sensors.sort_unstable();
     sensors.dedup();
     crate::warnings::evaluate_sensors(&mut tx, instrument.id, &sensors).await?;
+    let mut codes: Vec<(seqhealth_api::Subsystem, &str)> = batch
+        .events
+        .iter()
+        .filter(|e| e.severity == EventSeverity::Error)
+        .map(|e| (e.subsystem, e.code.as_str()))
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    if let Some(newest_event) = batch.events.iter().map(|e| e.at.timestamp()).max() {
+        crate::warnings::evaluate_error_codes(&mut tx, instrument.id, &codes, newest_event).await?;
+    }
     let newest = batch
         .readings
         .iter()
