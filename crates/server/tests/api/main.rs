@@ -1,0 +1,168 @@
+//! The HTTP API through `app()` with tower's `oneshot`: no socket, a real SQLite file.
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use seqhealth_agent::simulate::{runs, telemetry, SimConfig};
+use seqhealth_api::{ApiError, Fleet, Health, IngestAck, InstrumentDetail, RunList, SessionInfo};
+use seqhealth_server::demo::{provision, Provisioned, DEMO_PASSWORD};
+use seqhealth_server::{app, db, AppState};
+use serde_json::{json, Value};
+
+pub struct Env {
+    pub app: Router,
+    pub db: sqlx::SqlitePool,
+    pub fleet: Vec<Provisioned>,
+    pub _dir: tempfile::TempDir,
+}
+
+pub fn cfg() -> SimConfig {
+    SimConfig {
+        days: 60,
+        ..SimConfig::demo(7, "2026-06-30T00:00:00Z".parse().unwrap())
+    }
+}
+
+/// Three instruments in two labs: two of Northgate's, one of Riverside's.
+pub async fn env() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let pool = db::connect(&url).await.unwrap();
+    let fleet = provision(&pool, Some(&["A00317", "NB552091", "M03302"]))
+        .await
+        .unwrap()
+        .unwrap();
+    let app = app(AppState::new(pool.clone()), None);
+    Env {
+        app,
+        db: pool,
+        fleet,
+        _dir: dir,
+    }
+}
+
+impl Env {
+    pub fn token(&self, serial: &str) -> &str {
+        &self
+            .fleet
+            .iter()
+            .find(|p| p.instrument.serial == serial)
+            .unwrap()
+            .token
+    }
+    pub fn id(&self, serial: &str) -> i64 {
+        self.fleet
+            .iter()
+            .find(|p| p.instrument.serial == serial)
+            .unwrap()
+            .id
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> (StatusCode, Vec<u8>, Option<String>) {
+        use tower::ServiceExt;
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let cookie = resp
+            .headers()
+            .get(header::SET_COOKIE)
+            .map(|v| v.to_str().unwrap().to_string());
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        (status, body, cookie)
+    }
+
+    pub async fn ingest(&self, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
+        let req = Request::post(format!("/api/v1/ingest/{path}"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let (s, b, _) = self.send(req).await;
+        (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
+    }
+
+    /// Pushes the simulated history of every provisioned instrument.
+    pub async fn fill(&self) {
+        for p in &self.fleet {
+            for b in telemetry(p.instrument, &cfg()) {
+                let (s, v) = self
+                    .ingest("telemetry", &p.token, &serde_json::to_value(&b).unwrap())
+                    .await;
+                assert_eq!(s, StatusCode::OK, "{v}");
+            }
+            for r in runs(p.instrument, &cfg()) {
+                let (s, v) = self
+                    .ingest("runs", &p.token, &serde_json::to_value(&r).unwrap())
+                    .await;
+                assert_eq!(s, StatusCode::OK, "{v}");
+            }
+        }
+    }
+
+    pub async fn login(&self, email: &str) -> String {
+        let body = json!({ "email": email, "password": DEMO_PASSWORD });
+        let req = Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let (s, b, cookie) = self.send(req).await;
+        assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+        let cookie = cookie.expect("login sets a cookie");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+        cookie.split(';').next().unwrap().to_string()
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> (StatusCode, Vec<u8>) {
+        let mut req = Request::get(path);
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        let (s, b, _) = self.send(req.body(Body::empty()).unwrap()).await;
+        (s, b)
+    }
+
+    /// A read that must succeed, decoded.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str, cookie: &str) -> T {
+        let (s, b) = self.get(path, Some(cookie)).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {}", String::from_utf8_lossy(&b));
+        serde_json::from_slice(&b).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+    }
+}
+
+pub fn error_of(body: &[u8]) -> ApiError {
+    serde_json::from_slice(body)
+        .unwrap_or_else(|e| panic!("not an API error ({e}): {}", String::from_utf8_lossy(body)))
+}
+
+pub async fn post_json(env: &Env, path: &str, cookie: &str, body: Value) -> (StatusCode, Vec<u8>) {
+    let req = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let (s, b, _) = env.send(req).await;
+    (s, b)
+}
+
+mod ingest;
+mod reads;
+mod session;
+mod telemetry;
+mod warnings;
+mod web;

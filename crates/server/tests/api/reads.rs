@@ -1,0 +1,206 @@
+//! Dashboard reads: the fleet, an instrument, its runs and their control limits; lab scoping.
+
+use super::*;
+
+#[tokio::test]
+async fn fleet_is_scoped_to_the_callers_lab() {
+    let env = env().await;
+    env.fill().await;
+    let cookie = env.login("ada@northgate.example").await;
+    let (s, b) = env.get("/api/v1/fleet", Some(&cookie)).await;
+    assert_eq!(s, StatusCode::OK);
+    let fleet: Fleet = serde_json::from_slice(&b).unwrap();
+    assert_eq!(fleet.lab.name, "Northgate Genomics Core");
+    assert_eq!(fleet.lab.time_zone, "Europe/London");
+    let mut serials: Vec<_> = fleet
+        .instruments
+        .iter()
+        .map(|i| i.serial.as_str())
+        .collect();
+    serials.sort();
+    assert_eq!(serials, ["A00317", "NB552091"]);
+    let chiller = fleet
+        .instruments
+        .iter()
+        .find(|i| i.serial == "NB552091")
+        .unwrap();
+    assert_eq!(
+        chiller.health.thermal,
+        Health::Critical,
+        "the failing chiller shows"
+    );
+    assert_eq!(chiller.health.mechanical, Health::Ok);
+    assert!(chiller.last_run_pct_q30.is_some() && chiller.last_report_at.is_some());
+
+    // Riverside's instrument is invisible to Northgate: 404, not 403.
+    let other = env.id("M03302");
+    let (s, b) = env
+        .get(&format!("/api/v1/instruments/{other}"), Some(&cookie))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(error_of(&b).error, "not_found");
+    let (s, _) = env
+        .get(&format!("/api/v1/instruments/{other}/runs"), Some(&cookie))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn instrument_detail_and_runs_window() {
+    let env = env().await;
+    env.fill().await;
+    let cookie = env.login("ada@northgate.example").await;
+    let id = env.id("NB552091");
+    let (s, b) = env
+        .get(&format!("/api/v1/instruments/{id}"), Some(&cookie))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let d: InstrumentDetail = serde_json::from_slice(&b).unwrap();
+    assert_eq!(
+        (d.serial.as_str(), d.model.as_str(), d.nickname.as_str()),
+        ("NB552091", "NextSeq 550", "Nimbus")
+    );
+    assert_eq!(
+        d.control_software_version.as_deref(),
+        Some("4.2.0.10"),
+        "newest software version wins"
+    );
+    assert!(d.data_sharing);
+
+    let all = runs(
+        env.fleet.iter().find(|p| p.id == id).unwrap().instrument,
+        &cfg(),
+    );
+    let (s, b) = env
+        .get(
+            &format!("/api/v1/instruments/{id}/runs?from=2026-01-01&to=2026-12-31"),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let list: RunList = serde_json::from_slice(&b).unwrap();
+    assert_eq!(list.runs.len(), all.len());
+    assert!(
+        list.runs
+            .windows(2)
+            .all(|w| w[0].started_at <= w[1].started_at),
+        "oldest first"
+    );
+    assert_eq!(list.runs[0].run_id, all[0].run_id);
+
+    // A narrower window holds only the runs started inside it.
+    let (s, b) = env
+        .get(
+            &format!("/api/v1/instruments/{id}/runs?from=2026-06-01&to=2026-06-15"),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let june: RunList = serde_json::from_slice(&b).unwrap();
+    let (from, to): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) = (
+        "2026-06-01T00:00:00Z".parse().unwrap(),
+        "2026-06-16T00:00:00Z".parse().unwrap(),
+    );
+    let expected = all
+        .iter()
+        .filter(|r| r.started_at >= from && r.started_at < to)
+        .count();
+    assert_eq!(june.runs.len(), expected);
+    assert!(expected > 0);
+}
+
+#[tokio::test]
+async fn bad_date_ranges_and_ids_answer_400_or_404_with_json() {
+    let env = env().await;
+    let cookie = env.login("ada@northgate.example").await;
+    let id = env.id("A00317");
+    for q in [
+        "from=yesterday",
+        "to=2026-13-40",
+        "from=2026-06-02&to=2026-06-01",
+    ] {
+        let (s, b) = env
+            .get(&format!("/api/v1/instruments/{id}/runs?{q}"), Some(&cookie))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{q}");
+        let e = error_of(&b);
+        assert_eq!(e.error, "bad_request");
+        assert!(!e.detail.is_empty());
+    }
+    for path in [
+        "/api/v1/instruments/999999",
+        "/api/v1/instruments/abc",
+        "/api/v1/nothing-here",
+    ] {
+        let (s, b) = env.get(path, Some(&cookie)).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(error_of(&b).error, "not_found");
+    }
+}
+
+#[tokio::test]
+async fn control_limits_flag_the_bad_reagent_lot_runs() {
+    use seqhealth_agent::simulate::BAD_REAGENT_LOT;
+    let dir = tempfile::tempdir().unwrap();
+    let pool = db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .unwrap();
+    let fleet = provision(&pool, Some(&["VH00412"])).await.unwrap().unwrap();
+    let env = Env {
+        app: app(AppState::new(pool.clone()), None),
+        db: pool,
+        fleet,
+        _dir: dir,
+    };
+    let year = SimConfig::demo(7, "2026-06-30T00:00:00Z".parse().unwrap());
+    let p = &env.fleet[0];
+    for r in runs(p.instrument, &year) {
+        let (s, v) = env
+            .ingest("runs", &p.token, &serde_json::to_value(&r).unwrap())
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let ada = env.login("ada@northgate.example").await;
+    let (s, b) = env
+        .get(
+            &format!(
+                "/api/v1/instruments/{}/runs?from=2025-06-01&to=2026-06-30",
+                p.id
+            ),
+            Some(&ada),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let list: RunList = serde_json::from_slice(&b).unwrap();
+    assert!(
+        !list.control.is_empty(),
+        "control limits for the read structures in view"
+    );
+    let c = &list.control[0];
+    assert!(
+        c.lower < c.center && c.center < c.upper && c.baseline_runs >= 8,
+        "{c:?}"
+    );
+    assert_eq!(c.floor, Some(85.0), "NextSeq 2000 2×151 floor");
+    let is_bad = |r: &seqhealth_api::RunRow| r.reagent_kit_lot.as_deref() == Some(BAD_REAGENT_LOT);
+    let bad: Vec<_> = list.runs.iter().filter(|r| is_bad(r)).collect();
+    assert!(bad.len() >= 3);
+    let flagged = |r: &&&seqhealth_api::RunRow| {
+        r.q30_signals
+            .iter()
+            .any(|s| s.side == "below" && s.severity >= seqhealth_api::Severity::Warning)
+    };
+    let caught = bad.iter().filter(flagged).count();
+    assert!(
+        caught * 10 >= bad.len() * 8,
+        "{caught} of {} bad-lot runs flagged",
+        bad.len()
+    );
+    let good: Vec<_> = list.runs.iter().filter(|r| !is_bad(r)).collect();
+    let false_alarms = good.iter().filter(flagged).count();
+    assert!(
+        false_alarms * 10 <= good.len(),
+        "{false_alarms} of {} good runs flagged",
+        good.len()
+    );
+}

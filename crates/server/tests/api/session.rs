@@ -1,0 +1,140 @@
+//! Login, logout, sessions, cross-origin writes and login limits.
+
+use super::*;
+
+#[tokio::test]
+async fn reads_without_a_session_answer_401() {
+    let env = env().await;
+    let id = env.id("A00317");
+    for path in [
+        "/api/v1/fleet".to_string(),
+        format!("/api/v1/instruments/{id}"),
+        format!("/api/v1/instruments/{id}/runs"),
+        "/api/v1/session".into(),
+        "/api/v1/warnings".into(),
+    ] {
+        let (s, b) = env.get(&path, None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(error_of(&b).error, "unauthenticated");
+        let (s, _) = env.get(&path, Some("seqhealth_session=forged")).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{path} with a forged cookie");
+    }
+}
+
+#[tokio::test]
+async fn login_logout_and_wrong_passwords() {
+    let env = env().await;
+    let body = json!({ "email": "ada@northgate.example", "password": "nope" });
+    let req = Request::post("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let (s, b, cookie) = env.send(req).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(cookie.is_none());
+    assert_eq!(error_of(&b).detail, "wrong email or password");
+    let body = json!({ "email": "nobody@example.org", "password": "nope" });
+    let req = Request::post("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let (s, b, _) = env.send(req).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        error_of(&b).detail,
+        "wrong email or password",
+        "the same message: no account enumeration"
+    );
+
+    let cookie = env.login("ROSALIND@riverside.example").await;
+    let (s, b) = env.get("/api/v1/session", Some(&cookie)).await;
+    assert_eq!(s, StatusCode::OK);
+    let info: SessionInfo = serde_json::from_slice(&b).unwrap();
+    assert_eq!(info.lab.name, "Riverside Clinical Sequencing");
+    let req = Request::builder()
+        .method(Method::DELETE)
+        .uri("/api/v1/session")
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let (s, _, _) = env.send(req).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = env.get("/api/v1/fleet", Some(&cookie)).await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "the session is gone server-side, not only in the browser"
+    );
+}
+
+#[tokio::test]
+async fn cross_origin_state_changes_are_refused() {
+    let env = env().await;
+    let ada = env.login("ada@northgate.example").await;
+    let login = json!({ "email": "ada@northgate.example", "password": DEMO_PASSWORD }).to_string();
+    for (origin, site, status) in [
+        (Some("https://evil.example"), None, StatusCode::FORBIDDEN),
+        (None, Some("cross-site"), StatusCode::FORBIDDEN),
+        (
+            Some("http://seqhealth.local"),
+            Some("same-origin"),
+            StatusCode::OK,
+        ),
+        (None, None, StatusCode::OK),
+    ] {
+        let mut req = Request::post("/api/v1/session")
+            .header(header::HOST, "seqhealth.local")
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(o) = origin {
+            req = req.header(header::ORIGIN, o);
+        }
+        if let Some(s) = site {
+            req = req.header("sec-fetch-site", s);
+        }
+        let (s, b, _) = env.send(req.body(Body::from(login.clone())).unwrap()).await;
+        assert_eq!(
+            s,
+            status,
+            "{origin:?} {site:?}: {}",
+            String::from_utf8_lossy(&b)
+        );
+    }
+    // A cross-origin logout with a valid cookie leaves the session alone.
+    let req = Request::builder()
+        .method(Method::DELETE)
+        .uri("/api/v1/session")
+        .header(header::HOST, "seqhealth.local")
+        .header(header::ORIGIN, "https://evil.example")
+        .header(header::COOKIE, &ada)
+        .body(Body::empty())
+        .unwrap();
+    let (s, _, _) = env.send(req).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = env.get("/api/v1/fleet", Some(&ada)).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn repeated_failed_logins_are_slowed_with_the_same_words_for_everyone() {
+    let env = env().await;
+    let attempt = |email: &'static str, password: &'static str| {
+        let body = json!({ "email": email, "password": password }).to_string();
+        let req = Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        env.send(req)
+    };
+    for _ in 0..seqhealth_server::limits::PER_ACCOUNT {
+        let (s, _, _) = attempt("ada@northgate.example", "guess").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+    }
+    // Now even the right password waits, and the answer does not say whether it was right.
+    let (s, b, cookie) = attempt("ada@northgate.example", DEMO_PASSWORD).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert!(cookie.is_none());
+    assert_eq!(error_of(&b).error, "too_many_requests");
+    // Another account is unaffected.
+    let (s, _, _) = attempt("rosalind@riverside.example", DEMO_PASSWORD).await;
+    assert_eq!(s, StatusCode::OK);
+}

@@ -1,0 +1,245 @@
+//! Warnings: thresholds, acknowledgement, missing data, repeated error codes.
+
+use super::*;
+
+#[tokio::test]
+async fn out_of_band_readings_raise_warnings_that_managers_acknowledge_and_that_resolve() {
+    use seqhealth_api::{Severity, Subsystem, WarningList, WarningRow, WarningStatus};
+    let env = env().await;
+    env.fill().await;
+    let ada = env.login("ada@northgate.example").await;
+    let (s, b) = env.get("/api/v1/warnings", Some(&ada)).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let list: WarningList = serde_json::from_slice(&b).unwrap();
+    let chiller_id = env.id("NB552091");
+    let chiller = list
+        .warnings
+        .iter()
+        .find(|w| w.instrument_id == chiller_id && w.rule == "threshold:chiller_temp_c")
+        .expect("the failing chiller raised a warning");
+    assert_eq!(
+        (chiller.severity, chiller.subsystem, chiller.status),
+        (
+            Severity::Critical,
+            Subsystem::Thermal,
+            WarningStatus::Active
+        )
+    );
+    assert!(
+        chiller.message.contains("above critical limit"),
+        "{}",
+        chiller.message
+    );
+    let riverside = env.id("M03302");
+    assert!(
+        list.warnings.iter().all(|w| w.instrument_id != riverside),
+        "Riverside's warnings stay in Riverside"
+    );
+
+    // Filters, and a bad filter.
+    let only: WarningList = env
+        .get_json("/api/v1/warnings?severity=critical&subsystem=thermal", &ada)
+        .await;
+    assert!(!only.warnings.is_empty());
+    assert!(only
+        .warnings
+        .iter()
+        .all(|w| w.severity == Severity::Critical && w.subsystem == Subsystem::Thermal));
+    for q in [
+        "status=bogus",
+        "severity=high",
+        "subsystem=plumbing",
+        "instrument=x",
+    ] {
+        let (s, b) = env.get(&format!("/api/v1/warnings?{q}"), Some(&ada)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{q}");
+        assert_eq!(error_of(&b).error, "bad_request");
+    }
+
+    // Acknowledging: viewers may not, another lab cannot see it, a reason is required, once only.
+    let path = format!("/api/v1/warnings/{}/acknowledge", chiller.id);
+    let grace = env.login("grace@northgate.example").await;
+    let (s, b) = post_json(&env, &path, &grace, json!({ "reason": "seen" })).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(error_of(&b).error, "forbidden");
+    let rosalind = env.login("rosalind@riverside.example").await;
+    let (s, _) = post_json(&env, &path, &rosalind, json!({ "reason": "seen" })).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = post_json(&env, &path, &ada, json!({ "reason": "   " })).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, b) = post_json(
+        &env,
+        &path,
+        &ada,
+        json!({ "reason": "Service engineer booked for Tuesday" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let acked: WarningRow = serde_json::from_slice(&b).unwrap();
+    assert_eq!(acked.status, WarningStatus::Acknowledged);
+    assert_eq!(acked.acknowledged_by.as_deref(), Some("Ada Lovelace"));
+    assert_eq!(
+        acked.acknowledge_reason.as_deref(),
+        Some("Service engineer booked for Tuesday")
+    );
+    assert!(acked.acknowledged_at.is_some());
+    let (s, b) = post_json(&env, &path, &ada, json!({ "reason": "again" })).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(error_of(&b).detail.contains("acknowledged"));
+
+    // The chiller is repaired: a normal reading resolves the warning; it stays in the history.
+    let at = chrono::Utc::now().timestamp();
+    let batch = json!({
+        "batch_id": "repair-1",
+        "readings": [{ "at": chrono::DateTime::from_timestamp(at, 0).unwrap(), "subsystem": "thermal", "sensor": "chiller_temp_c", "value": 4.1 }],
+    });
+    let (s, v) = env.ingest("telemetry", env.token("NB552091"), &batch).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let open: WarningList = env
+        .get_json(&format!("/api/v1/warnings?instrument={chiller_id}"), &ada)
+        .await;
+    assert!(
+        open.warnings.iter().all(|w| w.id != chiller.id),
+        "resolved warnings are not open"
+    );
+    let history: WarningList = env
+        .get_json(
+            &format!("/api/v1/warnings?status=resolved&instrument={chiller_id}"),
+            &ada,
+        )
+        .await;
+    let resolved = history
+        .warnings
+        .iter()
+        .find(|w| w.id == chiller.id)
+        .expect("kept as history");
+    assert_eq!(resolved.status, WarningStatus::Resolved);
+    assert!(resolved.resolved_at.is_some());
+    assert_eq!(
+        resolved.acknowledged_by.as_deref(),
+        Some("Ada Lovelace"),
+        "who acknowledged is kept"
+    );
+}
+
+#[tokio::test]
+async fn silent_subsystems_raise_missing_data_warnings_that_resolve_when_data_returns() {
+    use seqhealth_api::{InstrumentDetail, WarningList};
+    use seqhealth_server::warnings::sweep_missing_data;
+    let env = env().await;
+    env.fill().await;
+    let end = cfg().end.timestamp();
+    // A day after the last readings (usually every 6 h): late, but not a fault.
+    assert_eq!(sweep_missing_data(&env.db, end + 86_400).await.unwrap(), 0);
+    // Four days of silence: every subsystem of every instrument is missing data.
+    assert_eq!(
+        sweep_missing_data(&env.db, end + 4 * 86_400).await.unwrap(),
+        3 * 4
+    );
+    let ada = env.login("ada@northgate.example").await;
+    let id = env.id("A00317");
+    let list: WarningList = env
+        .get_json(
+            &format!("/api/v1/warnings?instrument={id}&subsystem=mechanical"),
+            &ada,
+        )
+        .await;
+    let missing = list
+        .warnings
+        .iter()
+        .find(|w| w.rule == "missing_data:mechanical")
+        .expect("a missing-data warning");
+    assert!(
+        missing.message.contains("no mechanical readings for"),
+        "{}",
+        missing.message
+    );
+    let detail: InstrumentDetail = env
+        .get_json(&format!("/api/v1/instruments/{id}"), &ada)
+        .await;
+    assert_eq!(
+        detail.health.mechanical,
+        Health::Warning,
+        "missing data shows in the subsystem's health"
+    );
+    let last = detail
+        .freshness
+        .mechanical
+        .expect("freshness is reported")
+        .timestamp();
+    assert!(last <= end && last > end - 86_400);
+
+    // The instrument reports again: its warnings resolve at the next sweep, the others stay.
+    let at = chrono::DateTime::from_timestamp(end + 4 * 86_400 + 60, 0).unwrap();
+    let readings: Vec<Value> = seqhealth_agent::simulate::SIM_SENSORS
+        .iter()
+        .map(|(sensor, subsystem)| json!({ "at": at, "subsystem": subsystem, "sensor": sensor, "value": 1.0 }))
+        .collect();
+    let (s, v) = env
+        .ingest(
+            "telemetry",
+            env.token("A00317"),
+            &json!({ "batch_id": "back-online", "readings": readings }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        sweep_missing_data(&env.db, end + 4 * 86_400 + 120)
+            .await
+            .unwrap(),
+        2 * 4
+    );
+    let list: WarningList = env
+        .get_json(
+            &format!("/api/v1/warnings?instrument={id}&subsystem=mechanical"),
+            &ada,
+        )
+        .await;
+    assert!(
+        list.warnings
+            .iter()
+            .all(|w| !w.rule.starts_with("missing_data")),
+        "{list:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_error_code_raises_a_warning_that_clears_when_the_errors_stop() {
+    use seqhealth_api::{Subsystem, WarningList};
+    use seqhealth_server::warnings::sweep_missing_data;
+    let env = env().await;
+    let token = env.token("M03302").to_string();
+    let t0 = chrono::Utc::now() - chrono::Duration::hours(3);
+    let event = |m: i64, severity: &str| json!({ "at": t0 + chrono::Duration::minutes(m), "subsystem": "fluidics", "code": "FLUIDICS_BUBBLE_DETECTED", "severity": severity });
+    // Two errors and a warning-level event: not yet.
+    let batch = json!({ "batch_id": "e1", "events": [event(0, "error"), event(30, "warning"), event(60, "error")] });
+    assert_eq!(
+        env.ingest("telemetry", &token, &batch).await.0,
+        StatusCode::OK
+    );
+    let rosalind = env.login("rosalind@riverside.example").await;
+    let list: WarningList = env.get_json("/api/v1/warnings", &rosalind).await;
+    assert!(list.warnings.is_empty(), "{list:?}");
+    // A third error within the day.
+    let batch = json!({ "batch_id": "e2", "events": [event(120, "error")] });
+    assert_eq!(
+        env.ingest("telemetry", &token, &batch).await.0,
+        StatusCode::OK
+    );
+    let list: WarningList = env.get_json("/api/v1/warnings", &rosalind).await;
+    let w = list
+        .warnings
+        .iter()
+        .find(|w| w.rule == "repeated:FLUIDICS_BUBBLE_DETECTED")
+        .expect("a warning");
+    assert_eq!(w.subsystem, Subsystem::Fluidics);
+    assert!(w.message.contains("logged 3 times"), "{}", w.message);
+    // Two quiet days later the sweep resolves it.
+    sweep_missing_data(&env.db, (t0 + chrono::Duration::days(2)).timestamp())
+        .await
+        .unwrap();
+    let list: WarningList = env
+        .get_json("/api/v1/warnings?status=resolved", &rosalind)
+        .await;
+    assert!(list.warnings.iter().any(|x| x.id == w.id), "{list:?}");
+}
