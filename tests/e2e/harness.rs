@@ -1,0 +1,306 @@
+//! The harness of the browser tests: the real server in-process on a loopback port, and
+//! headless Chromium through chromedriver.
+
+pub use chrono::{DurationRound, TimeDelta, Utc};
+pub use fantoccini::{Client, ClientBuilder, Locator};
+pub use hyper_util::client::legacy::connect::HttpConnector;
+pub use seqhealth_agent::simulate::SimConfig;
+pub use seqhealth_api::{Fleet, RunList};
+pub use seqhealth_server::demo::{provision, push_fleet, Provisioned, DEMO_PASSWORD};
+pub use seqhealth_server::{app, db, serve, AppState};
+pub use std::path::{Path, PathBuf};
+pub use std::process::{Child, Command, Stdio};
+pub use std::time::Duration;
+pub use tokio::sync::oneshot;
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// Northgate's three and Riverside's two: enough to prove the scoping.
+pub const NORTHGATE: [&str; 3] = ["NB552091", "VH00412", "A00317"];
+pub const RIVERSIDE: [&str; 2] = ["M03302", "A02250"];
+
+pub struct Server {
+    pub base: String,
+    pub csp_reports: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    pub stop: Option<oneshot::Sender<()>>,
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+    pub fleet: Vec<Provisioned>,
+    pub _dir: tempfile::TempDir,
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("dist");
+        assert!(
+            dist.join("index.html").is_file(),
+            "no dashboard build at {}: run `make build` (or `make test`, which builds it)",
+            dist.display()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let pool = db::connect(&format!("sqlite://{}", dir.path().join("e2e.db").display()))
+            .await
+            .unwrap();
+        let subset: Vec<&str> = NORTHGATE.iter().chain(RIVERSIDE.iter()).copied().collect();
+        let fleet = provision(&pool, Some(&subset))
+            .await
+            .unwrap()
+            .expect("fresh database");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let state = AppState::new(pool);
+        let csp_reports = state.csp_reports.clone();
+        let router = app(state, Some(&dist));
+        let task = tokio::spawn(serve(listener, router, async {
+            let _ = stopped.await;
+        }));
+        // History through the real ingest API over HTTP, as instruments send it.
+        let end = Utc::now().duration_trunc(TimeDelta::hours(1)).unwrap();
+        let cfg = SimConfig {
+            days: 120,
+            ..SimConfig::demo(11, end)
+        };
+        let stats = push_fleet(&base, &fleet, &cfg)
+            .await
+            .expect("ingest accepts the simulated fleet");
+        assert!(stats.runs > 50 && stats.readings > 1000, "{stats:?}");
+        Server {
+            base,
+            csp_reports,
+            stop: Some(stop),
+            task,
+            fleet,
+            _dir: dir,
+        }
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(10), &mut self.task).await;
+    }
+
+    pub fn id(&self, serial: &str) -> i64 {
+        self.fleet
+            .iter()
+            .find(|p| p.instrument.serial == serial)
+            .unwrap()
+            .id
+    }
+}
+
+pub struct Browser {
+    pub client: Client,
+    pub driver: Child,
+    pub _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub async fn start() -> Browser {
+        for tool in [CHROMIUM, CHROMEDRIVER] {
+            assert!(
+                Path::new(tool).exists(),
+                "{tool} is missing: run `make setup` (Debian chromium, chromium-driver)"
+            );
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().unwrap();
+        let caps = serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        });
+        let caps = caps.as_object().unwrap().clone();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_err = None;
+        for _ in 0..50 {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Browser {
+                        client,
+                        driver,
+                        _profile: profile,
+                    }
+                }
+                Err(e) => last_err = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("cannot start a Chromium session: {last_err:?}");
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    pub async fn count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.unwrap().len()
+    }
+
+    pub async fn wait_count(&self, css: &str, n: usize) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let now = self.count(css).await;
+            if now == n {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{css}: expected {n}, have {now}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the element's text contains any of `needles`; returns the text.
+    pub async fn wait_text(&self, css: &str, needles: &[&str]) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let text = self.text(css).await;
+            if needles.iter().any(|n| text.contains(n)) {
+                return text;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{css}: none of {needles:?} in {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn wait_path(&self, path: &str) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let url = self.client.current_url().await.unwrap();
+            if url.path() == path {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "expected {path}, still at {url}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn login(&self, base: &str, email: &str, password: &str) {
+        self.client.goto(&format!("{base}/login")).await.unwrap();
+        let form = self
+            .client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css("section.login form"))
+            .await
+            .unwrap();
+        form.find(Locator::Id("email"))
+            .await
+            .unwrap()
+            .send_keys(email)
+            .await
+            .unwrap();
+        form.find(Locator::Id("password"))
+            .await
+            .unwrap()
+            .send_keys(password)
+            .await
+            .unwrap();
+        form.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    pub async fn screenshot(&self, name: &str) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        // The whole page, not only the first screenful.
+        let height = self
+            .client
+            .execute("return document.documentElement.scrollHeight", vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap_or(900)
+            .clamp(900, 4000);
+        self.client
+            .set_window_size(1280, height as u32 + 140)
+            .await
+            .unwrap();
+        let png = self.client.screenshot().await.unwrap();
+        self.client.set_window_size(1280, 900).await.unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Any API read as Northgate's manager, for comparison with the page.
+pub async fn api_get<T: serde::de::DeserializeOwned>(base: &str, path: &str) -> T {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let body = serde_json::json!({ "email": "ada@northgate.example", "password": DEMO_PASSWORD });
+    let r = http
+        .post(format!("{base}/api/v1/session"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let r = http
+        .get(format!("{base}/api/v1{path}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+    r.json().await.unwrap()
+}
+
+/// The runs the API gives a logged-in user of Northgate, for comparison with the page.
+pub async fn api_runs(base: &str, id: i64) -> RunList {
+    let fleet: Fleet = api_get(base, "/fleet").await;
+    assert_eq!(fleet.instruments.len(), NORTHGATE.len());
+    api_get(base, &format!("/instruments/{id}/runs")).await
+}
