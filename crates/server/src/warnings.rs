@@ -240,12 +240,17 @@ pub async fn sweep_missing_data(db: &SqlitePool, now: i64) -> AppResult<usize> {
     Ok(missing)
 }
 
-/// Runs the sweep every `every` for as long as the server runs.
+/// Runs the sweep every `every` for as long as the server runs; expired sessions are
+/// deleted on the same beat, so the table holds only live ones.
 pub async fn sweep_forever(db: SqlitePool, every: std::time::Duration) {
     loop {
         tokio::time::sleep(every).await;
-        if let Err(e) = sweep_missing_data(&db, chrono::Utc::now().timestamp()).await {
+        let now = chrono::Utc::now().timestamp();
+        if let Err(e) = sweep_missing_data(&db, now).await {
             tracing::warn!(error = %e, "missing-data sweep failed");
+        }
+        if let Err(e) = crate::routes::session::delete_expired(&db, now).await {
+            tracing::warn!(error = %e, "expired-session cleanup failed");
         }
     }
 }

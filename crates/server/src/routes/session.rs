@@ -110,3 +110,12 @@ async fn session_info(state: &AppState, user_id: i64) -> AppResult<SessionInfo> 
 fn time_hours(h: i64) -> cookie::time::Duration {
     cookie::time::Duration::hours(h)
 }
+
+/// Deletes sessions past their expiry (they already open nothing); returns how many.
+pub async fn delete_expired(db: &sqlx::SqlitePool, now: i64) -> AppResult<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}

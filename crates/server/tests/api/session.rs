@@ -138,3 +138,37 @@ async fn repeated_failed_logins_are_slowed_with_the_same_words_for_everyone() {
     let (s, _, _) = attempt("rosalind@riverside.example", DEMO_PASSWORD).await;
     assert_eq!(s, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn expired_sessions_open_nothing_and_are_cleaned_up() {
+    let env = env().await;
+    let ada = env.login("ada@northgate.example").await;
+    let (s, _) = env.get("/api/v1/fleet", Some(&ada)).await;
+    assert_eq!(s, StatusCode::OK);
+    // Nothing has expired yet; once past its expiry the session opens nothing and goes.
+    let now = chrono::Utc::now().timestamp();
+    assert_eq!(
+        seqhealth_server::routes::session::delete_expired(&env.db, now)
+            .await
+            .unwrap(),
+        0
+    );
+    sqlx::query("UPDATE sessions SET expires_at = ?")
+        .bind(now - 1)
+        .execute(&env.db)
+        .await
+        .unwrap();
+    let (s, _) = env.get("/api/v1/fleet", Some(&ada)).await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "an expired session opens nothing"
+    );
+    assert_eq!(
+        seqhealth_server::routes::session::delete_expired(&env.db, now)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(env.count("sessions").await, 0);
+}
