@@ -4,6 +4,7 @@ pub mod health;
 pub mod predictions;
 pub mod sensors;
 pub mod states;
+pub mod warnings;
 
 /// Names the page in the browser tab and for screen readers.
 pub fn set_title(page: &str) {

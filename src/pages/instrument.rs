@@ -6,6 +6,7 @@ use crate::components::health::SubsystemHealthList;
 use crate::components::predictions::Predictions;
 use crate::components::sensors::Sensors;
 use crate::components::states::{Empty, Failure, Loading};
+use crate::components::warnings::WarningTable;
 use crate::format;
 use crate::time;
 use leptos::prelude::*;
@@ -43,6 +44,7 @@ pub fn InstrumentPage() -> impl IntoView {
                         let predictions = LocalResource::new(move || api::predictions(id));
                         view! {
                             <Summary detail=d />
+                            <OpenWarnings id=id />
                             <Predictions list=predictions tz=tz.clone() />
                             <Trend id=id tz=tz.clone() />
                             <Sensors id=id tz=tz predictions=predictions />
@@ -53,6 +55,37 @@ pub fn InstrumentPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The instrument's active and acknowledged warnings; managers acknowledge them here too.
+#[component]
+fn OpenWarnings(id: i64) -> impl IntoView {
+    let list = LocalResource::new(move || {
+        api::warnings(api::WarningFilter {
+            status: "open".into(),
+            instrument: id.to_string(),
+            ..Default::default()
+        })
+    });
+    let retry = Callback::new(move |_| list.refetch());
+    view! {
+        <section aria-labelledby="open-warnings-heading">
+            <h2 id="open-warnings-heading">"Open warnings"</h2>
+            <Transition fallback=|| view! { <Loading what="warnings" /> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(l) => {
+                            view! {
+                                <WarningTable list=l on_change=retry empty="No open warnings for this instrument." />
+                            }
+                                .into_any()
+                        }
+                        Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }
 

@@ -204,6 +204,11 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         .unwrap();
     let laser = b.text("table.predictions tr[data-component='Laser']").await;
     assert!(laser.contains("Laser output power falls"), "{laser}");
+    let open = b.text("table.warnings tbody").await;
+    assert!(
+        open.contains("Laser output power"),
+        "the laser warning is on the instrument page: {open}"
+    );
     let caption = b
         .text("figure.sensor[data-sensor='laser_power_pct'] figcaption")
         .await;

@@ -1,0 +1,183 @@
+//! The warnings table, shared by the warnings page and the instrument page: severity,
+//! what triggered it, when, its status, and acknowledgement for managers.
+
+use crate::api::{self, ApiFailure};
+use crate::app::Session;
+use crate::components::states::Empty;
+use crate::time;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use seqhealth_api::{Role, Severity, WarningList, WarningRow, WarningStatus};
+
+pub fn severity_label(s: Severity) -> &'static str {
+    match s {
+        Severity::Info => "Info",
+        Severity::Warning => "Warning",
+        Severity::Critical => "Critical",
+    }
+}
+
+fn severity_class(s: Severity) -> &'static str {
+    match s {
+        Severity::Info => "badge health-unknown",
+        Severity::Warning => "badge health-warning",
+        Severity::Critical => "badge health-critical",
+    }
+}
+
+/// `empty`: what to say when there is no warning to show.
+#[component]
+pub fn WarningTable(
+    list: WarningList,
+    on_change: Callback<()>,
+    empty: &'static str,
+) -> impl IntoView {
+    if list.warnings.is_empty() {
+        return view! {
+            <Empty>
+                <p>{empty}</p>
+            </Empty>
+        }
+        .into_any();
+    }
+    let session = expect_context::<Session>();
+    let tz = move || {
+        session
+            .0
+            .get()
+            .map(|s| s.lab.time_zone)
+            .unwrap_or_else(|| "UTC".into())
+    };
+    let n = list.warnings.len();
+    let rows = list
+        .warnings
+        .into_iter()
+        .map(|w| view! { <WarningRowView warning=w on_change=on_change /> })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="warnings">
+                <caption>
+                    {move || format!("{n} warnings; times in {}", tz())}
+                    {list.truncated.then_some(" (only the first 500 are shown: narrow the filters)")}
+                </caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Severity"</th>
+                        <th scope="col">"Instrument"</th>
+                        <th scope="col">"Subsystem"</th>
+                        <th scope="col">"What triggered it"</th>
+                        <th scope="col">"Raised"</th>
+                        <th scope="col">"Status"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let tz = move || {
+        session
+            .0
+            .get()
+            .map(|s| s.lab.time_zone)
+            .unwrap_or_else(|| "UTC".into())
+    };
+    let is_manager = move || {
+        session
+            .0
+            .get()
+            .map(|s| s.user.role == Role::Manager)
+            .unwrap_or(false)
+    };
+    let w = warning;
+    let id = w.id;
+    let raised = w.raised_at;
+    let status_text = {
+        let w = w.clone();
+        move || match w.status {
+            WarningStatus::Active => "Active".to_string(),
+            WarningStatus::Acknowledged => format!(
+                "Acknowledged by {} on {}: “{}”",
+                w.acknowledged_by.clone().unwrap_or_default(),
+                w.acknowledged_at
+                    .map(|t| time::date_time(t, &tz()))
+                    .unwrap_or_default(),
+                w.acknowledge_reason.clone().unwrap_or_default()
+            ),
+            WarningStatus::Resolved => {
+                format!(
+                    "Resolved on {}",
+                    w.resolved_at
+                        .map(|t| time::date_time(t, &tz()))
+                        .unwrap_or_default()
+                )
+            }
+        }
+    };
+    let active = w.status == WarningStatus::Active;
+    let editing = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let ack = Action::new_local(move |r: &String| api::acknowledge(id, r.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = ack.value().get() {
+            on_change.run(());
+        }
+    });
+    let input_id = format!("ack-reason-{id}");
+    let what = format!("{} on {}", w.rule, w.instrument_nickname);
+    view! {
+        <tr data-warning-id=id.to_string()>
+            <td>
+                <span class=severity_class(w.severity)>{severity_label(w.severity)}</span>
+            </td>
+            <th scope="row">
+                <A href=format!("/instruments/{}", w.instrument_id)>{w.instrument_nickname.clone()}</A>
+                <span class="sub mono">{w.instrument_serial.clone()}</span>
+            </th>
+            <td>{w.subsystem.label()}</td>
+            <td>
+                {w.message.clone()}
+                <span class="sub mono">{w.rule.clone()}</span>
+            </td>
+            <td>{move || time::date_time(raised, &tz())}</td>
+            <td class="status">
+                <span>{status_text}</span>
+                <Show when=move || active && is_manager() && !editing.get()>
+                    <button type="button" class="secondary" on:click=move |_| editing.set(true)>
+                        "Acknowledge"
+                    </button>
+                </Show>
+                <Show when=move || editing.get()>
+                    <form
+                        class="ack"
+                        on:submit=move |ev| {
+                            ev.prevent_default();
+                            ack.dispatch_local(reason.get_untracked());
+                        }
+                    >
+                        <label for=input_id.clone()>{format!("Reason for acknowledging {what}")}</label>
+                        <input id=input_id.clone() type="text" required maxlength="500" bind:value=reason />
+                        <button type="submit" disabled=move || ack.pending().get()>
+                            "Confirm"
+                        </button>
+                        <button type="button" class="secondary" on:click=move |_| editing.set(false)>
+                            "Cancel"
+                        </button>
+                    </form>
+                </Show>
+                {move || {
+                    ack.value()
+                        .get()
+                        .and_then(|r| r.err())
+                        .map(|e: ApiFailure| view! { <p class="state error" role="alert">{e.to_string()}</p> })
+                }}
+            </td>
+        </tr>
+    }
+}
