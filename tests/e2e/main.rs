@@ -76,13 +76,8 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
 
     // Clicking an instrument opens its page: chart and a runs table equal to the API's runs.
     let id = server.id("VH00412");
-    b.client
-        .find(Locator::Css(&format!("tr[data-instrument-id='{id}'] a")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click(Locator::Css(&format!("tr[data-instrument-id='{id}'] a")))
+        .await;
     b.wait_path(&format!("/instruments/{id}")).await;
     assert!(b.text("h1").await.contains("Vega"));
     b.text("table.runs tbody tr").await;
@@ -151,13 +146,7 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
     .await;
     assert!(series.points.len() > 50, "{}", series.points.len());
     let chiller = "figure.sensor[data-sensor='chiller_temp_c']";
-    b.client
-        .find(Locator::Css(&format!("{chiller} summary")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click(Locator::Css(&format!("{chiller} summary"))).await;
     b.wait_count(
         &format!("{chiller} table.data tbody tr"),
         series.points.len(),
@@ -243,13 +232,7 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
     assert!(b.text("[role=alert]").await.contains("Not found"));
 
     // The warnings page lists the failing chiller; a manager acknowledges it with a reason.
-    b.client
-        .find(Locator::LinkText("Warnings"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click(Locator::LinkText("Warnings")).await;
     b.wait_path("/warnings").await;
     let chiller_row = "table.warnings tbody tr";
     b.text(chiller_row).await;
@@ -286,13 +269,7 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         .send_keys("Engineer booked for Tuesday <img src=x onerror=window.__xss=1>")
         .await
         .unwrap();
-    b.client
-        .find(Locator::Css("form.ack button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click(Locator::Css("form.ack button[type=submit]")).await;
     let row = format!("tr[data-warning-id='{warning_id}']");
     b.wait_text(&row, &["Acknowledged by Ada Lovelace"]).await;
     let acked = b.text(&row).await;
@@ -339,13 +316,7 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         0,
         "no Acknowledge for a viewer"
     );
-    b.client
-        .find(Locator::Css("button.logout"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click(Locator::Css("button.logout")).await;
     b.wait_path("/login").await;
 
     // The whole journey ran under the strict CSP without one violation; and the report
@@ -385,13 +356,7 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
     b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
     b.text("table.fleet tbody tr").await;
     server.stop().await;
-    b.client
-        .find(Locator::Css("table.fleet tbody tr a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click(Locator::Css("table.fleet tbody tr a")).await;
     let error = b.text("[role=alert]").await;
     assert!(
         error.contains("Cannot reach the seqhealth server"),
