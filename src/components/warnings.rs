@@ -58,7 +58,7 @@ pub fn WarningTable(
         <div class="table-wrap">
             <table class="warnings">
                 <caption>
-                    {move || format!("{n} warnings; times in {}", tz())}
+                    {move || format!("{n} {}; times in {}", if n == 1 { "warning" } else { "warnings" }, tz())}
                     {list.truncated.then_some(" (only the first 500 are shown: narrow the filters)")}
                 </caption>
                 <thead>
