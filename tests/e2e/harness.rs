@@ -278,8 +278,14 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
-    pub async fn close(mut self) {
-        let _ = self.client.close().await;
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+/// A failing test unwinds past `close`: chromedriver (and its Chromium) must not outlive it.
+impl Drop for Browser {
+    fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
