@@ -101,6 +101,32 @@ impl<R: Read> RecordReader<R> {
         }
     }
 
+    /// The version byte (at offset 0) is one this parser does not read.
+    pub fn unknown_version(&self, version: u8, supported: &'static str) -> InteropError {
+        self.error(0, FormatError::UnknownVersion { version, supported })
+    }
+
+    /// The header's record size (at offset 1) must match the version's layout.
+    pub fn check_record_size(
+        &self,
+        version: u8,
+        found: usize,
+        expected: usize,
+    ) -> Result<(), InteropError> {
+        if found == expected {
+            Ok(())
+        } else {
+            Err(self.error(
+                1,
+                FormatError::RecordSizeMismatch {
+                    version,
+                    found,
+                    expected,
+                },
+            ))
+        }
+    }
+
     /// Read exactly `N` header bytes (`EmptyFile` / `TruncatedHeader` otherwise).
     pub fn header<const N: usize>(&mut self) -> Result<[u8; N], InteropError> {
         let mut out = [0u8; N];

@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::binary::{Fields, RecordReader, RunBounds, SeenCycles};
-use crate::error::{FormatError, InteropError};
+use crate::error::InteropError;
 
 /// Running error-rate mean of one tile within one read.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -57,25 +57,10 @@ pub fn read_error_metrics<R: Read>(
             (true, 12 + 4 * adapters)
         }
         _ => {
-            return Err(rr.error(
-                0,
-                FormatError::UnknownVersion {
-                    version,
-                    supported: "3, 4, 5, 6",
-                },
-            ));
+            return Err(rr.unknown_version(version, "3, 4, 5, 6"));
         }
     };
-    if record_size != expected {
-        return Err(rr.error(
-            1,
-            FormatError::RecordSizeMismatch {
-                version,
-                found: record_size,
-                expected,
-            },
-        ));
-    }
+    rr.check_record_size(version, record_size, expected)?;
     let mut out = ErrorMetrics {
         version,
         seen: SeenCycles::new(bounds),
@@ -120,6 +105,7 @@ pub fn read_error_metrics<R: Read>(
 mod tests {
     use super::*;
     use crate::binary::test_bounds;
+    use crate::error::FormatError;
 
     fn rec(lane: u16, tile: u32, cycle: u16, rate: f32, version: u8) -> Vec<u8> {
         let mut r = lane.to_le_bytes().to_vec();

@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::binary::{Fields, RecordReader, RunBounds, SeenCycles};
-use crate::error::{FormatError, InteropError};
+use crate::error::InteropError;
 
 /// Streamed ExtractionMetricsOut.bin content.
 #[derive(Debug, Default)]
@@ -43,26 +43,9 @@ pub fn read_extraction_metrics<R: Read>(
             let c = usize::from(c);
             (true, c, 8 + 6 * c)
         }
-        _ => {
-            return Err(rr.error(
-                0,
-                FormatError::UnknownVersion {
-                    version,
-                    supported: "2, 3",
-                },
-            ))
-        }
+        _ => return Err(rr.unknown_version(version, "2, 3")),
     };
-    if record_size != expected {
-        return Err(rr.error(
-            1,
-            FormatError::RecordSizeMismatch {
-                version,
-                found: record_size,
-                expected,
-            },
-        ));
-    }
+    rr.check_record_size(version, record_size, expected)?;
     let channel = channel.filter(|&c| c < channels);
     let mut out = ExtractionMetrics {
         version,
@@ -145,6 +128,7 @@ pub fn intensity_channel(channels: &[String], instrument_type: Option<&str>) -> 
 mod tests {
     use super::*;
     use crate::binary::test_bounds;
+    use crate::error::FormatError;
 
     fn v2(lane: u16, tile: u16, cycle: u16, intensities: [u16; 4]) -> Vec<u8> {
         let mut r = [lane.to_le_bytes(), tile.to_le_bytes(), cycle.to_le_bytes()].concat();

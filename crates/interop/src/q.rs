@@ -62,13 +62,7 @@ pub fn read_q_metrics<R: Read>(
     let [version, record_size] = rr.header::<2>()?;
     let record_size = usize::from(record_size);
     if !(4..=7).contains(&version) {
-        return Err(rr.error(
-            0,
-            FormatError::UnknownVersion {
-                version,
-                supported: "4, 5, 6, 7",
-            },
-        ));
+        return Err(rr.unknown_version(version, "4, 5, 6, 7"));
     }
     let bins = if version >= 5 {
         read_bins(&mut rr, version)?

@@ -93,25 +93,10 @@ pub fn read_tile_metrics<R: Read>(
         2 => 10,
         3 => 15,
         _ => {
-            return Err(rr.error(
-                0,
-                FormatError::UnknownVersion {
-                    version,
-                    supported: "2, 3",
-                },
-            ));
+            return Err(rr.unknown_version(version, "2, 3"));
         }
     };
-    if record_size != expected {
-        return Err(rr.error(
-            1,
-            FormatError::RecordSizeMismatch {
-                version,
-                found: record_size,
-                expected,
-            },
-        ));
-    }
+    rr.check_record_size(version, record_size, expected)?;
     let mut out = TileMetrics {
         version,
         ..TileMetrics::default()
