@@ -9,8 +9,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub mod domain;
+pub mod replacements;
 pub mod validate;
 pub use domain::{Health, Role, Subsystem};
+pub use replacements::*;
 
 /// The prefix of every API route.
 pub const API_PREFIX: &str = "/api/v1";
@@ -441,6 +443,10 @@ pub struct WarningRow {
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub acknowledge_reason: Option<String>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// Set while a scheduled replacement of the warning's component is pending: the
+    /// warning is expected, and muted until the appointment ends.
+    #[serde(default)]
+    pub muted_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

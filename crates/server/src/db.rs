@@ -25,3 +25,12 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
 pub fn to_time(secs: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default()
 }
+
+/// A transaction that takes the write lock at once. A read-then-write transaction
+/// started the usual (deferred) way fails with SQLITE_BUSY when another writer commits in
+/// between; this one waits its turn (busy timeout) and then sees the other's change.
+pub async fn begin_write(
+    db: &sqlx::SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    db.begin_with("BEGIN IMMEDIATE").await
+}

@@ -61,6 +61,19 @@ pub struct CurrentUser {
     pub role: Role,
 }
 
+impl CurrentUser {
+    /// 403 unless a manager: `what` completes "only a lab manager can …".
+    pub fn require_manager(&self, what: &str) -> Result<(), AppError> {
+        if self.role == Role::Manager {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "only a lab manager can {what}"
+            )))
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 

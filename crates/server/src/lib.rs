@@ -1,7 +1,10 @@
 //! seqhealth server: ingest, storage, aggregation, auth, and the built dashboard.
 
+pub mod audit;
 pub mod auth;
 pub mod buckets;
+pub mod calendar;
+pub mod csv;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -10,6 +13,7 @@ pub mod health;
 pub mod limits;
 pub mod predictions;
 pub mod provision;
+pub mod replacements;
 pub mod routes;
 pub mod security;
 pub mod spc;

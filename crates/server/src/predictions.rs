@@ -1,10 +1,12 @@
 //! Predicted component replacements: a robust (Theil–Sen) trend of each degradation
 //! signal's daily means over the recent past, extrapolated to the edge of its normal band.
+//! Only days after the component's latest completed replacement count.
 //! Computed when asked: a few hundred daily points per instrument cost microseconds.
 
 use crate::buckets::DAY;
 use crate::db::to_time;
 use crate::error::AppResult;
+use crate::replacements;
 use seqhealth_api::domain::SENSORS;
 use seqhealth_api::Prediction;
 use seqhealth_health::predict::{predict_from_daily, DailyMethod};
@@ -20,6 +22,12 @@ pub async fn for_instrument(
 ) -> AppResult<Vec<Prediction>> {
     let mut out = Vec::new();
     for spec in SENSORS {
+        // A replaced component starts a fresh baseline: the day it was replaced and
+        // everything before belong to the old part.
+        let mut from = now - BASIS_DAYS * DAY;
+        if let Some(replaced) = replacements::last_completed(db, instrument_id, spec.name).await? {
+            from = from.max(replaced - replaced.rem_euclid(DAY) + DAY);
+        }
         let days: Vec<(i64, f64)> = sqlx::query_as(
             "SELECT start, sum / n FROM sensor_buckets
              WHERE instrument_id = ? AND sensor = ? AND width = ? AND start >= ? AND start < ? ORDER BY start",
@@ -27,7 +35,7 @@ pub async fn for_instrument(
         .bind(instrument_id)
         .bind(spec.name)
         .bind(DAY)
-        .bind(now - BASIS_DAYS * DAY)
+        .bind(from)
         .bind(now)
         .fetch_all(db)
         .await?;

@@ -240,14 +240,17 @@ pub async fn sweep_missing_data(db: &SqlitePool, now: i64) -> AppResult<usize> {
     Ok(missing)
 }
 
-/// Runs the sweep every `every` for as long as the server runs; expired sessions are
-/// deleted on the same beat, so the table holds only live ones.
+/// Runs the sweep every `every` for as long as the server runs; replacement
+/// recommendations are refreshed and expired sessions deleted on the same beat.
 pub async fn sweep_forever(db: SqlitePool, every: std::time::Duration) {
     loop {
         tokio::time::sleep(every).await;
         let now = chrono::Utc::now().timestamp();
         if let Err(e) = sweep_missing_data(&db, now).await {
             tracing::warn!(error = %e, "missing-data sweep failed");
+        }
+        if let Err(e) = crate::replacements::refresh_all(&db, now).await {
+            tracing::warn!(error = %e, "replacement recommendations failed");
         }
         if let Err(e) = crate::routes::session::delete_expired(&db, now).await {
             tracing::warn!(error = %e, "expired-session cleanup failed");

@@ -1,5 +1,6 @@
 //! `GET /warnings` across the caller's lab, and `POST /warnings/{id}/acknowledge`.
 
+use crate::audit;
 use crate::db::to_time;
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiJson, CurrentUser};
@@ -7,8 +8,7 @@ use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use seqhealth_api::{
-    AcknowledgeRequest, Role, Severity, Subsystem, WarningList, WarningRow, WarningStatus,
-    MAX_WARNINGS,
+    AcknowledgeRequest, Severity, Subsystem, WarningList, WarningRow, WarningStatus, MAX_WARNINGS,
 };
 use serde::Deserialize;
 
@@ -52,10 +52,14 @@ type Row = (
     Option<i64>,
     Option<String>,
     Option<i64>,
+    Option<i64>,
 );
 
 const SELECT: &str = "SELECT w.id, w.instrument_id, i.nickname, i.serial, w.subsystem, w.rule, w.severity, w.status,
-        w.raised_at, w.value, w.message, u.name, w.acknowledged_at, w.acknowledge_reason, w.resolved_at
+        w.raised_at, w.value, w.message, u.name, w.acknowledged_at, w.acknowledge_reason, w.resolved_at,
+        (SELECT MAX(r.slot_end) FROM replacements r
+          WHERE r.instrument_id = w.instrument_id AND w.rule = 'threshold:' || r.sensor AND r.status = 'scheduled'
+            AND w.status <> 'resolved' AND r.slot_end > CAST(strftime('%s', 'now') AS INTEGER))
     FROM warnings w JOIN instruments i ON i.id = w.instrument_id LEFT JOIN users u ON u.id = w.acknowledged_by";
 
 fn to_row(r: Row) -> AppResult<WarningRow> {
@@ -78,6 +82,7 @@ fn to_row(r: Row) -> AppResult<WarningRow> {
         acknowledged_at: r.12.map(to_time),
         acknowledge_reason: r.13,
         resolved_at: r.14.map(to_time),
+        muted_until: r.15.map(to_time),
     })
 }
 
@@ -162,30 +167,29 @@ pub async fn acknowledge(
     .await?;
     let status =
         status.ok_or_else(|| AppError::NotFound(format!("no warning with id {id} in your lab")))?;
-    if user.role != Role::Manager {
-        return Err(AppError::Forbidden(
-            "only a lab manager can acknowledge warnings".into(),
-        ));
-    }
+    user.require_manager("acknowledge warnings")?;
     let reason = req.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(AppError::BadRequest(
             "`reason` must be 1–500 characters".into(),
         ));
     }
+    let now = chrono::Utc::now().timestamp();
+    let mut tx = state.db.begin().await?;
     // The status check is in the UPDATE itself, so two managers at once cannot both win.
     let changed = sqlx::query(
         "UPDATE warnings SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?, acknowledge_reason = ?
          WHERE id = ? AND status = 'active'",
     )
     .bind(user.user_id)
-    .bind(chrono::Utc::now().timestamp())
+    .bind(now)
     .bind(reason)
     .bind(id)
-    .execute(&state.db)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
     if changed == 0 {
+        drop(tx);
         let now: String = sqlx::query_scalar("SELECT status FROM warnings WHERE id = ?")
             .bind(id)
             .fetch_one(&state.db)
@@ -195,6 +199,26 @@ pub async fn acknowledge(
             "warning {id} is {now}; only an active warning can be acknowledged"
         )));
     }
+    let (instrument_id, message): (i64, String) =
+        sqlx::query_as("SELECT instrument_id, message FROM warnings WHERE id = ?")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    audit::record(
+        &mut tx,
+        now,
+        audit::Event {
+            lab_id: user.lab_id,
+            user_id: Some(user.user_id),
+            action: audit::action::ACKNOWLEDGED,
+            instrument_id: Some(instrument_id),
+            warning_id: Some(id),
+            detail: format!("Acknowledged warning: {message} — {reason}"),
+            ..audit::Event::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
     let row: Row = sqlx::query_as(&format!("{SELECT} WHERE w.id = ?"))
         .bind(id)
         .fetch_one(&state.db)

@@ -162,6 +162,7 @@ pub async fn post_json(env: &Env, path: &str, cookie: &str, body: Value) -> (Sta
 
 mod ingest;
 mod reads;
+mod replacements;
 mod session;
 mod telemetry;
 mod warnings;

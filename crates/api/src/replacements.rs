@@ -1,0 +1,235 @@
+//! Component replacements, planned runs, the audit log and the calendar feed.
+//!
+//! A replacement is recommended by seqhealth (a prediction or a warning), then scheduled
+//! by a manager into a half-day slot, and ends completed or cancelled. Dates a person
+//! picks (`NaiveDate`) are the lab's local dates; every instant is UTC.
+
+use crate::domain::Subsystem;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// recommended → scheduled → completed, or → cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReplacementStatus {
+    Recommended,
+    Scheduled,
+    Completed,
+    Cancelled,
+}
+
+impl ReplacementStatus {
+    pub const ALL: [ReplacementStatus; 4] = [
+        ReplacementStatus::Recommended,
+        ReplacementStatus::Scheduled,
+        ReplacementStatus::Completed,
+        ReplacementStatus::Cancelled,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplacementStatus::Recommended => "recommended",
+            ReplacementStatus::Scheduled => "scheduled",
+            ReplacementStatus::Completed => "completed",
+            ReplacementStatus::Cancelled => "cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ReplacementStatus> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ReplacementStatus::Recommended => "Recommended",
+            ReplacementStatus::Scheduled => "Scheduled",
+            ReplacementStatus::Completed => "Completed",
+            ReplacementStatus::Cancelled => "Cancelled",
+        }
+    }
+    /// Still to be done: recommended or scheduled.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            ReplacementStatus::Recommended | ReplacementStatus::Scheduled
+        )
+    }
+}
+
+/// A half-day slot in the lab's local time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Slot {
+    Am,
+    Pm,
+}
+
+impl Slot {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Slot::Am => "am",
+            Slot::Pm => "pm",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Slot> {
+        [Slot::Am, Slot::Pm].into_iter().find(|x| x.as_str() == s)
+    }
+    /// Local hours [start, end) of the slot.
+    pub fn hours(self) -> (u32, u32) {
+        match self {
+            Slot::Am => (8, 12),
+            Slot::Pm => (13, 17),
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Slot::Am => "Morning (08:00–12:00)",
+            Slot::Pm => "Afternoon (13:00–17:00)",
+        }
+    }
+}
+
+/// Why seqhealth recommended a replacement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReplacementSource {
+    /// A degradation trend predicted to cross its limit.
+    Prediction,
+    /// A reading already outside its band.
+    Warning,
+}
+
+/// An appointment: the lab's local date and slot, and the UTC window they make.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Appointment {
+    pub date: NaiveDate,
+    pub slot: Slot,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub scheduled_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplacementRow {
+    pub id: i64,
+    pub instrument_id: i64,
+    pub instrument_nickname: String,
+    pub instrument_serial: String,
+    pub subsystem: Subsystem,
+    pub component: String,
+    /// The degradation signal whose chart is the evidence.
+    pub sensor: String,
+    pub sensor_label: String,
+    pub status: ReplacementStatus,
+    pub source: ReplacementSource,
+    /// Why, in a sentence: the prediction or the warning.
+    pub reason: String,
+    pub warning_id: Option<i64>,
+    pub predicted_at: Option<DateTime<Utc>>,
+    pub replace_by: DateTime<Utc>,
+    pub appointment: Option<Appointment>,
+    pub cancel_reason: Option<String>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub completed_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplacementList {
+    pub replacements: Vec<ReplacementRow>,
+    pub truncated: bool,
+}
+
+pub const MAX_REPLACEMENTS: usize = 500;
+
+/// Body of `POST /replacements/{id}/schedule` and `/reschedule`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleRequest {
+    pub date: NaiveDate,
+    pub slot: Slot,
+    /// Book the slot even though it falls inside a planned run.
+    #[serde(default)]
+    pub allow_collision: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelRequest {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteRequest {
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A run the lab plans on an instrument, as whole local days (inclusive).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedRun {
+    pub id: i64,
+    pub instrument_id: i64,
+    pub instrument_nickname: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub label: String,
+}
+
+impl PlannedRun {
+    pub fn covers(&self, day: NaiveDate) -> bool {
+        self.starts_on <= day && day <= self.ends_on
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedRunList {
+    pub planned_runs: Vec<PlannedRun>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlannedRunRequest {
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub label: String,
+}
+
+/// Longest planned run a lab may enter, in days.
+pub const MAX_PLANNED_RUN_DAYS: i64 = 30;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// Who: a user's name, or "seqhealth" for what the service did itself.
+    pub actor: String,
+    pub action: String,
+    pub instrument_id: Option<i64>,
+    pub instrument_nickname: Option<String>,
+    pub replacement_id: Option<i64>,
+    pub warning_id: Option<i64>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditList {
+    pub entries: Vec<AuditEntry>,
+    pub truncated: bool,
+}
+
+pub const MAX_AUDIT_ENTRIES: usize = 1000;
+
+/// Whether the lab has a calendar feed, without its secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalendarInfo {
+    pub has_feed: bool,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A new feed address: shown once, only a hash is kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalendarFeed {
+    /// Path of the feed under the server's origin: `/api/v1/calendar/<token>.ics`.
+    pub path: String,
+    pub created_at: DateTime<Utc>,
+}

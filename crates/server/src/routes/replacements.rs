@@ -1,0 +1,317 @@
+//! `/replacements`: the lab's upcoming and past component replacements, their lifecycle
+//! transitions (managers only), and the list as CSV or iCalendar.
+
+use crate::calendar::{self, CalendarEvent};
+use crate::csv;
+use crate::error::{AppError, AppResult};
+use crate::extract::{ApiJson, CurrentUser};
+use crate::replacements::{self, lab_zone, Filter};
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use seqhealth_api::{
+    CancelRequest, CompleteRequest, ReplacementList, ReplacementRow, ScheduleRequest,
+    MAX_REPLACEMENTS,
+};
+use serde::Deserialize;
+use sqlx::SqliteConnection;
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    instrument: Option<String>,
+}
+
+/// Statuses a `status=` filter selects; "open" is recommended or scheduled.
+fn statuses(s: Option<&str>) -> AppResult<Option<&'static [&'static str]>> {
+    Ok(match s.unwrap_or("all") {
+        "" | "all" => None,
+        "open" => Some(&["recommended", "scheduled"]),
+        "recommended" => Some(&["recommended"]),
+        "scheduled" => Some(&["scheduled"]),
+        "completed" => Some(&["completed"]),
+        "cancelled" => Some(&["cancelled"]),
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "`status` must be open, recommended, scheduled, completed, cancelled or all, not {other:?}"
+            )))
+        }
+    })
+}
+
+fn filter(q: &ListQuery) -> AppResult<Filter> {
+    let instrument = match q.instrument.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(s.parse::<i64>().map_err(|_| {
+            AppError::BadRequest(format!("`instrument` must be an instrument id, not {s:?}"))
+        })?),
+    };
+    Ok(Filter {
+        statuses: statuses(q.status.as_deref())?,
+        instrument,
+    })
+}
+
+async fn fetch(
+    state: &AppState,
+    user: &CurrentUser,
+    q: &ListQuery,
+) -> AppResult<(Vec<ReplacementRow>, bool)> {
+    let f = filter(q)?;
+    // Recommendations follow the latest predictions and warnings whenever the list is read.
+    replacements::refresh_lab(&state.db, user.lab_id, Utc::now().timestamp()).await?;
+    let mut conn = state.db.acquire().await?;
+    let mut rows = replacements::list(&mut conn, user.lab_id, f, MAX_REPLACEMENTS + 1).await?;
+    let truncated = rows.len() > MAX_REPLACEMENTS;
+    rows.truncate(MAX_REPLACEMENTS);
+    Ok((rows, truncated))
+}
+
+/// `GET /replacements?status=&instrument=`
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<ReplacementList>> {
+    let (replacements, truncated) = fetch(&state, &user, &q).await?;
+    Ok(Json(ReplacementList {
+        replacements,
+        truncated,
+    }))
+}
+
+fn local(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// `GET /replacements.csv?status=&instrument=`: the list as a spreadsheet, times in the
+/// lab's zone (named in the header).
+pub async fn list_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let (rows, _) = fetch(&state, &user, &q).await?;
+    let tz = lab_zone(&mut *state.db.acquire().await?, user.lab_id).await?;
+    let zone = tz.name();
+    let mut out = String::new();
+    csv::row(
+        &mut out,
+        &[
+            "id".to_string(),
+            "instrument".into(),
+            "serial".into(),
+            "subsystem".into(),
+            "component".into(),
+            "status".into(),
+            format!("replace by ({zone})"),
+            format!("appointment start ({zone})"),
+            format!("appointment end ({zone})"),
+            "scheduled by".into(),
+            "why".into(),
+            "cancel reason".into(),
+            format!("completed ({zone})"),
+            "completed by".into(),
+        ],
+    );
+    for r in &rows {
+        let a = r.appointment.as_ref();
+        csv::row(
+            &mut out,
+            &[
+                r.id.to_string(),
+                r.instrument_nickname.clone(),
+                r.instrument_serial.clone(),
+                r.subsystem.as_str().into(),
+                r.component.clone(),
+                r.status.as_str().into(),
+                local(r.replace_by, tz),
+                a.map(|a| local(a.starts_at, tz)).unwrap_or_default(),
+                a.map(|a| local(a.ends_at, tz)).unwrap_or_default(),
+                a.and_then(|a| a.scheduled_by.clone()).unwrap_or_default(),
+                r.reason.clone(),
+                r.cancel_reason.clone().unwrap_or_default(),
+                r.completed_at.map(|t| local(t, tz)).unwrap_or_default(),
+                r.completed_by.clone().unwrap_or_default(),
+            ],
+        );
+    }
+    Ok(attachment(
+        "text/csv; charset=utf-8",
+        "replacements.csv",
+        out,
+    ))
+}
+
+pub fn attachment(content_type: &'static str, filename: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The lab's appointments as an iCalendar document (download and subscribed feed alike).
+pub async fn lab_calendar(conn: &mut SqliteConnection, lab_id: i64) -> AppResult<String> {
+    let (name, zone): (String, String) =
+        sqlx::query_as("SELECT name, time_zone FROM labs WHERE id = ?")
+            .bind(lab_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let rows = replacements::list(&mut *conn, lab_id, Filter::default(), MAX_REPLACEMENTS).await?;
+    let sequences: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT r.id, r.sequence FROM replacements r JOIN instruments i ON i.id = r.instrument_id WHERE i.lab_id = ?",
+    )
+    .bind(lab_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let sequence = |id: i64| sequences.iter().find(|s| s.0 == id).map_or(0, |s| s.1);
+    let events: Vec<CalendarEvent> = rows
+        .iter()
+        .map(|r| CalendarEvent {
+            replacement: r,
+            sequence: sequence(r.id),
+        })
+        .collect();
+    Ok(calendar::render(
+        &name,
+        replacements::zone(&zone),
+        &events,
+        Utc::now(),
+    ))
+}
+
+/// `GET /replacements.ics`: a one-click download of the lab's appointments.
+pub async fn ics(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+    let body = lab_calendar(&mut *state.db.acquire().await?, user.lab_id).await?;
+    Ok(attachment(
+        "text/calendar; charset=utf-8",
+        "seqhealth-replacements.ics",
+        body,
+    ))
+}
+
+fn parse_id(id: &str) -> AppResult<i64> {
+    id.parse()
+        .map_err(|_| AppError::NotFound(format!("no replacement with id {id:?}")))
+}
+
+/// The checks every transition shares: the replacement is the caller's lab's (else 404),
+/// and the caller a manager (else 403).
+async fn guard(state: &AppState, user: &CurrentUser, id: &str, what: &str) -> AppResult<i64> {
+    let id = parse_id(id)?;
+    replacements::get(&mut *state.db.acquire().await?, user.lab_id, id).await?;
+    user.require_manager(what)?;
+    Ok(id)
+}
+
+/// `POST /replacements/{id}/schedule`
+pub async fn schedule(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ScheduleRequest>,
+) -> AppResult<Json<ReplacementRow>> {
+    let id = guard(&state, &user, &id, "schedule replacements").await?;
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let row = replacements::schedule(
+        &mut tx,
+        user.lab_id,
+        user.user_id,
+        id,
+        &req,
+        Utc::now().timestamp(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(row))
+}
+
+/// `POST /replacements/{id}/reschedule`
+pub async fn reschedule(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ScheduleRequest>,
+) -> AppResult<Json<ReplacementRow>> {
+    let id = guard(&state, &user, &id, "reschedule replacements").await?;
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let row = replacements::reschedule(
+        &mut tx,
+        user.lab_id,
+        user.user_id,
+        id,
+        &req,
+        Utc::now().timestamp(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(row))
+}
+
+/// `POST /replacements/{id}/cancel`
+pub async fn cancel(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CancelRequest>,
+) -> AppResult<Json<ReplacementRow>> {
+    let id = guard(&state, &user, &id, "cancel replacements").await?;
+    let reason = req.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::BadRequest(
+            "`reason` must be 1–500 characters".into(),
+        ));
+    }
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let row = replacements::cancel(
+        &mut tx,
+        user.lab_id,
+        user.user_id,
+        id,
+        reason,
+        Utc::now().timestamp(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(row))
+}
+
+/// `POST /replacements/{id}/complete`
+pub async fn complete(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CompleteRequest>,
+) -> AppResult<Json<ReplacementRow>> {
+    let id = guard(&state, &user, &id, "mark replacements completed").await?;
+    let note = req.note.as_deref().map(str::trim);
+    if note.is_some_and(|n| n.chars().count() > 500) {
+        return Err(AppError::BadRequest(
+            "`note` must be at most 500 characters".into(),
+        ));
+    }
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    let row = replacements::complete(
+        &mut tx,
+        user.lab_id,
+        user.user_id,
+        id,
+        note,
+        Utc::now().timestamp(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(row))
+}
