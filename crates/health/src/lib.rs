@@ -6,8 +6,11 @@
 //! passed in by the caller, and trend x values are `f64` in whatever unit the caller
 //! chose (unix seconds for the time-to-limit predictions).
 //!
-//! - [`trend`]: robust (Theil–Sen) line fit with a slope confidence interval.
-//! - [`predict`]: time until a fitted indicator crosses its limit; usage-based wear.
+//! - [`trend`]: robust (Theil–Sen) line fit with a slope confidence interval; robust
+//!   local (weighted, biweight) line or parabola fit with its covariance.
+//! - [`predict`]: when a degradation signal leaves its band
+//!   ([`predict::forecast_from_daily`], from daily min/mean/max since the component's
+//!   latest replacement); time until a fitted trend crosses a limit; usage-based wear.
 //! - [`spc`]: control limits and Westgard rules on per-run %≥Q30.
 //! - [`rules`]: warning rules over readings and operation-log events.
 //! - [`warning`]: the warning lifecycle (active → acknowledged → resolved).

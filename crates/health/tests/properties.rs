@@ -1,7 +1,9 @@
 //! Property tests: invariants that must hold for any input, not just hand-made series.
 
 use proptest::prelude::*;
-use seqhealth_health::predict::{time_to_limit, Limit, PredictConfig};
+use seqhealth_health::predict::{
+    forecast_from_daily, time_to_limit, DailyAggregate, ForecastMethod, Limit, PredictConfig,
+};
 use seqhealth_health::spc::{self, Baseline};
 use seqhealth_health::trend::theil_sen;
 use seqhealth_health::warning::{apply, WarningEvent, WarningState, WarningStatus};
@@ -35,7 +37,46 @@ fn event() -> impl Strategy<Value = WarningEvent> {
     ]
 }
 
+/// Daily aggregates with arbitrary (possibly absurd) values, days in any order.
+fn daily() -> impl Strategy<Value = Vec<DailyAggregate>> {
+    prop::collection::vec(
+        (0i64..120, 0u32..6, -1e3f64..1e3, 0.0f64..50.0, 0.0f64..50.0),
+        0..100,
+    )
+    .prop_map(|v| {
+        v.into_iter()
+            .map(|(day, n, mean, below, above)| DailyAggregate {
+                start: day * 86_400,
+                n,
+                mean,
+                min: mean - below,
+                max: mean + above,
+            })
+            .collect()
+    })
+}
+
 proptest! {
+    #[test]
+    fn forecasts_are_ordered_and_use_only_allowed_days(
+        days in daily(),
+        since in prop::option::of(0i64..120 * 86_400),
+        now_day in 10i64..130,
+    ) {
+        let now = now_day * 86_400;
+        let m = ForecastMethod::default();
+        if let Some(f) = forecast_from_daily(&days, (-100.0, 100.0), now, since, &m) {
+            let t = f.time;
+            prop_assert!(t.earliest <= t.crossing && t.crossing <= t.latest);
+            prop_assert!(t.replace_by <= t.earliest);
+            prop_assert!(f.days_used >= m.min_days);
+            prop_assert!(f.fit_from < now);
+            if let Some(s) = since {
+                prop_assert!(f.fit_from > s);
+            }
+        }
+    }
+
     #[test]
     fn theil_sen_is_shift_invariant(pts in series(), c in -1_000.0f64..1_000.0) {
         let shifted: Vec<(f64, f64)> = pts.iter().map(|&(x, y)| (x, y + c)).collect();

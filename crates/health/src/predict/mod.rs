@@ -1,14 +1,18 @@
 //! Failure prediction: when will a component need replacing?
 //!
 //! Two independent views, because parts wear in two ways:
-//! - [`limit`]: a degradation indicator drifts toward a limit (laser power down, position
-//!   error up); the fitted trend says when it gets there, with an interval.
+//! - [`daily`] (over [`limit`]'s types): a degradation indicator drifts toward a limit
+//!   (laser power down, position error up); its fitted trend says when it gets there,
+//!   with an interval. [`daily::forecast_from_daily`] is the method the server runs;
+//!   [`signal::predict_from_daily`] is the previous one, kept for comparison.
 //! - [`wear`]: a usage-rated part (pump strokes, runs) is used up at its rate of use.
 
+pub mod daily;
 pub mod limit;
 pub mod signal;
 pub mod wear;
 
+pub use daily::{forecast_from_daily, Aggregate, DailyAggregate, Forecast, ForecastMethod};
 pub use limit::{time_to_limit, Limit, LimitKind, PredictConfig, TimeToLimit};
 pub use signal::{predict_from_daily, DailyMethod, SignalPrediction};
 pub use wear::{rate_per_day_from_counter, usage_exhaustion, UsageCounter, WearPrediction};

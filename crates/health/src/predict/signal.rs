@@ -1,5 +1,7 @@
-//! One degradation signal's daily means → a prediction: the method the server runs and
-//! the prediction benchmark scores, kept here so the two cannot drift apart.
+//! One degradation signal's daily means → a prediction: the previous method (Theil–Sen
+//! over 90 days of daily means, across replacements). Superseded by
+//! [`super::daily::forecast_from_daily`]; kept so `health-eval --method legacy` can
+//! measure the difference.
 
 use super::limit::{time_to_limit, Limit, PredictConfig, TimeToLimit};
 use crate::trend::{theil_sen, TrendFit};

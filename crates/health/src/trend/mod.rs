@@ -9,6 +9,7 @@
 //! the same pairwise slopes, picked with Kendall's S variance. [`crate::predict`] turns it
 //! into an interval on the crossing time.
 
+pub mod local;
 mod pairs;
 
 use crate::stats::{self, median, median_in_place};

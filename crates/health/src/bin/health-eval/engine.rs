@@ -1,11 +1,15 @@
 //! Runs the engine day by day as the data arrives, the way the server's
-//! `predictions.rs` does: at the end of each day, the daily means of the last 90 days go
-//! through the same `predict_from_daily` with the same default method.
+//! `predictions.rs` does: at the end of each day, the daily aggregates (n, mean, min,
+//! max) of the last 90 days and the time of the component's latest completed replacement
+//! go through `forecast_from_daily` with `ForecastMethod::default()`.
 //!
-//! Only the daily means and the band edges go in; the simulator's parameters never do.
+//! Only daily aggregates, replacement times (which a lab records) and the band edges go
+//! in; the simulator's parameters never do.
 
 use crate::physics::{day_of, day_start, Component, DAY};
-use seqhealth_health::predict::{predict_from_daily, DailyMethod};
+use seqhealth_health::predict::{
+    forecast_from_daily, predict_from_daily, DailyAggregate, DailyMethod, ForecastMethod,
+};
 
 /// Days of daily means a trend is fitted on (server: `BASIS_DAYS`).
 pub const BASIS_DAYS: usize = 90;
@@ -16,10 +20,11 @@ pub const ACTIONABLE_DAYS: i64 = 14;
 /// Which days of data a fit may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Window {
-    /// Exactly the server's query: the last 90 days, whatever happened in them.
+    /// The last 90 days, whatever happened in them (the server before it recorded
+    /// replacements). For comparison.
     Server,
     /// The last 90 days, but none from before the component's latest replacement (the
-    /// replacement day itself excluded). Not what the server does today; an experiment.
+    /// replacement day itself excluded): `since` = the replacement time. The default.
     SinceReplacement,
 }
 
@@ -53,11 +58,31 @@ pub struct ComponentRun {
     pub prediction_days: usize,
 }
 
-pub fn run_component(c: &Component, window: Window) -> ComponentRun {
+/// Which engine method runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `forecast_from_daily` with its default method: what the server runs. The default.
+    Forecast,
+    /// The previous method, `predict_from_daily`: Theil–Sen on daily means. For comparison.
+    Legacy,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Forecast => "forecast",
+            Method::Legacy => "legacy",
+        }
+    }
+}
+
+pub fn run_component(c: &Component, window: Window, method: Method) -> ComponentRun {
     let band = c.kind.band();
-    let method = DailyMethod::default();
+    let legacy = DailyMethod::default();
+    let forecast = ForecastMethod::default();
     let mut out = ComponentRun::default();
     let mut points: Vec<(f64, f64)> = Vec::with_capacity(BASIS_DAYS);
+    let mut aggs: Vec<DailyAggregate> = Vec::with_capacity(BASIS_DAYS);
     // Replacement times, in order, for the since-replacement window.
     let replacements: Vec<i64> = c
         .lifetimes
@@ -67,24 +92,49 @@ pub fn run_component(c: &Component, window: Window) -> ComponentRun {
 
     for day in 0..c.daily.len() {
         let now = day_start(day + 1);
-        let mut first = (day + 1).saturating_sub(BASIS_DAYS);
-        if window == Window::SinceReplacement {
-            if let Some(&r) = replacements.iter().rev().find(|&&r| r <= now) {
-                let after = day_of(r) + 1;
-                first = first.max(usize::try_from(after).unwrap_or(0));
+        let first = (day + 1).saturating_sub(BASIS_DAYS);
+        // The latest replacement completed by now: what a lab has recorded.
+        let since = match window {
+            Window::SinceReplacement => replacements.iter().rev().find(|&&r| r <= now).copied(),
+            Window::Server => None,
+        };
+        let time = match method {
+            Method::Legacy => {
+                let after = since.map_or(0, |r| usize::try_from(day_of(r) + 1).unwrap_or(0));
+                points.clear();
+                for (k, agg) in c
+                    .daily
+                    .iter()
+                    .enumerate()
+                    .take(day + 1)
+                    .skip(first.max(after))
+                {
+                    if let Some(mean) = agg.mean() {
+                        // Mid-day x: a daily mean stands for the middle of its day.
+                        points.push(((day_start(k) + DAY / 2) as f64, mean));
+                    }
+                }
+                predict_from_daily(&points, (band.lo, band.hi), now, &legacy).map(|p| p.time)
             }
-        }
-        points.clear();
-        for (k, agg) in c.daily.iter().enumerate().take(day + 1).skip(first) {
-            if let Some(mean) = agg.mean() {
-                // Mid-day x: a daily mean stands for the middle of its day.
-                points.push(((day_start(k) + DAY / 2) as f64, mean));
+            Method::Forecast => {
+                aggs.clear();
+                aggs.extend(
+                    c.daily
+                        .iter()
+                        .enumerate()
+                        .take(day + 1)
+                        .skip(first)
+                        .filter_map(|(k, a)| {
+                            DailyAggregate::from_sum(day_start(k), a.n, a.sum, a.min, a.max)
+                        }),
+                );
+                forecast_from_daily(&aggs, (band.lo, band.hi), now, since, &forecast)
+                    .map(|f| f.time)
             }
-        }
-        let Some(prediction) = predict_from_daily(&points, (band.lo, band.hi), now, &method) else {
+        };
+        let Some(p) = time else {
             continue;
         };
-        let p = prediction.time;
         out.prediction_days += 1;
         if p.replace_by <= now + ACTIONABLE_DAYS * DAY {
             out.alerts.push(Alert {

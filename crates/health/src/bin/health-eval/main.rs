@@ -13,9 +13,15 @@
 //! Same seed, same figures (only `wall_seconds` varies). Bad flags: a one-line error on
 //! stderr and exit code 2.
 //!
-//! `--window server` (the default) feeds the engine exactly what the server's query
-//! gives it; `--window since-replacement` leaves out days before a component's latest
-//! replacement, to measure what that would change. `--threads N` splits the engine runs
+//! The engine is `forecast_from_daily` with `ForecastMethod::default()`, fed each
+//! component's daily aggregates (n, mean, min, max) of the last 90 days and the time of
+//! its latest completed replacement: what the server passes it.
+//!
+//! `--window since-replacement` (the default) leaves out days up to that replacement;
+//! `--window server` fits across it (the server before it recorded replacements).
+//! `--method forecast` (the default) is the engine above; `--method legacy` is the
+//! previous one, `predict_from_daily` (Theil–Sen on 90 days of daily means); the old
+//! figures are `--window server --method legacy`. `--threads N` splits the engine runs
 //! over N threads (default 1); the figures do not depend on it.
 
 mod engine;
@@ -23,7 +29,7 @@ mod metrics;
 mod physics;
 mod rng;
 
-use engine::{ComponentRun, Window};
+use engine::{ComponentRun, Method, Window};
 use metrics::{Bin, Scores, Summary};
 use physics::Kind;
 use serde::Serialize;
@@ -32,7 +38,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "usage: health-eval [--seed N] [--instruments N] [--days N] \
-[--window server|since-replacement] [--threads N]";
+[--window since-replacement|server] [--method forecast|legacy] [--threads N]";
 const MAX_INSTRUMENTS: usize = 10_000;
 const MAX_DAYS: usize = 3_650;
 /// Bounds memory: each instrument-day holds four daily buckets.
@@ -45,6 +51,7 @@ struct Args {
     instruments: usize,
     days: usize,
     window: Window,
+    method: Method,
     threads: usize,
 }
 
@@ -54,7 +61,8 @@ impl Default for Args {
             seed: 7,
             instruments: 200,
             days: 730,
-            window: Window::Server,
+            window: Window::SinceReplacement,
+            method: Method::Forecast,
             threads: 1,
         }
     }
@@ -73,7 +81,14 @@ fn parse_args(args: &[String]) -> Result<Option<Args>, String> {
             Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
             _ => (arg, None),
         };
-        let known = ["--seed", "--instruments", "--days", "--window", "--threads"];
+        let known = [
+            "--seed",
+            "--instruments",
+            "--days",
+            "--window",
+            "--method",
+            "--threads",
+        ];
         if !known.contains(&flag) {
             return Err(format!("unknown argument '{arg}'"));
         }
@@ -95,6 +110,17 @@ fn parse_args(args: &[String]) -> Result<Option<Args>, String> {
             "--instruments" => out.instruments = bounded(flag, &value, MAX_INSTRUMENTS)?,
             "--days" => out.days = bounded(flag, &value, MAX_DAYS)?,
             "--threads" => out.threads = bounded(flag, &value, MAX_THREADS)?,
+            "--method" => {
+                out.method = match value.as_str() {
+                    "forecast" => Method::Forecast,
+                    "legacy" => Method::Legacy,
+                    _ => {
+                        return Err(format!(
+                            "--method wants 'forecast' or 'legacy', got '{value}'"
+                        ))
+                    }
+                };
+            }
             _ => {
                 out.window = match value.as_str() {
                     "server" => Window::Server,
@@ -128,11 +154,16 @@ fn bounded(flag: &str, value: &str, max: usize) -> Result<usize, String> {
 }
 
 /// The engine's run on every component, instruments split over `threads` threads.
-fn run_fleet(fleet: &physics::Fleet, window: Window, threads: usize) -> Vec<Vec<ComponentRun>> {
+fn run_fleet(
+    fleet: &physics::Fleet,
+    window: Window,
+    method: Method,
+    threads: usize,
+) -> Vec<Vec<ComponentRun>> {
     let run_one = |inst: &physics::Instrument| -> Vec<ComponentRun> {
         inst.components
             .iter()
-            .map(|c| engine::run_component(c, window))
+            .map(|c| engine::run_component(c, window, method))
             .collect()
     };
     let n = fleet.instruments.len();
@@ -240,7 +271,7 @@ fn main() -> ExitCode {
 
     let started = Instant::now();
     let fleet = physics::simulate(args.seed, args.instruments, args.days);
-    let runs = run_fleet(&fleet, args.window, args.threads);
+    let runs = run_fleet(&fleet, args.window, args.method, args.threads);
     let out = metrics::collect(&fleet, &runs);
     let all = metrics::scores(out.failures.iter(), out.episodes.iter());
     let injected = out.failures.len();
@@ -249,6 +280,7 @@ fn main() -> ExitCode {
         instruments: args.instruments,
         days: args.days,
         window: args.window.name(),
+        method: args.method.name(),
         failures_injected: injected,
         failures_too_early: injected - all.failures_scored,
         failures_scored: all.failures_scored,
@@ -316,6 +348,13 @@ mod tests {
             })
         );
         assert_eq!(parse(&["-h"]), Ok(None));
+        let old = parse(&["--window", "server", "--method=legacy"])
+            .ok()
+            .flatten();
+        assert_eq!(
+            old.map(|a| (a.window, a.method)),
+            Some((Window::Server, Method::Legacy))
+        );
         for bad in [
             &["--seed"][..],
             &["--seed", "-1"],
@@ -324,6 +363,7 @@ mod tests {
             &["--days", "99999999999999999999999"],
             &["--instruments", ""],
             &["--window", "lifetime"],
+            &["--method", "quadratic"],
             &["--frobnicate"],
             &["seed"],
             &["--instruments", "10000", "--days", "3650"],
@@ -335,8 +375,8 @@ mod tests {
     #[test]
     fn a_small_fleet_scores_end_to_end_and_threads_do_not_change_it() {
         let fleet = physics::simulate(3, 4, 200);
-        let one = run_fleet(&fleet, Window::Server, 1);
-        let two = run_fleet(&fleet, Window::Server, 2);
+        let one = run_fleet(&fleet, Window::SinceReplacement, Method::Forecast, 1);
+        let two = run_fleet(&fleet, Window::SinceReplacement, Method::Forecast, 2);
         assert_eq!(one, two);
         let out = metrics::collect(&fleet, &one);
         let s = metrics::scores(out.failures.iter(), out.episodes.iter());

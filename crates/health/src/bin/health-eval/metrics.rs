@@ -35,7 +35,7 @@
 use crate::engine::{Alert, ComponentRun};
 use crate::physics::{day_of, day_start, Degradation, Fleet, Kind, Lifetime, DAY};
 use crate::physics::{FailureKind, TRUTH_TAIL_DAYS};
-use seqhealth_health::predict::DailyMethod;
+use seqhealth_health::predict::ForecastMethod;
 use serde::Serialize;
 
 pub const LEAD_DAYS: f64 = 7.0;
@@ -43,7 +43,7 @@ pub const FALSE_ALARM_GRACE_DAYS: i64 = 14;
 const GRACE: i64 = FALSE_ALARM_GRACE_DAYS * DAY;
 /// Gradual failures before this observed day cannot be alerted 7 days ahead.
 pub fn first_scored_day() -> i64 {
-    DailyMethod::default().min_days as i64 + 7
+    ForecastMethod::default().min_days as i64 + 7
 }
 /// An episode starting this soon after a replacement may be fitted on the old part's data.
 const AFTER_REPLACEMENT_DAYS: i64 = 90;
@@ -188,6 +188,7 @@ pub struct Summary {
     pub instruments: usize,
     pub days: usize,
     pub window: &'static str,
+    pub method: &'static str,
     /// Gradual failures on an observed day.
     pub failures_injected: usize,
     /// Of those, before day 21 (left out of the fractions below).

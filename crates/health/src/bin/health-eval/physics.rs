@@ -285,15 +285,35 @@ pub struct Lifetime {
 }
 
 /// Readings of one component over one day, as the server's daily bucket holds them.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DayAgg {
     pub sum: f64,
     pub n: u32,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Default for DayAgg {
+    fn default() -> Self {
+        DayAgg {
+            sum: 0.0,
+            n: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
 }
 
 impl DayAgg {
     pub fn mean(&self) -> Option<f64> {
         (self.n > 0).then(|| self.sum / f64::from(self.n))
+    }
+
+    pub fn add(&mut self, v: f64) {
+        self.sum += v;
+        self.n += 1;
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
     }
 }
 
@@ -472,8 +492,7 @@ fn observe(kind: Kind, lifetimes: &[Lifetime], silent: &[bool], rng: &mut Rng) -
             };
             if let (Some(agg), Some(false)) = (daily.get_mut(day), silent.get(day)) {
                 if !dropped {
-                    agg.sum += value;
-                    agg.n += 1;
+                    agg.add(value);
                 }
             }
             t += STEP;
