@@ -2,7 +2,9 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use seqhealth_api::{
-    AcknowledgeRequest, ApiError, Fleet, InstrumentDetail, LoginRequest, PredictionList, RunList,
+    AcknowledgeRequest, ApiError, AuditList, CalendarFeed, CalendarInfo, CancelRequest,
+    CompleteRequest, Fleet, InstrumentDetail, LoginRequest, PlannedRun, PlannedRunList,
+    PlannedRunRequest, PredictionList, ReplacementList, ReplacementRow, RunList, ScheduleRequest,
     SessionInfo, TelemetrySeries, WarningList, WarningRow, API_PREFIX,
 };
 use serde::de::DeserializeOwned;
@@ -156,6 +158,111 @@ pub async fn acknowledge(id: i64, reason: String) -> Result<WarningRow, ApiFailu
     let req = Request::post(&url(&format!("/warnings/{id}/acknowledge")))
         .json(&AcknowledgeRequest { reason });
     decode(send(req).await?).await
+}
+
+/// Replacements filter: empty strings mean "any".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReplacementFilter {
+    pub status: String,
+    pub instrument: String,
+}
+
+impl ReplacementFilter {
+    fn query(&self) -> String {
+        format!(
+            "status={}&instrument={}",
+            enc(&self.status),
+            enc(&self.instrument)
+        )
+    }
+    /// The same list as a CSV download (a plain link: the browser sends the cookie).
+    pub fn csv_href(&self) -> String {
+        url(&format!("/replacements.csv?{}", self.query()))
+    }
+}
+
+pub async fn replacements(f: ReplacementFilter) -> Result<ReplacementList, ApiFailure> {
+    get(&format!("/replacements?{}", f.query())).await
+}
+
+/// The lab's appointments as an iCalendar file.
+pub fn ics_href() -> String {
+    url("/replacements.ics")
+}
+
+async fn post<B: serde::Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiFailure> {
+    decode(send(Request::post(&url(path)).json(body)).await?).await
+}
+
+pub async fn schedule(
+    id: i64,
+    req: ScheduleRequest,
+    reschedule: bool,
+) -> Result<ReplacementRow, ApiFailure> {
+    let verb = if reschedule { "reschedule" } else { "schedule" };
+    post(&format!("/replacements/{id}/{verb}"), &req).await
+}
+
+pub async fn cancel_replacement(id: i64, reason: String) -> Result<ReplacementRow, ApiFailure> {
+    post(
+        &format!("/replacements/{id}/cancel"),
+        &CancelRequest { reason },
+    )
+    .await
+}
+
+pub async fn complete_replacement(
+    id: i64,
+    note: Option<String>,
+) -> Result<ReplacementRow, ApiFailure> {
+    post(
+        &format!("/replacements/{id}/complete"),
+        &CompleteRequest { note },
+    )
+    .await
+}
+
+/// Planned runs not yet over; `instrument` narrows to one.
+pub async fn planned_runs(instrument: Option<i64>) -> Result<PlannedRunList, ApiFailure> {
+    let q = instrument
+        .map(|i| format!("?instrument={i}"))
+        .unwrap_or_default();
+    get(&format!("/planned-runs{q}")).await
+}
+
+pub async fn add_planned_run(
+    instrument: i64,
+    req: PlannedRunRequest,
+) -> Result<PlannedRun, ApiFailure> {
+    post(&format!("/instruments/{instrument}/planned-runs"), &req).await
+}
+
+pub async fn remove_planned_run(id: i64) -> Result<(), ApiFailure> {
+    send(Request::delete(&url(&format!("/planned-runs/{id}"))).build())
+        .await
+        .map(|_| ())
+}
+
+pub async fn audit(instrument: String) -> Result<AuditList, ApiFailure> {
+    get(&format!("/audit?instrument={}", enc(&instrument))).await
+}
+
+pub fn audit_csv_href(instrument: &str) -> String {
+    url(&format!("/audit.csv?instrument={}", enc(instrument)))
+}
+
+pub async fn calendar() -> Result<CalendarInfo, ApiFailure> {
+    get("/calendar").await
+}
+
+pub async fn new_calendar_link() -> Result<CalendarFeed, ApiFailure> {
+    /// An empty JSON object.
+    #[derive(serde::Serialize)]
+    struct Nothing {}
+    post("/calendar/token", &Nothing {}).await
 }
 
 fn enc(s: &str) -> String {

@@ -2,8 +2,8 @@
 
 use crate::api;
 use crate::pages::{
-    fleet::FleetPage, instrument::InstrumentPage, login::LoginPage, not_found::NotFound,
-    warnings::WarningsPage,
+    audit::AuditPage, fleet::FleetPage, instrument::InstrumentPage, login::LoginPage,
+    not_found::NotFound, replacements::ReplacementsPage, warnings::WarningsPage,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -15,6 +15,22 @@ use seqhealth_api::SessionInfo;
 /// Who is logged in; `None` until known or after logout.
 #[derive(Clone, Copy)]
 pub struct Session(pub RwSignal<Option<SessionInfo>>);
+
+impl Session {
+    /// Whether the logged-in user may change things (reactive).
+    pub fn is_manager(&self) -> bool {
+        self.0
+            .get()
+            .is_some_and(|s| s.user.role == seqhealth_api::Role::Manager)
+    }
+    /// The lab's time zone, UTC until the session is known (reactive).
+    pub fn time_zone(&self) -> String {
+        self.0
+            .get()
+            .map(|s| s.lab.time_zone)
+            .unwrap_or_else(|| "UTC".into())
+    }
+}
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -36,6 +52,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=FleetPage />
                     <Route path=path!("/instruments/:id") view=InstrumentPage />
                     <Route path=path!("/warnings") view=WarningsPage />
+                    <Route path=path!("/replacements") view=ReplacementsPage />
+                    <Route path=path!("/audit") view=AuditPage />
                 </Routes>
             </main>
         </Router>
@@ -67,6 +85,8 @@ fn Header() -> impl IntoView {
                             <nav aria-label="Main">
                                 <A href="/">"Fleet"</A>
                                 <A href="/warnings">"Warnings"</A>
+                                <A href="/replacements">"Replacements"</A>
+                                <A href="/audit">"Audit log"</A>
                             </nav>
                             <p class="who">
                                 <span class="lab">{s.lab.name.clone()}</span>

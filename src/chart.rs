@@ -2,6 +2,7 @@
 //! browser real DOM elements that stay crisp at any zoom.
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub struct TrendPoint {
     /// Unix seconds.
@@ -180,6 +181,7 @@ mod tests {
                 limits,
                 trend: None,
                 warnings: &[],
+                regions: &[],
             };
             assert!(
                 sensor_svg(&band, &overlay, "u", (500, 200), &|t| t.to_string())
@@ -218,11 +220,19 @@ pub struct WarningMark {
     pub critical: bool,
 }
 
+/// A stretch of time shaded and labelled on a chart: a replacement appointment.
+pub struct Region {
+    pub from: i64,
+    pub to: i64,
+    pub label: String,
+}
+
 /// What is drawn over a sensor's buckets.
 pub struct Overlay<'a> {
     pub limits: Limits,
     pub trend: Option<&'a TrendLine>,
     pub warnings: &'a [WarningMark],
+    pub regions: &'a [Region],
 }
 
 /// A fitted trend line: the evidence of a prediction, drawn to the predicted crossing.
@@ -268,10 +278,18 @@ fn draw_sensor(
         (t0, t1.max(t0 + 3600))
     };
     // A crossing soon after the data widens the view to show it; a far one would squash it.
+    let reach = (t1 - t0).max(86_400);
     let t1 = match trend {
-        Some(tr) if tr.to.0 > t1 && tr.to.0 - t1 <= (t1 - t0).max(86_400) => tr.to.0,
+        Some(tr) if tr.to.0 > t1 && tr.to.0 - t1 <= reach => tr.to.0,
         _ => t1,
     };
+    // So does an appointment coming up, with a little room to its right for its label.
+    let t1 = overlay
+        .regions
+        .iter()
+        .filter(|r| r.to > t1 && r.to - t1 <= reach)
+        .map(|r| r.to + (r.to - t0) / 20)
+        .fold(t1, i64::max);
     let (t0, t1) = (t0 as f64, t1 as f64);
     // The normal band is always in view; the data may reach beyond it.
     let lo = points.iter().map(|p| p.min).fold(limits.warn.0, f64::min);
@@ -337,6 +355,37 @@ fn draw_sensor(
                 )))?;
             }
         }
+    }
+    // Appointments: shaded at least a few pixels wide (half a day on a year is less
+    // than a pixel), labelled at the top.
+    let region = RGBColor(90, 40, 140);
+    let min_width = (t1 - t0) * 6.0 / f64::from(width.max(1));
+    for r in overlay.regions {
+        let (a, b) = ((r.from as f64).max(t0), (r.to as f64).min(t1));
+        if a > t1 || b < t0 {
+            continue;
+        }
+        let (a, b) = if b - a < min_width {
+            let mid = (a + b) / 2.0;
+            (mid - min_width / 2.0, mid + min_width / 2.0)
+        } else {
+            (a, b)
+        };
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(a, lo - pad), (b, hi + pad)],
+            region.mix(0.25).filled(),
+        )))?;
+        // Label on the side with room: left of a region near the right edge.
+        let (anchor, x) = if b > t0 + (t1 - t0) * 0.6 {
+            (Pos::new(HPos::Right, VPos::Top), a)
+        } else {
+            (Pos::new(HPos::Left, VPos::Top), b)
+        };
+        chart.draw_series(std::iter::once(Text::new(
+            r.label.clone(),
+            (x, hi + pad),
+            ("sans-serif", 12).into_font().color(&region).pos(anchor),
+        )))?;
     }
     // Warning markers: a triangle on the lower edge where a warning was raised.
     for m in overlay.warnings {
@@ -409,10 +458,16 @@ mod sensor_tests {
                 critical: true,
             },
         ];
+        let regions = [Region {
+            from: 20 * 3600,
+            to: 24 * 3600,
+            label: "Chiller replacement".into(),
+        }];
         let overlay = Overlay {
             limits,
             trend: Some(&trend),
             warnings: &warnings,
+            regions: &regions,
         };
         let svg = sensor_svg(&points, &overlay, "°C", (600, 220), &|t| t.to_string());
         assert!(svg.starts_with("<svg"));
@@ -422,6 +477,14 @@ mod sensor_tests {
             "the shaded range and one warning marker"
         );
         assert!(svg.matches("<polyline").count() >= 1, "the mean line");
+        assert!(
+            svg.contains("Chiller replacement"),
+            "the appointment's label"
+        );
+        assert!(
+            svg.matches("<rect").count() >= 2,
+            "the background and the appointment"
+        );
         assert!(
             svg.contains("stroke-dasharray") || svg.matches("<line").count() >= 2,
             "dashed limits"
@@ -438,6 +501,7 @@ mod sensor_tests {
             limits,
             trend: None,
             warnings: &[],
+            regions: &[],
         };
         assert!(sensor_svg(&[], &overlay, "%", (600, 220), &|t| t.to_string()).starts_with("<svg"));
     }

@@ -40,3 +40,24 @@ pub fn date(t: DateTime<Utc>, tz: &str) -> String {
 pub fn age(t: DateTime<Utc>) -> String {
     crate::format::age((now() - t).num_seconds().max(0))
 }
+
+/// The lab's local date as "YYYY-MM-DD" (what a date input holds).
+pub fn iso_date(t: DateTime<Utc>, tz: &str) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(t.timestamp_millis() as f64));
+    let opts = js_sys::Object::new();
+    for (k, v) in [
+        ("timeZone", tz),
+        ("year", "numeric"),
+        ("month", "2-digit"),
+        ("day", "2-digit"),
+    ] {
+        let _ = js_sys::Reflect::set(&opts, &k.into(), &v.into());
+    }
+    // en-CA writes dates the ISO way.
+    js_sys::Intl::DateTimeFormat::new(&js_sys::Array::of1(&"en-CA".into()), &opts)
+        .format()
+        .call1(&JsValue::UNDEFINED, &date)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| t.format("%Y-%m-%d").to_string())
+}

@@ -1,7 +1,10 @@
 //! Pieces shared by pages.
 
+pub mod calendar;
 pub mod health;
+pub mod planned_runs;
 pub mod predictions;
+pub mod replacements;
 pub mod sensors;
 pub mod states;
 pub mod warnings;

@@ -2,14 +2,15 @@
 //! its data as a table for those who cannot see the chart.
 
 use crate::api;
-use crate::chart::{sensor_svg, BandPoint, Limits, Overlay, TrendLine, WarningMark};
+use crate::chart::{sensor_svg, BandPoint, Limits, Overlay, Region, TrendLine, WarningMark};
 use crate::components::states::{Failure, Loading};
 use crate::format;
 use crate::time;
 use leptos::prelude::*;
 use seqhealth_api::domain::SENSORS;
 use seqhealth_api::{
-    Prediction, PredictionList, Severity, Subsystem, TelemetrySeries, WarningList,
+    Prediction, PredictionList, ReplacementList, ReplacementStatus, Severity, Subsystem,
+    TelemetrySeries, WarningList,
 };
 
 const PERIODS: [(i64, &str); 4] = [
@@ -24,6 +25,7 @@ pub fn Sensors(
     id: i64,
     tz: String,
     predictions: LocalResource<Result<PredictionList, api::ApiFailure>>,
+    replacements: LocalResource<Result<ReplacementList, api::ApiFailure>>,
 ) -> impl IntoView {
     let days = RwSignal::new(30i64);
     // Every warning of this instrument, history included, for the markers on its charts.
@@ -65,6 +67,7 @@ pub fn Sensors(
                                 tz=tz.clone()
                                 predictions=predictions
                                 warnings=warnings
+                                replacements=replacements
                             />
                         }
                     })
@@ -82,11 +85,12 @@ fn SensorChart(
     tz: String,
     predictions: LocalResource<Result<PredictionList, api::ApiFailure>>,
     warnings: LocalResource<Result<WarningList, api::ApiFailure>>,
+    replacements: LocalResource<Result<ReplacementList, api::ApiFailure>>,
 ) -> impl IntoView {
     let series = LocalResource::new(move || api::telemetry(id, metric, days.get()));
     let retry = Callback::new(move |_| series.refetch());
     view! {
-        <figure class="chart sensor" data-sensor=metric>
+        <figure class="chart sensor" id=format!("sensor-{metric}") data-sensor=metric>
             <Transition fallback=|| view! { <Loading what="readings" /> }>
                 {
                     let tz = tz.clone();
@@ -112,8 +116,34 @@ fn SensorChart(
                                         .collect()
                                 })
                                 .unwrap_or_default();
+                            // Scheduled and completed appointments of this sensor's component.
+                            let regions: Vec<Appointment> = replacements
+                                .await
+                                .map(|l| {
+                                    l.replacements
+                                        .into_iter()
+                                        .filter(|r| {
+                                            r.sensor == metric
+                                                && matches!(r.status, ReplacementStatus::Scheduled | ReplacementStatus::Completed)
+                                        })
+                                        .filter_map(|r| {
+                                            let a = r.appointment?;
+                                            Some(Appointment {
+                                                from: a.starts_at.timestamp(),
+                                                to: a.ends_at.timestamp(),
+                                                what: format!(
+                                                    "{} replacement{}",
+                                                    r.component,
+                                                    if r.status == ReplacementStatus::Completed { " (done)" } else { "" }
+                                                ),
+                                                slot: a.slot.label(),
+                                            })
+                                        })
+                                        .collect()
+                                })
+                                .unwrap_or_default();
                             match series.await {
-                                Ok(s) => view! { <SensorView series=s tz=tz prediction=prediction marks=marks /> }.into_any(),
+                                Ok(s) => view! { <SensorView series=s tz=tz prediction=prediction marks=marks appointments=regions /> }.into_any(),
                                 Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
                             }
                         })
@@ -124,12 +154,22 @@ fn SensorChart(
     }
 }
 
+/// A replacement appointment to shade on the chart.
+#[derive(Clone)]
+struct Appointment {
+    from: i64,
+    to: i64,
+    what: String,
+    slot: &'static str,
+}
+
 #[component]
 fn SensorView(
     series: TelemetrySeries,
     tz: String,
     prediction: Option<Prediction>,
     mut marks: Vec<WarningMark>,
+    appointments: Vec<Appointment>,
 ) -> impl IntoView {
     let s = series;
     marks.retain(|m| m.at >= s.from.timestamp() && m.at <= s.to.timestamp());
@@ -154,10 +194,28 @@ fn SensorView(
         to: (p.predicted_at.timestamp(), p.limit),
     });
     let marked = marks.len();
+    let day = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .map(|t| time::date(t, &tz))
+            .unwrap_or_default()
+    };
+    let regions: Vec<Region> = appointments
+        .iter()
+        .map(|a| Region {
+            from: a.from,
+            to: a.to,
+            label: format!("{} {}", a.what, day(a.from)),
+        })
+        .collect();
+    let shaded: Vec<String> = appointments
+        .iter()
+        .map(|a| format!("{} on {}, {}", a.what, day(a.from), a.slot))
+        .collect();
     let overlay = Overlay {
         limits,
         trend: trend.as_ref(),
         warnings: &marks,
+        regions: &regions,
     };
     let svg = sensor_svg(&points, &overlay, &unit, (600, 220), &move |t| {
         chrono::DateTime::from_timestamp(t, 0)
@@ -193,8 +251,13 @@ fn SensorView(
         1 => "; a triangle marks when its warning was raised".to_string(),
         n => format!("; triangles mark when its {n} warnings were raised"),
     };
+    let shaded = if shaded.is_empty() {
+        String::new()
+    } else {
+        format!("; shaded: {}", shaded.join("; "))
+    };
     let caption = format!(
-        "{} ({}): {} per {bucket}; normal {}–{} {unit}{}{predicted}{warned}",
+        "{} ({}): {} per {bucket}; normal {}–{} {unit}{}{predicted}{warned}{shaded}",
         s.sensor.label,
         s.sensor.subsystem.label(),
         if s.points.is_empty() {

@@ -101,6 +101,14 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
     let status_text = {
         let w = w.clone();
         move || match w.status {
+            WarningStatus::Active | WarningStatus::Acknowledged if w.muted_until.is_some() => {
+                format!(
+                    "Muted until {}: its component's replacement is scheduled",
+                    w.muted_until
+                        .map(|t| time::date_time(t, &tz()))
+                        .unwrap_or_default()
+                )
+            }
             WarningStatus::Active => "Active".to_string(),
             WarningStatus::Acknowledged => format!(
                 "Acknowledged by {} on {}: “{}”",
@@ -121,6 +129,7 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
         }
     };
     let active = w.status == WarningStatus::Active;
+    let muted = w.muted_until.is_some();
     let editing = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
     let ack = Action::new_local(move |r: &String| api::acknowledge(id, r.clone()));
@@ -132,7 +141,7 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
     let input_id = format!("ack-reason-{id}");
     let what = format!("{} on {}", w.rule, w.instrument_nickname);
     view! {
-        <tr data-warning-id=id.to_string()>
+        <tr data-warning-id=id.to_string() class=if muted { "muted" } else { "" }>
             <td>
                 <span class=severity_class(w.severity)>{severity_label(w.severity)}</span>
             </td>

@@ -3,7 +3,9 @@
 use crate::api;
 use crate::chart::{q30_trend_svg, ControlBand, TrendPoint};
 use crate::components::health::SubsystemHealthList;
+use crate::components::planned_runs::PlannedRuns;
 use crate::components::predictions::Predictions;
+use crate::components::replacements::ReplacementTable;
 use crate::components::sensors::Sensors;
 use crate::components::states::{Empty, Failure, Loading};
 use crate::components::warnings::WarningTable;
@@ -12,7 +14,7 @@ use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use seqhealth_api::{InstrumentDetail, RunList, Severity};
+use seqhealth_api::{InstrumentDetail, ReplacementList, RunList, Severity};
 
 const WINDOWS: [(i64, &str); 5] = [
     (90, "Last 90 days"),
@@ -42,12 +44,20 @@ pub fn InstrumentPage() -> impl IntoView {
                     Ok(d) => {
                         let (id, tz) = (d.id, d.lab.time_zone.clone());
                         let predictions = LocalResource::new(move || api::predictions(id));
+                        let replacements = LocalResource::new(move || {
+                            api::replacements(api::ReplacementFilter {
+                                status: "all".into(),
+                                instrument: id.to_string(),
+                            })
+                        });
                         view! {
                             <Summary detail=d />
                             <OpenWarnings id=id />
                             <Predictions list=predictions tz=tz.clone() />
+                            <Replacements id=id list=replacements />
+                            <PlannedRuns id=id />
                             <Trend id=id tz=tz.clone() />
-                            <Sensors id=id tz=tz predictions=predictions />
+                            <Sensors id=id tz=tz predictions=predictions replacements=replacements />
                         }
                             .into_any()
                     }
@@ -304,4 +314,45 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// This instrument's open replacements (the replacements page has the history).
+#[component]
+fn Replacements(
+    id: i64,
+    list: LocalResource<Result<ReplacementList, api::ApiFailure>>,
+) -> impl IntoView {
+    let planned = LocalResource::new(move || api::planned_runs(Some(id)));
+    let retry = Callback::new(move |_| {
+        list.refetch();
+        planned.refetch();
+    });
+    view! {
+        <section aria-labelledby="replacements-heading">
+            <div class="section-head">
+                <h2 id="replacements-heading">"Replacements"</h2>
+                <A href=format!("/replacements?instrument={id}")>"All of this instrument's replacements"</A>
+            </div>
+            <Transition fallback=|| view! { <Loading what="replacements" /> }>
+                {move || Suspend::new(async move {
+                    let runs = planned.await.map(|p| p.planned_runs).unwrap_or_default();
+                    match list.await {
+                        Ok(mut l) => {
+                            l.replacements.retain(|r| r.status.is_open());
+                            view! {
+                                <ReplacementTable
+                                    list=l
+                                    planned=runs
+                                    on_change=retry
+                                    empty="No replacement is due on this instrument."
+                                />
+                            }
+                                .into_any()
+                        }
+                        Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
 }

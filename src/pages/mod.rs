@@ -1,7 +1,9 @@
 //! One module per page.
 
+pub mod audit;
 pub mod fleet;
 pub mod instrument;
 pub mod login;
 pub mod not_found;
+pub mod replacements;
 pub mod warnings;

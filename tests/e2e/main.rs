@@ -6,6 +6,7 @@
 //! `make test` provides both.
 
 mod harness;
+mod replacements;
 
 use harness::*;
 

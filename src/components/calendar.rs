@@ -1,0 +1,70 @@
+//! Subscribing a calendar app to the lab's replacement appointments. The address holds a
+//! secret, so the server keeps only its hash: it is shown once, when a manager makes it.
+
+use crate::api;
+use crate::app::Session;
+use crate::time;
+use leptos::prelude::*;
+
+#[component]
+pub fn CalendarLink() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let info = LocalResource::new(api::calendar);
+    let create = Action::new_local(|_: &()| api::new_calendar_link());
+    Effect::new(move |_| {
+        if create.value().with(|v| matches!(v, Some(Ok(_)))) {
+            info.refetch();
+        }
+    });
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    let status = move || {
+        Suspend::new(async move {
+            match info.await {
+                Ok(i) if i.has_feed => format!(
+                    "Your lab has a subscription link, made {}. Its address was shown once; make a new one if you need it again (the old one then stops working).",
+                    i.created_at.map(|t| time::date_time(t, &session.time_zone())).unwrap_or_default()
+                ),
+                Ok(_) => "Your lab has no subscription link yet.".to_string(),
+                Err(e) => e.to_string(),
+            }
+        })
+    };
+    view! {
+        <section class="calendar" aria-labelledby="calendar-heading">
+            <h2 id="calendar-heading">"Calendar subscription"</h2>
+            <p>
+                "Calendar apps (Outlook, Google Calendar, Apple Calendar) can subscribe to the lab's "
+                "appointments and follow every reschedule and cancellation."
+            </p>
+            <p role="status">
+                <Transition fallback=|| "Checking…">{status}</Transition>
+            </p>
+            <Show when=move || session.is_manager()>
+                <button type="button" disabled=move || create.pending().get() on:click=move |_| { create.dispatch_local(()); }>
+                    "Make a new subscription link"
+                </button>
+            </Show>
+            {move || {
+                let origin = origin.clone();
+                create.value().get().map(|r| match r {
+                    Ok(feed) => {
+                        let address = format!("{origin}{}", feed.path);
+                        view! {
+                            <div class="feed">
+                                <label for="calendar-address">"Subscription address (copy it now: it is not shown again)"</label>
+                                <input id="calendar-address" type="text" readonly value=address on:focus=move |ev| {
+                                    let input: web_sys::HtmlInputElement = event_target(&ev);
+                                    input.select();
+                                } />
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    Err(e) => view! { <p class="state error" role="alert">{e.to_string()}</p> }.into_any(),
+                })
+            }}
+        </section>
+    }
+}

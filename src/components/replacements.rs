@@ -1,0 +1,411 @@
+//! The replacements table, shared by the replacements page and the instrument page:
+//! what to replace and why, by when, its appointment, and — for managers — schedule,
+//! reschedule, cancel with a reason, and mark completed.
+
+use crate::api::{self, ApiFailure};
+use crate::app::Session;
+use crate::components::states::Empty;
+use crate::time;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use seqhealth_api::{
+    PlannedRun, ReplacementList, ReplacementRow, ReplacementSource, ReplacementStatus,
+    ScheduleRequest, Slot,
+};
+
+fn status_class(s: ReplacementStatus) -> &'static str {
+    match s {
+        ReplacementStatus::Recommended => "badge health-warning",
+        ReplacementStatus::Scheduled => "badge status-scheduled",
+        ReplacementStatus::Completed => "badge health-ok",
+        ReplacementStatus::Cancelled => "badge health-unknown",
+    }
+}
+
+/// `planned`: the lab's planned runs, to warn before a slot that collides with one.
+#[component]
+pub fn ReplacementTable(
+    list: ReplacementList,
+    planned: Vec<PlannedRun>,
+    on_change: Callback<()>,
+    empty: &'static str,
+) -> impl IntoView {
+    if list.replacements.is_empty() {
+        return view! {
+            <Empty>
+                <p>{empty}</p>
+            </Empty>
+        }
+        .into_any();
+    }
+    let session = expect_context::<Session>();
+    let n = list.replacements.len();
+    let rows = list
+        .replacements
+        .into_iter()
+        .map(|r| {
+            let planned: Vec<PlannedRun> = planned
+                .iter()
+                .filter(|p| p.instrument_id == r.instrument_id)
+                .cloned()
+                .collect();
+            view! { <ReplacementRowView replacement=r planned=planned on_change=on_change /> }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="replacements">
+                <caption>
+                    {move || {
+                        format!(
+                            "{n} {}, soonest replace-by first; times in {}",
+                            if n == 1 { "replacement" } else { "replacements" },
+                            session.time_zone(),
+                        )
+                    }}
+                    {list.truncated.then_some(" (only the first 500 are shown: narrow the filters)")}
+                </caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Instrument"</th>
+                        <th scope="col">"Component"</th>
+                        <th scope="col">"Why"</th>
+                        <th scope="col">"Replace by"</th>
+                        <th scope="col">"Status"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// Which form is open in a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Editing {
+    None,
+    Schedule,
+    Cancel,
+    Complete,
+}
+
+#[component]
+fn ReplacementRowView(
+    replacement: ReplacementRow,
+    planned: Vec<PlannedRun>,
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let tz = move || session.time_zone();
+    let r = replacement;
+    let id = r.id;
+    let editing = RwSignal::new(Editing::None);
+    let status = r.status;
+    let appointment = r.appointment.clone();
+    let status_text = {
+        let r = r.clone();
+        move || {
+            let tz = tz();
+            match (r.status, &r.appointment) {
+                (ReplacementStatus::Scheduled, Some(a)) => format!(
+                    "{}, {}{}",
+                    time::date(a.starts_at, &tz),
+                    a.slot.label(),
+                    a.scheduled_by
+                        .as_ref()
+                        .map(|b| format!("; booked by {b}"))
+                        .unwrap_or_default()
+                ),
+                (ReplacementStatus::Completed, _) => format!(
+                    "on {}{}",
+                    r.completed_at
+                        .map(|t| time::date_time(t, &tz))
+                        .unwrap_or_default(),
+                    r.completed_by
+                        .as_ref()
+                        .map(|b| format!(" by {b}"))
+                        .unwrap_or_default()
+                ),
+                (ReplacementStatus::Cancelled, _) => {
+                    format!("“{}”", r.cancel_reason.clone().unwrap_or_default())
+                }
+                _ => String::new(),
+            }
+        }
+    };
+    let replace_by = r.replace_by;
+    let overdue = status.is_open() && replace_by < time::now();
+    let evidence = match r.source {
+        ReplacementSource::Prediction => {
+            format!("Trend chart of {}", r.sensor_label.to_lowercase())
+        }
+        ReplacementSource::Warning => format!("Readings of {}", r.sensor_label.to_lowercase()),
+    };
+    let what = format!("{} of {}", r.component, r.instrument_nickname);
+    let nickname = r.instrument_nickname.clone();
+    let form = move || match editing.get() {
+        Editing::None => ().into_any(),
+        Editing::Schedule => view! {
+            <ScheduleForm
+                id=id
+                reschedule=status == ReplacementStatus::Scheduled
+                what=what.clone()
+                nickname=nickname.clone()
+                planned=planned.clone()
+                initial=appointment.clone().map(|a| (a.date.to_string(), a.slot))
+                editing=editing
+                on_change=on_change
+            />
+        }
+        .into_any(),
+        Editing::Cancel => {
+            view! { <CancelForm id=id what=what.clone() editing=editing on_change=on_change /> }
+                .into_any()
+        }
+        Editing::Complete => {
+            view! { <CompleteForm id=id what=what.clone() editing=editing on_change=on_change /> }
+                .into_any()
+        }
+    };
+    view! {
+        <tr data-replacement-id=id.to_string() data-status=status.as_str()>
+            <th scope="row">
+                <A href=format!("/instruments/{}", r.instrument_id)>{r.instrument_nickname.clone()}</A>
+                <span class="sub mono">{r.instrument_serial.clone()}</span>
+            </th>
+            <td>
+                {r.component.clone()}
+                <span class="sub">{r.subsystem.label()}</span>
+            </td>
+            <td>
+                {r.reason.clone()}
+                <A href=format!("/instruments/{}#sensor-{}", r.instrument_id, r.sensor) attr:class="sub">
+                    {evidence}
+                </A>
+            </td>
+            <td class=if overdue { "overdue" } else { "" }>
+                {move || time::date(replace_by, &tz())}
+                {overdue.then_some(view! { <span class="sub">"overdue"</span> })}
+            </td>
+            <td class="status">
+                <span class=status_class(status)>{status.label()}</span>
+                <span class="detail">{status_text}</span>
+                <Show when=move || session.is_manager() && status.is_open() && editing.get() == Editing::None>
+                    <div class="actions">
+                        <button type="button" on:click=move |_| editing.set(Editing::Schedule)>
+                            {if status == ReplacementStatus::Scheduled { "Reschedule" } else { "Schedule" }}
+                        </button>
+                        <Show when=move || status == ReplacementStatus::Scheduled>
+                            <button type="button" class="secondary" on:click=move |_| editing.set(Editing::Complete)>
+                                "Mark completed"
+                            </button>
+                        </Show>
+                        <button type="button" class="secondary" on:click=move |_| editing.set(Editing::Cancel)>
+                            "Cancel…"
+                        </button>
+                    </div>
+                </Show>
+                {form}
+            </td>
+        </tr>
+    }
+}
+
+/// Shows an action's failure under its form.
+fn failure_of<T: Send + Sync + 'static>(a: Action<(), Result<T, ApiFailure>>) -> impl IntoView {
+    move || {
+        a.value().with(|v| {
+            v.as_ref()
+                .and_then(|r| r.as_ref().err())
+                .map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })
+        })
+    }
+}
+
+/// Runs `on_change` when the action succeeds.
+fn refresh_on_success<T: Send + Sync + 'static>(
+    a: Action<(), Result<T, ApiFailure>>,
+    on_change: Callback<()>,
+) {
+    Effect::new(move |_| {
+        if a.value().with(|v| matches!(v, Some(Ok(_)))) {
+            on_change.run(());
+        }
+    });
+}
+
+#[allow(clippy::too_many_arguments)] // a component's props
+#[component]
+fn ScheduleForm(
+    id: i64,
+    reschedule: bool,
+    what: String,
+    nickname: String,
+    planned: Vec<PlannedRun>,
+    initial: Option<(String, Slot)>,
+    editing: RwSignal<Editing>,
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    // A new appointment starts from a week ahead, in the morning.
+    let (d0, s0) = initial.unwrap_or_else(|| {
+        let tz = session.0.get_untracked().map(|s| s.lab.time_zone);
+        let tz = tz.unwrap_or_else(|| "UTC".into());
+        (
+            time::iso_date(time::now() + chrono::Duration::days(7), &tz),
+            Slot::Am,
+        )
+    });
+    let date = RwSignal::new(d0);
+    let slot = RwSignal::new(s0);
+    let planned = StoredValue::new(planned);
+    let collisions = move || -> Vec<PlannedRun> {
+        let Ok(day) = date.get().parse::<chrono::NaiveDate>() else {
+            return Vec::new();
+        };
+        planned.with_value(|p| p.iter().filter(|p| p.covers(day)).cloned().collect())
+    };
+    let collision = move || !collisions().is_empty();
+    let collision_text = move || {
+        let hits = collisions();
+        (!hits.is_empty()).then(|| {
+            let runs: Vec<String> = hits
+                .iter()
+                .map(|p| format!("“{}” ({} to {})", p.label, p.starts_on, p.ends_on))
+                .collect();
+            format!(
+                "{nickname} has a planned run that day: {}. Pick another day, or book it anyway.",
+                runs.join(", ")
+            )
+        })
+    };
+    let save = Action::new_local(move |_: &()| {
+        let req = date
+            .get_untracked()
+            .parse::<chrono::NaiveDate>()
+            .map(|date| ScheduleRequest {
+                date,
+                slot: slot.get_untracked(),
+                allow_collision: collision(),
+            });
+        async move {
+            match req {
+                Ok(req) => api::schedule(id, req, reschedule).await,
+                Err(_) => Err(ApiFailure::Decode("pick a date".into())),
+            }
+        }
+    });
+    refresh_on_success(save, on_change);
+    let today = move || time::iso_date(time::now(), &session.time_zone());
+    let date_id = format!("schedule-date-{id}");
+    let slot_id = format!("schedule-slot-{id}");
+    let verb = if reschedule { "Reschedule" } else { "Schedule" };
+    view! {
+        <form
+            class="schedule"
+            aria-label=format!("{verb} the replacement of {what}")
+            on:submit=move |ev| {
+                ev.prevent_default();
+                save.dispatch_local(());
+            }
+        >
+            <label for=date_id.clone()>"Date"</label>
+            <input id=date_id type="date" required min=today bind:value=date />
+            <label for=slot_id.clone()>"Slot"</label>
+            <select
+                id=slot_id
+                on:change=move |ev| {
+                    if let Some(s) = Slot::parse(&event_target_value(&ev)) {
+                        slot.set(s)
+                    }
+                }
+            >
+                {[Slot::Am, Slot::Pm]
+                    .into_iter()
+                    .map(|s| view! { <option value=s.as_str() selected=move || slot.get() == s>{s.label()}</option> })
+                    .collect_view()}
+            </select>
+            {move || collision_text().map(|t| view! { <p class="state warning collision" role="alert">{t}</p> })}
+            <button type="submit" disabled=move || save.pending().get()>
+                {move || if collision() { format!("{verb} anyway") } else { verb.to_string() }}
+            </button>
+            <button type="button" class="secondary" on:click=move |_| editing.set(Editing::None)>
+                "Close"
+            </button>
+            {failure_of(save)}
+        </form>
+    }
+}
+
+#[component]
+fn CancelForm(
+    id: i64,
+    what: String,
+    editing: RwSignal<Editing>,
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let reason = RwSignal::new(String::new());
+    let save = Action::new_local(move |_: &()| api::cancel_replacement(id, reason.get_untracked()));
+    refresh_on_success(save, on_change);
+    let input_id = format!("cancel-reason-{id}");
+    view! {
+        <form
+            class="cancel"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                save.dispatch_local(());
+            }
+        >
+            <label for=input_id.clone()>{format!("Reason for cancelling the replacement of {what}")}</label>
+            <input id=input_id type="text" required maxlength="500" bind:value=reason />
+            <button type="submit" class="danger" disabled=move || save.pending().get()>
+                "Cancel replacement"
+            </button>
+            <button type="button" class="secondary" on:click=move |_| editing.set(Editing::None)>
+                "Keep it"
+            </button>
+            {failure_of(save)}
+        </form>
+    }
+}
+
+#[component]
+fn CompleteForm(
+    id: i64,
+    what: String,
+    editing: RwSignal<Editing>,
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let note = RwSignal::new(String::new());
+    let save = Action::new_local(move |_: &()| {
+        let n = note.get_untracked();
+        api::complete_replacement(id, (!n.trim().is_empty()).then_some(n))
+    });
+    refresh_on_success(save, on_change);
+    let input_id = format!("complete-note-{id}");
+    view! {
+        <form
+            class="complete"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                save.dispatch_local(());
+            }
+        >
+            <p>
+                {format!(
+                    "Mark the replacement of {what} done? Its warnings resolve and its prediction starts afresh.",
+                )}
+            </p>
+            <label for=input_id.clone()>"Note (optional)"</label>
+            <input id=input_id type="text" maxlength="500" bind:value=note />
+            <button type="submit" disabled=move || save.pending().get()>
+                "Confirm completed"
+            </button>
+            <button type="button" class="secondary" on:click=move |_| editing.set(Editing::None)>
+                "Not yet"
+            </button>
+            {failure_of(save)}
+        </form>
+    }
+}

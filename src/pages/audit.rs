@@ -1,0 +1,116 @@
+//! The audit log: who recommended, scheduled, rescheduled, cancelled, completed or
+//! acknowledged what, and when. Read-only, newest first.
+
+use crate::api;
+use crate::app::Session;
+use crate::components::states::{Empty, Failure, Loading};
+use crate::time;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use seqhealth_api::AuditList;
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    crate::components::set_title("Audit log");
+    let instrument = RwSignal::new(String::new());
+    let list = LocalResource::new(move || api::audit(instrument.get()));
+    let fleet = LocalResource::new(api::fleet);
+    let retry = Callback::new(move |_| list.refetch());
+    let instrument_options = move || {
+        Suspend::new(async move {
+            fleet
+                .await
+                .map(|f| {
+                    f.instruments
+                        .into_iter()
+                        .map(|i| view! { <option value=i.id.to_string()>{format!("{} ({})", i.nickname, i.serial)}</option> })
+                        .collect_view()
+                })
+                .ok()
+        })
+    };
+    view! {
+        <h1>"Audit log"</h1>
+        <p class="lede">"Every recommendation, appointment, cancellation, completion and acknowledgement in your lab. Entries are never changed or removed."</p>
+        <form class="filters" on:submit=|ev| ev.prevent_default()>
+            <label>
+                "Instrument"
+                <select on:change=move |ev| instrument.set(event_target_value(&ev))>
+                    <option value="">"Any"</option>
+                    <Transition>{instrument_options}</Transition>
+                </select>
+            </label>
+            <p class="downloads">
+                <a href=move || api::audit_csv_href(&instrument.get()) download="audit-log.csv">"Download CSV"</a>
+            </p>
+        </form>
+        <Transition fallback=|| view! { <Loading what="the audit log" /> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(l) => view! { <AuditTable list=l /> }.into_any(),
+                    Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn AuditTable(list: AuditList) -> impl IntoView {
+    if list.entries.is_empty() {
+        return view! {
+            <Empty>
+                <p>"Nothing has been recorded yet."</p>
+            </Empty>
+        }
+        .into_any();
+    }
+    let session = expect_context::<Session>();
+    let n = list.entries.len();
+    let rows = list
+        .entries
+        .into_iter()
+        .map(|e| {
+            let at = e.at;
+            view! {
+                <tr>
+                    <td>{move || time::date_time(at, &session.time_zone())}</td>
+                    <td>{e.actor}</td>
+                    <td>{e.action}</td>
+                    <td>
+                        {e.instrument_id
+                            .map(|id| {
+                                view! {
+                                    <A href=format!("/instruments/{id}")>
+                                        {e.instrument_nickname.clone().unwrap_or_default()}
+                                    </A>
+                                }
+                            })}
+                    </td>
+                    <td>{e.detail}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="audit">
+                <caption>
+                    {move || format!("{n} {}, newest first; times in {}", if n == 1 { "entry" } else { "entries" }, session.time_zone())}
+                    {list.truncated.then_some(" (only the latest 1,000 are shown; the CSV download has the same limit)")}
+                </caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"Who"</th>
+                        <th scope="col">"What"</th>
+                        <th scope="col">"Instrument"</th>
+                        <th scope="col">"Detail"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,103 @@
+//! Upcoming component replacements across the lab's fleet: filter, schedule into a
+//! half-day slot clear of planned runs, reschedule, cancel, complete; export as CSV or
+//! iCalendar, or subscribe a calendar app.
+
+use crate::api::{self, ReplacementFilter};
+use crate::components::calendar::CalendarLink;
+use crate::components::replacements::ReplacementTable;
+use crate::components::states::{Failure, Loading};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use seqhealth_api::ReplacementStatus;
+
+#[component]
+pub fn ReplacementsPage() -> impl IntoView {
+    crate::components::set_title("Replacements");
+    // `?instrument=` preselects an instrument (the instrument page links here).
+    let query = use_query_map();
+    let filter = RwSignal::new(ReplacementFilter {
+        status: "open".into(),
+        instrument: query.get_untracked().get("instrument").unwrap_or_default(),
+    });
+    let list = LocalResource::new(move || api::replacements(filter.get()));
+    let planned = LocalResource::new(|| api::planned_runs(None));
+    let fleet = LocalResource::new(api::fleet);
+    let retry = Callback::new(move |_| {
+        list.refetch();
+        planned.refetch();
+    });
+    let set = move |f: fn(&mut ReplacementFilter, String)| {
+        move |ev: leptos::ev::Event| filter.update(|x| f(x, event_target_value(&ev)))
+    };
+    let chosen = filter.get_untracked().instrument;
+    let instrument_options = move || {
+        let chosen = chosen.clone();
+        Suspend::new(async move {
+            fleet
+                .await
+                .map(|f| {
+                    f.instruments
+                        .into_iter()
+                        .map(|i| {
+                            let v = i.id.to_string();
+                            let selected = v == chosen;
+                            view! { <option value=v selected=selected>{format!("{} ({})", i.nickname, i.serial)}</option> }
+                        })
+                        .collect_view()
+                })
+                .ok()
+        })
+    };
+    view! {
+        <h1>"Replacements"</h1>
+        <p class="lede">
+            "Components seqhealth recommends replacing, from their predictions and warnings, soonest first. "
+            "A scheduled replacement mutes its component's warnings until the appointment ends."
+        </p>
+        <form class="filters" on:submit=|ev| ev.prevent_default()>
+            <label>
+                "Status"
+                <select on:change=set(|f, v| f.status = v)>
+                    <option value="open" selected=true>"Open (recommended or scheduled)"</option>
+                    {ReplacementStatus::ALL
+                        .into_iter()
+                        .map(|s| view! { <option value=s.as_str()>{s.label()}</option> })
+                        .collect_view()}
+                    <option value="all">"All"</option>
+                </select>
+            </label>
+            <label>
+                "Instrument"
+                <select on:change=set(|f, v| f.instrument = v)>
+                    <option value="">"Any"</option>
+                    <Transition>{instrument_options}</Transition>
+                </select>
+            </label>
+            <p class="downloads">
+                <a href=move || filter.get().csv_href() download="replacements.csv">"Download CSV"</a>
+                <a href=api::ics_href() download="seqhealth-replacements.ics">"Download calendar (.ics)"</a>
+            </p>
+        </form>
+        <Transition fallback=|| view! { <Loading what="replacements" /> }>
+            {move || Suspend::new(async move {
+                // Planned runs only add collision warnings: the list stands without them.
+                let runs = planned.await.map(|p| p.planned_runs).unwrap_or_default();
+                match list.await {
+                    Ok(l) => {
+                        view! {
+                            <ReplacementTable
+                                list=l
+                                planned=runs
+                                on_change=retry
+                                empty="No replacements match these filters."
+                            />
+                        }
+                            .into_any()
+                    }
+                    Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <CalendarLink />
+    }
+}

@@ -1,0 +1,220 @@
+//! A manager schedules a replacement from the replacements page, clear of a planned
+//! run; sees it shaded on the instrument's chart and in the .ics the page downloads; a
+//! viewer gets no schedule button, and the API refuses the viewer.
+
+use crate::harness::*;
+use chrono::NaiveDate;
+use seqhealth_api::ReplacementList;
+
+/// Northgate's local date `days` from today.
+fn day(days: i64) -> NaiveDate {
+    (Utc::now().with_timezone(&chrono_tz::Europe::London) + TimeDelta::days(days)).date_naive()
+}
+
+/// Sets a date input the way typing does: its value, then an `input` event.
+async fn set_date(b: &Browser, css: &str, date: NaiveDate) {
+    b.client
+        .execute(
+            "const el = document.querySelector(arguments[0]); el.value = arguments[1]; \
+             el.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![css.into(), date.to_string().into()],
+        )
+        .await
+        .unwrap();
+}
+
+/// An HTTP client logged in as `email`.
+async fn logged_in(base: &str, email: &str) -> reqwest::Client {
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let body = serde_json::json!({ "email": email, "password": DEMO_PASSWORD });
+    let r = http
+        .post(format!("{base}/api/v1/session"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    http
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_schedules_a_replacement_that_shows_on_the_chart_and_in_the_calendar() {
+    use icalendar::Component;
+    let mut server = Server::start().await;
+    let browser = Browser::start().await;
+    let base = server.base.clone();
+    let b = &browser;
+    let nimbus = server.id("NB552091");
+
+    // A run is planned on Nimbus a week from now: the default day the form offers.
+    let ada = logged_in(&base, "ada@northgate.example").await;
+    let (first, last) = (day(6), day(8));
+    let r = ada
+        .post(format!("{base}/api/v1/instruments/{nimbus}/planned-runs"))
+        .json(&serde_json::json!({ "starts_on": first, "ends_on": last, "label": "WGS batch 14" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+
+    b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
+    b.wait_path("/").await;
+    b.click(Locator::LinkText("Replacements")).await;
+    b.wait_path("/replacements").await;
+    b.text("table.replacements tbody tr").await;
+    let list: ReplacementList = api_get(&base, "/replacements?status=open").await;
+    let chiller = list
+        .replacements
+        .iter()
+        .find(|r| r.instrument_id == nimbus && r.sensor == "chiller_temp_c")
+        .expect("the failing chiller is recommended for replacement");
+    let row = format!("tr[data-replacement-id='{}']", chiller.id);
+    let text = b.text(&row).await;
+    assert!(
+        text.contains("Nimbus") && text.contains("Reagent chiller") && text.contains("Recommended"),
+        "{text}"
+    );
+    b.screenshot("replacements").await;
+
+    // Schedule: the form warns of the planned run on the day it offers first.
+    b.click(Locator::Css(&format!("{row} .actions button")))
+        .await;
+    let form = format!("{row} form.schedule");
+    b.text(&form).await;
+    set_date(b, &format!("{form} input[type=date]"), day(7)).await;
+    let warning = b
+        .wait_text(&format!("{form} .collision"), &["WGS batch 14"])
+        .await;
+    assert!(warning.contains("planned run"), "{warning}");
+    assert_eq!(
+        b.text(&format!("{form} button[type=submit]")).await,
+        "Schedule anyway"
+    );
+    b.screenshot("replacement-collision").await;
+    // A clear day, in the afternoon.
+    let chosen = day(10);
+    set_date(b, &format!("{form} input[type=date]"), chosen).await;
+    b.wait_count(&format!("{form} .collision"), 0).await;
+    let slot = b
+        .client
+        .find(Locator::Css(&format!("{form} select")))
+        .await
+        .unwrap();
+    slot.select_by_value("pm").await.unwrap();
+    b.click(Locator::Css(&format!("{form} button[type=submit]")))
+        .await;
+    let scheduled = b.wait_text(&row, &["Scheduled"]).await;
+    assert!(scheduled.contains("Afternoon"), "{scheduled}");
+
+    // The instrument page shades the appointment on the chiller's chart and says so.
+    b.click(Locator::Css(&format!("{row} th a"))).await;
+    b.wait_path(&format!("/instruments/{nimbus}")).await;
+    let caption = b
+        .wait_text("#sensor-chiller_temp_c figcaption", &["shaded"])
+        .await;
+    assert!(
+        caption.contains("Reagent chiller replacement on"),
+        "{caption}"
+    );
+    let svg = b.text("#sensor-chiller_temp_c .svg").await;
+    assert!(
+        svg.contains("Reagent chiller replacement"),
+        "the region is labelled: {svg}"
+    );
+    b.screenshot("instrument-replacement").await;
+
+    // The .ics the replacements page links to, fetched with the browser's own session.
+    b.click(Locator::LinkText("Replacements")).await;
+    b.wait_path("/replacements").await;
+    let href = b
+        .client
+        .find(Locator::LinkText("Download calendar (.ics)"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let cookie = b
+        .client
+        .get_named_cookie("seqhealth_session")
+        .await
+        .unwrap();
+    let ics = reqwest::Client::new()
+        .get(format!("{base}{href}"))
+        .header("cookie", format!("seqhealth_session={}", cookie.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ics.status(), 200);
+    assert!(ics.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
+    let text = ics.text().await.unwrap();
+    let cal: icalendar::Calendar =
+        icalendar::parser::read_calendar(&icalendar::parser::unfold(&text))
+            .unwrap_or_else(|e| panic!("{e}: {text}"))
+            .into();
+    let events: Vec<_> = cal.components.iter().filter_map(|c| c.as_event()).collect();
+    assert_eq!(events.len(), 1, "{text}");
+    let ev = events[0];
+    assert!(ev.get_summary().unwrap().contains("Nimbus"));
+    let start = ev.properties().get("DTSTART").unwrap();
+    assert_eq!(
+        start.params().get("TZID").map(|p| p.value()),
+        Some("Europe/London")
+    );
+    assert_eq!(start.value(), format!("{}T130000", chosen.format("%Y%m%d")));
+
+    // A viewer sees the appointment but no button, and the API refuses the viewer.
+    b.client.delete_all_cookies().await.unwrap();
+    b.login(&base, "grace@northgate.example", DEMO_PASSWORD)
+        .await;
+    b.wait_path("/").await;
+    b.click(Locator::LinkText("Replacements")).await;
+    b.wait_text(&row, &["Scheduled"]).await;
+    assert_eq!(
+        b.count("table.replacements button").await,
+        0,
+        "no buttons for viewers"
+    );
+    assert_eq!(b.count("section.calendar button").await, 0);
+    let grace = logged_in(&base, "grace@northgate.example").await;
+    let other = list.replacements.iter().find(|r| r.id != chiller.id);
+    let slot = serde_json::json!({ "date": day(12), "slot": "am" });
+    let refused = [
+        (chiller.id, "reschedule", slot.clone()),
+        (chiller.id, "complete", serde_json::json!({})),
+        (
+            chiller.id,
+            "cancel",
+            serde_json::json!({ "reason": "not mine to cancel" }),
+        ),
+    ];
+    for (id, verb, body) in refused
+        .into_iter()
+        .chain(other.map(|o| (o.id, "schedule", slot.clone())))
+    {
+        let r = grace
+            .post(format!("{base}/api/v1/replacements/{id}/{verb}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{verb}");
+    }
+
+    assert_eq!(
+        server
+            .csp_reports
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0,
+        "CSP violations during the journey"
+    );
+    browser.close().await;
+    server.stop().await;
+}
