@@ -187,6 +187,17 @@ fn instrument_seed(seed: u64, inst: &DemoInstrument) -> u64 {
 
 /// A sensor's value at time `t` for this instrument.
 pub fn sensor_value(inst: &DemoInstrument, cfg: &SimConfig, sensor: &str, t: DateTime<Utc>) -> f64 {
+    sensor_value_of(inst, inst.story, cfg, sensor, t)
+}
+
+/// `sensor_value` as if the instrument's story were `story` (a replaced part is healthy).
+fn sensor_value_of(
+    inst: &DemoInstrument,
+    story: Story,
+    cfg: &SimConfig,
+    sensor: &str,
+    t: DateTime<Utc>,
+) -> f64 {
     let f = cfg.story_fraction(t);
     let n = noise(
         instrument_seed(cfg.seed, inst)
@@ -194,7 +205,7 @@ pub fn sensor_value(inst: &DemoInstrument, cfg: &SimConfig, sensor: &str, t: Dat
             ^ (t.timestamp() as u64).wrapping_mul(31),
     );
     let days_to_end = (cfg.end - t).num_hours() as f64 / 24.0;
-    match (sensor, inst.story) {
+    match (sensor, story) {
         ("laser_power_pct", Story::LaserDecay) => 100.0 - 25.0 * f.powf(1.3) + 1.0 * n,
         ("laser_power_pct", _) => 100.0 - 3.0 * f + 1.0 * n,
         ("focus_fwhm_px", Story::LaserDecay) => 2.6 + 0.5 * f + 0.08 * n,
@@ -226,13 +237,30 @@ pub const SIM_SENSORS: [(&str, Subsystem); 6] = [
 
 /// Every sensor's reading at `t`.
 pub fn readings_at(inst: &DemoInstrument, cfg: &SimConfig, t: DateTime<Utc>) -> Vec<SensorReading> {
+    readings_after_replacements(inst, cfg, t, &[])
+}
+
+/// Every sensor's reading at `t`, the sensors in `replaced` reading like a new part's.
+pub fn readings_after_replacements(
+    inst: &DemoInstrument,
+    cfg: &SimConfig,
+    t: DateTime<Utc>,
+    replaced: &[String],
+) -> Vec<SensorReading> {
     SIM_SENSORS
         .iter()
-        .map(|(sensor, subsystem)| SensorReading {
-            at: t,
-            subsystem: *subsystem,
-            sensor: sensor.to_string(),
-            value: (sensor_value(inst, cfg, sensor, t) * 1000.0).round() / 1000.0,
+        .map(|(sensor, subsystem)| {
+            let story = if replaced.iter().any(|r| r == sensor) {
+                Story::Healthy
+            } else {
+                inst.story
+            };
+            SensorReading {
+                at: t,
+                subsystem: *subsystem,
+                sensor: sensor.to_string(),
+                value: (sensor_value_of(inst, story, cfg, sensor, t) * 1000.0).round() / 1000.0,
+            }
         })
         .collect()
 }
@@ -310,7 +338,13 @@ pub fn telemetry(inst: &DemoInstrument, cfg: &SimConfig) -> Vec<TelemetryBatch> 
 }
 
 /// A live batch for "now", continuing the same curves after the backfill.
-pub fn live_batch(inst: &DemoInstrument, cfg: &SimConfig, t: DateTime<Utc>) -> TelemetryBatch {
+/// `replaced`: sensors whose component a technician has replaced; they read healthy.
+pub fn live_batch(
+    inst: &DemoInstrument,
+    cfg: &SimConfig,
+    t: DateTime<Utc>,
+    replaced: &[String],
+) -> TelemetryBatch {
     let (csv, rta) = inst
         .model
         .software(inst.model == Model::NextSeq550 && cfg.upgraded(t));
@@ -320,7 +354,7 @@ pub fn live_batch(inst: &DemoInstrument, cfg: &SimConfig, t: DateTime<Utc>) -> T
             control_software_version: Some(csv.into()),
             rta_version: Some(rta.into()),
         }),
-        readings: readings_at(inst, cfg, t),
+        readings: readings_after_replacements(inst, cfg, t, replaced),
         events: events_at(inst, cfg, t),
     }
 }
@@ -455,6 +489,23 @@ mod tests {
 
     fn by_story(story: Story) -> &'static DemoInstrument {
         DEMO_FLEET.iter().find(|i| i.story == story).unwrap()
+    }
+
+    #[test]
+    fn a_replaced_component_reads_like_a_new_one_in_live_reports() {
+        let chiller = by_story(Story::ChillerFailing);
+        let later = cfg().end + Duration::days(3);
+        let temp = |replaced: &[String]| {
+            live_batch(chiller, &cfg(), later, replaced)
+                .readings
+                .into_iter()
+                .find(|r| r.sensor == "chiller_temp_c")
+                .unwrap()
+                .value
+        };
+        assert!(temp(&[]) > 10.0, "the failing chiller stays failed");
+        let fixed = temp(&["chiller_temp_c".to_string()]);
+        assert!((3.0..5.0).contains(&fixed), "a new chiller holds 4 °C: {fixed}");
     }
 
     #[test]

@@ -161,7 +161,10 @@ pub async fn push_real_runs(
 }
 
 /// After the backfill, each instrument keeps reporting every `every` like a live fleet.
+/// A component a manager has marked replaced reads like a new part from then on, as it
+/// would on a real instrument.
 pub async fn report_live(
+    db: SqlitePool,
     base_url: String,
     fleet: Vec<Provisioned>,
     cfg: SimConfig,
@@ -171,8 +174,16 @@ pub async fn report_live(
         tokio::time::sleep(every).await;
         let now: DateTime<Utc> = Utc::now();
         for p in &fleet {
+            let replaced: Vec<String> = sqlx::query_scalar(
+                "SELECT DISTINCT sensor FROM replacements WHERE instrument_id = ? AND status = 'completed'",
+            )
+            .bind(p.id)
+            .fetch_all(&db)
+            .await
+            .unwrap_or_default();
             let pusher = Pusher::new(&base_url, &p.token);
-            if let Err(e) = pusher.telemetry(&live_batch(p.instrument, &cfg, now)).await {
+            let batch = live_batch(p.instrument, &cfg, now, &replaced);
+            if let Err(e) = pusher.telemetry(&batch).await {
                 tracing::warn!(serial = p.instrument.serial, error = %e, "live demo report failed");
             }
         }

@@ -148,6 +148,7 @@ async fn run_demo(
                 tracing::info!("pushed {} real runs from {}", real.len(), dir.display());
             }
             tokio::spawn(demo::report_live(
+                pool.clone(),
                 base.to_string(),
                 fleet,
                 cfg,
