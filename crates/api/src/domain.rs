@@ -119,6 +119,9 @@ pub struct SensorSpec {
     pub warn: (f64, f64),
     /// Outside this band the subsystem is critical.
     pub critical: (f64, f64),
+    /// (rise, fall) per day beyond which a change is a warning while still in band: the
+    /// early sign of a failing part. `None`: that direction is not judged.
+    pub max_change_per_day: (Option<f64>, Option<f64>),
 }
 
 impl SensorSpec {
@@ -143,6 +146,7 @@ pub const SENSORS: &[SensorSpec] = &[
         unit: "% of rated",
         warn: (80.0, 110.0),
         critical: (70.0, 120.0),
+        max_change_per_day: (None, Some(2.0)),
     },
     SensorSpec {
         name: "focus_fwhm_px",
@@ -152,6 +156,7 @@ pub const SENSORS: &[SensorSpec] = &[
         unit: "px",
         warn: (1.5, 3.4),
         critical: (1.0, 4.0),
+        max_change_per_day: (Some(0.2), None),
     },
     SensorSpec {
         name: "stage_position_error_um",
@@ -161,6 +166,7 @@ pub const SENSORS: &[SensorSpec] = &[
         unit: "µm",
         warn: (0.0, 1.5),
         critical: (0.0, 3.0),
+        max_change_per_day: (Some(0.15), None),
     },
     SensorSpec {
         name: "flow_cell_temp_delta_c",
@@ -170,6 +176,7 @@ pub const SENSORS: &[SensorSpec] = &[
         unit: "°C from set point",
         warn: (-0.8, 0.8),
         critical: (-2.0, 2.0),
+        max_change_per_day: (None, None),
     },
     SensorSpec {
         name: "chiller_temp_c",
@@ -179,6 +186,7 @@ pub const SENSORS: &[SensorSpec] = &[
         unit: "°C",
         warn: (2.0, 7.0),
         critical: (0.0, 10.0),
+        max_change_per_day: (Some(1.0), Some(1.0)),
     },
     SensorSpec {
         name: "line_pressure_kpa",
@@ -188,6 +196,7 @@ pub const SENSORS: &[SensorSpec] = &[
         unit: "kPa",
         warn: (85.0, 125.0),
         critical: (70.0, 140.0),
+        max_change_per_day: (Some(4.0), Some(8.0)),
     },
 ];
 

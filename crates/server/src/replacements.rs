@@ -483,12 +483,13 @@ pub async fn complete(
     }
     let resolved = sqlx::query(
         "UPDATE warnings SET status = 'resolved', resolved_at = ?, updated_at = ?
-         WHERE instrument_id = ? AND rule = ? AND status <> 'resolved'",
+         WHERE instrument_id = ? AND rule IN (?, ?) AND status <> 'resolved'",
     )
     .bind(now)
     .bind(now)
     .bind(row.instrument_id)
     .bind(format!("threshold:{}", row.sensor))
+    .bind(format!("rate:{}", row.sensor))
     .execute(&mut *conn)
     .await?
     .rows_affected();

@@ -8,6 +8,7 @@ use seqhealth_api::domain::{sensor_spec, SensorSpec};
 use seqhealth_api::Subsystem;
 use seqhealth_health::rules::error_codes::{LogEvent, RepeatedErrorRule};
 use seqhealth_health::rules::missing::MissingDataRule;
+use seqhealth_health::rules::rate::RateOfChangeRule;
 use seqhealth_health::rules::threshold::ThresholdRule;
 use seqhealth_health::rules::{Finding, Reading};
 use sqlx::{Sqlite, SqlitePool, Transaction};
@@ -35,7 +36,29 @@ pub fn threshold_rule(spec: &SensorSpec) -> ThresholdRule {
     }
 }
 
-/// Re-evaluates the threshold rules of `sensors` on the instrument's newest readings.
+/// The window a rate of change is judged over: long enough that noise averages out,
+/// short enough to catch a part failing within days.
+pub const RATE_WINDOW_SECS: i64 = 72 * 3600;
+
+/// The rate-of-change rule of a sensor, if its spec judges a direction.
+pub fn rate_rule(spec: &SensorSpec) -> Option<RateOfChangeRule> {
+    let (rise, fall) = spec.max_change_per_day;
+    (rise.is_some() || fall.is_some()).then(|| RateOfChangeRule {
+        id: format!("rate:{}", spec.name).as_str().into(),
+        subsystem: health_subsystem(spec.subsystem),
+        label: spec.label.to_string(),
+        unit: spec.unit.to_string(),
+        window_s: RATE_WINDOW_SECS,
+        max_rise_per_day: rise,
+        max_fall_per_day: fall,
+        // Instruments sample every few hours: fewer points than this leave the slope to noise.
+        min_points: 8,
+        severity: seqhealth_health::Severity::Warning,
+    })
+}
+
+/// Re-evaluates the threshold and rate-of-change rules of `sensors` on the instrument's
+/// newest readings.
 pub async fn evaluate_sensors(
     tx: &mut Transaction<'_, Sqlite>,
     instrument_id: i64,
@@ -56,6 +79,23 @@ pub async fn evaluate_sensors(
         let rule = threshold_rule(spec);
         let finding = rule.evaluate(Reading { at, value });
         reconcile(tx, instrument_id, spec.subsystem, &rule.id.0, at, finding).await?;
+        if let Some(rule) = rate_rule(spec) {
+            let recent: Vec<(i64, f64)> = sqlx::query_as(
+                "SELECT at, value FROM sensor_readings WHERE instrument_id = ? AND sensor = ? AND at > ? AND at <= ?",
+            )
+            .bind(instrument_id)
+            .bind(name)
+            .bind(at - RATE_WINDOW_SECS)
+            .bind(at)
+            .fetch_all(&mut **tx)
+            .await?;
+            let readings: Vec<Reading> = recent
+                .into_iter()
+                .map(|(at, value)| Reading { at, value })
+                .collect();
+            let finding = rule.evaluate(&readings, at);
+            reconcile(tx, instrument_id, spec.subsystem, &rule.id.0, at, finding).await?;
+        }
     }
     Ok(())
 }

@@ -58,7 +58,8 @@ type Row = (
 const SELECT: &str = "SELECT w.id, w.instrument_id, i.nickname, i.serial, w.subsystem, w.rule, w.severity, w.status,
         w.raised_at, w.value, w.message, u.name, w.acknowledged_at, w.acknowledge_reason, w.resolved_at,
         (SELECT MAX(r.slot_end) FROM replacements r
-          WHERE r.instrument_id = w.instrument_id AND w.rule = 'threshold:' || r.sensor AND r.status = 'scheduled'
+          WHERE r.instrument_id = w.instrument_id AND w.rule IN ('threshold:' || r.sensor, 'rate:' || r.sensor)
+            AND r.status = 'scheduled'
             AND w.status <> 'resolved' AND r.slot_end > CAST(strftime('%s', 'now') AS INTEGER))
     FROM warnings w JOIN instruments i ON i.id = w.instrument_id LEFT JOIN users u ON u.id = w.acknowledged_by";
 

@@ -243,3 +243,59 @@ async fn a_repeated_error_code_raises_a_warning_that_clears_when_the_errors_stop
         .await;
     assert!(list.warnings.iter().any(|x| x.id == w.id), "{list:?}");
 }
+
+#[tokio::test]
+async fn a_fast_change_inside_the_band_raises_a_rate_warning_that_clears_when_it_settles() {
+    use seqhealth_api::{WarningList, WarningStatus};
+    let env = env().await;
+    let token = env.token("A00317").to_string();
+    let ada = env.login("ada@northgate.example").await;
+    let start = chrono::Utc::now() - chrono::Duration::hours(100);
+    // Hourly chiller readings: steady at 4 °C, then warming 2 °C/day, still inside 2–7 °C.
+    let reading = |h: i64, value: f64| {
+        json!({ "at": start + chrono::Duration::hours(h), "subsystem": "thermal",
+                "sensor": "chiller_temp_c", "value": value })
+    };
+    let steady: Vec<Value> = (0..24)
+        .map(|h| reading(h, 4.0 + 0.01 * (h % 3) as f64))
+        .collect();
+    let warming: Vec<Value> = (24..54)
+        .map(|h| reading(h, 4.0 + 2.0 * (h - 24) as f64 / 24.0))
+        .collect();
+    for (id, readings) in [("steady", steady), ("warming", warming)] {
+        let (s, v) = env
+            .ingest(
+                "telemetry",
+                &token,
+                &json!({ "batch_id": id, "readings": readings, "events": [] }),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let list: WarningList = env.get_json("/api/v1/warnings", &ada).await;
+    let rate = list
+        .warnings
+        .iter()
+        .find(|w| w.rule == "rate:chiller_temp_c")
+        .expect("warming 2 °C/day raises a rate-of-change warning");
+    assert!(rate.message.contains("rising"), "{}", rate.message);
+    assert!(
+        list.warnings
+            .iter()
+            .all(|w| w.rule != "threshold:chiller_temp_c"),
+        "still inside its band: no threshold warning"
+    );
+    // It settles at 6.5 °C for two days: the warning resolves by itself.
+    let settled: Vec<Value> = (54..100).map(|h| reading(h, 6.5)).collect();
+    let (s, v) = env
+        .ingest(
+            "telemetry",
+            &token,
+            &json!({ "batch_id": "settled", "readings": settled, "events": [] }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let all: WarningList = env.get_json("/api/v1/warnings?status=all", &ada).await;
+    let after = all.warnings.iter().find(|w| w.id == rate.id).unwrap();
+    assert_eq!(after.status, WarningStatus::Resolved);
+}
