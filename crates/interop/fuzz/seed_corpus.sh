@@ -47,6 +47,15 @@ put("q", "synthetic_v7", bytes([7, 20, 1, 3]) + bytes(sum(([a, b, c] for a, b, c
     struct.pack("<HIH3I", l, t, c, 100, 2000, 30000) for l, t, c in recs))
 put("q", "synthetic_v7_unbinned", bytes([7, 208, 0]) + b"".join(
     struct.pack("<HIH", l, t, c) + struct.pack("<50I", *range(50)) for l, t, c in recs))
+# QMetrics2030Out.bin: v2 with 18-byte records, v4 and v6 (bins) with the f32 median (22 bytes)
+import os
+os.makedirs("corpus/q_collapsed", exist_ok=True)
+put("q_collapsed", "synthetic_v2", bytes([2, 18]) + b"".join(
+    struct.pack("<3H3I", l, t, c, 900, 800, 1000) for l, t, c in recs))
+put("q_collapsed", "synthetic_v4", bytes([4, 22]) + b"".join(
+    struct.pack("<3H3If", l, t, c, 900, 800, 1000, 35.0) for l, t, c in recs))
+put("q_collapsed", "synthetic_v6", bytes([6, 22]) + hdr56 + b"".join(
+    struct.pack("<3H3If", l, t, c, 900, 800, 1000, 33.0) for l, t, c in recs))
 # Tile v3: area, then 't' (count, pf), 'r' (read, % aligned) and '\0' padding records
 tile = bytes([3, 15]) + struct.pack("<f", 1.3818)
 for l, t in {(l, t) for l, t, _ in recs}:

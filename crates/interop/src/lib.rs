@@ -17,12 +17,14 @@ pub mod error_metrics;
 pub mod extraction;
 pub mod q;
 pub mod q_binning;
+pub mod q_collapsed;
 mod quality;
 pub mod run_info;
 pub mod run_parameters;
 pub mod stats;
 pub mod summary;
 pub mod tile;
+pub mod write;
 mod xml;
 
 use std::fs::File;
@@ -101,6 +103,13 @@ pub fn summarize(run_folder: &Path) -> Result<RunSummary, InteropError> {
         q: loader.load(
             "QMetrics",
             |r, p| q::read_q_metrics(r, p, &bounds),
+            |m| (m.version, m.records, m.trailing_bytes, m.duplicates),
+        ),
+        // RTA3's per-cycle Q20/Q30 counts; when present, the summary takes %≥Q30 and
+        // yield from it, as the official library does.
+        q_collapsed: loader.load(
+            "QMetrics2030",
+            |r, p| q_collapsed::read_q_collapsed_metrics(r, p, &bounds),
             |m| (m.version, m.records, m.trailing_bytes, m.duplicates),
         ),
         error: loader.load(

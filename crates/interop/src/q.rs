@@ -191,7 +191,10 @@ fn parse_id(f: &mut Fields<'_>, wide_tile: bool) -> Option<(u16, u32, u16)> {
 }
 
 /// Extended header of v5+: has_bins, then bins (three arrays in v5/v6, triples in v7).
-fn read_bins<R: Read>(rr: &mut RecordReader<R>, version: u8) -> Result<Vec<QBin>, InteropError> {
+pub(crate) fn read_bins<R: Read>(
+    rr: &mut RecordReader<R>,
+    version: u8,
+) -> Result<Vec<QBin>, InteropError> {
     let [has_bins] = rr.header::<1>()?;
     if has_bins == 0 {
         return Ok(Vec::new());

@@ -1,5 +1,8 @@
 //! Q-metric part of the run summary: %≥Q30, yield and projected yield per read × lane,
 //! read, non-index and total (each read's last cycle excluded), and %≥Q30 per cycle.
+//!
+//! The counts come from QMetrics2030Out.bin when it holds records, else from
+//! QMetricsOut.bin collapsed here — the official `summarize_run_metrics` does the same.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,6 +13,37 @@ use crate::summary::{
     is_index, read_number, Acc, CycleQuality, GroupSummary, MetricSets, ReadLaneSummary,
 };
 
+/// Q20/Q30/total per (lane, cycle) and usable tiles per lane.
+struct QSource {
+    cells: BTreeMap<(u16, u16), QCounts>,
+    usable: BTreeMap<u16, usize>,
+}
+
+/// QMetrics2030Out.bin when it has records, else QMetricsOut.bin binned and collapsed.
+fn q_source(m: &MetricSets) -> Option<QSource> {
+    if let Some(c) = m.q_collapsed.as_ref().filter(|c| !c.cells().is_empty()) {
+        let usable = c
+            .cells()
+            .keys()
+            .map(|&(lane, _)| (lane, c.usable_tile_count(lane)))
+            .collect();
+        return Some(QSource {
+            cells: c.cells().clone(),
+            usable,
+        });
+    }
+    let q = m.q.as_ref()?;
+    let cells = q.collapse(m.next_seq_bins);
+    if cells.is_empty() {
+        return None;
+    }
+    let usable = cells
+        .keys()
+        .map(|&(lane, _)| (lane, q.usable_tile_count(lane)))
+        .collect();
+    Some(QSource { cells, usable })
+}
+
 /// Q30, yield and projected yield per read × lane, read, non-index and total.
 pub(crate) fn apply_quality(
     info: &RunInfo,
@@ -19,11 +53,10 @@ pub(crate) fn apply_quality(
     total: &mut GroupSummary,
     nonindex: &mut GroupSummary,
 ) {
-    let Some(q) = &m.q else { return };
-    let cells = q.collapse(m.next_seq_bins);
-    if cells.is_empty() {
+    let Some(QSource { cells, usable }) = q_source(m) else {
         return;
-    }
+    };
+    let usable_tile_count = |lane: u16| usable.get(&lane).copied().unwrap_or(0);
     let cycles = info.cycle_map();
     // (read index, lane) → summed counts over the read's usable cycles.
     let mut by_read_lane: BTreeMap<(usize, u16), QCounts> = BTreeMap::new();
@@ -43,7 +76,13 @@ pub(crate) fn apply_quality(
         acc.total = acc.total.saturating_add(c.total);
         acc.records = acc.records.saturating_add(c.records);
     }
-    let lanes: BTreeSet<u16> = rows.iter().map(|r| r.lane).collect();
+    // Every lane with rows or with Q data: the official read and run figures sum over all
+    // lanes of the run, also those without tile entries.
+    let lanes: BTreeSet<u16> = rows
+        .iter()
+        .map(|r| r.lane)
+        .chain(cells.keys().map(|&(lane, _)| lane))
+        .collect();
     // Stored (rounded) projected yield per (read, lane), reused for lanes without data.
     let mut projected: BTreeMap<(usize, u16), f64> = BTreeMap::new();
     let (mut t_calls, mut ni_calls) = (Acc::default(), Acc::default());
@@ -55,7 +94,7 @@ pub(crate) fn apply_quality(
             let c = by_read_lane.get(&(i, lane)).copied().unwrap_or_default();
             let raw = if c.records > 0 {
                 calls.add(c.q30 as f64, c.total as f64);
-                let factor = divide(useable * q.usable_tile_count(lane) as f64, c.records as f64);
+                let factor = divide(useable * usable_tile_count(lane) as f64, c.records as f64);
                 let yield_g = c.total as f64 / 1e9;
                 read_yield += yield_g;
                 if let Some(row) = rows
@@ -125,10 +164,12 @@ fn round_g(calls: f64) -> f64 {
 
 /// %≥Q30 per cycle over all lanes and tiles.
 pub(crate) fn per_cycle(info: &RunInfo, m: &MetricSets) -> Vec<CycleQuality> {
-    let Some(q) = &m.q else { return Vec::new() };
+    let Some(QSource { cells, .. }) = q_source(m) else {
+        return Vec::new();
+    };
     let cycles = info.cycle_map();
     let mut by_cycle: BTreeMap<u16, QCounts> = BTreeMap::new();
-    for (&(_, cycle), c) in &q.collapse(m.next_seq_bins) {
+    for (&(_, cycle), c) in &cells {
         let acc = by_cycle.entry(cycle).or_default();
         acc.q20 = acc.q20.saturating_add(c.q20);
         acc.q30 = acc.q30.saturating_add(c.q30);

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::error_metrics::ErrorMetrics;
 use crate::extraction::ExtractionMetrics;
 use crate::q::QMetrics;
+use crate::q_collapsed::QCollapsedMetrics;
 use crate::quality;
 use crate::run_info::RunInfo;
 use crate::stats::{divide, stat, Stat};
@@ -82,6 +83,8 @@ pub struct CycleQuality {
 pub struct MetricSets {
     pub tile: Option<TileMetrics>,
     pub q: Option<QMetrics>,
+    /// QMetrics2030Out.bin; preferred over `q` for %≥Q30 and yield when it has records.
+    pub q_collapsed: Option<QCollapsedMetrics>,
     pub error: Option<ErrorMetrics>,
     pub extraction: Option<ExtractionMetrics>,
     /// Use the NextSeq legacy Q bins (v4 files only).
