@@ -89,6 +89,37 @@ fn SensorChart(
 ) -> impl IntoView {
     let series = LocalResource::new(move || api::telemetry(id, metric, days.get()));
     let retry = Callback::new(move |_| series.refetch());
+    // A link to this chart (`#sensor-…`, the evidence of a replacement) scrolls to it once
+    // its readings are on screen; the page loads after the browser looked for the anchor.
+    let anchor = format!("sensor-{metric}");
+    let scrolled = StoredValue::new(false);
+    Effect::new(move |_| {
+        if series.with(|s| s.is_none()) || scrolled.get_value() {
+            return;
+        }
+        scrolled.set_value(true);
+        let scroll = move |anchor: &str| {
+            let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+                return;
+            };
+            let wanted = doc
+                .location()
+                .and_then(|l| l.hash().ok())
+                .unwrap_or_default();
+            if wanted == format!("#{anchor}") {
+                if let Some(el) = doc.get_element_by_id(anchor) {
+                    el.scroll_into_view();
+                }
+            }
+        };
+        let (now, later) = (anchor.clone(), anchor.clone());
+        request_animation_frame(move || scroll(&now));
+        // Sections above may still be loading and push the chart down: look again.
+        set_timeout(
+            move || scroll(&later),
+            std::time::Duration::from_millis(1500),
+        );
+    });
     view! {
         <figure class="chart sensor" id=format!("sensor-{metric}") data-sensor=metric>
             <Transition fallback=|| view! { <Loading what="readings" /> }>
