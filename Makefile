@@ -43,3 +43,12 @@ lint:
 clean:
 	cargo clean
 	rm -rf dist
+
+## bench-interop: seqhealth-agent summarize vs Illumina's InterOp library (PyPI `interop`, in
+## .tools/interop-venv) on ../shared/interop/runs and a ~1 GB synthetic folder in /tmp; not a test
+.PHONY: bench-interop
+INTEROP_VENV ?= .tools/interop-venv
+bench-interop:
+	test -x $(INTEROP_VENV)/bin/python || python3 -m venv $(INTEROP_VENV)
+	$(INTEROP_VENV)/bin/python -c 'import interop' 2>/dev/null || $(INTEROP_VENV)/bin/pip install --quiet interop==1.9.0
+	$(INTEROP_VENV)/bin/python scripts/bench-interop.py $(BENCH_INTEROP_ARGS)
