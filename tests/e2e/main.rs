@@ -241,7 +241,7 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
     let mut chiller = None;
     for row in rows {
         let text = row.text().await.unwrap();
-        if text.contains("NB552091") && text.contains("chiller") {
+        if text.contains("NB552091") && text.contains("threshold:chiller_temp_c") {
             assert!(
                 text.contains("Critical") && text.contains("Thermal"),
                 "{text}"
