@@ -7,12 +7,29 @@ use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PushError {
-    #[error("server unreachable: {0}")]
+    /// The message carries the whole cause chain, so a certificate problem ("invalid peer
+    /// certificate: UnknownIssuer") reads as such, not as a bare "error sending request".
+    #[error("server unreachable: {}", with_causes(.0))]
     Transport(#[from] reqwest::Error),
     #[error("server refused ({status}): {}: {}", body.error, body.detail)]
     Refused { status: StatusCode, body: ApiError },
     #[error("{0}")]
     Config(String),
+}
+
+/// An error and its sources, joined by ": " (repeated messages once).
+fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
 }
 
 /// One instrument's connection to the server.
