@@ -505,7 +505,10 @@ mod tests {
         };
         assert!(temp(&[]) > 10.0, "the failing chiller stays failed");
         let fixed = temp(&["chiller_temp_c".to_string()]);
-        assert!((3.0..5.0).contains(&fixed), "a new chiller holds 4 °C: {fixed}");
+        assert!(
+            (3.0..5.0).contains(&fixed),
+            "a new chiller holds 4 °C: {fixed}"
+        );
     }
 
     #[test]
