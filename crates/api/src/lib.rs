@@ -9,9 +9,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub mod domain;
+pub mod enrollment;
 pub mod replacements;
 pub mod validate;
 pub use domain::{Health, Role, Subsystem};
+pub use enrollment::*;
 pub use replacements::*;
 
 /// The prefix of every API route.
@@ -206,6 +208,12 @@ pub struct FleetInstrument {
     pub last_run_pct_q30: Option<f64>,
     pub last_run_at: Option<DateTime<Utc>>,
     pub last_report_at: Option<DateTime<Utc>>,
+    #[serde(default = "enrolled")]
+    pub connection: Connection,
+}
+
+fn enrolled() -> Connection {
+    Connection::Enrolled
 }
 
 /// Health per subsystem, always all four.
@@ -243,6 +251,12 @@ pub struct InstrumentDetail {
     pub freshness: SubsystemFreshness,
     pub last_report_at: Option<DateTime<Utc>>,
     pub lab: LabInfo,
+    #[serde(default = "enrolled")]
+    pub connection: Connection,
+    pub enrolled_at: Option<DateTime<Utc>>,
+    pub token_revoked_at: Option<DateTime<Utc>>,
+    /// When the agent's switch last changed; `None` if it never reported one.
+    pub data_sharing_since: Option<DateTime<Utc>>,
 }
 
 /// One run as the dashboard shows it.

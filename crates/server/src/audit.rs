@@ -18,6 +18,11 @@ pub mod action {
     pub const PLANNED_RUN_ADDED: &str = "planned run added";
     pub const PLANNED_RUN_REMOVED: &str = "planned run removed";
     pub const CALENDAR_LINK_CREATED: &str = "calendar link created";
+    pub const INSTRUMENT_ADDED: &str = "instrument added";
+    pub const ENROLLMENT_CODE_ISSUED: &str = "enrollment code issued";
+    pub const ENROLLED: &str = "enrolled";
+    pub const TOKEN_REVOKED: &str = "token revoked";
+    pub const DATA_SHARING_CHANGED: &str = "data sharing changed";
 }
 
 /// What happened, and to what.

@@ -135,8 +135,27 @@ impl FromRequestParts<AppState> for Instrument {
                 .bind(hash_token(token.trim()))
                 .fetch_optional(&state.db)
                 .await?;
-        let id = row
-            .ok_or_else(|| AppError::Unauthorized("unknown or revoked instrument token".into()))?;
+        let Some(id) = row else {
+            // A revoked token is told so, with when: the agent can say what happened.
+            let revoked: Option<i64> = sqlx::query_scalar(
+                "SELECT token_revoked_at FROM instruments WHERE revoked_token_hash = ?",
+            )
+            .bind(hash_token(token.trim()))
+            .fetch_optional(&state.db)
+            .await?
+            .flatten();
+            return Err(AppError::Rejected {
+                status: StatusCode::UNAUTHORIZED,
+                error: if revoked.is_some() { "token_revoked" } else { "unauthorized" },
+                detail: match revoked {
+                    Some(at) => format!(
+                        "this instrument's token was revoked by a lab manager on {}; enroll the agent again with a new code",
+                        crate::db::to_time(at).format("%Y-%m-%d %H:%M UTC")
+                    ),
+                    None => "unknown instrument token".into(),
+                },
+            });
+        };
         Ok(Instrument { id })
     }
 }

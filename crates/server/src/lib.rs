@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod csv;
 pub mod db;
 pub mod demo;
+pub mod enrollment;
 pub mod error;
 pub mod extract;
 pub mod health;

@@ -18,6 +18,7 @@ type Row = (
     Option<i64>,
     Option<f64>,
     Option<i64>,
+    String,
 );
 
 pub async fn fleet(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Fleet>> {
@@ -30,7 +31,7 @@ pub async fn fleet(State(state): State<AppState>, user: CurrentUser) -> AppResul
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT i.id, i.serial, i.model, i.nickname, i.site, i.last_report_at,
                 (SELECT r.pct_q30 FROM runs r WHERE r.instrument_id = i.id ORDER BY r.started_at DESC LIMIT 1),
-                (SELECT MAX(r.started_at) FROM runs r WHERE r.instrument_id = i.id)
+                (SELECT MAX(r.started_at) FROM runs r WHERE r.instrument_id = i.id), i.token_hash
          FROM instruments i WHERE i.lab_id = ? ORDER BY i.site, i.nickname, i.serial",
     )
     .bind(user.lab_id)
@@ -41,17 +42,20 @@ pub async fn fleet(State(state): State<AppState>, user: CurrentUser) -> AppResul
     let instruments = rows
         .into_iter()
         .map(
-            |(id, serial, model, nickname, site, last_report, q30, last_run)| FleetInstrument {
-                id,
-                serial,
-                model,
-                nickname,
-                site,
-                health: healths.get(&id).copied().unwrap_or_else(health::unknown),
-                freshness: fresh.get(&id).copied().unwrap_or_default(),
-                last_run_pct_q30: q30,
-                last_run_at: last_run.map(to_time),
-                last_report_at: last_report.map(to_time),
+            |(id, serial, model, nickname, site, last_report, q30, last_run, token)| {
+                FleetInstrument {
+                    id,
+                    serial,
+                    model,
+                    nickname,
+                    site,
+                    health: healths.get(&id).copied().unwrap_or_else(health::unknown),
+                    freshness: fresh.get(&id).copied().unwrap_or_default(),
+                    last_run_pct_q30: q30,
+                    last_run_at: last_run.map(to_time),
+                    last_report_at: last_report.map(to_time),
+                    connection: crate::enrollment::connection(&token),
+                }
             },
         )
         .collect();

@@ -63,6 +63,13 @@ pub async fn detail(
         .await?
         .remove(&id)
         .unwrap_or_default();
+    let (token, enrolled_at, revoked_at, sharing_since): (String, Option<i64>, Option<i64>, Option<i64>) =
+        sqlx::query_as(
+            "SELECT token_hash, enrolled_at, token_revoked_at, data_sharing_since FROM instruments WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_one(&state.db)
+        .await?;
     Ok(Json(InstrumentDetail {
         id,
         serial,
@@ -79,6 +86,10 @@ pub async fn detail(
             name: lab,
             time_zone: tz,
         },
+        connection: crate::enrollment::connection(&token),
+        enrolled_at: enrolled_at.map(to_time),
+        token_revoked_at: revoked_at.map(to_time),
+        data_sharing_since: sharing_since.map(to_time),
     }))
 }
 
