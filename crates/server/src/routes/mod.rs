@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod csp;
+pub mod enrollment;
 pub mod fleet;
 pub mod ingest;
 pub mod instruments;
@@ -16,48 +17,165 @@ pub mod warnings;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 
 /// Largest request body accepted: a telemetry batch of some thousands of readings.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
-pub fn api() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/session",
-            get(session::current)
-                .post(session::login)
-                .delete(session::logout),
-        )
-        .route("/fleet", get(fleet::fleet))
-        .route("/instruments/{id}", get(instruments::detail))
-        .route("/instruments/{id}/runs", get(instruments::runs))
-        .route("/instruments/{id}/telemetry", get(telemetry::series))
-        .route("/instruments/{id}/predictions", get(predictions::list))
-        .route("/warnings", get(warnings::list))
-        .route("/warnings/{id}/acknowledge", post(warnings::acknowledge))
-        .route("/instruments/{id}/planned-runs", post(planned_runs::create))
-        .route("/planned-runs", get(planned_runs::list))
-        .route("/planned-runs/{id}", delete(planned_runs::remove))
-        .route("/replacements", get(replacements::list))
-        .route("/replacements.csv", get(replacements::list_csv))
-        .route("/replacements.ics", get(replacements::ics))
-        .route("/replacements/{id}/schedule", post(replacements::schedule))
-        .route(
+/// Who may call an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: logging in, logging out (it ends only the session the request presents),
+    /// browsers' CSP reports.
+    Public,
+    /// An instrument, by its token (`Authorization: Bearer <token>`); it writes only its
+    /// own data.
+    Instrument,
+    /// Any logged-in user; everything is scoped to the user's lab.
+    User,
+    /// A lab manager (viewers get 403); scoped to the manager's lab.
+    Manager,
+    /// Whoever holds the lab's calendar secret, which is part of the path.
+    CalendarSecret,
+}
+
+/// One method on one path of the API (relative to `/api/v1`).
+pub struct Endpoint {
+    pub method: Method,
+    /// In axum's syntax: `/instruments/{id}`.
+    pub path: &'static str,
+    pub access: Access,
+    pub route: MethodRouter<AppState>,
+}
+
+impl Endpoint {
+    /// Whether a call may change stored state (everything but GET).
+    pub fn changes_state(&self) -> bool {
+        self.method != Method::GET
+    }
+}
+
+fn endpoint<H, T>(method: Method, path: &'static str, access: Access, handler: H) -> Endpoint
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    let filter = MethodFilter::try_from(method.clone()).expect("a standard HTTP method");
+    Endpoint {
+        method,
+        path,
+        access,
+        route: on(filter, handler),
+    }
+}
+
+/// Every endpoint of the API: [`api`] is built from this table and nothing else, and the
+/// attacker suite (`tests/api/attacks.rs`) goes through the same table, so an endpoint
+/// cannot be added without being attacked. (A GET route also answers HEAD.)
+pub fn endpoints() -> Vec<Endpoint> {
+    use Access::*;
+    use Method as M;
+    vec![
+        endpoint(M::POST, "/session", Public, session::login),
+        endpoint(M::GET, "/session", User, session::current),
+        endpoint(M::DELETE, "/session", Public, session::logout),
+        endpoint(M::DELETE, "/sessions", User, session::logout_everywhere),
+        endpoint(M::GET, "/fleet", User, fleet::fleet),
+        endpoint(M::POST, "/instruments", Manager, enrollment::add),
+        endpoint(M::GET, "/instruments/{id}", User, instruments::detail),
+        endpoint(
+            M::POST,
+            "/instruments/{id}/enrollment-code",
+            Manager,
+            enrollment::new_code,
+        ),
+        endpoint(
+            M::POST,
+            "/instruments/{id}/revoke",
+            Manager,
+            enrollment::revoke,
+        ),
+        endpoint(M::POST, "/enroll", Public, enrollment::enroll),
+        endpoint(M::GET, "/instruments/{id}/runs", User, instruments::runs),
+        endpoint(
+            M::GET,
+            "/instruments/{id}/telemetry",
+            User,
+            telemetry::series,
+        ),
+        endpoint(
+            M::GET,
+            "/instruments/{id}/predictions",
+            User,
+            predictions::list,
+        ),
+        endpoint(M::GET, "/warnings", User, warnings::list),
+        endpoint(
+            M::POST,
+            "/warnings/{id}/acknowledge",
+            Manager,
+            warnings::acknowledge,
+        ),
+        endpoint(
+            M::POST,
+            "/instruments/{id}/planned-runs",
+            Manager,
+            planned_runs::create,
+        ),
+        endpoint(M::GET, "/planned-runs", User, planned_runs::list),
+        endpoint(
+            M::DELETE,
+            "/planned-runs/{id}",
+            Manager,
+            planned_runs::remove,
+        ),
+        endpoint(M::GET, "/replacements", User, replacements::list),
+        endpoint(M::GET, "/replacements.csv", User, replacements::list_csv),
+        endpoint(M::GET, "/replacements.ics", User, replacements::ics),
+        endpoint(
+            M::POST,
+            "/replacements/{id}/schedule",
+            Manager,
+            replacements::schedule,
+        ),
+        endpoint(
+            M::POST,
             "/replacements/{id}/reschedule",
-            post(replacements::reschedule),
-        )
-        .route("/replacements/{id}/cancel", post(replacements::cancel))
-        .route("/replacements/{id}/complete", post(replacements::complete))
-        .route("/audit", get(audit::list))
-        .route("/audit.csv", get(audit::list_csv))
-        .route("/calendar", get(calendar::info))
-        .route("/calendar/token", post(calendar::rotate))
-        .route("/calendar/{file}", get(calendar::feed))
-        .route("/csp-report", post(csp::report))
-        .route("/ingest/runs", post(ingest::run))
-        .route("/ingest/telemetry", post(ingest::telemetry))
+            Manager,
+            replacements::reschedule,
+        ),
+        endpoint(
+            M::POST,
+            "/replacements/{id}/cancel",
+            Manager,
+            replacements::cancel,
+        ),
+        endpoint(
+            M::POST,
+            "/replacements/{id}/complete",
+            Manager,
+            replacements::complete,
+        ),
+        endpoint(M::GET, "/audit", User, audit::list),
+        endpoint(M::GET, "/audit.csv", User, audit::list_csv),
+        endpoint(M::GET, "/calendar", User, calendar::info),
+        endpoint(M::POST, "/calendar/token", Manager, calendar::rotate),
+        endpoint(M::GET, "/calendar/{file}", CalendarSecret, calendar::feed),
+        endpoint(M::POST, "/csp-report", Public, csp::report),
+        endpoint(M::POST, "/ingest/runs", Instrument, ingest::run),
+        endpoint(M::POST, "/ingest/telemetry", Instrument, ingest::telemetry),
+        endpoint(M::POST, "/ingest/sharing", Instrument, enrollment::sharing),
+    ]
+}
+
+/// The API router: every row of [`endpoints`] (rows on one path are merged).
+pub fn api() -> Router<AppState> {
+    endpoints()
+        .into_iter()
+        .fold(Router::new(), |router, e| router.route(e.path, e.route))
         .fallback(|| async { AppError::NotFound("no such API endpoint".into()) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }

@@ -86,6 +86,27 @@ pub async fn logout(
     Ok((jar.remove(removal), StatusCode::NO_CONTENT))
 }
 
+/// `DELETE /sessions`: log out everywhere. Every session of the caller (this browser's
+/// and any other's) is deleted at once; the next request with any of them answers 401.
+pub async fn logout_everywhere(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    jar: CookieJar,
+) -> AppResult<(CookieJar, StatusCode)> {
+    let ended = sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+        .bind(user.user_id)
+        .execute(&state.db)
+        .await?
+        .rows_affected();
+    tracing::info!(
+        user = user.user_id,
+        sessions = ended,
+        "logged out everywhere"
+    );
+    let removal = Cookie::build((SESSION_COOKIE, "")).path("/").build();
+    Ok((jar.remove(removal), StatusCode::NO_CONTENT))
+}
+
 async fn session_info(state: &AppState, user_id: i64) -> AppResult<SessionInfo> {
     let (email, name, role, lab_name, tz): (String, String, String, String, String) = sqlx::query_as(
         "SELECT u.email, u.name, u.role, l.name, l.time_zone FROM users u JOIN labs l ON l.id = u.lab_id

@@ -160,6 +160,8 @@ pub async fn post_json(env: &Env, path: &str, cookie: &str, body: Value) -> (Sta
     (s, b)
 }
 
+mod attacks;
+mod enrollment;
 mod ingest;
 mod reads;
 mod replacements;

@@ -172,3 +172,57 @@ async fn expired_sessions_open_nothing_and_are_cleaned_up() {
     );
     assert_eq!(env.count("sessions").await, 0);
 }
+
+#[tokio::test]
+async fn logging_out_everywhere_ends_every_session_of_the_user_at_once() {
+    let env = env().await;
+    let laptop = env.login("ada@northgate.example").await;
+    let phone = env.login("ada@northgate.example").await;
+    let grace = env.login("grace@northgate.example").await;
+    assert_ne!(laptop, phone);
+    for c in [&laptop, &phone, &grace] {
+        assert_eq!(env.get("/api/v1/fleet", Some(c)).await.0, StatusCode::OK);
+    }
+    let req = Request::delete("/api/v1/sessions")
+        .header(header::COOKIE, &phone)
+        .body(Body::empty())
+        .unwrap();
+    let (s, _, cookie) = env.send(req).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert!(
+        cookie.is_some_and(|c| c.starts_with("seqhealth_session=;")),
+        "the browser's cookie is cleared too"
+    );
+    for c in [&laptop, &phone] {
+        let (s, b) = env.get("/api/v1/fleet", Some(c)).await;
+        assert_eq!(
+            s,
+            StatusCode::UNAUTHORIZED,
+            "a revoked session opens nothing"
+        );
+        assert_eq!(error_of(&b).error, "unauthenticated");
+    }
+    let left: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = ?",
+    )
+    .bind("ada@northgate.example")
+    .fetch_one(&env.db)
+    .await
+    .unwrap();
+    assert_eq!(left, 0, "deleted server-side");
+    // Another user's session is untouched; without a session there is nothing to revoke.
+    assert_eq!(
+        env.get("/api/v1/fleet", Some(&grace)).await.0,
+        StatusCode::OK
+    );
+    let req = Request::delete("/api/v1/sessions")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(env.send(req).await.0, StatusCode::UNAUTHORIZED);
+    // Logging in again works.
+    let again = env.login("ada@northgate.example").await;
+    assert_eq!(
+        env.get("/api/v1/fleet", Some(&again)).await.0,
+        StatusCode::OK
+    );
+}
