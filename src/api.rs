@@ -3,9 +3,9 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use seqhealth_api::{
     AcknowledgeRequest, ApiError, AuditList, CalendarFeed, CalendarInfo, CancelRequest,
-    CompleteRequest, Fleet, InstrumentDetail, LoginRequest, PlannedRun, PlannedRunList,
-    PlannedRunRequest, PredictionList, ReplacementList, ReplacementRow, RunList, ScheduleRequest,
-    SessionInfo, TelemetrySeries, WarningList, WarningRow, API_PREFIX,
+    CompleteRequest, EnrollmentCode, Fleet, InstrumentDetail, LoginRequest, NewInstrumentRequest,
+    PlannedRun, PlannedRunList, PlannedRunRequest, PredictionList, ReplacementList, ReplacementRow,
+    RunList, ScheduleRequest, SessionInfo, TelemetrySeries, WarningList, WarningRow, API_PREFIX,
 };
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -263,6 +263,22 @@ pub async fn new_calendar_link() -> Result<CalendarFeed, ApiFailure> {
     #[derive(serde::Serialize)]
     struct Nothing {}
     post("/calendar/token", &Nothing {}).await
+}
+
+pub async fn add_instrument(req: NewInstrumentRequest) -> Result<EnrollmentCode, ApiFailure> {
+    post("/instruments", &req).await
+}
+
+pub async fn new_enrollment_code(id: i64) -> Result<EnrollmentCode, ApiFailure> {
+    #[derive(serde::Serialize)]
+    struct Nothing {}
+    post(&format!("/instruments/{id}/enrollment-code"), &Nothing {}).await
+}
+
+pub async fn revoke_token(id: i64) -> Result<(), ApiFailure> {
+    send(Request::post(&url(&format!("/instruments/{id}/revoke"))).build())
+        .await
+        .map(|_| ())
 }
 
 fn enc(s: &str) -> String {

@@ -1,6 +1,7 @@
 //! Pieces shared by pages.
 
 pub mod calendar;
+pub mod enrollment;
 pub mod health;
 pub mod planned_runs;
 pub mod predictions;

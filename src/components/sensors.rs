@@ -304,7 +304,13 @@ fn SensorView(
     let rows = s.points.clone();
     let table_tz = tz.clone();
     view! {
-        <div class="svg" role="img" aria-label=caption.clone() inner_html=svg></div>
+        {if s.points.is_empty() {
+            // An empty chart with an axis from 1970 helps no one.
+            view! { <p class="state empty">"No readings in this period."</p> }.into_any()
+        } else {
+            view! { <div class="svg" role="img" aria-label=caption.clone() inner_html=svg></div> }
+                .into_any()
+        }}
         <figcaption>{caption}</figcaption>
         <details on:toggle=move |ev| {
             let details: web_sys::HtmlDetailsElement = event_target(&ev);

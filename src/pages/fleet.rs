@@ -1,13 +1,14 @@
 //! The fleet overview: every instrument of the lab, its subsystem health, last run, last report.
 
 use crate::api;
+use crate::components::enrollment::AddInstrument;
 use crate::components::health::HealthBadge;
 use crate::components::states::{Empty, Failure, Loading};
 use crate::format;
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use seqhealth_api::{Fleet, Health, Subsystem};
+use seqhealth_api::{Connection, Fleet, Health, Subsystem};
 use std::time::Duration;
 
 /// The fleet is re-read this often; the table stays on screen meanwhile.
@@ -22,7 +23,10 @@ pub fn FleetPage() -> impl IntoView {
     }
     let retry = Callback::new(move |_| fleet.refetch());
     view! {
-        <h1>"Fleet overview"</h1>
+        <div class="section-head">
+            <h1>"Fleet overview"</h1>
+            <AddInstrument on_added=retry />
+        </div>
         <Transition fallback=|| view! { <Loading what="the fleet" /> }>
             {move || Suspend::new(async move {
                 match fleet.await {
@@ -40,7 +44,7 @@ fn FleetTable(fleet: Fleet) -> impl IntoView {
         return view! {
             <Empty>
                 <p>"No instruments in " {fleet.lab.name.clone()} " yet."</p>
-                <p>"Instruments appear here once their agent has sent its first report."</p>
+                <p>"A lab manager adds one with “Add instrument” and enrolls its agent with the code shown."</p>
             </Empty>
         }
         .into_any();
@@ -100,6 +104,12 @@ fn FleetTable(fleet: Fleet) -> impl IntoView {
                     <td class="num">{last_run}</td>
                     <td>
                         {match report {
+                            _ if i.connection == Connection::AwaitingEnrollment => {
+                                view! { <span class="sub">"Awaiting its agent"</span> }.into_any()
+                            }
+                            _ if i.connection == Connection::Revoked => {
+                                view! { <span class="sub">"Token revoked"</span> }.into_any()
+                            }
                             Some((iso, full, age)) => {
                                 view! {
                                     <time datetime=iso title=full.clone()>

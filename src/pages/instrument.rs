@@ -2,6 +2,7 @@
 
 use crate::api;
 use crate::chart::{q30_trend_svg, ControlBand, TrendPoint};
+use crate::components::enrollment::ConnectionCard;
 use crate::components::health::SubsystemHealthList;
 use crate::components::planned_runs::PlannedRuns;
 use crate::components::predictions::Predictions;
@@ -50,8 +51,10 @@ pub fn InstrumentPage() -> impl IntoView {
                                 instrument: id.to_string(),
                             })
                         });
+                        let connection = d.clone();
                         view! {
                             <Summary detail=d />
+                            <ConnectionCard detail=connection on_change=retry />
                             <OpenWarnings id=id />
                             <Predictions list=predictions tz=tz.clone() />
                             <Replacements id=id list=replacements />

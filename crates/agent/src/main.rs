@@ -2,10 +2,12 @@
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use clap::{Parser, Subcommand};
+use seqhealth_agent::config::{self, AgentConfig};
 use seqhealth_agent::fleet::DEMO_FLEET;
-use seqhealth_agent::push::{push_history, Pusher};
+use seqhealth_agent::push::{push_history, PushError, Pusher};
 use seqhealth_agent::simulate::{runs, telemetry, SimConfig};
 use seqhealth_agent::{extract, report};
+use seqhealth_api::SharingReport;
 use std::collections::HashMap;
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
@@ -51,12 +53,16 @@ enum Command {
     Watch {
         /// The directory the instrument writes its run folders into.
         runs_dir: PathBuf,
+        /// The configuration `enroll` wrote (server, token file, CA, sharing switch);
+        /// instead of --server and --token-file.
+        #[arg(long, conflicts_with_all = ["server", "token_file"])]
+        config: Option<PathBuf>,
         /// The seqhealth server, e.g. https://seqhealth.example.org
-        #[arg(long, env = "SEQHEALTH_SERVER")]
-        server: String,
+        #[arg(long, env = "SEQHEALTH_SERVER", required_unless_present = "config")]
+        server: Option<String>,
         /// File holding this instrument's token (keep it readable by the agent only).
-        #[arg(long)]
-        token_file: PathBuf,
+        #[arg(long, required_unless_present = "config")]
+        token_file: Option<PathBuf>,
         /// Where runs wait to be sent.
         #[arg(long, default_value = "seqhealth-spool")]
         spool: PathBuf,
@@ -71,6 +77,32 @@ enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// Enroll this instrument with the one-time code a lab manager got when adding it:
+    /// saves the instrument's own token (readable by you only) and the configuration
+    /// `watch --config` uses.
+    Enroll {
+        /// The seqhealth server, e.g. https://seqhealth.example.org
+        #[arg(long, env = "SEQHEALTH_SERVER")]
+        server: String,
+        /// The enrollment code shown on the dashboard, e.g. K7QM2-XR4TD.
+        #[arg(long)]
+        code: String,
+        /// A PEM certificate (or bundle) to trust besides the system's, e.g. a lab's own CA.
+        #[arg(long)]
+        ca: Option<PathBuf>,
+        #[arg(long, default_value = config::CONFIG_FILE)]
+        config: PathBuf,
+        #[arg(long, default_value = config::TOKEN_FILE)]
+        token_file: PathBuf,
+    },
+    /// Turn "send performance data" on or off. Off: nothing at all leaves the instrument
+    /// (runs wait in the spool); on: the spool is sent, with no gap.
+    Sharing {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+        #[arg(long, default_value = config::CONFIG_FILE)]
+        config: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -83,6 +115,7 @@ async fn main() -> ExitCode {
         } => summarize(&run_folder, json, dry_run),
         Command::Watch {
             runs_dir,
+            config,
             server,
             token_file,
             spool,
@@ -90,17 +123,34 @@ async fn main() -> ExitCode {
             every,
             once,
         } => {
-            watch(
-                &runs_dir,
-                &server,
-                &token_file,
-                &spool,
-                ca.as_deref(),
-                every,
-                once,
-            )
-            .await
+            let target = match (config, server, token_file) {
+                (Some(path), _, _) => match AgentConfig::load(&path) {
+                    Ok(c) => Target {
+                        server: c.server,
+                        token_file: c.token_file,
+                        ca: c.ca.or(ca),
+                        config: Some(path),
+                    },
+                    Err(e) => return fail(&format!("{}: {e}", path.display())),
+                },
+                (None, Some(server), Some(token_file)) => Target {
+                    server,
+                    token_file,
+                    ca,
+                    config: None,
+                },
+                _ => return fail("give --config, or both --server and --token-file"),
+            };
+            watch(&runs_dir, &target, &spool, every, once).await
         }
+        Command::Enroll {
+            server,
+            code,
+            ca,
+            config,
+            token_file,
+        } => enroll(&server, &code, ca, &config, &token_file).await,
+        Command::Sharing { state, config } => sharing(state == "on", &config).await,
         Command::Simulate {
             server,
             tokens,
@@ -158,15 +208,120 @@ async fn main() -> ExitCode {
 }
 
 /// `watch`: scan, spool, drain; back off while the server is away.
+/// Where `watch` sends, from flags or from the configuration file.
+struct Target {
+    server: String,
+    token_file: PathBuf,
+    ca: Option<PathBuf>,
+    /// Re-read each round for the sharing switch.
+    config: Option<PathBuf>,
+}
+
+/// `enroll`: the code → the instrument's token (owner-only file) and the configuration.
+async fn enroll(
+    server: &str,
+    code: &str,
+    ca: Option<PathBuf>,
+    config_path: &Path,
+    token_file: &Path,
+) -> ExitCode {
+    let pusher = match Pusher::with_ca(server, "", ca.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let enrolled = match pusher.enroll(code).await {
+        Ok(e) => e,
+        Err(PushError::Refused { body, .. }) => {
+            return fail(&format!("enrollment refused: {}", body.detail))
+        }
+        Err(e) => return fail(&e.to_string()),
+    };
+    if let Err(e) = config::write_atomically(token_file, enrolled.token.as_bytes(), true) {
+        return fail(&format!(
+            "cannot save the token to {}: {e}",
+            token_file.display()
+        ));
+    }
+    let cfg = AgentConfig {
+        server: server.trim_end_matches('/').to_string(),
+        token_file: token_file.to_path_buf(),
+        ca,
+        sharing: true,
+        sharing_changed_at: Utc::now(),
+        instrument: Some(format!(
+            "{} ({}, {})",
+            enrolled.nickname, enrolled.model, enrolled.serial
+        )),
+    };
+    if let Err(e) = cfg.save(config_path) {
+        return fail(&format!("cannot save {}: {e}", config_path.display()));
+    }
+    println!(
+        "Enrolled as {} ({} {}). The token is in {} (readable by you only); the configuration in {}.\nStart sending: seqhealth-agent watch <runs-dir> --config {}",
+        enrolled.nickname,
+        enrolled.model,
+        enrolled.serial,
+        token_file.display(),
+        config_path.display(),
+        config_path.display()
+    );
+    ExitCode::SUCCESS
+}
+
+/// `sharing on|off`: flips the switch in the configuration and tells the server, so the
+/// dashboard shows since when. Turning it off tells the server first; after that nothing
+/// leaves the instrument.
+async fn sharing(on: bool, config_path: &Path) -> ExitCode {
+    let mut cfg = match AgentConfig::load(config_path) {
+        Ok(c) => c,
+        Err(e) => return fail(&format!("{}: {e}", config_path.display())),
+    };
+    let token = match std::fs::read_to_string(&cfg.token_file) {
+        Ok(t) => t.trim().to_string(),
+        Err(e) => {
+            return fail(&format!(
+                "cannot read the token file {}: {e}",
+                cfg.token_file.display()
+            ))
+        }
+    };
+    let at = Utc::now();
+    let told = match Pusher::with_ca(&cfg.server, &token, cfg.ca.as_deref()) {
+        Ok(p) => p
+            .sharing(&SharingReport { enabled: on, at })
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    cfg.sharing = on;
+    cfg.sharing_changed_at = at;
+    if let Err(e) = cfg.save(config_path) {
+        return fail(&format!("cannot save {}: {e}", config_path.display()));
+    }
+    let word = if on { "on" } else { "off" };
+    match told {
+        Ok(()) => println!("Sending performance data is {word}; the dashboard shows it."),
+        Err(e) => println!(
+            "Sending performance data is {word} here; the server could not be told ({}).",
+            one_line(&e)
+        ),
+    }
+    ExitCode::SUCCESS
+}
+
 async fn watch(
     runs_dir: &Path,
-    server: &str,
-    token_file: &Path,
+    target: &Target,
     spool_dir: &Path,
-    ca: Option<&Path>,
     every: u64,
     once: bool,
 ) -> ExitCode {
+    let (server, token_file, ca) = (
+        target.server.as_str(),
+        target.token_file.as_path(),
+        target.ca.as_deref(),
+    );
     use seqhealth_agent::spool::{DrainEnd, Spool};
     use seqhealth_agent::watch::{queue_new, Handled};
     let token = match std::fs::read_to_string(token_file) {
@@ -228,6 +383,25 @@ async fn watch(
                 }
             }
             Err(e) => say(format!("cannot scan {}: {e}", runs_dir.display())),
+        }
+        // The switch is read every round: off, runs wait in the spool and nothing is sent.
+        let sharing = match &target.config {
+            Some(path) => match AgentConfig::load(path) {
+                Ok(c) => c.sharing,
+                Err(e) => return fail(&format!("{}: {e}", path.display())),
+            },
+            None => true,
+        };
+        if !sharing {
+            let kept = spool.pending().map(|p| p.len()).unwrap_or(0);
+            say(format!(
+                "sending performance data is off: {kept} run(s) kept in the spool, nothing sent"
+            ));
+            if once {
+                return ExitCode::SUCCESS;
+            }
+            tokio::time::sleep(every).await;
+            continue;
         }
         let report = match spool.drain(&pusher).await {
             Ok(r) => r,

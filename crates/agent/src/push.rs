@@ -1,7 +1,10 @@
 //! Pushing to the server's ingest API with the instrument's token.
 
 use reqwest::StatusCode;
-use seqhealth_api::{ApiError, IngestAck, RunIngest, TelemetryBatch, API_PREFIX};
+use seqhealth_api::{
+    ApiError, EnrollRequest, Enrollment, IngestAck, RunIngest, SharingReport, TelemetryBatch,
+    API_PREFIX,
+};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -96,6 +99,25 @@ impl Pusher {
         self.post("/ingest/telemetry", batch).await
     }
 
+    /// Tells the server the "send performance data" switch changed.
+    pub async fn sharing(&self, report: &SharingReport) -> Result<IngestAck, PushError> {
+        self.post("/ingest/sharing", report).await
+    }
+
+    /// Exchanges a one-time enrollment code for this instrument's own token. Needs no
+    /// token, so it is the one call made before the agent has one.
+    pub async fn enroll(&self, code: &str) -> Result<Enrollment, PushError> {
+        let resp = self
+            .client
+            .post(format!("{}{}/enroll", self.base, API_PREFIX))
+            .json(&EnrollRequest {
+                code: code.to_string(),
+            })
+            .send()
+            .await?;
+        decode(resp).await
+    }
+
     async fn post<T: Serialize>(&self, path: &str, body: &T) -> Result<IngestAck, PushError> {
         let resp = self
             .client
@@ -104,16 +126,21 @@ impl Pusher {
             .json(body)
             .send()
             .await?;
-        let status = resp.status();
-        if status.is_success() {
-            return Ok(resp.json().await?);
-        }
-        let body = resp.json::<ApiError>().await.unwrap_or_else(|e| ApiError {
-            error: "unreadable_error".into(),
-            detail: format!("the server's error body was not JSON: {e}"),
-        });
-        Err(PushError::Refused { status, body })
+        decode(resp).await
     }
+}
+
+/// A success body, or the server's error body as [`PushError::Refused`].
+async fn decode<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Result<T, PushError> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp.json().await?);
+    }
+    let body = resp.json::<ApiError>().await.unwrap_or_else(|e| ApiError {
+        error: "unreadable_error".into(),
+        detail: format!("the server's error body was not JSON: {e}"),
+    });
+    Err(PushError::Refused { status, body })
 }
 
 /// Counts of what one push of history sent.

@@ -257,6 +257,9 @@ pub struct InstrumentDetail {
     pub token_revoked_at: Option<DateTime<Utc>>,
     /// When the agent's switch last changed; `None` if it never reported one.
     pub data_sharing_since: Option<DateTime<Utc>>,
+    /// When the server last heard from the agent (not the time of the data it sent).
+    #[serde(default)]
+    pub last_contact_at: Option<DateTime<Utc>>,
 }
 
 /// One run as the dashboard shows it.

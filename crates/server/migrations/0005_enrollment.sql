@@ -5,6 +5,9 @@ ALTER TABLE instruments ADD COLUMN enrolled_at INTEGER;
 ALTER TABLE instruments ADD COLUMN token_revoked_at INTEGER;
 -- The last revoked token's hash, so its pushes can be told "revoked", not "unknown".
 ALTER TABLE instruments ADD COLUMN revoked_token_hash TEXT;
+-- When the server last heard from the agent (any accepted token), as opposed to
+-- last_report_at, the time of the newest data it sent (an old run folder is old data).
+ALTER TABLE instruments ADD COLUMN last_contact_at INTEGER;
 -- When the agent's "send performance data" switch last changed (NULL: never reported).
 ALTER TABLE instruments ADD COLUMN data_sharing_since INTEGER;
 CREATE INDEX instruments_revoked_token ON instruments(revoked_token_hash);

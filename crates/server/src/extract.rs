@@ -156,6 +156,12 @@ impl FromRequestParts<AppState> for Instrument {
                 },
             });
         };
+        // Heard from now: what "connected, last contact N s ago" shows.
+        sqlx::query("UPDATE instruments SET last_contact_at = ? WHERE id = ?")
+            .bind(chrono::Utc::now().timestamp())
+            .bind(id)
+            .execute(&state.db)
+            .await?;
         Ok(Instrument { id })
     }
 }

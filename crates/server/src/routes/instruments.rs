@@ -63,13 +63,14 @@ pub async fn detail(
         .await?
         .remove(&id)
         .unwrap_or_default();
-    let (token, enrolled_at, revoked_at, sharing_since): (String, Option<i64>, Option<i64>, Option<i64>) =
-        sqlx::query_as(
-            "SELECT token_hash, enrolled_at, token_revoked_at, data_sharing_since FROM instruments WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_one(&state.db)
-        .await?;
+    type Agent = (String, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+    let (token, enrolled_at, revoked_at, sharing_since, contact): Agent = sqlx::query_as(
+        "SELECT token_hash, enrolled_at, token_revoked_at, data_sharing_since, last_contact_at
+             FROM instruments WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_one(&state.db)
+    .await?;
     Ok(Json(InstrumentDetail {
         id,
         serial,
@@ -90,6 +91,7 @@ pub async fn detail(
         enrolled_at: enrolled_at.map(to_time),
         token_revoked_at: revoked_at.map(to_time),
         data_sharing_since: sharing_since.map(to_time),
+        last_contact_at: contact.map(to_time),
     }))
 }
 

@@ -1,0 +1,109 @@
+//! The agent's configuration file, written by `enroll` and read by `watch` and `sharing`:
+//! where to send, the token file, the CA to trust, and the lab's "send performance data"
+//! switch. JSON, replaced atomically, so a crash never leaves half a file.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Default file names, in the agent's working directory.
+pub const CONFIG_FILE: &str = "seqhealth-agent.json";
+pub const TOKEN_FILE: &str = "seqhealth-token";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    pub server: String,
+    pub token_file: PathBuf,
+    #[serde(default)]
+    pub ca: Option<PathBuf>,
+    /// The "send performance data" switch: off, nothing leaves the instrument (runs are
+    /// still summarised into the spool, and sent once it is on again).
+    pub sharing: bool,
+    pub sharing_changed_at: DateTime<Utc>,
+    /// Who the server says this instrument is (for people reading the file).
+    #[serde(default)]
+    pub instrument: Option<String>,
+}
+
+impl AgentConfig {
+    pub fn load(path: &Path) -> io::Result<AgentConfig> {
+        let text = std::fs::read_to_string(path)?;
+        serde_json::from_str(&text).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{} is not a seqhealth agent configuration: {e}",
+                    path.display()
+                ),
+            )
+        })
+    }
+
+    pub fn save(&self, path: &Path) -> io::Result<()> {
+        let text = serde_json::to_string_pretty(self).map_err(io::Error::other)?;
+        write_atomically(path, text.as_bytes(), false)
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it over `path`; with
+/// `secret`, the file is created readable and writable by its owner only.
+pub fn write_atomically(path: &Path, bytes: &[u8], secret: bool) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file path"))?;
+    let tmp = dir.join(format!(".{}.tmp", name.to_string_lossy()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(if secret { 0o600 } else { 0o644 });
+    }
+    let mut f = options.open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saved_config_loads_back_and_the_token_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = AgentConfig {
+            server: "https://seqhealth.example".into(),
+            token_file: dir.path().join(TOKEN_FILE),
+            ca: None,
+            sharing: true,
+            sharing_changed_at: Utc::now(),
+            instrument: Some("Orion (VH09999)".into()),
+        };
+        let path = dir.path().join(CONFIG_FILE);
+        c.save(&path).unwrap();
+        assert_eq!(AgentConfig::load(&path).unwrap(), c);
+        write_atomically(&c.token_file, b"secret", true).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&c.token_file)
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(&path, r#"{"server": 1}"#).unwrap();
+        assert!(AgentConfig::load(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("not a seqhealth agent configuration"));
+    }
+}

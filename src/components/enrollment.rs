@@ -1,0 +1,220 @@
+//! Adding an instrument and enrolling its agent: the form (managers), the one-time code
+//! with the exact command to run on the instrument PC, and an instrument's connection
+//! (awaiting its agent, connected, revoked) with a new code or revocation for managers.
+
+use crate::api::{self, ApiFailure};
+use crate::app::Session;
+use crate::time;
+use leptos::prelude::*;
+use seqhealth_api::{Connection, EnrollmentCode, InstrumentDetail, NewInstrumentRequest, MODELS};
+
+fn origin() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
+}
+
+/// The code, its expiry and the command, shown once.
+#[component]
+pub fn CodeCard(code: EnrollmentCode) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let command = format!(
+        "seqhealth-agent enroll --server {} --code {}",
+        origin(),
+        code.code
+    );
+    let expires = code.expires_at;
+    view! {
+        <div class="card code-card" role="status">
+            <p>
+                "Enrollment code (usable once, until "
+                {move || time::date_time(expires, &session.time_zone())}
+                "):"
+            </p>
+            <p class="enrollment-code mono">{code.code.clone()}</p>
+            <label for=format!("enroll-command-{}", code.instrument_id)>"On the instrument PC, run:"</label>
+            <input
+                id=format!("enroll-command-{}", code.instrument_id)
+                class="mono command"
+                type="text"
+                readonly
+                value=command
+                on:focus=move |ev| {
+                    let input: web_sys::HtmlInputElement = event_target(&ev);
+                    input.select();
+                }
+            />
+            <p class="note">"Then start it with: seqhealth-agent watch <runs-dir> --config seqhealth-agent.json"</p>
+        </div>
+    }
+}
+
+/// "Add instrument" on the fleet page; `on_added` refreshes the fleet.
+#[component]
+pub fn AddInstrument(on_added: Callback<()>) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let open = RwSignal::new(false);
+    let (model, serial, nickname, site) = (
+        RwSignal::new(MODELS[0].to_string()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    let add = Action::new_local(move |_: &()| {
+        api::add_instrument(NewInstrumentRequest {
+            model: model.get_untracked(),
+            serial: serial.get_untracked(),
+            nickname: nickname.get_untracked(),
+            site: site.get_untracked(),
+        })
+    });
+    Effect::new(move |_| {
+        if add.value().with(|v| matches!(v, Some(Ok(_)))) {
+            open.set(false);
+            on_added.run(());
+        }
+    });
+    view! {
+        <Show when=move || session.is_manager()>
+            <section class="add-instrument" aria-labelledby="add-heading">
+                <h2 id="add-heading" class="visually-hidden">"Add an instrument"</h2>
+                <Show
+                    when=move || open.get()
+                    fallback=move || {
+                        view! {
+                            <button type="button" on:click=move |_| open.set(true)>
+                                "Add instrument"
+                            </button>
+                        }
+                    }
+                >
+                    <form
+                        class="add"
+                        on:submit=move |ev| {
+                            ev.prevent_default();
+                            add.dispatch_local(());
+                        }
+                    >
+                        <label for="add-model">"Model"</label>
+                        <select id="add-model" on:change=move |ev| model.set(event_target_value(&ev))>
+                            {MODELS.iter().map(|m| view! { <option value=*m>{*m}</option> }).collect_view()}
+                        </select>
+                        <label for="add-serial">"Serial number"</label>
+                        <input id="add-serial" type="text" required maxlength="40" autocomplete="off" bind:value=serial />
+                        <label for="add-nickname">"Nickname"</label>
+                        <input id="add-nickname" type="text" required maxlength="60" bind:value=nickname />
+                        <label for="add-site">"Site (room, building)"</label>
+                        <input id="add-site" type="text" maxlength="120" bind:value=site />
+                        <div class="actions">
+                            <button type="submit" disabled=move || add.pending().get()>"Add and get a code"</button>
+                            <button type="button" class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                        </div>
+                    </form>
+                </Show>
+                {move || {
+                    add.value().get().map(|r| match r {
+                        Ok(code) => view! { <CodeCard code=code /> }.into_any(),
+                        Err(e) => view! { <p class="state error" role="alert">{e.to_string()}</p> }.into_any(),
+                    })
+                }}
+            </section>
+        </Show>
+    }
+}
+
+/// The instrument's link to its agent, on the instrument page.
+#[component]
+pub fn ConnectionCard(detail: InstrumentDetail, on_change: Callback<()>) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let tz = move || session.time_zone();
+    let id = detail.id;
+    let d = detail;
+    let status = {
+        let d = d.clone();
+        move || {
+            match d.connection {
+            Connection::AwaitingEnrollment => {
+                "Awaiting its agent: run the enrollment command on the instrument PC.".to_string()
+            }
+            Connection::Revoked => format!(
+                "Token revoked on {}: the agent's pushes are refused until it enrolls with a new code.",
+                d.token_revoked_at.map(|t| time::date_time(t, &tz())).unwrap_or_default()
+            ),
+            Connection::Enrolled => match d.last_contact_at {
+                Some(t) => format!(
+                    "Connected, last heard from {} ({}).",
+                    time::age(t),
+                    time::date_time(t, &tz())
+                ),
+                None => "Enrolled; the agent has not reported yet.".to_string(),
+            },
+        }
+        }
+    };
+    let sharing = {
+        let d = d.clone();
+        move || {
+            let since = d
+                .data_sharing_since
+                .map(|t| format!(" since {}", time::date_time(t, &tz())))
+                .unwrap_or_default();
+            if d.data_sharing {
+                format!("Sending performance data: on{since}.")
+            } else {
+                format!("Sending performance data: off{since}. The agent sends nothing until it is turned on again.")
+            }
+        }
+    };
+    let new_code = Action::new_local(move |_: &()| api::new_enrollment_code(id));
+    let revoke = Action::new_local(move |_: &()| api::revoke_token(id));
+    let confirming = RwSignal::new(false);
+    Effect::new(move |_| {
+        if revoke.value().with(|v| matches!(v, Some(Ok(_)))) {
+            confirming.set(false);
+            on_change.run(());
+        }
+    });
+    let connection = d.connection;
+    let error = move || -> Option<ApiFailure> {
+        new_code
+            .value()
+            .with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()))
+            .or_else(|| {
+                revoke
+                    .value()
+                    .with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()))
+            })
+    };
+    view! {
+        <section class="card connection" aria-labelledby="connection-heading">
+            <h2 id="connection-heading">"Agent"</h2>
+            <p class="connection-status" data-connection=format!("{connection:?}")>{status}</p>
+            <p class="sharing">{sharing}</p>
+            <Show when=move || session.is_manager()>
+                <div class="actions">
+                    <Show when=move || connection != Connection::Enrolled>
+                        <button type="button" disabled=move || new_code.pending().get() on:click=move |_| { new_code.dispatch_local(()); }>
+                            "New enrollment code"
+                        </button>
+                    </Show>
+                    <Show when=move || connection == Connection::Enrolled && !confirming.get()>
+                        <button type="button" class="secondary" on:click=move |_| confirming.set(true)>
+                            "Revoke token…"
+                        </button>
+                    </Show>
+                    <Show when=move || confirming.get()>
+                        <p role="alert">"Revoke this instrument's token? Its agent stops sending until it enrolls again."</p>
+                        <button type="button" class="danger" on:click=move |_| { revoke.dispatch_local(()); }>
+                            "Revoke token"
+                        </button>
+                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>
+                            "Keep it"
+                        </button>
+                    </Show>
+                </div>
+            </Show>
+            {move || new_code.value().get().and_then(|r| r.ok()).map(|code| view! { <CodeCard code=code /> })}
+            {move || error().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })}
+        </section>
+    }
+}

@@ -1,0 +1,266 @@
+//! Activation: a manager adds an instrument in the browser and reads its one-time code
+//! off the page; a real agent process enrolls with it and pushes a real run folder; the
+//! run appears on the instrument's page. A viewer gets no "Add instrument" and the API
+//! refuses the viewer.
+
+use crate::harness::*;
+
+/// The agent binary `cargo test --workspace` builds beside this test's executable.
+fn agent_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .join("seqhealth-agent");
+    assert!(
+        bin.is_file(),
+        "no agent binary at {}: build it with `cargo build -p seqhealth-agent` (make test does)",
+        bin.display()
+    );
+    bin
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+async fn agent(args: &[&str]) -> std::process::Output {
+    let out = tokio::process::Command::new(agent_binary())
+        .args(args)
+        .output()
+        .await
+        .unwrap();
+    eprintln!(
+        "seqhealth-agent {args:?}: {}\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_adds_an_instrument_whose_agent_enrolls_and_sends_a_real_run() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/interop/runs");
+    if !shared.is_dir() {
+        eprintln!("skipping: ../shared/interop/runs is not beside this checkout");
+        return;
+    }
+    let mut server = Server::start().await;
+    let browser = Browser::start().await;
+    let base = server.base.clone();
+    let b = &browser;
+
+    // The manager adds the instrument and reads the code off the page.
+    b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
+    b.wait_path("/").await;
+    b.text("table.fleet tbody tr").await;
+    b.click(Locator::Css("section.add-instrument button")).await;
+    b.text("form.add").await;
+    b.client
+        .find(Locator::Id("add-model"))
+        .await
+        .unwrap()
+        .select_by_value("MiSeq")
+        .await
+        .unwrap();
+    for (id, value) in [
+        ("add-serial", "M09999"),
+        ("add-nickname", "Mira"),
+        ("add-site", "Building C, room 1.04"),
+    ] {
+        b.client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    b.click(Locator::Css("form.add button[type=submit]")).await;
+    let code = b.text(".code-card .enrollment-code").await;
+    assert_eq!(code.len(), 11, "{code}");
+    let command = b
+        .client
+        .find(Locator::Css(".code-card input.command"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        command,
+        format!("seqhealth-agent enroll --server {base} --code {code}")
+    );
+    let row = b.wait_text("table.fleet", &["Mira"]).await;
+    assert!(row.contains("Awaiting its agent"), "{row}");
+    b.screenshot("add-instrument").await;
+
+    // On the "instrument PC": a wrong code is refused and writes nothing; the right one enrolls.
+    let pc = tempfile::tempdir().unwrap();
+    let config = pc.path().join("seqhealth-agent.json");
+    let token = pc.path().join("seqhealth-token");
+    let (config_s, token_s) = (config.to_str().unwrap(), token.to_str().unwrap());
+    let wrong = agent(&[
+        "enroll",
+        "--server",
+        &base,
+        "--code",
+        "ZZZZZ-ZZZZZ",
+        "--config",
+        config_s,
+        "--token-file",
+        token_s,
+    ])
+    .await;
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("no such enrollment code"));
+    assert!(!config.exists() && !token.exists());
+    let ok = agent(&[
+        "enroll",
+        "--server",
+        &base,
+        "--code",
+        &code,
+        "--config",
+        config_s,
+        "--token-file",
+        token_s,
+    ])
+    .await;
+    assert!(ok.status.success());
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("Enrolled as Mira"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&token).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the token is readable by its owner only"
+        );
+    }
+    let again = agent(&[
+        "enroll",
+        "--server",
+        &base,
+        "--code",
+        &code,
+        "--config",
+        config_s,
+        "--token-file",
+        token_s,
+    ])
+    .await;
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already used"));
+
+    // A real run folder finishes; the agent sends it.
+    let runs = pc.path().join("runs");
+    let folder = "illuminate_miseq_2013-04_16_2-index";
+    copy_dir(&shared.join(folder), &runs.join(folder));
+    std::fs::write(runs.join(folder).join("RTAComplete.txt"), "done").unwrap();
+    let spool = pc.path().join("spool");
+    let sent = agent(&[
+        "watch",
+        runs.to_str().unwrap(),
+        "--config",
+        config_s,
+        "--spool",
+        spool.to_str().unwrap(),
+        "--once",
+    ])
+    .await;
+    assert!(sent.status.success());
+
+    // The run is on the instrument's page, and the agent shows as connected.
+    let fleet: Fleet = api_get(&base, "/fleet").await;
+    let mira = fleet
+        .instruments
+        .iter()
+        .find(|i| i.serial == "M09999")
+        .unwrap();
+    b.client
+        .goto(&format!("{base}/instruments/{}", mira.id))
+        .await
+        .unwrap();
+    let status = b.wait_text(".connection-status", &["Connected"]).await;
+    assert!(
+        status.contains("last heard from")
+            && (status.contains("just now") || status.contains("min ago")),
+        "heard from just now, though the run is from 2013: {status}"
+    );
+    let runs_api: RunList = api_get(
+        &base,
+        &format!("/instruments/{}/runs?from=2000-01-01", mira.id),
+    )
+    .await;
+    assert_eq!(runs_api.runs.len(), 1, "the real run arrived once");
+    let run_id = runs_api.runs[0].run_id.clone();
+    // The run is from 2013: the period "All" shows it in the runs table.
+    b.text("section[aria-labelledby=trend-heading] select")
+        .await;
+    b.client
+        .find(Locator::Css(
+            "section[aria-labelledby=trend-heading] select",
+        ))
+        .await
+        .unwrap()
+        .select_by_value("36500")
+        .await
+        .unwrap();
+    b.wait_text("main", &[run_id.as_str()]).await;
+    b.screenshot("enrolled-instrument").await;
+
+    // Sharing off: the dashboard says so; a new run stays on the instrument.
+    let off = agent(&["sharing", "off", "--config", config_s]).await;
+    assert!(off.status.success());
+    b.client.refresh().await.unwrap();
+    b.wait_text(".connection .sharing", &["off since"]).await;
+
+    // A viewer gets no "Add instrument"; the API refuses the viewer.
+    b.client.delete_all_cookies().await.unwrap();
+    b.login(&base, "grace@northgate.example", DEMO_PASSWORD)
+        .await;
+    b.wait_path("/").await;
+    b.text("table.fleet tbody tr").await;
+    assert_eq!(b.count("section.add-instrument").await, 0);
+    let grace = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let r = grace
+        .post(format!("{base}/api/v1/session"))
+        .json(&serde_json::json!({ "email": "grace@northgate.example", "password": DEMO_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let r = grace
+        .post(format!("{base}/api/v1/instruments"))
+        .json(&serde_json::json!({ "model": "MiSeq", "serial": "M08888", "nickname": "No" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    assert_eq!(
+        server
+            .csp_reports
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0,
+        "CSP violations during the journey"
+    );
+    browser.close().await;
+    server.stop().await;
+}
