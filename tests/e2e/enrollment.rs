@@ -222,11 +222,81 @@ async fn a_manager_adds_an_instrument_whose_agent_enrolls_and_sends_a_real_run()
     b.wait_text("main", &[run_id.as_str()]).await;
     b.screenshot("enrolled-instrument").await;
 
-    // Sharing off: the dashboard says so; a new run stays on the instrument.
+    // Sharing off: the dashboard says so; a run finished meanwhile stays on the
+    // instrument, and is sent, with no gap, once sharing is on again.
     let off = agent(&["sharing", "off", "--config", config_s]).await;
     assert!(off.status.success());
     b.client.refresh().await.unwrap();
     b.wait_text(".connection .sharing", &["off since"]).await;
+    let second = "illuminate_miseq_2014-02_11_50kit_single_read";
+    copy_dir(&shared.join(second), &runs.join(second));
+    std::fs::write(runs.join(second).join("RTAComplete.txt"), "done").unwrap();
+    let watch = |spool: PathBuf| {
+        let (runs, config) = (runs.clone(), config.clone());
+        async move {
+            agent(&[
+                "watch",
+                runs.to_str().unwrap(),
+                "--config",
+                config.to_str().unwrap(),
+                "--spool",
+                spool.to_str().unwrap(),
+                "--once",
+            ])
+            .await
+        }
+    };
+    let held = watch(spool.clone()).await;
+    assert!(String::from_utf8_lossy(&held.stdout).contains("sending performance data is off"));
+    let count = || async {
+        let l: RunList = api_get(
+            &base,
+            &format!("/instruments/{}/runs?from=2000-01-01", mira.id),
+        )
+        .await;
+        l.runs.len()
+    };
+    assert_eq!(
+        count().await,
+        1,
+        "nothing left the instrument while sharing was off"
+    );
+    assert!(agent(&["sharing", "on", "--config", config_s])
+        .await
+        .status
+        .success());
+    assert!(watch(spool.clone()).await.status.success());
+    assert_eq!(
+        count().await,
+        2,
+        "the held run arrived once sharing was on again"
+    );
+
+    // A revoked token: the agent says what happened and keeps its runs.
+    let ada = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    ada.post(format!("{base}/api/v1/session"))
+        .json(&serde_json::json!({ "email": "ada@northgate.example", "password": DEMO_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let r = ada
+        .post(format!("{base}/api/v1/instruments/{}/revoke", mira.id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let third = "illuminate_nextseq500_160404_HW37NBGXX";
+    copy_dir(&shared.join(third), &runs.join(third));
+    std::fs::write(runs.join(third).join("RTAComplete.txt"), "done").unwrap();
+    let refused = watch(spool.clone()).await;
+    assert_eq!(refused.status.code(), Some(4));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("revoked by a lab manager"), "{said}");
+    b.client.refresh().await.unwrap();
+    b.wait_text(".connection-status", &["Token revoked"]).await;
 
     // A viewer gets no "Add instrument"; the API refuses the viewer.
     b.client.delete_all_cookies().await.unwrap();
