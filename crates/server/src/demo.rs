@@ -94,6 +94,25 @@ pub async fn provision(
     Ok(Some(out))
 }
 
+/// The certificate(s) the demo's own pushes trust besides the system's, when the server
+/// serves HTTPS with a certificate of its own (e.g. `--self-signed`). Set once, at start.
+static TRUST: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Makes the demo's pushes trust the PEM certificate(s) in `ca` (first call wins).
+pub fn trust(ca: std::path::PathBuf) {
+    let _ = TRUST.set(ca);
+}
+
+fn pusher(base_url: &str, token: &str) -> Pusher {
+    match TRUST.get() {
+        None => Pusher::new(base_url, token),
+        Some(ca) => Pusher::with_ca(base_url, token, Some(ca)).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "demo pushes cannot use the certificate");
+            Pusher::new(base_url, token)
+        }),
+    }
+}
+
 /// Pushes every provisioned instrument's simulated history to the server at `base_url`.
 pub async fn push_fleet(
     base_url: &str,
@@ -102,7 +121,7 @@ pub async fn push_fleet(
 ) -> Result<PushStats, PushError> {
     let mut total = PushStats::default();
     for p in fleet {
-        let pusher = Pusher::new(base_url, &p.token);
+        let pusher = pusher(base_url, &p.token);
         let s = push_history(
             &pusher,
             &runs(p.instrument, cfg),
@@ -152,7 +171,7 @@ pub async fn push_real_runs(
             continue;
         };
         let run = seqhealth_agent::extract::run_ingest(&summary);
-        match Pusher::new(base_url, &target.token).run(&run).await {
+        match pusher(base_url, &target.token).run(&run).await {
             Ok(_) => pushed.push(run.run_id),
             Err(e) => tracing::warn!(folder = %folder.display(), error = %e, "real run not pushed"),
         }
@@ -181,7 +200,7 @@ pub async fn report_live(
             .fetch_all(&db)
             .await
             .unwrap_or_default();
-            let pusher = Pusher::new(&base_url, &p.token);
+            let pusher = pusher(&base_url, &p.token);
             let batch = live_batch(p.instrument, &cfg, now, &replaced);
             if let Err(e) = pusher.telemetry(&batch).await {
                 tracing::warn!(serial = p.instrument.serial, error = %e, "live demo report failed");

@@ -19,6 +19,7 @@ pub mod routes;
 pub mod security;
 pub mod spc;
 pub mod state;
+pub mod tls;
 pub mod warnings;
 pub mod web;
 
@@ -27,7 +28,9 @@ pub use state::AppState;
 use axum::Router;
 use seqhealth_api::API_PREFIX;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
@@ -44,13 +47,37 @@ pub fn app(state: AppState, dist: Option<&Path>) -> Router {
         .with_state(state)
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then finishes in-flight requests.
+/// Serves `app` on `listener` (plain HTTP) until `shutdown` resolves, then finishes
+/// in-flight requests. Handlers see the client's address (per-address login limits).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Serves `app` over HTTPS on `listener` with `tls` (see [`tls::server_config`]); every
+/// response carries `Strict-Transport-Security`. Shuts down like [`serve`].
+pub async fn serve_tls(
+    listener: TcpListener,
+    tls: Arc<tls::ServerConfig>,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    let app = app.layer(axum::middleware::from_fn(security::hsts));
+    // `tap_io` only so that axum hands the peer address to `ConnectInfo`.
+    let listener = tls::TlsListener::new(listener, tls)?.tap_io(|_| {});
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

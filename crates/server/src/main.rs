@@ -3,7 +3,7 @@
 use chrono::{DurationRound, TimeDelta, Utc};
 use clap::Parser;
 use seqhealth_agent::simulate::SimConfig;
-use seqhealth_server::{app, db, demo, serve, AppState};
+use seqhealth_server::{app, db, demo, serve, serve_tls, tls, AppState};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +39,19 @@ struct Cli {
     /// here, for `seqhealth-agent simulate --tokens`.
     #[arg(long)]
     demo_tokens: Option<PathBuf>,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
+    #[arg(long, env = "SEQHEALTH_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "SEQHEALTH_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed certificate for localhost made at start (demos;
+    /// browsers warn about it, agents need it as --ca).
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    self_signed: bool,
+    /// With --self-signed: write the certificate (PEM) here, for `seqhealth-agent --ca`.
+    #[arg(long, requires = "self_signed")]
+    self_signed_out: Option<PathBuf>,
     /// With --demo: real Illumina run folders to summarise and push for demo instruments
     /// of the same model (e.g. ../shared/interop/runs); skipped when absent.
     #[arg(long)]
@@ -64,6 +77,10 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    let tls = tls_config(&cli)?;
+    if tls.is_none() {
+        tls::check_plain_http(cli.addr)?;
+    }
     let pool = db::connect(&cli.database_url)
         .await
         .map_err(|e| format!("cannot open database {}: {e}", cli.database_url))?;
@@ -80,13 +97,30 @@ async fn run(cli: Cli) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let router = app(AppState::new(pool.clone()), dist);
-    let server = tokio::spawn(serve(listener, router, shutdown_signal()));
+    // The demo pushes through the API like any agent: over HTTPS it trusts this server's
+    // certificate (kept in a temporary file while the server runs).
+    let mut _demo_ca = None;
+    if let (Some((_, pem)), true) = (&tls, cli.demo) {
+        let file = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
+        std::fs::write(file.path(), pem).map_err(|e| e.to_string())?;
+        demo::trust(file.path().to_path_buf());
+        _demo_ca = Some(file);
+    }
+    let (server, base) = match tls {
+        Some((config, _)) => (
+            tokio::spawn(serve_tls(listener, config, router, shutdown_signal())),
+            format!("https://localhost:{}", addr.port()),
+        ),
+        None => (
+            tokio::spawn(serve(listener, router, shutdown_signal())),
+            format!("http://{addr}"),
+        ),
+    };
     tokio::spawn(seqhealth_server::warnings::sweep_forever(
         pool.clone(),
         std::time::Duration::from_secs(cli.sweep_secs.max(1)),
     ));
-    let base = format!("http://{addr}");
-    tracing::info!("seqhealth listening on {base}");
+    tracing::info!("seqhealth listening on {addr}: {base}");
 
     if cli.demo {
         run_demo(
@@ -169,6 +203,38 @@ async fn run_demo(
     }
     println!("\n  Ctrl-C stops it.\n");
     Ok(())
+}
+
+/// The TLS settings the flags ask for, and the certificate(s) a client of this server
+/// trusts (PEM); `None` for plain HTTP.
+fn tls_config(cli: &Cli) -> Result<Option<(std::sync::Arc<tls::ServerConfig>, String)>, String> {
+    if let (Some(cert), Some(key)) = (&cli.tls_cert, &cli.tls_key) {
+        let config = tls::server_config(tls::load_pem(cert, key)?)?;
+        println!("  serving HTTPS (TLS 1.2 and 1.3) with {}", cert.display());
+        let pem = std::fs::read_to_string(cert).map_err(|e| e.to_string())?;
+        return Ok(Some((config, pem)));
+    }
+    if !cli.self_signed {
+        return Ok(None);
+    }
+    let made = tls::self_signed(&["localhost", "127.0.0.1", "::1"])?;
+    let written = match &cli.self_signed_out {
+        Some(path) => {
+            std::fs::write(path, &made.cert_pem)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Some(path.clone())
+        }
+        None => None,
+    };
+    println!(
+        "  serving HTTPS with a SELF-SIGNED certificate for localhost, made at start: \
+         browsers will warn; agents need it as --ca{}",
+        written
+            .as_ref()
+            .map(|p| format!(" ({})", p.display()))
+            .unwrap_or_default()
+    );
+    Ok(Some((tls::server_config(made.identity)?, made.cert_pem)))
 }
 
 /// Tokens are secrets: the file is created readable by its owner only.

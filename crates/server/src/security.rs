@@ -1,5 +1,6 @@
 //! Response headers that keep the browser side tight: a strict Content-Security-Policy
-//! (no inline script; wasm may compile), no MIME sniffing, no referrer, no framing.
+//! (no inline script; wasm may compile), no MIME sniffing, no referrer, no framing; HSTS
+//! when served over TLS.
 
 use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue};
@@ -20,6 +21,17 @@ pub async fn headers(req: Request, next: Next) -> Response {
     set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(h, header::REFERRER_POLICY, "no-referrer");
     set(h, header::X_FRAME_OPTIONS, "DENY");
+    resp
+}
+
+/// `Strict-Transport-Security` on every response: added by `serve_tls` only, since the
+/// header means nothing (and is ignored) over plain HTTP.
+pub async fn hsts(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    resp.headers_mut().insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static(crate::tls::HSTS),
+    );
     resp
 }
 
