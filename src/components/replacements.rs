@@ -259,6 +259,7 @@ fn ScheduleForm(
     });
     let date = RwSignal::new(d0);
     let slot = RwSignal::new(s0);
+    let nickname_shown = nickname.clone();
     let planned = StoredValue::new(planned);
     let collisions = move || -> Vec<PlannedRun> {
         let Ok(day) = date.get().parse::<chrono::NaiveDate>() else {
@@ -326,6 +327,20 @@ fn ScheduleForm(
                     .map(|s| view! { <option value=s.as_str() selected=move || slot.get() == s>{s.label()}</option> })
                     .collect_view()}
             </select>
+            <div class="planned-list">
+                {planned
+                    .with_value(|runs| {
+                        if runs.is_empty() {
+                            format!("{} has no planned runs ahead.", nickname_shown)
+                        } else {
+                            let list: Vec<String> = runs
+                                .iter()
+                                .map(|p| format!("{} to {} “{}”", p.starts_on, p.ends_on, p.label))
+                                .collect();
+                            format!("Planned runs on {}: {}.", nickname_shown, list.join("; "))
+                        }
+                    })}
+            </div>
             {move || collision_text().map(|t| view! { <p class="state warning collision" role="alert">{t}</p> })}
             <button type="submit" disabled=move || save.pending().get()>
                 {move || if collision() { format!("{verb} anyway") } else { verb.to_string() }}

@@ -84,6 +84,11 @@ async fn a_manager_schedules_a_replacement_that_shows_on_the_chart_and_in_the_ca
         .await;
     let form = format!("{row} form.schedule");
     b.text(&form).await;
+    let planned = b.text(&format!("{form} .planned-list")).await;
+    assert!(
+        planned.contains("WGS batch 14"),
+        "the form lists Nimbus's planned runs: {planned}"
+    );
     set_date(b, &format!("{form} input[type=date]"), day(7)).await;
     let warning = b
         .wait_text(&format!("{form} .collision"), &["WGS batch 14"])
