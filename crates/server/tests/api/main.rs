@@ -161,7 +161,9 @@ pub async fn post_json(env: &Env, path: &str, cookie: &str, body: Value) -> (Sta
 }
 
 mod attacks;
+mod consistency;
 mod enrollment;
+mod faults;
 mod ingest;
 mod reads;
 mod replacements;
