@@ -107,11 +107,13 @@ pub async fn telemetry(
         .await?
         .rows_affected()
             == 1;
-        // Only a reading stored for the first time counts in the buckets: a resend must
-        // not count twice.
-        if fresh {
-            crate::buckets::fold(&mut tx, instrument.id, &r.sensor, at, r.value).await?;
+        // Only a reading stored for the first time counts in the buckets and can be the
+        // latest: a resend must not count twice, and a second value for the same sensor
+        // and time (not stored) must not become the latest either.
+        if !fresh {
+            continue;
         }
+        crate::buckets::fold(&mut tx, instrument.id, &r.sensor, at, r.value).await?;
         sqlx::query(
             "INSERT INTO sensor_latest (instrument_id, sensor, subsystem, at, value) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (instrument_id, sensor) DO UPDATE SET at = excluded.at, value = excluded.value,
