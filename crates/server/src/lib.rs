@@ -34,13 +34,46 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
+/// How long one request may take from its headers to its response, body upload
+/// included: a client that stalls mid-body (or drips it) gets 408 and its connection
+/// back, instead of holding a server task and, for ingest, a database connection.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The whole service: the JSON API under `/api/v1` and, if `dist` is given, the dashboard.
 pub fn app(state: AppState, dist: Option<&Path>) -> Router {
+    app_with_timeout(state, dist, REQUEST_TIMEOUT)
+}
+
+/// [`app`] with another request timeout (tests use a short one).
+pub fn app_with_timeout(
+    state: AppState,
+    dist: Option<&Path>,
+    timeout: std::time::Duration,
+) -> Router {
     let mut router = Router::new().nest(API_PREFIX, routes::api());
     if let Some(dist) = dist {
         router = router.merge(web::dashboard(dist));
     }
     router
+        // Innermost, so a 408 still carries the security headers.
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| async move {
+                use axum::response::IntoResponse;
+                match tokio::time::timeout(timeout, next.run(req)).await {
+                    Ok(resp) => resp,
+                    // Dropping the handler rolls back whatever it had begun.
+                    Err(_) => error::AppError::Rejected {
+                        status: axum::http::StatusCode::REQUEST_TIMEOUT,
+                        error: "request_timeout",
+                        detail: format!(
+                            "the request took over {} s (a body sent too slowly?)",
+                            timeout.as_secs_f64()
+                        ),
+                    }
+                    .into_response(),
+                }
+            },
+        ))
         .layer(axum::middleware::from_fn(security::same_origin))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(TraceLayer::new_for_http())

@@ -164,6 +164,7 @@ mod attacks;
 mod consistency;
 mod enrollment;
 mod faults;
+mod fuzz;
 mod ingest;
 mod reads;
 mod replacements;
