@@ -631,19 +631,30 @@ pub async fn refresh_lab(db: &SqlitePool, lab_id: i64, now: i64) -> AppResult<us
             .filter(|p| p.replace_by.timestamp() <= now + RECOMMEND_WITHIN_DAYS * DAY)
         {
             let day = |t: chrono::DateTime<chrono::Utc>| local_date(t.timestamp(), tz);
-            let reason = format!(
-                "{} is predicted to reach its limit of {} {} about {} (between {} and {}), \
-                 from a trend of {:+.3} {}/day over {} days",
-                p.sensor_label,
-                p.limit,
-                p.unit,
-                day(p.predicted_at),
-                day(p.earliest),
-                day(p.latest),
-                p.slope_per_day,
-                p.unit,
-                p.basis_days
+            let trend = format!(
+                "a trend of {:+.3} {}/day over {} days",
+                p.slope_per_day, p.unit, p.basis_days
             );
+            // A crossing already behind us is said as such, not "predicted".
+            let reason = if p.predicted_at.timestamp() <= now {
+                format!(
+                    "{} has reached its limit of {} {}: its fitted trend crossed it about {} ({trend})",
+                    p.sensor_label,
+                    p.limit,
+                    p.unit,
+                    day(p.predicted_at)
+                )
+            } else {
+                format!(
+                    "{} is predicted to reach its limit of {} {} about {} (between {} and {}), from {trend}",
+                    p.sensor_label,
+                    p.limit,
+                    p.unit,
+                    day(p.predicted_at),
+                    day(p.earliest),
+                    day(p.latest)
+                )
+            };
             let (predicted_at, replace_by) = (p.predicted_at.timestamp(), p.replace_by.timestamp());
             let r = Recommendation {
                 instrument_id,
