@@ -1,7 +1,8 @@
 use crate::limits::LoginLimiter;
 use sqlx::SqlitePool;
+use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
@@ -10,6 +11,9 @@ pub struct AppState {
     /// Content-Security-Policy violations browsers have reported since start.
     pub csp_reports: Arc<AtomicU64>,
     pub logins: Arc<LoginLimiter>,
+    /// When each lab's replacement recommendations were last brought up to date on a
+    /// read (unix seconds): a large lab's predictions are not recomputed on every view.
+    pub recommended_at: Arc<Mutex<HashMap<i64, i64>>>,
 }
 
 impl AppState {
@@ -18,6 +22,7 @@ impl AppState {
             db,
             csp_reports: Arc::new(AtomicU64::new(0)),
             logins: Arc::new(LoginLimiter::default()),
+            recommended_at: Arc::default(),
         }
     }
 }

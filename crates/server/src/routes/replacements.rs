@@ -20,6 +20,19 @@ use seqhealth_api::{
 use serde::Deserialize;
 use sqlx::SqliteConnection;
 
+/// A lab's recommendations are recomputed on a read at most this often.
+pub const REFRESH_SECS: i64 = 60;
+
+/// The next read recomputes the lab's recommendations (after a change that may make or
+/// allow a new one, such as a cancellation).
+fn refresh_soon(state: &AppState, lab_id: i64) {
+    state
+        .recommended_at
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&lab_id);
+}
+
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
     status: Option<String>,
@@ -62,8 +75,25 @@ async fn fetch(
     q: &ListQuery,
 ) -> AppResult<(Vec<ReplacementRow>, bool)> {
     let f = filter(q)?;
-    // Recommendations follow the latest predictions and warnings whenever the list is read.
-    replacements::refresh_lab(&state.db, user.lab_id, Utc::now().timestamp()).await?;
+    // Recommendations follow the latest predictions and warnings when the list is read,
+    // at most every REFRESH_SECS per lab (the periodic sweep refreshes them too).
+    let now = Utc::now().timestamp();
+    let due = {
+        let mut last = state
+            .recommended_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let due = last
+            .get(&user.lab_id)
+            .is_none_or(|&t| now - t >= REFRESH_SECS);
+        if due {
+            last.insert(user.lab_id, now);
+        }
+        due
+    };
+    if due {
+        replacements::refresh_lab(&state.db, user.lab_id, now).await?;
+    }
     let mut conn = state.db.acquire().await?;
     let mut rows = replacements::list(&mut conn, user.lab_id, f, MAX_REPLACEMENTS + 1).await?;
     let truncated = rows.len() > MAX_REPLACEMENTS;
@@ -285,6 +315,7 @@ pub async fn cancel(
     )
     .await?;
     tx.commit().await?;
+    refresh_soon(&state, user.lab_id);
     Ok(Json(row))
 }
 
