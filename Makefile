@@ -52,3 +52,9 @@ bench-interop:
 	test -x $(INTEROP_VENV)/bin/python || python3 -m venv $(INTEROP_VENV)
 	$(INTEROP_VENV)/bin/python -c 'import interop' 2>/dev/null || $(INTEROP_VENV)/bin/pip install --quiet interop==1.9.0
 	$(INTEROP_VENV)/bin/python scripts/bench-interop.py $(BENCH_INTEROP_ARGS)
+
+## load: 50 agents pushing telemetry and 50 dashboard users reading at once for 20 s (wrk on
+## loopback; DURATION, AGENTS, USERS override); fails on any error or lost reading; not a test
+.PHONY: load
+load:
+	scripts/load.sh
