@@ -166,6 +166,29 @@ async fn reconcile(
     Ok(())
 }
 
+/// Re-evaluates the run-quality rule of an instrument's runs of one read structure on its
+/// newest run. Run quality is filed under the optical subsystem: %≥Q30 is read from the
+/// images, though reagents and flow cells move it too (the message says so).
+pub async fn evaluate_run_quality(
+    tx: &mut Transaction<'_, Sqlite>,
+    instrument_id: i64,
+    read_structure: &str,
+) -> AppResult<()> {
+    let finding = crate::spc::newest_run_signal(tx, instrument_id, read_structure).await?;
+    let at = match &finding {
+        Some(f) => f.at,
+        None => sqlx::query_scalar(
+            "SELECT COALESCE(MAX(started_at), 0) FROM runs WHERE instrument_id = ? AND read_structure = ?",
+        )
+        .bind(instrument_id)
+        .bind(read_structure)
+        .fetch_one(&mut **tx)
+        .await?,
+    };
+    let rule = format!("spc:q30:{read_structure}");
+    reconcile(tx, instrument_id, Subsystem::Optical, &rule, at, finding).await
+}
+
 /// An error code logged this many times...
 pub const REPEATED_ERRORS: usize = 3;
 /// ...within this window is a warning of its own: one bubble is noise, three in a day is a

@@ -49,6 +49,8 @@ pub enum RuleKind {
     RateOfChange,
     RepeatedErrorCode,
     MissingData,
+    /// A run's %≥Q30 completes a control-chart pattern (see [`crate::spc`]).
+    RunQuality,
 }
 
 /// One sensor reading: unix seconds and a value in the signal's unit.

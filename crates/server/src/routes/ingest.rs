@@ -55,6 +55,7 @@ pub async fn run(
             rta_version: c.rta_version.clone(),
         };
         note_report(&mut tx, instrument.id, at, Some(&report)).await?;
+        crate::warnings::evaluate_run_quality(&mut tx, instrument.id, &run.read_structure).await?;
     }
     tx.commit().await?;
     Ok(Json(IngestAck {

@@ -299,3 +299,70 @@ async fn a_fast_change_inside_the_band_raises_a_rate_warning_that_clears_when_it
     let after = all.warnings.iter().find(|w| w.id == rate.id).unwrap();
     assert_eq!(after.status, WarningStatus::Resolved);
 }
+
+#[tokio::test]
+async fn a_q30_drift_raises_a_run_quality_warning_before_runs_fail() {
+    use seqhealth_api::{Severity, WarningList, WarningStatus};
+    let env = env().await;
+    let token = env.token("A00317").to_string();
+    let ada = env.login("ada@northgate.example").await;
+    let start = chrono::Utc::now() - chrono::Duration::days(60);
+    let mut n = 0;
+    // One run a day of the same read structure, %≥Q30 as given.
+    let mut push = |q30s: Vec<f64>| {
+        let runs: Vec<Value> = q30s
+            .into_iter()
+            .map(|q| {
+                n += 1;
+                let at = start + chrono::Duration::days(n);
+                json!({
+                    "run_id": format!("run-{n:03}"), "started_at": at, "completed_at": at + chrono::Duration::hours(20),
+                    "read_structure": "151-8-8-151",
+                    "configuration": { "control_software_version": "1.8.0", "rta_version": "v3.4.4",
+                        "flow_cell_id": null, "flow_cell_lot": null, "reagent_kit_lot": null, "chemistry": null },
+                    "summary": { "yield_gb": 2500.0, "pct_q30": q, "pct_pf": 80.0,
+                        "cluster_density_k_mm2": 2900.0, "error_rate": 0.3 }
+                })
+            })
+            .collect();
+        runs
+    };
+    let open = |list: &WarningList| {
+        list.warnings
+            .iter()
+            .find(|w| w.rule == "spc:q30:151-8-8-151")
+            .cloned()
+    };
+    // A steady baseline: no warning.
+    let baseline: Vec<f64> = (0..20)
+        .map(|i| 90.0 + [0.4, -0.4, 0.2, -0.2][i % 4])
+        .collect();
+    for body in push(baseline) {
+        let (s, v) = env.ingest("runs", &token, &body).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let list: WarningList = env.get_json("/api/v1/warnings", &ada).await;
+    assert!(open(&list).is_none(), "in control");
+    // Two of three runs well below: a warning, though the runs still pass the spec floor (75 %).
+    for body in push(vec![88.8, 90.1, 88.7]) {
+        env.ingest("runs", &token, &body).await;
+    }
+    let list: WarningList = env.get_json("/api/v1/warnings", &ada).await;
+    let w = open(&list).expect("a drift raises a run-quality warning");
+    assert_eq!(
+        (w.severity, w.status),
+        (Severity::Warning, WarningStatus::Active)
+    );
+    assert!(
+        w.message.contains("2 of 3 beyond 2σ") && w.message.contains("run-023"),
+        "{}",
+        w.message
+    );
+    // Back in control: it resolves by itself.
+    for body in push(vec![90.2, 89.9, 90.3]) {
+        env.ingest("runs", &token, &body).await;
+    }
+    let all: WarningList = env.get_json("/api/v1/warnings?status=all", &ada).await;
+    let after = all.warnings.iter().find(|x| x.id == w.id).unwrap();
+    assert_eq!(after.status, WarningStatus::Resolved);
+}
