@@ -11,6 +11,7 @@ pub mod enrollment;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod idle;
 pub mod limits;
 pub mod predictions;
 pub mod provision;
@@ -82,11 +83,26 @@ pub fn app_with_timeout(
 
 /// Serves `app` on `listener` (plain HTTP) until `shutdown` resolves, then finishes
 /// in-flight requests. Handlers see the client's address (per-address login limits).
+/// Connections idle for [`idle::IDLE_TIMEOUT`] are closed (a client stalled mid-headers
+/// included).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with_idle(listener, app, shutdown, idle::IDLE_TIMEOUT).await
+}
+
+/// [`serve`] with another idle timeout (tests use a short one).
+pub async fn serve_with_idle(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    idle_after: std::time::Duration,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // `tap_io` only so that axum hands the peer address to `ConnectInfo`.
+    let listener = idle::IdleListener::new(listener, idle_after).tap_io(|_| {});
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -106,7 +122,9 @@ pub async fn serve_tls(
     use axum::serve::ListenerExt;
     let app = app.layer(axum::middleware::from_fn(security::hsts));
     // `tap_io` only so that axum hands the peer address to `ConnectInfo`.
-    let listener = tls::TlsListener::new(listener, tls)?.tap_io(|_| {});
+    let listener =
+        idle::IdleListener::new(tls::TlsListener::new(listener, tls)?, idle::IDLE_TIMEOUT)
+            .tap_io(|_| {});
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -537,3 +537,50 @@ async fn a_stalled_or_dripping_body_is_cut_off_by_the_request_timeout() {
     assert!(pusher.telemetry(b).await.unwrap().stored);
     assert_eq!(env.count("telemetry_batches").await, 1);
 }
+
+#[tokio::test]
+async fn a_client_stalled_inside_its_headers_loses_its_connection_when_idle() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let env = env().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(seqhealth_server::serve_with_idle(
+        listener,
+        seqhealth_server::app(AppState::new(env.db.clone()), None),
+        std::future::pending(),
+        std::time::Duration::from_secs(1),
+    ));
+    let t = std::time::Instant::now();
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // Half a request line and one header, then nothing.
+    conn.write_all(format!("GET /api/v1/fleet HTTP/1.1\r\nHost: {addr}\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut buf = [0u8; 1024];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), conn.read(&mut buf))
+        .await
+        .expect("the server held a client stalled in its headers for 10 s")
+        .unwrap_or(0);
+    assert_eq!(
+        n,
+        0,
+        "closed, not answered: {}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+    // A normal request on a new connection still works.
+    let mut ok = tokio::net::TcpStream::connect(addr).await.unwrap();
+    ok.write_all(
+        format!("GET /api/v1/nothing HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut answer = Vec::new();
+    ok.read_to_end(&mut answer).await.unwrap();
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 404"));
+}
