@@ -3,7 +3,7 @@
 
 use crate::audit;
 use crate::csv;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::extract::CurrentUser;
 use crate::replacements::lab_zone;
 use crate::routes::replacements::attachment;
@@ -24,12 +24,8 @@ async fn fetch(
     user: &CurrentUser,
     q: &ListQuery,
 ) -> AppResult<(Vec<AuditEntry>, bool)> {
-    let instrument = match q.instrument.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(s.parse::<i64>().map_err(|_| {
-            AppError::BadRequest(format!("`instrument` must be an instrument id, not {s:?}"))
-        })?),
-    };
+    let instrument =
+        crate::routes::instruments::instrument_filter(state, user, q.instrument.as_deref()).await?;
     let mut conn = state.db.acquire().await?;
     let mut entries =
         audit::list(&mut conn, user.lab_id, instrument, MAX_AUDIT_ENTRIES + 1).await?;

@@ -26,6 +26,24 @@ pub async fn instrument_in_lab(state: &AppState, user: &CurrentUser, id: &str) -
     found.ok_or_else(|| AppError::NotFound(format!("no instrument with id {id} in your lab")))
 }
 
+/// An `?instrument=` filter: empty is none, a non-number is 400, another lab's (or an
+/// unknown) instrument is 404 — the same answer, so a filter probes nothing.
+pub async fn instrument_filter(
+    state: &AppState,
+    user: &CurrentUser,
+    value: Option<&str>,
+) -> AppResult<Option<i64>> {
+    match value {
+        None | Some("") => Ok(None),
+        Some(s) => {
+            s.parse::<i64>().map_err(|_| {
+                AppError::BadRequest(format!("`instrument` must be an instrument id, not {s:?}"))
+            })?;
+            Ok(Some(instrument_in_lab(state, user, s).await?))
+        }
+    }
+}
+
 type DetailRow = (
     i64,
     String,

@@ -56,13 +56,9 @@ fn statuses(s: Option<&str>) -> AppResult<Option<&'static [&'static str]>> {
     })
 }
 
-fn filter(q: &ListQuery) -> AppResult<Filter> {
-    let instrument = match q.instrument.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(s.parse::<i64>().map_err(|_| {
-            AppError::BadRequest(format!("`instrument` must be an instrument id, not {s:?}"))
-        })?),
-    };
+async fn filter(state: &AppState, user: &CurrentUser, q: &ListQuery) -> AppResult<Filter> {
+    let instrument =
+        crate::routes::instruments::instrument_filter(state, user, q.instrument.as_deref()).await?;
     Ok(Filter {
         statuses: statuses(q.status.as_deref())?,
         instrument,
@@ -74,7 +70,7 @@ async fn fetch(
     user: &CurrentUser,
     q: &ListQuery,
 ) -> AppResult<(Vec<ReplacementRow>, bool)> {
-    let f = filter(q)?;
+    let f = filter(state, user, q).await?;
     // Recommendations follow the latest predictions and warnings when the list is read,
     // at most every REFRESH_SECS per lab (the periodic sweep refreshes them too).
     let now = Utc::now().timestamp();

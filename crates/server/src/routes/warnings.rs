@@ -109,12 +109,9 @@ pub async fn list(
             ))
         })?),
     };
-    let instrument = match f.instrument.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(s.parse::<i64>().map_err(|_| {
-            AppError::BadRequest(format!("`instrument` must be an instrument id, not {s:?}"))
-        })?),
-    };
+    let instrument =
+        crate::routes::instruments::instrument_filter(&state, &user, f.instrument.as_deref())
+            .await?;
     let placeholders = vec!["?"; statuses.len()].join(", ");
     let sql = format!(
         "{SELECT} WHERE i.lab_id = ? AND w.status IN ({placeholders})
