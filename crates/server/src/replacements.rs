@@ -277,6 +277,42 @@ fn slot_text(date: NaiveDate, slot: Slot) -> String {
     format!("{date} {}", slot.label())
 }
 
+/// The replacement's status as it is now, and why the transition is refused.
+async fn refused_now(conn: &mut SqliteConnection, lab_id: i64, id: i64, what: &str) -> AppError {
+    match get(conn, lab_id, id).await {
+        Ok(row) => refused(id, row.status.as_str(), what),
+        Err(e) => e,
+    }
+}
+
+/// Records a manager's transition in the audit log (same transaction) and answers the
+/// replacement as it now is.
+async fn logged(
+    conn: &mut SqliteConnection,
+    lab_id: i64,
+    user_id: i64,
+    action: &str,
+    row: &ReplacementRow,
+    detail: String,
+    now: i64,
+) -> AppResult<ReplacementRow> {
+    audit::record(
+        conn,
+        now,
+        Event {
+            lab_id,
+            user_id: Some(user_id),
+            action,
+            instrument_id: Some(row.instrument_id),
+            replacement_id: Some(row.id),
+            detail,
+            ..Event::default()
+        },
+    )
+    .await?;
+    get(conn, lab_id, row.id).await
+}
+
 /// recommended → scheduled.
 pub async fn schedule(
     conn: &mut SqliteConnection,
@@ -312,32 +348,28 @@ pub async fn schedule(
     .await?
     .rows_affected();
     if changed == 0 {
-        let now_row = get(conn, lab_id, id).await?;
-        return Err(refused(
-            id,
-            now_row.status.as_str(),
-            "someone else changed it a moment ago; reload to see the appointment",
-        ));
-    }
-    audit::record(
-        conn,
-        now,
-        Event {
+        return Err(refused_now(
+            conn,
             lab_id,
-            user_id: Some(user_id),
-            action: action::SCHEDULED,
-            instrument_id: Some(row.instrument_id),
-            replacement_id: Some(id),
-            detail: format!(
-                "{} replacement scheduled for {}",
-                row.component,
-                slot_text(req.date, req.slot)
-            ),
-            ..Event::default()
-        },
+            id,
+            "someone else changed it a moment ago; reload to see the appointment",
+        )
+        .await);
+    }
+    logged(
+        conn,
+        lab_id,
+        user_id,
+        action::SCHEDULED,
+        &row,
+        format!(
+            "{} replacement scheduled for {}",
+            row.component,
+            slot_text(req.date, req.slot)
+        ),
+        now,
     )
-    .await?;
-    get(conn, lab_id, id).await
+    .await
 }
 
 /// scheduled → scheduled, in another slot.
@@ -384,26 +416,21 @@ pub async fn reschedule(
             "replacement {id} changed a moment ago; reload to see its appointment"
         )));
     }
-    audit::record(
+    logged(
         conn,
+        lab_id,
+        user_id,
+        action::RESCHEDULED,
+        &row,
+        format!(
+            "{} replacement moved from {} to {}",
+            row.component,
+            slot_text(before.date, before.slot),
+            slot_text(req.date, req.slot)
+        ),
         now,
-        Event {
-            lab_id,
-            user_id: Some(user_id),
-            action: action::RESCHEDULED,
-            instrument_id: Some(row.instrument_id),
-            replacement_id: Some(id),
-            detail: format!(
-                "{} replacement moved from {} to {}",
-                row.component,
-                slot_text(before.date, before.slot),
-                slot_text(req.date, req.slot)
-            ),
-            ..Event::default()
-        },
     )
-    .await?;
-    get(conn, lab_id, id).await
+    .await
 }
 
 /// recommended or scheduled → cancelled, with a reason.
@@ -427,28 +454,24 @@ pub async fn cancel(
     .await?
     .rows_affected();
     if changed == 0 {
-        let status = get(conn, lab_id, id).await?.status;
-        return Err(refused(
-            id,
-            status.as_str(),
-            "only a recommended or scheduled replacement can be cancelled",
-        ));
-    }
-    audit::record(
-        conn,
-        now,
-        Event {
+        return Err(refused_now(
+            conn,
             lab_id,
-            user_id: Some(user_id),
-            action: action::CANCELLED,
-            instrument_id: Some(row.instrument_id),
-            replacement_id: Some(id),
-            detail: format!("{} replacement cancelled: {reason}", row.component),
-            ..Event::default()
-        },
+            id,
+            "only a recommended or scheduled replacement can be cancelled",
+        )
+        .await);
+    }
+    logged(
+        conn,
+        lab_id,
+        user_id,
+        action::CANCELLED,
+        &row,
+        format!("{} replacement cancelled: {reason}", row.component),
+        now,
     )
-    .await?;
-    get(conn, lab_id, id).await
+    .await
 }
 
 /// scheduled → completed: the component is new, so its warnings resolve and its
@@ -474,12 +497,13 @@ pub async fn complete(
     .await?
     .rows_affected();
     if changed == 0 {
-        let status = get(conn, lab_id, id).await?.status;
-        return Err(refused(
+        return Err(refused_now(
+            conn,
+            lab_id,
             id,
-            status.as_str(),
             "only a scheduled replacement can be marked completed",
-        ));
+        )
+        .await);
     }
     let resolved = sqlx::query(
         "UPDATE warnings SET status = 'resolved', resolved_at = ?, updated_at = ?
@@ -501,21 +525,7 @@ pub async fn complete(
     if let Some(note) = note.filter(|n| !n.is_empty()) {
         detail.push_str(&format!(" — {note}"));
     }
-    audit::record(
-        conn,
-        now,
-        Event {
-            lab_id,
-            user_id: Some(user_id),
-            action: action::COMPLETED,
-            instrument_id: Some(row.instrument_id),
-            replacement_id: Some(id),
-            detail,
-            ..Event::default()
-        },
-    )
-    .await?;
-    get(conn, lab_id, id).await
+    logged(conn, lab_id, user_id, action::COMPLETED, &row, detail, now).await
 }
 
 /// When a sensor's component was last replaced: predictions fit only what came after.
