@@ -107,9 +107,6 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-/// How fresh "last heard from" is kept: finer would cost a write per push.
-pub const CONTACT_RESOLUTION_SECS: i64 = 30;
-
 /// The instrument pushing data, from `Authorization: Bearer <instrument token>`.
 #[derive(Debug, Clone)]
 pub struct Instrument {
@@ -133,12 +130,12 @@ impl FromRequestParts<AppState> for Instrument {
                     "send the instrument token as `Authorization: Bearer <token>`".into(),
                 )
             })?;
-        let row: Option<(i64, Option<i64>)> =
-            sqlx::query_as("SELECT id, last_contact_at FROM instruments WHERE token_hash = ?")
+        let row: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM instruments WHERE token_hash = ?")
                 .bind(hash_token(token.trim()))
                 .fetch_optional(&state.db)
                 .await?;
-        let Some((id, contact)) = row else {
+        let Some(id) = row else {
             // A revoked token is told so, with when: the agent can say what happened.
             let revoked: Option<i64> = sqlx::query_scalar(
                 "SELECT token_revoked_at FROM instruments WHERE revoked_token_hash = ?",
@@ -159,16 +156,12 @@ impl FromRequestParts<AppState> for Instrument {
                 },
             });
         };
-        // Heard from now: what "connected, last heard from …" shows. Written at most every
-        // CONTACT_RESOLUTION_SECS, so a busy agent's pushes do not each take the writer.
-        let now = chrono::Utc::now().timestamp();
-        if contact.is_none_or(|t| now - t >= CONTACT_RESOLUTION_SECS) {
-            sqlx::query("UPDATE instruments SET last_contact_at = ? WHERE id = ?")
-                .bind(now)
-                .bind(id)
-                .execute(&state.db)
-                .await?;
-        }
+        // Heard from now: what "connected, last contact N s ago" shows.
+        sqlx::query("UPDATE instruments SET last_contact_at = ? WHERE id = ?")
+            .bind(chrono::Utc::now().timestamp())
+            .bind(id)
+            .execute(&state.db)
+            .await?;
         Ok(Instrument { id })
     }
 }
