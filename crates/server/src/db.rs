@@ -1,24 +1,750 @@
-//! Opening the database and bringing its schema up to date (migrations are embedded).
+//! Opening the database and bringing its schema up to date (migrations are embedded);
+//! encryption at rest, and the offline operations on the file: backup, restore, rekey.
+//!
+//! SQLite here is SQLCipher (libsqlite3-sys built with `bundled-sqlcipher`): with a
+//! [`DatabaseKey`] every page of the database file and of its WAL is encrypted with
+//! AES-256 (CBC, a random IV per page, HMAC-SHA512 per page), the key set first thing on
+//! every connection of the pool. The key is a raw 256-bit key (64 hex digits), used as is:
+//! no passphrase derivation, so opening a connection costs nothing extra.
+//!
+//! [`open`] looks at the file before anything may write to it: a wrong key, a key for a
+//! file that is not encrypted, or no key for one that is, is refused with a clear message
+//! and the file is left exactly as it was (the check opens it read-only).
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqliteLockingMode, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Connection, SqliteConnection, SqlitePool};
+use std::fmt;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
-    let options = SqliteConnectOptions::from_str(url)?
+/// The first 16 bytes of every unencrypted SQLite database file.
+const PLAIN_HEADER: &[u8; 16] = b"SQLite format 3\0";
+/// SQLITE_BUSY and SQLITE_NOTADB (primary result codes).
+const SQLITE_BUSY: i64 = 5;
+const SQLITE_NOTADB: i64 = 26;
+
+/// A 256-bit database key. Never printed: `Debug` shows no digits.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseKey(String);
+
+impl fmt::Debug for DatabaseKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DatabaseKey(…)")
+    }
+}
+
+impl DatabaseKey {
+    /// A key written as 64 hexadecimal digits (surrounding whitespace ignored), as
+    /// `openssl rand -hex 32` makes one.
+    pub fn parse(text: &str) -> Result<DatabaseKey, String> {
+        let t = text.trim();
+        if t.len() != 64 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!(
+                "a database key is 64 hexadecimal digits (256 bits; make one with \
+                 `openssl rand -hex 32`), not {} characters of something else",
+                t.chars().count()
+            ));
+        }
+        Ok(DatabaseKey(t.to_ascii_lowercase()))
+    }
+
+    /// Reads a key file (see [`DatabaseKey::parse`]). Returns a warning too when the file
+    /// can be read by others than its owner.
+    pub fn read_file(path: &Path) -> Result<(DatabaseKey, Option<String>), String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the database key file {}: {e}", path.display()))?;
+        let key = DatabaseKey::parse(&text)
+            .map_err(|e| format!("the database key file {}: {e}", path.display()))?;
+        let mut warning = None;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(meta) = std::fs::metadata(path) {
+                if meta.permissions().mode() & 0o077 != 0 {
+                    warning = Some(format!(
+                        "the database key file {} can be read by others than its owner \
+                         (chmod 600 it)",
+                        path.display()
+                    ));
+                }
+            }
+        }
+        Ok((key, warning))
+    }
+
+    /// A new random key (the operating system's generator).
+    pub fn generate() -> DatabaseKey {
+        use rand::RngCore;
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        DatabaseKey(hex::encode(bytes))
+    }
+
+    /// Writes the key to a new file readable by its owner only; an existing file is
+    /// never overwritten.
+    pub fn write_new_file(&self, path: &Path) -> std::io::Result<()> {
+        use std::io::Write;
+        let mut f = new_private_file(path)?;
+        f.write_all(format!("{}\n", self.0).as_bytes())?;
+        f.sync_all()
+    }
+
+    /// The value of `PRAGMA key` / `PRAGMA rekey`: SQLCipher's raw-key form, used as the
+    /// AES-256 key directly (no key derivation).
+    fn pragma(&self) -> String {
+        format!("\"x'{}'\"", self.0)
+    }
+}
+
+/// Creates `path` (which must not exist) readable and writable by its owner only.
+fn new_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// Why a database was not opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(
+        "the database key does not open {}: wrong key, or the file is not a seqhealth database",
+        .0.display()
+    )]
+    WrongKey(PathBuf),
+    #[error(
+        "{} is encrypted (or is not a SQLite database) and no key was given: give its key \
+         with --database-key-file <file> or SEQHEALTH_DATABASE_KEY",
+        .0.display()
+    )]
+    KeyNeeded(PathBuf),
+    #[error(
+        "{} is not encrypted, but a database key was given: to encrypt it, stop the server \
+         and run `seqhealth-server rekey --new-key-file <file>` without a key; to open it \
+         unencrypted, give no key",
+        .0.display()
+    )]
+    NotEncrypted(PathBuf),
+    #[error("there is no database at {}", .0.display())]
+    Missing(PathBuf),
+    #[error(
+        "{} is in use (a running server?): stop it first; this needs the database to itself",
+        .0.display()
+    )]
+    InUse(PathBuf),
+    #[error("this build's SQLite is not SQLCipher: it cannot encrypt the database")]
+    NoCipher,
+    #[error("database {what}: {source}")]
+    Sqlx {
+        what: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+fn sqlx_err(what: impl fmt::Display) -> impl FnOnce(sqlx::Error) -> OpenError {
+    let what = what.to_string();
+    move |source| OpenError::Sqlx { what, source }
+}
+
+/// The primary SQLite result code of a database error.
+fn sqlite_code(e: &sqlx::Error) -> Option<i64> {
+    let code = e.as_database_error()?.code()?;
+    code.parse::<i64>().ok().map(|c| c & 0xff)
+}
+
+/// What the file at a database URL is, as far as can be told without writing to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AtRest {
+    /// No file yet (or an empty one), or an in-memory database: made on first use.
+    New,
+    /// An unencrypted SQLite file.
+    Plain,
+    /// An encrypted file that the given key opens.
+    Encrypted,
+}
+
+/// The pool's connection settings for `url`, with `key` set first on every connection.
+pub fn options(url: &str, key: Option<&DatabaseKey>) -> Result<SqliteConnectOptions, sqlx::Error> {
+    let mut options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         // WAL: readers never wait for the ingest writer; a crash loses no committed batch.
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
+    if let Some(key) = key {
+        // sqlx runs `key` before every other pragma of a new connection.
+        options = options.pragma("key", key.pragma());
+    }
+    Ok(options)
+}
+
+/// Opens (creating if missing) an unencrypted database and migrates it; no checks. For
+/// tests and tools; the server uses [`open`].
+pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
+    connect_with(options(url, None)?).await
+}
+
+async fn connect_with(options: SqliteConnectOptions) -> Result<SqlitePool, sqlx::Error> {
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(options)
         .await?;
     sqlx::migrate!("./migrations").run(&pool).await?;
     Ok(pool)
+}
+
+/// Checks the file against `key` ([`check`]), then opens the pool, every connection with
+/// the key, and migrates. Nothing is written to the file unless the check passes.
+pub async fn open(url: &str, key: Option<&DatabaseKey>) -> Result<(SqlitePool, AtRest), OpenError> {
+    let at_rest = check(url, key).await?;
+    // A new database file is readable by its owner only (its WAL and shared-memory files
+    // take the same mode), whatever the umask.
+    if let Some(path) = file_of(url)?.filter(|p| !p.exists()) {
+        new_private_file(&path)
+            .map_err(|e| OpenError::Other(format!("cannot create {}: {e}", path.display())))?;
+    }
+    let options = options(url, key).map_err(sqlx_err(url))?;
+    let pool = connect_with(options).await.map_err(|e| {
+        // Only when the file was empty but its WAL was not could the check pass a wrong key.
+        match (sqlite_code(&e), file_of(url)) {
+            (Some(SQLITE_NOTADB), Ok(Some(path))) if key.is_some() => OpenError::WrongKey(path),
+            (Some(SQLITE_NOTADB), Ok(Some(path))) => OpenError::KeyNeeded(path),
+            _ => sqlx_err(url)(e),
+        }
+    })?;
+    Ok((pool, at_rest))
+}
+
+/// The database file of `url`, or `None` for an in-memory database.
+pub fn file_of(url: &str) -> Result<Option<PathBuf>, OpenError> {
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(None);
+    }
+    let options = SqliteConnectOptions::from_str(url).map_err(sqlx_err(url))?;
+    Ok(Some(options.get_filename().to_path_buf()))
+}
+
+/// The SQLCipher version this build links (`PRAGMA cipher_version`), `None` if plain SQLite.
+pub async fn cipher_version() -> Option<String> {
+    let mut conn = SqliteConnectOptions::from_str("sqlite::memory:")
+        .ok()?
+        .connect()
+        .await
+        .ok()?;
+    let v: Option<String> = sqlx::query_scalar("PRAGMA cipher_version")
+        .fetch_optional(&mut conn)
+        .await
+        .ok()
+        .flatten();
+    let _ = conn.close().await;
+    v.filter(|v| !v.is_empty())
+}
+
+/// Tells what the database of `url` is and whether `key` opens it, without writing to it
+/// (an existing file is opened read-only and only read).
+pub async fn check(url: &str, key: Option<&DatabaseKey>) -> Result<AtRest, OpenError> {
+    if key.is_some() && cipher_version().await.is_none() {
+        return Err(OpenError::NoCipher);
+    }
+    match file_of(url)? {
+        None => Ok(AtRest::New),
+        Some(path) => check_file(&path, key).await,
+    }
+}
+
+async fn check_file(path: &Path, key: Option<&DatabaseKey>) -> Result<AtRest, OpenError> {
+    let header = match std::fs::File::open(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(AtRest::New),
+        Err(e) => {
+            return Err(OpenError::Other(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )))
+        }
+        Ok(mut f) => {
+            use std::io::Read;
+            let mut buf = Vec::with_capacity(16);
+            f.by_ref()
+                .take(16)
+                .read_to_end(&mut buf)
+                .map_err(|e| OpenError::Other(format!("cannot read {}: {e}", path.display())))?;
+            buf
+        }
+    };
+    // An empty file is new, unless its WAL holds what was never checkpointed into it
+    // (then only opening it can tell whether the key is right).
+    let wal = file_len(&sidecar(path, "-wal")) > 0;
+    if header.is_empty() && !wal {
+        return Ok(AtRest::New);
+    }
+    let plain = match header.is_empty() {
+        true => key.is_none(),
+        false => header == PLAIN_HEADER,
+    };
+    match (plain, key, header.is_empty()) {
+        (true, Some(_), false) => return Err(OpenError::NotEncrypted(path.to_path_buf())),
+        (false, None, false) => return Err(OpenError::KeyNeeded(path.to_path_buf())),
+        _ => {}
+    }
+    // Read-only and, when the file has its first page, immutable: SQLite then reads that
+    // page from the file itself and nothing else (it neither opens the WAL nor creates the
+    // shared-memory index), so whatever the key, nothing on disk changes. Decrypting page 1
+    // is the test of the key; `schema_version` reads only that page.
+    let mut options = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .immutable(!header.is_empty())
+        .create_if_missing(false);
+    if let Some(key) = key {
+        options = options.pragma("key", key.pragma());
+    }
+    let wrong = || match key {
+        Some(_) => OpenError::WrongKey(path.to_path_buf()),
+        None => OpenError::KeyNeeded(path.to_path_buf()),
+    };
+    // A live server may be rewriting page 1 (a checkpoint) as it is read: a page that does
+    // not decrypt is read again before the key is called wrong.
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let read = match options.connect().await {
+            Ok(mut conn) => {
+                let read = sqlx::query_scalar::<_, i64>("PRAGMA schema_version")
+                    .fetch_one(&mut conn)
+                    .await;
+                let _ = conn.close().await;
+                read
+            }
+            Err(e) => Err(e),
+        };
+        match read {
+            Ok(_) if plain => return Ok(AtRest::Plain),
+            Ok(_) => return Ok(AtRest::Encrypted),
+            Err(e) if sqlite_code(&e) == Some(SQLITE_NOTADB) => {
+                if attempts == 3 {
+                    return Err(wrong());
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => return Err(sqlx_err(path.display())(e)),
+        }
+    }
+}
+
+/// The database file of `url` for an operation on an existing file: it must exist and
+/// `key` must open it.
+async fn existing(url: &str, key: Option<&DatabaseKey>) -> Result<(PathBuf, AtRest), OpenError> {
+    let path = file_of(url)?
+        .ok_or_else(|| OpenError::Other("an in-memory database has no file".into()))?;
+    match check(url, key).await? {
+        AtRest::New => Err(OpenError::Missing(path)),
+        at_rest => Ok((path, at_rest)),
+    }
+}
+
+/// One connection to an existing file, `key` set first.
+async fn single(path: &Path, key: Option<&DatabaseKey>) -> Result<SqliteConnection, OpenError> {
+    let mut options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(false)
+        .busy_timeout(Duration::from_secs(10));
+    if let Some(key) = key {
+        options = options.pragma("key", key.pragma());
+    }
+    options.connect().await.map_err(sqlx_err(path.display()))
+}
+
+/// One connection holding the file to itself: it fails (as [`OpenError::InUse`]) while
+/// any other connection, in this process or another, has the database open, and keeps
+/// others out until it is closed. The file is left in rollback-journal mode (no WAL).
+async fn exclusive(path: &Path, key: Option<&DatabaseKey>) -> Result<SqliteConnection, OpenError> {
+    let mut options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(false)
+        .busy_timeout(Duration::from_secs(2))
+        .locking_mode(SqliteLockingMode::Exclusive)
+        // Leaving WAL mode needs every other connection closed; it also checkpoints the
+        // WAL into the file and deletes it.
+        .journal_mode(SqliteJournalMode::Delete);
+    if let Some(key) = key {
+        options = options.pragma("key", key.pragma());
+    }
+    let mut conn = match options.connect().await {
+        Ok(c) => c,
+        Err(e) if sqlite_code(&e) == Some(SQLITE_BUSY) => {
+            return Err(OpenError::InUse(path.to_path_buf()))
+        }
+        Err(e) => return Err(sqlx_err(path.display())(e)),
+    };
+    // A write lock, held (exclusive locking mode) until the connection closes.
+    let locked = sqlx::query("BEGIN EXCLUSIVE; COMMIT;")
+        .execute(&mut conn)
+        .await;
+    match locked {
+        Ok(_) => Ok(conn),
+        Err(e) if sqlite_code(&e) == Some(SQLITE_BUSY) => Err(OpenError::InUse(path.to_path_buf())),
+        Err(e) => Err(sqlx_err(path.display())(e)),
+    }
+}
+
+/// Every user table of a database and its row count, by name.
+pub type TableCounts = Vec<(String, i64)>;
+
+async fn table_counts(conn: &mut SqliteConnection) -> Result<TableCounts, sqlx::Error> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+         ORDER BY name",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out = Vec::new();
+    for name in names {
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM \"{}\"",
+            name.replace('"', "\"\"")
+        ))
+        .fetch_one(&mut *conn)
+        .await?;
+        out.push((name, n));
+    }
+    Ok(out)
+}
+
+/// Opens `path` with `key` and checks it whole: SQLite's structure (`quick_check`) and,
+/// encrypted, every page's HMAC (`cipher_integrity_check`). Returns what it is and its
+/// tables' row counts.
+async fn verify(
+    path: &Path,
+    key: Option<&DatabaseKey>,
+) -> Result<(AtRest, TableCounts), OpenError> {
+    let what = path.display().to_string();
+    let at_rest = check_file(path, key).await?;
+    let mut conn = single(path, key).await?;
+    let quick: Vec<String> = sqlx::query_scalar("PRAGMA quick_check")
+        .fetch_all(&mut conn)
+        .await
+        .map_err(sqlx_err(&what))?;
+    if quick != ["ok"] {
+        return Err(OpenError::Other(format!(
+            "{what} fails SQLite's check: {}",
+            quick.join("; ")
+        )));
+    }
+    if key.is_some() {
+        let bad: Vec<String> = sqlx::query_scalar("PRAGMA cipher_integrity_check")
+            .fetch_all(&mut conn)
+            .await
+            .map_err(sqlx_err(&what))?;
+        if !bad.is_empty() {
+            return Err(OpenError::Other(format!(
+                "{what} has pages that fail their HMAC: {}",
+                bad.join("; ")
+            )));
+        }
+    }
+    let counts = table_counts(&mut conn).await.map_err(sqlx_err(&what))?;
+    let _ = conn.close().await;
+    Ok((at_rest, counts))
+}
+
+/// `VACUUM INTO` `dest` (created here, owner-only; it must not exist): a consistent copy
+/// of the database as of one read transaction, written while others keep writing (WAL).
+/// Under SQLCipher the copy is encrypted with the source's key.
+async fn vacuum_into(conn: &mut SqliteConnection, dest: &Path) -> Result<(), OpenError> {
+    new_private_file(dest).map_err(|e| {
+        OpenError::Other(match e.kind() {
+            std::io::ErrorKind::AlreadyExists => {
+                format!("{} already exists: it is never overwritten", dest.display())
+            }
+            _ => format!("cannot create {}: {e}", dest.display()),
+        })
+    })?;
+    let dest_str = dest
+        .to_str()
+        .ok_or_else(|| OpenError::Other(format!("{} is not UTF-8", dest.display())))?;
+    let done = sqlx::query("VACUUM INTO ?")
+        .bind(dest_str)
+        .execute(&mut *conn)
+        .await;
+    if let Err(e) = done {
+        let _ = std::fs::remove_file(dest);
+        return Err(sqlx_err(format_args!("copy into {}", dest.display()))(e));
+    }
+    sync_file(dest)
+}
+
+fn sync_file(path: &Path) -> Result<(), OpenError> {
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| OpenError::Other(format!("cannot sync {}: {e}", path.display())))
+}
+
+/// Refuses a copy that came out unencrypted from an encrypted database.
+fn ensure_encrypted(path: &Path, key: Option<&DatabaseKey>) -> Result<(), OpenError> {
+    if key.is_none() {
+        return Ok(());
+    }
+    let mut header = [0u8; 16];
+    use std::io::Read;
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut header))
+        .map_err(|e| OpenError::Other(format!("cannot read {}: {e}", path.display())))?;
+    if &header == PLAIN_HEADER {
+        let _ = std::fs::remove_file(path);
+        return Err(OpenError::Other(format!(
+            "the copy {} came out unencrypted; removed",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// What a backup or restore wrote, checked by reopening it.
+#[derive(Debug)]
+pub struct Copied {
+    pub path: PathBuf,
+    pub at_rest: AtRest,
+    pub tables: TableCounts,
+    pub bytes: u64,
+}
+
+/// Copies the live database of `url` to `dest` (a new file) while the server keeps
+/// serving and ingesting: one read transaction, so the copy is consistent as of its start.
+/// Encrypted with the same key when the database is. The copy is reopened and checked.
+pub async fn backup(
+    url: &str,
+    key: Option<&DatabaseKey>,
+    dest: &Path,
+) -> Result<Copied, OpenError> {
+    let (path, at_rest) = existing(url, key).await?;
+    let mut conn = single(&path, key).await?;
+    let copied = vacuum_into(&mut conn, dest).await;
+    let _ = conn.close().await;
+    copied?;
+    ensure_encrypted(dest, key)?;
+    let (_, tables) = verify(dest, key).await?;
+    Ok(Copied {
+        path: dest.to_path_buf(),
+        at_rest,
+        tables,
+        bytes: file_len(dest),
+    })
+}
+
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Brings the backup `src` back as the database of `url`. `key` must open the backup (the
+/// key of the database when the backup was made). An existing database there is replaced
+/// only with `force`, and only when no one has it open; the file appears whole or not at
+/// all (written beside it, then renamed over it).
+pub async fn restore(
+    url: &str,
+    key: Option<&DatabaseKey>,
+    src: &Path,
+    force: bool,
+) -> Result<Copied, OpenError> {
+    let target = file_of(url)?
+        .ok_or_else(|| OpenError::Other("cannot restore into an in-memory database".into()))?;
+    if same_file(src, &target) {
+        return Err(OpenError::Other(format!(
+            "{} is the database itself, not a backup of it",
+            src.display()
+        )));
+    }
+    if !src.is_file() {
+        return Err(OpenError::Other(format!(
+            "there is no backup at {}",
+            src.display()
+        )));
+    }
+    let (at_rest, _) = verify(src, key).await?;
+    // Holds an existing database to itself until the new file is in place.
+    let mut held = None;
+    if file_len(&target) > 0 {
+        if !force {
+            return Err(OpenError::Other(format!(
+                "{} already exists: restore never replaces a database unless given --force \
+                 (stop the server first)",
+                target.display()
+            )));
+        }
+        check_file(&target, key).await.map_err(|e| {
+            OpenError::Other(format!(
+                "{e}; restore --force replaces only a database its key opens"
+            ))
+        })?;
+        held = Some(exclusive(&target, key).await?);
+    }
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let side = sidecar(&target, suffix);
+        if held.is_none() && side.exists() {
+            return Err(OpenError::Other(format!(
+                "{} exists without its database: remove it first",
+                side.display()
+            )));
+        }
+    }
+    let tmp = sidecar(&target, &format!(".restoring-{}", std::process::id()));
+    let mut conn = single(src, key).await?;
+    let copied = vacuum_into(&mut conn, &tmp).await;
+    let _ = conn.close().await;
+    copied?;
+    let placed = ensure_encrypted(&tmp, key).and_then(|()| {
+        std::fs::rename(&tmp, &target).map_err(|e| {
+            OpenError::Other(format!(
+                "cannot move {} to {}: {e}",
+                tmp.display(),
+                target.display()
+            ))
+        })
+    });
+    if let Err(e) = placed {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    if let Some(parent) = target.parent() {
+        let _ = std::fs::File::open(if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        })
+        .and_then(|d| d.sync_all());
+    }
+    if let Some(conn) = held {
+        let _ = conn.close().await;
+    }
+    let (_, tables) = verify(&target, key).await?;
+    Ok(Copied {
+        path: target.clone(),
+        at_rest,
+        tables,
+        bytes: file_len(&target),
+    })
+}
+
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Re-encrypts the database of `url` with `new`, keeping every row. `old` is its current
+/// key; `None` encrypts an unencrypted database. Needs the database to itself (the server
+/// stopped). Afterwards only `new` opens it (and old backups still need their old key).
+pub async fn rekey(
+    url: &str,
+    old: Option<&DatabaseKey>,
+    new: &DatabaseKey,
+) -> Result<TableCounts, OpenError> {
+    if old == Some(new) {
+        return Err(OpenError::Other(
+            "the new key is the current key: nothing to do".into(),
+        ));
+    }
+    let (path, _) = existing(url, old).await?;
+    let before = {
+        let mut conn = exclusive(&path, old).await?;
+        let before = table_counts(&mut conn)
+            .await
+            .map_err(sqlx_err(path.display()))?;
+        match old {
+            // Rewrites every page under the new key, in one transaction (rollback journal:
+            // `exclusive` left WAL mode).
+            Some(_) => {
+                sqlx::query(&format!("PRAGMA rekey = {}", new.pragma()))
+                    .execute(&mut conn)
+                    .await
+                    .map_err(sqlx_err(format_args!("rekey of {}", path.display())))?;
+                let _ = conn.close().await;
+            }
+            // SQLCipher cannot rekey a plain file in place: export it into a new encrypted
+            // file, then rename that over it while the old one is still held.
+            None => {
+                let tmp = sidecar(&path, &format!(".encrypting-{}", std::process::id()));
+                let result = export_encrypted(&mut conn, &tmp, new).await.and_then(|()| {
+                    std::fs::rename(&tmp, &path).map_err(|e| {
+                        OpenError::Other(format!(
+                            "cannot move {} to {}: {e}",
+                            tmp.display(),
+                            path.display()
+                        ))
+                    })
+                });
+                if result.is_err() {
+                    let _ = std::fs::remove_file(&tmp);
+                }
+                let _ = conn.close().await;
+                result?;
+            }
+        }
+        before
+    };
+    // Back to WAL, as the server runs it, and check every row is there.
+    let mut conn = single(&path, Some(new)).await?;
+    sqlx::query("PRAGMA journal_mode = WAL")
+        .execute(&mut conn)
+        .await
+        .map_err(sqlx_err(path.display()))?;
+    let _ = conn.close().await;
+    let (_, after) = verify(&path, Some(new)).await?;
+    if after != before {
+        return Err(OpenError::Other(format!(
+            "{}: the tables differ after the rekey: {before:?} before, {after:?} after",
+            path.display()
+        )));
+    }
+    Ok(after)
+}
+
+async fn export_encrypted(
+    conn: &mut SqliteConnection,
+    dest: &Path,
+    key: &DatabaseKey,
+) -> Result<(), OpenError> {
+    drop(
+        new_private_file(dest)
+            .map_err(|e| OpenError::Other(format!("cannot create {}: {e}", dest.display())))?,
+    );
+    let dest_str = dest
+        .to_str()
+        .ok_or_else(|| OpenError::Other(format!("{} is not UTF-8", dest.display())))?;
+    let what = format!("export into {}", dest.display());
+    sqlx::query(&format!(
+        "ATTACH DATABASE ? AS encrypted KEY {}",
+        key.pragma()
+    ))
+    .bind(dest_str)
+    .execute(&mut *conn)
+    .await
+    .map_err(sqlx_err(&what))?;
+    let exported = sqlx::query("SELECT sqlcipher_export('encrypted')")
+        .execute(&mut *conn)
+        .await;
+    let detached = sqlx::query("DETACH DATABASE encrypted")
+        .execute(&mut *conn)
+        .await;
+    exported.map_err(sqlx_err(&what))?;
+    detached.map_err(sqlx_err(&what))?;
+    ensure_encrypted(dest, Some(key))?;
+    sync_file(dest)
 }
 
 /// Unix seconds → UTC time; out-of-range values (never written by us) become the epoch.
@@ -33,4 +759,28 @@ pub async fn begin_write(
     db: &sqlx::SqlitePool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
     db.begin_with("BEGIN IMMEDIATE").await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_64_hex_digits_and_never_printed() {
+        let k = DatabaseKey::parse(&format!("  {}\n", "Ab".repeat(32))).unwrap();
+        assert_eq!(k.pragma(), format!("\"x'{}'\"", "ab".repeat(32)));
+        assert_eq!(format!("{k:?}"), "DatabaseKey(…)");
+        assert!(DatabaseKey::parse("correct horse battery staple").is_err());
+        assert!(DatabaseKey::parse(&"g".repeat(64)).is_err());
+        assert!(DatabaseKey::parse(&"a".repeat(63)).is_err());
+        assert_ne!(DatabaseKey::generate(), DatabaseKey::generate());
+    }
+
+    #[tokio::test]
+    async fn sqlcipher_is_linked() {
+        let v = cipher_version()
+            .await
+            .expect("PRAGMA cipher_version answers");
+        assert!(v.starts_with('4'), "{v}");
+    }
 }

@@ -1,17 +1,21 @@
-//! `seqhealth-server`: parses flags, opens the database, and serves.
+//! `seqhealth-server`: parses flags, opens the database, and serves; or backs the
+//! database up, restores it, or changes its key (`backup`, `restore`, `rekey`).
 
 use chrono::{DurationRound, TimeDelta, Utc};
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use seqhealth_agent::simulate::SimConfig;
-use seqhealth_server::{app, db, demo, serve, serve_tls, tls, AppState};
+use seqhealth_server::db::{self, AtRest, DatabaseKey};
+use seqhealth_server::{app, demo, serve, serve_tls, tls, AppState};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tokio::net::TcpListener;
 
 #[derive(Parser, Debug)]
 #[command(version, about = "seqhealth: instrument health for sequencing labs")]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on.
     #[arg(long, env = "SEQHEALTH_ADDR", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
@@ -19,9 +23,16 @@ struct Cli {
     #[arg(
         long,
         env = "SEQHEALTH_DATABASE_URL",
-        default_value = "sqlite://seqhealth.db"
+        default_value = "sqlite://seqhealth.db",
+        global = true
     )]
     database_url: String,
+    /// A file holding the database key: 64 hex digits, a 256-bit AES key (`openssl rand
+    /// -hex 32`); the database is encrypted with it (SQLCipher). Or put the digits in
+    /// SEQHEALTH_DATABASE_KEY. Never the key itself on the command line. Without a key the
+    /// database is not encrypted, and the server says so at start.
+    #[arg(long, env = "SEQHEALTH_DATABASE_KEY_FILE", global = true)]
+    database_key_file: Option<PathBuf>,
     /// The built dashboard (Trunk's output); without it only the API is served.
     #[arg(long, env = "SEQHEALTH_DIST", default_value = "dist")]
     dist: PathBuf,
@@ -58,6 +69,40 @@ struct Cli {
     demo_run_folders: Option<PathBuf>,
 }
 
+/// The database's key in an environment variable (64 hex digits), instead of a file.
+const KEY_ENV: &str = "SEQHEALTH_DATABASE_KEY";
+/// `rekey`'s new key in an environment variable, instead of --new-key-file.
+const NEW_KEY_ENV: &str = "SEQHEALTH_NEW_DATABASE_KEY";
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the API and the dashboard (what runs without a command).
+    Serve,
+    /// Copy the database to a new file while the server keeps running and ingesting: a
+    /// consistent snapshot (one read transaction, `VACUUM INTO`), encrypted with the
+    /// database's key when it has one, reopened and checked before it is reported.
+    Backup {
+        /// The backup file to create (never overwritten).
+        path: PathBuf,
+    },
+    /// Bring a backup back as the database (--database-url). The key is the one the
+    /// database had when the backup was made.
+    Restore {
+        /// The backup file made by `backup`.
+        path: PathBuf,
+        /// Replace an existing database (only when no server has it open).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Re-encrypt the database with a new key, keeping every row (the server stopped).
+    /// Without a current key, encrypts an unencrypted database.
+    Rekey {
+        /// A file holding the new key (64 hex digits); or SEQHEALTH_NEW_DATABASE_KEY.
+        #[arg(long, env = "SEQHEALTH_NEW_DATABASE_KEY_FILE")]
+        new_key_file: Option<PathBuf>,
+    },
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -65,9 +110,15 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "seqhealth_server=info,tower_http=warn".into()),
         )
+        // Logs on stderr, as the README says; stdout keeps what the user is told.
+        .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    match run(cli).await {
+    let done = match &cli.command {
+        None | Some(Command::Serve) => run(cli).await,
+        Some(command) => admin(&cli, command).await,
+    };
+    match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
@@ -76,14 +127,123 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The key given by --database-key-file (or SEQHEALTH_DATABASE_KEY_FILE) or by
+/// SEQHEALTH_DATABASE_KEY; at most one of them.
+fn database_key(file: Option<&Path>) -> Result<Option<DatabaseKey>, String> {
+    key_from(
+        file,
+        KEY_ENV,
+        "--database-key-file (SEQHEALTH_DATABASE_KEY_FILE)",
+    )
+}
+
+fn key_from(file: Option<&Path>, env: &str, flag: &str) -> Result<Option<DatabaseKey>, String> {
+    let from_env = std::env::var(env).ok().filter(|v| !v.trim().is_empty());
+    match (file, from_env) {
+        (Some(_), Some(_)) => Err(format!(
+            "both {flag} and {env} are set: give the key one way"
+        )),
+        (Some(path), None) => {
+            let (key, warning) = DatabaseKey::read_file(path)?;
+            if let Some(w) = warning {
+                tracing::warn!("{w}");
+            }
+            Ok(Some(key))
+        }
+        (None, Some(digits)) => DatabaseKey::parse(&digits)
+            .map(Some)
+            .map_err(|e| format!("{env}: {e}")),
+        (None, None) => Ok(None),
+    }
+}
+
+/// `backup`, `restore`, `rekey`: one operation on the database file, said on stdout.
+async fn admin(cli: &Cli, command: &Command) -> Result<(), String> {
+    let key = database_key(cli.database_key_file.as_deref())?;
+    let url = &cli.database_url;
+    let how = |at_rest: AtRest| match at_rest {
+        AtRest::Encrypted => "encrypted with the database's key",
+        _ => "NOT encrypted (the database has no key)",
+    };
+    let rows = |tables: &db::TableCounts| tables.iter().map(|t| t.1).sum::<i64>();
+    match command {
+        Command::Serve => unreachable!("serve is not an admin command"),
+        Command::Backup { path } => {
+            let t = std::time::Instant::now();
+            let c = db::backup(url, key.as_ref(), path)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "backup of {url} written to {} in {:.1} s: {} bytes, {}; reopened and checked: \
+                 {} tables, {} rows",
+                c.path.display(),
+                t.elapsed().as_secs_f64(),
+                c.bytes,
+                how(c.at_rest),
+                c.tables.len(),
+                rows(&c.tables)
+            );
+        }
+        Command::Restore { path, force } => {
+            let c = db::restore(url, key.as_ref(), path, *force)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{} restored from {}: {} bytes, {}; reopened and checked: {} tables, {} rows",
+                c.path.display(),
+                path.display(),
+                c.bytes,
+                how(c.at_rest),
+                c.tables.len(),
+                rows(&c.tables)
+            );
+        }
+        Command::Rekey { new_key_file } => {
+            let new = key_from(
+                new_key_file.as_deref(),
+                NEW_KEY_ENV,
+                "--new-key-file (SEQHEALTH_NEW_DATABASE_KEY_FILE)",
+            )?
+            .ok_or_else(|| {
+                format!("rekey needs the new key: --new-key-file <file> or {NEW_KEY_ENV}")
+            })?;
+            let tables = db::rekey(url, key.as_ref(), &new)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{url} is now encrypted with the new key ({} tables, {} rows kept); the old \
+                 key no longer opens it. Backups made before keep the key they were made with.",
+                tables.len(),
+                rows(&tables)
+            );
+        }
+    }
+    Ok(())
+}
+
 async fn run(cli: Cli) -> Result<(), String> {
     let tls = tls_config(&cli)?;
     if tls.is_none() {
         tls::check_plain_http(cli.addr)?;
     }
-    let pool = db::connect(&cli.database_url)
+    let key = database_key(cli.database_key_file.as_deref())?;
+    // Checked before anything writes to the file: a wrong key stops here, file untouched.
+    let (pool, _) = db::open(&cli.database_url, key.as_ref())
         .await
-        .map_err(|e| format!("cannot open database {}: {e}", cli.database_url))?;
+        .map_err(|e| e.to_string())?;
+    if key.is_some() {
+        tracing::info!(
+            "database {} encrypted at rest (SQLCipher {}, AES-256)",
+            cli.database_url,
+            db::cipher_version().await.unwrap_or_default()
+        );
+    } else {
+        tracing::warn!(
+            "database {} is NOT encrypted at rest: give it a key with --database-key-file \
+             or SEQHEALTH_DATABASE_KEY (README, Security)",
+            cli.database_url
+        );
+    }
     let dist = cli
         .dist
         .join("index.html")
