@@ -194,7 +194,7 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
 }
 
 async fn connect_with(options: SqliteConnectOptions) -> Result<SqlitePool, sqlx::Error> {
-    let pool = SqlitePoolOptions::new()
+    let pool = pool_options()
         .max_connections(8)
         .connect_with(options)
         .await?;
@@ -745,6 +745,22 @@ async fn export_encrypted(
     detached.map_err(sqlx_err(&what))?;
     ensure_encrypted(dest, Some(key))?;
     sync_file(dest)
+}
+
+/// The pool settings every server pool needs. A connection that still believes it is in a
+/// transaction when it comes back is closed, not reused: after SQLITE_FULL or an I/O error
+/// SQLite rolls the transaction back by itself, sqlx's own ROLLBACK then fails and leaves
+/// its transaction depth at 1, and every later `BEGIN IMMEDIATE` on that connection would
+/// be refused (InvalidSavePointStatement) long after the disk has room again.
+pub fn pool_options() -> SqlitePoolOptions {
+    SqlitePoolOptions::new().after_release(|conn, _| {
+        Box::pin(async move {
+            // The dropped transaction's ROLLBACK is queued on the connection's worker: let it
+            // run before asking.
+            conn.ping().await?;
+            Ok(!conn.is_in_transaction())
+        })
+    })
 }
 
 /// Unix seconds → UTC time; out-of-range values (never written by us) become the epoch.

@@ -10,7 +10,7 @@ use super::consistency::assert_aggregates_match_readings;
 use super::*;
 use seqhealth_agent::push::{PushError, Pusher};
 use seqhealth_agent::spool::{DrainEnd, Spool};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
@@ -19,32 +19,42 @@ const HEALTHY: u8 = 0;
 const DISK_FULL: u8 = 1;
 const READ_ONLY: u8 = 2;
 
-/// The server's pool on `url`, whose connections take the fault in `mode` when acquired.
+/// Puts the fault of `mode` on one connection (or takes it off).
+async fn take_fault(conn: &mut sqlx::SqliteConnection, mode: u8) -> Result<(), sqlx::Error> {
+    // max_page_count cannot go below the file's size: 1 pins it there.
+    let (pages, query_only) = match mode {
+        DISK_FULL => ("1", "0"),
+        READ_ONLY => ("1073741823", "1"),
+        _ => ("1073741823", "0"),
+    };
+    sqlx::query(&format!("PRAGMA max_page_count = {pages}"))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(&format!("PRAGMA query_only = {query_only}"))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The server's pool on `url`, whose connections take the fault in `mode` when acquired
+/// or opened (the pool closes a connection a failed transaction left unusable and opens
+/// another: that one must be faulty too).
 async fn faulty_pool(url: &str, mode: Arc<AtomicU8>) -> sqlx::SqlitePool {
     let options = SqliteConnectOptions::from_str(url)
         .unwrap()
         .journal_mode(SqliteJournalMode::Wal)
         .foreign_keys(true)
         .busy_timeout(std::time::Duration::from_secs(10));
-    SqlitePoolOptions::new()
+    let on_connect = mode.clone();
+    seqhealth_server::db::pool_options()
         .max_connections(4)
+        .after_connect(move |conn, _| {
+            let mode = on_connect.load(Ordering::SeqCst);
+            Box::pin(async move { take_fault(conn, mode).await })
+        })
         .before_acquire(move |conn, _| {
             let mode = mode.load(Ordering::SeqCst);
-            Box::pin(async move {
-                // max_page_count cannot go below the file's size: 1 pins it there.
-                let (pages, query_only) = match mode {
-                    DISK_FULL => ("1", "0"),
-                    READ_ONLY => ("1073741823", "1"),
-                    _ => ("1073741823", "0"),
-                };
-                sqlx::query(&format!("PRAGMA max_page_count = {pages}"))
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::query(&format!("PRAGMA query_only = {query_only}"))
-                    .execute(&mut *conn)
-                    .await?;
-                Ok(true)
-            })
+            Box::pin(async move { take_fault(conn, mode).await.map(|()| true) })
         })
         .connect_with(options)
         .await
