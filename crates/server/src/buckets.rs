@@ -2,39 +2,72 @@
 //! as readings arrive, and read back as at most `MAX_POINTS` points for any range.
 
 use crate::error::AppResult;
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
+use std::collections::BTreeMap;
 
 pub const HOUR: i64 = 3600;
 pub const DAY: i64 = 86_400;
 /// No series response holds more points than this, whatever the range.
 pub const MAX_POINTS: i64 = 1000;
 
-pub async fn fold(
+/// A reading stored for the first time, ready to be folded into its buckets.
+pub struct Fresh {
+    pub sensor: String,
+    pub subsystem: String,
+    pub at: i64,
+    pub value: f64,
+}
+
+/// Statements carry at most this many rows: 8 parameters each stays far below SQLite's
+/// 32,766-parameter limit, and one statement per chunk replaces one per reading.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Folds readings into their hourly and daily buckets: grouped in memory first, so a
+/// batch costs one upsert per bucket touched, not two per reading.
+pub async fn fold_all(
     tx: &mut Transaction<'_, Sqlite>,
     instrument_id: i64,
-    sensor: &str,
-    at: i64,
-    value: f64,
+    readings: &[Fresh],
 ) -> AppResult<()> {
-    for width in [HOUR, DAY] {
-        sqlx::query(
-            "INSERT INTO sensor_buckets (instrument_id, sensor, width, start, n, sum, min, max)
-             VALUES (?, ?, ?, ?, 1, ?, ?, ?)
-             ON CONFLICT (instrument_id, sensor, width, start) DO UPDATE SET
-                 n = sensor_buckets.n + 1,
+    // (sensor, width, start) → (n, sum, min, max)
+    type Key<'a> = (&'a str, i64, i64);
+    let mut groups: BTreeMap<Key, (i64, f64, f64, f64)> = BTreeMap::new();
+    for r in readings {
+        for width in [HOUR, DAY] {
+            let key = (r.sensor.as_str(), width, r.at.div_euclid(width) * width);
+            let g = groups.entry(key).or_insert((0, 0.0, r.value, r.value));
+            g.0 += 1;
+            g.1 += r.value;
+            g.2 = g.2.min(r.value);
+            g.3 = g.3.max(r.value);
+        }
+    }
+    let groups: Vec<_> = groups.into_iter().collect();
+    for chunk in groups.chunks(ROWS_PER_STATEMENT) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO sensor_buckets (instrument_id, sensor, width, start, n, sum, min, max) ",
+        );
+        q.push_values(
+            chunk,
+            |mut b, ((sensor, width, start), (n, sum, min, max))| {
+                b.push_bind(instrument_id)
+                    .push_bind(*sensor)
+                    .push_bind(*width)
+                    .push_bind(*start)
+                    .push_bind(*n)
+                    .push_bind(*sum)
+                    .push_bind(*min)
+                    .push_bind(*max);
+            },
+        );
+        q.push(
+            " ON CONFLICT (instrument_id, sensor, width, start) DO UPDATE SET
+                 n = sensor_buckets.n + excluded.n,
                  sum = sensor_buckets.sum + excluded.sum,
                  min = MIN(sensor_buckets.min, excluded.min),
                  max = MAX(sensor_buckets.max, excluded.max)",
-        )
-        .bind(instrument_id)
-        .bind(sensor)
-        .bind(width)
-        .bind(at.div_euclid(width) * width)
-        .bind(value)
-        .bind(value)
-        .bind(value)
-        .execute(&mut **tx)
-        .await?;
+        );
+        q.build().execute(&mut **tx).await?;
     }
     Ok(())
 }

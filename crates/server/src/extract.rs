@@ -113,6 +113,22 @@ pub struct Instrument {
     pub id: i64,
 }
 
+impl Instrument {
+    /// Heard from now: what "connected, last contact N s ago" shows. Written inside the
+    /// handler's own transaction, so a push takes the database's write lock once.
+    pub async fn heard_from(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    ) -> Result<(), AppError> {
+        sqlx::query("UPDATE instruments SET last_contact_at = ? WHERE id = ?")
+            .bind(chrono::Utc::now().timestamp())
+            .bind(self.id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+}
+
 impl FromRequestParts<AppState> for Instrument {
     type Rejection = AppError;
 
@@ -156,12 +172,6 @@ impl FromRequestParts<AppState> for Instrument {
                 },
             });
         };
-        // Heard from now: what "connected, last contact N s ago" shows.
-        sqlx::query("UPDATE instruments SET last_contact_at = ? WHERE id = ?")
-            .bind(chrono::Utc::now().timestamp())
-            .bind(id)
-            .execute(&state.db)
-            .await?;
         Ok(Instrument { id })
     }
 }

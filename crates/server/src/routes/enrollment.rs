@@ -230,6 +230,7 @@ pub async fn sharing(
         return Err(AppError::BadRequest("`at` is in the future".into()));
     }
     let mut tx = crate::db::begin_write(&state.db).await?;
+    instrument.heard_from(&mut tx).await?;
     // An older report arriving late does not undo a newer one.
     let changed = sqlx::query(
         "UPDATE instruments SET data_sharing = ?, data_sharing_since = ?

@@ -1,6 +1,7 @@
 //! What instruments push: run summaries and telemetry batches. Each is validated whole
 //! before anything is written, written in one transaction, and idempotent by its id.
 
+use crate::buckets::Fresh;
 use crate::error::{AppError, AppResult};
 use crate::extract::{ApiJson, Instrument};
 use crate::state::AppState;
@@ -10,7 +11,8 @@ use chrono::{DateTime, Utc};
 use seqhealth_api::{
     validate, EventSeverity, IngestAck, InstrumentReport, RunIngest, TelemetryBatch,
 };
-use sqlx::{Sqlite, Transaction};
+use sqlx::{QueryBuilder, Sqlite, Transaction};
+use std::collections::BTreeMap;
 
 pub async fn run(
     State(state): State<AppState>,
@@ -18,7 +20,8 @@ pub async fn run(
     ApiJson(run): ApiJson<RunIngest>,
 ) -> AppResult<Json<IngestAck>> {
     validate_run(&run)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    instrument.heard_from(&mut tx).await?;
     let c = &run.configuration;
     let s = &run.summary;
     let inserted = sqlx::query(
@@ -71,7 +74,8 @@ pub async fn telemetry(
     ApiJson(batch): ApiJson<TelemetryBatch>,
 ) -> AppResult<Json<IngestAck>> {
     validate_batch(&batch)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::begin_write(&state.db).await?;
+    instrument.heard_from(&mut tx).await?;
     let fresh = sqlx::query(
         "INSERT INTO telemetry_batches (instrument_id, batch_id, received_at, readings, events)
          VALUES (?, ?, ?, ?, ?) ON CONFLICT (instrument_id, batch_id) DO NOTHING",
@@ -93,60 +97,13 @@ pub async fn telemetry(
             events: 0,
         }));
     }
-    for r in &batch.readings {
-        let (at, subsystem) = (r.at.timestamp(), r.subsystem.as_str());
-        let fresh = sqlx::query(
-            "INSERT INTO sensor_readings (instrument_id, sensor, at, subsystem, value) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (instrument_id, sensor, at) DO NOTHING",
-        )
-        .bind(instrument.id)
-        .bind(&r.sensor)
-        .bind(at)
-        .bind(subsystem)
-        .bind(r.value)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        // Only a reading stored for the first time counts in the buckets and can be the
-        // latest: a resend must not count twice, and a second value for the same sensor
-        // and time (not stored) must not become the latest either.
-        if !fresh {
-            continue;
-        }
-        crate::buckets::fold(&mut tx, instrument.id, &r.sensor, at, r.value).await?;
-        sqlx::query(
-            "INSERT INTO sensor_latest (instrument_id, sensor, subsystem, at, value) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (instrument_id, sensor) DO UPDATE SET at = excluded.at, value = excluded.value,
-                 subsystem = excluded.subsystem
-             WHERE excluded.at >= sensor_latest.at",
-        )
-        .bind(instrument.id)
-        .bind(&r.sensor)
-        .bind(subsystem)
-        .bind(at)
-        .bind(r.value)
-        .execute(&mut *tx)
-        .await?;
-    }
-    for e in &batch.events {
-        let severity = match e.severity {
-            EventSeverity::Info => "info",
-            EventSeverity::Warning => "warning",
-            EventSeverity::Error => "error",
-        };
-        sqlx::query(
-            "INSERT INTO operation_events (instrument_id, at, subsystem, code, severity) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (instrument_id, at, code) DO NOTHING",
-        )
-        .bind(instrument.id)
-        .bind(e.at.timestamp())
-        .bind(e.subsystem.as_str())
-        .bind(&e.code)
-        .bind(severity)
-        .execute(&mut *tx)
-        .await?;
-    }
+    let stored = store_readings(&mut tx, instrument.id, &batch).await?;
+    // Only a reading stored for the first time counts in the buckets and can be the
+    // latest: a resend must not count twice, and a second value for the same sensor and
+    // time (not stored) must not become the latest either.
+    crate::buckets::fold_all(&mut tx, instrument.id, &stored).await?;
+    store_latest(&mut tx, instrument.id, &stored).await?;
+    store_events(&mut tx, instrument.id, &batch).await?;
     let mut sensors: Vec<&str> = batch.readings.iter().map(|r| r.sensor.as_str()).collect();
     sensors.sort_unstable();
     sensors.dedup();
@@ -177,6 +134,105 @@ pub async fn telemetry(
         readings: batch.readings.len(),
         events: batch.events.len(),
     }))
+}
+
+/// Statements carry at most this many rows (5 parameters each): one statement per chunk
+/// instead of one per reading, well below SQLite's parameter limit.
+const ROWS_PER_STATEMENT: usize = 1000;
+
+/// Inserts the batch's readings; returns those stored for the first time (a resent
+/// reading conflicts and is not returned).
+async fn store_readings(
+    tx: &mut Transaction<'_, Sqlite>,
+    instrument_id: i64,
+    batch: &TelemetryBatch,
+) -> AppResult<Vec<Fresh>> {
+    let mut stored = Vec::with_capacity(batch.readings.len());
+    for chunk in batch.readings.chunks(ROWS_PER_STATEMENT) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO sensor_readings (instrument_id, sensor, at, subsystem, value) ",
+        );
+        q.push_values(chunk, |mut b, r| {
+            b.push_bind(instrument_id)
+                .push_bind(&r.sensor)
+                .push_bind(r.at.timestamp())
+                .push_bind(r.subsystem.as_str())
+                .push_bind(r.value);
+        });
+        q.push(" ON CONFLICT (instrument_id, sensor, at) DO NOTHING RETURNING sensor, subsystem, at, value");
+        let rows: Vec<(String, String, i64, f64)> = q.build_query_as().fetch_all(&mut **tx).await?;
+        stored.extend(
+            rows.into_iter()
+                .map(|(sensor, subsystem, at, value)| Fresh {
+                    sensor,
+                    subsystem,
+                    at,
+                    value,
+                }),
+        );
+    }
+    Ok(stored)
+}
+
+/// Moves each sensor's latest reading forward to the newest one stored now, never back.
+async fn store_latest(
+    tx: &mut Transaction<'_, Sqlite>,
+    instrument_id: i64,
+    stored: &[Fresh],
+) -> AppResult<()> {
+    let mut newest: BTreeMap<&str, &Fresh> = BTreeMap::new();
+    for r in stored {
+        let e = newest.entry(r.sensor.as_str()).or_insert(r);
+        if r.at > e.at {
+            *e = r;
+        }
+    }
+    if newest.is_empty() {
+        return Ok(());
+    }
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO sensor_latest (instrument_id, sensor, subsystem, at, value) ",
+    );
+    q.push_values(newest.values(), |mut b, r| {
+        b.push_bind(instrument_id)
+            .push_bind(&r.sensor)
+            .push_bind(&r.subsystem)
+            .push_bind(r.at)
+            .push_bind(r.value);
+    });
+    q.push(
+        " ON CONFLICT (instrument_id, sensor) DO UPDATE SET at = excluded.at, value = excluded.value,
+             subsystem = excluded.subsystem
+         WHERE excluded.at >= sensor_latest.at",
+    );
+    q.build().execute(&mut **tx).await?;
+    Ok(())
+}
+
+async fn store_events(
+    tx: &mut Transaction<'_, Sqlite>,
+    instrument_id: i64,
+    batch: &TelemetryBatch,
+) -> AppResult<()> {
+    for chunk in batch.events.chunks(ROWS_PER_STATEMENT) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO operation_events (instrument_id, at, subsystem, code, severity) ",
+        );
+        q.push_values(chunk, |mut b, e| {
+            b.push_bind(instrument_id)
+                .push_bind(e.at.timestamp())
+                .push_bind(e.subsystem.as_str())
+                .push_bind(&e.code)
+                .push_bind(match e.severity {
+                    EventSeverity::Info => "info",
+                    EventSeverity::Warning => "warning",
+                    EventSeverity::Error => "error",
+                });
+        });
+        q.push(" ON CONFLICT (instrument_id, at, code) DO NOTHING");
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// Moves the instrument's "last report" and configuration forward, never back: resent
