@@ -58,3 +58,10 @@ bench-interop:
 .PHONY: load
 load:
 	scripts/load.sh
+
+## bench-at-rest: what encryption at rest costs — ingest readings/s and API read latency on a
+## plain and an SQLCipher database, alternating in one run (BENCH_AT_REST_ARGS override); not a test
+.PHONY: bench-at-rest
+BENCH_AT_REST_ARGS ?= --instruments 20 --days 120 --rounds 5 --clients 20 --requests 400
+bench-at-rest:
+	cargo run --locked --profile server -p seqhealth-server --bin seqhealth-bench-at-rest -- $(BENCH_AT_REST_ARGS)
