@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod buckets;
+pub mod cache;
 pub mod calendar;
 pub mod csv;
 pub mod db;

@@ -1,3 +1,4 @@
+use crate::cache::Versioned;
 use crate::limits::LoginLimiter;
 use sqlx::SqlitePool;
 use std::collections::HashMap;
@@ -14,6 +15,10 @@ pub struct AppState {
     /// When each lab's replacement recommendations were last brought up to date on a
     /// read (unix seconds): a large lab's predictions are not recomputed on every view.
     pub recommended_at: Arc<Mutex<HashMap<i64, i64>>>,
+    /// Each lab's fleet rows (JSON), at the lab's data version.
+    pub fleet_rows: Arc<Versioned<i64, axum::body::Bytes>>,
+    /// Each instrument's predictions, at (hour of the forecast's clock, data version).
+    pub predictions: Arc<Versioned<i64, Vec<seqhealth_api::Prediction>, (i64, i64)>>,
 }
 
 impl AppState {
@@ -23,6 +28,8 @@ impl AppState {
             csp_reports: Arc::new(AtomicU64::new(0)),
             logins: Arc::new(LoginLimiter::default()),
             recommended_at: Arc::default(),
+            fleet_rows: Arc::default(),
+            predictions: Arc::default(),
         }
     }
 }

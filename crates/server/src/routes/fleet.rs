@@ -1,13 +1,16 @@
 //! `GET /fleet`: every instrument of the caller's lab, one row each.
 
 use crate::db::to_time;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::extract::CurrentUser;
 use crate::health;
 use crate::state::AppState;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::Json;
-use seqhealth_api::{Fleet, FleetInstrument, LabInfo};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use seqhealth_api::{FleetInstrument, LabInfo};
+use std::sync::Arc;
 
 type Row = (
     i64,
@@ -21,12 +24,38 @@ type Row = (
     String,
 );
 
-pub async fn fleet(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Fleet>> {
-    let (name, time_zone): (String, String) =
-        sqlx::query_as("SELECT name, time_zone FROM labs WHERE id = ?")
+pub async fn fleet(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+    let (name, time_zone, version): (String, String, i64) =
+        sqlx::query_as("SELECT name, time_zone, data_version FROM labs WHERE id = ?")
             .bind(user.lab_id)
             .fetch_one(&state.db)
             .await?;
+    // The rows are the costly part (a 1,000-instrument lab: every newest reading, warning
+    // and last run): computed once per change of the lab's data, not once per viewer.
+    let rows = match state.fleet_rows.get(&user.lab_id, version) {
+        Some(rows) => rows,
+        None => {
+            let rows = Arc::new(Bytes::from(
+                serde_json::to_vec(&instruments(&state, user.lab_id).await?)
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            ));
+            state.fleet_rows.put(user.lab_id, version, rows.clone());
+            rows
+        }
+    };
+    // `Fleet` as JSON, with the kept rows spliced in as they are.
+    let lab = serde_json::to_vec(&LabInfo { name, time_zone })
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut body = Vec::with_capacity(rows.len() + lab.len() + 32);
+    body.extend_from_slice(b"{\"lab\":");
+    body.extend_from_slice(&lab);
+    body.extend_from_slice(b",\"instruments\":");
+    body.extend_from_slice(&rows);
+    body.push(b'}');
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+async fn instruments(state: &AppState, lab_id: i64) -> AppResult<Vec<FleetInstrument>> {
     // The last run is the one started last; the correlated subqueries use runs_instrument_started.
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT i.id, i.serial, i.model, i.nickname, i.site, i.last_report_at,
@@ -34,12 +63,12 @@ pub async fn fleet(State(state): State<AppState>, user: CurrentUser) -> AppResul
                 (SELECT MAX(r.started_at) FROM runs r WHERE r.instrument_id = i.id), i.token_hash
          FROM instruments i WHERE i.lab_id = ? ORDER BY i.site, i.nickname, i.serial",
     )
-    .bind(user.lab_id)
+    .bind(lab_id)
     .fetch_all(&state.db)
     .await?;
-    let healths = health::for_lab(&state.db, user.lab_id, None).await?;
-    let fresh = health::freshness_for_lab(&state.db, user.lab_id, None).await?;
-    let instruments = rows
+    let healths = health::for_lab(&state.db, lab_id, None).await?;
+    let fresh = health::freshness_for_lab(&state.db, lab_id, None).await?;
+    Ok(rows
         .into_iter()
         .map(
             |(id, serial, model, nickname, site, last_report, q30, last_run, token)| {
@@ -58,9 +87,5 @@ pub async fn fleet(State(state): State<AppState>, user: CurrentUser) -> AppResul
                 }
             },
         )
-        .collect();
-    Ok(Json(Fleet {
-        lab: LabInfo { name, time_zone },
-        instruments,
-    }))
+        .collect())
 }

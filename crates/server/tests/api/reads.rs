@@ -204,3 +204,101 @@ async fn control_limits_flag_the_bad_reagent_lot_runs() {
         good.len()
     );
 }
+
+/// The fleet's rows and an instrument's predictions are kept between reads (cache.rs);
+/// every change under them must show on the very next read.
+#[tokio::test]
+async fn kept_fleet_rows_and_predictions_follow_every_change_at_once() {
+    let env = env().await;
+    let ada = env.login("ada@northgate.example").await;
+    let token = env.token("A00317").to_string();
+    let id = env.id("A00317");
+    let fleet = |cookie: String| {
+        let env = &env;
+        async move {
+            let (s, b) = env.get("/api/v1/fleet", Some(&cookie)).await;
+            assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+            let fleet: Fleet = serde_json::from_slice(&b).unwrap();
+            fleet.instruments.into_iter().find(|i| i.id == id).unwrap()
+        }
+    };
+    let version = || async {
+        sqlx::query_scalar::<_, i64>("SELECT data_version FROM instruments WHERE id = ?")
+            .bind(id)
+            .fetch_one(&env.db)
+            .await
+            .unwrap()
+    };
+    let first = fleet(ada.clone()).await;
+    assert_eq!(first.health.thermal, Health::Unknown);
+    assert_eq!(fleet(ada.clone()).await, first, "a second read is the same");
+
+    // The chiller far above its critical limit: critical on the next read.
+    let now = chrono::Utc::now() - chrono::Duration::minutes(5);
+    let push = |batch_id: &'static str, at: chrono::DateTime<chrono::Utc>, value: f64| {
+        let batch = json!({
+            "batch_id": batch_id,
+            "readings": [{ "at": at, "subsystem": "thermal", "sensor": "chiller_temp_c", "value": value }],
+        });
+        let (env, token) = (&env, token.clone());
+        async move {
+            let (s, v) = env.ingest("telemetry", &token, &batch).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+    };
+    let before = version().await;
+    push("hot", now, 15.0).await;
+    assert!(
+        version().await > before,
+        "a new reading bumps the instrument's version"
+    );
+    assert_eq!(fleet(ada.clone()).await.health.thermal, Health::Critical);
+    // Back in band: the warning resolves and the subsystem is OK again at once.
+    push("cool", now + chrono::Duration::minutes(1), 4.0).await;
+    assert_eq!(fleet(ada.clone()).await.health.thermal, Health::Ok);
+    // An older resent value does not move the newest reading, so nothing changes.
+    let v = version().await;
+    push("late", now - chrono::Duration::hours(1), 4.5).await;
+    let after_late = fleet(ada.clone()).await;
+    assert_eq!(after_late.health.thermal, Health::Ok);
+    assert!(
+        version().await > v,
+        "its daily bucket changed: predictions must recompute"
+    );
+
+    // A run: the fleet's last-run column follows.
+    let run = runs(
+        env.fleet.iter().find(|p| p.id == id).unwrap().instrument,
+        &cfg(),
+    )
+    .pop()
+    .unwrap();
+    let (s, v) = env
+        .ingest("runs", &token, &serde_json::to_value(&run).unwrap())
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let with_run = fleet(ada.clone()).await;
+    assert_eq!(with_run.last_run_pct_q30, run.summary.pct_q30);
+    assert!(with_run.last_run_at.is_some() && first.last_run_at.is_none());
+
+    // Another lab's change does not touch Northgate's version, and Riverside sees its own.
+    let lab_version = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT data_version FROM labs WHERE id = (SELECT lab_id FROM instruments WHERE id = ?)",
+        )
+        .bind(id)
+        .fetch_one(&env.db)
+        .await
+        .unwrap()
+    };
+    let northgate = lab_version().await;
+    let riverside_token = env.token("M03302").to_string();
+    let batch = json!({
+        "batch_id": "riverside",
+        "readings": [{ "at": now, "subsystem": "thermal", "sensor": "chiller_temp_c", "value": 15.0 }],
+    });
+    let (s, v) = env.ingest("telemetry", &riverside_token, &batch).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(lab_version().await, northgate);
+    assert_eq!(fleet(ada.clone()).await, with_run);
+}
