@@ -76,8 +76,6 @@ const NEW_KEY_ENV: &str = "SEQHEALTH_NEW_DATABASE_KEY";
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Serve the API and the dashboard (what runs without a command).
-    Serve,
     /// Copy the database to a new file while the server keeps running and ingesting: a
     /// consistent snapshot (one read transaction, `VACUUM INTO`), encrypted with the
     /// database's key when it has one, reopened and checked before it is reported.
@@ -115,7 +113,7 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let done = match &cli.command {
-        None | Some(Command::Serve) => run(cli).await,
+        None => run(cli).await,
         Some(command) => admin(&cli, command).await,
     };
     match done {
@@ -158,6 +156,7 @@ fn key_from(file: Option<&Path>, env: &str, flag: &str) -> Result<Option<Databas
 }
 
 /// `backup`, `restore`, `rekey`: one operation on the database file, said on stdout.
+/// (Without a command, the server serves.)
 async fn admin(cli: &Cli, command: &Command) -> Result<(), String> {
     let key = database_key(cli.database_key_file.as_deref())?;
     let url = &cli.database_url;
@@ -167,7 +166,6 @@ async fn admin(cli: &Cli, command: &Command) -> Result<(), String> {
     };
     let rows = |tables: &db::TableCounts| tables.iter().map(|t| t.1).sum::<i64>();
     match command {
-        Command::Serve => unreachable!("serve is not an admin command"),
         Command::Backup { path } => {
             let t = std::time::Instant::now();
             let c = db::backup(url, key.as_ref(), path)
