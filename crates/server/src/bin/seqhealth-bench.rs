@@ -7,6 +7,7 @@
 //!
 //!     cargo run --profile server -p seqhealth-server --bin seqhealth-bench -- \
 //!         [--instruments 100] [--days 365] [--clients 50] [--requests 2000] [--dist dist]
+//!         [--keep DIR]   (keep DIR/bench.db; log in as bench@lab.example / bench-password)
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use seqhealth_agent::fleet::DEMO_FLEET;
@@ -25,6 +26,9 @@ struct Args {
     clients: usize,
     requests: usize,
     dist: PathBuf,
+    /// Keep the database here (a directory) for other benchmarks, e.g. the browser's
+    /// time to a useful screen; a temporary directory otherwise.
+    keep: Option<PathBuf>,
 }
 
 fn args() -> Result<Args, String> {
@@ -34,6 +38,7 @@ fn args() -> Result<Args, String> {
         clients: 50,
         requests: 2000,
         dist: "dist".into(),
+        keep: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -49,6 +54,7 @@ fn args() -> Result<Args, String> {
             "--clients" => a.clients = num()?.max(1),
             "--requests" => a.requests = num()?.max(1),
             "--dist" => a.dist = value.into(),
+            "--keep" => a.keep = Some(value.into()),
             other => return Err(format!("unknown flag {other}")),
         }
     }
@@ -83,13 +89,20 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(a: Args) -> Result<(), String> {
     let e = |e: &dyn std::fmt::Display| e.to_string();
-    let dir = tempfile::tempdir().map_err(|x| e(&x))?;
-    let pool = db::connect(&format!(
-        "sqlite://{}",
-        dir.path().join("bench.db").display()
-    ))
-    .await
-    .map_err(|x| e(&x))?;
+    let tmp = tempfile::tempdir().map_err(|x| e(&x))?;
+    let dir = match &a.keep {
+        Some(keep) => {
+            std::fs::create_dir_all(keep).map_err(|x| e(&x))?;
+            if keep.join("bench.db").exists() {
+                return Err(format!("{} already has a bench.db", keep.display()));
+            }
+            keep.clone()
+        }
+        None => tmp.path().to_path_buf(),
+    };
+    let pool = db::connect(&format!("sqlite://{}", dir.join("bench.db").display()))
+        .await
+        .map_err(|x| e(&x))?;
     let lab = create_lab(&pool, "Bench Lab", "Europe/London")
         .await
         .map_err(|x| e(&x))?;
@@ -231,6 +244,7 @@ async fn run(a: Args) -> Result<(), String> {
             format!("/api/v1/instruments/{id}/predictions"),
         ),
         ("warnings (open)", "/api/v1/warnings".to_string()),
+        ("replacements", "/api/v1/replacements".to_string()),
     ];
     println!("| endpoint | p50 ms | p95 ms | p99 ms | req/s | response bytes |\n|---|---|---|---|---|---|");
     for (name, path) in endpoints {
