@@ -1,8 +1,8 @@
-//! Charts rendered to SVG text with plotters: pure Rust, testable natively, and in the
-//! browser real DOM elements that stay crisp at any zoom.
+//! Charts as SVG text: pure Rust, testable natively, and in the browser real DOM elements
+//! that stay crisp at any zoom. Axes, grid and series are written by hand: a charting
+//! library (plotters) drew the same for ~30 KB more wasm.
 
-use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::fmt::Write;
 
 pub struct TrendPoint {
     /// Unix seconds.
@@ -20,6 +20,250 @@ pub struct ControlBand {
     pub floor: Option<f64>,
 }
 
+const BLUE: &str = "#005AB5";
+const GREY: &str = "#6E6E6E";
+const RED: &str = "#B00020";
+const ORANGE: &str = "#B06000";
+const PURPLE: &str = "#5A288C";
+const DAY: i64 = 86_400;
+
+/// The plot area in pixels and the data it spans.
+struct Frame {
+    margin: i32,
+    left: i32,
+    top: i32,
+    right: i32,
+    bottom: i32,
+    x: (f64, f64),
+    y: (f64, f64),
+}
+
+impl Frame {
+    /// `margin` around the chart, `x_area` below the plot for the dates, `y_area` left of
+    /// it for the values.
+    fn new(size: (u32, u32), margin: i32, x_area: i32, y_area: i32) -> Frame {
+        Frame {
+            margin,
+            left: margin + y_area,
+            top: margin,
+            right: size.0 as i32 - margin,
+            bottom: size.1 as i32 - margin - x_area,
+            x: (0.0, 1.0),
+            y: (0.0, 1.0),
+        }
+    }
+
+    fn px(&self, t: f64) -> i32 {
+        let f = (t - self.x.0) / (self.x.1 - self.x.0);
+        (f64::from(self.left) + f * f64::from(self.right - self.left) + 0.5).floor() as i32
+    }
+
+    fn py(&self, v: f64) -> i32 {
+        let f = (v - self.y.0) / (self.y.1 - self.y.0);
+        (f64::from(self.bottom) - f * f64::from(self.bottom - self.top) + 0.5).floor() as i32
+    }
+
+    /// A series that may leave the plot is drawn inside this (a nested `<svg>` clips).
+    fn clip_open(&self, out: &mut String) {
+        let (x, y, w, h) = (
+            self.left,
+            self.top,
+            self.right - self.left,
+            self.bottom - self.top,
+        );
+        let _ = write!(
+            out,
+            r#"<svg x="{x}" y="{y}" width="{w}" height="{h}" viewBox="{x} {y} {w} {h}">"#
+        );
+    }
+}
+
+fn open(size: (u32, u32)) -> String {
+    let (w, h) = size;
+    format!(
+        r##"<svg width="{w}" height="{h}" viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg"><rect x="0" y="0" width="{w}" height="{h}" fill="#FFFFFF"/>"##
+    )
+}
+
+/// `extra`: more attributes, each with a leading space.
+fn line(out: &mut String, from: (i32, i32), to: (i32, i32), stroke: &str, extra: &str) {
+    let _ = write!(
+        out,
+        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{stroke}"{extra}/>"#,
+        from.0, from.1, to.0, to.1
+    );
+}
+
+/// A line across the plot at value `v`.
+fn level(out: &mut String, f: &Frame, v: f64, stroke: &str, extra: &str) {
+    let y = f.py(v);
+    line(out, (f.left, y), (f.right, y), stroke, extra);
+}
+
+fn points_at(out: &mut String, f: &Frame, xy: impl Iterator<Item = (f64, f64)>) {
+    for (x, y) in xy {
+        let _ = write!(out, "{},{} ", f.px(x), f.py(y));
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn text(
+    out: &mut String,
+    (x, y): (i32, i32),
+    size: u32,
+    anchor: &str,
+    baseline: &str,
+    fill: &str,
+    extra: &str,
+    s: &str,
+) {
+    let s = s
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let _ = write!(
+        out,
+        r#"<text x="{x}" y="{y}" font-family="sans-serif" font-size="{size}" text-anchor="{anchor}" dominant-baseline="{baseline}" fill="{fill}"{extra}>{s}</text>"#
+    );
+}
+
+/// At most `n` round values (1, 2, 2.5 or 5 × a power of ten apart) from `lo` to `hi`.
+fn ticks(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    let raw = (hi - lo) / n as f64;
+    if !(raw.is_finite() && raw > 1e-12) {
+        return Vec::new();
+    }
+    let mut mag = 1.0;
+    while mag > raw {
+        mag /= 10.0;
+    }
+    while mag * 10.0 <= raw {
+        mag *= 10.0;
+    }
+    for m in [1.0, 2.0, 2.5, 5.0, 10.0, 20.0, 25.0, 50.0] {
+        let step = m * mag;
+        let (first, last) = ((lo / step).ceil() as i64, (hi / step).floor() as i64);
+        if last - first < n as i64 {
+            return (first..=last).map(|k| k as f64 * step).collect();
+        }
+    }
+    Vec::new()
+}
+
+/// At most `n` dates a round number of days apart, at noon UTC: the same calendar date
+/// in every time zone within ±11 h.
+fn date_ticks(t0: f64, t1: f64, n: usize) -> Vec<f64> {
+    let days = (t1 - t0) / DAY as f64;
+    if !(days.is_finite() && days > 0.0) {
+        return Vec::new();
+    }
+    let mut step = [1, 2, 3, 5, 7, 10, 14, 21, 30, 45, 61, 91, 122, 183, 365]
+        .into_iter()
+        .find(|s| days / *s as f64 <= n as f64)
+        .unwrap_or(365);
+    while days / step as f64 > n as f64 {
+        step *= 2;
+    }
+    let step = step * DAY;
+    let first = ((t0 - (DAY / 2) as f64) / step as f64).ceil() as i64;
+    (first..)
+        .map(|k| (k * step + DAY / 2) as f64)
+        .take_while(|t| *t <= t1)
+        .take(n)
+        .collect()
+}
+
+/// Midway between ticks (and half a step beyond the outer ones): the light grid lines.
+fn halves(ticks: &[f64], lo: f64, hi: f64) -> Vec<f64> {
+    let Some(step) = ticks.get(1).map(|b| b - ticks[0]) else {
+        return Vec::new();
+    };
+    std::iter::once(ticks[0] - step / 2.0)
+        .chain(ticks.iter().map(|t| t + step / 2.0))
+        .filter(|t| *t > lo && *t < hi)
+        .collect()
+}
+
+struct Axes<'a> {
+    x_ticks: Vec<f64>,
+    y_ticks: Vec<f64>,
+    x_label: &'a dyn Fn(f64) -> String,
+    y_label: &'a dyn Fn(f64) -> String,
+    y_desc: &'a str,
+    light: &'a str,
+    label_size: u32,
+    desc_size: u32,
+}
+
+/// Grid (light lines halfway between the labelled ones), the axes with their ticks and
+/// labels, and the name of the values along the left edge.
+fn axes(out: &mut String, f: &Frame, a: &Axes) {
+    for t in halves(&a.x_ticks, f.x.0, f.x.1) {
+        let x = f.px(t);
+        line(out, (x, f.top), (x, f.bottom), a.light, "");
+    }
+    for v in halves(&a.y_ticks, f.y.0, f.y.1) {
+        level(out, f, v, a.light, "");
+    }
+    for t in &a.x_ticks {
+        let x = f.px(*t);
+        line(
+            out,
+            (x, f.top),
+            (x, f.bottom),
+            "#000000",
+            r#" opacity="0.2""#,
+        );
+    }
+    for v in &a.y_ticks {
+        level(out, f, *v, "#000000", r#" opacity="0.2""#);
+    }
+    line(out, (f.left, f.top), (f.left, f.bottom), "#000000", "");
+    line(out, (f.left, f.bottom), (f.right, f.bottom), "#000000", "");
+    for t in &a.x_ticks {
+        let x = f.px(*t);
+        line(out, (x, f.bottom), (x, f.bottom + 5), "#000000", "");
+        let label = (a.x_label)(*t);
+        text(
+            out,
+            (x, f.bottom + 8),
+            a.label_size,
+            "middle",
+            "hanging",
+            "#000000",
+            "",
+            &label,
+        );
+    }
+    for v in &a.y_ticks {
+        let y = f.py(*v);
+        line(out, (f.left - 5, y), (f.left, y), "#000000", "");
+        let label = (a.y_label)(*v);
+        text(
+            out,
+            (f.left - 8, y),
+            a.label_size,
+            "end",
+            "middle",
+            "#000000",
+            "",
+            &label,
+        );
+    }
+    let (x, y) = (f.margin + a.desc_size as i32 / 2, (f.top + f.bottom) / 2);
+    let rotate = format!(r#" transform="rotate(-90 {x} {y})""#);
+    text(
+        out,
+        (x, y),
+        a.desc_size,
+        "middle",
+        "middle",
+        "#000000",
+        &rotate,
+        a.y_desc,
+    );
+}
+
 /// %≥Q30 per run over time. `date_label` turns unix seconds into an axis label (the
 /// dashboard passes one that speaks the lab's time zone).
 pub fn q30_trend_svg(
@@ -29,91 +273,292 @@ pub fn q30_trend_svg(
     height: u32,
     date_label: &dyn Fn(i64) -> String,
 ) -> String {
-    let mut svg = String::new();
-    if let Err(e) = draw_q30(&mut svg, points, control, width, height, date_label) {
-        return format!("<p class=\"chart-error\">The chart could not be drawn: {e}</p>");
-    }
-    svg
-}
-
-fn draw_q30(
-    out: &mut String,
-    points: &[TrendPoint],
-    control: Option<&ControlBand>,
-    width: u32,
-    height: u32,
-    date_label: &dyn Fn(i64) -> String,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let root = SVGBackend::with_string(out, (width, height)).into_drawing_area();
-    root.fill(&WHITE)?;
     let (min_t, max_t) = points.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| {
         (lo.min(p.at), hi.max(p.at))
     });
     let (min_t, max_t) = if points.is_empty() {
-        (0, 86400)
+        (0, DAY)
     } else {
-        (min_t - 86400, max_t + 86400)
+        (min_t - DAY, max_t + DAY)
     };
-    // f64 time axis: plotters' i64 tick arithmetic can overflow on some ranges.
     let (min_t, max_t) = (min_t as f64, max_t as f64);
     let lo = points.iter().map(|p| p.value).fold(100.0f64, f64::min);
     let lo = control.and_then(|c| c.floor).map_or(lo, |f| lo.min(f));
     let y_min = ((lo - 5.0) / 5.0).floor() * 5.0;
     let y_min = y_min.clamp(0.0, 90.0);
-    let mut chart = ChartBuilder::on(&root)
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(52)
-        .build_cartesian_2d(min_t..max_t, y_min..100.0)?;
-    chart
-        .configure_mesh()
-        .x_labels(6)
-        .y_labels(6)
-        .x_label_formatter(&|t| date_label(*t as i64))
-        .y_label_formatter(&|v| format!("{v:.0} %"))
-        .y_desc("%≥Q30")
-        .max_light_lines(1)
-        .light_line_style(RGBColor(236, 236, 236))
-        .axis_desc_style(("sans-serif", 14))
-        .label_style(("sans-serif", 13))
-        .draw()?;
+    let f = Frame {
+        x: (min_t, max_t),
+        y: (y_min, 100.0),
+        ..Frame::new((width, height), 12, 36, 52)
+    };
+    let mut out = open((width, height));
+    axes(
+        &mut out,
+        &f,
+        &Axes {
+            x_ticks: date_ticks(min_t, max_t, 6),
+            y_ticks: ticks(y_min, 100.0, 6),
+            x_label: &|t| date_label(t as i64),
+            y_label: &|v| format!("{v:.0} %"),
+            y_desc: "%≥Q30",
+            light: "#ECECEC",
+            label_size: 13,
+            desc_size: 14,
+        },
+    );
+    f.clip_open(&mut out);
     if let Some(c) = control {
-        let grey = RGBColor(110, 110, 110);
-        let span = [min_t, max_t];
-        chart.draw_series(LineSeries::new(
-            span.map(|t| (t, c.center)),
-            grey.stroke_width(1),
-        ))?;
+        level(&mut out, &f, c.center, GREY, "");
         for limit in [c.lower, c.upper] {
-            chart.draw_series(DashedLineSeries::new(
-                span.map(|t| (t, limit)),
-                6,
-                4,
-                grey.stroke_width(1),
-            ))?;
+            level(&mut out, &f, limit, GREY, r#" stroke-dasharray="6 4""#);
         }
-        if let Some(f) = c.floor {
-            let red = RGBColor(176, 0, 32);
-            chart.draw_series(DashedLineSeries::new(
-                span.map(|t| (t, f)),
-                10,
-                4,
-                red.stroke_width(2),
-            ))?;
+        if let Some(floor) = c.floor {
+            level(
+                &mut out,
+                &f,
+                floor,
+                RED,
+                r#" stroke-width="2" stroke-dasharray="10 4""#,
+            );
         }
     }
-    let line = RGBColor(0, 90, 181);
-    chart.draw_series(LineSeries::new(
-        points.iter().map(|p| (p.at as f64, p.value)),
-        line.stroke_width(2),
-    ))?;
-    let flag = RGBColor(176, 0, 32);
-    chart.draw_series(points.iter().map(|p| {
-        let (r, colour) = if p.flagged { (5, flag) } else { (3, line) };
-        Circle::new((p.at as f64, p.value), r, colour.filled())
-    }))?;
-    root.present()?;
-    Ok(())
+    let _ = write!(
+        out,
+        r#"<polyline fill="none" stroke="{BLUE}" stroke-width="2" points=""#
+    );
+    points_at(&mut out, &f, points.iter().map(|p| (p.at as f64, p.value)));
+    out.push_str(r#""/></svg>"#);
+    for p in points {
+        let (r, colour) = if p.flagged { (5, RED) } else { (3, BLUE) };
+        let _ = write!(
+            out,
+            r#"<circle cx="{}" cy="{}" r="{r}" fill="{colour}"/>"#,
+            f.px(p.at as f64),
+            f.py(p.value)
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// One time bucket of a sensor: its mean and range.
+pub struct BandPoint {
+    /// Unix seconds, start of the bucket.
+    pub at: i64,
+    pub mean: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+/// Limits drawn on a sensor chart: the normal band and the critical band.
+pub struct Limits {
+    pub warn: (f64, f64),
+    pub critical: (f64, f64),
+}
+
+/// When a warning on this signal was raised: a marker on the time axis.
+pub struct WarningMark {
+    pub at: i64,
+    pub critical: bool,
+}
+
+/// A stretch of time shaded and labelled on a chart: a replacement appointment.
+pub struct Region {
+    pub from: i64,
+    pub to: i64,
+    pub label: String,
+}
+
+/// What is drawn over a sensor's buckets.
+pub struct Overlay<'a> {
+    pub limits: Limits,
+    pub trend: Option<&'a TrendLine>,
+    pub warnings: &'a [WarningMark],
+    pub regions: &'a [Region],
+}
+
+/// A fitted trend line: the evidence of a prediction, drawn to the predicted crossing.
+pub struct TrendLine {
+    pub from: (i64, f64),
+    pub to: (i64, f64),
+}
+
+/// A sensor's buckets: the min–max range shaded, the mean as a line, and the warning
+/// limits dashed, so a drift towards a limit is seen before it crosses; with a
+/// prediction, its fitted line runs on to the crossing.
+pub fn sensor_svg(
+    points: &[BandPoint],
+    overlay: &Overlay,
+    unit: &str,
+    (width, height): (u32, u32),
+    date_label: &dyn Fn(i64) -> String,
+) -> String {
+    let (limits, trend) = (&overlay.limits, overlay.trend);
+    let (t0, t1) = points.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| {
+        (lo.min(p.at), hi.max(p.at))
+    });
+    let (t0, t1) = if points.is_empty() {
+        (0, DAY)
+    } else {
+        (t0, t1.max(t0 + 3600))
+    };
+    // A crossing soon after the data widens the view to show it; a far one would squash it.
+    let reach = (t1 - t0).max(DAY);
+    let t1 = match trend {
+        Some(tr) if tr.to.0 > t1 && tr.to.0 - t1 <= reach => tr.to.0,
+        _ => t1,
+    };
+    // So does an appointment coming up, with a little room to its right for its label.
+    let t1 = overlay
+        .regions
+        .iter()
+        .filter(|r| r.to > t1 && r.to - t1 <= reach)
+        .map(|r| r.to + (r.to - t0) / 20)
+        .fold(t1, i64::max);
+    let (t0, t1) = (t0 as f64, t1 as f64);
+    // The normal band is always in view; the data may reach beyond it.
+    let lo = points.iter().map(|p| p.min).fold(limits.warn.0, f64::min);
+    let hi = points.iter().map(|p| p.max).fold(limits.warn.1, f64::max);
+    let pad = ((hi - lo) * 0.08).max(1e-6);
+    let (y_lo, y_hi) = (lo - pad, hi + pad);
+    let f = Frame {
+        x: (t0, t1),
+        y: (y_lo, y_hi),
+        ..Frame::new((width, height), 10, 30, 56)
+    };
+    let mut out = open((width, height));
+    axes(
+        &mut out,
+        &f,
+        &Axes {
+            x_ticks: date_ticks(t0, t1, 5),
+            y_ticks: ticks(y_lo, y_hi, 5),
+            x_label: &|t| date_label(t as i64),
+            y_label: &|v| format!("{v:.1}"),
+            y_desc: unit,
+            light: "#F4F4F4",
+            label_size: 12,
+            desc_size: 13,
+        },
+    );
+    f.clip_open(&mut out);
+    if !points.is_empty() {
+        let _ = write!(out, r#"<polygon fill="{BLUE}" opacity="0.18" points=""#);
+        points_at(
+            &mut out,
+            &f,
+            points
+                .iter()
+                .map(|p| (p.at as f64, p.max))
+                .chain(points.iter().rev().map(|p| (p.at as f64, p.min))),
+        );
+        let _ = write!(
+            out,
+            r#""/><polyline fill="none" stroke="{BLUE}" stroke-width="2" points=""#
+        );
+        points_at(&mut out, &f, points.iter().map(|p| (p.at as f64, p.mean)));
+        out.push_str(r#""/>"#);
+    }
+    if let Some(tr) = trend {
+        // Clip the line to the view: it is a straight line, so interpolate at the edges.
+        let at = |t: f64| {
+            let (x0, y0, x1, y1) = (tr.from.0 as f64, tr.from.1, tr.to.0 as f64, tr.to.1);
+            if x1 == x0 {
+                y0
+            } else {
+                y0 + (y1 - y0) * (t - x0) / (x1 - x0)
+            }
+        };
+        let (a, b) = ((tr.from.0 as f64).max(t0), (tr.to.0 as f64).min(t1));
+        if a < b {
+            let dashed = r#" stroke-width="2" stroke-dasharray="8 4""#;
+            line(
+                &mut out,
+                (f.px(a), f.py(at(a))),
+                (f.px(b), f.py(at(b))),
+                PURPLE,
+                dashed,
+            );
+            if (tr.to.0 as f64) <= t1 {
+                // A cross where it reaches the limit.
+                let (x, y) = (f.px(tr.to.0 as f64), f.py(tr.to.1));
+                let wide = r#" stroke-width="2""#;
+                line(&mut out, (x - 6, y - 6), (x + 6, y + 6), PURPLE, wide);
+                line(&mut out, (x - 6, y + 6), (x + 6, y - 6), PURPLE, wide);
+            }
+        }
+    }
+    // Appointments: shaded at least a few pixels wide (half a day on a year is less
+    // than a pixel), labelled at the top.
+    let min_width = (t1 - t0) * 6.0 / f64::from(width.max(1));
+    let mut labels = String::new();
+    for r in overlay.regions {
+        let (a, b) = ((r.from as f64).max(t0), (r.to as f64).min(t1));
+        if a > t1 || b < t0 {
+            continue;
+        }
+        let (a, b) = if b - a < min_width {
+            let mid = (a + b) / 2.0;
+            (mid - min_width / 2.0, mid + min_width / 2.0)
+        } else {
+            (a, b)
+        };
+        let (xa, xb) = (f.px(a), f.px(b));
+        let _ = write!(
+            out,
+            r#"<rect x="{xa}" y="{}" width="{}" height="{}" fill="{PURPLE}" opacity="0.25"/>"#,
+            f.top,
+            xb - xa,
+            f.bottom - f.top
+        );
+        // Label on the side with room: left of a region near the right edge.
+        let (anchor, x) = if b > t0 + (t1 - t0) * 0.6 {
+            ("end", xa)
+        } else {
+            ("start", xb)
+        };
+        text(
+            &mut labels,
+            (x, f.top),
+            12,
+            anchor,
+            "hanging",
+            PURPLE,
+            "",
+            &r.label,
+        );
+    }
+    for (limit, colour) in [
+        (limits.warn.0, ORANGE),
+        (limits.warn.1, ORANGE),
+        (limits.critical.0, RED),
+        (limits.critical.1, RED),
+    ] {
+        if limit > y_lo && limit < y_hi {
+            level(&mut out, &f, limit, colour, r#" stroke-dasharray="6 4""#);
+        }
+    }
+    out.push_str("</svg>");
+    out.push_str(&labels);
+    // Warning markers: a triangle on the lower edge where a warning was raised.
+    for m in overlay.warnings {
+        let t = m.at as f64;
+        if t >= t0 && t <= t1 {
+            let colour = if m.critical { RED } else { ORANGE };
+            let (x, y) = (f.px(t), f.bottom);
+            let _ = write!(
+                out,
+                r#"<polygon fill="{colour}" points="{x},{} {},{} {},{}"/>"#,
+                y - 7,
+                x + 6,
+                y + 4,
+                x - 6,
+                y + 4
+            );
+        }
+    }
+    out.push_str("</svg>");
+    out
 }
 
 #[cfg(test)]
@@ -192,237 +637,24 @@ mod tests {
     }
 
     #[test]
+    fn axis_labels_are_round_and_few() {
+        assert_eq!(ticks(70.0, 100.0, 6), [70.0, 80.0, 90.0, 100.0]);
+        assert_eq!(ticks(1.5, 12.0, 5), [2.5, 5.0, 7.5, 10.0]);
+        assert!(ticks(1.0, 1.0, 5).is_empty());
+        for (days, n) in [(1, 5), (7, 5), (30, 5), (365, 6), (3650, 6)] {
+            let t = date_ticks(0.0, (days * DAY) as f64, n);
+            assert!(!t.is_empty() && t.len() <= n, "{days} days: {t:?}");
+            // Noon UTC: whole days apart.
+            assert!(t.iter().all(|t| (*t as i64 - DAY / 2) % DAY == 0), "{t:?}");
+        }
+    }
+
+    #[test]
     fn empty_series_still_draws_axes() {
         let svg = q30_trend_svg(&[], None, 400, 200, &|t| t.to_string());
         assert!(svg.starts_with("<svg"));
         assert_eq!(svg.matches("<circle").count(), 0);
     }
-}
-
-/// One time bucket of a sensor: its mean and range.
-pub struct BandPoint {
-    /// Unix seconds, start of the bucket.
-    pub at: i64,
-    pub mean: f64,
-    pub min: f64,
-    pub max: f64,
-}
-
-/// Limits drawn on a sensor chart: the normal band and the critical band.
-pub struct Limits {
-    pub warn: (f64, f64),
-    pub critical: (f64, f64),
-}
-
-/// When a warning on this signal was raised: a marker on the time axis.
-pub struct WarningMark {
-    pub at: i64,
-    pub critical: bool,
-}
-
-/// A stretch of time shaded and labelled on a chart: a replacement appointment.
-pub struct Region {
-    pub from: i64,
-    pub to: i64,
-    pub label: String,
-}
-
-/// What is drawn over a sensor's buckets.
-pub struct Overlay<'a> {
-    pub limits: Limits,
-    pub trend: Option<&'a TrendLine>,
-    pub warnings: &'a [WarningMark],
-    pub regions: &'a [Region],
-}
-
-/// A fitted trend line: the evidence of a prediction, drawn to the predicted crossing.
-pub struct TrendLine {
-    pub from: (i64, f64),
-    pub to: (i64, f64),
-}
-
-/// A sensor's buckets: the min–max range shaded, the mean as a line, and the warning
-/// limits dashed, so a drift towards a limit is seen before it crosses; with a
-/// prediction, its fitted line runs on to the crossing.
-pub fn sensor_svg(
-    points: &[BandPoint],
-    overlay: &Overlay,
-    unit: &str,
-    size: (u32, u32),
-    date_label: &dyn Fn(i64) -> String,
-) -> String {
-    let mut svg = String::new();
-    if let Err(e) = draw_sensor(&mut svg, points, overlay, unit, size, date_label) {
-        return format!("<p class=\"chart-error\">The chart could not be drawn: {e}</p>");
-    }
-    svg
-}
-
-fn draw_sensor(
-    out: &mut String,
-    points: &[BandPoint],
-    overlay: &Overlay,
-    unit: &str,
-    (width, height): (u32, u32),
-    date_label: &dyn Fn(i64) -> String,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let (limits, trend) = (&overlay.limits, overlay.trend);
-    let root = SVGBackend::with_string(out, (width, height)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let (t0, t1) = points.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| {
-        (lo.min(p.at), hi.max(p.at))
-    });
-    let (t0, t1) = if points.is_empty() {
-        (0, 86_400)
-    } else {
-        (t0, t1.max(t0 + 3600))
-    };
-    // A crossing soon after the data widens the view to show it; a far one would squash it.
-    let reach = (t1 - t0).max(86_400);
-    let t1 = match trend {
-        Some(tr) if tr.to.0 > t1 && tr.to.0 - t1 <= reach => tr.to.0,
-        _ => t1,
-    };
-    // So does an appointment coming up, with a little room to its right for its label.
-    let t1 = overlay
-        .regions
-        .iter()
-        .filter(|r| r.to > t1 && r.to - t1 <= reach)
-        .map(|r| r.to + (r.to - t0) / 20)
-        .fold(t1, i64::max);
-    let (t0, t1) = (t0 as f64, t1 as f64);
-    // The normal band is always in view; the data may reach beyond it.
-    let lo = points.iter().map(|p| p.min).fold(limits.warn.0, f64::min);
-    let hi = points.iter().map(|p| p.max).fold(limits.warn.1, f64::max);
-    let pad = ((hi - lo) * 0.08).max(1e-6);
-    let mut chart = ChartBuilder::on(&root)
-        .margin(10)
-        .x_label_area_size(30)
-        .y_label_area_size(56)
-        .build_cartesian_2d(t0..t1, (lo - pad)..(hi + pad))?;
-    chart
-        .configure_mesh()
-        .x_labels(5)
-        .y_labels(5)
-        .max_light_lines(1)
-        .light_line_style(RGBColor(244, 244, 244))
-        .x_label_formatter(&|t| date_label(*t as i64))
-        .y_label_formatter(&|v| format!("{v:.1}"))
-        .y_desc(unit)
-        .axis_desc_style(("sans-serif", 13))
-        .label_style(("sans-serif", 12))
-        .draw()?;
-    let band = RGBColor(0, 90, 181);
-    if !points.is_empty() {
-        let outline: Vec<(f64, f64)> = points
-            .iter()
-            .map(|p| (p.at as f64, p.max))
-            .chain(points.iter().rev().map(|p| (p.at as f64, p.min)))
-            .collect();
-        chart.draw_series(std::iter::once(Polygon::new(
-            outline,
-            band.mix(0.18).filled(),
-        )))?;
-        chart.draw_series(LineSeries::new(
-            points.iter().map(|p| (p.at as f64, p.mean)),
-            band.stroke_width(2),
-        ))?;
-    }
-    if let Some(tr) = trend {
-        // Clip the line to the view: it is a straight line, so interpolate at the edges.
-        let at = |t: f64| {
-            let (x0, y0, x1, y1) = (tr.from.0 as f64, tr.from.1, tr.to.0 as f64, tr.to.1);
-            if x1 == x0 {
-                y0
-            } else {
-                y0 + (y1 - y0) * (t - x0) / (x1 - x0)
-            }
-        };
-        let (a, b) = ((tr.from.0 as f64).max(t0), (tr.to.0 as f64).min(t1));
-        if a < b {
-            let fitted = RGBColor(90, 40, 140);
-            chart.draw_series(DashedLineSeries::new(
-                [(a, at(a)), (b, at(b))],
-                8,
-                4,
-                fitted.stroke_width(2),
-            ))?;
-            if (tr.to.0 as f64) <= t1 {
-                chart.draw_series(std::iter::once(Cross::new(
-                    (tr.to.0 as f64, tr.to.1),
-                    6,
-                    fitted.stroke_width(2),
-                )))?;
-            }
-        }
-    }
-    // Appointments: shaded at least a few pixels wide (half a day on a year is less
-    // than a pixel), labelled at the top.
-    let region = RGBColor(90, 40, 140);
-    let min_width = (t1 - t0) * 6.0 / f64::from(width.max(1));
-    for r in overlay.regions {
-        let (a, b) = ((r.from as f64).max(t0), (r.to as f64).min(t1));
-        if a > t1 || b < t0 {
-            continue;
-        }
-        let (a, b) = if b - a < min_width {
-            let mid = (a + b) / 2.0;
-            (mid - min_width / 2.0, mid + min_width / 2.0)
-        } else {
-            (a, b)
-        };
-        chart.draw_series(std::iter::once(Rectangle::new(
-            [(a, lo - pad), (b, hi + pad)],
-            region.mix(0.25).filled(),
-        )))?;
-        // Label on the side with room: left of a region near the right edge.
-        let (anchor, x) = if b > t0 + (t1 - t0) * 0.6 {
-            (Pos::new(HPos::Right, VPos::Top), a)
-        } else {
-            (Pos::new(HPos::Left, VPos::Top), b)
-        };
-        chart.draw_series(std::iter::once(Text::new(
-            r.label.clone(),
-            (x, hi + pad),
-            ("sans-serif", 12).into_font().color(&region).pos(anchor),
-        )))?;
-    }
-    // Warning markers: a triangle on the lower edge where a warning was raised.
-    for m in overlay.warnings {
-        let t = m.at as f64;
-        if t >= t0 && t <= t1 {
-            let colour = if m.critical {
-                RGBColor(176, 0, 32)
-            } else {
-                RGBColor(176, 96, 0)
-            };
-            chart.draw_series(std::iter::once(TriangleMarker::new(
-                (t, lo - pad),
-                7,
-                colour.filled(),
-            )))?;
-        }
-    }
-    let warn = RGBColor(176, 96, 0);
-    let critical = RGBColor(176, 0, 32);
-    let (y_lo, y_hi) = (lo - pad, hi + pad);
-    for (limit, colour) in [
-        (limits.warn.0, warn),
-        (limits.warn.1, warn),
-        (limits.critical.0, critical),
-        (limits.critical.1, critical),
-    ] {
-        if limit > y_lo && limit < y_hi {
-            chart.draw_series(DashedLineSeries::new(
-                [(t0, limit), (t1, limit)],
-                6,
-                4,
-                colour.stroke_width(1),
-            ))?;
-        }
-    }
-    root.present()?;
-    Ok(())
 }
 
 #[cfg(test)]
