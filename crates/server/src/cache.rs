@@ -44,6 +44,47 @@ impl<K: Eq + Hash, V, Ver: Ord + Copy> Versioned<K, V, Ver> {
     }
 }
 
+/// A lab's data version: what a kept fleet, warnings or replacements list is checked against.
+pub async fn lab_version(db: &sqlx::SqlitePool, lab_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT data_version FROM labs WHERE id = ?")
+        .bind(lab_id)
+        .fetch_one(db)
+        .await
+}
+
+/// Lab-wide lists kept as JSON: (lab, endpoint, filters) at (clock minute, lab version).
+pub type LabLists = Versioned<(i64, &'static str, String), axum::body::Bytes, (i64, i64)>;
+
+/// The kept JSON for `key` at `version`, or `compute`'s answer, kept for next time.
+pub async fn json<T, F>(
+    lists: &LabLists,
+    key: (i64, &'static str, String),
+    version: (i64, i64),
+    compute: F,
+) -> Result<axum::response::Response, crate::error::AppError>
+where
+    T: serde::Serialize,
+    F: std::future::Future<Output = Result<T, crate::error::AppError>>,
+{
+    use axum::response::IntoResponse;
+    let body = match lists.get(&key, version) {
+        Some(kept) => kept,
+        None => {
+            let value = compute.await?;
+            let bytes = serde_json::to_vec(&value)
+                .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
+            let kept = Arc::new(axum::body::Bytes::from(bytes));
+            lists.put(key, version, kept.clone());
+            kept
+        }
+    };
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        axum::body::Bytes::clone(&body),
+    )
+        .into_response())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

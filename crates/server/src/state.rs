@@ -17,6 +17,8 @@ pub struct AppState {
     pub recommended_at: Arc<Mutex<HashMap<i64, i64>>>,
     /// Each lab's fleet rows (JSON), at the lab's data version.
     pub fleet_rows: Arc<Versioned<i64, axum::body::Bytes>>,
+    /// Each lab's warnings and replacements lists (JSON) by filter.
+    pub lab_lists: Arc<crate::cache::LabLists>,
     /// Each instrument's predictions, at (hour of the forecast's clock, data version).
     pub predictions: Arc<Versioned<i64, Vec<seqhealth_api::Prediction>, (i64, i64)>>,
 }
@@ -29,6 +31,7 @@ impl AppState {
             logins: Arc::new(LoginLimiter::default()),
             recommended_at: Arc::default(),
             fleet_rows: Arc::default(),
+            lab_lists: Arc::default(),
             predictions: Arc::default(),
         }
     }

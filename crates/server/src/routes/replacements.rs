@@ -71,25 +71,7 @@ async fn fetch(
     q: &ListQuery,
 ) -> AppResult<(Vec<ReplacementRow>, bool)> {
     let f = filter(state, user, q).await?;
-    // Recommendations follow the latest predictions and warnings when the list is read,
-    // at most every REFRESH_SECS per lab (the periodic sweep refreshes them too).
-    let now = Utc::now().timestamp();
-    let due = {
-        let mut last = state
-            .recommended_at
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let due = last
-            .get(&user.lab_id)
-            .is_none_or(|&t| now - t >= REFRESH_SECS);
-        if due {
-            last.insert(user.lab_id, now);
-        }
-        due
-    };
-    if due {
-        replacements::refresh_lab(&state.db, user.lab_id, now).await?;
-    }
+    refresh_due(state, user.lab_id).await?;
     let mut conn = state.db.acquire().await?;
     let mut rows = replacements::list(&mut conn, user.lab_id, f, MAX_REPLACEMENTS + 1).await?;
     let truncated = rows.len() > MAX_REPLACEMENTS;
@@ -97,17 +79,51 @@ async fn fetch(
     Ok((rows, truncated))
 }
 
+/// Recommendations follow the latest predictions and warnings when the list is read, at
+/// most every REFRESH_SECS per lab (the periodic sweep refreshes them too).
+async fn refresh_due(state: &AppState, lab_id: i64) -> AppResult<()> {
+    let now = Utc::now().timestamp();
+    let due = {
+        let mut last = state
+            .recommended_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let due = last.get(&lab_id).is_none_or(|&t| now - t >= REFRESH_SECS);
+        if due {
+            last.insert(lab_id, now);
+        }
+        due
+    };
+    if due {
+        replacements::refresh_lab(&state.db, lab_id, now).await?;
+    }
+    Ok(())
+}
+
 /// `GET /replacements?status=&instrument=`
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<ListQuery>,
-) -> AppResult<Json<ReplacementList>> {
-    let (replacements, truncated) = fetch(&state, &user, &q).await?;
-    Ok(Json(ReplacementList {
-        replacements,
-        truncated,
-    }))
+) -> AppResult<Response> {
+    refresh_due(&state, user.lab_id).await?;
+    // Kept per filter until the lab's data changes (recommendations, schedules, names).
+    let key = format!("{:?}|{:?}", q.status, q.instrument);
+    let version = (0, crate::cache::lab_version(&state.db, user.lab_id).await?);
+    let lab_id = user.lab_id;
+    crate::cache::json(
+        &state.lab_lists,
+        (lab_id, "replacements", key),
+        version,
+        async {
+            let (replacements, truncated) = fetch(&state, &user, &q).await?;
+            Ok(ReplacementList {
+                replacements,
+                truncated,
+            })
+        },
+    )
+    .await
 }
 
 fn local(t: DateTime<Utc>, tz: Tz) -> String {

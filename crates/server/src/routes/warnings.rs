@@ -6,6 +6,7 @@ use crate::error::{AppError, AppResult};
 use crate::extract::{ApiJson, CurrentUser};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
+use axum::response::Response;
 use axum::Json;
 use seqhealth_api::{
     AcknowledgeRequest, Severity, Subsystem, WarningList, WarningRow, WarningStatus, MAX_WARNINGS,
@@ -91,7 +92,7 @@ pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(f): Query<Filter>,
-) -> AppResult<Json<WarningList>> {
+) -> AppResult<Response> {
     let statuses = statuses(f.status.as_deref())?;
     let severity = match f.severity.as_deref() {
         None | Some("") => None,
@@ -112,6 +113,31 @@ pub async fn list(
     let instrument =
         crate::routes::instruments::instrument_filter(&state, &user, f.instrument.as_deref())
             .await?;
+    // Kept per filter until the lab's data changes; "muted until" also depends on the
+    // clock, so at most a minute.
+    let key = format!("{statuses:?}|{severity:?}|{subsystem:?}|{instrument:?}");
+    let version = (
+        chrono::Utc::now().timestamp().div_euclid(60),
+        crate::cache::lab_version(&state.db, user.lab_id).await?,
+    );
+    let lab_id = user.lab_id;
+    crate::cache::json(
+        &state.lab_lists,
+        (lab_id, "warnings", key),
+        version,
+        fetch(&state, lab_id, statuses, severity, subsystem, instrument),
+    )
+    .await
+}
+
+async fn fetch(
+    state: &AppState,
+    lab_id: i64,
+    statuses: &[&str],
+    severity: Option<Severity>,
+    subsystem: Option<Subsystem>,
+    instrument: Option<i64>,
+) -> AppResult<WarningList> {
     let placeholders = vec!["?"; statuses.len()].join(", ");
     let sql = format!(
         "{SELECT} WHERE i.lab_id = ? AND w.status IN ({placeholders})
@@ -119,7 +145,7 @@ pub async fn list(
          ORDER BY CASE w.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, w.raised_at DESC
          LIMIT ?"
     );
-    let mut q = sqlx::query_as::<_, Row>(&sql).bind(user.lab_id);
+    let mut q = sqlx::query_as::<_, Row>(&sql).bind(lab_id);
     for s in statuses {
         q = q.bind(*s);
     }
@@ -141,10 +167,10 @@ pub async fn list(
         .take(MAX_WARNINGS)
         .map(to_row)
         .collect::<AppResult<Vec<_>>>()?;
-    Ok(Json(WarningList {
+    Ok(WarningList {
         warnings,
         truncated,
-    }))
+    })
 }
 
 pub async fn acknowledge(

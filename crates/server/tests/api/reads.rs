@@ -205,10 +205,10 @@ async fn control_limits_flag_the_bad_reagent_lot_runs() {
     );
 }
 
-/// The fleet's rows and an instrument's predictions are kept between reads (cache.rs);
+/// The fleet's rows, the warnings list and predictions are kept between reads (cache.rs);
 /// every change under them must show on the very next read.
 #[tokio::test]
-async fn kept_fleet_rows_and_predictions_follow_every_change_at_once() {
+async fn kept_fleet_rows_lists_and_predictions_follow_every_change_at_once() {
     let env = env().await;
     let ada = env.login("ada@northgate.example").await;
     let token = env.token("A00317").to_string();
@@ -253,9 +253,24 @@ async fn kept_fleet_rows_and_predictions_follow_every_change_at_once() {
         "a new reading bumps the instrument's version"
     );
     assert_eq!(fleet(ada.clone()).await.health.thermal, Health::Critical);
+    let open_warnings = || async {
+        let (s, b) = env.get("/api/v1/warnings", Some(&ada)).await;
+        assert_eq!(s, StatusCode::OK);
+        let list: seqhealth_api::WarningList = serde_json::from_slice(&b).unwrap();
+        list.warnings
+            .iter()
+            .filter(|w| w.instrument_id == id)
+            .map(|w| w.rule.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(open_warnings().await, ["threshold:chiller_temp_c"]);
     // Back in band: the warning resolves and the subsystem is OK again at once.
     push("cool", now + chrono::Duration::minutes(1), 4.0).await;
     assert_eq!(fleet(ada.clone()).await.health.thermal, Health::Ok);
+    assert!(
+        open_warnings().await.is_empty(),
+        "the kept list follows the resolution"
+    );
     // An older resent value does not move the newest reading, so nothing changes.
     let v = version().await;
     push("late", now - chrono::Duration::hours(1), 4.5).await;
