@@ -22,7 +22,8 @@ fn format(t: DateTime<Utc>, tz: &str, fields: &[(&str, &str)]) -> String {
         .call1(&JsValue::UNDEFINED, &date)
     {
         Ok(s) => s.as_string().unwrap_or_default(),
-        Err(_) => format!("{} UTC", t.format("%Y-%m-%d %H:%M")),
+        // chrono's strftime formatter would add ~7 KB of wasm for this fallback alone.
+        Err(_) => format!("{} UTC", t.to_rfc3339().get(..16).unwrap_or_default()).replace('T', " "),
     }
 }
 
@@ -59,5 +60,5 @@ pub fn iso_date(t: DateTime<Utc>, tz: &str) -> String {
         .call1(&JsValue::UNDEFINED, &date)
         .ok()
         .and_then(|s| s.as_string())
-        .unwrap_or_else(|| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| t.date_naive().to_string())
 }
