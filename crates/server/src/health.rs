@@ -28,6 +28,15 @@ impl Acc {
     }
 }
 
+/// The rows of a lab (`?1`), or of one of its instruments (`?2`): two statements, so one
+/// instrument is found by its key rather than by scanning the lab's instruments.
+fn scope(only: Option<i64>) -> &'static str {
+    match only {
+        Some(_) => "i.id = ?2 AND i.lab_id = ?1",
+        None => "i.lab_id = ?1 AND ?2 IS NULL",
+    }
+}
+
 /// Health of every instrument of a lab (or one instrument), keyed by instrument id.
 pub async fn for_lab(
     db: &SqlitePool,
@@ -35,13 +44,13 @@ pub async fn for_lab(
     only: Option<i64>,
 ) -> AppResult<HashMap<i64, SubsystemHealth>> {
     let mut acc: HashMap<i64, Acc> = HashMap::new();
-    let readings: Vec<(i64, String, String, f64)> = sqlx::query_as(
+    let scope = scope(only);
+    let readings: Vec<(i64, String, String, f64)> = sqlx::query_as(&format!(
         "SELECT sl.instrument_id, sl.subsystem, sl.sensor, sl.value
          FROM sensor_latest sl JOIN instruments i ON i.id = sl.instrument_id
-         WHERE i.lab_id = ? AND (? IS NULL OR i.id = ?)",
-    )
+         WHERE {scope}"
+    ))
     .bind(lab_id)
-    .bind(only)
     .bind(only)
     .fetch_all(db)
     .await?;
@@ -55,14 +64,13 @@ pub async fn for_lab(
             .unwrap_or(Health::Ok);
         acc.entry(id).or_default().raise(subsystem, judged);
     }
-    let errors: Vec<(i64, String)> = sqlx::query_as(
+    let errors: Vec<(i64, String)> = sqlx::query_as(&format!(
         "SELECT DISTINCT e.instrument_id, e.subsystem
          FROM operation_events e JOIN instruments i ON i.id = e.instrument_id
-         WHERE i.lab_id = ? AND (? IS NULL OR i.id = ?)
-           AND e.severity = 'error' AND e.at > COALESCE(i.last_report_at, 0) - ?",
-    )
+         WHERE {scope}
+           AND e.severity = 'error' AND e.at > COALESCE(i.last_report_at, 0) - ?3"
+    ))
     .bind(lab_id)
-    .bind(only)
     .bind(only)
     .bind(EVENT_WINDOW_SECS)
     .fetch_all(db)
@@ -73,13 +81,12 @@ pub async fn for_lab(
         }
     }
     // Open warnings count too: missing data and rules that are not a single reading.
-    let open: Vec<(i64, String, String)> = sqlx::query_as(
+    let open: Vec<(i64, String, String)> = sqlx::query_as(&format!(
         "SELECT w.instrument_id, w.subsystem, w.severity
          FROM warnings w JOIN instruments i ON i.id = w.instrument_id
-         WHERE i.lab_id = ? AND (? IS NULL OR i.id = ?) AND w.status <> 'resolved'",
-    )
+         WHERE {scope} AND w.status <> 'resolved'"
+    ))
     .bind(lab_id)
-    .bind(only)
     .bind(only)
     .fetch_all(db)
     .await?;
@@ -102,13 +109,13 @@ pub async fn freshness_for_lab(
     lab_id: i64,
     only: Option<i64>,
 ) -> AppResult<HashMap<i64, SubsystemFreshness>> {
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(&format!(
         "SELECT sl.instrument_id, sl.subsystem, MAX(sl.at)
          FROM sensor_latest sl JOIN instruments i ON i.id = sl.instrument_id
-         WHERE i.lab_id = ? AND (? IS NULL OR i.id = ?) GROUP BY sl.instrument_id, sl.subsystem",
-    )
+         WHERE {} GROUP BY sl.instrument_id, sl.subsystem",
+        scope(only)
+    ))
     .bind(lab_id)
-    .bind(only)
     .bind(only)
     .fetch_all(db)
     .await?;
