@@ -1,14 +1,18 @@
 //! The typed API client: one function per endpoint, the server's error body decoded.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
+use leptos::prelude::*;
 use seqhealth_api::{
-    AcknowledgeRequest, ApiError, AuditList, CalendarFeed, CalendarInfo, CancelRequest,
-    CompleteRequest, EnrollmentCode, Fleet, InstrumentDetail, LoginRequest, NewInstrumentRequest,
-    PlannedRun, PlannedRunList, PlannedRunRequest, PredictionList, ReplacementList, ReplacementRow,
-    RunList, ScheduleRequest, SessionInfo, TelemetrySeries, WarningList, WarningRow, API_PREFIX,
+    AcknowledgeRequest, ApiError, AuditList, CalendarInfo, CancelRequest, CompleteRequest, Fleet,
+    InstrumentDetail, LoginRequest, NewInstrumentRequest, PlannedRunList, PlannedRunRequest,
+    PredictionList, ReplacementList, RunList, ScheduleRequest, SessionInfo, TelemetrySeries,
+    WarningList, API_PREFIX,
 };
 use serde::de::DeserializeOwned;
 use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
 
 /// Why a call failed, in the words the page shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,23 +76,84 @@ async fn send(req: Result<Request, gloo_net::Error>) -> Result<Response, ApiFail
     }
 }
 
-async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiFailure> {
-    resp.json::<T>()
+/// The answer's body as text: one non-generic future for every call.
+async fn text(req: Result<Request, gloo_net::Error>) -> Result<String, ApiFailure> {
+    send(req)
+        .await?
+        .text()
         .await
         .map_err(|e| ApiFailure::Decode(e.to_string()))
 }
 
+fn decode<T: DeserializeOwned>(body: &str) -> Result<T, ApiFailure> {
+    serde_json::from_str(body).map_err(|e| ApiFailure::Decode(e.to_string()))
+}
+
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> {
-    decode(send(RequestBuilder::new(&url(path)).build()).await?).await
+    decode(&text(RequestBuilder::new(&url(path)).build()).await?)
+}
+
+/// Server data, read again whenever what its path reads changes (and on `refetch`).
+///
+/// It holds the answer as JSON text and decodes on reading: every resource of the app is
+/// then the same `LocalResource`, so the reactive machinery behind it is compiled once
+/// instead of once per type of answer (a much smaller wasm). Decoding again on each read
+/// costs little: a read is a re-render, which rebuilds the DOM anyway.
+pub struct Remote<T> {
+    body: LocalResource<Result<String, ApiFailure>>,
+    ty: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Remote<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Remote<T> {}
+
+impl<T: DeserializeOwned> Remote<T> {
+    /// `path`: the path under the API prefix, reactive.
+    pub fn new(path: impl Fn() -> String + 'static) -> Self {
+        Remote {
+            body: body_resource(Box::new(path)),
+            ty: PhantomData,
+        }
+    }
+
+    /// `None` until the first answer, then the latest one (the previous answer stays while
+    /// it is read again). Reactive.
+    pub fn get(&self) -> Option<Result<T, ApiFailure>> {
+        self.body.map(|b| match b {
+            Ok(body) => decode(body),
+            Err(e) => Err(e.clone()),
+        })
+    }
+
+    /// Whether an answer (or failure) has arrived. Reactive; decodes nothing.
+    pub fn is_loaded(&self) -> bool {
+        self.body.map(|_| ()).is_some()
+    }
+
+    pub fn refetch(&self) {
+        self.body.refetch()
+    }
+}
+
+fn body_resource(path: Box<dyn Fn() -> String>) -> LocalResource<Result<String, ApiFailure>> {
+    LocalResource::new(move || {
+        let url = url(&path());
+        async move { text(RequestBuilder::new(&url).build()).await }
+    })
 }
 
 pub async fn session() -> Result<SessionInfo, ApiFailure> {
     get("/session").await
 }
 
-pub async fn login(email: String, password: String) -> Result<SessionInfo, ApiFailure> {
-    let req = Request::post(&url("/session")).json(&LoginRequest { email, password });
-    decode(send(req).await?).await
+/// Answers a `SessionInfo`.
+pub fn login(email: String, password: String) -> Call {
+    post("/session", &LoginRequest { email, password })
 }
 
 pub async fn logout() -> Result<(), ApiFailure> {
@@ -97,41 +162,43 @@ pub async fn logout() -> Result<(), ApiFailure> {
         .map(|_| ())
 }
 
-pub async fn fleet() -> Result<Fleet, ApiFailure> {
-    get("/fleet").await
+pub fn fleet() -> Remote<Fleet> {
+    Remote::new(|| "/fleet".into())
 }
 
-pub async fn instrument(id: i64) -> Result<InstrumentDetail, ApiFailure> {
-    get(&format!("/instruments/{id}")).await
+/// `id` is reactive (the page's route parameter).
+pub fn instrument(id: impl Fn() -> i64 + 'static) -> Remote<InstrumentDetail> {
+    Remote::new(move || format!("/instruments/{}", id()))
 }
 
-/// Runs started in the last `days` days.
-pub async fn runs(id: i64, days: i64) -> Result<RunList, ApiFailure> {
+fn window(days: i64) -> String {
     let now = crate::time::now();
     let from = now - chrono::Duration::days(days);
-    let q = format!(
+    format!(
         "from={}&to={}",
         enc(&from.to_rfc3339()),
         enc(&now.to_rfc3339())
-    );
-    get(&format!("/instruments/{id}/runs?{q}")).await
+    )
+}
+
+/// Runs started in the last `days` days.
+pub fn runs(id: i64, days: RwSignal<i64>) -> Remote<RunList> {
+    Remote::new(move || format!("/instruments/{id}/runs?{}", window(days.get())))
 }
 
 /// One sensor's buckets over the last `days` days.
-pub async fn telemetry(id: i64, metric: &str, days: i64) -> Result<TelemetrySeries, ApiFailure> {
-    let now = crate::time::now();
-    let from = now - chrono::Duration::days(days);
-    let q = format!(
-        "metric={}&from={}&to={}",
-        enc(metric),
-        enc(&from.to_rfc3339()),
-        enc(&now.to_rfc3339())
-    );
-    get(&format!("/instruments/{id}/telemetry?{q}")).await
+pub fn telemetry(id: i64, metric: &'static str, days: RwSignal<i64>) -> Remote<TelemetrySeries> {
+    Remote::new(move || {
+        format!(
+            "/instruments/{id}/telemetry?metric={}&{}",
+            enc(metric),
+            window(days.get())
+        )
+    })
 }
 
-pub async fn predictions(id: i64) -> Result<PredictionList, ApiFailure> {
-    get(&format!("/instruments/{id}/predictions")).await
+pub fn predictions(id: i64) -> Remote<PredictionList> {
+    Remote::new(move || format!("/instruments/{id}/predictions"))
 }
 
 /// Warnings filter: empty strings mean "any".
@@ -143,21 +210,26 @@ pub struct WarningFilter {
     pub instrument: String,
 }
 
-pub async fn warnings(f: WarningFilter) -> Result<WarningList, ApiFailure> {
-    let q = format!(
-        "status={}&severity={}&subsystem={}&instrument={}",
-        enc(&f.status),
-        enc(&f.severity),
-        enc(&f.subsystem),
-        enc(&f.instrument)
-    );
-    get(&format!("/warnings?{q}")).await
+/// `filter` is reactive.
+pub fn warnings(filter: impl Fn() -> WarningFilter + 'static) -> Remote<WarningList> {
+    Remote::new(move || {
+        let f = filter();
+        format!(
+            "/warnings?status={}&severity={}&subsystem={}&instrument={}",
+            enc(&f.status),
+            enc(&f.severity),
+            enc(&f.subsystem),
+            enc(&f.instrument)
+        )
+    })
 }
 
-pub async fn acknowledge(id: i64, reason: String) -> Result<WarningRow, ApiFailure> {
-    let req = Request::post(&url(&format!("/warnings/{id}/acknowledge")))
-        .json(&AcknowledgeRequest { reason });
-    decode(send(req).await?).await
+/// Answers the `WarningRow`.
+pub fn acknowledge(id: i64, reason: String) -> Call {
+    post(
+        &format!("/warnings/{id}/acknowledge"),
+        &AcknowledgeRequest { reason },
+    )
 }
 
 /// Replacements filter: empty strings mean "any".
@@ -181,8 +253,9 @@ impl ReplacementFilter {
     }
 }
 
-pub async fn replacements(f: ReplacementFilter) -> Result<ReplacementList, ApiFailure> {
-    get(&format!("/replacements?{}", f.query())).await
+/// `filter` is reactive.
+pub fn replacements(filter: impl Fn() -> ReplacementFilter + 'static) -> Remote<ReplacementList> {
+    Remote::new(move || format!("/replacements?{}", filter().query()))
 }
 
 /// The lab's appointments as an iCalendar file.
@@ -190,95 +263,158 @@ pub fn ics_href() -> String {
     url("/replacements.ics")
 }
 
-async fn post<B: serde::Serialize, T: DeserializeOwned>(
-    path: &str,
-    body: &B,
-) -> Result<T, ApiFailure> {
-    decode(send(Request::post(&url(path)).json(body)).await?).await
+/// A request that changes something, built when a `Mutation` is dispatched.
+pub type Call = Pin<Box<dyn Future<Output = Result<String, ApiFailure>>>>;
+
+fn post(path: &str, body: &impl serde::Serialize) -> Call {
+    Box::pin(text(Request::post(&url(path)).json(body)))
 }
 
-pub async fn schedule(
-    id: i64,
-    req: ScheduleRequest,
-    reschedule: bool,
-) -> Result<ReplacementRow, ApiFailure> {
+/// A request whose answer carries nothing: it answers JSON `null`, which decodes as `()`.
+fn no_content(req: Result<Request, gloo_net::Error>) -> Call {
+    Box::pin(async move { send(req).await.map(|_| "null".to_string()) })
+}
+
+/// A request refused before it is sent (the form is incomplete).
+pub fn refused(failure: ApiFailure) -> Call {
+    Box::pin(std::future::ready(Err(failure)))
+}
+
+/// A change sent on demand, as leptos' `Action`. Like [`Remote`] it holds the answer as
+/// text and decodes on reading, so every mutation is the same `Action` in the wasm.
+pub struct Mutation<T> {
+    action: Action<(), Result<String, ApiFailure>>,
+    ty: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Mutation<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Mutation<T> {}
+
+impl<T: DeserializeOwned> Mutation<T> {
+    /// `call` builds the request on each dispatch (read inputs untracked).
+    pub fn new(call: impl Fn() -> Call + 'static) -> Self {
+        Mutation {
+            action: mutation_action(Box::new(call)),
+            ty: PhantomData,
+        }
+    }
+
+    pub fn dispatch(&self) {
+        self.action.dispatch_local(());
+    }
+
+    /// Whether a request is on its way. Reactive.
+    pub fn pending(&self) -> bool {
+        self.action.pending().get()
+    }
+
+    /// The latest answer, `None` before the first. Reactive.
+    pub fn value(&self) -> Option<Result<T, ApiFailure>> {
+        self.action.value().with(|v| {
+            v.as_ref().map(|r| match r {
+                Ok(body) => decode(body),
+                Err(e) => Err(e.clone()),
+            })
+        })
+    }
+
+    /// Whether the latest request succeeded. Reactive; decodes nothing.
+    pub fn succeeded(&self) -> bool {
+        self.action.value().with(|v| matches!(v, Some(Ok(_))))
+    }
+
+    /// Why the latest request failed, if it did. Reactive.
+    pub fn failure(&self) -> Option<ApiFailure> {
+        self.action
+            .value()
+            .with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()))
+    }
+}
+
+fn mutation_action(call: Box<dyn Fn() -> Call>) -> Action<(), Result<String, ApiFailure>> {
+    Action::new_local(move |_: &()| call())
+}
+
+/// Answers the `ReplacementRow`.
+pub fn schedule(id: i64, req: ScheduleRequest, reschedule: bool) -> Call {
     let verb = if reschedule { "reschedule" } else { "schedule" };
-    post(&format!("/replacements/{id}/{verb}"), &req).await
+    post(&format!("/replacements/{id}/{verb}"), &req)
 }
 
-pub async fn cancel_replacement(id: i64, reason: String) -> Result<ReplacementRow, ApiFailure> {
+/// Answers the `ReplacementRow`.
+pub fn cancel_replacement(id: i64, reason: String) -> Call {
     post(
         &format!("/replacements/{id}/cancel"),
         &CancelRequest { reason },
     )
-    .await
 }
 
-pub async fn complete_replacement(
-    id: i64,
-    note: Option<String>,
-) -> Result<ReplacementRow, ApiFailure> {
+/// Answers the `ReplacementRow`.
+pub fn complete_replacement(id: i64, note: Option<String>) -> Call {
     post(
         &format!("/replacements/{id}/complete"),
         &CompleteRequest { note },
     )
-    .await
 }
 
 /// Planned runs not yet over; `instrument` narrows to one.
-pub async fn planned_runs(instrument: Option<i64>) -> Result<PlannedRunList, ApiFailure> {
-    let q = instrument
-        .map(|i| format!("?instrument={i}"))
-        .unwrap_or_default();
-    get(&format!("/planned-runs{q}")).await
+pub fn planned_runs(instrument: Option<i64>) -> Remote<PlannedRunList> {
+    Remote::new(move || {
+        let q = instrument
+            .map(|i| format!("?instrument={i}"))
+            .unwrap_or_default();
+        format!("/planned-runs{q}")
+    })
 }
 
-pub async fn add_planned_run(
-    instrument: i64,
-    req: PlannedRunRequest,
-) -> Result<PlannedRun, ApiFailure> {
-    post(&format!("/instruments/{instrument}/planned-runs"), &req).await
+/// Answers the `PlannedRun`.
+pub fn add_planned_run(instrument: i64, req: PlannedRunRequest) -> Call {
+    post(&format!("/instruments/{instrument}/planned-runs"), &req)
 }
 
-pub async fn remove_planned_run(id: i64) -> Result<(), ApiFailure> {
-    send(Request::delete(&url(&format!("/planned-runs/{id}"))).build())
-        .await
-        .map(|_| ())
+pub fn remove_planned_run(id: i64) -> Call {
+    no_content(Request::delete(&url(&format!("/planned-runs/{id}"))).build())
 }
 
-pub async fn audit(instrument: String) -> Result<AuditList, ApiFailure> {
-    get(&format!("/audit?instrument={}", enc(&instrument))).await
+/// `instrument` (an id, or empty for all) is reactive.
+pub fn audit(instrument: RwSignal<String>) -> Remote<AuditList> {
+    Remote::new(move || format!("/audit?instrument={}", enc(&instrument.get())))
 }
 
 pub fn audit_csv_href(instrument: &str) -> String {
     url(&format!("/audit.csv?instrument={}", enc(instrument)))
 }
 
-pub async fn calendar() -> Result<CalendarInfo, ApiFailure> {
-    get("/calendar").await
+pub fn calendar() -> Remote<CalendarInfo> {
+    Remote::new(|| "/calendar".into())
 }
 
-pub async fn new_calendar_link() -> Result<CalendarFeed, ApiFailure> {
-    /// An empty JSON object.
-    #[derive(serde::Serialize)]
-    struct Nothing {}
-    post("/calendar/token", &Nothing {}).await
+/// An empty JSON object.
+#[derive(serde::Serialize)]
+struct Nothing {}
+
+/// Answers a `CalendarFeed`.
+pub fn new_calendar_link() -> Call {
+    post("/calendar/token", &Nothing {})
 }
 
-pub async fn add_instrument(req: NewInstrumentRequest) -> Result<EnrollmentCode, ApiFailure> {
-    post("/instruments", &req).await
+/// Answers an `EnrollmentCode`.
+pub fn add_instrument(req: NewInstrumentRequest) -> Call {
+    post("/instruments", &req)
 }
 
-pub async fn new_enrollment_code(id: i64) -> Result<EnrollmentCode, ApiFailure> {
-    #[derive(serde::Serialize)]
-    struct Nothing {}
-    post(&format!("/instruments/{id}/enrollment-code"), &Nothing {}).await
+/// Answers an `EnrollmentCode`.
+pub fn new_enrollment_code(id: i64) -> Call {
+    post(&format!("/instruments/{id}/enrollment-code"), &Nothing {})
 }
 
-pub async fn revoke_token(id: i64) -> Result<(), ApiFailure> {
-    send(Request::post(&url(&format!("/instruments/{id}/revoke"))).build())
-        .await
-        .map(|_| ())
+pub fn revoke_token(id: i64) -> Call {
+    no_content(Request::post(&url(&format!("/instruments/{id}/revoke"))).build())
 }
 
 fn enc(s: &str) -> String {

@@ -1,18 +1,20 @@
 //! Subscribing a calendar app to the lab's replacement appointments. The address holds a
 //! secret, so the server keeps only its hash: it is shown once, when a manager makes it.
 
-use crate::api;
+use crate::api::{self, Mutation};
 use crate::app::Session;
+use crate::components::when;
 use crate::time;
 use leptos::prelude::*;
+use seqhealth_api::CalendarFeed;
 
 #[component]
 pub fn CalendarLink() -> impl IntoView {
     let session = expect_context::<Session>();
-    let info = LocalResource::new(api::calendar);
-    let create = Action::new_local(|_: &()| api::new_calendar_link());
+    let info = api::calendar();
+    let create = Mutation::<CalendarFeed>::new(api::new_calendar_link);
     Effect::new(move |_| {
-        if create.value().with(|v| matches!(v, Some(Ok(_)))) {
+        if create.succeeded() {
             info.refetch();
         }
     });
@@ -20,16 +22,15 @@ pub fn CalendarLink() -> impl IntoView {
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_default();
     let status = move || {
-        Suspend::new(async move {
-            match info.await {
-                Ok(i) if i.has_feed => format!(
-                    "Your lab has a subscription link, made {}. Its address was shown once; make a new one if you need it again (the old one then stops working).",
-                    i.created_at.map(|t| time::date_time(t, &session.time_zone())).unwrap_or_default()
-                ),
-                Ok(_) => "Your lab has no subscription link yet.".to_string(),
-                Err(e) => e.to_string(),
-            }
-        })
+        match info.get() {
+        None => "Checking…".to_string(),
+        Some(Ok(i)) if i.has_feed => format!(
+            "Your lab has a subscription link, made {}. Its address was shown once; make a new one if you need it again (the old one then stops working).",
+            i.created_at.map(|t| time::date_time(t, &session.time_zone())).unwrap_or_default()
+        ),
+        Some(Ok(_)) => "Your lab has no subscription link yet.".to_string(),
+        Some(Err(e)) => e.to_string(),
+    }
     };
     view! {
         <section class="calendar" aria-labelledby="calendar-heading">
@@ -39,16 +40,16 @@ pub fn CalendarLink() -> impl IntoView {
                 "appointments and follow every reschedule and cancellation."
             </p>
             <p role="status">
-                <Transition fallback=|| "Checking…">{status}</Transition>
+                {status}
             </p>
-            <Show when=move || session.is_manager()>
-                <button type="button" disabled=move || create.pending().get() on:click=move |_| { create.dispatch_local(()); }>
+            {when(move || session.is_manager(), move || view! {
+                <button type="button" disabled=move || create.pending() on:click=move |_| create.dispatch()>
                     "Make a new subscription link"
                 </button>
-            </Show>
+            }.into_any())}
             {move || {
                 let origin = origin.clone();
-                create.value().get().map(|r| match r {
+                create.value().map(|r| match r {
                     Ok(feed) => {
                         let address = format!("{origin}{}", feed.path);
                         view! {

@@ -2,8 +2,9 @@
 //! with the exact command to run on the instrument PC, and an instrument's connection
 //! (awaiting its agent, connected, revoked) with a new code or revocation for managers.
 
-use crate::api::{self, ApiFailure};
+use crate::api::{self, ApiFailure, Mutation};
 use crate::app::Session;
+use crate::components::{when, when_else};
 use crate::time;
 use leptos::prelude::*;
 use seqhealth_api::{Connection, EnrollmentCode, InstrumentDetail, NewInstrumentRequest, MODELS};
@@ -60,7 +61,7 @@ pub fn AddInstrument(on_added: Callback<()>) -> impl IntoView {
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
     );
-    let add = Action::new_local(move |_: &()| {
+    let add = Mutation::<EnrollmentCode>::new(move || {
         api::add_instrument(NewInstrumentRequest {
             model: model.get_untracked(),
             serial: serial.get_untracked(),
@@ -69,30 +70,21 @@ pub fn AddInstrument(on_added: Callback<()>) -> impl IntoView {
         })
     });
     Effect::new(move |_| {
-        if add.value().with(|v| matches!(v, Some(Ok(_)))) {
+        if add.succeeded() {
             open.set(false);
             on_added.run(());
         }
     });
     view! {
-        <Show when=move || session.is_manager()>
+        {when(move || session.is_manager(), move || view! {
             <section class="add-instrument" aria-labelledby="add-heading">
                 <h2 id="add-heading" class="visually-hidden">"Add an instrument"</h2>
-                <Show
-                    when=move || open.get()
-                    fallback=move || {
-                        view! {
-                            <button type="button" on:click=move |_| open.set(true)>
-                                "Add instrument"
-                            </button>
-                        }
-                    }
-                >
+                {when_else(move || open.get(), move || view! {
                     <form
                         class="add"
                         on:submit=move |ev| {
                             ev.prevent_default();
-                            add.dispatch_local(());
+                            add.dispatch();
                         }
                     >
                         <label for="add-model">"Model"</label>
@@ -106,19 +98,23 @@ pub fn AddInstrument(on_added: Callback<()>) -> impl IntoView {
                         <label for="add-site">"Site (room, building)"</label>
                         <input id="add-site" type="text" maxlength="120" bind:value=site />
                         <div class="actions">
-                            <button type="submit" disabled=move || add.pending().get()>"Add and get a code"</button>
+                            <button type="submit" disabled=move || add.pending()>"Add and get a code"</button>
                             <button type="button" class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
                         </div>
                     </form>
-                </Show>
+                }.into_any(), move || view! {
+                    <button type="button" on:click=move |_| open.set(true)>
+                        "Add instrument"
+                    </button>
+                }.into_any())}
                 {move || {
-                    add.value().get().map(|r| match r {
+                    add.value().map(|r| match r {
                         Ok(code) => view! { <CodeCard code=code /> }.into_any(),
                         Err(e) => view! { <p class="state error" role="alert">{e.to_string()}</p> }.into_any(),
                     })
                 }}
             </section>
-        </Show>
+        }.into_any())}
     }
 }
 
@@ -165,55 +161,46 @@ pub fn ConnectionCard(detail: InstrumentDetail, on_change: Callback<()>) -> impl
             }
         }
     };
-    let new_code = Action::new_local(move |_: &()| api::new_enrollment_code(id));
-    let revoke = Action::new_local(move |_: &()| api::revoke_token(id));
+    let new_code = Mutation::<EnrollmentCode>::new(move || api::new_enrollment_code(id));
+    let revoke = Mutation::<()>::new(move || api::revoke_token(id));
     let confirming = RwSignal::new(false);
     Effect::new(move |_| {
-        if revoke.value().with(|v| matches!(v, Some(Ok(_)))) {
+        if revoke.succeeded() {
             confirming.set(false);
             on_change.run(());
         }
     });
     let connection = d.connection;
-    let error = move || -> Option<ApiFailure> {
-        new_code
-            .value()
-            .with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()))
-            .or_else(|| {
-                revoke
-                    .value()
-                    .with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()))
-            })
-    };
+    let error = move || -> Option<ApiFailure> { new_code.failure().or_else(|| revoke.failure()) };
     view! {
         <section class="card connection" aria-labelledby="connection-heading">
             <h2 id="connection-heading">"Agent"</h2>
             <p class="connection-status" data-connection=format!("{connection:?}")>{status}</p>
             <p class="sharing">{sharing}</p>
-            <Show when=move || session.is_manager()>
+            {when(move || session.is_manager(), move || view! {
                 <div class="actions">
-                    <Show when=move || connection != Connection::Enrolled>
-                        <button type="button" disabled=move || new_code.pending().get() on:click=move |_| { new_code.dispatch_local(()); }>
+                    {(connection != Connection::Enrolled).then(|| view! {
+                        <button type="button" disabled=move || new_code.pending() on:click=move |_| new_code.dispatch()>
                             "New enrollment code"
                         </button>
-                    </Show>
-                    <Show when=move || connection == Connection::Enrolled && !confirming.get()>
+                    })}
+                    {when(move || connection == Connection::Enrolled && !confirming.get(), move || view! {
                         <button type="button" class="secondary" on:click=move |_| confirming.set(true)>
                             "Revoke token…"
                         </button>
-                    </Show>
-                    <Show when=move || confirming.get()>
+                    }.into_any())}
+                    {when(move || confirming.get(), move || view! {
                         <p role="alert">"Revoke this instrument's token? Its agent stops sending until it enrolls again."</p>
-                        <button type="button" class="danger" on:click=move |_| { revoke.dispatch_local(()); }>
+                        <button type="button" class="danger" on:click=move |_| revoke.dispatch()>
                             "Revoke token"
                         </button>
                         <button type="button" class="secondary" on:click=move |_| confirming.set(false)>
                             "Keep it"
                         </button>
-                    </Show>
+                    }.into_any())}
                 </div>
-            </Show>
-            {move || new_code.value().get().and_then(|r| r.ok()).map(|code| view! { <CodeCard code=code /> })}
+            }.into_any())}
+            {move || new_code.value().and_then(|r| r.ok()).map(|code| view! { <CodeCard code=code /> })}
             {move || error().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })}
         </section>
     }

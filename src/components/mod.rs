@@ -10,9 +10,47 @@ pub mod sensors;
 pub mod states;
 pub mod warnings;
 
+use leptos::prelude::*;
+use std::sync::Arc;
+
+type ViewFn = Arc<dyn Fn() -> AnyView + Send + Sync>;
+
 /// Names the page in the browser tab and for screen readers.
 pub fn set_title(page: &str) {
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
         doc.set_title(&format!("{page} · seqhealth"));
     }
+}
+
+/// `view` while `cond` holds, as leptos' `<Show>`: the condition is memoised, so the view
+/// is rebuilt only when it turns true. One non-generic body for every use (`<Show>`
+/// compiled to far more code per use).
+pub fn when(
+    cond: impl Fn() -> bool + Send + Sync + 'static,
+    view: impl Fn() -> AnyView + Send + Sync + 'static,
+) -> AnyView {
+    when_dyn(Arc::new(cond), Arc::new(view), None)
+}
+
+/// [`when`], with `fallback` while the condition does not hold.
+pub fn when_else(
+    cond: impl Fn() -> bool + Send + Sync + 'static,
+    view: impl Fn() -> AnyView + Send + Sync + 'static,
+    fallback: impl Fn() -> AnyView + Send + Sync + 'static,
+) -> AnyView {
+    when_dyn(Arc::new(cond), Arc::new(view), Some(Arc::new(fallback)))
+}
+
+fn when_dyn(
+    cond: Arc<dyn Fn() -> bool + Send + Sync>,
+    view: ViewFn,
+    fallback: Option<ViewFn>,
+) -> AnyView {
+    let cond = Memo::new(move |_| cond());
+    (move || match (cond.get(), &fallback) {
+        (true, _) => view(),
+        (false, Some(f)) => f(),
+        (false, None) => ().into_any(),
+    })
+    .into_any()
 }

@@ -1,34 +1,22 @@
 //! Predicted component replacements of one instrument: what, when, why, how sure.
 
-use crate::api::ApiFailure;
-use crate::components::states::{Empty, Failure, Loading};
+use crate::api::Remote;
+use crate::components::states::{loaded, Empty};
 use crate::time;
 use leptos::prelude::*;
 use seqhealth_api::{Prediction, PredictionList};
 
 #[component]
-pub fn Predictions(
-    list: LocalResource<Result<PredictionList, ApiFailure>>,
-    tz: String,
-) -> impl IntoView {
+pub fn Predictions(list: Remote<PredictionList>, tz: String) -> impl IntoView {
     let retry = Callback::new(move |_| list.refetch());
     view! {
         <section aria-labelledby="predictions-heading">
             <h2 id="predictions-heading">"Predicted replacements"</h2>
-            <Transition fallback=|| view! { <Loading what="predictions" /> }>
-                {
-                    let tz = tz.clone();
-                    move || {
-                        let tz = tz.clone();
-                        Suspend::new(async move {
-                            match list.await {
-                                Ok(l) => view! { <PredictionTable list=l tz=tz /> }.into_any(),
-                                Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
-                            }
-                        })
-                    }
-                }
-            </Transition>
+            {loaded(
+                "predictions",
+                retry,
+                move || list.get().map(|l| l.map(|l| view! { <PredictionTable list=l tz=tz.clone() /> }.into_any())),
+            )}
         </section>
     }
 }

@@ -2,9 +2,10 @@
 //! what to replace and why, by when, its appointment, and — for managers — schedule,
 //! reschedule, cancel with a reason, and mark completed.
 
-use crate::api::{self, ApiFailure};
+use crate::api::{self, ApiFailure, Mutation};
 use crate::app::Session;
 use crate::components::states::Empty;
+use crate::components::when;
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -191,21 +192,31 @@ fn ReplacementRowView(
             <td class="status">
                 <span class=status_class(status)>{status.label()}</span>
                 <span class="detail">{status_text}</span>
-                <Show when=move || session.is_manager() && status.is_open() && editing.get() == Editing::None>
-                    <div class="actions">
-                        <button type="button" on:click=move |_| editing.set(Editing::Schedule)>
-                            {if status == ReplacementStatus::Scheduled { "Reschedule" } else { "Schedule" }}
-                        </button>
-                        <Show when=move || status == ReplacementStatus::Scheduled>
-                            <button type="button" class="secondary" on:click=move |_| editing.set(Editing::Complete)>
-                                "Mark completed"
-                            </button>
-                        </Show>
-                        <button type="button" class="secondary" on:click=move |_| editing.set(Editing::Cancel)>
-                            "Cancel…"
-                        </button>
-                    </div>
-                </Show>
+                {when(
+                    move || session.is_manager() && status.is_open() && editing.get() == Editing::None,
+                    move || {
+                        let scheduled = status == ReplacementStatus::Scheduled;
+                        view! {
+                            <div class="actions">
+                                <button type="button" on:click=move |_| editing.set(Editing::Schedule)>
+                                    {if scheduled { "Reschedule" } else { "Schedule" }}
+                                </button>
+                                {scheduled
+                                    .then(|| {
+                                        view! {
+                                            <button type="button" class="secondary" on:click=move |_| editing.set(Editing::Complete)>
+                                                "Mark completed"
+                                            </button>
+                                        }
+                                    })}
+                                <button type="button" class="secondary" on:click=move |_| editing.set(Editing::Cancel)>
+                                    "Cancel…"
+                                </button>
+                            </div>
+                        }
+                            .into_any()
+                    },
+                )}
                 {form}
             </td>
         </tr>
@@ -213,23 +224,17 @@ fn ReplacementRowView(
 }
 
 /// Shows an action's failure under its form.
-fn failure_of<T: Send + Sync + 'static>(a: Action<(), Result<T, ApiFailure>>) -> impl IntoView {
+fn failure_of(a: Mutation<ReplacementRow>) -> impl IntoView {
     move || {
-        a.value().with(|v| {
-            v.as_ref()
-                .and_then(|r| r.as_ref().err())
-                .map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })
-        })
+        a.failure()
+            .map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })
     }
 }
 
 /// Runs `on_change` when the action succeeds.
-fn refresh_on_success<T: Send + Sync + 'static>(
-    a: Action<(), Result<T, ApiFailure>>,
-    on_change: Callback<()>,
-) {
+fn refresh_on_success(a: Mutation<ReplacementRow>, on_change: Callback<()>) {
     Effect::new(move |_| {
-        if a.value().with(|v| matches!(v, Some(Ok(_)))) {
+        if a.succeeded() {
             on_change.run(());
         }
     });
@@ -281,22 +286,20 @@ fn ScheduleForm(
             )
         })
     };
-    let save = Action::new_local(move |_: &()| {
-        let req = date
-            .get_untracked()
-            .parse::<chrono::NaiveDate>()
-            .map(|date| ScheduleRequest {
-                date,
-                slot: slot.get_untracked(),
-                allow_collision: collision(),
-            });
-        async move {
-            match req {
-                Ok(req) => api::schedule(id, req, reschedule).await,
-                Err(_) => Err(ApiFailure::Decode("pick a date".into())),
-            }
-        }
-    });
+    let save = Mutation::new(
+        move || match date.get_untracked().parse::<chrono::NaiveDate>() {
+            Ok(date) => api::schedule(
+                id,
+                ScheduleRequest {
+                    date,
+                    slot: slot.get_untracked(),
+                    allow_collision: collision(),
+                },
+                reschedule,
+            ),
+            Err(_) => api::refused(ApiFailure::Decode("pick a date".into())),
+        },
+    );
     refresh_on_success(save, on_change);
     let today = move || time::iso_date(time::now(), &session.time_zone());
     let date_id = format!("schedule-date-{id}");
@@ -308,7 +311,7 @@ fn ScheduleForm(
             aria-label=format!("{verb} the replacement of {what}")
             on:submit=move |ev| {
                 ev.prevent_default();
-                save.dispatch_local(());
+                save.dispatch();
             }
         >
             <label for=date_id.clone()>"Date"</label>
@@ -342,7 +345,7 @@ fn ScheduleForm(
                     })}
             </div>
             {move || collision_text().map(|t| view! { <p class="state warning collision" role="alert">{t}</p> })}
-            <button type="submit" disabled=move || save.pending().get()>
+            <button type="submit" disabled=move || save.pending()>
                 {move || if collision() { format!("{verb} anyway") } else { verb.to_string() }}
             </button>
             <button type="button" class="secondary" on:click=move |_| editing.set(Editing::None)>
@@ -361,7 +364,7 @@ fn CancelForm(
     on_change: Callback<()>,
 ) -> impl IntoView {
     let reason = RwSignal::new(String::new());
-    let save = Action::new_local(move |_: &()| api::cancel_replacement(id, reason.get_untracked()));
+    let save = Mutation::new(move || api::cancel_replacement(id, reason.get_untracked()));
     refresh_on_success(save, on_change);
     let input_id = format!("cancel-reason-{id}");
     view! {
@@ -369,12 +372,12 @@ fn CancelForm(
             class="cancel"
             on:submit=move |ev| {
                 ev.prevent_default();
-                save.dispatch_local(());
+                save.dispatch();
             }
         >
             <label for=input_id.clone()>{format!("Reason for cancelling the replacement of {what}")}</label>
             <input id=input_id type="text" required maxlength="500" bind:value=reason />
-            <button type="submit" class="danger" disabled=move || save.pending().get()>
+            <button type="submit" class="danger" disabled=move || save.pending()>
                 "Cancel replacement"
             </button>
             <button type="button" class="secondary" on:click=move |_| editing.set(Editing::None)>
@@ -393,7 +396,7 @@ fn CompleteForm(
     on_change: Callback<()>,
 ) -> impl IntoView {
     let note = RwSignal::new(String::new());
-    let save = Action::new_local(move |_: &()| {
+    let save = Mutation::new(move || {
         let n = note.get_untracked();
         api::complete_replacement(id, (!n.trim().is_empty()).then_some(n))
     });
@@ -404,7 +407,7 @@ fn CompleteForm(
             class="complete"
             on:submit=move |ev| {
                 ev.prevent_default();
-                save.dispatch_local(());
+                save.dispatch();
             }
         >
             <p>
@@ -414,7 +417,7 @@ fn CompleteForm(
             </p>
             <label for=input_id.clone()>"Note (optional)"</label>
             <input id=input_id type="text" maxlength="500" bind:value=note />
-            <button type="submit" disabled=move || save.pending().get()>
+            <button type="submit" disabled=move || save.pending()>
                 "Confirm completed"
             </button>
             <button type="button" class="secondary" on:click=move |_| editing.set(Editing::None)>

@@ -1,9 +1,10 @@
 //! Sensor trend charts of one instrument, one per sensor, grouped by subsystem, each with
 //! its data as a table for those who cannot see the chart.
 
-use crate::api;
+use crate::api::{self, Remote};
 use crate::chart::{sensor_svg, BandPoint, Limits, Overlay, Region, TrendLine, WarningMark};
-use crate::components::states::{Failure, Loading};
+use crate::components::states::loaded;
+use crate::components::when;
 use crate::format;
 use crate::time;
 use leptos::prelude::*;
@@ -24,17 +25,15 @@ const PERIODS: [(i64, &str); 4] = [
 pub fn Sensors(
     id: i64,
     tz: String,
-    predictions: LocalResource<Result<PredictionList, api::ApiFailure>>,
-    replacements: LocalResource<Result<ReplacementList, api::ApiFailure>>,
+    predictions: Remote<PredictionList>,
+    replacements: Remote<ReplacementList>,
 ) -> impl IntoView {
     let days = RwSignal::new(30i64);
     // Every warning of this instrument, history included, for the markers on its charts.
-    let warnings = LocalResource::new(move || {
-        api::warnings(api::WarningFilter {
-            status: "all".into(),
-            instrument: id.to_string(),
-            ..Default::default()
-        })
+    let warnings = api::warnings(move || api::WarningFilter {
+        status: "all".into(),
+        instrument: id.to_string(),
+        ..Default::default()
     });
     view! {
         <section aria-labelledby="sensors-heading">
@@ -83,18 +82,18 @@ fn SensorChart(
     metric: &'static str,
     days: RwSignal<i64>,
     tz: String,
-    predictions: LocalResource<Result<PredictionList, api::ApiFailure>>,
-    warnings: LocalResource<Result<WarningList, api::ApiFailure>>,
-    replacements: LocalResource<Result<ReplacementList, api::ApiFailure>>,
+    predictions: Remote<PredictionList>,
+    warnings: Remote<WarningList>,
+    replacements: Remote<ReplacementList>,
 ) -> impl IntoView {
-    let series = LocalResource::new(move || api::telemetry(id, metric, days.get()));
+    let series = api::telemetry(id, metric, days);
     let retry = Callback::new(move |_| series.refetch());
     // A link to this chart (`#sensor-…`, the evidence of a replacement) scrolls to it once
     // its readings are on screen; the page loads after the browser looked for the anchor.
     let anchor = format!("sensor-{metric}");
     let scrolled = StoredValue::new(false);
     Effect::new(move |_| {
-        if series.with(|s| s.is_none()) || scrolled.get_value() {
+        if !series.is_loaded() || scrolled.get_value() {
             return;
         }
         scrolled.set_value(true);
@@ -122,20 +121,18 @@ fn SensorChart(
     });
     view! {
         <figure class="chart sensor" id=format!("sensor-{metric}") data-sensor=metric>
-            <Transition fallback=|| view! { <Loading what="readings" /> }>
-                {
-                    let tz = tz.clone();
-                    move || {
-                        let tz = tz.clone();
-                        Suspend::new(async move {
+            {loaded(
+                "readings",
+                retry,
+                move || {
                             // A prediction adds its fitted line; without one the chart still stands.
                             let prediction = predictions
-                                .await
+                                .get()?
                                 .ok()
                                 .and_then(|l| l.predictions.into_iter().find(|p| p.sensor == metric));
                             let rule = format!("threshold:{metric}");
                             let marks: Vec<WarningMark> = warnings
-                                .await
+                                .get()?
                                 .map(|l| {
                                     l.warnings
                                         .iter()
@@ -149,7 +146,7 @@ fn SensorChart(
                                 .unwrap_or_default();
                             // Scheduled and completed appointments of this sensor's component.
                             let regions: Vec<Appointment> = replacements
-                                .await
+                                .get()?
                                 .map(|l| {
                                     l.replacements
                                         .into_iter()
@@ -173,14 +170,11 @@ fn SensorChart(
                                         .collect()
                                 })
                                 .unwrap_or_default();
-                            match series.await {
-                                Ok(s) => view! { <SensorView series=s tz=tz prediction=prediction marks=marks appointments=regions /> }.into_any(),
-                                Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
-                            }
-                        })
-                    }
-                }
-            </Transition>
+                            Some(series.get()?.map(|s| {
+                                view! { <SensorView series=s tz=tz.clone() prediction=prediction marks=marks appointments=regions /> }.into_any()
+                            }))
+                },
+            )}
         </figure>
     }
 }
@@ -317,7 +311,7 @@ fn SensorView(
             open.set(details.open());
         }>
             <summary>"Data table"</summary>
-            <Show when=move || open.get()>
+            {when(move || open.get(), move || view! {
                 <table class="data">
                     <caption>{format!("{} per {}; times in {}", s.sensor.label, "bucket", table_tz)}</caption>
                     <thead>
@@ -346,7 +340,7 @@ fn SensorView(
                             .collect_view()}
                     </tbody>
                 </table>
-            </Show>
+            }.into_any())}
         </details>
     }
 }

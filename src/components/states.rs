@@ -3,6 +3,38 @@
 use crate::api::ApiFailure;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
+use std::sync::Arc;
+
+/// What [`loaded`] shows: `None` while loading, then a view or a failure.
+type Shown = Option<Result<AnyView, ApiFailure>>;
+
+/// Server data on screen, as a `Transition` shows it: "Loading …" until the first answer,
+/// then `show`'s view, or the failure with a retry; while the data is read again the
+/// previous view stays. `show` reads its `Remote`s (reactively) and returns `None` until
+/// they have answered.
+///
+/// One non-generic render path for every page: a `Transition` and `Suspend` per use
+/// compiled to much more code.
+pub fn loaded(
+    what: &'static str,
+    retry: Callback<()>,
+    show: impl Fn() -> Shown + Send + Sync + 'static,
+) -> AnyView {
+    loaded_dyn(what, retry, Arc::new(show))
+}
+
+fn loaded_dyn(
+    what: &'static str,
+    retry: Callback<()>,
+    show: Arc<dyn Fn() -> Shown + Send + Sync>,
+) -> AnyView {
+    (move || match show() {
+        None => view! { <Loading what=what /> }.into_any(),
+        Some(Ok(v)) => v,
+        Some(Err(e)) => view! { <Failure failure=e retry=retry /> }.into_any(),
+    })
+    .into_any()
+}
 
 #[component]
 pub fn Loading(#[prop(into)] what: String) -> impl IntoView {

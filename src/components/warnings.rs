@@ -1,9 +1,10 @@
 //! The warnings table, shared by the warnings page and the instrument page: severity,
 //! what triggered it, when, its status, and acknowledgement for managers.
 
-use crate::api::{self, ApiFailure};
+use crate::api::{self, Mutation};
 use crate::app::Session;
 use crate::components::states::Empty;
+use crate::components::when;
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -132,9 +133,9 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
     let muted = w.muted_until.is_some();
     let editing = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
-    let ack = Action::new_local(move |r: &String| api::acknowledge(id, r.clone()));
+    let ack = Mutation::<WarningRow>::new(move || api::acknowledge(id, reason.get_untracked()));
     Effect::new(move |_| {
-        if let Some(Ok(_)) = ack.value().get() {
+        if ack.succeeded() {
             on_change.run(());
         }
     });
@@ -157,34 +158,32 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
             <td>{move || time::date_time(raised, &tz())}</td>
             <td class="status">
                 <span>{status_text}</span>
-                <Show when=move || active && is_manager() && !editing.get()>
+                {when(move || active && is_manager() && !editing.get(), move || view! {
                     <button type="button" class="secondary" on:click=move |_| editing.set(true)>
                         "Acknowledge"
                     </button>
-                </Show>
-                <Show when=move || editing.get()>
+                }.into_any())}
+                {when(move || editing.get(), move || view! {
                     <form
                         class="ack"
                         on:submit=move |ev| {
                             ev.prevent_default();
-                            ack.dispatch_local(reason.get_untracked());
+                            ack.dispatch();
                         }
                     >
                         <label for=input_id.clone()>{format!("Reason for acknowledging {what}")}</label>
                         <input id=input_id.clone() type="text" required maxlength="500" bind:value=reason />
-                        <button type="submit" disabled=move || ack.pending().get()>
+                        <button type="submit" disabled=move || ack.pending()>
                             "Confirm"
                         </button>
                         <button type="button" class="secondary" on:click=move |_| editing.set(false)>
                             "Cancel"
                         </button>
                     </form>
-                </Show>
+                }.into_any())}
                 {move || {
-                    ack.value()
-                        .get()
-                        .and_then(|r| r.err())
-                        .map(|e: ApiFailure| view! { <p class="state error" role="alert">{e.to_string()}</p> })
+                    ack.failure()
+                        .map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })
                 }}
             </td>
         </tr>

@@ -3,7 +3,7 @@
 
 use crate::api;
 use crate::app::Session;
-use crate::components::states::{Empty, Failure, Loading};
+use crate::components::states::{loaded, Empty};
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -13,20 +13,15 @@ use seqhealth_api::AuditList;
 pub fn AuditPage() -> impl IntoView {
     crate::components::set_title("Audit log");
     let instrument = RwSignal::new(String::new());
-    let list = LocalResource::new(move || api::audit(instrument.get()));
-    let fleet = LocalResource::new(api::fleet);
+    let list = api::audit(instrument);
+    let fleet = api::fleet();
     let retry = Callback::new(move |_| list.refetch());
     let instrument_options = move || {
-        Suspend::new(async move {
-            fleet
-                .await
-                .map(|f| {
-                    f.instruments
-                        .into_iter()
-                        .map(|i| view! { <option value=i.id.to_string()>{format!("{} ({})", i.nickname, i.serial)}</option> })
-                        .collect_view()
-                })
-                .ok()
+        fleet.get().and_then(Result::ok).map(|f| {
+            f.instruments
+                .into_iter()
+                .map(|i| view! { <option value=i.id.to_string()>{format!("{} ({})", i.nickname, i.serial)}</option> })
+                .collect_view()
         })
     };
     view! {
@@ -37,21 +32,18 @@ pub fn AuditPage() -> impl IntoView {
                 "Instrument"
                 <select on:change=move |ev| instrument.set(event_target_value(&ev))>
                     <option value="">"Any"</option>
-                    <Transition>{instrument_options}</Transition>
+                    {instrument_options}
                 </select>
             </label>
             <p class="downloads">
                 <a href=move || api::audit_csv_href(&instrument.get()) download="audit-log.csv">"Download CSV"</a>
             </p>
         </form>
-        <Transition fallback=|| view! { <Loading what="the audit log" /> }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Ok(l) => view! { <AuditTable list=l /> }.into_any(),
-                    Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
-                }
-            })}
-        </Transition>
+        {loaded(
+            "the audit log",
+            retry,
+            move || list.get().map(|l| l.map(|l| view! { <AuditTable list=l /> }.into_any())),
+        )}
     }
 }
 

@@ -3,7 +3,7 @@
 use crate::api;
 use crate::components::enrollment::AddInstrument;
 use crate::components::health::HealthBadge;
-use crate::components::states::{Empty, Failure, Loading};
+use crate::components::states::{loaded, Empty};
 use crate::format;
 use crate::time;
 use leptos::prelude::*;
@@ -17,7 +17,7 @@ const REFRESH: Duration = Duration::from_secs(60);
 #[component]
 pub fn FleetPage() -> impl IntoView {
     crate::components::set_title("Fleet overview");
-    let fleet = LocalResource::new(api::fleet);
+    let fleet = api::fleet();
     if let Ok(h) = set_interval_with_handle(move || fleet.refetch(), REFRESH) {
         on_cleanup(move || h.clear());
     }
@@ -27,14 +27,11 @@ pub fn FleetPage() -> impl IntoView {
             <h1>"Fleet overview"</h1>
             <AddInstrument on_added=retry />
         </div>
-        <Transition fallback=|| view! { <Loading what="the fleet" /> }>
-            {move || Suspend::new(async move {
-                match fleet.await {
-                    Ok(f) => view! { <FleetTable fleet=f /> }.into_any(),
-                    Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
-                }
-            })}
-        </Transition>
+        {loaded(
+            "the fleet",
+            retry,
+            move || fleet.get().map(|f| f.map(|f| view! { <FleetTable fleet=f /> }.into_any())),
+        )}
     }
 }
 

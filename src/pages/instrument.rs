@@ -8,10 +8,11 @@ use crate::components::planned_runs::PlannedRuns;
 use crate::components::predictions::Predictions;
 use crate::components::replacements::ReplacementTable;
 use crate::components::sensors::Sensors;
-use crate::components::states::{Empty, Failure, Loading};
+use crate::components::states::{loaded, Empty, Failure};
 use crate::components::warnings::WarningTable;
 use crate::format;
 use crate::time;
+use api::Remote;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -36,68 +37,71 @@ pub fn InstrumentPage() -> impl IntoView {
             .and_then(|s| s.parse::<i64>().ok())
             .unwrap_or(-1)
     };
-    let detail = LocalResource::new(move || api::instrument(id()));
+    let detail = api::instrument(id);
     let retry = Callback::new(move |_| detail.refetch());
     view! {
-        <Transition fallback=|| view! { <Loading what="the instrument" /> }>
-            {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(d) => {
-                        let (id, tz) = (d.id, d.lab.time_zone.clone());
-                        let predictions = LocalResource::new(move || api::predictions(id));
-                        let replacements = LocalResource::new(move || {
-                            api::replacements(api::ReplacementFilter {
+        {loaded(
+            "the instrument",
+            retry,
+            move || {
+                detail
+                    .get()
+                    .map(|d| {
+                        d.map(|d| {
+                            let (id, tz) = (d.id, d.lab.time_zone.clone());
+                            let predictions = api::predictions(id);
+                            let replacements = api::replacements(move || api::ReplacementFilter {
                                 status: "all".into(),
                                 instrument: id.to_string(),
-                            })
-                        });
-                        let connection = d.clone();
-                        view! {
-                            <Summary detail=d />
-                            <ConnectionCard detail=connection on_change=retry />
-                            <OpenWarnings id=id />
-                            <Predictions list=predictions tz=tz.clone() />
-                            <Replacements id=id list=replacements />
-                            <PlannedRuns id=id />
-                            <Trend id=id tz=tz.clone() />
-                            <Sensors id=id tz=tz predictions=predictions replacements=replacements />
-                        }
-                            .into_any()
-                    }
-                    Err(e) => view! { <h1>"Instrument"</h1> <Failure failure=e retry=retry /> }.into_any(),
-                }
-            })}
-        </Transition>
+                            });
+                            let connection = d.clone();
+                            view! {
+                                <Summary detail=d />
+                                <ConnectionCard detail=connection on_change=retry />
+                                <OpenWarnings id=id />
+                                <Predictions list=predictions tz=tz.clone() />
+                                <Replacements id=id list=replacements />
+                                <PlannedRuns id=id />
+                                <Trend id=id tz=tz.clone() />
+                                <Sensors id=id tz=tz predictions=predictions replacements=replacements />
+                            }
+                                .into_any()
+                        })
+                        // A failure still gets the page its heading.
+                        .or_else(|e| Ok(view! { <h1>"Instrument"</h1> <Failure failure=e retry=retry /> }.into_any()))
+                    })
+            },
+        )}
     }
 }
 
 /// The instrument's active and acknowledged warnings; managers acknowledge them here too.
 #[component]
 fn OpenWarnings(id: i64) -> impl IntoView {
-    let list = LocalResource::new(move || {
-        api::warnings(api::WarningFilter {
-            status: "open".into(),
-            instrument: id.to_string(),
-            ..Default::default()
-        })
+    let list = api::warnings(move || api::WarningFilter {
+        status: "open".into(),
+        instrument: id.to_string(),
+        ..Default::default()
     });
     let retry = Callback::new(move |_| list.refetch());
     view! {
         <section aria-labelledby="open-warnings-heading">
             <h2 id="open-warnings-heading">"Open warnings"</h2>
-            <Transition fallback=|| view! { <Loading what="warnings" /> }>
-                {move || Suspend::new(async move {
-                    match list.await {
-                        Ok(l) => {
-                            view! {
-                                <WarningTable list=l on_change=retry empty="No open warnings for this instrument." />
-                            }
-                                .into_any()
-                        }
-                        Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {loaded(
+                "warnings",
+                retry,
+                move || {
+                    list.get()
+                        .map(|l| {
+                            l.map(|l| {
+                                view! {
+                                    <WarningTable list=l on_change=retry empty="No open warnings for this instrument." />
+                                }
+                                    .into_any()
+                            })
+                        })
+                },
+            )}
         </section>
     }
 }
@@ -106,7 +110,7 @@ fn OpenWarnings(id: i64) -> impl IntoView {
 #[component]
 fn Trend(id: i64, tz: String) -> impl IntoView {
     let days = RwSignal::new(365i64);
-    let runs = LocalResource::new(move || api::runs(id, days.get()));
+    let runs = api::runs(id, days);
     let retry = Callback::new(move |_| runs.refetch());
     view! {
         <section aria-labelledby="trend-heading">
@@ -132,17 +136,11 @@ fn Trend(id: i64, tz: String) -> impl IntoView {
                     </select>
                 </label>
             </div>
-            <Transition fallback=|| view! { <Loading what="runs" /> }>
-                {move || {
-                    let tz = tz.clone();
-                    Suspend::new(async move {
-                        match runs.await {
-                            Ok(list) => view! { <Runs list=list tz=tz /> }.into_any(),
-                            Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
-                        }
-                    })
-                }}
-            </Transition>
+            {loaded(
+                "runs",
+                retry,
+                move || runs.get().map(|r| r.map(|list| view! { <Runs list=list tz=tz.clone() /> }.into_any())),
+            )}
         </section>
     }
 }
@@ -321,11 +319,8 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
 
 /// This instrument's open replacements (the replacements page has the history).
 #[component]
-fn Replacements(
-    id: i64,
-    list: LocalResource<Result<ReplacementList, api::ApiFailure>>,
-) -> impl IntoView {
-    let planned = LocalResource::new(move || api::planned_runs(Some(id)));
+fn Replacements(id: i64, list: Remote<ReplacementList>) -> impl IntoView {
+    let planned = api::planned_runs(Some(id));
     let retry = Callback::new(move |_| {
         list.refetch();
         planned.refetch();
@@ -336,26 +331,25 @@ fn Replacements(
                 <h2 id="replacements-heading">"Replacements"</h2>
                 <A href=format!("/replacements?instrument={id}")>"All of this instrument's replacements"</A>
             </div>
-            <Transition fallback=|| view! { <Loading what="replacements" /> }>
-                {move || Suspend::new(async move {
-                    let runs = planned.await.map(|p| p.planned_runs).unwrap_or_default();
-                    match list.await {
-                        Ok(mut l) => {
-                            l.replacements.retain(|r| r.status.is_open());
-                            view! {
-                                <ReplacementTable
-                                    list=l
-                                    planned=runs
-                                    on_change=retry
-                                    empty="No replacement is due on this instrument."
-                                />
-                            }
-                                .into_any()
+            {loaded(
+                "replacements",
+                retry,
+                move || {
+                    let runs = planned.get()?.map(|p| p.planned_runs).unwrap_or_default();
+                    Some(list.get()?.map(|mut l| {
+                        l.replacements.retain(|r| r.status.is_open());
+                        view! {
+                            <ReplacementTable
+                                list=l
+                                planned=runs
+                                on_change=retry
+                                empty="No replacement is due on this instrument."
+                            />
                         }
-                        Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
-                    }
-                })}
-            </Transition>
+                            .into_any()
+                    }))
+                },
+            )}
         </section>
     }
 }

@@ -1,4 +1,4 @@
-use crate::api;
+use crate::api::{self, Mutation};
 use crate::app::Session;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -9,19 +9,19 @@ pub fn LoginPage() -> impl IntoView {
     let session = expect_context::<Session>();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let login = Action::new_local(|(email, password): &(String, String)| {
-        api::login(email.clone(), password.clone())
+    let login = Mutation::<seqhealth_api::SessionInfo>::new(move || {
+        api::login(email.get_untracked(), password.get_untracked())
     });
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(info)) = login.value().get() {
+        if let Some(Ok(info)) = login.value() {
             session.0.set(Some(info));
             navigate("/", Default::default());
         }
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        login.dispatch_local((email.get_untracked(), password.get_untracked()));
+        login.dispatch();
     };
     view! {
         <section class="login">
@@ -38,15 +38,13 @@ pub fn LoginPage() -> impl IntoView {
                     required
                     bind:value=password
                 />
-                <button type="submit" disabled=move || login.pending().get()>
-                    {move || if login.pending().get() { "Logging in…" } else { "Log in" }}
+                <button type="submit" disabled=move || login.pending()>
+                    {move || if login.pending() { "Logging in…" } else { "Log in" }}
                 </button>
             </form>
             {move || {
                 login
-                    .value()
-                    .get()
-                    .and_then(|r| r.err())
+                    .failure()
                     .map(|e| {
                         let msg = match e {
                             api::ApiFailure::Unauthenticated

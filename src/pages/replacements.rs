@@ -5,7 +5,7 @@
 use crate::api::{self, ReplacementFilter};
 use crate::components::calendar::CalendarLink;
 use crate::components::replacements::ReplacementTable;
-use crate::components::states::{Failure, Loading};
+use crate::components::states::loaded;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use seqhealth_api::ReplacementStatus;
@@ -19,9 +19,9 @@ pub fn ReplacementsPage() -> impl IntoView {
         status: "open".into(),
         instrument: query.get_untracked().get("instrument").unwrap_or_default(),
     });
-    let list = LocalResource::new(move || api::replacements(filter.get()));
-    let planned = LocalResource::new(|| api::planned_runs(None));
-    let fleet = LocalResource::new(api::fleet);
+    let list = api::replacements(move || filter.get());
+    let planned = api::planned_runs(None);
+    let fleet = api::fleet();
     let retry = Callback::new(move |_| {
         list.refetch();
         planned.refetch();
@@ -31,21 +31,15 @@ pub fn ReplacementsPage() -> impl IntoView {
     };
     let chosen = filter.get_untracked().instrument;
     let instrument_options = move || {
-        let chosen = chosen.clone();
-        Suspend::new(async move {
-            fleet
-                .await
-                .map(|f| {
-                    f.instruments
-                        .into_iter()
-                        .map(|i| {
-                            let v = i.id.to_string();
-                            let selected = v == chosen;
-                            view! { <option value=v selected=selected>{format!("{} ({})", i.nickname, i.serial)}</option> }
-                        })
-                        .collect_view()
+        fleet.get().and_then(Result::ok).map(|f| {
+            f.instruments
+                .into_iter()
+                .map(|i| {
+                    let v = i.id.to_string();
+                    let selected = v == chosen;
+                    view! { <option value=v selected=selected>{format!("{} ({})", i.nickname, i.serial)}</option> }
                 })
-                .ok()
+                .collect_view()
         })
     };
     view! {
@@ -70,7 +64,7 @@ pub fn ReplacementsPage() -> impl IntoView {
                 "Instrument"
                 <select on:change=set(|f, v| f.instrument = v)>
                     <option value="">"Any"</option>
-                    <Transition>{instrument_options}</Transition>
+                    {instrument_options}
                 </select>
             </label>
             <p class="downloads">
@@ -78,26 +72,25 @@ pub fn ReplacementsPage() -> impl IntoView {
                 <a href=api::ics_href() download="seqhealth-replacements.ics">"Download calendar (.ics)"</a>
             </p>
         </form>
-        <Transition fallback=|| view! { <Loading what="replacements" /> }>
-            {move || Suspend::new(async move {
+        {loaded(
+            "replacements",
+            retry,
+            move || {
                 // Planned runs only add collision warnings: the list stands without them.
-                let runs = planned.await.map(|p| p.planned_runs).unwrap_or_default();
-                match list.await {
-                    Ok(l) => {
-                        view! {
-                            <ReplacementTable
-                                list=l
-                                planned=runs
-                                on_change=retry
-                                empty="No replacements match these filters."
-                            />
-                        }
-                            .into_any()
+                let runs = planned.get()?.map(|p| p.planned_runs).unwrap_or_default();
+                Some(list.get()?.map(|l| {
+                    view! {
+                        <ReplacementTable
+                            list=l
+                            planned=runs
+                            on_change=retry
+                            empty="No replacements match these filters."
+                        />
                     }
-                    Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
-                }
-            })}
-        </Transition>
+                        .into_any()
+                }))
+            },
+        )}
         <CalendarLink />
     }
 }

@@ -1,7 +1,7 @@
 //! Warnings across the fleet: filter, read what triggered each, acknowledge with a reason.
 
 use crate::api::{self, WarningFilter};
-use crate::components::states::{Failure, Loading};
+use crate::components::states::loaded;
 use crate::components::warnings::{severity_label, WarningTable};
 use leptos::prelude::*;
 use seqhealth_api::{Severity, Subsystem};
@@ -21,23 +21,18 @@ pub fn WarningsPage() -> impl IntoView {
         status: "open".into(),
         ..Default::default()
     });
-    let list = LocalResource::new(move || api::warnings(filter.get()));
-    let fleet = LocalResource::new(api::fleet);
+    let list = api::warnings(move || filter.get());
+    let fleet = api::fleet();
     let retry = Callback::new(move |_| list.refetch());
     let set = move |f: fn(&mut WarningFilter, String)| {
         move |ev: leptos::ev::Event| filter.update(|x| f(x, event_target_value(&ev)))
     };
     let instrument_options = move || {
-        Suspend::new(async move {
-            fleet
-                .await
-                .map(|f| {
-                    f.instruments
-                        .into_iter()
-                        .map(|i| view! { <option value=i.id.to_string()>{format!("{} ({})", i.nickname, i.serial)}</option> })
-                        .collect_view()
-                })
-                .ok()
+        fleet.get().and_then(Result::ok).map(|f| {
+            f.instruments
+                .into_iter()
+                .map(|i| view! { <option value=i.id.to_string()>{format!("{} ({})", i.nickname, i.serial)}</option> })
+                .collect_view()
         })
     };
     view! {
@@ -77,20 +72,22 @@ pub fn WarningsPage() -> impl IntoView {
                 "Instrument"
                 <select on:change=set(|f, v| f.instrument = v)>
                     <option value="">"Any"</option>
-                    <Transition>{instrument_options}</Transition>
+                    {instrument_options}
                 </select>
             </label>
         </form>
-        <Transition fallback=|| view! { <Loading what="warnings" /> }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Ok(l) => {
-                        view! { <WarningTable list=l on_change=retry empty="No warnings match these filters." /> }
-                            .into_any()
-                    }
-                    Err(e) => view! { <Failure failure=e retry=retry /> }.into_any(),
-                }
-            })}
-        </Transition>
+        {loaded(
+            "warnings",
+            retry,
+            move || {
+                list.get()
+                    .map(|l| {
+                        l.map(|l| {
+                            view! { <WarningTable list=l on_change=retry empty="No warnings match these filters." /> }
+                                .into_any()
+                        })
+                    })
+            },
+        )}
     }
 }
