@@ -166,9 +166,8 @@ pub fn fleet() -> Remote<Fleet> {
     Remote::new(|| "/fleet".into())
 }
 
-/// `id` is reactive (the page's route parameter).
-pub fn instrument(id: impl Fn() -> i64 + 'static) -> Remote<InstrumentDetail> {
-    Remote::new(move || format!("/instruments/{}", id()))
+pub fn instrument(id: i64) -> Remote<InstrumentDetail> {
+    Remote::new(move || format!("/instruments/{id}"))
 }
 
 fn window(days: i64) -> String {

@@ -7,9 +7,9 @@ use crate::pages::{
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::hooks::use_navigate;
-use leptos_router::path;
+use leptos_router::components::{Router, A};
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::location::{BrowserUrl, LocationProvider};
 use seqhealth_api::SessionInfo;
 
 /// Who is logged in; `None` until known or after logout.
@@ -47,16 +47,71 @@ pub fn App() -> impl IntoView {
             <a class="skip" href="#main">"Skip to content"</a>
             <Header />
             <main id="main" tabindex="-1">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/login") view=LoginPage />
-                    <Route path=path!("/") view=FleetPage />
-                    <Route path=path!("/instruments/:id") view=InstrumentPage />
-                    <Route path=path!("/warnings") view=WarningsPage />
-                    <Route path=path!("/replacements") view=ReplacementsPage />
-                    <Route path=path!("/audit") view=AuditPage />
-                </Routes>
+                <Pages />
             </main>
         </Router>
+    }
+}
+
+/// The page a path shows.
+#[derive(Debug, Clone, PartialEq)]
+enum Page {
+    Login,
+    Fleet,
+    /// A non-number id is -1 (the server answers 404).
+    Instrument(i64),
+    Warnings,
+    Replacements,
+    Audit,
+    NotFound,
+}
+
+impl Page {
+    fn of(path: &str) -> Page {
+        let path = match path.strip_suffix('/') {
+            Some(p) if !p.is_empty() => p,
+            _ => path,
+        };
+        match path {
+            "/" => Page::Fleet,
+            "/login" => Page::Login,
+            "/warnings" => Page::Warnings,
+            "/replacements" => Page::Replacements,
+            "/audit" => Page::Audit,
+            p => match p.strip_prefix("/instruments/") {
+                Some(id) if !id.is_empty() && !id.contains('/') => {
+                    Page::Instrument(id.parse().unwrap_or(-1))
+                }
+                _ => Page::NotFound,
+            },
+        }
+    }
+}
+
+/// The routes, matched by hand: leptos_router's `<Routes>` does the same with much more
+/// code in the wasm. Its `<Router>` still handles links, history and scrolling.
+#[component]
+fn Pages() -> impl IntoView {
+    let location = use_location();
+    // A new page only when the path names another one (not on a query or hash change).
+    let page = Memo::new(move |_| Page::of(&location.pathname.read()));
+    // The router puts a new path in the address bar once the routes say its page is
+    // there (`<Routes>` did this).
+    let browser = use_context::<BrowserUrl>();
+    Effect::new(move |_| {
+        location.pathname.track();
+        if let Some(b) = &browser {
+            b.ready_to_complete();
+        }
+    });
+    move || match page.get() {
+        Page::Login => view! { <LoginPage /> }.into_any(),
+        Page::Fleet => view! { <FleetPage /> }.into_any(),
+        Page::Instrument(id) => view! { <InstrumentPage id=id /> }.into_any(),
+        Page::Warnings => view! { <WarningsPage /> }.into_any(),
+        Page::Replacements => view! { <ReplacementsPage /> }.into_any(),
+        Page::Audit => view! { <AuditPage /> }.into_any(),
+        Page::NotFound => view! { <NotFound /> }.into_any(),
     }
 }
 

@@ -15,7 +15,6 @@ use crate::time;
 use api::Remote;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 use seqhealth_api::{InstrumentDetail, ReplacementList, RunList, Severity};
 
 const WINDOWS: [(i64, &str); 5] = [
@@ -26,17 +25,10 @@ const WINDOWS: [(i64, &str); 5] = [
     (36_500, "All (latest 1,000 runs)"),
 ];
 
+/// `id`: from the path; a non-number is -1, which the server answers 404 and the page
+/// says so.
 #[component]
-pub fn InstrumentPage() -> impl IntoView {
-    let params = use_params_map();
-    // A non-number id is sent as -1: the server answers 404 and the page says so.
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|s| s.parse::<i64>().ok())
-            .unwrap_or(-1)
-    };
+pub fn InstrumentPage(id: i64) -> impl IntoView {
     let detail = api::instrument(id);
     let retry = Callback::new(move |_| detail.refetch());
     view! {
