@@ -139,9 +139,11 @@ fn ReplacementRowView(
     let overdue = status.is_open() && replace_by < time::now();
     let evidence = match r.source {
         ReplacementSource::Prediction => {
-            format!("Trend chart of {}", r.sensor_label.to_lowercase())
+            format!("Trend chart of {}", r.sensor_label.to_ascii_lowercase())
         }
-        ReplacementSource::Warning => format!("Readings of {}", r.sensor_label.to_lowercase()),
+        ReplacementSource::Warning => {
+            format!("Readings of {}", r.sensor_label.to_ascii_lowercase())
+        }
     };
     let what = format!("{} of {}", r.component, r.instrument_nickname);
     let nickname = r.instrument_nickname.clone();
