@@ -15,6 +15,29 @@ use std::sync::Arc;
 
 type ViewFn = Arc<dyn Fn() -> AnyView + Send + Sync>;
 
+/// Marks `name` on the browser's performance timeline (`performance.mark`) once per page
+/// load, on the next frame: what was rendered just before is then in the DOM. Benchmarks
+/// read navigation start → useful screen from these marks.
+pub fn mark_once(name: &'static str) {
+    thread_local! {
+        static MARKED: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if MARKED.with_borrow_mut(|m| {
+        let new = !m.contains(&name);
+        if new {
+            m.push(name);
+        }
+        !new
+    }) {
+        return;
+    }
+    request_animation_frame(move || {
+        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = p.mark(name);
+        }
+    });
+}
+
 /// Names the page in the browser tab and for screen readers.
 pub fn set_title(page: &str) {
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {

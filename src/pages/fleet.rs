@@ -37,6 +37,8 @@ pub fn FleetPage() -> impl IntoView {
 
 #[component]
 fn FleetTable(fleet: Fleet) -> impl IntoView {
+    // The fleet's answer (its table, or that it has no instrument yet) is on screen.
+    crate::components::mark_once("seqhealth:fleet-rendered");
     if fleet.instruments.is_empty() {
         return view! {
             <Empty>

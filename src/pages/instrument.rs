@@ -139,6 +139,8 @@ fn Trend(id: i64, tz: String) -> impl IntoView {
 
 #[component]
 fn Summary(detail: InstrumentDetail) -> impl IntoView {
+    // The instrument's configuration and health are on screen (its charts follow).
+    crate::components::mark_once("seqhealth:instrument-rendered");
     let d = detail;
     crate::components::set_title(&format!("{} ({})", d.nickname, d.serial));
     let tz = d.lab.time_zone.clone();
