@@ -65,3 +65,19 @@ load:
 BENCH_AT_REST_ARGS ?= --instruments 20 --days 120 --rounds 5 --clients 20 --requests 400
 bench-at-rest:
 	cargo run --locked --profile server -p seqhealth-server --bin seqhealth-bench-at-rest -- $(BENCH_AT_REST_ARGS)
+
+## bench-screen: time to a useful screen (issue 7) — headless Chromium loads the fleet page and an
+## instrument page of a big lab from the server on loopback, warm and cold browser cache, and
+## prints min/median/max against the 500 ms budget. SCREEN_DB is a `seqhealth-bench --keep` dir,
+## made when missing (SCREEN_INSTRUMENTS × SCREEN_DAYS); SCREEN_ARGS go to the script; not a test
+.PHONY: bench-screen
+SCREEN_INSTRUMENTS ?= 1000
+SCREEN_DAYS ?= 730
+SCREEN_DB ?= target/bench-screen/lab-$(SCREEN_INSTRUMENTS)x$(SCREEN_DAYS)
+bench-screen: setup-browser build
+	cargo build --locked --profile server -p seqhealth-server --bin seqhealth-server --bin seqhealth-bench
+	test -d $(SCREEN_DB) || { rm -rf $(SCREEN_DB).part && \
+	  ./target/server/seqhealth-bench --instruments $(SCREEN_INSTRUMENTS) --days $(SCREEN_DAYS) \
+	    --clients 10 --requests 100 --dist dist --keep $(SCREEN_DB).part && \
+	  mv $(SCREEN_DB).part $(SCREEN_DB); }
+	python3 scripts/bench-screen.py --server-bin target/server/seqhealth-server --db $(SCREEN_DB) --dist dist $(SCREEN_ARGS)
