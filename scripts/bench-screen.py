@@ -55,7 +55,6 @@ INSTRUMENT_MARK = "seqhealth:instrument-rendered"
 FALLBACK_OBSERVER = r"""
 (() => {
   const done = {};
-  window.__seqhealthScreen = done;
   const checks = {
     fleet: () => document.querySelector('table.fleet tbody tr') !== null,
     // Every section has loaded: the heading, the runs (a table or an empty state), each
@@ -71,10 +70,20 @@ FALLBACK_OBSERVER = r"""
   };
   const check = () => {
     for (const [k, f] of Object.entries(checks)) {
-      if (done[k] === undefined && f()) done[k] = performance.now();
+      if (done[k] === undefined && f()) window.__seqhealthScreen[k] = performance.now();
     }
   };
   new MutationObserver(check).observe(document, {childList: true, subtree: true});
+  // The next frame's start after a screen (a mark, or the DOM check): by then the frame
+  // that showed it has had its style, layout and paint done on the main thread.
+  const frames = {};
+  window.__seqhealthFrame = frames;
+  const nextFrame = name => requestAnimationFrame(() => { frames[name] = performance.now(); });
+  new PerformanceObserver(l => {
+    for (const e of l.getEntries()) if (e.name.startsWith('seqhealth:')) nextFrame(e.name);
+  }).observe({type: 'mark'});
+  const found = done;
+  window.__seqhealthScreen = new Proxy(found, {set(o, k, v) { o[k] = v; nextFrame(k); return true; }});
 })();
 """
 
@@ -88,6 +97,9 @@ const dom = window.__seqhealthScreen && window.__seqhealthScreen[key] !== undefi
   ? window.__seqhealthScreen[key] : null;
 if ((mode !== 'dom' && marked === null) || (mode !== 'mark' && dom === null)) return null;
 const t = mode === 'dom' ? dom : marked;
+const frames = window.__seqhealthFrame || {};
+const frame = frames[mode === 'dom' ? key : mark] ?? null, dom_frame = frames[key] ?? null;
+if (mode !== 'mark' && (frame === null || dom_frame === null)) return null;  // a frame to come
 const nav = performance.getEntriesByType('navigation')[0];
 const res = performance.getEntriesByType('resource');
 const wasm = res.find(r => r.name.endsWith('_bg.wasm'));
@@ -110,6 +122,7 @@ const api = until => {
 };
 return {
   t, dom,
+  frame, dom_frame,
   document: nav ? nav.responseEnd : null,
   wasm: wasm ? wasm.responseEnd : null,
   wasm_transfer: wasm ? wasm.transferSize : null,
@@ -136,11 +149,13 @@ def http(method, url, body=None, timeout=120):
         raise RuntimeError(f"{method} {url}: {e.code} {e.read()[:500]!r}") from None
 
 
-def wait_http(url, what, proc, timeout=120):
+def wait_http(url, what, proc, log, timeout=120):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with {proc.returncode}")
+            with open(log, errors="replace") as f:
+                tail = "".join(f.readlines()[-10:])
+            raise RuntimeError(f"{what} exited with {proc.returncode}; its log ends:\n{tail}")
         try:
             urllib.request.urlopen(url, timeout=2).read()
             return
@@ -148,7 +163,7 @@ def wait_http(url, what, proc, timeout=120):
             return  # it answers
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"{what} did not answer at {url} within {timeout} s")
+    raise RuntimeError(f"{what} did not answer at {url} within {timeout} s (log: {log})")
 
 
 def proc_stat(pid):
@@ -308,14 +323,15 @@ def main():
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        server_log = open(os.path.join(tmp, "server.log"), "wb")
+        server_log_path = os.path.join(tmp, "server.log")
+        server_log = open(server_log_path, "wb")
         server = subprocess.Popen(
             [a.server_bin, "--addr", f"127.0.0.1:{port}",
              "--database-url", f"sqlite://{os.path.join(tmp, 'bench.db')}",
              "--dist", dist, "--sweep-secs", "86400"],
             stdout=server_log, stderr=subprocess.STDOUT)
         procs.append(server)
-        wait_http(f"{base}/api/v1/session", "seqhealth-server", server)
+        wait_http(f"{base}/api/v1/session", "seqhealth-server", server, server_log_path)
 
         # What the lab looks like, through the API.
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
@@ -343,11 +359,12 @@ def main():
 
         dport = free_port()
         driver = f"http://127.0.0.1:{dport}"
-        driver_log = open(os.path.join(tmp, "chromedriver.log"), "wb")
+        driver_log_path = os.path.join(tmp, "chromedriver.log")
+        driver_log = open(driver_log_path, "wb")
         chromedriver = subprocess.Popen([a.chromedriver, f"--port={dport}"],
                                         stdout=driver_log, stderr=subprocess.STDOUT)
         procs.append(chromedriver)
-        wait_http(f"{driver}/status", "chromedriver", chromedriver)
+        wait_http(f"{driver}/status", "chromedriver", chromedriver, driver_log_path)
 
         def open_browser():
             b = Browser(driver, a.chromium, a.window)
@@ -421,11 +438,13 @@ def main():
                   f"| {a.budget:,.0f} ms | {verdict} |")
         print("\nWhere the time goes (medians, ms since navigation start; each phase ends at the time shown):\n")
         print("| page | cache | document | wasm downloaded | app started (1st API request) "
-              "| data received (last API response) | screen | render (screen − data) "
+              "| data received (last API response) | in the DOM (observer) | screen | render (screen − data) "
+              "| next frame (laid out, painted) "
               "| API requests | API bytes (JSON / on the wire) | biggest response | slowest response |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for name, cache, runs, tk, ak in rows:
-            m = {k: median([r[k] for r in runs]) for k in ("document", "wasm", tk)}
+            fk = "dom_frame" if tk == "dom" else "frame"
+            m = {k: median([r[k] for r in runs]) for k in ("document", "wasm", "dom", fk, tk)}
             app = median([r[ak]["app"] for r in runs])
             data = median([r[ak]["data"] for r in runs])
             render = median([r[tk] - r[ak]["data"] for r in runs if r[ak]["data"] is not None])
@@ -435,7 +454,7 @@ def main():
             slow = median([r[ak]["slowest"][1] for r in runs if r[ak]["slowest"]])
             slow = f"{last['slowest'][0]} {fmt(slow)} ms" if last["slowest"] else "–"
             print(f"| {name} | {cache} | {fmt(m['document'])} | {fmt(m['wasm'])} | {fmt(app)} "
-                  f"| {fmt(data)} | {fmt(m[tk])} | {fmt(render)} | {last['requests']} "
+                  f"| {fmt(data)} | {fmt(m['dom'])} | {fmt(m[tk])} | {fmt(render)} | {fmt(m[fk])} | {last['requests']} "
                   f"| {last['bytes']:,} / {last['transfer']:,} | {big} | {slow} |")
         if a.screenshot:
             print(f"\nScreenshot of the fleet page: {a.screenshot}")
