@@ -25,7 +25,9 @@ is discarded first). The server is the same process throughout, so its own cache
 its periodic sweep is put off (--sweep-secs 86400) so it does not write mid-run. Per load, a
 breakdown from the Navigation and Resource Timing entries: the document, the wasm downloaded
 (or read from the cache), the app started (its first API request), the data received (the
-last API response before the screen), and render (the screen − that).
+last API response before the screen), render (the screen − that), and the start of the next
+frame after the screen: the mark is set in a requestAnimationFrame callback, before that
+frame's style, layout and paint, so the next frame bounds when the page was on screen.
 
     scripts/bench-screen.py --db /tmp/big [--server-bin target/server/seqhealth-server]
         [--dist dist] [--runs 7] [--screenshot /tmp/screen-fleet.png]
