@@ -5,7 +5,7 @@
 use crate::db::to_time;
 use crate::error::AppResult;
 use seqhealth_api::AuditEntry;
-use sqlx::{Sqlite, SqliteConnection};
+use sqlx::{Any, AnyConnection};
 
 /// The actions the log knows, as stored.
 pub mod action {
@@ -40,10 +40,10 @@ pub struct Event<'a> {
 
 /// Appends one entry; call it inside the transaction that made the change, so the log
 /// and the change land together or not at all.
-pub async fn record(conn: &mut SqliteConnection, at: i64, e: Event<'_>) -> AppResult<()> {
-    sqlx::query::<Sqlite>(
+pub async fn record(conn: &mut AnyConnection, at: i64, e: Event<'_>) -> AppResult<()> {
+    sqlx::query::<Any>(
         "INSERT INTO audit_log (lab_id, at, user_id, action, instrument_id, replacement_id, warning_id, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(e.lab_id)
     .bind(at)
@@ -72,7 +72,7 @@ type Row = (
 
 /// The lab's entries, newest first, at most `limit`; `instrument` narrows to one.
 pub async fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     lab_id: i64,
     instrument: Option<i64>,
     limit: usize,
@@ -82,8 +82,8 @@ pub async fn list(
                 a.warning_id, a.detail
          FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
               LEFT JOIN instruments i ON i.id = a.instrument_id
-         WHERE a.lab_id = ? AND (? IS NULL OR a.instrument_id = ?)
-         ORDER BY a.at DESC, a.id DESC LIMIT ?",
+         WHERE a.lab_id = $1 AND ($2 IS NULL OR a.instrument_id = $3)
+         ORDER BY a.at DESC, a.id DESC LIMIT $4",
     )
     .bind(lab_id)
     .bind(instrument)

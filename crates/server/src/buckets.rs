@@ -2,7 +2,7 @@
 //! as readings arrive, and read back as at most `MAX_POINTS` points for any range.
 
 use crate::error::AppResult;
-use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
+use sqlx::{Any, AnyPool, Transaction};
 use std::collections::BTreeMap;
 
 pub const HOUR: i64 = 3600;
@@ -25,7 +25,7 @@ const ROWS_PER_STATEMENT: usize = 500;
 /// Folds readings into their hourly and daily buckets: grouped in memory first, so a
 /// batch costs one upsert per bucket touched, not two per reading.
 pub async fn fold_all(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     instrument_id: i64,
     readings: &[Fresh],
 ) -> AppResult<()> {
@@ -44,30 +44,30 @@ pub async fn fold_all(
     }
     let groups: Vec<_> = groups.into_iter().collect();
     for chunk in groups.chunks(ROWS_PER_STATEMENT) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO sensor_buckets (instrument_id, sensor, width, start, n, sum, min, max) ",
-        );
-        q.push_values(
-            chunk,
-            |mut b, ((sensor, width, start), (n, sum, min, max))| {
-                b.push_bind(instrument_id)
-                    .push_bind(*sensor)
-                    .push_bind(*width)
-                    .push_bind(*start)
-                    .push_bind(*n)
-                    .push_bind(*sum)
-                    .push_bind(*min)
-                    .push_bind(*max);
-            },
-        );
-        q.push(
-            " ON CONFLICT (instrument_id, sensor, width, start) DO UPDATE SET
+        let sql = format!(
+            "INSERT INTO sensor_buckets (instrument_id, sensor, width, start, n, sum, min, max) {}
+             ON CONFLICT (instrument_id, sensor, width, start) DO UPDATE SET
                  n = sensor_buckets.n + excluded.n,
                  sum = sensor_buckets.sum + excluded.sum,
-                 min = MIN(sensor_buckets.min, excluded.min),
-                 max = MAX(sensor_buckets.max, excluded.max)",
+                 min = CASE WHEN excluded.min < sensor_buckets.min
+                            THEN excluded.min ELSE sensor_buckets.min END,
+                 max = CASE WHEN excluded.max > sensor_buckets.max
+                            THEN excluded.max ELSE sensor_buckets.max END",
+            crate::db::values(chunk.len(), 8)
         );
-        q.build().execute(&mut **tx).await?;
+        let mut q = sqlx::query(&sql);
+        for ((sensor, width, start), (n, sum, min, max)) in chunk {
+            q = q
+                .bind(instrument_id)
+                .bind(*sensor)
+                .bind(*width)
+                .bind(*start)
+                .bind(*n)
+                .bind(*sum)
+                .bind(*min)
+                .bind(*max);
+        }
+        q.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -87,7 +87,7 @@ pub fn width_for(from: i64, to: i64) -> (i64, i64) {
 pub type Point = (i64, i64, f64, f64, f64);
 
 pub async fn series(
-    db: &SqlitePool,
+    db: &AnyPool,
     instrument_id: i64,
     sensor: &str,
     from: i64,
@@ -95,9 +95,10 @@ pub async fn series(
 ) -> AppResult<(i64, Vec<Point>)> {
     let (base, width) = width_for(from, to);
     let rows: Vec<Point> = sqlx::query_as(
-        "SELECT MIN(start), SUM(n), SUM(sum) / SUM(n), MIN(min), MAX(max) FROM sensor_buckets
-         WHERE instrument_id = ? AND sensor = ? AND width = ? AND start >= ? AND start < ?
-         GROUP BY start / ? ORDER BY 1 LIMIT ?",
+        "SELECT MIN(start), CAST(SUM(n) AS BIGINT), SUM(sum) / CAST(SUM(n) AS DOUBLE PRECISION), MIN(min), MAX(max)
+         FROM sensor_buckets
+         WHERE instrument_id = $1 AND sensor = $2 AND width = $3 AND start >= $4 AND start < $5
+         GROUP BY start / $6 ORDER BY 1 LIMIT $7",
     )
     .bind(instrument_id)
     .bind(sensor)

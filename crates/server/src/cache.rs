@@ -45,8 +45,8 @@ impl<K: Eq + Hash, V, Ver: Ord + Copy> Versioned<K, V, Ver> {
 }
 
 /// A lab's data version: what a kept fleet, warnings or replacements list is checked against.
-pub async fn lab_version(db: &sqlx::SqlitePool, lab_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT data_version FROM labs WHERE id = ?")
+pub async fn lab_version(db: &sqlx::AnyPool, lab_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT data_version FROM labs WHERE id = $1")
         .bind(lab_id)
         .fetch_one(db)
         .await

@@ -11,11 +11,9 @@
 //! file that is not encrypted, or no key for one that is, is refused with a clear message
 //! and the file is left exactly as it was (the check opens it read-only).
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqliteLockingMode, SqlitePoolOptions,
-    SqliteSynchronous,
-};
-use sqlx::{ConnectOptions, Connection, SqliteConnection, SqlitePool};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteLockingMode};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, SqliteConnection};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -169,15 +167,58 @@ pub enum AtRest {
     Plain,
     /// An encrypted file that the given key opens.
     Encrypted,
+    /// A PostgreSQL server: encryption at rest is its volume's.
+    Server,
 }
 
-/// The pool's connection settings for `url`, with `key` set first on every connection.
+/// Which database a URL names: the embedded SQLite file (the default) or a PostgreSQL
+/// server shared by several server processes. The same queries run on both: numbered
+/// parameters (`$1`), portable SQL, and one schema written in each dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    pub fn of(conn: &AnyConnection) -> Backend {
+        match conn.backend_name() {
+            "PostgreSQL" => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+}
+
+/// The SQLite settings of every pooled connection, `key` first: SQLCipher must have the
+/// key before anything reads the file. (sqlx's Any driver takes only a URL, so these are
+/// statements run as each connection opens rather than connect options.)
+fn sqlite_session(key: Option<&DatabaseKey>) -> String {
+    let mut sql = String::new();
+    if let Some(key) = key {
+        sql.push_str(&format!("PRAGMA key = {};\n", key.pragma()));
+    }
+    // WAL: readers never wait for the ingest writer; a crash loses no committed batch.
+    sql.push_str(
+        "PRAGMA journal_mode = WAL;\nPRAGMA synchronous = NORMAL;\n\
+         PRAGMA foreign_keys = ON;\nPRAGMA busy_timeout = 10000;",
+    );
+    sql
+}
+
+/// Settings for one native SQLite connection to `url` (outside the pool: tools that
+/// read the file directly), `key` set first.
 pub fn options(url: &str, key: Option<&DatabaseKey>) -> Result<SqliteConnectOptions, sqlx::Error> {
     let mut options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
-        // WAL: readers never wait for the ingest writer; a crash loses no committed batch.
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
     if let Some(key) = key {
@@ -187,24 +228,85 @@ pub fn options(url: &str, key: Option<&DatabaseKey>) -> Result<SqliteConnectOpti
     Ok(options)
 }
 
-/// Opens (creating if missing) an unencrypted database and migrates it; no checks. For
-/// tests and tools; the server uses [`open`].
-pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
-    connect_with(options(url, None)?).await
+/// The Any driver's URL for a SQLite database: created when missing.
+fn any_sqlite_url(url: &str) -> String {
+    if url.contains(":memory:") || url.contains("mode=") {
+        return url.to_string();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}mode=rwc")
 }
 
-async fn connect_with(options: SqliteConnectOptions) -> Result<SqlitePool, sqlx::Error> {
+/// Opens (creating if missing) an unencrypted SQLite database, or a PostgreSQL database,
+/// and migrates it; no checks. For tests and tools; the server uses [`open`].
+pub async fn connect(url: &str) -> Result<AnyPool, sqlx::Error> {
+    connect_with(url, None).await
+}
+
+async fn connect_with(url: &str, key: Option<&DatabaseKey>) -> Result<AnyPool, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of_url(url);
+    let options = match backend {
+        Backend::Sqlite => AnyConnectOptions::from_str(&any_sqlite_url(url))?,
+        Backend::Postgres => AnyConnectOptions::from_str(url)?,
+    }
+    // Statements are not logged: a key is one of them, readings are most of the rest.
+    .disable_statement_logging();
+    let session = sqlite_session(key);
     let pool = pool_options()
-        .max_connections(8)
+        .max_connections(match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        })
+        .after_connect(move |conn, _| {
+            let session = session.clone();
+            Box::pin(async move {
+                if Backend::of(conn) == Backend::Sqlite {
+                    sqlx::Executor::execute(&mut *conn, sqlx::raw_sql(&session)).await?;
+                }
+                Ok(())
+            })
+        })
         .connect_with(options)
         .await?;
-    sqlx::migrate!("./migrations").run(&pool).await?;
+    match backend {
+        Backend::Sqlite => sqlx::migrate!("./migrations").run(&pool).await?,
+        Backend::Postgres => sqlx::migrate!("./migrations-postgres").run(&pool).await?,
+    }
     Ok(pool)
 }
 
-/// Checks the file against `key` ([`check`]), then opens the pool, every connection with
-/// the key, and migrates. Nothing is written to the file unless the check passes.
-pub async fn open(url: &str, key: Option<&DatabaseKey>) -> Result<(SqlitePool, AtRest), OpenError> {
+/// Whether a PostgreSQL connection is encrypted (TLS); `None` for SQLite, which has no
+/// connection to encrypt.
+pub async fn postgres_tls(pool: &AnyPool) -> Result<Option<bool>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    if Backend::of(&conn) != Backend::Postgres {
+        return Ok(None);
+    }
+    let ssl: Option<bool> =
+        sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(Some(ssl.unwrap_or(false)))
+}
+
+/// Opens the pool and migrates. For SQLite it first checks the file against `key`
+/// ([`check`]), and every connection gets the key: nothing is written to the file unless
+/// the check passes. PostgreSQL takes no key (its data at rest is the volume's to protect).
+pub async fn open(url: &str, key: Option<&DatabaseKey>) -> Result<(AnyPool, AtRest), OpenError> {
+    if Backend::of_url(url) == Backend::Postgres {
+        if key.is_some() {
+            return Err(OpenError::Other(
+                "a database key is for the embedded SQLite database; PostgreSQL's data at \
+                 rest is protected by its volume's encryption (see the README's Security)"
+                    .into(),
+            ));
+        }
+        let pool = connect_with(url, None)
+            .await
+            .map_err(sqlx_err(redact(url)))?;
+        return Ok((pool, AtRest::Server));
+    }
     let at_rest = check(url, key).await?;
     // A new database file is readable by its owner only (its WAL and shared-memory files
     // take the same mode), whatever the umask.
@@ -212,8 +314,7 @@ pub async fn open(url: &str, key: Option<&DatabaseKey>) -> Result<(SqlitePool, A
         new_private_file(&path)
             .map_err(|e| OpenError::Other(format!("cannot create {}: {e}", path.display())))?;
     }
-    let options = options(url, key).map_err(sqlx_err(url))?;
-    let pool = connect_with(options).await.map_err(|e| {
+    let pool = connect_with(url, key).await.map_err(|e| {
         // Only when the file was empty but its WAL was not could the check pass a wrong key.
         match (sqlite_code(&e), file_of(url)) {
             (Some(SQLITE_NOTADB), Ok(Some(path))) if key.is_some() => OpenError::WrongKey(path),
@@ -222,6 +323,17 @@ pub async fn open(url: &str, key: Option<&DatabaseKey>) -> Result<(SqlitePool, A
         }
     })?;
     Ok((pool, at_rest))
+}
+
+/// A database URL fit for a message: its password, if any, replaced by `***`.
+pub fn redact(url: &str) -> String {
+    match sqlx::any::AnyConnectOptions::from_str(url).map(|o| o.database_url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// The database file of `url`, or `None` for an in-memory database.
@@ -471,7 +583,7 @@ async fn vacuum_into(conn: &mut SqliteConnection, dest: &Path) -> Result<(), Ope
     let dest_str = dest
         .to_str()
         .ok_or_else(|| OpenError::Other(format!("{} is not UTF-8", dest.display())))?;
-    let done = sqlx::query("VACUUM INTO ?")
+    let done = sqlx::query("VACUUM INTO $1")
         .bind(dest_str)
         .execute(&mut *conn)
         .await;
@@ -752,18 +864,15 @@ async fn export_encrypted(
 /// SQLite rolls the transaction back by itself, sqlx's own ROLLBACK then fails and leaves
 /// its transaction depth at 1, and every later `BEGIN IMMEDIATE` on that connection would
 /// be refused (InvalidSavePointStatement) long after the disk has room again.
-pub fn pool_options() -> SqlitePoolOptions {
-    SqlitePoolOptions::new().after_release(|conn, _| {
+pub fn pool_options() -> AnyPoolOptions {
+    AnyPoolOptions::new().after_release(|conn, _| {
         Box::pin(async move {
-            // The dropped transaction's ROLLBACK is queued on the connection's worker: let it
-            // run before asking.
             conn.ping().await?;
             Ok(!conn.is_in_transaction())
         })
     })
 }
 
-/// Unix seconds → UTC time; out-of-range values (never written by us) become the epoch.
 pub fn to_time(secs: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default()
 }
@@ -772,9 +881,54 @@ pub fn to_time(secs: i64) -> chrono::DateTime<chrono::Utc> {
 /// started the usual (deferred) way fails with SQLITE_BUSY when another writer commits in
 /// between; this one waits its turn (busy timeout) and then sees the other's change.
 pub async fn begin_write(
-    db: &sqlx::SqlitePool,
-) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    db.begin_with("BEGIN IMMEDIATE").await
+    db: &AnyPool,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    match backend(db) {
+        // SQLite has one writer: take the write lock at the start, not at the first write.
+        Backend::Sqlite => db.begin_with("BEGIN IMMEDIATE").await,
+        // PostgreSQL: writers queue on one advisory lock, held to the end of the
+        // transaction, so a read-then-write (a conditional transition, a version bump)
+        // sees what the previous writer committed, exactly as with SQLite.
+        Backend::Postgres => {
+            let mut tx = db.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(WRITE_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            Ok(tx)
+        }
+    }
+}
+
+/// The backend of a pool.
+pub fn backend(db: &AnyPool) -> Backend {
+    Backend::of_url(db.connect_options().database_url.as_str())
+}
+
+/// The advisory lock every PostgreSQL write transaction takes (an arbitrary constant).
+const WRITE_LOCK: i64 = 0x5e9_4ea1;
+
+/// `$first, $first+1, …` for `n` parameters (an `IN (…)` list).
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `VALUES ($1, …, $cols), ($cols+1, …), …` for `rows` rows of `cols` parameters: a
+/// multi-row insert in numbered parameters, which SQLite and PostgreSQL both read.
+pub fn values(rows: usize, cols: usize) -> String {
+    let mut sql = String::from("VALUES ");
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        sql.push_str(&placeholders(r * cols + 1, cols));
+        sql.push(')');
+    }
+    sql
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use seqhealth_agent::fleet::{DemoInstrument, DEMO_FLEET, DEMO_LABS};
 use seqhealth_agent::push::{push_history, PushError, PushStats, Pusher};
 use seqhealth_agent::simulate::{live_batch, runs, telemetry, SimConfig};
 use seqhealth_api::Role;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 pub const DEMO_PASSWORD: &str = "seqhealth-demo";
 
@@ -50,7 +50,7 @@ pub struct Provisioned {
 /// Creates the demo labs, users and instruments (only `subset` of the fleet if given).
 /// Returns `None` when the database already has labs: the demo never overwrites data.
 pub async fn provision(
-    db: &SqlitePool,
+    db: &AnyPool,
     subset: Option<&[&str]>,
 ) -> AppResult<Option<Vec<Provisioned>>> {
     let labs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM labs")
@@ -183,7 +183,7 @@ pub async fn push_real_runs(
 /// A component a manager has marked replaced reads like a new part from then on, as it
 /// would on a real instrument.
 pub async fn report_live(
-    db: SqlitePool,
+    db: AnyPool,
     base_url: String,
     fleet: Vec<Provisioned>,
     cfg: SimConfig,
@@ -194,7 +194,7 @@ pub async fn report_live(
         let now: DateTime<Utc> = Utc::now();
         for p in &fleet {
             let replaced: Vec<String> = sqlx::query_scalar(
-                "SELECT DISTINCT sensor FROM replacements WHERE instrument_id = ? AND status = 'completed'",
+                "SELECT DISTINCT sensor FROM replacements WHERE instrument_id = $1 AND status = 'completed'",
             )
             .bind(p.id)
             .fetch_all(&db)

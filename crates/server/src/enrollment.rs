@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult};
 use axum::http::StatusCode;
 use rand::Rng;
 use seqhealth_api::{Connection, Enrollment, EnrollmentCode, ENROLLMENT_CODE_HOURS};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 /// Letters and digits that cannot be mistaken for one another when read off a screen.
 const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -53,13 +53,13 @@ pub fn connection(token_hash: &str) -> Connection {
 
 /// Issues a new code for the instrument; earlier unused codes stop working.
 pub async fn issue_code(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     instrument_id: i64,
     user_id: i64,
     now: i64,
 ) -> AppResult<EnrollmentCode> {
     sqlx::query(
-        "UPDATE enrollment_codes SET expires_at = ? WHERE instrument_id = ? AND used_at IS NULL AND expires_at > ?",
+        "UPDATE enrollment_codes SET expires_at = $1 WHERE instrument_id = $2 AND used_at IS NULL AND expires_at > $3",
     )
     .bind(now)
     .bind(instrument_id)
@@ -70,7 +70,7 @@ pub async fn issue_code(
     let expires_at = now + ENROLLMENT_CODE_HOURS * 3600;
     sqlx::query(
         "INSERT INTO enrollment_codes (code_hash, instrument_id, created_by, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(code_hash(&code))
     .bind(instrument_id)
@@ -96,7 +96,7 @@ fn refused(status: StatusCode, error: &'static str, detail: String) -> AppError 
 
 /// Exchanges a code for the instrument's new token: checked and spent in one
 /// conditional UPDATE, so a code works once even when two agents race with it.
-pub async fn enroll(conn: &mut SqliteConnection, code: &str, now: i64) -> AppResult<Enrollment> {
+pub async fn enroll(conn: &mut AnyConnection, code: &str, now: i64) -> AppResult<Enrollment> {
     if normalize(code).len() != CODE_LEN {
         return Err(refused(
             StatusCode::BAD_REQUEST,
@@ -106,7 +106,7 @@ pub async fn enroll(conn: &mut SqliteConnection, code: &str, now: i64) -> AppRes
     }
     let hash = code_hash(code);
     let found: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT instrument_id, expires_at, used_at FROM enrollment_codes WHERE code_hash = ?",
+        "SELECT instrument_id, expires_at, used_at FROM enrollment_codes WHERE code_hash = $1",
     )
     .bind(&hash)
     .fetch_optional(&mut *conn)
@@ -139,7 +139,7 @@ pub async fn enroll(conn: &mut SqliteConnection, code: &str, now: i64) -> AppRes
         ));
     }
     let spent = sqlx::query(
-        "UPDATE enrollment_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?",
+        "UPDATE enrollment_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $3",
     )
     .bind(now)
     .bind(&hash)
@@ -156,7 +156,7 @@ pub async fn enroll(conn: &mut SqliteConnection, code: &str, now: i64) -> AppRes
     }
     let token = new_token();
     let (lab_id, serial, model, nickname): (i64, String, String, String) = sqlx::query_as(
-        "UPDATE instruments SET token_hash = ?, enrolled_at = ? WHERE id = ?
+        "UPDATE instruments SET token_hash = $1, enrolled_at = $2 WHERE id = $3
          RETURNING lab_id, serial, model, nickname",
     )
     .bind(hash_token(&token))

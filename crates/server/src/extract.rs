@@ -90,7 +90,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         let now = chrono::Utc::now().timestamp();
         let row: Option<(i64, i64, String)> = sqlx::query_as(
             "SELECT u.id, u.lab_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = ? AND s.expires_at > ?",
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(hash_token(&token))
         .bind(now)
@@ -118,9 +118,9 @@ impl Instrument {
     /// handler's own transaction, so a push takes the database's write lock once.
     pub async fn heard_from(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     ) -> Result<(), AppError> {
-        sqlx::query("UPDATE instruments SET last_contact_at = ? WHERE id = ?")
+        sqlx::query("UPDATE instruments SET last_contact_at = $1 WHERE id = $2")
             .bind(chrono::Utc::now().timestamp())
             .bind(self.id)
             .execute(&mut **tx)
@@ -147,14 +147,14 @@ impl FromRequestParts<AppState> for Instrument {
                 )
             })?;
         let row: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM instruments WHERE token_hash = ?")
+            sqlx::query_scalar("SELECT id FROM instruments WHERE token_hash = $1")
                 .bind(hash_token(token.trim()))
                 .fetch_optional(&state.db)
                 .await?;
         let Some(id) = row else {
             // A revoked token is told so, with when: the agent can say what happened.
             let revoked: Option<i64> = sqlx::query_scalar(
-                "SELECT token_revoked_at FROM instruments WHERE revoked_token_hash = ?",
+                "SELECT token_revoked_at FROM instruments WHERE revoked_token_hash = $1",
             )
             .bind(hash_token(token.trim()))
             .fetch_optional(&state.db)

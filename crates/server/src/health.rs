@@ -4,7 +4,7 @@
 use crate::error::AppResult;
 use seqhealth_api::domain::sensor_spec;
 use seqhealth_api::{Health, Subsystem, SubsystemFreshness, SubsystemHealth};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use std::collections::HashMap;
 
 /// Error events within this window before an instrument's last report count against it.
@@ -32,14 +32,14 @@ impl Acc {
 /// instrument is found by its key rather than by scanning the lab's instruments.
 fn scope(only: Option<i64>) -> &'static str {
     match only {
-        Some(_) => "i.id = ?2 AND i.lab_id = ?1",
-        None => "i.lab_id = ?1 AND ?2 IS NULL",
+        Some(_) => "i.id = $2 AND i.lab_id = $1",
+        None => "i.lab_id = $1 AND $2 IS NULL",
     }
 }
 
 /// Health of every instrument of a lab (or one instrument), keyed by instrument id.
 pub async fn for_lab(
-    db: &SqlitePool,
+    db: &AnyPool,
     lab_id: i64,
     only: Option<i64>,
 ) -> AppResult<HashMap<i64, SubsystemHealth>> {
@@ -68,7 +68,7 @@ pub async fn for_lab(
         "SELECT DISTINCT e.instrument_id, e.subsystem
          FROM operation_events e JOIN instruments i ON i.id = e.instrument_id
          WHERE {scope}
-           AND e.severity = 'error' AND e.at > COALESCE(i.last_report_at, 0) - ?3"
+           AND e.severity = 'error' AND e.at > COALESCE(i.last_report_at, 0) - $3"
     ))
     .bind(lab_id)
     .bind(only)
@@ -105,7 +105,7 @@ pub async fn for_lab(
 
 /// When each subsystem of each instrument of a lab (or one instrument) last reported.
 pub async fn freshness_for_lab(
-    db: &SqlitePool,
+    db: &AnyPool,
     lab_id: i64,
     only: Option<i64>,
 ) -> AppResult<HashMap<i64, SubsystemFreshness>> {

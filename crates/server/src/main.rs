@@ -19,7 +19,9 @@ struct Cli {
     /// Address to listen on.
     #[arg(long, env = "SEQHEALTH_ADDR", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// Database URL; SQLite by default (the file is created if missing).
+    /// Database URL: SQLite by default (the file is created if missing), or a PostgreSQL
+    /// server shared by several server processes (postgres://user:password@host/db, with
+    /// sslmode=verify-full or require across a network).
     #[arg(
         long,
         env = "SEQHEALTH_DATABASE_URL",
@@ -160,6 +162,13 @@ fn key_from(file: Option<&Path>, env: &str, flag: &str) -> Result<Option<Databas
 async fn admin(cli: &Cli, command: &Command) -> Result<(), String> {
     let key = database_key(cli.database_key_file.as_deref())?;
     let url = &cli.database_url;
+    if db::Backend::of_url(url) == db::Backend::Postgres {
+        return Err(
+            "backup, restore and rekey work on the embedded SQLite database's file; \
+             for PostgreSQL use its own tools (pg_dump / pg_restore, or base backups)"
+                .into(),
+        );
+    }
     let how = |at_rest: AtRest| match at_rest {
         AtRest::Encrypted => "encrypted with the database's key",
         _ => "NOT encrypted (the database has no key)",
@@ -229,17 +238,30 @@ async fn run(cli: Cli) -> Result<(), String> {
     let (pool, _) = db::open(&cli.database_url, key.as_ref())
         .await
         .map_err(|e| e.to_string())?;
-    if key.is_some() {
+    let shown = db::redact(&cli.database_url);
+    if db::backend(&pool) == db::Backend::Postgres {
+        match db::postgres_tls(&pool).await {
+            Ok(Some(true)) => tracing::info!("database {shown}: PostgreSQL over TLS"),
+            _ => tracing::warn!(
+                "database {shown}: connected to PostgreSQL WITHOUT TLS: readings, sessions and \
+                 password hashes cross the network in the clear; add sslmode=verify-full (or \
+                 require) to --database-url (README, Security)"
+            ),
+        }
         tracing::info!(
-            "database {} encrypted at rest (SQLCipher {}, AES-256)",
-            cli.database_url,
+            "database {shown}: PostgreSQL's data at rest is protected by its server's volume \
+             encryption, not by seqhealth (README, Security)"
+        );
+    } else if key.is_some() {
+        tracing::info!(
+            "database {shown} encrypted at rest (SQLCipher {}, AES-256)",
             db::cipher_version().await.unwrap_or_default()
         );
     } else {
         tracing::warn!(
             "database {} is NOT encrypted at rest: give it a key with --database-key-file \
              or SEQHEALTH_DATABASE_KEY (README, Security)",
-            cli.database_url
+            shown
         );
     }
     let dist = cli
@@ -299,7 +321,7 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 async fn run_demo(
-    pool: &sqlx::SqlitePool,
+    pool: &sqlx::AnyPool,
     base: &str,
     seed: u64,
     tokens_file: Option<&std::path::Path>,

@@ -11,10 +11,10 @@ use crate::replacements;
 use seqhealth_api::domain::SENSORS;
 use seqhealth_api::Prediction;
 use seqhealth_health::predict::{forecast_from_daily, DailyAggregate, ForecastMethod};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 pub async fn for_instrument(
-    db: &SqlitePool,
+    db: &AnyPool,
     instrument_id: i64,
     now: i64,
 ) -> AppResult<Vec<Prediction>> {
@@ -23,7 +23,7 @@ pub async fn for_instrument(
     for spec in SENSORS {
         let rows: Vec<(i64, i64, f64, f64, f64)> = sqlx::query_as(
             "SELECT start, n, sum, min, max FROM sensor_buckets
-             WHERE instrument_id = ? AND sensor = ? AND width = ? AND start >= ? AND start < ? ORDER BY start",
+             WHERE instrument_id = $1 AND sensor = $2 AND width = $3 AND start >= $4 AND start < $5 ORDER BY start",
         )
         .bind(instrument_id)
         .bind(spec.name)

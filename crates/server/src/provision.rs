@@ -4,10 +4,10 @@
 use crate::auth::{hash_password, hash_token, new_token};
 use crate::error::{AppError, AppResult};
 use seqhealth_api::Role;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
-pub async fn create_lab(db: &SqlitePool, name: &str, time_zone: &str) -> AppResult<i64> {
-    let id = sqlx::query_scalar("INSERT INTO labs (name, time_zone) VALUES (?, ?) RETURNING id")
+pub async fn create_lab(db: &AnyPool, name: &str, time_zone: &str) -> AppResult<i64> {
+    let id = sqlx::query_scalar("INSERT INTO labs (name, time_zone) VALUES ($1, $2) RETURNING id")
         .bind(name)
         .bind(time_zone)
         .fetch_one(db)
@@ -16,7 +16,7 @@ pub async fn create_lab(db: &SqlitePool, name: &str, time_zone: &str) -> AppResu
 }
 
 pub async fn create_user(
-    db: &SqlitePool,
+    db: &AnyPool,
     lab_id: i64,
     email: &str,
     name: &str,
@@ -25,7 +25,7 @@ pub async fn create_user(
 ) -> AppResult<i64> {
     let hash = hash_password(password).map_err(AppError::Internal)?;
     let id = sqlx::query_scalar(
-        "INSERT INTO users (lab_id, email, name, role, password_hash) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO users (lab_id, email, name, role, password_hash) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(lab_id)
     .bind(email.trim().to_lowercase())
@@ -47,13 +47,13 @@ pub struct NewInstrument<'a> {
 /// Creates the instrument and returns its id and its token: the only time the token is
 /// seen in clear, since the database keeps its hash.
 pub async fn create_instrument(
-    db: &SqlitePool,
+    db: &AnyPool,
     lab_id: i64,
     i: &NewInstrument<'_>,
 ) -> AppResult<(i64, String)> {
     let token = new_token();
     let id = sqlx::query_scalar(
-        "INSERT INTO instruments (lab_id, serial, model, nickname, site, token_hash) VALUES (?, ?, ?, ?, ?, ?)
+        "INSERT INTO instruments (lab_id, serial, model, nickname, site, token_hash) VALUES ($1, $2, $3, $4, $5, $6)
          RETURNING id",
     )
     .bind(lab_id)

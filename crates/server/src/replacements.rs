@@ -15,7 +15,7 @@ use seqhealth_api::{
     Appointment, PlannedRun, ReplacementRow, ReplacementSource, ReplacementStatus, ScheduleRequest,
     Slot,
 };
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyPool};
 
 /// A prediction becomes a recommendation when its replace-by date is this close.
 pub const RECOMMEND_WITHIN_DAYS: i64 = 60;
@@ -28,8 +28,8 @@ pub fn zone(name: &str) -> Tz {
     name.parse().unwrap_or(Tz::UTC)
 }
 
-pub async fn lab_zone(conn: &mut SqliteConnection, lab_id: i64) -> AppResult<Tz> {
-    let name: String = sqlx::query_scalar("SELECT time_zone FROM labs WHERE id = ?")
+pub async fn lab_zone(conn: &mut AnyConnection, lab_id: i64) -> AppResult<Tz> {
+    let name: String = sqlx::query_scalar("SELECT time_zone FROM labs WHERE id = $1")
         .bind(lab_id)
         .fetch_one(conn)
         .await?;
@@ -144,7 +144,7 @@ pub struct Filter {
 
 /// The lab's replacements: open ones first, each group soonest replace-by first.
 pub async fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     lab_id: i64,
     f: Filter,
     limit: usize,
@@ -152,13 +152,16 @@ pub async fn list(
     let statuses = f
         .statuses
         .unwrap_or(&["recommended", "scheduled", "completed", "cancelled"]);
-    let placeholders = vec!["?"; statuses.len()].join(", ");
+    let placeholders = crate::db::placeholders(2, statuses.len());
+    let n = statuses.len() + 2;
     let sql = format!(
-        "{SELECT} WHERE i.lab_id = ? AND r.status IN ({placeholders}) AND (? IS NULL OR r.instrument_id = ?)
+        "{SELECT} WHERE i.lab_id = $1 AND r.status IN ({placeholders}) AND (${n} IS NULL OR r.instrument_id = ${})
          ORDER BY CASE WHEN r.status IN ('recommended', 'scheduled') THEN 0 ELSE 1 END,
                   CASE WHEN r.status IN ('recommended', 'scheduled') THEN r.replace_by ELSE -r.updated_at END,
                   r.id
-         LIMIT ?"
+         LIMIT ${}",
+        n + 1,
+        n + 2
     );
     let mut q = sqlx::query_as::<_, Row>(&sql).bind(lab_id);
     for s in statuses {
@@ -174,8 +177,8 @@ pub async fn list(
 }
 
 /// One replacement of the caller's lab; another lab's is "not found", not "forbidden".
-pub async fn get(conn: &mut SqliteConnection, lab_id: i64, id: i64) -> AppResult<ReplacementRow> {
-    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE r.id = ? AND i.lab_id = ?"))
+pub async fn get(conn: &mut AnyConnection, lab_id: i64, id: i64) -> AppResult<ReplacementRow> {
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE r.id = $1 AND i.lab_id = $2"))
         .bind(id)
         .bind(lab_id)
         .fetch_optional(conn)
@@ -187,7 +190,7 @@ pub async fn get(conn: &mut SqliteConnection, lab_id: i64, id: i64) -> AppResult
 
 /// Planned runs of an instrument that cover a local date.
 pub async fn collisions(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     instrument_id: i64,
     date: NaiveDate,
 ) -> AppResult<Vec<PlannedRun>> {
@@ -195,7 +198,7 @@ pub async fn collisions(
     let rows: Vec<(i64, i64, String, String, String, String)> = sqlx::query_as(
         "SELECT p.id, p.instrument_id, i.nickname, p.starts_on, p.ends_on, p.label
          FROM planned_runs p JOIN instruments i ON i.id = p.instrument_id
-         WHERE p.instrument_id = ? AND p.starts_on <= ? AND p.ends_on >= ? ORDER BY p.starts_on",
+         WHERE p.instrument_id = $1 AND p.starts_on <= $2 AND p.ends_on >= $3 ORDER BY p.starts_on",
     )
     .bind(instrument_id)
     .bind(&day)
@@ -232,7 +235,7 @@ fn refused(id: i64, status: &str, what: &str) -> AppError {
 /// Checks a requested slot: a real future slot, within reach, clear of planned runs
 /// (unless the manager books it anyway). Returns its UTC window.
 async fn check_slot(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     row: &ReplacementRow,
     req: &ScheduleRequest,
     tz: Tz,
@@ -278,7 +281,7 @@ fn slot_text(date: NaiveDate, slot: Slot) -> String {
 }
 
 /// The replacement's status as it is now, and why the transition is refused.
-async fn refused_now(conn: &mut SqliteConnection, lab_id: i64, id: i64, what: &str) -> AppError {
+async fn refused_now(conn: &mut AnyConnection, lab_id: i64, id: i64, what: &str) -> AppError {
     match get(conn, lab_id, id).await {
         Ok(row) => refused(id, row.status.as_str(), what),
         Err(e) => e,
@@ -288,7 +291,7 @@ async fn refused_now(conn: &mut SqliteConnection, lab_id: i64, id: i64, what: &s
 /// Records a manager's transition in the audit log (same transaction) and answers the
 /// replacement as it now is.
 async fn logged(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     lab_id: i64,
     user_id: i64,
     action: &str,
@@ -315,7 +318,7 @@ async fn logged(
 
 /// recommended → scheduled.
 pub async fn schedule(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     lab_id: i64,
     user_id: i64,
     id: i64,
@@ -333,9 +336,9 @@ pub async fn schedule(
     let tz = lab_zone(conn, lab_id).await?;
     let (start, end) = check_slot(conn, &row, req, tz, now).await?;
     let changed = sqlx::query(
-        "UPDATE replacements SET status = 'scheduled', scheduled_date = ?, slot = ?, slot_start = ?, slot_end = ?,
-                scheduled_by = ?, updated_at = ?
-         WHERE id = ? AND status = 'recommended'",
+        "UPDATE replacements SET status = 'scheduled', scheduled_date = $1, slot = $2, slot_start = $3, slot_end = $4,
+                scheduled_by = $5, updated_at = $6
+         WHERE id = $7 AND status = 'recommended'",
     )
     .bind(req.date.to_string())
     .bind(req.slot.as_str())
@@ -374,7 +377,7 @@ pub async fn schedule(
 
 /// scheduled → scheduled, in another slot.
 pub async fn reschedule(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     lab_id: i64,
     user_id: i64,
     id: i64,
@@ -396,9 +399,9 @@ pub async fn reschedule(
     let tz = lab_zone(conn, lab_id).await?;
     let (start, end) = check_slot(conn, &row, req, tz, now).await?;
     let changed = sqlx::query(
-        "UPDATE replacements SET scheduled_date = ?, slot = ?, slot_start = ?, slot_end = ?, scheduled_by = ?,
-                updated_at = ?, sequence = sequence + 1
-         WHERE id = ? AND status = 'scheduled' AND slot_start = ?",
+        "UPDATE replacements SET scheduled_date = $1, slot = $2, slot_start = $3, slot_end = $4, scheduled_by = $5,
+                updated_at = $6, sequence = sequence + 1
+         WHERE id = $7 AND status = 'scheduled' AND slot_start = $8",
     )
     .bind(req.date.to_string())
     .bind(req.slot.as_str())
@@ -435,7 +438,7 @@ pub async fn reschedule(
 
 /// recommended or scheduled → cancelled, with a reason.
 pub async fn cancel(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     lab_id: i64,
     user_id: i64,
     id: i64,
@@ -444,8 +447,8 @@ pub async fn cancel(
 ) -> AppResult<ReplacementRow> {
     let row = get(conn, lab_id, id).await?;
     let changed = sqlx::query(
-        "UPDATE replacements SET status = 'cancelled', cancel_reason = ?, updated_at = ?, sequence = sequence + 1
-         WHERE id = ? AND status IN ('recommended', 'scheduled')",
+        "UPDATE replacements SET status = 'cancelled', cancel_reason = $1, updated_at = $2, sequence = sequence + 1
+         WHERE id = $3 AND status IN ('recommended', 'scheduled')",
     )
     .bind(reason)
     .bind(now)
@@ -477,7 +480,7 @@ pub async fn cancel(
 /// scheduled → completed: the component is new, so its warnings resolve and its
 /// prediction starts a fresh baseline (predictions fit only data after `completed_at`).
 pub async fn complete(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     lab_id: i64,
     user_id: i64,
     id: i64,
@@ -486,8 +489,8 @@ pub async fn complete(
 ) -> AppResult<ReplacementRow> {
     let row = get(conn, lab_id, id).await?;
     let changed = sqlx::query(
-        "UPDATE replacements SET status = 'completed', completed_at = ?, completed_by = ?, updated_at = ?
-         WHERE id = ? AND status = 'scheduled'",
+        "UPDATE replacements SET status = 'completed', completed_at = $1, completed_by = $2, updated_at = $3
+         WHERE id = $4 AND status = 'scheduled'",
     )
     .bind(now)
     .bind(user_id)
@@ -506,8 +509,8 @@ pub async fn complete(
         .await);
     }
     let resolved = sqlx::query(
-        "UPDATE warnings SET status = 'resolved', resolved_at = ?, updated_at = ?
-         WHERE instrument_id = ? AND rule IN (?, ?) AND status <> 'resolved'",
+        "UPDATE warnings SET status = 'resolved', resolved_at = $1, updated_at = $2
+         WHERE instrument_id = $3 AND rule IN ($4, $5) AND status <> 'resolved'",
     )
     .bind(now)
     .bind(now)
@@ -530,12 +533,12 @@ pub async fn complete(
 
 /// When a sensor's component was last replaced: predictions fit only what came after.
 pub async fn last_completed(
-    db: &SqlitePool,
+    db: &AnyPool,
     instrument_id: i64,
     sensor: &str,
 ) -> AppResult<Option<i64>> {
     Ok(sqlx::query_scalar(
-        "SELECT MAX(completed_at) FROM replacements WHERE instrument_id = ? AND sensor = ? AND status = 'completed'",
+        "SELECT MAX(completed_at) FROM replacements WHERE instrument_id = $1 AND sensor = $2 AND status = 'completed'",
     )
     .bind(instrument_id)
     .bind(sensor)
@@ -557,7 +560,7 @@ struct Recommendation<'a> {
 /// Inserts a recommendation unless the component already has an open replacement.
 /// Returns whether one was made.
 async fn recommend(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     lab_id: i64,
     r: Recommendation<'_>,
     now: i64,
@@ -579,7 +582,7 @@ async fn recommend(
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO replacements (instrument_id, sensor, status, source, reason, warning_id, predicted_at,
                                    replace_by, created_at, updated_at)
-         VALUES (?, ?, 'recommended', ?, ?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, 'recommended', $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(instrument_id)
@@ -616,11 +619,11 @@ async fn recommend(
 /// threshold warning, recommends replacing the component unless a replacement is already
 /// open. Open recommendations follow their prediction's latest figures. Returns how many
 /// were made.
-pub async fn refresh_lab(db: &SqlitePool, lab_id: i64, now: i64) -> AppResult<usize> {
+pub async fn refresh_lab(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<usize> {
     let mut conn = db.acquire().await?;
     let tz = lab_zone(&mut conn, lab_id).await?;
     let instruments: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, nickname FROM instruments WHERE lab_id = ? ORDER BY id")
+        sqlx::query_as("SELECT id, nickname FROM instruments WHERE lab_id = $1 ORDER BY id")
             .bind(lab_id)
             .fetch_all(&mut *conn)
             .await?;
@@ -630,7 +633,7 @@ pub async fn refresh_lab(db: &SqlitePool, lab_id: i64, now: i64) -> AppResult<us
         let predictions = predictions::for_instrument(db, instrument_id, now).await?;
         let warnings: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
             "SELECT id, rule, severity, message, raised_at FROM warnings
-             WHERE instrument_id = ? AND status <> 'resolved' AND rule LIKE 'threshold:%'",
+             WHERE instrument_id = $1 AND status <> 'resolved' AND rule LIKE 'threshold:%'",
         )
         .bind(instrument_id)
         .fetch_all(db)
@@ -680,9 +683,9 @@ pub async fn refresh_lab(db: &SqlitePool, lab_id: i64, now: i64) -> AppResult<us
             } else {
                 // Keep an open, unscheduled recommendation's evidence current.
                 sqlx::query(
-                    "UPDATE replacements SET reason = ?, predicted_at = ?, replace_by = ?, updated_at = ?
-                     WHERE instrument_id = ? AND sensor = ? AND status = 'recommended' AND source = 'prediction'
-                       AND (replace_by <> ? OR reason <> ?)",
+                    "UPDATE replacements SET reason = $1, predicted_at = $2, replace_by = $3, updated_at = $4
+                     WHERE instrument_id = $5 AND sensor = $6 AND status = 'recommended' AND source = 'prediction'
+                       AND (replace_by <> $7 OR reason <> $8)",
                 )
                 .bind(&reason)
                 .bind(predicted_at)
@@ -729,7 +732,7 @@ pub async fn refresh_lab(db: &SqlitePool, lab_id: i64, now: i64) -> AppResult<us
 }
 
 /// [`refresh_lab`] for every lab (the periodic sweep).
-pub async fn refresh_all(db: &SqlitePool, now: i64) -> AppResult<usize> {
+pub async fn refresh_all(db: &AnyPool, now: i64) -> AppResult<usize> {
     let labs: Vec<i64> = sqlx::query_scalar("SELECT id FROM labs ORDER BY id")
         .fetch_all(db)
         .await?;

@@ -6,7 +6,7 @@ use crate::error::AppResult;
 use seqhealth_api::domain::q30_floor;
 use seqhealth_api::{Q30Control, Q30Signal, RunRow, Severity};
 use seqhealth_health::spc::{evaluate, Baseline, Side, SpcRule};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use std::collections::BTreeMap;
 
 /// Runs the baseline is taken from.
@@ -34,7 +34,7 @@ fn severity(s: seqhealth_health::Severity) -> Severity {
 
 /// Fills `q30_signals` of `runs` (oldest first) and returns the limits used.
 pub async fn annotate(
-    db: &SqlitePool,
+    db: &AnyPool,
     instrument_id: i64,
     model: &str,
     runs: &mut [RunRow],
@@ -46,8 +46,8 @@ pub async fn annotate(
     let mut controls = Vec::new();
     for (read_structure, members) in groups {
         let baseline_values: Vec<f64> = sqlx::query_scalar(
-            "SELECT pct_q30 FROM runs WHERE instrument_id = ? AND read_structure = ? AND pct_q30 IS NOT NULL
-             ORDER BY started_at LIMIT ?",
+            "SELECT pct_q30 FROM runs WHERE instrument_id = $1 AND read_structure = $2 AND pct_q30 IS NOT NULL
+             ORDER BY started_at LIMIT $3",
         )
         .bind(instrument_id)
         .bind(&read_structure)
@@ -103,17 +103,17 @@ const RECENT_RUNS: i64 = 12;
 /// run-quality problem, raised before runs fail outright. `None`: in control, or too few
 /// runs for a baseline.
 pub async fn newest_run_signal(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     instrument_id: i64,
     read_structure: &str,
 ) -> AppResult<Option<seqhealth_health::rules::Finding>> {
-    let model: String = sqlx::query_scalar("SELECT model FROM instruments WHERE id = ?")
+    let model: String = sqlx::query_scalar("SELECT model FROM instruments WHERE id = $1")
         .bind(instrument_id)
         .fetch_one(&mut *conn)
         .await?;
     let baseline_values: Vec<f64> = sqlx::query_scalar(
-        "SELECT pct_q30 FROM runs WHERE instrument_id = ? AND read_structure = ? AND pct_q30 IS NOT NULL
-         ORDER BY started_at LIMIT ?",
+        "SELECT pct_q30 FROM runs WHERE instrument_id = $1 AND read_structure = $2 AND pct_q30 IS NOT NULL
+         ORDER BY started_at LIMIT $3",
     )
     .bind(instrument_id)
     .bind(read_structure)
@@ -128,8 +128,8 @@ pub async fn newest_run_signal(
     };
     let mut recent: Vec<(String, i64, f64)> = sqlx::query_as(
         "SELECT run_id, started_at, pct_q30 FROM runs
-         WHERE instrument_id = ? AND read_structure = ? AND pct_q30 IS NOT NULL
-         ORDER BY started_at DESC LIMIT ?",
+         WHERE instrument_id = $1 AND read_structure = $2 AND pct_q30 IS NOT NULL
+         ORDER BY started_at DESC LIMIT $3",
     )
     .bind(instrument_id)
     .bind(read_structure)

@@ -1,6 +1,6 @@
 use crate::cache::Versioned;
 use crate::limits::LoginLimiter;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: SqlitePool,
+    pub db: AnyPool,
     /// Content-Security-Policy violations browsers have reported since start.
     pub csp_reports: Arc<AtomicU64>,
     pub logins: Arc<LoginLimiter>,
@@ -24,7 +24,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: SqlitePool) -> AppState {
+    pub fn new(db: AnyPool) -> AppState {
         AppState {
             db,
             csp_reports: Arc::new(AtomicU64::new(0)),

@@ -11,7 +11,7 @@ use seqhealth_health::rules::missing::MissingDataRule;
 use seqhealth_health::rules::rate::RateOfChangeRule;
 use seqhealth_health::rules::threshold::ThresholdRule;
 use seqhealth_health::rules::{Finding, Reading};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Any, AnyPool, Transaction};
 
 fn health_subsystem(s: Subsystem) -> seqhealth_health::Subsystem {
     match s {
@@ -60,7 +60,7 @@ pub fn rate_rule(spec: &SensorSpec) -> Option<RateOfChangeRule> {
 /// Re-evaluates the threshold and rate-of-change rules of `sensors` on the instrument's
 /// newest readings.
 pub async fn evaluate_sensors(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     instrument_id: i64,
     sensors: &[&str],
 ) -> AppResult<()> {
@@ -69,7 +69,7 @@ pub async fn evaluate_sensors(
             continue;
         };
         let latest: Option<(i64, f64)> = sqlx::query_as(
-            "SELECT at, value FROM sensor_latest WHERE instrument_id = ? AND sensor = ?",
+            "SELECT at, value FROM sensor_latest WHERE instrument_id = $1 AND sensor = $2",
         )
         .bind(instrument_id)
         .bind(name)
@@ -81,7 +81,7 @@ pub async fn evaluate_sensors(
         reconcile(tx, instrument_id, spec.subsystem, &rule.id.0, at, finding).await?;
         if let Some(rule) = rate_rule(spec) {
             let recent: Vec<(i64, f64)> = sqlx::query_as(
-                "SELECT at, value FROM sensor_readings WHERE instrument_id = ? AND sensor = ? AND at > ? AND at <= ?",
+                "SELECT at, value FROM sensor_readings WHERE instrument_id = $1 AND sensor = $2 AND at > $3 AND at <= $4",
             )
             .bind(instrument_id)
             .bind(name)
@@ -102,7 +102,7 @@ pub async fn evaluate_sensors(
 
 /// Opens, updates or resolves the one open warning of (instrument, rule).
 async fn reconcile(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     instrument_id: i64,
     subsystem: Subsystem,
     rule: &str,
@@ -110,7 +110,7 @@ async fn reconcile(
     finding: Option<Finding>,
 ) -> AppResult<()> {
     let open: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM warnings WHERE instrument_id = ? AND rule = ? AND status <> 'resolved'",
+        "SELECT id FROM warnings WHERE instrument_id = $1 AND rule = $2 AND status <> 'resolved'",
     )
     .bind(instrument_id)
     .bind(rule)
@@ -121,7 +121,7 @@ async fn reconcile(
             sqlx::query(
                 "INSERT INTO warnings (instrument_id, subsystem, rule, severity, status, raised_at, updated_at,
                                        value, message)
-                 VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8)",
             )
             .bind(instrument_id)
             .bind(subsystem.as_str())
@@ -137,8 +137,8 @@ async fn reconcile(
         // Still out of band: follow the latest reading (a warning may become critical).
         (Some(id), Some(f)) => {
             sqlx::query(
-                "UPDATE warnings SET severity = ?, value = ?, message = ?, updated_at = ?
-                 WHERE id = ? AND updated_at <= ?",
+                "UPDATE warnings SET severity = $1, value = $2, message = $3, updated_at = $4
+                 WHERE id = $5 AND updated_at <= $6",
             )
             .bind(f.severity.as_str())
             .bind(f.value)
@@ -151,8 +151,8 @@ async fn reconcile(
         }
         (Some(id), None) => {
             sqlx::query(
-                "UPDATE warnings SET status = 'resolved', resolved_at = ?, updated_at = ?
-                 WHERE id = ? AND updated_at <= ?",
+                "UPDATE warnings SET status = 'resolved', resolved_at = $1, updated_at = $2
+                 WHERE id = $3 AND updated_at <= $4",
             )
             .bind(at)
             .bind(at)
@@ -170,7 +170,7 @@ async fn reconcile(
 /// newest run. Run quality is filed under the optical subsystem: %≥Q30 is read from the
 /// images, though reagents and flow cells move it too (the message says so).
 pub async fn evaluate_run_quality(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     instrument_id: i64,
     read_structure: &str,
 ) -> AppResult<()> {
@@ -178,7 +178,7 @@ pub async fn evaluate_run_quality(
     let at = match &finding {
         Some(f) => f.at,
         None => sqlx::query_scalar(
-            "SELECT COALESCE(MAX(started_at), 0) FROM runs WHERE instrument_id = ? AND read_structure = ?",
+            "SELECT COALESCE(MAX(started_at), 0) FROM runs WHERE instrument_id = $1 AND read_structure = $2",
         )
         .bind(instrument_id)
         .bind(read_structure)
@@ -209,15 +209,15 @@ fn repeated_rule(subsystem: Subsystem, code: &str) -> RepeatedErrorRule {
 /// Re-evaluates the repeated-error rule of each (subsystem, code) at `now` (the time of
 /// the newest event the instrument sent, so history replays as it happened).
 pub async fn evaluate_error_codes(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     instrument_id: i64,
     codes: &[(Subsystem, &str)],
     now: i64,
 ) -> AppResult<()> {
     for (subsystem, code) in codes {
         let times: Vec<i64> = sqlx::query_scalar(
-            "SELECT at FROM operation_events WHERE instrument_id = ? AND code = ? AND severity = 'error'
-               AND at > ? AND at <= ?",
+            "SELECT at FROM operation_events WHERE instrument_id = $1 AND code = $2 AND severity = 'error'
+               AND at > $3 AND at <= $4",
         )
         .bind(instrument_id)
         .bind(code)
@@ -249,7 +249,7 @@ const INTERVAL_SAMPLE: i64 = 50;
 /// Raises or resolves the missing-data warning of every subsystem of every instrument
 /// that shares data. Silence raises nothing on ingest (nothing arrives), so this runs on
 /// a timer; returns how many subsystems are missing data.
-pub async fn sweep_missing_data(db: &SqlitePool, now: i64) -> AppResult<usize> {
+pub async fn sweep_missing_data(db: &AnyPool, now: i64) -> AppResult<usize> {
     let instruments: Vec<i64> =
         sqlx::query_scalar("SELECT id FROM instruments WHERE data_sharing = 1")
             .fetch_all(db)
@@ -259,8 +259,8 @@ pub async fn sweep_missing_data(db: &SqlitePool, now: i64) -> AppResult<usize> {
         let mut tx = db.begin().await?;
         for subsystem in Subsystem::ALL {
             let timestamps: Vec<i64> = sqlx::query_scalar(
-                "SELECT DISTINCT at FROM sensor_readings WHERE instrument_id = ? AND subsystem = ?
-                 ORDER BY at DESC LIMIT ?",
+                "SELECT DISTINCT at FROM sensor_readings WHERE instrument_id = $1 AND subsystem = $2
+                 ORDER BY at DESC LIMIT $3",
             )
             .bind(id)
             .bind(subsystem.as_str())
@@ -285,7 +285,7 @@ pub async fn sweep_missing_data(db: &SqlitePool, now: i64) -> AppResult<usize> {
         }
         // Repeated-error warnings clear when the errors stop, even if nothing else arrives.
         let open: Vec<(String, String)> = sqlx::query_as(
-            "SELECT subsystem, rule FROM warnings WHERE instrument_id = ? AND status <> 'resolved'
+            "SELECT subsystem, rule FROM warnings WHERE instrument_id = $1 AND status <> 'resolved'
                AND rule LIKE 'repeated:%'",
         )
         .bind(id)
@@ -305,7 +305,7 @@ pub async fn sweep_missing_data(db: &SqlitePool, now: i64) -> AppResult<usize> {
 
 /// Runs the sweep every `every` for as long as the server runs; replacement
 /// recommendations are refreshed and expired sessions deleted on the same beat.
-pub async fn sweep_forever(db: SqlitePool, every: std::time::Duration) {
+pub async fn sweep_forever(db: AnyPool, every: std::time::Duration) {
     loop {
         tokio::time::sleep(every).await;
         let now = chrono::Utc::now().timestamp();

@@ -8,6 +8,7 @@
 //!     cargo run --profile server -p seqhealth-server --bin seqhealth-bench -- \
 //!         [--instruments 100] [--days 365] [--clients 50] [--requests 2000] [--dist dist]
 //!         [--keep DIR]   (keep DIR/bench.db; log in as bench@lab.example / bench-password)
+//!         [--database-url postgres://…]   (an empty PostgreSQL database instead of SQLite)
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use seqhealth_agent::fleet::DEMO_FLEET;
@@ -29,6 +30,8 @@ struct Args {
     /// Keep the database here (a directory) for other benchmarks, e.g. the browser's
     /// time to a useful screen; a temporary directory otherwise.
     keep: Option<PathBuf>,
+    /// An empty database to run on instead of a new SQLite file (a PostgreSQL one).
+    database_url: Option<String>,
 }
 
 fn args() -> Result<Args, String> {
@@ -39,6 +42,7 @@ fn args() -> Result<Args, String> {
         requests: 2000,
         dist: "dist".into(),
         keep: None,
+        database_url: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -55,6 +59,7 @@ fn args() -> Result<Args, String> {
             "--requests" => a.requests = num()?.max(1),
             "--dist" => a.dist = value.into(),
             "--keep" => a.keep = Some(value.into()),
+            "--database-url" => a.database_url = Some(value),
             other => return Err(format!("unknown flag {other}")),
         }
     }
@@ -100,9 +105,11 @@ async fn run(a: Args) -> Result<(), String> {
         }
         None => tmp.path().to_path_buf(),
     };
-    let pool = db::connect(&format!("sqlite://{}", dir.join("bench.db").display()))
-        .await
-        .map_err(|x| e(&x))?;
+    let url = match &a.database_url {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}", dir.join("bench.db").display()),
+    };
+    let pool = db::connect(&url).await.map_err(|x| e(&x))?;
     let lab = create_lab(&pool, "Bench Lab", "Europe/London")
         .await
         .map_err(|x| e(&x))?;
@@ -196,7 +203,11 @@ async fn run(a: Args) -> Result<(), String> {
         a.clients,
         a.requests
     );
-    println!("| ingest (SQLite, 8 pushers, HTTP on loopback) | figure |\n|---|---|");
+    let backend = match db::backend(&pool) {
+        db::Backend::Sqlite => "SQLite",
+        db::Backend::Postgres => "PostgreSQL",
+    };
+    println!("| ingest ({backend}, 8 pushers, HTTP on loopback) | figure |\n|---|---|");
     println!("| wall time | {ingest_secs:.1} s |");
     println!(
         "| readings accepted and folded into buckets | {:.0} /s |",

@@ -23,7 +23,7 @@ pub async fn info(
     user: CurrentUser,
 ) -> AppResult<Json<CalendarInfo>> {
     let created: Option<i64> =
-        sqlx::query_scalar("SELECT calendar_token_created_at FROM labs WHERE id = ?")
+        sqlx::query_scalar("SELECT calendar_token_created_at FROM labs WHERE id = $1")
             .bind(user.lab_id)
             .fetch_one(&state.db)
             .await?;
@@ -45,12 +45,12 @@ pub async fn rotate(
     let now = Utc::now().timestamp();
     let mut tx = crate::db::begin_write(&state.db).await?;
     let had: Option<i64> =
-        sqlx::query_scalar("SELECT calendar_token_created_at FROM labs WHERE id = ?")
+        sqlx::query_scalar("SELECT calendar_token_created_at FROM labs WHERE id = $1")
             .bind(user.lab_id)
             .fetch_one(&mut *tx)
             .await?;
     sqlx::query(
-        "UPDATE labs SET calendar_token_hash = ?, calendar_token_created_at = ? WHERE id = ?",
+        "UPDATE labs SET calendar_token_hash = $1, calendar_token_created_at = $2 WHERE id = $3",
     )
     .bind(hash_token(&token))
     .bind(now)
@@ -88,7 +88,7 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
         )
     };
     let token = file.strip_suffix(".ics").ok_or_else(unknown)?;
-    let lab: Option<i64> = sqlx::query_scalar("SELECT id FROM labs WHERE calendar_token_hash = ?")
+    let lab: Option<i64> = sqlx::query_scalar("SELECT id FROM labs WHERE calendar_token_hash = $1")
         .bind(hash_token(token))
         .fetch_optional(&state.db)
         .await?;

@@ -61,7 +61,7 @@ pub async fn add(
     let now = Utc::now().timestamp();
     let mut tx = crate::db::begin_write(&state.db).await?;
     let serial = req.serial.trim().to_uppercase();
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM instruments WHERE serial = ?")
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM instruments WHERE serial = $1")
         .bind(&serial)
         .fetch_optional(&mut *tx)
         .await?;
@@ -72,7 +72,7 @@ pub async fn add(
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO instruments (lab_id, serial, model, nickname, site, token_hash, data_sharing)
-         VALUES (?, ?, ?, ?, ?, ?, 1) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, 1) RETURNING id",
     )
     .bind(user.lab_id)
     .bind(&serial)
@@ -107,7 +107,7 @@ pub async fn add(
 
 async fn token_hash(state: &AppState, id: i64) -> AppResult<String> {
     Ok(
-        sqlx::query_scalar("SELECT token_hash FROM instruments WHERE id = ?")
+        sqlx::query_scalar("SELECT token_hash FROM instruments WHERE id = $1")
             .bind(id)
             .fetch_one(&state.db)
             .await?,
@@ -160,8 +160,8 @@ pub async fn revoke(
     let now = Utc::now().timestamp();
     let mut tx = crate::db::begin_write(&state.db).await?;
     let changed = sqlx::query(
-        "UPDATE instruments SET revoked_token_hash = token_hash, token_hash = ?, token_revoked_at = ?
-         WHERE id = ? AND token_hash NOT LIKE 'pending:%' AND token_hash NOT LIKE 'revoked:%'",
+        "UPDATE instruments SET revoked_token_hash = token_hash, token_hash = $1, token_revoked_at = $2
+         WHERE id = $3 AND token_hash NOT LIKE 'pending:%' AND token_hash NOT LIKE 'revoked:%'",
     )
     .bind(placeholder("revoked", id, now))
     .bind(now)
@@ -233,10 +233,10 @@ pub async fn sharing(
     instrument.heard_from(&mut tx).await?;
     // An older report arriving late does not undo a newer one.
     let changed = sqlx::query(
-        "UPDATE instruments SET data_sharing = ?, data_sharing_since = ?
-         WHERE id = ? AND (data_sharing_since IS NULL OR data_sharing_since <= ?)",
+        "UPDATE instruments SET data_sharing = $1, data_sharing_since = $2
+         WHERE id = $3 AND (data_sharing_since IS NULL OR data_sharing_since <= $4)",
     )
-    .bind(report.enabled)
+    .bind(i64::from(report.enabled))
     .bind(report.at.timestamp())
     .bind(instrument.id)
     .bind(report.at.timestamp())
@@ -244,7 +244,7 @@ pub async fn sharing(
     .await?
     .rows_affected();
     if changed > 0 {
-        let lab_id: i64 = sqlx::query_scalar("SELECT lab_id FROM instruments WHERE id = ?")
+        let lab_id: i64 = sqlx::query_scalar("SELECT lab_id FROM instruments WHERE id = $1")
             .bind(instrument.id)
             .fetch_one(&mut *tx)
             .await?;

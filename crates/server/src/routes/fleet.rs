@@ -26,7 +26,7 @@ type Row = (
 
 pub async fn fleet(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
     let (name, time_zone, version): (String, String, i64) =
-        sqlx::query_as("SELECT name, time_zone, data_version FROM labs WHERE id = ?")
+        sqlx::query_as("SELECT name, time_zone, data_version FROM labs WHERE id = $1")
             .bind(user.lab_id)
             .fetch_one(&state.db)
             .await?;
@@ -61,7 +61,7 @@ async fn instruments(state: &AppState, lab_id: i64) -> AppResult<Vec<FleetInstru
         "SELECT i.id, i.serial, i.model, i.nickname, i.site, i.last_report_at,
                 (SELECT r.pct_q30 FROM runs r WHERE r.instrument_id = i.id ORDER BY r.started_at DESC LIMIT 1),
                 (SELECT MAX(r.started_at) FROM runs r WHERE r.instrument_id = i.id), i.token_hash
-         FROM instruments i WHERE i.lab_id = ? ORDER BY i.site, i.nickname, i.serial",
+         FROM instruments i WHERE i.lab_id = $1 ORDER BY i.site, i.nickname, i.serial",
     )
     .bind(lab_id)
     .fetch_all(&state.db)

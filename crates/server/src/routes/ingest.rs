@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use seqhealth_api::{
     validate, EventSeverity, IngestAck, InstrumentReport, RunIngest, TelemetryBatch,
 };
-use sqlx::{QueryBuilder, Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 use std::collections::BTreeMap;
 
 pub async fn run(
@@ -28,7 +28,7 @@ pub async fn run(
         "INSERT INTO runs (instrument_id, run_id, started_at, completed_at, read_structure, yield_gb, pct_q30,
                            pct_pf, cluster_density_k_mm2, error_rate, control_software_version, rta_version,
                            flow_cell_id, flow_cell_lot, reagent_kit_lot, chemistry)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          ON CONFLICT (instrument_id, run_id) DO NOTHING",
     )
     .bind(instrument.id)
@@ -47,6 +47,9 @@ pub async fn run(
     .bind(&c.flow_cell_lot)
     .bind(&c.reagent_kit_lot)
     .bind(&c.chemistry)
+    // Not kept prepared: sqlx's Any driver sends a missing f64 as a float4 NULL, and a
+    // statement PostgreSQL prepared for one type of a parameter refuses the other.
+    .persistent(false)
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -78,7 +81,7 @@ pub async fn telemetry(
     instrument.heard_from(&mut tx).await?;
     let fresh = sqlx::query(
         "INSERT INTO telemetry_batches (instrument_id, batch_id, received_at, readings, events)
-         VALUES (?, ?, ?, ?, ?) ON CONFLICT (instrument_id, batch_id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (instrument_id, batch_id) DO NOTHING",
     )
     .bind(instrument.id)
     .bind(&batch.batch_id)
@@ -143,24 +146,27 @@ const ROWS_PER_STATEMENT: usize = 1000;
 /// Inserts the batch's readings; returns those stored for the first time (a resent
 /// reading conflicts and is not returned).
 async fn store_readings(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     instrument_id: i64,
     batch: &TelemetryBatch,
 ) -> AppResult<Vec<Fresh>> {
     let mut stored = Vec::with_capacity(batch.readings.len());
     for chunk in batch.readings.chunks(ROWS_PER_STATEMENT) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO sensor_readings (instrument_id, sensor, at, subsystem, value) ",
+        let sql = format!(
+            "INSERT INTO sensor_readings (instrument_id, sensor, at, subsystem, value) {}
+             ON CONFLICT (instrument_id, sensor, at) DO NOTHING RETURNING sensor, subsystem, at, value",
+            crate::db::values(chunk.len(), 5)
         );
-        q.push_values(chunk, |mut b, r| {
-            b.push_bind(instrument_id)
-                .push_bind(&r.sensor)
-                .push_bind(r.at.timestamp())
-                .push_bind(r.subsystem.as_str())
-                .push_bind(r.value);
-        });
-        q.push(" ON CONFLICT (instrument_id, sensor, at) DO NOTHING RETURNING sensor, subsystem, at, value");
-        let rows: Vec<(String, String, i64, f64)> = q.build_query_as().fetch_all(&mut **tx).await?;
+        let mut q = sqlx::query_as(&sql);
+        for r in chunk {
+            q = q
+                .bind(instrument_id)
+                .bind(&r.sensor)
+                .bind(r.at.timestamp())
+                .bind(r.subsystem.as_str())
+                .bind(r.value);
+        }
+        let rows: Vec<(String, String, i64, f64)> = q.fetch_all(&mut **tx).await?;
         stored.extend(
             rows.into_iter()
                 .map(|(sensor, subsystem, at, value)| Fresh {
@@ -176,7 +182,7 @@ async fn store_readings(
 
 /// Moves each sensor's latest reading forward to the newest one stored now, never back.
 async fn store_latest(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     instrument_id: i64,
     stored: &[Fresh],
 ) -> AppResult<()> {
@@ -190,47 +196,51 @@ async fn store_latest(
     if newest.is_empty() {
         return Ok(());
     }
-    let mut q = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO sensor_latest (instrument_id, sensor, subsystem, at, value) ",
-    );
-    q.push_values(newest.values(), |mut b, r| {
-        b.push_bind(instrument_id)
-            .push_bind(&r.sensor)
-            .push_bind(&r.subsystem)
-            .push_bind(r.at)
-            .push_bind(r.value);
-    });
-    q.push(
-        " ON CONFLICT (instrument_id, sensor) DO UPDATE SET at = excluded.at, value = excluded.value,
+    let sql = format!(
+        "INSERT INTO sensor_latest (instrument_id, sensor, subsystem, at, value) {}
+         ON CONFLICT (instrument_id, sensor) DO UPDATE SET at = excluded.at, value = excluded.value,
              subsystem = excluded.subsystem
          WHERE excluded.at >= sensor_latest.at",
+        crate::db::values(newest.len(), 5)
     );
-    q.build().execute(&mut **tx).await?;
+    let mut q = sqlx::query(&sql);
+    for r in newest.values() {
+        q = q
+            .bind(instrument_id)
+            .bind(&r.sensor)
+            .bind(&r.subsystem)
+            .bind(r.at)
+            .bind(r.value);
+    }
+    q.execute(&mut **tx).await?;
     Ok(())
 }
 
 async fn store_events(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     instrument_id: i64,
     batch: &TelemetryBatch,
 ) -> AppResult<()> {
     for chunk in batch.events.chunks(ROWS_PER_STATEMENT) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO operation_events (instrument_id, at, subsystem, code, severity) ",
+        let sql = format!(
+            "INSERT INTO operation_events (instrument_id, at, subsystem, code, severity) {}
+             ON CONFLICT (instrument_id, at, code) DO NOTHING",
+            crate::db::values(chunk.len(), 5)
         );
-        q.push_values(chunk, |mut b, e| {
-            b.push_bind(instrument_id)
-                .push_bind(e.at.timestamp())
-                .push_bind(e.subsystem.as_str())
-                .push_bind(&e.code)
-                .push_bind(match e.severity {
+        let mut q = sqlx::query(&sql);
+        for e in chunk {
+            q = q
+                .bind(instrument_id)
+                .bind(e.at.timestamp())
+                .bind(e.subsystem.as_str())
+                .bind(&e.code)
+                .bind(match e.severity {
                     EventSeverity::Info => "info",
                     EventSeverity::Warning => "warning",
                     EventSeverity::Error => "error",
                 });
-        });
-        q.push(" ON CONFLICT (instrument_id, at, code) DO NOTHING");
-        q.build().execute(&mut **tx).await?;
+        }
+        q.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -238,7 +248,7 @@ async fn store_events(
 /// Moves the instrument's "last report" and configuration forward, never back: resent
 /// old data must not roll back a software version or make the instrument look stale.
 async fn note_report(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut Transaction<'_, Any>,
     instrument_id: i64,
     at: DateTime<Utc>,
     report: Option<&InstrumentReport>,
@@ -246,7 +256,8 @@ async fn note_report(
     // An instrument clock ahead of ours must not make it look fresher than it is.
     let at = at.min(Utc::now()).timestamp();
     sqlx::query(
-        "UPDATE instruments SET last_report_at = MAX(COALESCE(last_report_at, 0), ?) WHERE id = ?",
+        "UPDATE instruments SET last_report_at = $1
+         WHERE id = $2 AND (last_report_at IS NULL OR last_report_at < $1)",
     )
     .bind(at)
     .bind(instrument_id)
@@ -254,9 +265,9 @@ async fn note_report(
     .await?;
     if let Some(r) = report {
         sqlx::query(
-            "UPDATE instruments SET control_software_version = COALESCE(?, control_software_version),
-                    rta_version = COALESCE(?, rta_version), configuration_at = ?
-             WHERE id = ? AND COALESCE(configuration_at, 0) <= ?",
+            "UPDATE instruments SET control_software_version = COALESCE($1, control_software_version),
+                    rta_version = COALESCE($2, rta_version), configuration_at = $3
+             WHERE id = $4 AND COALESCE(configuration_at, 0) <= $5",
         )
         .bind(&r.control_software_version)
         .bind(&r.rta_version)

@@ -18,7 +18,7 @@ pub async fn instrument_in_lab(state: &AppState, user: &CurrentUser, id: &str) -
         .parse()
         .map_err(|_| AppError::NotFound(format!("no instrument with id {id:?}")))?;
     let found: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM instruments WHERE id = ? AND lab_id = ?")
+        sqlx::query_scalar("SELECT id FROM instruments WHERE id = $1 AND lab_id = $2")
             .bind(id)
             .bind(user.lab_id)
             .fetch_optional(&state.db)
@@ -52,7 +52,7 @@ type DetailRow = (
     String,
     Option<String>,
     Option<String>,
-    bool,
+    i64,
     Option<i64>,
     String,
     String,
@@ -68,7 +68,7 @@ pub async fn detail(
         sqlx::query_as(
             "SELECT i.id, i.serial, i.model, i.nickname, i.site, i.control_software_version, i.rta_version,
                     i.data_sharing, i.last_report_at, l.name, l.time_zone
-             FROM instruments i JOIN labs l ON l.id = i.lab_id WHERE i.id = ?",
+             FROM instruments i JOIN labs l ON l.id = i.lab_id WHERE i.id = $1",
         )
         .bind(id)
         .fetch_one(&state.db)
@@ -84,7 +84,7 @@ pub async fn detail(
     type Agent = (String, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
     let (token, enrolled_at, revoked_at, sharing_since, contact): Agent = sqlx::query_as(
         "SELECT token_hash, enrolled_at, token_revoked_at, data_sharing_since, last_contact_at
-             FROM instruments WHERE id = ?",
+             FROM instruments WHERE id = $1",
     )
     .bind(id)
     .fetch_one(&state.db)
@@ -97,7 +97,7 @@ pub async fn detail(
         site,
         control_software_version: csv,
         rta_version: rta,
-        data_sharing,
+        data_sharing: data_sharing != 0,
         health,
         freshness,
         last_report_at: last_report.map(to_time),
@@ -194,8 +194,8 @@ pub async fn runs(
     let rows: Vec<RunDbRow> = sqlx::query_as(
         "SELECT run_id, started_at, completed_at, read_structure, yield_gb, pct_q30, pct_pf,
                 cluster_density_k_mm2, error_rate, reagent_kit_lot, flow_cell_lot, control_software_version
-         FROM runs WHERE instrument_id = ? AND started_at >= ? AND started_at < ?
-         ORDER BY started_at DESC LIMIT ?",
+         FROM runs WHERE instrument_id = $1 AND started_at >= $2 AND started_at < $3
+         ORDER BY started_at DESC LIMIT $4",
     )
     .bind(id)
     .bind(from.timestamp())
@@ -226,7 +226,7 @@ pub async fn runs(
         )
         .collect();
     runs.reverse();
-    let model: String = sqlx::query_scalar("SELECT model FROM instruments WHERE id = ?")
+    let model: String = sqlx::query_scalar("SELECT model FROM instruments WHERE id = $1")
         .bind(id)
         .fetch_one(&state.db)
         .await?;

@@ -38,8 +38,8 @@ pub async fn list(
     let rows: Vec<(i64, i64, String, String, String, String)> = sqlx::query_as(
         "SELECT p.id, p.instrument_id, i.nickname, p.starts_on, p.ends_on, p.label
          FROM planned_runs p JOIN instruments i ON i.id = p.instrument_id
-         WHERE i.lab_id = ? AND (? IS NULL OR p.instrument_id = ?) AND p.ends_on >= ?
-         ORDER BY p.starts_on, p.id LIMIT ?",
+         WHERE i.lab_id = $1 AND ($2 IS NULL OR p.instrument_id = $3) AND p.ends_on >= $4
+         ORDER BY p.starts_on, p.id LIMIT $5",
     )
     .bind(user.lab_id)
     .bind(instrument)
@@ -94,7 +94,7 @@ pub async fn create(
     }
     let (run_id, nickname): (i64, String) = sqlx::query_as(
         "INSERT INTO planned_runs (instrument_id, starts_on, ends_on, label, created_by, created_at)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id, (SELECT nickname FROM instruments WHERE id = ?)",
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, (SELECT nickname FROM instruments WHERE id = $7)",
     )
     .bind(instrument_id)
     .bind(req.starts_on.to_string())
@@ -146,7 +146,7 @@ pub async fn remove(
     let mut tx = crate::db::begin_write(&state.db).await?;
     let found: Option<(i64, String, String, String, String)> = sqlx::query_as(
         "SELECT p.instrument_id, i.nickname, p.label, p.starts_on, p.ends_on
-         FROM planned_runs p JOIN instruments i ON i.id = p.instrument_id WHERE p.id = ? AND i.lab_id = ?",
+         FROM planned_runs p JOIN instruments i ON i.id = p.instrument_id WHERE p.id = $1 AND i.lab_id = $2",
     )
     .bind(run_id)
     .bind(user.lab_id)
@@ -154,7 +154,7 @@ pub async fn remove(
     .await?;
     let (instrument_id, nickname, label, from, to) = found.ok_or_else(not_found)?;
     user.require_manager("remove planned runs")?;
-    sqlx::query("DELETE FROM planned_runs WHERE id = ?")
+    sqlx::query("DELETE FROM planned_runs WHERE id = $1")
         .bind(run_id)
         .execute(&mut *tx)
         .await?;

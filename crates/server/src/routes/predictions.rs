@@ -18,7 +18,7 @@ pub async fn list(
 ) -> AppResult<Json<PredictionList>> {
     let id = instrument_in_lab(&state, &user, &id).await?;
     let now = Utc::now();
-    let version: i64 = sqlx::query_scalar("SELECT data_version FROM instruments WHERE id = ?")
+    let version: i64 = sqlx::query_scalar("SELECT data_version FROM instruments WHERE id = $1")
         .bind(id)
         .fetch_one(&state.db)
         .await?;

@@ -18,7 +18,7 @@ use seqhealth_api::{
     MAX_REPLACEMENTS,
 };
 use serde::Deserialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 /// A lab's recommendations are recomputed on a read at most this often.
 pub const REFRESH_SECS: i64 = 60;
@@ -205,15 +205,15 @@ pub fn attachment(content_type: &'static str, filename: &str, body: String) -> R
 }
 
 /// The lab's appointments as an iCalendar document (download and subscribed feed alike).
-pub async fn lab_calendar(conn: &mut SqliteConnection, lab_id: i64) -> AppResult<String> {
+pub async fn lab_calendar(conn: &mut AnyConnection, lab_id: i64) -> AppResult<String> {
     let (name, zone): (String, String) =
-        sqlx::query_as("SELECT name, time_zone FROM labs WHERE id = ?")
+        sqlx::query_as("SELECT name, time_zone FROM labs WHERE id = $1")
             .bind(lab_id)
             .fetch_one(&mut *conn)
             .await?;
     let rows = replacements::list(&mut *conn, lab_id, Filter::default(), MAX_REPLACEMENTS).await?;
     let sequences: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT r.id, r.sequence FROM replacements r JOIN instruments i ON i.id = r.instrument_id WHERE i.lab_id = ?",
+        "SELECT r.id, r.sequence FROM replacements r JOIN instruments i ON i.id = r.instrument_id WHERE i.lab_id = $1",
     )
     .bind(lab_id)
     .fetch_all(&mut *conn)

@@ -27,7 +27,7 @@ pub async fn login(
         ));
     }
     let row: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = ?")
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
             .bind(&email)
             .fetch_optional(&state.db)
             .await?;
@@ -47,7 +47,7 @@ pub async fn login(
     state.logins.succeeded(&email);
     let token = new_token();
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(hash_token(&token))
     .bind(user_id)
@@ -77,7 +77,7 @@ pub async fn logout(
     jar: CookieJar,
 ) -> AppResult<(CookieJar, StatusCode)> {
     if let Some(c) = jar.get(SESSION_COOKIE) {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(hash_token(c.value()))
             .execute(&state.db)
             .await?;
@@ -93,7 +93,7 @@ pub async fn logout_everywhere(
     user: CurrentUser,
     jar: CookieJar,
 ) -> AppResult<(CookieJar, StatusCode)> {
-    let ended = sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+    let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user.user_id)
         .execute(&state.db)
         .await?
@@ -110,7 +110,7 @@ pub async fn logout_everywhere(
 async fn session_info(state: &AppState, user_id: i64) -> AppResult<SessionInfo> {
     let (email, name, role, lab_name, tz): (String, String, String, String, String) = sqlx::query_as(
         "SELECT u.email, u.name, u.role, l.name, l.time_zone FROM users u JOIN labs l ON l.id = u.lab_id
-         WHERE u.id = ?",
+         WHERE u.id = $1",
     )
     .bind(user_id)
     .fetch_one(&state.db)
@@ -133,8 +133,8 @@ fn time_hours(h: i64) -> cookie::time::Duration {
 }
 
 /// Deletes sessions past their expiry (they already open nothing); returns how many.
-pub async fn delete_expired(db: &sqlx::SqlitePool, now: i64) -> AppResult<u64> {
-    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+pub async fn delete_expired(db: &sqlx::AnyPool, now: i64) -> AppResult<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now)
         .execute(db)
         .await?;

@@ -56,13 +56,17 @@ type Row = (
     Option<i64>,
 );
 
-const SELECT: &str = "SELECT w.id, w.instrument_id, i.nickname, i.serial, w.subsystem, w.rule, w.severity, w.status,
+/// The warning rows' query; parameter `$now` is the time now (a scheduled replacement
+/// mutes its component's warnings until its slot ends).
+fn select(now: usize) -> String {
+    format!("SELECT w.id, w.instrument_id, i.nickname, i.serial, w.subsystem, w.rule, w.severity, w.status,
         w.raised_at, w.value, w.message, u.name, w.acknowledged_at, w.acknowledge_reason, w.resolved_at,
         (SELECT MAX(r.slot_end) FROM replacements r
           WHERE r.instrument_id = w.instrument_id AND w.rule IN ('threshold:' || r.sensor, 'rate:' || r.sensor)
             AND r.status = 'scheduled'
-            AND w.status <> 'resolved' AND r.slot_end > CAST(strftime('%s', 'now') AS INTEGER))
-    FROM warnings w JOIN instruments i ON i.id = w.instrument_id LEFT JOIN users u ON u.id = w.acknowledged_by";
+            AND w.status <> 'resolved' AND r.slot_end > ${now})
+    FROM warnings w JOIN instruments i ON i.id = w.instrument_id LEFT JOIN users u ON u.id = w.acknowledged_by")
+}
 
 fn to_row(r: Row) -> AppResult<WarningRow> {
     let bad = |what: &str, v: &str| {
@@ -138,12 +142,22 @@ async fn fetch(
     subsystem: Option<Subsystem>,
     instrument: Option<i64>,
 ) -> AppResult<WarningList> {
-    let placeholders = vec!["?"; statuses.len()].join(", ");
+    let placeholders = crate::db::placeholders(2, statuses.len());
+    // The filters' parameters follow the statuses: $a..$g.
+    let a = statuses.len() + 2;
     let sql = format!(
-        "{SELECT} WHERE i.lab_id = ? AND w.status IN ({placeholders})
-           AND (? IS NULL OR w.severity = ?) AND (? IS NULL OR w.subsystem = ?) AND (? IS NULL OR w.instrument_id = ?)
+        "{} WHERE i.lab_id = $1 AND w.status IN ({placeholders})
+           AND (${a} IS NULL OR w.severity = ${b}) AND (${c} IS NULL OR w.subsystem = ${d})
+           AND (${e} IS NULL OR w.instrument_id = ${f})
          ORDER BY CASE w.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, w.raised_at DESC
-         LIMIT ?"
+         LIMIT ${g}",
+        select(a + 7),
+        b = a + 1,
+        c = a + 2,
+        d = a + 3,
+        e = a + 4,
+        f = a + 5,
+        g = a + 6
     );
     let mut q = sqlx::query_as::<_, Row>(&sql).bind(lab_id);
     for s in statuses {
@@ -159,6 +173,7 @@ async fn fetch(
         .bind(instrument)
         .bind(instrument)
         .bind(MAX_WARNINGS as i64 + 1)
+        .bind(chrono::Utc::now().timestamp())
         .fetch_all(&state.db)
         .await?;
     let truncated = rows.len() > MAX_WARNINGS;
@@ -183,7 +198,7 @@ pub async fn acknowledge(
         .parse()
         .map_err(|_| AppError::NotFound(format!("no warning with id {id:?}")))?;
     let status: Option<String> = sqlx::query_scalar(
-        "SELECT w.status FROM warnings w JOIN instruments i ON i.id = w.instrument_id WHERE w.id = ? AND i.lab_id = ?",
+        "SELECT w.status FROM warnings w JOIN instruments i ON i.id = w.instrument_id WHERE w.id = $1 AND i.lab_id = $2",
     )
     .bind(id)
     .bind(user.lab_id)
@@ -202,8 +217,8 @@ pub async fn acknowledge(
     let mut tx = state.db.begin().await?;
     // The status check is in the UPDATE itself, so two managers at once cannot both win.
     let changed = sqlx::query(
-        "UPDATE warnings SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?, acknowledge_reason = ?
-         WHERE id = ? AND status = 'active'",
+        "UPDATE warnings SET status = 'acknowledged', acknowledged_by = $1, acknowledged_at = $2, acknowledge_reason = $3
+         WHERE id = $4 AND status = 'active'",
     )
     .bind(user.user_id)
     .bind(now)
@@ -214,7 +229,7 @@ pub async fn acknowledge(
     .rows_affected();
     if changed == 0 {
         drop(tx);
-        let now: String = sqlx::query_scalar("SELECT status FROM warnings WHERE id = ?")
+        let now: String = sqlx::query_scalar("SELECT status FROM warnings WHERE id = $1")
             .bind(id)
             .fetch_one(&state.db)
             .await
@@ -224,7 +239,7 @@ pub async fn acknowledge(
         )));
     }
     let (instrument_id, message): (i64, String) =
-        sqlx::query_as("SELECT instrument_id, message FROM warnings WHERE id = ?")
+        sqlx::query_as("SELECT instrument_id, message FROM warnings WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
@@ -243,8 +258,9 @@ pub async fn acknowledge(
     )
     .await?;
     tx.commit().await?;
-    let row: Row = sqlx::query_as(&format!("{SELECT} WHERE w.id = ?"))
+    let row: Row = sqlx::query_as(&format!("{} WHERE w.id = $1", select(2)))
         .bind(id)
+        .bind(chrono::Utc::now().timestamp())
         .fetch_one(&state.db)
         .await?;
     Ok(Json(to_row(row)?))
