@@ -12,14 +12,24 @@ demo: setup build server
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	./target/server/seqhealth-server --demo --addr $(ADDR) --database-url sqlite://$(DEMO_DB) --dist dist --demo-run-folders ../shared/interop/runs
 
-## test: install what is missing (with Chromium), lint, and run unit, API and end-to-end tests
+## test: install what is missing (with Chromium and PostgreSQL), lint, and run unit, API and
+## end-to-end tests; then the server's API suite again on a throwaway PostgreSQL cluster
 test: setup-browser build lint
 	cargo test --workspace --locked
+	scripts/with-postgres.sh
 
 ## bench: performance figures (ingest, API latency under load, first-load sizes); not a test
 BENCH_ARGS ?= --instruments 100 --days 365 --clients 50 --requests 2000
 bench: setup build
 	cargo run --locked --profile server -p seqhealth-server --bin seqhealth-bench -- $(BENCH_ARGS) --dist dist
+
+## bench-postgres: the ingest and API benchmark on SQLite, then on PostgreSQL (a throwaway
+## cluster on loopback, fsync on), with the same fleet
+.PHONY: bench-postgres
+bench-postgres: setup build
+	cargo build --locked --profile server -p seqhealth-server --bin seqhealth-bench
+	./target/server/seqhealth-bench $(BENCH_ARGS) --dist dist
+	PG_FSYNC=on scripts/with-postgres.sh sh -c './target/server/seqhealth-bench $(BENCH_ARGS) --dist dist --database-url "$$SEQHEALTH_TEST_POSTGRES"'
 
 setup:
 	scripts/setup.sh

@@ -52,14 +52,17 @@ else
 fi
 
 if [ "${1:-}" = "--browser" ]; then
-  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && command -v brotli >/dev/null; then
-    say "chromium, chromedriver, brotli: present"
+  # The tests' browser, and the PostgreSQL the API suite runs against a second time.
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && command -v brotli >/dev/null \
+     && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    say "chromium, chromedriver, brotli, postgresql: present"
   else
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    say "installing chromium, chromium-driver and brotli from Debian"
+    say "installing chromium, chromium-driver, brotli and postgresql from Debian"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver brotli >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver brotli \
+      postgresql >/dev/null
   fi
 fi
 say "ready"

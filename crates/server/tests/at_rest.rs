@@ -23,7 +23,7 @@ use seqhealth_server::db::{self, AtRest, DatabaseKey, OpenError};
 use seqhealth_server::demo::provision;
 use seqhealth_server::provision::{create_instrument, create_lab, NewInstrument};
 use seqhealth_server::{app, serve, AppState};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -95,7 +95,7 @@ struct Server {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-async fn start(pool: &SqlitePool) -> Server {
+async fn start(pool: &AnyPool) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -156,7 +156,7 @@ fn strings(args: &[&str]) -> Vec<String> {
 
 /// Every table (from sqlite_master, `sqlite_sequence` included), each row rendered with
 /// SQLite's `quote()`, sorted: two databases with equal dumps hold the same data.
-async fn dump(pool: &SqlitePool) -> BTreeMap<String, Vec<String>> {
+async fn dump(pool: &AnyPool) -> BTreeMap<String, Vec<String>> {
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_stat%'
          ORDER BY name",
@@ -166,7 +166,7 @@ async fn dump(pool: &SqlitePool) -> BTreeMap<String, Vec<String>> {
     .unwrap();
     let mut out = BTreeMap::new();
     for table in tables {
-        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
+        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
             .bind(&table)
             .fetch_all(pool)
             .await
@@ -203,7 +203,7 @@ fn planted_run() -> RunIngest {
 
 /// A lab with the planted instrument, its run and a few days of its sensors, pushed
 /// through the real server on `pool` (left running: the WAL holds the latest writes).
-async fn plant(pool: &SqlitePool) -> Server {
+async fn plant(pool: &AnyPool) -> Server {
     let lab = create_lab(pool, "Planted Lab", "Europe/Paris")
         .await
         .unwrap();
@@ -885,7 +885,7 @@ async fn restore_replaces_a_database_only_when_forced_and_never_one_in_use() {
     );
 
     // The database moves on after the backup.
-    sqlx::query("UPDATE instruments SET site = 'Moved' WHERE serial = ?")
+    sqlx::query("UPDATE instruments SET site = 'Moved' WHERE serial = $1")
         .bind(SERIAL)
         .execute(&pool)
         .await

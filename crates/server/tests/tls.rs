@@ -56,7 +56,7 @@ fn lab_pki() -> Pki {
 
 struct Server {
     addr: SocketAddr,
-    db: sqlx::SqlitePool,
+    db: sqlx::AnyPool,
     fleet: Vec<Provisioned>,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -213,7 +213,7 @@ async fn https_with_tls_1_3_and_1_2_only_hsts_and_an_agent_that_verifies_the_cer
     let agent = Pusher::with_ca(&base, &p.token, Some(&pki.ca)).unwrap();
     let ack = agent.run(&run).await.unwrap();
     assert!(ack.stored);
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE run_id = ?")
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE run_id = $1")
         .bind(&run.run_id)
         .fetch_one(&server.db)
         .await

@@ -49,31 +49,36 @@ impl Env {
 
 /// Every row of every table (sqlx's bookkeeping aside), as SQL literals: two snapshots
 /// are equal exactly when nothing was written.
-async fn snapshot(db: &sqlx::SqlitePool) -> BTreeMap<String, Vec<String>> {
-    let tables: Vec<String> = sqlx::query_scalar(
+async fn snapshot(db: &sqlx::AnyPool) -> BTreeMap<String, Vec<String>> {
+    let postgres = db::backend(db) == db::Backend::Postgres;
+    let tables: Vec<String> = sqlx::query_scalar(if postgres {
+        "SELECT CAST(table_name AS TEXT) FROM information_schema.tables
+         WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations' ORDER BY 1"
+    } else {
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-         AND name <> '_sqlx_migrations' ORDER BY name",
-    )
+         AND name <> '_sqlx_migrations' ORDER BY name"
+    })
     .fetch_all(db)
     .await
     .unwrap();
     let mut out = BTreeMap::new();
     for t in tables {
-        let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
-            .bind(&t)
-            .fetch_all(db)
-            .await
-            .unwrap();
-        let row = cols
-            .iter()
-            .map(|c| format!("quote(\"{c}\")"))
-            .collect::<Vec<_>>()
-            .join(" || ',' || ");
-        let rows: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT {row} FROM \"{t}\" ORDER BY 1"))
+        let sql = if postgres {
+            format!("SELECT CAST(row_to_json(t) AS TEXT) FROM \"{t}\" t ORDER BY 1")
+        } else {
+            let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
+                .bind(&t)
                 .fetch_all(db)
                 .await
                 .unwrap();
+            let row = cols
+                .iter()
+                .map(|c| format!("quote(\"{c}\")"))
+                .collect::<Vec<_>>()
+                .join(" || ',' || ");
+            format!("SELECT {row} FROM \"{t}\" ORDER BY 1")
+        };
+        let rows: Vec<String> = sqlx::query_scalar(&sql).fetch_all(db).await.unwrap();
         out.insert(t, rows);
     }
     out
@@ -594,7 +599,7 @@ async fn an_instrument_token_writes_only_its_own_instrument() {
         .filter(|p| p.instrument.lab == "northgate")
         .map(|p| p.id)
         .collect();
-    async fn rows_of(db: &sqlx::SqlitePool, instrument: i64) -> Vec<i64> {
+    async fn rows_of(db: &sqlx::AnyPool, instrument: i64) -> Vec<i64> {
         let mut out = vec![];
         for table in [
             "runs",
@@ -606,7 +611,7 @@ async fn an_instrument_token_writes_only_its_own_instrument() {
             "warnings",
         ] {
             let n: i64 = sqlx::query_scalar(&format!(
-                "SELECT COUNT(*) FROM {table} WHERE instrument_id = ?"
+                "SELECT COUNT(*) FROM {table} WHERE instrument_id = $1"
             ))
             .bind(instrument)
             .fetch_one(db)
@@ -658,7 +663,7 @@ async fn an_instrument_token_writes_only_its_own_instrument() {
     assert_eq!(b_after[1], b_before[1] + 1, "the batch is lab B's");
     assert_eq!(b_after[2], b_before[2] + 2, "the readings are lab B's");
     assert_eq!(b_after[5], b_before[5] + 1, "the event is lab B's");
-    let stored: String = sqlx::query_scalar("SELECT i.serial FROM runs r JOIN instruments i ON i.id = r.instrument_id WHERE r.run_id = ?")
+    let stored: String = sqlx::query_scalar("SELECT i.serial FROM runs r JOIN instruments i ON i.id = r.instrument_id WHERE r.run_id = $1")
         .bind(&run.run_id)
         .fetch_one(&env.db)
         .await

@@ -2,7 +2,7 @@
 //! hourly and daily buckets (n, sum, min, max) and each sensor's latest reading. Shared by
 //! the fault, crash and fuzz tests (`crash.rs` includes this file by path).
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use std::collections::BTreeMap;
 
 type Key = (i64, String, i64, i64);
@@ -14,7 +14,7 @@ type RecomputedRow = (i64, String, i64, i64, i64, f64, f64, f64, f64);
 /// Panics with the first difference unless every bucket and every latest reading equals
 /// what the raw readings give. Sums are compared to a tolerance of the summed magnitudes
 /// (the order of additions differs); counts, minima and maxima exactly.
-pub async fn assert_aggregates_match_readings(db: &SqlitePool) {
+pub async fn assert_aggregates_match_readings(db: &AnyPool) {
     let stored: Vec<StoredRow> = sqlx::query_as(
         "SELECT instrument_id, sensor, width, start, n, sum, min, max FROM sensor_buckets",
     )
@@ -26,8 +26,8 @@ pub async fn assert_aggregates_match_readings(db: &SqlitePool) {
         .map(|(i, s, w, st, n, sum, min, max)| ((i, s, w, st), (n, sum, min, max)))
         .collect();
     let recomputed: Vec<RecomputedRow> = sqlx::query_as(
-        "SELECT instrument_id, sensor, w.width, (at / w.width) * w.width, COUNT(*), TOTAL(value),
-                MIN(value), MAX(value), TOTAL(ABS(value))
+        "SELECT instrument_id, sensor, w.width, (at / w.width) * w.width, COUNT(*), SUM(value),
+                MIN(value), MAX(value), SUM(ABS(value))
          FROM sensor_readings, (SELECT 3600 AS width UNION ALL SELECT 86400) AS w
          GROUP BY 1, 2, 3, 4",
     )

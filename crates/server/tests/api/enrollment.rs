@@ -188,7 +188,7 @@ async fn an_expired_code_is_refused_and_creates_nothing() {
     let ada = env.login("ada@northgate.example").await;
     let (_, b) = post_json(&env, "/api/v1/instruments", &ada, new_instrument()).await;
     let code: EnrollmentCode = serde_json::from_slice(&b).unwrap();
-    sqlx::query("UPDATE enrollment_codes SET expires_at = ?")
+    sqlx::query("UPDATE enrollment_codes SET expires_at = $1")
         .bind(chrono::Utc::now().timestamp() - 1)
         .execute(&env.db)
         .await

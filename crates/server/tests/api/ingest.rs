@@ -169,10 +169,11 @@ async fn readings_from_a_clock_far_ahead_are_refused_and_change_nothing() {
     }
     let readings: usize = batches.iter().map(|b| b.readings.len()).sum();
     assert_eq!(env.count("sensor_readings").await as usize, readings);
-    let bucketed: i64 = sqlx::query_scalar("SELECT SUM(n) FROM sensor_buckets WHERE width = 86400")
-        .fetch_one(&env.db)
-        .await
-        .unwrap();
+    let bucketed: i64 =
+        sqlx::query_scalar("SELECT CAST(SUM(n) AS BIGINT) FROM sensor_buckets WHERE width = 86400")
+            .fetch_one(&env.db)
+            .await
+            .unwrap();
     assert_eq!(
         bucketed as usize, readings,
         "every reading counted once in the daily buckets"

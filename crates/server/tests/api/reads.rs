@@ -142,9 +142,7 @@ async fn bad_date_ranges_and_ids_answer_400_or_404_with_json() {
 async fn control_limits_flag_the_bad_reagent_lot_runs() {
     use seqhealth_agent::simulate::BAD_REAGENT_LOT;
     let dir = tempfile::tempdir().unwrap();
-    let pool = db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
-        .await
-        .unwrap();
+    let pool = db::connect(&fresh_db_url(dir.path()).await).await.unwrap();
     let fleet = provision(&pool, Some(&["VH00412"])).await.unwrap().unwrap();
     let env = Env {
         app: app(AppState::new(pool.clone()), None),
@@ -223,7 +221,7 @@ async fn kept_fleet_rows_lists_and_predictions_follow_every_change_at_once() {
         }
     };
     let version = || async {
-        sqlx::query_scalar::<_, i64>("SELECT data_version FROM instruments WHERE id = ?")
+        sqlx::query_scalar::<_, i64>("SELECT data_version FROM instruments WHERE id = $1")
             .bind(id)
             .fetch_one(&env.db)
             .await
@@ -299,7 +297,7 @@ async fn kept_fleet_rows_lists_and_predictions_follow_every_change_at_once() {
     // Another lab's change does not touch Northgate's version, and Riverside sees its own.
     let lab_version = || async {
         sqlx::query_scalar::<_, i64>(
-            "SELECT data_version FROM labs WHERE id = (SELECT lab_id FROM instruments WHERE id = ?)",
+            "SELECT data_version FROM labs WHERE id = (SELECT lab_id FROM instruments WHERE id = $1)",
         )
         .bind(id)
         .fetch_one(&env.db)

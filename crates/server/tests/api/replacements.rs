@@ -425,7 +425,7 @@ async fn a_completed_replacement_starts_a_fresh_prediction_baseline() {
     );
     sqlx::query(
         "INSERT INTO replacements (instrument_id, sensor, status, source, reason, replace_by, created_at, updated_at, completed_at)
-         VALUES (?, 'laser_power_pct', 'completed', 'prediction', 'test', ?, ?, ?, ?)",
+         VALUES ($1, 'laser_power_pct', 'completed', 'prediction', 'test', $2, $3, $4, $5)",
     )
     .bind(atlas)
     .bind(end)

@@ -153,7 +153,7 @@ async fn expired_sessions_open_nothing_and_are_cleaned_up() {
             .unwrap(),
         0
     );
-    sqlx::query("UPDATE sessions SET expires_at = ?")
+    sqlx::query("UPDATE sessions SET expires_at = $1")
         .bind(now - 1)
         .execute(&env.db)
         .await
@@ -203,7 +203,7 @@ async fn logging_out_everywhere_ends_every_session_of_the_user_at_once() {
         assert_eq!(error_of(&b).error, "unauthenticated");
     }
     let left: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = ?",
+        "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = $1",
     )
     .bind("ada@northgate.example")
     .fetch_one(&env.db)

@@ -29,7 +29,7 @@ async fn telemetry_comes_as_buckets_never_more_than_a_thousand_points() {
     assert_eq!(month.bucket_seconds, 3600);
     assert_eq!(month.sensor.label, "Reagent chiller temperature");
     let stored: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM sensor_readings WHERE instrument_id = ? AND sensor = 'chiller_temp_c' AND at >= ? AND at < ?",
+        "SELECT COUNT(*) FROM sensor_readings WHERE instrument_id = $1 AND sensor = 'chiller_temp_c' AND at >= $2 AND at < $3",
     )
     .bind(id)
     .bind(month.from.timestamp())

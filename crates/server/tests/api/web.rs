@@ -11,9 +11,7 @@ async fn dashboard_routes_fall_back_to_index_html_but_api_paths_do_not() {
     )
     .unwrap();
     std::fs::write(dir.path().join("app-1234.js"), "console.log(1)").unwrap();
-    let pool = db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
-        .await
-        .unwrap();
+    let pool = db::connect(&fresh_db_url(dir.path()).await).await.unwrap();
     let app = app(AppState::new(pool), Some(dir.path()));
     use tower::ServiceExt;
     for (path, status, needle) in [
@@ -56,9 +54,7 @@ async fn hashed_assets_are_cached_for_a_year_and_sent_precompressed() {
         "brotli bytes",
     )
     .unwrap();
-    let pool = db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
-        .await
-        .unwrap();
+    let pool = db::connect(&fresh_db_url(dir.path()).await).await.unwrap();
     let app = app(AppState::new(pool), Some(dir.path()));
     use tower::ServiceExt;
     let get = |path: &str, encoding: Option<&str>| {
@@ -95,9 +91,7 @@ async fn every_response_carries_the_security_headers() {
         "<!DOCTYPE html><title>seqhealth</title>",
     )
     .unwrap();
-    let pool = db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
-        .await
-        .unwrap();
+    let pool = db::connect(&fresh_db_url(dir.path()).await).await.unwrap();
     let app = app(AppState::new(pool), Some(dir.path()));
     use tower::ServiceExt;
     for path in ["/", "/instruments/1", "/api/v1/fleet", "/api/v1/nope"] {
