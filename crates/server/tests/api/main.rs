@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 pub struct Env {
     pub app: Router,
     pub db: sqlx::AnyPool,
+    pub url: String,
     pub fleet: Vec<Provisioned>,
     pub _dir: tempfile::TempDir,
 }
@@ -80,6 +81,7 @@ pub async fn env() -> Env {
     Env {
         app,
         db: pool,
+        url,
         fleet,
         _dir: dir,
     }

@@ -142,11 +142,13 @@ async fn bad_date_ranges_and_ids_answer_400_or_404_with_json() {
 async fn control_limits_flag_the_bad_reagent_lot_runs() {
     use seqhealth_agent::simulate::BAD_REAGENT_LOT;
     let dir = tempfile::tempdir().unwrap();
-    let pool = db::connect(&fresh_db_url(dir.path()).await).await.unwrap();
+    let url = fresh_db_url(dir.path()).await;
+    let pool = db::connect(&url).await.unwrap();
     let fleet = provision(&pool, Some(&["VH00412"])).await.unwrap().unwrap();
     let env = Env {
         app: app(AppState::new(pool.clone()), None),
         db: pool,
+        url,
         fleet,
         _dir: dir,
     };
