@@ -8,16 +8,30 @@ use crate::format;
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use seqhealth_api::{Connection, Fleet, Health, Subsystem};
+use seqhealth_api::{Connection, Fleet, FleetInstrument, Health, Subsystem};
 use std::time::Duration;
 
 /// The fleet is re-read this often; the table stays on screen meanwhile.
 const REFRESH: Duration = Duration::from_secs(60);
 
+/// Rows on one page of the table. Building and laying out a 1,000-row table took most of
+/// a large lab's time to a useful screen (BENCHMARKS.md); the summary line counts them all.
+pub const PAGE_ROWS: usize = 100;
+
+/// Page `page` of `total` rows, clamped to the last page: (first row, end, page, pages).
+pub fn page_of(total: usize, page: usize) -> (usize, usize, usize, usize) {
+    let pages = total.div_ceil(PAGE_ROWS).max(1);
+    let page = page.min(pages - 1);
+    let start = page * PAGE_ROWS;
+    (start, (start + PAGE_ROWS).min(total), page, pages)
+}
+
 #[component]
 pub fn FleetPage() -> impl IntoView {
     crate::components::set_title("Fleet overview");
     let fleet = api::fleet();
+    // Here, not in the table, so a refresh (a new table) keeps the page the user is on.
+    let page = RwSignal::new(0usize);
     if let Ok(h) = set_interval_with_handle(move || fleet.refetch(), REFRESH) {
         on_cleanup(move || h.clear());
     }
@@ -30,13 +44,13 @@ pub fn FleetPage() -> impl IntoView {
         {loaded(
             "the fleet",
             retry,
-            move || fleet.get().map(|f| f.map(|f| view! { <FleetTable fleet=f /> }.into_any())),
+            move || fleet.get().map(|f| f.map(|f| view! { <FleetTable fleet=f page /> }.into_any())),
         )}
     }
 }
 
 #[component]
-fn FleetTable(fleet: Fleet) -> impl IntoView {
+fn FleetTable(fleet: Fleet, page: RwSignal<usize>) -> impl IntoView {
     // The fleet's answer (its table, or that it has no instrument yet) is on screen.
     crate::components::mark_once("seqhealth:fleet-rendered");
     if fleet.instruments.is_empty() {
@@ -64,69 +78,22 @@ fn FleetTable(fleet: Fleet) -> impl IntoView {
         count(Health::Ok),
         count(Health::Unknown)
     );
-    let rows = fleet
-        .instruments
-        .into_iter()
-        .map(|i| {
-            let href = format!("/instruments/{}", i.id);
-            let last_run = i
-                .last_run_at
-                .map(|t| {
-                    format!(
-                        "{} on {}",
-                        format::pct(i.last_run_pct_q30),
-                        time::date(t, &tz)
-                    )
-                })
-                .unwrap_or_else(|| "No runs yet".into());
-            let report = i
-                .last_report_at
-                .map(|t| (t.to_rfc3339(), time::date_time(t, &tz), time::age(t)));
-            view! {
-                <tr data-instrument-id=i.id.to_string()>
-                    <th scope="row">
-                        <A href=href>{i.nickname}</A>
-                    </th>
-                    <td>{i.model}</td>
-                    <td class="mono">{i.serial}</td>
-                    <td>{i.site}</td>
-                    {Subsystem::ALL
-                        .into_iter()
-                        .map(|s| {
-                            view! {
-                                <td>
-                                    <HealthBadge health=i.health.get(s) subsystem=s fresh=i.freshness.get(s) />
-                                </td>
-                            }
-                        })
-                        .collect_view()}
-                    <td class="num">{last_run}</td>
-                    <td>
-                        {match report {
-                            _ if i.connection == Connection::AwaitingEnrollment => {
-                                view! { <span class="sub">"Awaiting its agent"</span> }.into_any()
-                            }
-                            _ if i.connection == Connection::Revoked => {
-                                view! { <span class="sub">"Token revoked"</span> }.into_any()
-                            }
-                            Some((iso, full, age)) => {
-                                view! {
-                                    <time datetime=iso title=full.clone()>
-                                        {age}
-                                    </time>
-                                    <span class="sub">{full}</span>
-                                }
-                                    .into_any()
-                            }
-                            None => view! { "Never" }.into_any(),
-                        }}
-                    </td>
-                </tr>
-            }
+    let total = fleet.instruments.len();
+    let instruments = StoredValue::new(fleet.instruments);
+    let row_tz = tz.clone();
+    let rows = move || {
+        let (start, end, _, _) = page_of(total, page.get());
+        instruments.with_value(|all| {
+            all[start..end]
+                .iter()
+                .map(|i| row(i.clone(), &row_tz))
+                .collect_view()
         })
-        .collect_view();
+    };
+    let pager = (total > PAGE_ROWS).then(|| view! { <Pager total page /> });
     view! {
         <p class="fleet-summary" aria-live="polite">{summary}</p>
+        {pager}
         <div class="table-wrap">
             <table class="fleet">
                 <caption>{format!("Instruments of {}", fleet.lab.name)}</caption>
@@ -146,4 +113,126 @@ fn FleetTable(fleet: Fleet) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// One instrument's row: name (a link), model, serial, site, each subsystem's health, the
+/// last run and the last report.
+fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
+    let href = format!("/instruments/{}", i.id);
+    let last_run = i
+        .last_run_at
+        .map(|t| {
+            format!(
+                "{} on {}",
+                format::pct(i.last_run_pct_q30),
+                time::date(t, tz)
+            )
+        })
+        .unwrap_or_else(|| "No runs yet".into());
+    let report = i
+        .last_report_at
+        .map(|t| (t.to_rfc3339(), time::date_time(t, tz), time::age(t)));
+    view! {
+        <tr data-instrument-id=i.id.to_string()>
+            <th scope="row">
+                <A href=href>{i.nickname}</A>
+            </th>
+            <td>{i.model}</td>
+            <td class="mono">{i.serial}</td>
+            <td>{i.site}</td>
+            {Subsystem::ALL
+                .into_iter()
+                .map(|s| {
+                    view! {
+                        <td>
+                            <HealthBadge health=i.health.get(s) subsystem=s fresh=i.freshness.get(s) />
+                        </td>
+                    }
+                })
+                .collect_view()}
+            <td class="num">{last_run}</td>
+            <td>
+                {match report {
+                    _ if i.connection == Connection::AwaitingEnrollment => {
+                        view! { <span class="sub">"Awaiting its agent"</span> }.into_any()
+                    }
+                    _ if i.connection == Connection::Revoked => {
+                        view! { <span class="sub">"Token revoked"</span> }.into_any()
+                    }
+                    Some((iso, full, age)) => {
+                        view! {
+                            <time datetime=iso title=full.clone()>
+                                {age}
+                            </time>
+                            <span class="sub">{full}</span>
+                        }
+                            .into_any()
+                    }
+                    None => view! { "Never" }.into_any(),
+                }}
+            </td>
+        </tr>
+    }
+}
+
+/// Previous / next page of the fleet table, and which rows are shown.
+#[component]
+fn Pager(total: usize, page: RwSignal<usize>) -> impl IntoView {
+    let at = move || page_of(total, page.get());
+    let shown = move || {
+        let (start, end, p, pages) = at();
+        format!(
+            "Instruments {}–{} of {} (page {} of {})",
+            start + 1,
+            end,
+            total,
+            p + 1,
+            pages
+        )
+    };
+    let go = move |delta: isize| {
+        let (_, _, p, _) = at();
+        page.set(p.saturating_add_signed(delta));
+    };
+    view! {
+        <nav class="pager" aria-label="Fleet table pages">
+            <button
+                type="button"
+                class="secondary"
+                disabled=move || { at().2 == 0 }
+                on:click=move |_| go(-1)
+            >
+                "Previous " {PAGE_ROWS}
+            </button>
+            <span aria-live="polite">{shown}</span>
+            <button
+                type="button"
+                class="secondary"
+                disabled=move || {
+                    let (_, _, p, pages) = at();
+                    p + 1 >= pages
+                }
+                on:click=move |_| go(1)
+            >
+                "Next " {PAGE_ROWS}
+            </button>
+        </nav>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_cover_every_row_once_and_clamp_past_the_end() {
+        assert_eq!(page_of(0, 0), (0, 0, 0, 1));
+        assert_eq!(page_of(8, 0), (0, 8, 0, 1));
+        assert_eq!(page_of(100, 1), (0, 100, 0, 1));
+        assert_eq!(page_of(1000, 0), (0, 100, 0, 10));
+        assert_eq!(page_of(1000, 9), (900, 1000, 9, 10));
+        assert_eq!(page_of(1001, 10), (1000, 1001, 10, 11));
+        // A fleet that shrank under the page the user was on shows its last page.
+        assert_eq!(page_of(150, 7), (100, 150, 1, 2));
+    }
 }

@@ -292,6 +292,53 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
     assert_eq!(xss, serde_json::json!(true));
     b.screenshot("warnings").await;
 
+    // A large fleet is shown 100 rows at a time; the summary still counts every
+    // instrument, and the pager works from the keyboard.
+    let ada = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    ada.post(format!("{base}/api/v1/session"))
+        .json(&serde_json::json!({ "email": "ada@northgate.example", "password": DEMO_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    for n in 0..120 {
+        let r = ada
+            .post(format!("{base}/api/v1/instruments"))
+            .json(&serde_json::json!({ "model": "MiSeq", "serial": format!("M9{n:04}"), "nickname": format!("Spare {n:03}") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    }
+    b.client.goto(&format!("{base}/")).await.unwrap();
+    b.wait_text("nav.pager", &["Instruments 1–100 of 123 (page 1 of 2)"])
+        .await;
+    b.wait_count("table.fleet tbody tr", 100).await;
+    assert!(b
+        .text(".fleet-summary")
+        .await
+        .starts_with("123 instruments"));
+    let button = |n: usize| {
+        let css = format!("nav.pager button:nth-of-type({n})");
+        async move { b.client.find(Locator::Css(&css)).await.unwrap() }
+    };
+    let disabled = |e: fantoccini::elements::Element| async move {
+        e.attr("disabled").await.unwrap().is_some()
+    };
+    assert!(disabled(button(1).await).await, "no page before the first");
+    button(2)
+        .await
+        .send_keys(&fantoccini::key::Key::Enter.to_string())
+        .await
+        .unwrap();
+    b.wait_text("nav.pager", &["Instruments 101–123 of 123 (page 2 of 2)"])
+        .await;
+    b.wait_count("table.fleet tbody tr", 23).await;
+    assert!(disabled(button(2).await).await, "no page after the last");
+    b.screenshot("fleet-paged").await;
+
     // Logging out returns to the login page, and the session is gone.
     b.client.goto(&format!("{base}/")).await.unwrap();
     b.client
