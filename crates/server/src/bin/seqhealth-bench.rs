@@ -235,10 +235,19 @@ async fn run(a: Args) -> Result<(), String> {
         return Err(format!("login failed: {}", r.status()));
     }
     let id = fleet[0].1;
+    // Every read a dashboard screen makes, with the arguments the dashboard sends.
     let endpoints = [
+        ("session", "/api/v1/session".to_string()),
         ("fleet", "/api/v1/fleet".to_string()),
         ("instrument", format!("/api/v1/instruments/{id}")),
         ("runs (1 year)", format!("/api/v1/instruments/{id}/runs")),
+        (
+            "runs (2 years, the widest window)",
+            format!(
+                "/api/v1/instruments/{id}/runs?from={}",
+                (end - TimeDelta::days(730)).format("%Y-%m-%d")
+            ),
+        ),
         (
             "telemetry (30 days, hourly)",
             format!("/api/v1/instruments/{id}/telemetry?metric=laser_power_pct"),
@@ -255,7 +264,14 @@ async fn run(a: Args) -> Result<(), String> {
             format!("/api/v1/instruments/{id}/predictions"),
         ),
         ("warnings (open)", "/api/v1/warnings".to_string()),
+        (
+            "warnings (every status)",
+            "/api/v1/warnings?status=all".to_string(),
+        ),
         ("replacements", "/api/v1/replacements".to_string()),
+        ("planned runs", "/api/v1/planned-runs".to_string()),
+        ("audit log", "/api/v1/audit?instrument=".to_string()),
+        ("calendar", "/api/v1/calendar".to_string()),
     ];
     println!("| endpoint | p50 ms | p95 ms | p99 ms | req/s | response bytes |\n|---|---|---|---|---|---|");
     for (name, path) in endpoints {
