@@ -10,7 +10,6 @@ use crate::routes::replacements::attachment;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use axum::Json;
 use seqhealth_api::{AuditEntry, AuditList, MAX_AUDIT_ENTRIES};
 use serde::Deserialize;
 
@@ -19,28 +18,39 @@ pub struct ListQuery {
     instrument: Option<String>,
 }
 
+/// The lab's entries (of one instrument, if `instrument` names one of the lab's), newest
+/// first, and whether there were more than fit.
 async fn fetch(
     state: &AppState,
-    user: &CurrentUser,
-    q: &ListQuery,
+    lab_id: i64,
+    instrument: Option<i64>,
 ) -> AppResult<(Vec<AuditEntry>, bool)> {
-    let instrument =
-        crate::routes::instruments::instrument_filter(state, user, q.instrument.as_deref()).await?;
     let mut conn = state.db.acquire().await?;
-    let mut entries =
-        audit::list(&mut conn, user.lab_id, instrument, MAX_AUDIT_ENTRIES + 1).await?;
+    let mut entries = audit::list(&mut conn, lab_id, instrument, MAX_AUDIT_ENTRIES + 1).await?;
     let truncated = entries.len() > MAX_AUDIT_ENTRIES;
     entries.truncate(MAX_AUDIT_ENTRIES);
     Ok((entries, truncated))
+}
+
+async fn instrument(state: &AppState, user: &CurrentUser, q: &ListQuery) -> AppResult<Option<i64>> {
+    crate::routes::instruments::instrument_filter(state, user, q.instrument.as_deref()).await
 }
 
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<ListQuery>,
-) -> AppResult<Json<AuditList>> {
-    let (entries, truncated) = fetch(&state, &user, &q).await?;
-    Ok(Json(AuditList { entries, truncated }))
+) -> AppResult<Response> {
+    // Kept per filter until the lab's data changes (a new entry, a renamed user or
+    // instrument: migration 0008).
+    let instrument = instrument(&state, &user, &q).await?;
+    let version = (0, crate::cache::lab_version(&state.db, user.lab_id).await?);
+    let key = (user.lab_id, "audit", format!("{instrument:?}"));
+    let compute = async {
+        let (entries, truncated) = fetch(&state, user.lab_id, instrument).await?;
+        Ok(AuditList { entries, truncated })
+    };
+    crate::cache::json(&state.lab_lists, key, version, compute).await
 }
 
 pub async fn list_csv(
@@ -48,7 +58,8 @@ pub async fn list_csv(
     user: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
-    let (entries, _) = fetch(&state, &user, &q).await?;
+    let instrument = instrument(&state, &user, &q).await?;
+    let (entries, _) = fetch(&state, user.lab_id, instrument).await?;
     let tz = lab_zone(&mut *state.db.acquire().await?, user.lab_id).await?;
     let mut out = String::new();
     csv::row(

@@ -288,6 +288,27 @@ async fn a_manager_schedules_reschedules_and_completes_a_recommended_replacement
     assert_eq!(env.send(req(&rosalind)).await.0, StatusCode::NOT_FOUND);
     assert_eq!(env.send(req(&ada)).await.0, StatusCode::NO_CONTENT);
     assert_eq!(env.count("planned_runs").await, 0);
+    // The log read above is kept, but a new entry shows at once, to every reader.
+    for who in [&grace, &ada] {
+        let audit: AuditList = env.get_json("/api/v1/audit", who).await;
+        assert_eq!(audit.entries[0].action, "planned run removed");
+    }
+    let (s, b) = env.get("/api/v1/audit?instrument=abc", Some(&ada)).await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        String::from_utf8_lossy(&b)
+    );
+    let path = format!("/api/v1/audit?instrument={instrument}");
+    let (s, _) = env.get(&path, Some(&rosalind)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "another lab's instrument");
+    let mine: AuditList = env.get_json(&path, &ada).await;
+    assert!(mine
+        .entries
+        .iter()
+        .all(|e| e.instrument_id == Some(instrument)));
+    assert!(!mine.entries.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
