@@ -8,6 +8,7 @@
 //!     cargo run --profile server -p seqhealth-server --bin seqhealth-bench -- \
 //!         [--instruments 100] [--days 365] [--clients 50] [--requests 2000] [--dist dist]
 //!         [--keep DIR]   (keep DIR/bench.db; log in as bench@lab.example / bench-password)
+//!         [--reuse DIR]  (time the reads on a kept DIR/bench.db again, without ingesting)
 //!         [--database-url postgres://…]   (an empty PostgreSQL database instead of SQLite)
 
 use chrono::{DurationRound, TimeDelta, Utc};
@@ -32,6 +33,8 @@ struct Args {
     keep: Option<PathBuf>,
     /// An empty database to run on instead of a new SQLite file (a PostgreSQL one).
     database_url: Option<String>,
+    /// A database kept by an earlier `--keep`: skip the ingest, time the reads again.
+    reuse: Option<PathBuf>,
 }
 
 fn args() -> Result<Args, String> {
@@ -43,6 +46,7 @@ fn args() -> Result<Args, String> {
         dist: "dist".into(),
         keep: None,
         database_url: None,
+        reuse: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -60,6 +64,7 @@ fn args() -> Result<Args, String> {
             "--dist" => a.dist = value.into(),
             "--keep" => a.keep = Some(value.into()),
             "--database-url" => a.database_url = Some(value),
+            "--reuse" => a.reuse = Some(value.into()),
             other => return Err(format!("unknown flag {other}")),
         }
     }
@@ -92,9 +97,71 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+fn e(e: &dyn std::fmt::Display) -> String {
+    e.to_string()
+}
+
 async fn run(a: Args) -> Result<(), String> {
-    let e = |e: &dyn std::fmt::Display| e.to_string();
     let tmp = tempfile::tempdir().map_err(|x| e(&x))?;
+    // The simulated history ends at this hour.
+    let end = Utc::now()
+        .duration_trunc(TimeDelta::hours(1))
+        .map_err(|x| e(&x))?;
+    let (pool, id) = match &a.reuse {
+        Some(dir) => reuse(&a, dir).await?,
+        None => ingest(&a, tmp.path(), end).await?,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|x| e(&x))?;
+    let base = format!("http://{}", listener.local_addr().map_err(|x| e(&x))?);
+    let dist = a
+        .dist
+        .join("index.html")
+        .is_file()
+        .then_some(a.dist.as_path());
+    tokio::spawn(serve(
+        listener,
+        app(AppState::new(pool), dist),
+        std::future::pending(),
+    ));
+    reads(&a, &base, id, end).await?;
+    first_load(&a);
+    Ok(())
+}
+
+/// Opens a database an earlier run kept, and its first instrument.
+async fn reuse(a: &Args, dir: &std::path::Path) -> Result<(sqlx::AnyPool, i64), String> {
+    let file = dir.join("bench.db");
+    if !file.is_file() {
+        return Err(format!("{} has no bench.db to reuse", dir.display()));
+    }
+    let pool = db::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .map_err(|x| e(&x))?;
+    let (id, instruments): (Option<i64>, i64) =
+        sqlx::query_as("SELECT MIN(id), COUNT(*) FROM instruments")
+            .fetch_one(&pool)
+            .await
+            .map_err(|x| e(&x))?;
+    let id = id.ok_or("the kept database has no instruments")?;
+    println!("## seqhealth-bench (reads only)\n");
+    println!(
+        "{instruments} instruments, database {} kept by an earlier run; {} clients × {} requests per endpoint\n",
+        file.display(),
+        a.clients,
+        a.requests
+    );
+    Ok((pool, id))
+}
+
+/// A new database with the simulated fleet pushed through the ingest API; prints the
+/// ingest figures and returns the database and its first instrument.
+async fn ingest(
+    a: &Args,
+    tmp: &std::path::Path,
+    end: chrono::DateTime<Utc>,
+) -> Result<(sqlx::AnyPool, i64), String> {
     let dir = match &a.keep {
         Some(keep) => {
             std::fs::create_dir_all(keep).map_err(|x| e(&x))?;
@@ -103,7 +170,7 @@ async fn run(a: Args) -> Result<(), String> {
             }
             keep.clone()
         }
-        None => tmp.path().to_path_buf(),
+        None => tmp.to_path_buf(),
     };
     let url = match &a.database_url {
         Some(url) => url.clone(),
@@ -151,9 +218,6 @@ async fn run(a: Args) -> Result<(), String> {
     tokio::spawn(serve(listener, router, std::future::pending()));
 
     // Ingest: every instrument's history, 8 pushers at once, as a fleet reporting in.
-    let end = Utc::now()
-        .duration_trunc(TimeDelta::hours(1))
-        .map_err(|x| e(&x))?;
     let cfg = SimConfig {
         days: a.days,
         ..SimConfig::demo(7, end)
@@ -217,8 +281,48 @@ async fn run(a: Args) -> Result<(), String> {
         "| runs | {:.0} /s (after the telemetry) |\n",
         run_count as f64 / ingest_secs
     );
+    Ok((pool, fleet[0].1))
+}
 
-    // Reads: every dashboard endpoint at once from `clients` clients.
+/// Response times of `requests` GETs of `url` from `clients` clients at once: sorted, and
+/// the wall time they took.
+async fn measure(
+    http: &reqwest::Client,
+    url: &str,
+    clients: usize,
+    requests: usize,
+) -> Result<(Vec<Duration>, f64), String> {
+    let per_client = requests.div_ceil(clients);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (http, url) = (http.clone(), url.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::with_capacity(per_client);
+            for _ in 0..per_client {
+                let t = Instant::now();
+                let r = http.get(&url).send().await.map_err(|x| x.to_string())?;
+                if !r.status().is_success() {
+                    return Err(format!("{url}: {}", r.status()));
+                }
+                r.bytes().await.map_err(|x| x.to_string())?;
+                times.push(t.elapsed());
+            }
+            Ok::<_, String>(times)
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.map_err(|x| e(&x))??);
+    }
+    let wall = started.elapsed().as_secs_f64();
+    all.sort();
+    Ok((all, wall))
+}
+
+/// Every dashboard read endpoint: alone (one client: what a request costs) and under load
+/// (`clients` at once: what queueing adds).
+async fn reads(a: &Args, base: &str, id: i64, end: chrono::DateTime<Utc>) -> Result<(), String> {
     let http = reqwest::Client::builder()
         .cookie_store(true)
         .pool_max_idle_per_host(a.clients)
@@ -234,7 +338,6 @@ async fn run(a: Args) -> Result<(), String> {
     if !r.status().is_success() {
         return Err(format!("login failed: {}", r.status()));
     }
-    let id = fleet[0].1;
     // Every read a dashboard screen makes, with the arguments the dashboard sends.
     let endpoints = [
         ("session", "/api/v1/session".to_string()),
@@ -273,7 +376,10 @@ async fn run(a: Args) -> Result<(), String> {
         ("audit log", "/api/v1/audit?instrument=".to_string()),
         ("calendar", "/api/v1/calendar".to_string()),
     ];
-    println!("| endpoint | p50 ms | p95 ms | p99 ms | req/s | response bytes |\n|---|---|---|---|---|---|");
+    let one = (a.requests / 5).clamp(20, 200);
+    println!(
+        "| endpoint | 1 client p50 ms | p50 ms | p95 ms | p99 ms | req/s | response bytes |\n|---|---|---|---|---|---|---|"
+    );
     for (name, path) in endpoints {
         let url = format!("{base}{path}");
         let size = http
@@ -285,41 +391,22 @@ async fn run(a: Args) -> Result<(), String> {
             .await
             .map_err(|x| e(&x))?
             .len();
-        let per_client = a.requests.div_ceil(a.clients);
-        let started = Instant::now();
-        let mut tasks = Vec::new();
-        for _ in 0..a.clients {
-            let (http, url) = (http.clone(), url.clone());
-            tasks.push(tokio::spawn(async move {
-                let mut times = Vec::with_capacity(per_client);
-                for _ in 0..per_client {
-                    let t = Instant::now();
-                    let r = http.get(&url).send().await.map_err(|x| x.to_string())?;
-                    if !r.status().is_success() {
-                        return Err(format!("{url}: {}", r.status()));
-                    }
-                    r.bytes().await.map_err(|x| x.to_string())?;
-                    times.push(t.elapsed());
-                }
-                Ok::<_, String>(times)
-            }));
-        }
-        let mut all = Vec::new();
-        for t in tasks {
-            all.extend(t.await.map_err(|x| e(&x))??);
-        }
-        let wall = started.elapsed().as_secs_f64();
-        all.sort();
+        let (alone, _) = measure(&http, &url, 1, one).await?;
+        let (all, wall) = measure(&http, &url, a.clients, a.requests).await?;
         println!(
-            "| {name} | {:.1} | {:.1} | {:.1} | {:.0} | {size} |",
+            "| {name} | {:.2} | {:.1} | {:.1} | {:.1} | {:.0} | {size} |",
+            percentile(&alone, 0.5),
             percentile(&all, 0.5),
             percentile(&all, 0.95),
             percentile(&all, 0.99),
             all.len() as f64 / wall
         );
     }
+    Ok(())
+}
 
-    // First load: what a browser fetches before the fleet can show.
+/// First load: what a browser fetches before the fleet can show.
+fn first_load(a: &Args) {
     if let Ok(rd) = std::fs::read_dir(&a.dist) {
         let mut files: Vec<PathBuf> = rd
             .filter_map(|x| x.ok().map(|x| x.path()))
@@ -354,5 +441,4 @@ async fn run(a: Args) -> Result<(), String> {
         }
         println!("| **total** | {raw_t} | {gz_t} | {br_t} |");
     }
-    Ok(())
 }
