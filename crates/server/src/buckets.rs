@@ -53,7 +53,7 @@ pub async fn fold_all(
                             THEN excluded.min ELSE sensor_buckets.min END,
                  max = CASE WHEN excluded.max > sensor_buckets.max
                             THEN excluded.max ELSE sensor_buckets.max END",
-            crate::db::values(chunk.len(), 8)
+            crate::db::values(crate::db::Backend::of(tx), chunk.len(), 8)
         );
         let mut q = sqlx::query(&sql);
         for ((sensor, width, start), (n, sum, min, max)) in chunk {

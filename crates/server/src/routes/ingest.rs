@@ -155,7 +155,7 @@ async fn store_readings(
         let sql = format!(
             "INSERT INTO sensor_readings (instrument_id, sensor, at, subsystem, value) {}
              ON CONFLICT (instrument_id, sensor, at) DO NOTHING RETURNING sensor, subsystem, at, value",
-            crate::db::values(chunk.len(), 5)
+            crate::db::values(crate::db::Backend::of(tx), chunk.len(), 5)
         );
         let mut q = sqlx::query_as(&sql);
         for r in chunk {
@@ -201,7 +201,7 @@ async fn store_latest(
          ON CONFLICT (instrument_id, sensor) DO UPDATE SET at = excluded.at, value = excluded.value,
              subsystem = excluded.subsystem
          WHERE excluded.at >= sensor_latest.at",
-        crate::db::values(newest.len(), 5)
+        crate::db::values(crate::db::Backend::of(tx), newest.len(), 5)
     );
     let mut q = sqlx::query(&sql);
     for r in newest.values() {
@@ -225,7 +225,7 @@ async fn store_events(
         let sql = format!(
             "INSERT INTO operation_events (instrument_id, at, subsystem, code, severity) {}
              ON CONFLICT (instrument_id, at, code) DO NOTHING",
-            crate::db::values(chunk.len(), 5)
+            crate::db::values(crate::db::Backend::of(tx), chunk.len(), 5)
         );
         let mut q = sqlx::query(&sql);
         for e in chunk {
