@@ -273,15 +273,7 @@ async fn a_manager_adds_an_instrument_whose_agent_enrolls_and_sends_a_real_run()
     );
 
     // A revoked token: the agent says what happened and keeps its runs.
-    let ada = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    ada.post(format!("{base}/api/v1/session"))
-        .json(&serde_json::json!({ "email": "ada@northgate.example", "password": DEMO_PASSWORD }))
-        .send()
-        .await
-        .unwrap();
+    let ada = as_ada(&base).await;
     let r = ada
         .post(format!("{base}/api/v1/instruments/{}/revoke", mira.id))
         .send()

@@ -291,8 +291,8 @@ impl Drop for Browser {
     }
 }
 
-/// Any API read as Northgate's manager, for comparison with the page.
-pub async fn api_get<T: serde::de::DeserializeOwned>(base: &str, path: &str) -> T {
+/// An API client logged in as Northgate's manager.
+pub async fn as_ada(base: &str) -> reqwest::Client {
     let http = reqwest::Client::builder()
         .cookie_store(true)
         .build()
@@ -304,8 +304,14 @@ pub async fn api_get<T: serde::de::DeserializeOwned>(base: &str, path: &str) -> 
         .send()
         .await
         .unwrap();
-    assert!(r.status().is_success());
-    let r = http
+    assert!(r.status().is_success(), "login: {}", r.status());
+    http
+}
+
+/// Any API read as Northgate's manager, for comparison with the page.
+pub async fn api_get<T: serde::de::DeserializeOwned>(base: &str, path: &str) -> T {
+    let r = as_ada(base)
+        .await
         .get(format!("{base}/api/v1{path}"))
         .send()
         .await

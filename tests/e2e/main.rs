@@ -294,15 +294,7 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
 
     // A large fleet is shown 100 rows at a time; the summary still counts every
     // instrument, and the pager works from the keyboard.
-    let ada = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    ada.post(format!("{base}/api/v1/session"))
-        .json(&serde_json::json!({ "email": "ada@northgate.example", "password": DEMO_PASSWORD }))
-        .send()
-        .await
-        .unwrap();
+    let ada = as_ada(&base).await;
     for n in 0..120 {
         let r = ada
             .post(format!("{base}/api/v1/instruments"))

@@ -22,6 +22,9 @@ use seqhealth_server::{app, serve, AppState};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "common/load.rs"]
+mod load;
+
 struct Args {
     instruments: usize,
     days: i64,
@@ -337,31 +340,8 @@ async fn measure(a: &Args, cfg: &SimConfig, encrypted: bool) -> Result<Figures, 
     let mut read_secs = 0.0;
     for (label, path) in endpoints {
         let url = format!("{base}{path}");
-        let per_client = a.requests.div_ceil(a.clients);
-        let started = Instant::now();
-        let mut tasks = Vec::new();
-        for _ in 0..a.clients {
-            let (http, url) = (http.clone(), url.clone());
-            tasks.push(tokio::spawn(async move {
-                let mut times = Vec::with_capacity(per_client);
-                for _ in 0..per_client {
-                    let t = Instant::now();
-                    let r = http.get(&url).send().await.map_err(|x| x.to_string())?;
-                    if !r.status().is_success() {
-                        return Err(format!("{url}: {}", r.status()));
-                    }
-                    r.bytes().await.map_err(|x| x.to_string())?;
-                    times.push(t.elapsed());
-                }
-                Ok::<_, String>(times)
-            }));
-        }
-        let mut times = Vec::new();
-        for t in tasks {
-            times.extend(t.await.map_err(|x| e(&x))??);
-        }
-        read_secs += started.elapsed().as_secs_f64();
-        times.sort();
+        let (times, secs) = load::measure(&http, &url, a.clients, a.requests).await?;
+        read_secs += secs;
         endpoint_p95.push((label, quantile(&times, 0.95)));
         all.extend(times);
     }

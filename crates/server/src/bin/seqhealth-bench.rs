@@ -22,6 +22,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "common/load.rs"]
+mod load;
+
 struct Args {
     instruments: usize,
     days: i64,
@@ -107,9 +110,9 @@ async fn run(a: Args) -> Result<(), String> {
     let end = Utc::now()
         .duration_trunc(TimeDelta::hours(1))
         .map_err(|x| e(&x))?;
-    let (pool, id) = match &a.reuse {
-        Some(dir) => reuse(&a, dir).await?,
-        None => ingest(&a, tmp.path(), end).await?,
+    let pool = match &a.reuse {
+        Some(dir) => open_kept(dir).await?,
+        None => open_new(&a, tmp.path()).await?,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -122,46 +125,47 @@ async fn run(a: Args) -> Result<(), String> {
         .then_some(a.dist.as_path());
     tokio::spawn(serve(
         listener,
-        app(AppState::new(pool), dist),
+        app(AppState::new(pool.clone()), dist),
         std::future::pending(),
     ));
+    let id = match &a.reuse {
+        Some(_) => kept_lab(&a, &pool).await?,
+        None => ingest(&a, &pool, &base, end).await?,
+    };
     reads(&a, &base, id, end).await?;
     first_load(&a);
     Ok(())
 }
 
-/// Opens a database an earlier run kept, and its first instrument.
-async fn reuse(a: &Args, dir: &std::path::Path) -> Result<(sqlx::AnyPool, i64), String> {
+/// Opens the database an earlier `--keep` run left in `dir`.
+async fn open_kept(dir: &std::path::Path) -> Result<sqlx::AnyPool, String> {
     let file = dir.join("bench.db");
     if !file.is_file() {
         return Err(format!("{} has no bench.db to reuse", dir.display()));
     }
-    let pool = db::connect(&format!("sqlite://{}", file.display()))
+    db::connect(&format!("sqlite://{}", file.display()))
         .await
-        .map_err(|x| e(&x))?;
+        .map_err(|x| e(&x))
+}
+
+/// Says what the kept database holds; returns its first instrument.
+async fn kept_lab(a: &Args, pool: &sqlx::AnyPool) -> Result<i64, String> {
     let (id, instruments): (Option<i64>, i64) =
         sqlx::query_as("SELECT MIN(id), COUNT(*) FROM instruments")
-            .fetch_one(&pool)
+            .fetch_one(pool)
             .await
             .map_err(|x| e(&x))?;
     let id = id.ok_or("the kept database has no instruments")?;
     println!("## seqhealth-bench (reads only)\n");
     println!(
-        "{instruments} instruments, database {} kept by an earlier run; {} clients × {} requests per endpoint\n",
-        file.display(),
-        a.clients,
-        a.requests
+        "{instruments} instruments, in a database kept by an earlier run; {} clients × {} requests per endpoint\n",
+        a.clients, a.requests
     );
-    Ok((pool, id))
+    Ok(id)
 }
 
-/// A new database with the simulated fleet pushed through the ingest API; prints the
-/// ingest figures and returns the database and its first instrument.
-async fn ingest(
-    a: &Args,
-    tmp: &std::path::Path,
-    end: chrono::DateTime<Utc>,
-) -> Result<(sqlx::AnyPool, i64), String> {
+/// An empty database: a new SQLite file (in `--keep` or `tmp`) or `--database-url`'s.
+async fn open_new(a: &Args, tmp: &std::path::Path) -> Result<sqlx::AnyPool, String> {
     let dir = match &a.keep {
         Some(keep) => {
             std::fs::create_dir_all(keep).map_err(|x| e(&x))?;
@@ -176,12 +180,22 @@ async fn ingest(
         Some(url) => url.clone(),
         None => format!("sqlite://{}", dir.join("bench.db").display()),
     };
-    let pool = db::connect(&url).await.map_err(|x| e(&x))?;
-    let lab = create_lab(&pool, "Bench Lab", "Europe/London")
+    db::connect(&url).await.map_err(|x| e(&x))
+}
+
+/// The lab, its manager and the simulated fleet's history pushed through the ingest API
+/// at `base`; prints the ingest figures and returns the first instrument.
+async fn ingest(
+    a: &Args,
+    pool: &sqlx::AnyPool,
+    base: &str,
+    end: chrono::DateTime<Utc>,
+) -> Result<i64, String> {
+    let lab = create_lab(pool, "Bench Lab", "Europe/London")
         .await
         .map_err(|x| e(&x))?;
     create_user(
-        &pool,
+        pool,
         lab,
         "bench@lab.example",
         "Bench",
@@ -200,22 +214,11 @@ async fn ingest(
             nickname: &serial,
             site: template.site,
         };
-        let (id, token) = create_instrument(&pool, lab, &new)
+        let (id, token) = create_instrument(pool, lab, &new)
             .await
             .map_err(|x| e(&x))?;
         fleet.push((template, id, token));
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|x| e(&x))?;
-    let base = format!("http://{}", listener.local_addr().map_err(|x| e(&x))?);
-    let dist = a
-        .dist
-        .join("index.html")
-        .is_file()
-        .then_some(a.dist.as_path());
-    let router = app(AppState::new(pool.clone()), dist);
-    tokio::spawn(serve(listener, router, std::future::pending()));
 
     // Ingest: every instrument's history, 8 pushers at once, as a fleet reporting in.
     let cfg = SimConfig {
@@ -224,7 +227,7 @@ async fn ingest(
     };
     let work: Vec<_> = fleet
         .iter()
-        .map(|(t, _, token)| (Pusher::new(&base, token), telemetry(t, &cfg), runs(t, &cfg)))
+        .map(|(t, _, token)| (Pusher::new(base, token), telemetry(t, &cfg), runs(t, &cfg)))
         .collect();
     let readings: usize = work
         .iter()
@@ -267,7 +270,7 @@ async fn ingest(
         a.clients,
         a.requests
     );
-    let backend = match db::backend(&pool) {
+    let backend = match db::backend(pool) {
         db::Backend::Sqlite => "SQLite",
         db::Backend::Postgres => "PostgreSQL",
     };
@@ -281,43 +284,7 @@ async fn ingest(
         "| runs | {:.0} /s (after the telemetry) |\n",
         run_count as f64 / ingest_secs
     );
-    Ok((pool, fleet[0].1))
-}
-
-/// Response times of `requests` GETs of `url` from `clients` clients at once: sorted, and
-/// the wall time they took.
-async fn measure(
-    http: &reqwest::Client,
-    url: &str,
-    clients: usize,
-    requests: usize,
-) -> Result<(Vec<Duration>, f64), String> {
-    let per_client = requests.div_ceil(clients);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..clients {
-        let (http, url) = (http.clone(), url.to_string());
-        tasks.push(tokio::spawn(async move {
-            let mut times = Vec::with_capacity(per_client);
-            for _ in 0..per_client {
-                let t = Instant::now();
-                let r = http.get(&url).send().await.map_err(|x| x.to_string())?;
-                if !r.status().is_success() {
-                    return Err(format!("{url}: {}", r.status()));
-                }
-                r.bytes().await.map_err(|x| x.to_string())?;
-                times.push(t.elapsed());
-            }
-            Ok::<_, String>(times)
-        }));
-    }
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await.map_err(|x| e(&x))??);
-    }
-    let wall = started.elapsed().as_secs_f64();
-    all.sort();
-    Ok((all, wall))
+    Ok(fleet[0].1)
 }
 
 /// Every dashboard read endpoint: alone (one client: what a request costs) and under load
@@ -391,8 +358,8 @@ async fn reads(a: &Args, base: &str, id: i64, end: chrono::DateTime<Utc>) -> Res
             .await
             .map_err(|x| e(&x))?
             .len();
-        let (alone, _) = measure(&http, &url, 1, one).await?;
-        let (all, wall) = measure(&http, &url, a.clients, a.requests).await?;
+        let (alone, _) = load::measure(&http, &url, 1, one).await?;
+        let (all, wall) = load::measure(&http, &url, a.clients, a.requests).await?;
         println!(
             "| {name} | {:.2} | {:.1} | {:.1} | {:.1} | {:.0} | {size} |",
             percentile(&alone, 0.5),

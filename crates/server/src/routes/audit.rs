@@ -6,6 +6,7 @@ use crate::csv;
 use crate::error::AppResult;
 use crate::extract::CurrentUser;
 use crate::replacements::lab_zone;
+use crate::routes::instruments::instrument_filter;
 use crate::routes::replacements::attachment;
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -32,10 +33,6 @@ async fn fetch(
     Ok((entries, truncated))
 }
 
-async fn instrument(state: &AppState, user: &CurrentUser, q: &ListQuery) -> AppResult<Option<i64>> {
-    crate::routes::instruments::instrument_filter(state, user, q.instrument.as_deref()).await
-}
-
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -43,7 +40,7 @@ pub async fn list(
 ) -> AppResult<Response> {
     // Kept per filter until the lab's data changes (a new entry, a renamed user or
     // instrument: migration 0008).
-    let instrument = instrument(&state, &user, &q).await?;
+    let instrument = instrument_filter(&state, &user, q.instrument.as_deref()).await?;
     let version = (0, crate::cache::lab_version(&state.db, user.lab_id).await?);
     let key = (user.lab_id, "audit", format!("{instrument:?}"));
     let compute = async {
@@ -58,7 +55,7 @@ pub async fn list_csv(
     user: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
-    let instrument = instrument(&state, &user, &q).await?;
+    let instrument = instrument_filter(&state, &user, q.instrument.as_deref()).await?;
     let (entries, _) = fetch(&state, user.lab_id, instrument).await?;
     let tz = lab_zone(&mut *state.db.acquire().await?, user.lab_id).await?;
     let mut out = String::new();
