@@ -377,10 +377,42 @@ pub struct Overlay<'a> {
     pub regions: &'a [Region],
 }
 
-/// A fitted trend line: the evidence of a prediction, drawn to the predicted crossing.
+/// A fitted trend: the evidence of a prediction, drawn to the predicted crossing (its
+/// last point). Two points for a line, more for a curve; in time order.
 pub struct TrendLine {
-    pub from: (i64, f64),
-    pub to: (i64, f64),
+    pub points: Vec<(i64, f64)>,
+}
+
+impl TrendLine {
+    /// The predicted crossing.
+    fn end(&self) -> Option<(i64, f64)> {
+        self.points.last().copied()
+    }
+
+    /// The trend between `t0` and `t1`, cut where it leaves the view.
+    fn clipped(&self, t0: f64, t1: f64) -> Vec<(f64, f64)> {
+        let pts: Vec<(f64, f64)> = self.points.iter().map(|&(t, v)| (t as f64, v)).collect();
+        let mut out = Vec::new();
+        for w in pts.windows(2) {
+            let ((xa, ya), (xb, yb)) = (w[0], w[1]);
+            let (a, b) = (xa.max(t0), xb.min(t1));
+            if a > b {
+                continue;
+            }
+            let at = |t: f64| {
+                if xb == xa {
+                    ya
+                } else {
+                    ya + (yb - ya) * (t - xa) / (xb - xa)
+                }
+            };
+            if out.last() != Some(&(a, at(a))) {
+                out.push((a, at(a)));
+            }
+            out.push((b, at(b)));
+        }
+        out
+    }
 }
 
 /// A sensor's buckets: the min–max range shaded, the mean as a line, and the warning
@@ -404,8 +436,8 @@ pub fn sensor_svg(
     };
     // A crossing soon after the data widens the view to show it; a far one would squash it.
     let reach = (t1 - t0).max(DAY);
-    let t1 = match trend {
-        Some(tr) if tr.to.0 > t1 && tr.to.0 - t1 <= reach => tr.to.0,
+    let t1 = match trend.and_then(TrendLine::end) {
+        Some((end, _)) if end > t1 && end - t1 <= reach => end,
         _ => t1,
     };
     // So does an appointment coming up, with a little room to its right for its label.
@@ -460,32 +492,21 @@ pub fn sensor_svg(
         out.push_str(r#""/>"#);
     }
     if let Some(tr) = trend {
-        // Clip the line to the view: it is a straight line, so interpolate at the edges.
-        let at = |t: f64| {
-            let (x0, y0, x1, y1) = (tr.from.0 as f64, tr.from.1, tr.to.0 as f64, tr.to.1);
-            if x1 == x0 {
-                y0
-            } else {
-                y0 + (y1 - y0) * (t - x0) / (x1 - x0)
-            }
-        };
-        let (a, b) = ((tr.from.0 as f64).max(t0), (tr.to.0 as f64).min(t1));
-        if a < b {
-            let dashed = r#" stroke-width="2" stroke-dasharray="8 4""#;
-            line(
-                &mut out,
-                (f.px(a), f.py(at(a))),
-                (f.px(b), f.py(at(b))),
-                PURPLE,
-                dashed,
+        let shown = tr.clipped(t0, t1);
+        if shown.len() >= 2 {
+            let _ = write!(
+                out,
+                r#"<polyline fill="none" stroke="{PURPLE}" stroke-width="2" stroke-dasharray="8 4" points=""#
             );
-            if (tr.to.0 as f64) <= t1 {
-                // A cross where it reaches the limit.
-                let (x, y) = (f.px(tr.to.0 as f64), f.py(tr.to.1));
-                let wide = r#" stroke-width="2""#;
-                line(&mut out, (x - 6, y - 6), (x + 6, y + 6), PURPLE, wide);
-                line(&mut out, (x - 6, y + 6), (x + 6, y - 6), PURPLE, wide);
-            }
+            points_at(&mut out, &f, shown.into_iter());
+            out.push_str(r#""/>"#);
+        }
+        if let Some((end, limit)) = tr.end().filter(|&(end, _)| end as f64 <= t1) {
+            // A cross where it reaches the limit.
+            let (x, y) = (f.px(end as f64), f.py(limit));
+            let wide = r#" stroke-width="2""#;
+            line(&mut out, (x - 6, y - 6), (x + 6, y + 6), PURPLE, wide);
+            line(&mut out, (x - 6, y + 6), (x + 6, y - 6), PURPLE, wide);
         }
     }
     // Appointments: shaded at least a few pixels wide (half a day on a year is less
@@ -676,8 +697,7 @@ mod sensor_tests {
             critical: (0.0, 10.0),
         };
         let trend = TrendLine {
-            from: (0, 4.0),
-            to: (60 * 3600, 7.0),
+            points: vec![(0, 4.0), (30 * 3600, 5.0), (60 * 3600, 7.0)],
         };
         // One warning inside the view, one long after it.
         let warnings = [
@@ -708,7 +728,14 @@ mod sensor_tests {
             2,
             "the shaded range and one warning marker"
         );
-        assert!(svg.matches("<polyline").count() >= 1, "the mean line");
+        assert!(
+            svg.matches("<polyline").count() >= 2,
+            "the mean line and the trend"
+        );
+        assert!(
+            svg.contains(r#"stroke-dasharray="8 4" points"#),
+            "the dashed trend"
+        );
         assert!(
             svg.contains("Chiller replacement"),
             "the appointment's label"
@@ -721,6 +748,21 @@ mod sensor_tests {
             svg.contains("stroke-dasharray") || svg.matches("<line").count() >= 2,
             "dashed limits"
         );
+    }
+
+    #[test]
+    fn a_bent_trend_is_cut_at_the_edges_of_the_view() {
+        let trend = TrendLine {
+            points: vec![(0, 0.0), (10, 1.0), (20, 4.0), (30, 9.0)],
+        };
+        assert_eq!(trend.end(), Some((30, 9.0)));
+        // From 5 to 25: half-way into the first and last segments, both bends kept.
+        assert_eq!(
+            trend.clipped(5.0, 25.0),
+            vec![(5.0, 0.5), (10.0, 1.0), (20.0, 4.0), (25.0, 6.5)]
+        );
+        assert!(trend.clipped(31.0, 40.0).is_empty());
+        assert!(TrendLine { points: vec![] }.clipped(0.0, 1.0).is_empty());
     }
 
     #[test]

@@ -215,8 +215,15 @@ fn SensorView(
     };
     let label_tz = tz.clone();
     let trend = prediction.as_ref().map(|p| TrendLine {
-        from: (p.fit_from.timestamp(), p.fit_from_value),
-        to: (p.predicted_at.timestamp(), p.limit),
+        points: if p.fit.len() >= 2 {
+            p.fit.iter().map(|q| (q.at.timestamp(), q.value)).collect()
+        } else {
+            // A server from before curved trends: the straight line it fitted.
+            vec![
+                (p.fit_from.timestamp(), p.fit_from_value),
+                (p.predicted_at.timestamp(), p.limit),
+            ]
+        },
     });
     let marked = marks.len();
     let day = |t: i64| {

@@ -278,6 +278,15 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
+    /// One element, as it is drawn (a chart, to look at closely).
+    pub async fn screenshot_of(&self, css: &str, name: &str) {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let el = self.client.find(Locator::Css(css)).await.unwrap();
+        let png = el.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
     }

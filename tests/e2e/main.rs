@@ -205,6 +205,10 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         .await;
     assert!(caption.contains("fitted trend"), "{caption}");
     b.screenshot("predictions").await;
+    for sensor in ["laser_power_pct", "focus_fwhm_px"] {
+        let css = format!("figure.sensor[data-sensor='{sensor}']");
+        b.screenshot_of(&css, &format!("predicted-{sensor}")).await;
+    }
 
     // The failing chiller's chart marks when its warning was raised.
     b.client

@@ -122,6 +122,20 @@ pub struct SensorSpec {
     /// (rise, fall) per day beyond which a change is a warning while still in band: the
     /// early sign of a failing part. `None`: that direction is not judged.
     pub max_change_per_day: (Option<f64>, Option<f64>),
+    /// What the band judges when a part's wear is forecast: the signal's level or its
+    /// every excursion.
+    pub limit_on: LimitOn,
+}
+
+/// What a sensor's normal band is meant for, when its wear is forecast to the band's edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitOn {
+    /// The signal's level: a single noisy reading past the edge is the sensor, not the
+    /// part (laser power, line pressure, position error). The daily mean is forecast.
+    Level,
+    /// Every excursion: a temperature that swings past the edge harms the reagents or the
+    /// chemistry even if its average is fine. The daily extreme is forecast.
+    Peaks,
 }
 
 impl SensorSpec {
@@ -147,6 +161,7 @@ pub const SENSORS: &[SensorSpec] = &[
         warn: (80.0, 110.0),
         critical: (70.0, 120.0),
         max_change_per_day: (None, Some(2.0)),
+        limit_on: LimitOn::Level,
     },
     SensorSpec {
         name: "focus_fwhm_px",
@@ -157,6 +172,7 @@ pub const SENSORS: &[SensorSpec] = &[
         warn: (1.5, 3.4),
         critical: (1.0, 4.0),
         max_change_per_day: (Some(0.2), None),
+        limit_on: LimitOn::Level,
     },
     SensorSpec {
         name: "stage_position_error_um",
@@ -167,6 +183,7 @@ pub const SENSORS: &[SensorSpec] = &[
         warn: (0.0, 1.5),
         critical: (0.0, 3.0),
         max_change_per_day: (Some(0.15), None),
+        limit_on: LimitOn::Level,
     },
     SensorSpec {
         name: "flow_cell_temp_delta_c",
@@ -177,6 +194,7 @@ pub const SENSORS: &[SensorSpec] = &[
         warn: (-0.8, 0.8),
         critical: (-2.0, 2.0),
         max_change_per_day: (None, None),
+        limit_on: LimitOn::Peaks,
     },
     SensorSpec {
         name: "chiller_temp_c",
@@ -187,6 +205,7 @@ pub const SENSORS: &[SensorSpec] = &[
         warn: (2.0, 7.0),
         critical: (0.0, 10.0),
         max_change_per_day: (Some(1.0), Some(1.0)),
+        limit_on: LimitOn::Peaks,
     },
     SensorSpec {
         name: "line_pressure_kpa",
@@ -197,6 +216,7 @@ pub const SENSORS: &[SensorSpec] = &[
         warn: (85.0, 125.0),
         critical: (70.0, 140.0),
         max_change_per_day: (Some(4.0), Some(8.0)),
+        limit_on: LimitOn::Level,
     },
 ];
 

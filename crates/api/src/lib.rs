@@ -376,11 +376,22 @@ pub struct Prediction {
     pub latest: DateTime<Utc>,
     /// Replace before this: the early end of the interval minus a safety margin.
     pub replace_by: DateTime<Utc>,
-    /// The fitted line, from the first day of the evidence to the predicted crossing.
+    /// The fitted trend, from the first day of the evidence to the predicted crossing.
     pub fit_from: DateTime<Utc>,
     pub fit_from_value: f64,
+    /// That trend as points to draw, from `fit_from` to the crossing: two for a line,
+    /// more where the wear bends toward the limit.
+    #[serde(default)]
+    pub fit: Vec<FitPoint>,
     /// Days of readings the fit used.
     pub basis_days: usize,
+}
+
+/// A point of a fitted trend.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FitPoint {
+    pub at: DateTime<Utc>,
+    pub value: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

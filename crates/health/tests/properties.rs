@@ -2,7 +2,8 @@
 
 use proptest::prelude::*;
 use seqhealth_health::predict::{
-    forecast_from_daily, time_to_limit, DailyAggregate, ForecastMethod, Limit, PredictConfig,
+    forecast_from_daily, time_to_limit, Aggregate, DailyAggregate, ForecastMethod, Limit,
+    PredictConfig,
 };
 use seqhealth_health::spc::{self, Baseline};
 use seqhealth_health::trend::theil_sen;
@@ -64,15 +65,18 @@ proptest! {
         now_day in 10i64..130,
     ) {
         let now = now_day * 86_400;
-        let m = ForecastMethod::default();
-        if let Some(f) = forecast_from_daily(&days, (-100.0, 100.0), now, since, &m) {
-            let t = f.time;
-            prop_assert!(t.earliest <= t.crossing && t.crossing <= t.latest);
-            prop_assert!(t.replace_by <= t.earliest);
-            prop_assert!(f.days_used >= m.min_days);
-            prop_assert!(f.fit_from < now);
-            if let Some(s) = since {
-                prop_assert!(f.fit_from > s);
+        for aggregate in [Aggregate::Mean, Aggregate::Extreme, Aggregate::Peak] {
+            let m = ForecastMethod { aggregate, ..ForecastMethod::default() };
+            if let Some(f) = forecast_from_daily(&days, (-100.0, 100.0), now, since, &m) {
+                let t = f.time;
+                prop_assert!(t.earliest <= t.crossing && t.crossing <= t.latest);
+                prop_assert!(t.replace_by <= t.earliest);
+                prop_assert!(f.days_used >= m.min_days);
+                prop_assert!(f.fit_from < now);
+                prop_assert!((f.fitted_at(now, f.fit_from) - f.fit_from_value).abs() < 1e-6);
+                if let Some(s) = since {
+                    prop_assert!(f.fit_from > s);
+                }
             }
         }
     }

@@ -8,9 +8,11 @@ use crate::buckets::DAY;
 use crate::db::to_time;
 use crate::error::AppResult;
 use crate::replacements;
-use seqhealth_api::domain::SENSORS;
-use seqhealth_api::Prediction;
-use seqhealth_health::predict::{forecast_from_daily, DailyAggregate, ForecastMethod};
+use seqhealth_api::domain::{LimitOn, SENSORS};
+use seqhealth_api::{FitPoint, Prediction};
+use seqhealth_health::predict::{
+    forecast_from_daily, Aggregate, DailyAggregate, Forecast, ForecastMethod,
+};
 use sqlx::AnyPool;
 
 pub async fn for_instrument(
@@ -18,9 +20,15 @@ pub async fn for_instrument(
     instrument_id: i64,
     now: i64,
 ) -> AppResult<Vec<Prediction>> {
-    let method = ForecastMethod::default();
     let mut out = Vec::new();
     for spec in SENSORS {
+        let method = ForecastMethod {
+            aggregate: match spec.limit_on {
+                LimitOn::Level => Aggregate::Mean,
+                LimitOn::Peaks => Aggregate::Extreme,
+            },
+            ..ForecastMethod::default()
+        };
         let rows: Vec<(i64, i64, f64, f64, f64)> = sqlx::query_as(
             "SELECT start, n, sum, min, max FROM sensor_buckets
              WHERE instrument_id = $1 AND sensor = $2 AND width = $3 AND start >= $4 AND start < $5 ORDER BY start",
@@ -58,9 +66,29 @@ pub async fn for_instrument(
             replace_by: to_time(p.replace_by),
             fit_from: to_time(f.fit_from),
             fit_from_value: f.fit_from_value,
+            fit: fit_points(&f, now),
             basis_days: f.days_used,
         });
     }
     out.sort_by_key(|p| p.replace_by);
     Ok(out)
+}
+
+/// A bent trend is drawn through this many points; a line through its two ends.
+const FIT_POINTS: i64 = 24;
+
+/// The forecast's fitted curve from its first day to the predicted crossing.
+fn fit_points(f: &Forecast, now: i64) -> Vec<FitPoint> {
+    let (from, to) = (f.fit_from, f.time.crossing.max(f.fit_from));
+    let steps = if f.fit[2] == 0.0 { 1 } else { FIT_POINTS - 1 };
+    (0..=steps)
+        .map(|k| {
+            let at = from + (to - from) / steps * k;
+            let at = if k == steps { to } else { at };
+            FitPoint {
+                at: to_time(at),
+                value: f.fitted_at(now, at),
+            }
+        })
+        .collect()
 }

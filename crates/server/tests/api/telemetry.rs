@@ -130,6 +130,14 @@ async fn a_decaying_laser_gets_a_predicted_replacement_and_a_healthy_one_does_no
     assert!(laser.earliest <= laser.predicted_at && laser.predicted_at <= laser.latest);
     assert!(laser.replace_by < laser.earliest);
     assert!(laser.basis_days >= 14);
+    // The trend drawn as evidence runs from the first day fitted to the crossing.
+    let (first, last) = (laser.fit.first().unwrap(), laser.fit.last().unwrap());
+    assert!(laser.fit.len() >= 2, "{laser:?}");
+    assert_eq!(first.at, laser.fit_from);
+    assert!((first.value - laser.fit_from_value).abs() < 1e-6);
+    assert_eq!(last.at, laser.predicted_at);
+    assert!((last.value - laser.limit).abs() < 0.05, "{laser:?}");
+    assert!(laser.fit.windows(2).all(|w| w[0].at < w[1].at));
     let nimbus = for_instrument(&env.db, env.id("NB552091"), now)
         .await
         .unwrap();

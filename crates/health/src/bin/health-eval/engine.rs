@@ -3,8 +3,9 @@
 //! max) of the last 90 days and the time of the component's latest completed replacement
 //! go through `forecast_from_daily` with `ForecastMethod::default()`.
 //!
-//! Only daily aggregates, replacement times (which a lab records) and the band edges go
-//! in; the simulator's parameters never do.
+//! Only daily aggregates, replacement times (which a lab records), the band edges and
+//! whether the limit judges the level or the peaks (the server's sensor configuration)
+//! go in; the simulator's parameters never do.
 
 use crate::physics::{day_of, day_start, Component, DAY};
 use seqhealth_health::predict::{
@@ -49,6 +50,13 @@ pub struct Alert {
     pub replace_by: i64,
 }
 
+/// A prediction made at `at` (the end of an observed day), actionable or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Forecasted {
+    pub at: i64,
+    pub crossing: i64,
+}
+
 /// What the engine said about one component over the observed days.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ComponentRun {
@@ -56,6 +64,8 @@ pub struct ComponentRun {
     pub alerts: Vec<Alert>,
     /// Days with any prediction at all (actionable or not).
     pub prediction_days: usize,
+    /// Every day's prediction, actionable or not, in day order.
+    pub forecasts: Vec<Forecasted>,
 }
 
 /// Which engine method runs.
@@ -79,7 +89,10 @@ impl Method {
 pub fn run_component(c: &Component, window: Window, method: Method) -> ComponentRun {
     let band = c.kind.band();
     let legacy = DailyMethod::default();
-    let forecast = ForecastMethod::default();
+    let forecast = ForecastMethod {
+        aggregate: c.kind.aggregate(),
+        ..ForecastMethod::default()
+    };
     let mut out = ComponentRun::default();
     let mut points: Vec<(f64, f64)> = Vec::with_capacity(BASIS_DAYS);
     let mut aggs: Vec<DailyAggregate> = Vec::with_capacity(BASIS_DAYS);
@@ -136,6 +149,10 @@ pub fn run_component(c: &Component, window: Window, method: Method) -> Component
             continue;
         };
         out.prediction_days += 1;
+        out.forecasts.push(Forecasted {
+            at: now,
+            crossing: p.crossing,
+        });
         if p.replace_by <= now + ACTIONABLE_DAYS * DAY {
             out.alerts.push(Alert {
                 day,

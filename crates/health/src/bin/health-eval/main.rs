@@ -304,6 +304,9 @@ fn main() -> ExitCode {
         predicted_7d_true_alert: all.predicted_7d_true_alert,
         predicted_7d_true_alert_fraction: all.predicted_7d_true_alert_fraction,
         crossing_mae_true_alert_days: all.crossing_mae_true_alert_days,
+        week_before_measured: all.week_before_measured,
+        week_before_crossing_mae_days: all.week_before_crossing_mae_days,
+        week_before_crossing_bias_days: all.week_before_crossing_bias_days,
         wall_seconds: metrics::round3(started.elapsed().as_secs_f64()),
     };
     let detail = breakdown(&out);

@@ -26,19 +26,28 @@
 //!   mean absolute value is `replace_by_mae_days`). The replace-by date is by design the
 //!   earliest crossing minus a 14-day margin, so a replace-by "error" of about 14 days is
 //!   the engine working as intended; the crossing MAE is the figure to hold to ≤ 3 days.
+//! - **Errors a week before**: the crossing error of the forecast standing 7 days before
+//!   each scored failure (the latest made at least 7 and at most 10 days before it, within
+//!   the part's lifetime; actionable or not): what a lab booking the replacement a week
+//!   ahead goes by. `week_before_crossing_mae_days`, its bias, and how many were measured.
 //! - **Alert episode**: a maximal run of alerts on consecutive days within one lifetime.
 //!   It is a **false alarm** unless the slot's part failed (gradually or suddenly) between
 //!   the episode's first alert and that first alert's `latest` + 14 days. An episode whose
 //!   window reaches past the simulated truth without a failure is *censored* (not
 //!   counted either way).
 
-use crate::engine::{Alert, ComponentRun};
+use crate::engine::{Alert, ComponentRun, Forecasted};
 use crate::physics::{day_of, day_start, Degradation, Fleet, Kind, Lifetime, DAY};
 use crate::physics::{FailureKind, TRUTH_TAIL_DAYS};
 use seqhealth_health::predict::ForecastMethod;
 use serde::Serialize;
 
 pub const LEAD_DAYS: f64 = 7.0;
+/// The date error is also measured on the forecast standing this many days before the
+/// failure: the last moment to book a replacement a week ahead.
+const WEEK_BEFORE_DAYS: i64 = 7;
+/// …made no longer than this before the failure (an outage leaves it unmeasured).
+const WEEK_BEFORE_MAX_DAYS: i64 = 10;
 pub const FALSE_ALARM_GRACE_DAYS: i64 = 14;
 const GRACE: i64 = FALSE_ALARM_GRACE_DAYS * DAY;
 /// Gradual failures before this observed day cannot be alerted 7 days ahead.
@@ -60,6 +69,8 @@ pub struct FailureOutcome {
     pub first_alert: Option<Alert>,
     /// The first alert whose window (to `latest` + 14 days) contains the failure.
     pub first_true_alert: Option<Alert>,
+    /// The forecast in force a week before the failure (made at most 10 days before it).
+    pub week_before: Option<Forecasted>,
 }
 
 impl FailureOutcome {
@@ -130,6 +141,7 @@ pub fn collect(fleet: &Fleet, runs: &[Vec<ComponentRun>]) -> Outcomes {
                                 .iter()
                                 .find(|a| f.at <= a.latest.saturating_add(GRACE))
                                 .copied(),
+                            week_before: week_before(&run.forecasts, lt.installed, f.at),
                         }),
                     }
                 }
@@ -157,6 +169,16 @@ pub fn collect(fleet: &Fleet, runs: &[Vec<ComponentRun>]) -> Outcomes {
         }
     }
     out
+}
+
+/// The latest forecast made at least 7 days before `failure`, if it was made within
+/// 10 days of it and after the part was installed (none across an outage or a swap).
+fn week_before(forecasts: &[Forecasted], installed: i64, failure: i64) -> Option<Forecasted> {
+    let to = forecasts.partition_point(|p| p.at <= failure - WEEK_BEFORE_DAYS * DAY);
+    to.checked_sub(1)
+        .and_then(|i| forecasts.get(i))
+        .filter(|p| p.at > installed && p.at > failure - WEEK_BEFORE_MAX_DAYS * DAY)
+        .copied()
 }
 
 fn alerts_of<'a>(lt: &Lifetime, alerts: &'a [Alert]) -> &'a [Alert] {
@@ -217,6 +239,9 @@ pub struct Summary {
     pub predicted_7d_true_alert: usize,
     pub predicted_7d_true_alert_fraction: Option<f64>,
     pub crossing_mae_true_alert_days: Option<f64>,
+    pub week_before_measured: usize,
+    pub week_before_crossing_mae_days: Option<f64>,
+    pub week_before_crossing_bias_days: Option<f64>,
     pub wall_seconds: f64,
 }
 
@@ -240,6 +265,10 @@ pub struct Scores {
     pub predicted_7d_true_alert: usize,
     pub predicted_7d_true_alert_fraction: Option<f64>,
     pub crossing_mae_true_alert_days: Option<f64>,
+    /// Scored failures with a forecast standing a week before them.
+    pub week_before_measured: usize,
+    pub week_before_crossing_mae_days: Option<f64>,
+    pub week_before_crossing_bias_days: Option<f64>,
     pub alert_episodes: usize,
     pub false_alarms: usize,
     pub false_alarm_fraction: Option<f64>,
@@ -277,6 +306,10 @@ pub fn scores<'a>(
         f.first_true_alert
             .map(|a| days(a.crossing.saturating_sub(f.at)).abs())
     });
+    let week: Vec<f64> = scored
+        .iter()
+        .filter_map(|f| f.week_before.map(|p| days(p.crossing.saturating_sub(f.at))))
+        .collect();
     let eps: Vec<&Episode> = episodes.collect();
     let judged = eps
         .iter()
@@ -306,6 +339,9 @@ pub fn scores<'a>(
         predicted_7d_true_alert: predicted_true,
         predicted_7d_true_alert_fraction: fraction(predicted_true, scored.len()),
         crossing_mae_true_alert_days: mean(crossing_true),
+        week_before_measured: week.len(),
+        week_before_crossing_mae_days: mean(week.iter().map(|e| e.abs())),
+        week_before_crossing_bias_days: mean(week.iter().copied()),
         alert_episodes: judged,
         false_alarms,
         false_alarm_fraction: fraction(false_alarms, judged),

@@ -33,6 +33,7 @@
 //! readings and the band edge, exactly what the server would have.
 
 use crate::rng::{mix, Rng};
+use seqhealth_health::predict::Aggregate;
 
 pub const DAY: i64 = 86_400;
 /// The instrument's sampling interval, and the grid failures are judged on.
@@ -104,6 +105,15 @@ impl Kind {
             Kind::Stage => (0.0, 1.5),
         };
         Band { lo, hi }
+    }
+
+    /// Whether the limit judges the signal's level or its peaks: the `limit_on` of the
+    /// matching sensor in the server's configuration (`seqhealth-api` `SENSORS`).
+    pub fn aggregate(self) -> Aggregate {
+        match self {
+            Kind::Chiller => Aggregate::Extreme,
+            Kind::Laser | Kind::Pump | Kind::Stage => Aggregate::Mean,
+        }
     }
 
     /// Range the wear exponent of a new part is drawn from.
