@@ -125,6 +125,17 @@ pub struct SensorSpec {
     /// What the band judges when a part's wear is forecast: the signal's level or its
     /// every excursion.
     pub limit_on: LimitOn,
+    /// The band edges wear can push the signal toward; a drift toward another (a position
+    /// error easing toward zero) is not forecast as a failure.
+    pub wears_toward: WearsToward,
+}
+
+/// Which band edges a part's wear can push its signal toward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WearsToward {
+    Either,
+    Low,
+    High,
 }
 
 /// What a sensor's normal band is meant for, when its wear is forecast to the band's edge.
@@ -162,6 +173,7 @@ pub const SENSORS: &[SensorSpec] = &[
         critical: (70.0, 120.0),
         max_change_per_day: (None, Some(2.0)),
         limit_on: LimitOn::Level,
+        wears_toward: WearsToward::Low,
     },
     SensorSpec {
         name: "focus_fwhm_px",
@@ -173,6 +185,7 @@ pub const SENSORS: &[SensorSpec] = &[
         critical: (1.0, 4.0),
         max_change_per_day: (Some(0.2), None),
         limit_on: LimitOn::Level,
+        wears_toward: WearsToward::High,
     },
     SensorSpec {
         name: "stage_position_error_um",
@@ -184,6 +197,7 @@ pub const SENSORS: &[SensorSpec] = &[
         critical: (0.0, 3.0),
         max_change_per_day: (Some(0.15), None),
         limit_on: LimitOn::Level,
+        wears_toward: WearsToward::High,
     },
     SensorSpec {
         name: "flow_cell_temp_delta_c",
@@ -195,6 +209,7 @@ pub const SENSORS: &[SensorSpec] = &[
         critical: (-2.0, 2.0),
         max_change_per_day: (None, None),
         limit_on: LimitOn::Peaks,
+        wears_toward: WearsToward::Either,
     },
     SensorSpec {
         name: "chiller_temp_c",
@@ -206,6 +221,7 @@ pub const SENSORS: &[SensorSpec] = &[
         critical: (0.0, 10.0),
         max_change_per_day: (Some(1.0), Some(1.0)),
         limit_on: LimitOn::Peaks,
+        wears_toward: WearsToward::Either,
     },
     SensorSpec {
         name: "line_pressure_kpa",
@@ -217,6 +233,7 @@ pub const SENSORS: &[SensorSpec] = &[
         critical: (70.0, 140.0),
         max_change_per_day: (Some(4.0), Some(8.0)),
         limit_on: LimitOn::Level,
+        wears_toward: WearsToward::Either,
     },
 ];
 

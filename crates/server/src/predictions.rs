@@ -8,10 +8,10 @@ use crate::buckets::DAY;
 use crate::db::to_time;
 use crate::error::AppResult;
 use crate::replacements;
-use seqhealth_api::domain::{LimitOn, SENSORS};
+use seqhealth_api::domain::{LimitOn, WearsToward, SENSORS};
 use seqhealth_api::{FitPoint, Prediction};
 use seqhealth_health::predict::{
-    forecast_from_daily, Aggregate, DailyAggregate, Forecast, ForecastMethod,
+    forecast_from_daily, Aggregate, DailyAggregate, Forecast, ForecastMethod, Toward,
 };
 use sqlx::AnyPool;
 
@@ -26,6 +26,11 @@ pub async fn for_instrument(
             aggregate: match spec.limit_on {
                 LimitOn::Level => Aggregate::Mean,
                 LimitOn::Peaks => Aggregate::Extreme,
+            },
+            toward: match spec.wears_toward {
+                WearsToward::Either => Toward::Either,
+                WearsToward::Low => Toward::Lower,
+                WearsToward::High => Toward::Upper,
             },
             ..ForecastMethod::default()
         };

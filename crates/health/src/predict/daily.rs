@@ -28,7 +28,9 @@
 //!   replace-by is never after the predicted date.
 //!
 //! The direction (which band edge) comes from the daily means: the drift of the level,
-//! which must be clear (its slope `gate_z` standard errors from zero).
+//! which must be clear (its slope `gate_z` standard errors from zero), and toward an edge
+//! wear can push the signal to ([`ForecastMethod::toward`]): a stage's position error
+//! drifting down toward its floor of zero is not a part wearing out.
 
 use super::limit::{Limit, LimitKind, TimeToLimit};
 use super::to_unix_seconds;
@@ -79,6 +81,17 @@ pub enum Aggregate {
     Peak,
 }
 
+/// Which band edges wear can push a signal toward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Toward {
+    Either,
+    /// Only down (a laser's output power).
+    Lower,
+    /// Only up (position error, focus blur).
+    Upper,
+}
+
 /// How daily aggregates become a forecast. `Default` is the method health-eval scores.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ForecastMethod {
@@ -105,6 +118,8 @@ pub struct ForecastMethod {
     /// With a line `shape`: a parabola bending toward the limit by this many standard
     /// errors of its curvature gives the predicted date (not the band). `None`: the line's.
     pub bend_z: Option<f64>,
+    /// The edges a drift is forecast toward; a clear drift toward another is ignored.
+    pub toward: Toward,
     /// The level's drift must be this many standard errors toward a band edge.
     pub gate_z: f64,
     /// Normal quantile of the crossing interval.
@@ -122,7 +137,8 @@ impl Default for ForecastMethod {
     /// first alerts; 4: 2.8 days); a 45-day bandwidth follows accelerating wear without
     /// chasing noise (30 days: 5 % false alarms on the stage; 60 days: 96 % alerted a
     /// week ahead); a 7-day margin keeps ≥ 95 % of failures alerted a week ahead
-    /// (0 days: 95.2 %) with less slack than 14 days.
+    /// (0 days: 95.2 %) with less slack than 14 days. A sensor's `aggregate` and `toward`
+    /// are its configuration, not defaults: the caller sets them.
     fn default() -> Self {
         ForecastMethod {
             basis_days: 90,
@@ -133,6 +149,7 @@ impl Default for ForecastMethod {
             bandwidth_days: Some(45.0),
             curvature_z: Z_95,
             bend_z: Some(3.0),
+            toward: Toward::Either,
             noise_days: 30.0,
             gate_z: Z_95,
             z: Z_95,
@@ -229,9 +246,9 @@ pub fn forecast_from_daily(
     } else {
         Z_95
     };
-    let limit = if slope > gate * se && slope > 0.0 {
+    let limit = if slope > gate * se && slope > 0.0 && method.toward != Toward::Lower {
         Limit::upper(band.1)
-    } else if slope < -gate * se && slope < 0.0 {
+    } else if slope < -gate * se && slope < 0.0 && method.toward != Toward::Upper {
         Limit::lower(band.0)
     } else {
         return None;
@@ -532,6 +549,30 @@ mod tests {
             crossing_day(&r) < crossing_day(&p) - 5.0,
             "the raw max runs early"
         );
+    }
+
+    #[test]
+    fn a_drift_toward_an_edge_wear_does_not_reach_is_not_forecast() {
+        // Position error easing from 0.4 toward its floor of 0: not a wearing part.
+        let easing = series(60, |d| [0.1 - 0.005 * d as f64; 4]);
+        let band = (0.0, 1.5);
+        let either = ForecastMethod::default();
+        let up = ForecastMethod {
+            toward: Toward::Upper,
+            ..either
+        };
+        let f = forecast_from_daily(&easing, band, NOW, None, &either).expect("either edge");
+        assert_eq!(f.limit, Limit::lower(0.0));
+        assert_eq!(forecast_from_daily(&easing, band, NOW, None, &up), None);
+        // Rising, it is forecast either way.
+        let rising = series(60, |d| [1.0 + 0.005 * d as f64; 4]);
+        let r = forecast_from_daily(&rising, band, NOW, None, &up).expect("up");
+        assert_eq!(r.limit, Limit::upper(1.5));
+        let down = ForecastMethod {
+            toward: Toward::Lower,
+            ..either
+        };
+        assert_eq!(forecast_from_daily(&rising, band, NOW, None, &down), None);
     }
 
     #[test]

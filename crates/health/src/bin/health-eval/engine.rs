@@ -3,9 +3,9 @@
 //! max) of the last 90 days and the time of the component's latest completed replacement
 //! go through `forecast_from_daily` with `ForecastMethod::default()`.
 //!
-//! Only daily aggregates, replacement times (which a lab records), the band edges and
-//! whether the limit judges the level or the peaks (the server's sensor configuration)
-//! go in; the simulator's parameters never do.
+//! Only daily aggregates, replacement times (which a lab records), the band edges,
+//! whether the limit judges the level or the peaks and which edges wear heads for (the
+//! server's sensor configuration) go in; the simulator's parameters never do.
 
 use crate::physics::{day_of, day_start, Component, DAY};
 use seqhealth_health::predict::{
@@ -91,6 +91,7 @@ pub fn run_component(c: &Component, window: Window, method: Method) -> Component
     let legacy = DailyMethod::default();
     let forecast = ForecastMethod {
         aggregate: c.kind.aggregate(),
+        toward: c.kind.toward(),
         ..ForecastMethod::default()
     };
     let mut out = ComponentRun::default();

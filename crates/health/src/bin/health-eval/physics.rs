@@ -33,7 +33,7 @@
 //! readings and the band edge, exactly what the server would have.
 
 use crate::rng::{mix, Rng};
-use seqhealth_health::predict::Aggregate;
+use seqhealth_health::predict::{Aggregate, Toward};
 
 pub const DAY: i64 = 86_400;
 /// The instrument's sampling interval, and the grid failures are judged on.
@@ -113,6 +113,16 @@ impl Kind {
         match self {
             Kind::Chiller => Aggregate::Extreme,
             Kind::Laser | Kind::Pump | Kind::Stage => Aggregate::Mean,
+        }
+    }
+
+    /// Which band edges wear pushes the signal toward: the `wears_toward` of the matching
+    /// sensor in the server's configuration.
+    pub fn toward(self) -> Toward {
+        match self {
+            Kind::Laser => Toward::Lower,
+            Kind::Stage => Toward::Upper,
+            Kind::Pump | Kind::Chiller => Toward::Either,
         }
     }
 
