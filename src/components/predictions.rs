@@ -4,6 +4,7 @@ use crate::api::Remote;
 use crate::components::states::{loaded, Empty};
 use crate::time;
 use leptos::prelude::*;
+use seqhealth_api::domain::LimitOn;
 use seqhealth_api::{Prediction, PredictionList};
 
 #[component]
@@ -49,8 +50,12 @@ fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
             };
             let replace = if p.replace_by <= now { "Now".to_string() } else { time::date(p.replace_by, &tz) };
             let why = format!(
-                "{} {} {:.3} {} per day over {} days, towards {} {}",
+                "{}{} {} {:.3} {} per day over {} days, towards {} {}",
                 p.sensor_label,
+                match p.fitted {
+                    LimitOn::Level => "",
+                    LimitOn::Peaks => "'s daily peak",
+                },
                 if p.slope_per_day < 0.0 { "falls" } else { "rises" },
                 p.slope_per_day.abs(),
                 p.unit,

@@ -8,7 +8,7 @@ use crate::components::when;
 use crate::format;
 use crate::time;
 use leptos::prelude::*;
-use seqhealth_api::domain::SENSORS;
+use seqhealth_api::domain::{LimitOn, SENSORS};
 use seqhealth_api::{
     Prediction, PredictionList, ReplacementList, ReplacementStatus, Severity, Subsystem,
     TelemetrySeries, WarningList,
@@ -272,7 +272,11 @@ fn SensorView(
         .as_ref()
         .map(|p| {
             format!(
-                "; dashed purple: fitted trend, reaching {} {unit} about {}",
+                "; dashed purple: fitted trend{}, reaching {} {unit} about {}",
+                match p.fitted {
+                    LimitOn::Level => "",
+                    LimitOn::Peaks => " of the daily peaks",
+                },
                 p.limit,
                 time::date(p.predicted_at, &tz)
             )

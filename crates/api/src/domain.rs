@@ -139,10 +139,12 @@ pub enum WearsToward {
 }
 
 /// What a sensor's normal band is meant for, when its wear is forecast to the band's edge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LimitOn {
     /// The signal's level: a single noisy reading past the edge is the sensor, not the
     /// part (laser power, line pressure, position error). The daily mean is forecast.
+    #[default]
     Level,
     /// Every excursion: a temperature that swings past the edge harms the reagents or the
     /// chemistry even if its average is fine. The daily extreme is forecast.

@@ -370,6 +370,9 @@ pub struct Prediction {
     pub limit: f64,
     /// Change of the signal per day, from the fit.
     pub slope_per_day: f64,
+    /// What was fitted: the daily mean (the level) or the daily extreme (the peaks).
+    #[serde(default)]
+    pub fitted: domain::LimitOn,
     pub predicted_at: DateTime<Utc>,
     /// The interval the crossing is expected in (95 %).
     pub earliest: DateTime<Utc>,

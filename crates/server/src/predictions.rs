@@ -65,6 +65,7 @@ pub async fn for_instrument(
             unit: spec.unit.into(),
             limit: f.limit.value,
             slope_per_day: f.slope_per_day,
+            fitted: spec.limit_on,
             predicted_at: to_time(p.crossing),
             earliest: to_time(p.earliest),
             latest: to_time(p.latest),

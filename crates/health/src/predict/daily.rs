@@ -27,8 +27,9 @@
 //!   with the square of the horizon and would alert weeks early), except that the
 //!   replace-by is never after the predicted date.
 //!
-//! The direction (which band edge) comes from the daily means: the drift of the level,
-//! which must be clear (its slope `gate_z` standard errors from zero), and toward an edge
+//! The direction (which band edge) comes from the fitted value's drift (the daily mean's;
+//! for extremes, the max's toward the upper edge and the min's toward the lower), which
+//! must be clear (its slope `gate_z` standard errors from zero), and toward an edge
 //! wear can push the signal to ([`ForecastMethod::toward`]): a stage's position error
 //! drifting down toward its floor of zero is not a part wearing out.
 
@@ -238,18 +239,41 @@ pub fn forecast_from_daily(
             .collect()
     };
 
-    // Direction and gate: the level's local slope must head for an edge, clearly.
+    // Direction and gate: the fitted value's local slope must head for an edge, clearly.
+    // For the level (and the noise-aware peak), the daily mean's; for the extremes, the
+    // daily max toward the upper edge and the daily min toward the lower, as a swing that
+    // grows about a steady mean wears toward both: the edge the line reaches first.
     let level = robust_poly(&series(&|d| d.mean), 0.0, Shape::Line)?;
-    let (slope, se) = (level.slope_at(0.0), level.slope_se());
     let gate = if method.gate_z.is_finite() {
         method.gate_z.max(0.0)
     } else {
         Z_95
     };
-    let limit = if slope > gate * se && slope > 0.0 && method.toward != Toward::Lower {
-        Limit::upper(band.1)
-    } else if slope < -gate * se && slope < 0.0 && method.toward != Toward::Upper {
-        Limit::lower(band.0)
+    let heads = |fit: &PolyFit, limit: Limit| {
+        let (slope, se) = (fit.slope_at(0.0), fit.slope_se());
+        match limit.kind {
+            LimitKind::Upper => method.toward != Toward::Lower && slope > gate * se && slope > 0.0,
+            LimitKind::Lower => method.toward != Toward::Upper && slope < -gate * se && slope < 0.0,
+        }
+    };
+    let (upper, lower) = (Limit::upper(band.1), Limit::lower(band.0));
+    let limit = if method.aggregate == Aggregate::Extreme {
+        let horizon = method.horizon_days as f64;
+        let reaches = |f: &dyn Fn(&DailyAggregate) -> f64, limit: Limit| {
+            robust_poly(&series(f), 0.0, Shape::Line)
+                .filter(|fit| heads(fit, limit))
+                .and_then(|fit| first_crossing(&|h| beyond(limit, fit.value_at(h)), 0.0, horizon))
+        };
+        match (reaches(&|d| d.max, upper), reaches(&|d| d.min, lower)) {
+            (Some(u), Some(l)) if l < u => lower,
+            (Some(_), _) => upper,
+            (None, Some(_)) => lower,
+            (None, None) => return None,
+        }
+    } else if heads(&level, upper) {
+        upper
+    } else if heads(&level, lower) {
+        lower
     } else {
         return None;
     };
@@ -573,6 +597,44 @@ mod tests {
             ..either
         };
         assert_eq!(forecast_from_daily(&rising, band, NOW, None, &down), None);
+    }
+
+    #[test]
+    fn a_swing_growing_about_a_steady_mean_heads_for_the_nearer_edge() {
+        // Mean steady, swing ± (1 + 0.02·(d + 40)), 1.8 now. About a mean of 5 the peaks
+        // reach 7 at h = 10 and the troughs 2 at h = 60; about a mean of 4, the reverse.
+        let swing = |mean: f64| {
+            series(60, move |d| {
+                let amp = 1.0 + 0.02 * (d + 40) as f64;
+                [1.0, 0.0, -1.0, 0.0].map(|s| mean + amp * s)
+            })
+        };
+        let band = (2.0, 7.0);
+        let m = ForecastMethod {
+            aggregate: Aggregate::Extreme,
+            ..ForecastMethod::default()
+        };
+        let warm = forecast_from_daily(&swing(5.0), band, NOW, None, &m).expect("upper");
+        assert_eq!(warm.limit, Limit::upper(7.0));
+        assert!((crossing_day(&warm) - 10.0).abs() < 1.0, "{warm:?}");
+        let cold = forecast_from_daily(&swing(4.0), band, NOW, None, &m).expect("lower");
+        assert_eq!(cold.limit, Limit::lower(2.0));
+        assert!((crossing_day(&cold) - 10.0).abs() < 1.0, "{cold:?}");
+        // Judged on its level, the same steady mean is no drift at all.
+        let level = ForecastMethod::default();
+        assert_eq!(
+            forecast_from_daily(&swing(5.0), band, NOW, None, &level),
+            None
+        );
+        // Told the part only warms, the troughs are not forecast.
+        let up = ForecastMethod {
+            toward: Toward::Upper,
+            ..m
+        };
+        assert_eq!(
+            forecast_from_daily(&swing(4.0), band, NOW, None, &up).map(|f| f.limit),
+            Some(Limit::upper(7.0))
+        );
     }
 
     #[test]

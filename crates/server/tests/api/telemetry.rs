@@ -164,3 +164,57 @@ async fn a_decaying_laser_gets_a_predicted_replacement_and_a_healthy_one_does_no
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_chiller_is_forecast_by_its_peaks_and_a_pump_by_its_level() {
+    use seqhealth_api::domain::LimitOn;
+    use seqhealth_server::predictions::for_instrument;
+    let env = env().await;
+    // 40 days to `now`, four readings a day at four phases of a daily swing: the mean
+    // stays put while the swing grows. The chiller's 5 ± (1 + 0.02·day) °C peaks reach
+    // 7 °C on day 50, ten days after `now` (and 2 °C only on day 100); the pump's
+    // 105 ± (4 + 0.3·day) kPa swing would reach 125 kPa on day 53, but its level stays.
+    let day0 = (cfg().end - chrono::Duration::days(60)).timestamp() / 86_400 * 86_400;
+    let now = day0 + 40 * 86_400;
+    let serial = "M03302";
+    for (sensor, subsystem, mean, amp0, grow) in [
+        ("chiller_temp_c", "thermal", 5.0, 1.0, 0.02),
+        ("line_pressure_kpa", "fluidics", 105.0, 4.0, 0.3),
+    ] {
+        for week in 0..6 {
+            let readings: Vec<Value> = (week * 7..(week * 7 + 7).min(40))
+                .flat_map(|d| {
+                    let amp = amp0 + grow * d as f64;
+                    [1.0, 0.0, -1.0, 0.0]
+                        .into_iter()
+                        .enumerate()
+                        .map(move |(k, s)| {
+                            let at = day0 + d * 86_400 + k as i64 * 6 * 3_600 + 3_600;
+                            json!({
+                                "at": chrono::DateTime::from_timestamp(at, 0).unwrap(),
+                                "subsystem": subsystem,
+                                "sensor": sensor,
+                                "value": mean + amp * s,
+                            })
+                        })
+                })
+                .collect();
+            let batch = json!({ "batch_id": format!("{sensor}-{week}"), "readings": readings });
+            let (s, v) = env.ingest("telemetry", env.token(serial), &batch).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+    }
+    let predictions = for_instrument(&env.db, env.id(serial), now).await.unwrap();
+    let chiller = predictions
+        .iter()
+        .find(|p| p.sensor == "chiller_temp_c")
+        .expect("the chiller's growing peaks are forecast");
+    assert_eq!(chiller.fitted, LimitOn::Peaks);
+    assert_eq!(chiller.limit, 7.0);
+    let days = (chiller.predicted_at.timestamp() - now) as f64 / 86_400.0;
+    assert!((days - 10.0).abs() < 2.0, "{days} days: {chiller:?}");
+    assert!(
+        predictions.iter().all(|p| p.sensor != "line_pressure_kpa"),
+        "a level-judged sensor whose level does not move is not forecast: {predictions:?}"
+    );
+}
