@@ -55,6 +55,7 @@ pub struct Alert {
 pub struct Forecasted {
     pub at: i64,
     pub crossing: i64,
+    pub replace_by: i64,
 }
 
 /// What the engine said about one component over the observed days.
@@ -153,6 +154,7 @@ pub fn run_component(c: &Component, window: Window, method: Method) -> Component
         out.forecasts.push(Forecasted {
             at: now,
             crossing: p.crossing,
+            replace_by: p.replace_by,
         });
         if p.replace_by <= now + ACTIONABLE_DAYS * DAY {
             out.alerts.push(Alert {

@@ -307,6 +307,8 @@ fn main() -> ExitCode {
         week_before_measured: all.week_before_measured,
         week_before_crossing_mae_days: all.week_before_crossing_mae_days,
         week_before_crossing_bias_days: all.week_before_crossing_bias_days,
+        replace_by_late_fraction: all.replace_by_late_fraction,
+        week_before_replace_by_late_fraction: all.week_before_replace_by_late_fraction,
         wall_seconds: metrics::round3(started.elapsed().as_secs_f64()),
     };
     let detail = breakdown(&out);

@@ -30,6 +30,9 @@
 //!   each scored failure (the latest made at least 7 and at most 10 days before it, within
 //!   the part's lifetime; actionable or not): what a lab booking the replacement a week
 //!   ahead goes by. `week_before_crossing_mae_days`, its bias, and how many were measured.
+//! - **Late replace-by**: the share of measured failures whose replace-by date, at the
+//!   first alert (`replace_by_late_fraction`) or a week before (`week_before_…`), is after
+//!   the failure: a lab that replaced on the date shown would have been too late.
 //! - **Alert episode**: a maximal run of alerts on consecutive days within one lifetime.
 //!   It is a **false alarm** unless the slot's part failed (gradually or suddenly) between
 //!   the episode's first alert and that first alert's `latest` + 14 days. An episode whose
@@ -242,6 +245,8 @@ pub struct Summary {
     pub week_before_measured: usize,
     pub week_before_crossing_mae_days: Option<f64>,
     pub week_before_crossing_bias_days: Option<f64>,
+    pub replace_by_late_fraction: Option<f64>,
+    pub week_before_replace_by_late_fraction: Option<f64>,
     pub wall_seconds: f64,
 }
 
@@ -262,6 +267,7 @@ pub struct Scores {
     pub crossing_bias_days: Option<f64>,
     pub replace_by_mae_days: Option<f64>,
     pub replace_by_mean_gap_days: Option<f64>,
+    pub replace_by_late_fraction: Option<f64>,
     pub predicted_7d_true_alert: usize,
     pub predicted_7d_true_alert_fraction: Option<f64>,
     pub crossing_mae_true_alert_days: Option<f64>,
@@ -269,6 +275,7 @@ pub struct Scores {
     pub week_before_measured: usize,
     pub week_before_crossing_mae_days: Option<f64>,
     pub week_before_crossing_bias_days: Option<f64>,
+    pub week_before_replace_by_late_fraction: Option<f64>,
     pub alert_episodes: usize,
     pub false_alarms: usize,
     pub false_alarm_fraction: Option<f64>,
@@ -336,12 +343,20 @@ pub fn scores<'a>(
         crossing_bias_days: mean(crossing.iter().copied()),
         replace_by_mae_days: mean(gap.iter().map(|e| e.abs())),
         replace_by_mean_gap_days: mean(gap.iter().copied()),
+        replace_by_late_fraction: fraction(gap.iter().filter(|g| **g < 0.0).count(), gap.len()),
         predicted_7d_true_alert: predicted_true,
         predicted_7d_true_alert_fraction: fraction(predicted_true, scored.len()),
         crossing_mae_true_alert_days: mean(crossing_true),
         week_before_measured: week.len(),
         week_before_crossing_mae_days: mean(week.iter().map(|e| e.abs())),
         week_before_crossing_bias_days: mean(week.iter().copied()),
+        week_before_replace_by_late_fraction: fraction(
+            scored
+                .iter()
+                .filter(|f| f.week_before.is_some_and(|p| p.replace_by > f.at))
+                .count(),
+            week.len(),
+        ),
         alert_episodes: judged,
         false_alarms,
         false_alarm_fraction: fraction(false_alarms, judged),
