@@ -1,7 +1,8 @@
 //! Time buckets of sensor readings (count, sum, min, max per hour and per day), folded in
 //! as readings arrive, and read back as at most `MAX_POINTS` points for any range.
 
-use crate::error::AppResult;
+use crate::db::{self, Real};
+use crate::error::{AppError, AppResult};
 use sqlx::{Any, AnyPool, Transaction};
 use std::collections::BTreeMap;
 
@@ -87,29 +88,46 @@ pub fn width_for(from: i64, to: i64) -> (i64, i64) {
 pub type Point = (i64, i64, f64, f64, f64);
 
 pub async fn series(
-    db: &AnyPool,
+    pool: &AnyPool,
     instrument_id: i64,
     sensor: &str,
     from: i64,
     to: i64,
 ) -> AppResult<(i64, Vec<Point>)> {
     let (base, width) = width_for(from, to);
-    let rows: Vec<Point> = sqlx::query_as(
-        "SELECT MIN(start), CAST(SUM(n) AS BIGINT), SUM(sum) / CAST(SUM(n) AS DOUBLE PRECISION), MIN(min), MAX(max)
+    // As one JSON text (see `db::json_rows`): a year of daily points is 365 rows.
+    let backend = db::backend(pool);
+    let real = |c: &str| db::json_real(backend, c);
+    let sql = db::json_rows(
+        backend,
+        &format!("start, n, {}, {}, {}", real("mean"), real("lo"), real("hi")),
+        "SELECT MIN(start) AS start, CAST(SUM(n) AS BIGINT) AS n,
+                SUM(sum) / CAST(SUM(n) AS DOUBLE PRECISION) AS mean, MIN(min) AS lo, MAX(max) AS hi
          FROM sensor_buckets
          WHERE instrument_id = $1 AND sensor = $2 AND width = $3 AND start >= $4 AND start < $5
          GROUP BY start / $6 ORDER BY 1 LIMIT $7",
-    )
-    .bind(instrument_id)
-    .bind(sensor)
-    .bind(base)
-    .bind(from.div_euclid(base) * base)
-    .bind(to)
-    .bind(width)
-    .bind(MAX_POINTS)
-    .fetch_all(db)
-    .await?;
-    Ok((width, rows))
+    );
+    let text: Option<String> = sqlx::query_scalar(&sql)
+        .bind(instrument_id)
+        .bind(sensor)
+        .bind(base)
+        .bind(from.div_euclid(base) * base)
+        .bind(to)
+        .bind(width)
+        .bind(MAX_POINTS)
+        .fetch_one(pool)
+        .await?;
+    let rows: Vec<(i64, i64, Real, Real, Real)> = db::parse_json_rows(text).map_err(|e| {
+        AppError::Internal(format!(
+            "{sensor} of instrument {instrument_id} as JSON: {e}"
+        ))
+    })?;
+    let mut points: Vec<Point> = rows
+        .into_iter()
+        .map(|(start, n, mean, min, max)| (start, n, mean.0, min.0, max.0))
+        .collect();
+    points.sort_by_key(|p| p.0);
+    Ok((width, points))
 }
 
 #[cfg(test)]

@@ -938,6 +938,64 @@ pub fn values(backend: Backend, rows: usize, cols: usize) -> String {
     sql
 }
 
+/// SQL returning the rows of the subquery `rows` as one JSON text: an array with one
+/// array of `columns` per row, built by the database. sqlx hands each row of a result
+/// over separately, which dominated reads of a few hundred rows (a year of runs, 1 client:
+/// 1.5 → 0.8 ms; 50 clients: p95 86 → 18 ms); one row of JSON is handed over once. The
+/// order of the rows is not promised: the caller sorts.
+pub fn json_rows(backend: Backend, columns: &str, rows: &str) -> String {
+    match backend {
+        Backend::Sqlite => {
+            format!("SELECT json_group_array(json_array({columns})) FROM ({rows}) AS r")
+        }
+        Backend::Postgres => format!(
+            "SELECT COALESCE(json_agg(json_build_array({columns})), '[]')::text FROM ({rows}) AS r"
+        ),
+    }
+}
+
+/// A REAL column as [`json_rows`] should carry it: SQLite's JSON writes 15 significant
+/// digits, which loses the last bits of some values (0.1 + 0.2), so there it goes as 17
+/// digits of text, which round-trip; PostgreSQL's JSON writes the shortest exact form.
+/// Read it as an [`Real`].
+pub fn json_real(backend: Backend, column: &str) -> String {
+    match backend {
+        Backend::Sqlite => {
+            format!("CASE WHEN {column} IS NULL THEN NULL ELSE printf('%!.17g', {column}) END")
+        }
+        Backend::Postgres => column.to_string(),
+    }
+}
+
+/// A float from [`json_real`]: a JSON number, or the text of one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Real(pub f64);
+
+impl<'de> serde::Deserialize<'de> for Real {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Number(f64),
+            Text(String),
+        }
+        match Either::deserialize(d)? {
+            Either::Number(f) => Ok(Real(f)),
+            Either::Text(t) => t
+                .parse()
+                .map(Real)
+                .map_err(|_| serde::de::Error::custom(format!("not a number: {t:?}"))),
+        }
+    }
+}
+
+/// The rows [`json_rows`] returned, each a tuple (or anything an array deserializes to).
+pub fn parse_json_rows<T: serde::de::DeserializeOwned>(
+    text: Option<String>,
+) -> Result<Vec<T>, serde_json::Error> {
+    serde_json::from_str(text.as_deref().unwrap_or("[]"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -961,6 +1019,60 @@ mod tests {
         assert!(DatabaseKey::parse(&"g".repeat(64)).is_err());
         assert!(DatabaseKey::parse(&"a".repeat(63)).is_err());
         assert_ne!(DatabaseKey::generate(), DatabaseKey::generate());
+    }
+
+    #[tokio::test]
+    async fn rows_come_back_as_json_with_every_float_exact() {
+        let db = connect("sqlite::memory:").await.unwrap();
+        let mut floats = vec![
+            0.1 + 0.2,
+            1.0 / 3.0,
+            84.2,
+            2.0f64.powi(-30) * 3.0,
+            -2576.55,
+            1e300,
+        ];
+        // And a few hundred of every magnitude, from a fixed xorshift.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..300 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let f = f64::from_bits(x);
+            if f.is_finite() && f != 0.0 {
+                floats.push(f);
+            }
+        }
+        let mut sql = String::from("SELECT 1 AS k, NULL AS v, 'a\"b' AS s");
+        for (i, f) in floats.iter().enumerate() {
+            sql.push_str(&format!(" UNION ALL SELECT {}, {f:e}, 'x'", i + 2));
+        }
+        let columns = format!("k, {}, s", json_real(Backend::Sqlite, "v"));
+        let text: Option<String> = sqlx::query_scalar(&json_rows(Backend::Sqlite, &columns, &sql))
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        let mut rows: Vec<(i64, Option<Real>, String)> = parse_json_rows(text).unwrap();
+        rows.sort_by_key(|r| r.0);
+        assert_eq!(rows[0], (1, None, "a\"b".to_string()));
+        assert_eq!(rows.len(), floats.len() + 1);
+        for (row, f) in rows[1..].iter().zip(floats) {
+            assert_eq!(
+                row.1.map(|r| r.0.to_bits()),
+                Some(f.to_bits()),
+                "{row:?} vs {f:e}"
+            );
+        }
+        // Numbers as numbers too (PostgreSQL's form); anything else is an error.
+        let r: Vec<(Real,)> = parse_json_rows(Some("[[0.30000000000000004]]".into())).unwrap();
+        assert_eq!(r[0].0 .0, 0.1 + 0.2);
+        assert!(parse_json_rows::<(Real,)>(Some(r#"[["lots"]]"#.into())).is_err());
+        let none: Option<String> =
+            sqlx::query_scalar(&json_rows(Backend::Sqlite, "k", "SELECT 1 AS k WHERE 0"))
+                .fetch_one(&db)
+                .await
+                .unwrap();
+        assert!(parse_json_rows::<(i64,)>(none).unwrap().is_empty());
     }
 
     #[tokio::test]

@@ -1,7 +1,7 @@
 //! `GET /instruments/{id}` and `GET /instruments/{id}/runs?from=&to=`, scoped to the
 //! caller's lab: another lab's instrument is indistinguishable from a missing one (404).
 
-use crate::db::to_time;
+use crate::db::{backend, json_real, json_rows, parse_json_rows, to_time, Backend, Real};
 use crate::error::{AppError, AppResult};
 use crate::extract::CurrentUser;
 use crate::health;
@@ -172,15 +172,36 @@ type RunDbRow = (
     i64,
     Option<i64>,
     String,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
+    Option<Real>,
+    Option<Real>,
+    Option<Real>,
+    Option<Real>,
+    Option<Real>,
     Option<String>,
     Option<String>,
     Option<String>,
 );
+
+/// The runs of an instrument in `[$2, $3)`, newest first up to `$4` (so a truncated window
+/// keeps the recent runs), as one JSON text of [`RunDbRow`]s.
+fn runs_sql(backend: Backend) -> String {
+    let real = |c: &str| json_real(backend, c);
+    let columns = format!(
+        "run_id, started_at, completed_at, read_structure, {}, {}, {}, {}, {},
+         reagent_kit_lot, flow_cell_lot, control_software_version",
+        real("yield_gb"),
+        real("pct_q30"),
+        real("pct_pf"),
+        real("cluster_density_k_mm2"),
+        real("error_rate"),
+    );
+    json_rows(
+        backend,
+        &columns,
+        "SELECT * FROM runs WHERE instrument_id = $1 AND started_at >= $2 AND started_at < $3
+         ORDER BY started_at DESC LIMIT $4",
+    )
+}
 
 pub async fn runs(
     State(state): State<AppState>,
@@ -190,34 +211,33 @@ pub async fn runs(
 ) -> AppResult<Json<RunList>> {
     let (from, to) = window(&q, Utc::now())?;
     let id = instrument_in_lab(&state, &user, &id).await?;
-    // Newest first with the limit, so a truncated window keeps the recent runs.
-    let rows: Vec<RunDbRow> = sqlx::query_as(
-        "SELECT run_id, started_at, completed_at, read_structure, yield_gb, pct_q30, pct_pf,
-                cluster_density_k_mm2, error_rate, reagent_kit_lot, flow_cell_lot, control_software_version
-         FROM runs WHERE instrument_id = $1 AND started_at >= $2 AND started_at < $3
-         ORDER BY started_at DESC LIMIT $4",
-    )
-    .bind(id)
-    .bind(from.timestamp())
-    .bind(to.timestamp())
-    .bind(MAX_RUNS as i64 + 1)
-    .fetch_all(&state.db)
-    .await?;
+    let text: Option<String> = sqlx::query_scalar(&runs_sql(backend(&state.db)))
+        .bind(id)
+        .bind(from.timestamp())
+        .bind(to.timestamp())
+        .bind(MAX_RUNS as i64 + 1)
+        .fetch_one(&state.db)
+        .await?;
+    let mut rows: Vec<RunDbRow> = parse_json_rows(text)
+        .map_err(|e| AppError::Internal(format!("runs of instrument {id} as JSON: {e}")))?;
     let truncated = rows.len() > MAX_RUNS;
+    // Oldest first, the newest `MAX_RUNS`.
+    rows.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+    let real = |r: Option<Real>| r.map(|r| r.0);
     let mut runs: Vec<RunRow> = rows
         .into_iter()
-        .take(MAX_RUNS)
+        .skip(usize::from(truncated))
         .map(
             |(run_id, started, completed, rs, y, q30, pf, dens, err, kit, fc, csv)| RunRow {
                 run_id,
                 started_at: to_time(started),
                 completed_at: completed.map(to_time),
                 read_structure: rs,
-                yield_gb: y,
-                pct_q30: q30,
-                pct_pf: pf,
-                cluster_density_k_mm2: dens,
-                error_rate: err,
+                yield_gb: real(y),
+                pct_q30: real(q30),
+                pct_pf: real(pf),
+                cluster_density_k_mm2: real(dens),
+                error_rate: real(err),
                 reagent_kit_lot: kit,
                 flow_cell_lot: fc,
                 control_software_version: csv,
@@ -225,7 +245,6 @@ pub async fn runs(
             },
         )
         .collect();
-    runs.reverse();
     let model: String = sqlx::query_scalar("SELECT model FROM instruments WHERE id = $1")
         .bind(id)
         .fetch_one(&state.db)

@@ -87,6 +87,53 @@ async fn instrument_detail_and_runs_window() {
         "oldest first"
     );
     assert_eq!(list.runs[0].run_id, all[0].run_id);
+    // Every field as it was sent, floats to the last bit.
+    let mut sent = all.clone();
+    sent.sort_by(|a, b| (a.started_at, &a.run_id).cmp(&(b.started_at, &b.run_id)));
+    for (got, r) in list.runs.iter().zip(&sent) {
+        let bits = |v: Option<f64>| v.map(f64::to_bits);
+        assert_eq!(
+            (
+                &got.run_id,
+                got.started_at,
+                got.completed_at,
+                &got.read_structure
+            ),
+            (&r.run_id, r.started_at, r.completed_at, &r.read_structure)
+        );
+        let s = &r.summary;
+        assert_eq!(
+            [
+                bits(got.yield_gb),
+                bits(got.pct_q30),
+                bits(got.pct_pf),
+                bits(got.cluster_density_k_mm2),
+                bits(got.error_rate)
+            ],
+            [
+                bits(s.yield_gb),
+                bits(s.pct_q30),
+                bits(s.pct_pf),
+                bits(s.cluster_density_k_mm2),
+                bits(s.error_rate)
+            ],
+            "{}",
+            r.run_id
+        );
+        let c = &r.configuration;
+        assert_eq!(
+            (
+                &got.reagent_kit_lot,
+                &got.flow_cell_lot,
+                &got.control_software_version
+            ),
+            (
+                &c.reagent_kit_lot,
+                &c.flow_cell_lot,
+                &c.control_software_version
+            )
+        );
+    }
 
     // A narrower window holds only the runs started inside it.
     let (s, b) = env
@@ -316,4 +363,70 @@ async fn kept_fleet_rows_lists_and_predictions_follow_every_change_at_once() {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(lab_version().await, northgate);
     assert_eq!(fleet(ada.clone()).await, with_run);
+}
+
+#[tokio::test]
+async fn a_window_with_more_runs_than_a_page_keeps_the_newest() {
+    use seqhealth_api::{RunConfiguration, RunIngest, RunSummary, MAX_RUNS};
+    let env = env().await;
+    let cookie = env.login("ada@northgate.example").await;
+    let serial = "A00317";
+    let start: chrono::DateTime<chrono::Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+    let total = MAX_RUNS + 2;
+    for k in 0..total {
+        let run = RunIngest {
+            run_id: format!("run-{k:05}"),
+            started_at: start + chrono::Duration::hours(k as i64),
+            completed_at: None,
+            read_structure: "151-8-8-151".into(),
+            configuration: RunConfiguration {
+                control_software_version: None,
+                rta_version: None,
+                flow_cell_id: None,
+                flow_cell_lot: None,
+                reagent_kit_lot: None,
+                chemistry: None,
+            },
+            summary: RunSummary {
+                yield_gb: Some(k as f64 / 3.0),
+                pct_q30: Some(90.0 - (k % 7) as f64 * 0.1),
+                pct_pf: None,
+                cluster_density_k_mm2: None,
+                error_rate: None,
+            },
+        };
+        let (s, v) = env
+            .ingest(
+                "runs",
+                env.token(serial),
+                &serde_json::to_value(&run).unwrap(),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let id = env.id(serial);
+    let list: RunList = env
+        .get_json(
+            &format!("/api/v1/instruments/{id}/runs?from=2025-12-01&to=2026-12-31"),
+            &cookie,
+        )
+        .await;
+    assert!(list.truncated);
+    assert_eq!(list.runs.len(), MAX_RUNS);
+    assert_eq!(list.runs[0].run_id, "run-00002", "the oldest two fall off");
+    assert_eq!(
+        list.runs[MAX_RUNS - 1].run_id,
+        format!("run-{:05}", total - 1)
+    );
+    assert_eq!(list.runs[0].yield_gb, Some(2.0 / 3.0));
+    assert_eq!(list.runs[0].pct_pf, None);
+    // One fewer than the page: all of them, not truncated.
+    let list: RunList = env
+        .get_json(
+            &format!("/api/v1/instruments/{id}/runs?from=2026-01-01T03:00:00Z&to=2026-12-31"),
+            &cookie,
+        )
+        .await;
+    assert!(!list.truncated);
+    assert_eq!(list.runs.len(), total - 3);
 }

@@ -44,6 +44,28 @@ async fn telemetry_comes_as_buckets_never_more_than_a_thousand_points() {
         .iter()
         .all(|p| p.min <= p.mean && p.mean <= p.max));
     assert!(month.points.windows(2).all(|w| w[0].at < w[1].at));
+    // Each point is its stored bucket, to the last bit.
+    let stored: Vec<(i64, i64, f64, f64, f64)> = sqlx::query_as(
+        "SELECT start, n, sum, min, max FROM sensor_buckets
+         WHERE instrument_id = $1 AND sensor = 'chiller_temp_c' AND width = 3600 AND start >= $2 AND start < $3
+         ORDER BY start",
+    )
+    .bind(id)
+    .bind(month.from.timestamp())
+    .bind(month.to.timestamp())
+    .fetch_all(&env.db)
+    .await
+    .unwrap();
+    assert_eq!(stored.len(), month.points.len());
+    for (p, (start, n, sum, min, max)) in month.points.iter().zip(&stored) {
+        assert_eq!((p.at.timestamp(), p.n), (*start, *n));
+        let bits = [p.mean, p.min, p.max].map(f64::to_bits);
+        assert_eq!(
+            bits,
+            [sum / *n as f64, *min, *max].map(f64::to_bits),
+            "{p:?}"
+        );
+    }
 
     // Resending a batch changes no bucket.
     let batch = serde_json::to_value(
