@@ -5,6 +5,7 @@
 //! before the result is computed, so a result is never older than its version: at worst
 //! it is newer, and the next read recomputes.
 
+use crate::compress::KeptJson;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
@@ -53,36 +54,33 @@ pub async fn lab_version(db: &sqlx::AnyPool, lab_id: i64) -> Result<i64, sqlx::E
 }
 
 /// Lab-wide lists kept as JSON: (lab, endpoint, filters) at (clock minute, lab version).
-pub type LabLists = Versioned<(i64, &'static str, String), axum::body::Bytes, (i64, i64)>;
+pub type LabLists = Versioned<(i64, &'static str, String), KeptJson, (i64, i64)>;
 
-/// The kept JSON for `key` at `version`, or `compute`'s answer, kept for next time.
+/// The kept JSON for `key` at `version`, or `compute`'s answer, kept for next time;
+/// gzipped when `request` accepts it.
 pub async fn json<T, F>(
     lists: &LabLists,
     key: (i64, &'static str, String),
     version: (i64, i64),
+    request: &axum::http::HeaderMap,
     compute: F,
 ) -> Result<axum::response::Response, crate::error::AppError>
 where
     T: serde::Serialize,
     F: std::future::Future<Output = Result<T, crate::error::AppError>>,
 {
-    use axum::response::IntoResponse;
     let body = match lists.get(&key, version) {
         Some(kept) => kept,
         None => {
             let value = compute.await?;
             let bytes = serde_json::to_vec(&value)
                 .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
-            let kept = Arc::new(axum::body::Bytes::from(bytes));
+            let kept = Arc::new(KeptJson::new(bytes));
             lists.put(key, version, kept.clone());
             kept
         }
     };
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        axum::body::Bytes::clone(&body),
-    )
-        .into_response())
+    Ok(body.response(request))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod buckets;
 pub mod cache;
 pub mod calendar;
+pub mod compress;
 pub mod csv;
 pub mod db;
 pub mod demo;

@@ -15,8 +15,8 @@ pub struct AppState {
     /// When each lab's replacement recommendations were last brought up to date on a
     /// read (unix seconds): a large lab's predictions are not recomputed on every view.
     pub recommended_at: Arc<Mutex<HashMap<i64, i64>>>,
-    /// Each lab's fleet rows (JSON), at the lab's data version.
-    pub fleet_rows: Arc<Versioned<i64, axum::body::Bytes>>,
+    /// Each lab's fleet (JSON), at the lab's data version.
+    pub fleet: Arc<Versioned<i64, crate::routes::fleet::KeptFleet>>,
     /// Each lab's warnings and replacements lists (JSON) by filter.
     pub lab_lists: Arc<crate::cache::LabLists>,
     /// Each instrument's predictions, at (hour of the forecast's clock, data version).
@@ -30,7 +30,7 @@ impl AppState {
             csp_reports: Arc::new(AtomicU64::new(0)),
             logins: Arc::new(LoginLimiter::default()),
             recommended_at: Arc::default(),
-            fleet_rows: Arc::default(),
+            fleet: Arc::default(),
             lab_lists: Arc::default(),
             predictions: Arc::default(),
         }

@@ -37,6 +37,7 @@ pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<ListQuery>,
+    request: axum::http::HeaderMap,
 ) -> AppResult<Response> {
     // Kept per filter until the lab's data changes (a new entry, a renamed user or
     // instrument: migration 0008).
@@ -47,7 +48,7 @@ pub async fn list(
         let (entries, truncated) = fetch(&state, user.lab_id, instrument).await?;
         Ok(AuditList { entries, truncated })
     };
-    crate::cache::json(&state.lab_lists, key, version, compute).await
+    crate::cache::json(&state.lab_lists, key, version, &request, compute).await
 }
 
 pub async fn list_csv(

@@ -1,14 +1,14 @@
 //! `GET /fleet`: every instrument of the caller's lab, one row each.
 
+use crate::compress::KeptJson;
 use crate::db::to_time;
 use crate::error::{AppError, AppResult};
 use crate::extract::CurrentUser;
 use crate::health;
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use seqhealth_api::{FleetInstrument, LabInfo};
 use std::sync::Arc;
 
@@ -24,35 +24,48 @@ type Row = (
     String,
 );
 
-pub async fn fleet(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+/// A lab's `Fleet` as JSON, and the lab's name and time zone it was made with.
+pub struct KeptFleet {
+    lab: Vec<u8>,
+    body: KeptJson,
+}
+
+pub async fn fleet(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    request: HeaderMap,
+) -> AppResult<Response> {
     let (name, time_zone, version): (String, String, i64) =
         sqlx::query_as("SELECT name, time_zone, data_version FROM labs WHERE id = $1")
             .bind(user.lab_id)
             .fetch_one(&state.db)
             .await?;
-    // The rows are the costly part (a 1,000-instrument lab: every newest reading, warning
-    // and last run): computed once per change of the lab's data, not once per viewer.
-    let rows = match state.fleet_rows.get(&user.lab_id, version) {
-        Some(rows) => rows,
-        None => {
-            let rows = Arc::new(Bytes::from(
-                serde_json::to_vec(&instruments(&state, user.lab_id).await?)
-                    .map_err(|e| AppError::Internal(e.to_string()))?,
-            ));
-            state.fleet_rows.put(user.lab_id, version, rows.clone());
-            rows
-        }
-    };
-    // `Fleet` as JSON, with the kept rows spliced in as they are.
     let lab = serde_json::to_vec(&LabInfo { name, time_zone })
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut body = Vec::with_capacity(rows.len() + lab.len() + 32);
-    body.extend_from_slice(b"{\"lab\":");
-    body.extend_from_slice(&lab);
-    body.extend_from_slice(b",\"instruments\":");
-    body.extend_from_slice(&rows);
-    body.push(b'}');
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    // The rows are the costly part (a 1,000-instrument lab: every newest reading, warning
+    // and last run): computed once per change of the lab's data, not once per viewer, and
+    // so is their gzip.
+    let kept = match state.fleet.get(&user.lab_id, version) {
+        Some(kept) if kept.lab == lab => kept,
+        _ => {
+            let rows = serde_json::to_vec(&instruments(&state, user.lab_id).await?)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            // `Fleet` as JSON, with the rows spliced in as they are.
+            let mut body = Vec::with_capacity(rows.len() + lab.len() + 32);
+            body.extend_from_slice(b"{\"lab\":");
+            body.extend_from_slice(&lab);
+            body.extend_from_slice(b",\"instruments\":");
+            body.extend_from_slice(&rows);
+            body.push(b'}');
+            let kept = Arc::new(KeptFleet {
+                lab,
+                body: KeptJson::new(body),
+            });
+            state.fleet.put(user.lab_id, version, kept.clone());
+            kept
+        }
+    };
+    Ok(kept.body.response(&request))
 }
 
 async fn instruments(state: &AppState, lab_id: i64) -> AppResult<Vec<FleetInstrument>> {

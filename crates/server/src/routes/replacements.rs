@@ -105,6 +105,7 @@ pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(q): Query<ListQuery>,
+    request: axum::http::HeaderMap,
 ) -> AppResult<Response> {
     refresh_due(&state, user.lab_id).await?;
     // Kept per filter until the lab's data changes (recommendations, schedules, names).
@@ -115,6 +116,7 @@ pub async fn list(
         &state.lab_lists,
         (lab_id, "replacements", key),
         version,
+        &request,
         async {
             let (replacements, truncated) = fetch(&state, &user, &q).await?;
             Ok(ReplacementList {

@@ -96,6 +96,7 @@ pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(f): Query<Filter>,
+    request: axum::http::HeaderMap,
 ) -> AppResult<Response> {
     let statuses = statuses(f.status.as_deref())?;
     let severity = match f.severity.as_deref() {
@@ -129,6 +130,7 @@ pub async fn list(
         &state.lab_lists,
         (lab_id, "warnings", key),
         version,
+        &request,
         fetch(&state, lab_id, statuses, severity, subsystem, instrument),
     )
     .await

@@ -430,3 +430,51 @@ async fn a_window_with_more_runs_than_a_page_keeps_the_newest() {
     assert!(!list.truncated);
     assert_eq!(list.runs.len(), total - 3);
 }
+
+#[tokio::test]
+async fn kept_lists_are_gzipped_for_browsers_that_accept_it() {
+    use flate2::read::GzDecoder;
+    use std::io::Read;
+    use tower::ServiceExt;
+    let env = env().await;
+    env.fill().await;
+    let cookie = env.login("ada@northgate.example").await;
+    for path in [
+        "/api/v1/fleet",
+        "/api/v1/warnings?status=all",
+        "/api/v1/replacements",
+        "/api/v1/audit",
+    ] {
+        let (s, plain) = env.get(path, Some(&cookie)).await;
+        assert_eq!(s, StatusCode::OK, "{path}");
+        for _ in 0..2 {
+            // Twice: the second is served from the kept gzip.
+            let req = Request::get(path)
+                .header(header::COOKIE, &cookie)
+                .header(header::ACCEPT_ENCODING, "gzip, deflate, br, zstd")
+                .body(Body::empty())
+                .unwrap();
+            let resp = env.app.clone().oneshot(req).await.unwrap();
+            assert_eq!(resp.status(), StatusCode::OK, "{path}");
+            let headers = resp.headers().clone();
+            assert_eq!(headers[header::VARY], "accept-encoding", "{path}");
+            let body = resp.into_body().collect().await.unwrap().to_bytes();
+            let unzipped = if plain.len() >= 1_024 {
+                assert_eq!(headers[header::CONTENT_ENCODING], "gzip", "{path}");
+                assert!(
+                    body.len() < plain.len(),
+                    "{path}: {} of {}",
+                    body.len(),
+                    plain.len()
+                );
+                let mut out = Vec::new();
+                GzDecoder::new(&body[..]).read_to_end(&mut out).unwrap();
+                out
+            } else {
+                assert!(headers.get(header::CONTENT_ENCODING).is_none(), "{path}");
+                body.to_vec()
+            };
+            assert_eq!(unzipped, plain, "{path}: the same JSON");
+        }
+    }
+}
