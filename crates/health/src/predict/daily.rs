@@ -336,8 +336,9 @@ pub fn forecast_from_daily(
         (Shape::Line, Some(bz)) if bz.is_finite() => robust_poly(&points, 0.0, Shape::Quadratic)
             .filter(|q| bends_toward(q, limit, bz))
             .and_then(|q| {
-                // From now: a parabola's far arm may rise past the limit before the data.
-                let start = x_first.max(0.0);
+                // From its vertex, where it turns toward the limit: its far arm may be past
+                // the limit before that. A crossing already in the data is a date past.
+                let start = x_first.max(-q.coef[1] / (2.0 * q.coef[2]));
                 first_crossing(&|h| beyond(limit, q.value_at(h)), start, horizon).map(|c| (q, c))
             }),
         _ => None,
@@ -720,6 +721,18 @@ mod tests {
             "{b:?}"
         );
         assert!((b.fitted_at(NOW, NOW) - b.value_now).abs() < 1e-9);
+        // Already past the limit: the date the bent curve crossed it, in the data.
+        let past = series(60, |d| {
+            let v = 90.0 + 0.005 * ((d + 70) * (d + 70)) as f64;
+            [0, 1, 2, 3].map(|k| v + 0.05 * noise(d * 4 + k))
+        });
+        let p = forecast_from_daily(&past, band, NOW, None, &bent).expect("crossed");
+        // (d + 70)² = 4,000: d ≈ −6.8.
+        assert!((crossing_day(&p) + 6.8).abs() < 1.0, "{p:?}");
+        assert!(
+            (p.fitted_at(NOW, p.time.crossing) - 110.0).abs() < 0.01,
+            "{p:?}"
+        );
         // Bending away from the limit, the parabola is not trusted: the line is used.
         let easing = series(60, |d| [100.0 + 0.3 * d as f64 - 0.002 * (d * d) as f64; 4]);
         let e = forecast_from_daily(&easing, band, NOW, None, &quad).expect("line");
