@@ -639,6 +639,28 @@ mod tests {
     }
 
     #[test]
+    fn a_chiller_that_takes_off_in_its_last_days_is_forecast() {
+        // 85 days steady at 4.1 °C (peaks ~4.3), then the last five days' peaks climb past
+        // 7 °C (the demo's failing chiller): not five glitches.
+        let climb = [6.2, 7.1, 9.4, 10.1, 11.4];
+        let days = series(90, |d| {
+            let top = match d {
+                -5..=-1 => climb[(d + 5) as usize],
+                _ => 4.3,
+            };
+            [top, 4.0, 3.9, 4.1]
+        });
+        let m = ForecastMethod {
+            aggregate: Aggregate::Extreme,
+            ..ForecastMethod::default()
+        };
+        let f = forecast_from_daily(&days, (2.0, 7.0), NOW, None, &m).expect("forecast");
+        assert_eq!(f.limit, Limit::upper(7.0));
+        assert!(crossing_day(&f) <= 0.0, "already crossed: {f:?}");
+        assert!(crossing_day(&f) > -10.0, "{f:?}");
+    }
+
+    #[test]
     fn too_few_days_flat_signals_old_and_future_days_give_nothing() {
         let m = ForecastMethod::default();
         let band = (80.0, 110.0);

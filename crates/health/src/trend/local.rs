@@ -93,34 +93,25 @@ pub fn robust_poly(points: &[(f64, f64, f64)], x0: f64, shape: Shape) -> Option<
     if pts.len() < 2 * k || !x0.is_finite() {
         return None;
     }
-    let mut robust = vec![1.0; pts.len()];
-    let mut coef = wls(&pts, &robust, k)?.0;
-    let mut scale = 0.0;
-    for step in 0..HUBER_STEPS + BIWEIGHT_STEPS {
-        let res: Vec<f64> = pts.iter().map(|p| p.1 - eval(&coef, p.0)).collect();
-        scale = stats::mad_sigma(&res).unwrap_or(0.0);
-        if scale <= 0.0 {
-            // An exact fit: nothing to downweight.
-            break;
+    let mut pinned = vec![false; pts.len()];
+    let (mut robust, coef, mut scale) = reweigh(&pts, &pinned, k)?;
+    if scale > 0.0 {
+        // The newest points, all far off the same side: a change of course, not glitches
+        // (which come alone). They keep their full weight and the fit follows them.
+        let mut order: Vec<usize> = (0..pts.len()).collect();
+        order.sort_by(|&a, &b| pts[b].0.total_cmp(&pts[a].0));
+        let res = |i: usize| (pts[i].1 - eval(&coef, pts[i].0)) / scale;
+        let side = order.first().map(|&i| res(i).signum()).unwrap_or(0.0);
+        let run = order
+            .iter()
+            .take_while(|&&i| res(i) * side > TRAILING_U)
+            .count();
+        if run >= TRAILING_RUN {
+            for &i in order.iter().take(run) {
+                pinned[i] = true;
+            }
+            (robust, _, scale) = reweigh(&pts, &pinned, k)?;
         }
-        for (r, w) in res.iter().zip(robust.iter_mut()) {
-            let u = r.abs() / scale;
-            *w = if step < HUBER_STEPS {
-                if u <= HUBER_K {
-                    1.0
-                } else {
-                    HUBER_K / u
-                }
-            } else {
-                let t = u / BIWEIGHT_C;
-                if t < 1.0 {
-                    (1.0 - t * t).powi(2)
-                } else {
-                    0.0
-                }
-            };
-        }
-        coef = wls(&pts, &robust, k)?.0;
     }
     let (coef, cov) = wls(&pts, &robust, k)?;
     let res: Vec<f64> = pts.iter().map(|p| p.1 - eval(&coef, p.0)).collect();
@@ -146,6 +137,52 @@ pub fn robust_poly(points: &[(f64, f64, f64)], x0: f64, shape: Shape) -> Option<
             .filter(|(r, p)| **r * p.2 > 0.0)
             .count(),
     })
+}
+
+/// Trailing points this many robust σ off one side, at least `TRAILING_RUN` of them, are
+/// kept at full weight.
+const TRAILING_U: f64 = 3.0;
+const TRAILING_RUN: usize = 3;
+
+/// Iteratively reweighted least squares (Huber, then biweight); `pinned` points keep full
+/// weight. Returns the robust weights, the coefficients and the residual scale.
+fn reweigh(
+    pts: &[(f64, f64, f64)],
+    pinned: &[bool],
+    k: usize,
+) -> Option<(Vec<f64>, [f64; 3], f64)> {
+    let mut robust = vec![1.0; pts.len()];
+    let mut coef = wls(pts, &robust, k)?.0;
+    let mut scale = 0.0;
+    for step in 0..HUBER_STEPS + BIWEIGHT_STEPS {
+        let res: Vec<f64> = pts.iter().map(|p| p.1 - eval(&coef, p.0)).collect();
+        scale = stats::mad_sigma(&res).unwrap_or(0.0);
+        if scale <= 0.0 {
+            // An exact fit: nothing to downweight.
+            break;
+        }
+        for ((r, w), pin) in res.iter().zip(robust.iter_mut()).zip(pinned) {
+            let u = r.abs() / scale;
+            *w = if *pin {
+                1.0
+            } else if step < HUBER_STEPS {
+                if u <= HUBER_K {
+                    1.0
+                } else {
+                    HUBER_K / u
+                }
+            } else {
+                let t = u / BIWEIGHT_C;
+                if t < 1.0 {
+                    (1.0 - t * t).powi(2)
+                } else {
+                    0.0
+                }
+            };
+        }
+        coef = wls(pts, &robust, k)?.0;
+    }
+    Some((robust, coef, scale))
 }
 
 fn eval(c: &[f64; 3], h: f64) -> f64 {
@@ -260,6 +297,24 @@ mod tests {
         assert!((fit.slope_at(39.0) - 0.3).abs() < 0.05, "{fit:?}");
         assert!(fit.coef[2].abs() < 0.005, "{fit:?}");
         assert!(fit.residual_scale < 0.4);
+    }
+
+    #[test]
+    fn a_run_of_newest_points_off_one_side_is_followed_not_rejected() {
+        // Flat 50 ± 0.2 for 40 days, then four days climbing 3 a day.
+        let wiggle = |x: f64| 0.2 * (x * 2.3).sin();
+        let mut p = pts(44, |x| 50.0 + wiggle(x));
+        for (i, q) in p.iter_mut().skip(40).enumerate() {
+            q.1 += 3.0 * (i + 1) as f64;
+        }
+        let fit = robust_poly(&p, 43.0, Shape::Line).expect("fit");
+        assert!(fit.slope_at(43.0) > 0.05, "{fit:?}");
+        // Two such days are still glitches: the flat line stands.
+        let mut g = pts(44, |x| 50.0 + wiggle(x));
+        g[42].1 += 8.0;
+        g[43].1 += 9.0;
+        let fit = robust_poly(&g, 43.0, Shape::Line).expect("fit");
+        assert!(fit.slope_at(43.0).abs() < 0.02, "{fit:?}");
     }
 
     #[test]
