@@ -18,7 +18,9 @@
 //!   against glitch days): wear accelerates toward the end of a part's life, and a line
 //!   over 90 equally weighted days extrapolates weeks late.
 //! - **The crossing interval from the line's own uncertainty**, the replace-by a week
-//!   before its early end. The line's band is narrow and steady, so when a part first
+//!   before its early end. An interval that does not close within the horizon (the line
+//!   might, for all the data says, never get there) gives no forecast: on healthy parts
+//!   such "predictions" were months out and noise. The line's band is narrow and steady, so when a part first
 //!   comes due changes little from day to day.
 //! - **The predicted date follows a clear bend.** Where a parabola through the same days
 //!   bends toward the limit by [`ForecastMethod::bend_z`] standard errors (wear
@@ -102,7 +104,8 @@ pub struct ForecastMethod {
     pub basis_days: i64,
     /// Fewer usable days than this is not evidence enough.
     pub min_days: usize,
-    /// Crossings further ahead than this are dropped: no curve is a guide that far.
+    /// Crossings further ahead than this are dropped, and so are intervals that do not
+    /// close by then: no curve is a guide that far.
     pub horizon_days: i64,
     /// Which daily value is fitted: the level ([`Aggregate::Mean`], the default) or the
     /// extreme, as the sensor's limit is meant.
@@ -331,6 +334,10 @@ pub fn forecast_from_daily(
     };
     let horizon = method.horizon_days as f64;
     let (c, e, l) = crossings(&timing, limit, x_first, horizon, z)?;
+    if l >= horizon {
+        // The data cannot rule out that it never gets there: no date to give.
+        return None;
+    }
     // The date follows a clear bend toward the limit; the band stays the line's.
     let bent = match (method.shape, method.bend_z) {
         (Shape::Line, Some(bz)) if bz.is_finite() => robust_poly(&points, 0.0, Shape::Quadratic)
@@ -557,8 +564,13 @@ mod tests {
             let mean = 5.0 + 0.05 * d as f64;
             [0, 1, 2, 3].map(|k| mean + 0.5 * 1.7 * noise(d * 4 + k))
         });
-        let p = forecast_from_daily(&noisy, band, NOW, None, &m).expect("peak");
-        let q = forecast_from_daily(&noisy, band, NOW, None, &mean_method).expect("mean");
+        // (A horizon long enough for the peaks' wider interval to close.)
+        let far = |m: ForecastMethod| ForecastMethod {
+            horizon_days: 5_000,
+            ..m
+        };
+        let p = forecast_from_daily(&noisy, band, NOW, None, &far(m)).expect("peak");
+        let q = forecast_from_daily(&noisy, band, NOW, None, &far(mean_method)).expect("mean");
         assert!(
             (crossing_day(&p) - crossing_day(&q)).abs() < 4.0,
             "{} vs {}",
@@ -569,7 +581,7 @@ mod tests {
             aggregate: Aggregate::Extreme,
             ..m
         };
-        let r = forecast_from_daily(&noisy, band, NOW, None, &raw).expect("extreme");
+        let r = forecast_from_daily(&noisy, band, NOW, None, &far(raw)).expect("extreme");
         assert!(
             crossing_day(&r) < crossing_day(&p) - 5.0,
             "the raw max runs early"
@@ -687,6 +699,27 @@ mod tests {
             None
         );
         assert_eq!(DailyAggregate::from_sum(0, 0, 0.0, 0.0, 0.0), None);
+    }
+
+    #[test]
+    fn an_interval_that_does_not_close_within_the_horizon_gives_nothing() {
+        // Falling 0.5/day to 80 in about 40 days, with noise: an interval a few weeks wide.
+        let days = series(60, |d| {
+            let v = 100.0 - 0.5 * (d + 40) as f64;
+            [0, 1, 2, 3].map(|k| v + 3.0 * noise(d * 4 + k))
+        });
+        let band = (80.0, 110.0);
+        let m = ForecastMethod::default();
+        let f = forecast_from_daily(&days, band, NOW, None, &m).expect("forecast");
+        let latest = (f.time.latest - NOW) / DAY;
+        assert!(latest < m.horizon_days, "{f:?}");
+        // A horizon between the crossing and the interval's late end: no forecast.
+        let short = ForecastMethod {
+            horizon_days: latest - 1,
+            ..m
+        };
+        assert!(crossing_day(&f) < (latest - 1) as f64, "{f:?}");
+        assert_eq!(forecast_from_daily(&days, band, NOW, None, &short), None);
     }
 
     #[test]
