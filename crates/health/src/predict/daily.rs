@@ -248,7 +248,6 @@ pub fn forecast_from_daily(
     // For the level (and the noise-aware peak), the daily mean's; for the extremes, the
     // daily max toward the upper edge and the daily min toward the lower, as a swing that
     // grows about a steady mean wears toward both: the edge the line reaches first.
-    let level = robust_poly(&series(&|d| d.mean), 0.0, Shape::Line)?;
     let gate = if method.gate_z.is_finite() {
         method.gate_z.max(0.0)
     } else {
@@ -262,25 +261,32 @@ pub fn forecast_from_daily(
         }
     };
     let (upper, lower) = (Limit::upper(band.1), Limit::lower(band.0));
-    let limit = if method.aggregate == Aggregate::Extreme {
+    // The limit, and the line that passed the gate (the level's, or the extreme's).
+    let (limit, gated) = if method.aggregate == Aggregate::Extreme {
         let horizon = method.horizon_days as f64;
         let reaches = |f: &dyn Fn(&DailyAggregate) -> f64, limit: Limit| {
             robust_poly(&series(f), 0.0, Shape::Line)
                 .filter(|fit| heads(fit, limit))
-                .and_then(|fit| first_crossing(&|h| beyond(limit, fit.value_at(h)), 0.0, horizon))
+                .and_then(|fit| {
+                    first_crossing(&|h| beyond(limit, fit.value_at(h)), 0.0, horizon)
+                        .map(|c| (fit, c))
+                })
         };
         match (reaches(&|d| d.max, upper), reaches(&|d| d.min, lower)) {
-            (Some(u), Some(l)) if l < u => lower,
-            (Some(_), _) => upper,
-            (None, Some(_)) => lower,
+            (Some((_, u)), Some((fit, l))) if l < u => (lower, fit),
+            (Some((fit, _)), _) => (upper, fit),
+            (None, Some((fit, _))) => (lower, fit),
             (None, None) => return None,
         }
-    } else if heads(&level, upper) {
-        upper
-    } else if heads(&level, lower) {
-        lower
     } else {
-        return None;
+        let level = robust_poly(&series(&|d| d.mean), 0.0, Shape::Line)?;
+        if heads(&level, upper) {
+            (upper, level)
+        } else if heads(&level, lower) {
+            (lower, level)
+        } else {
+            return None;
+        }
     };
 
     // A parabola only when its bend toward the limit is clear; else the line.
@@ -305,7 +311,7 @@ pub fn forecast_from_daily(
             let recent: Vec<f64> = used
                 .iter()
                 .filter(|d| x_of(d) >= -method.noise_days)
-                .map(|d| (d.mean - level.value_at(x_of(d))) * f64::from(d.n).sqrt())
+                .map(|d| (d.mean - gated.value_at(x_of(d))) * f64::from(d.n).sqrt())
                 .collect();
             let sigma = crate::stats::mad_sigma(&recent).unwrap_or(0.0);
             let sign = if limit.kind == LimitKind::Upper {
@@ -325,7 +331,11 @@ pub fn forecast_from_daily(
             LimitKind::Lower => series(&|d| d.min),
         },
     };
-    let timing = curve(&points, limit)?;
+    // The gate's line is already the fit of these points when the timing is a line.
+    let timing = match (method.shape, method.aggregate) {
+        (Shape::Line, Aggregate::Mean | Aggregate::Extreme) => gated,
+        _ => curve(&points, limit)?,
+    };
     let x_first = used.first().map(x_of)?;
     let z = if method.z.is_finite() && method.z >= 0.0 {
         method.z
