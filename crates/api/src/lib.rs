@@ -374,10 +374,12 @@ pub struct Prediction {
     #[serde(default)]
     pub fitted: domain::LimitOn,
     pub predicted_at: DateTime<Utc>,
-    /// The interval the crossing is expected in (95 %).
+    /// The interval the crossing is expected in (nominally 95 %: it held 91–95 % of
+    /// simulated failures in `health-eval`). It opens early where wear may be speeding up.
     pub earliest: DateTime<Utc>,
     pub latest: DateTime<Utc>,
-    /// Replace before this: the early end of the interval minus a safety margin.
+    /// Replace before this: a week before the fitted line's interval opens, and never
+    /// after `earliest`.
     pub replace_by: DateTime<Utc>,
     /// The fitted trend, from the first day of the evidence to the predicted crossing.
     pub fit_from: DateTime<Utc>,

@@ -55,6 +55,8 @@ pub struct Alert {
 pub struct Forecasted {
     pub at: i64,
     pub crossing: i64,
+    pub earliest: i64,
+    pub latest: i64,
     pub replace_by: i64,
 }
 
@@ -154,6 +156,8 @@ pub fn run_component(c: &Component, window: Window, method: Method) -> Component
         out.forecasts.push(Forecasted {
             at: now,
             crossing: p.crossing,
+            earliest: p.earliest,
+            latest: p.latest,
             replace_by: p.replace_by,
         });
         if p.replace_by <= now + ACTIONABLE_DAYS * DAY {

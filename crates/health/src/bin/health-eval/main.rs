@@ -309,6 +309,8 @@ fn main() -> ExitCode {
         week_before_crossing_bias_days: all.week_before_crossing_bias_days,
         replace_by_late_fraction: all.replace_by_late_fraction,
         week_before_replace_by_late_fraction: all.week_before_replace_by_late_fraction,
+        interval_coverage: all.interval_coverage,
+        week_before_interval_coverage: all.week_before_interval_coverage,
         wall_seconds: metrics::round3(started.elapsed().as_secs_f64()),
     };
     let detail = breakdown(&out);

@@ -33,6 +33,10 @@
 //! - **Late replace-by**: the share of measured failures whose replace-by date, at the
 //!   first alert (`replace_by_late_fraction`) or a week before (`week_before_…`), is after
 //!   the failure: a lab that replaced on the date shown would have been too late.
+//! - **Interval coverage**: the share of measured failures that fell within the
+//!   forecast's interval (earliest to latest), at the first alert (`interval_coverage`)
+//!   and a week before (`week_before_…`): a 95 % interval that holds the failure about
+//!   95 % of the time is one a lab can plan by, however wide.
 //! - **Alert episode**: a maximal run of alerts on consecutive days within one lifetime.
 //!   It is a **false alarm** unless the slot's part failed (gradually or suddenly) between
 //!   the episode's first alert and that first alert's `latest` + 14 days. An episode whose
@@ -247,6 +251,8 @@ pub struct Summary {
     pub week_before_crossing_bias_days: Option<f64>,
     pub replace_by_late_fraction: Option<f64>,
     pub week_before_replace_by_late_fraction: Option<f64>,
+    pub interval_coverage: Option<f64>,
+    pub week_before_interval_coverage: Option<f64>,
     pub wall_seconds: f64,
 }
 
@@ -276,6 +282,9 @@ pub struct Scores {
     pub week_before_crossing_mae_days: Option<f64>,
     pub week_before_crossing_bias_days: Option<f64>,
     pub week_before_replace_by_late_fraction: Option<f64>,
+    /// Measured failures inside the interval at the first alert, and a week before.
+    pub interval_coverage: Option<f64>,
+    pub week_before_interval_coverage: Option<f64>,
     pub alert_episodes: usize,
     pub false_alarms: usize,
     pub false_alarm_fraction: Option<f64>,
@@ -354,6 +363,23 @@ pub fn scores<'a>(
             scored
                 .iter()
                 .filter(|f| f.week_before.is_some_and(|p| p.replace_by > f.at))
+                .count(),
+            week.len(),
+        ),
+        interval_coverage: fraction(
+            measured
+                .iter()
+                .filter(|(f, a)| (a.earliest..=a.latest).contains(&f.at))
+                .count(),
+            measured.len(),
+        ),
+        week_before_interval_coverage: fraction(
+            scored
+                .iter()
+                .filter(|f| {
+                    f.week_before
+                        .is_some_and(|p| (p.earliest..=p.latest).contains(&f.at))
+                })
                 .count(),
             week.len(),
         ),
