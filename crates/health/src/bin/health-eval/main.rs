@@ -22,10 +22,13 @@
 //! `--method forecast` (the default) is the engine above; `--method legacy` is the
 //! previous one, `predict_from_daily` (Theil–Sen on 90 days of daily means); the old
 //! figures are `--window server --method legacy`. `--threads N` splits the engine runs
-//! over N threads (default 1); the figures do not depend on it.
+//! over N threads (default 1); the figures do not depend on it. `--oracle` also scores
+//! two references that know how the simulated parts wear ([`oracle`]): how well anything
+//! could date the failures from the same data.
 
 mod engine;
 mod metrics;
+mod oracle;
 mod physics;
 mod rng;
 
@@ -38,7 +41,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "usage: health-eval [--seed N] [--instruments N] [--days N] \
-[--window since-replacement|server] [--method forecast|legacy] [--threads N]";
+[--window since-replacement|server] [--method forecast|legacy] [--threads N] [--oracle]";
 const MAX_INSTRUMENTS: usize = 10_000;
 const MAX_DAYS: usize = 3_650;
 /// Bounds memory: each instrument-day holds four daily buckets.
@@ -53,6 +56,8 @@ struct Args {
     window: Window,
     method: Method,
     threads: usize,
+    /// Also score the two oracles ([`oracle`]); adds about 40 s at 200 × 730.
+    oracle: bool,
 }
 
 impl Default for Args {
@@ -64,6 +69,7 @@ impl Default for Args {
             window: Window::SinceReplacement,
             method: Method::Forecast,
             threads: 1,
+            oracle: false,
         }
     }
 }
@@ -76,6 +82,11 @@ fn parse_args(args: &[String]) -> Result<Option<Args>, String> {
         let arg = args[i].as_str();
         if arg == "--help" || arg == "-h" {
             return Ok(None);
+        }
+        if arg == "--oracle" {
+            out.oracle = true;
+            i += 1;
+            continue;
         }
         let (flag, inline) = match arg.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
@@ -272,7 +283,7 @@ fn main() -> ExitCode {
     let started = Instant::now();
     let fleet = physics::simulate(args.seed, args.instruments, args.days);
     let runs = run_fleet(&fleet, args.window, args.method, args.threads);
-    let out = metrics::collect(&fleet, &runs);
+    let out = metrics::collect(&fleet, &runs, args.oracle);
     let all = metrics::scores(out.failures.iter(), out.episodes.iter());
     let injected = out.failures.len();
     let summary = Summary {
@@ -311,6 +322,10 @@ fn main() -> ExitCode {
         week_before_replace_by_late_fraction: all.week_before_replace_by_late_fraction,
         interval_coverage: all.interval_coverage,
         week_before_interval_coverage: all.week_before_interval_coverage,
+        oracle_crossing_mae_days: all.oracle_crossing_mae_days,
+        oracle_week_before_crossing_mae_days: all.oracle_week_before_crossing_mae_days,
+        family_crossing_mae_days: all.family_crossing_mae_days,
+        family_week_before_crossing_mae_days: all.family_week_before_crossing_mae_days,
         wall_seconds: metrics::round3(started.elapsed().as_secs_f64()),
     };
     let detail = breakdown(&out);
@@ -355,6 +370,8 @@ mod tests {
             })
         );
         assert_eq!(parse(&["-h"]), Ok(None));
+        let o = parse(&["--oracle", "--seed", "2"]).ok().flatten();
+        assert_eq!(o.map(|a| (a.oracle, a.seed)), Some((true, 2)));
         let old = parse(&["--window", "server", "--method=legacy"])
             .ok()
             .flatten();
@@ -385,12 +402,24 @@ mod tests {
         let one = run_fleet(&fleet, Window::SinceReplacement, Method::Forecast, 1);
         let two = run_fleet(&fleet, Window::SinceReplacement, Method::Forecast, 2);
         assert_eq!(one, two);
-        let out = metrics::collect(&fleet, &one);
+        let out = metrics::collect(&fleet, &one, false);
         let s = metrics::scores(out.failures.iter(), out.episodes.iter());
         assert_eq!(
             s.failures_scored,
             s.predicted_7d + s.missed_no_alert + s.missed_late_alert
         );
         assert!(s.false_alarms <= s.alert_episodes);
+        assert_eq!(s.oracle_crossing_mae_days, None);
+        // With the oracles, the same outcomes, and the oracle that knows the wear's shape
+        // dates the failures far better than the engine.
+        let with = metrics::collect(&fleet, &one, true);
+        let o = metrics::scores(with.failures.iter(), with.episodes.iter());
+        assert_eq!(o.crossing_mae_days, s.crossing_mae_days);
+        let (engine, oracle) = (o.crossing_mae_days, o.oracle_crossing_mae_days);
+        assert!(
+            engine.zip(oracle).is_some_and(|(e, k)| k < e),
+            "{engine:?} {oracle:?}"
+        );
+        assert!(o.family_crossing_mae_days.is_some());
     }
 }

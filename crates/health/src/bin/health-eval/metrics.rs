@@ -37,14 +37,20 @@
 //!   forecast's interval (earliest to latest), at the first alert (`interval_coverage`)
 //!   and a week before (`week_before_…`): a 95 % interval that holds the failure about
 //!   95 % of the time is one a lab can plan by, however wide.
+//! - **Oracles** (with `--oracle`; see [`crate::oracle`]): the crossing error, at the same
+//!   two moments and on the same days of data, of a fit that knows the wear's shape
+//!   (`oracle_crossing_mae_days` at the first alert, `oracle_week_before_…`), and of one
+//!   that knows only the simulator's curve family (`family_…`). Failures where an
+//!   oracle's curve stays in the band for ten years are left out of its figure.
 //! - **Alert episode**: a maximal run of alerts on consecutive days within one lifetime.
 //!   It is a **false alarm** unless the slot's part failed (gradually or suddenly) between
 //!   the episode's first alert and that first alert's `latest` + 14 days. An episode whose
 //!   window reaches past the simulated truth without a failure is *censored* (not
 //!   counted either way).
 
-use crate::engine::{Alert, ComponentRun, Forecasted};
-use crate::physics::{day_of, day_start, Degradation, Fleet, Kind, Lifetime, DAY};
+use crate::engine::{Alert, ComponentRun, Forecasted, BASIS_DAYS};
+use crate::oracle;
+use crate::physics::{day_of, day_start, Component, Degradation, Fleet, Kind, Lifetime, DAY};
 use crate::physics::{FailureKind, TRUTH_TAIL_DAYS};
 use seqhealth_health::predict::ForecastMethod;
 use serde::Serialize;
@@ -78,6 +84,12 @@ pub struct FailureOutcome {
     pub first_true_alert: Option<Alert>,
     /// The forecast in force a week before the failure (made at most 10 days before it).
     pub week_before: Option<Forecasted>,
+    /// The oracle's crossing at the moment of the first alert, and of the week-before
+    /// forecast ([`crate::oracle`]): a floor for the engine's error at those moments.
+    pub oracle_first_alert: Option<i64>,
+    pub oracle_week_before: Option<i64>,
+    pub family_first_alert: Option<i64>,
+    pub family_week_before: Option<i64>,
 }
 
 impl FailureOutcome {
@@ -122,7 +134,9 @@ pub struct Outcomes {
 }
 
 /// `runs[i][k]` is the engine's run on component `k` of instrument `i`.
-pub fn collect(fleet: &Fleet, runs: &[Vec<ComponentRun>]) -> Outcomes {
+/// `with_oracles`: also fit the two oracles at each failure's first alert and week-before
+/// forecast (slow: the family oracle tries hundreds of shapes per fit).
+pub fn collect(fleet: &Fleet, runs: &[Vec<ComponentRun>], with_oracles: bool) -> Outcomes {
     let obs_start = day_start(0);
     let obs_end = day_start(fleet.days);
     let truth_end = obs_end + TRUTH_TAIL_DAYS * DAY;
@@ -134,6 +148,14 @@ pub fn collect(fleet: &Fleet, runs: &[Vec<ComponentRun>]) -> Outcomes {
                 let mine = alerts_of(lt, &run.alerts);
                 assigned += mine.len();
                 if let Some(f) = lt.failure.filter(|f| f.at >= obs_start && f.at < obs_end) {
+                    let first_alert = mine.first().copied();
+                    let week_before = week_before(&run.forecasts, lt.installed, f.at);
+                    let known = |at: i64| {
+                        with_oracles.then(|| oracle_at(c, k, lt, at, oracle::crossing))?
+                    };
+                    let family = |at: i64| {
+                        with_oracles.then(|| oracle_at(c, k, lt, at, oracle::crossing_family))?
+                    };
                     match f.kind {
                         FailureKind::Sudden => out.sudden += 1,
                         FailureKind::Gradual => out.failures.push(FailureOutcome {
@@ -143,12 +165,16 @@ pub fn collect(fleet: &Fleet, runs: &[Vec<ComponentRun>]) -> Outcomes {
                             is_replacement: k > 0 && lt.installed > obs_start,
                             at: f.at,
                             scored: day_of(f.at) >= first_scored_day(),
-                            first_alert: mine.first().copied(),
+                            first_alert,
                             first_true_alert: mine
                                 .iter()
                                 .find(|a| f.at <= a.latest.saturating_add(GRACE))
                                 .copied(),
-                            week_before: week_before(&run.forecasts, lt.installed, f.at),
+                            week_before,
+                            oracle_first_alert: first_alert.and_then(|a| known(a.at)),
+                            oracle_week_before: week_before.and_then(|p| known(p.at)),
+                            family_first_alert: first_alert.and_then(|a| family(a.at)),
+                            family_week_before: week_before.and_then(|p| family(p.at)),
                         }),
                     }
                 }
@@ -176,6 +202,26 @@ pub fn collect(fleet: &Fleet, runs: &[Vec<ComponentRun>]) -> Outcomes {
         }
     }
     out
+}
+
+/// The oracle's crossing for the `k`th part of `c`, fitted at `at` (the end of an observed
+/// day) on the window the engine had: the last 90 days, none up to the part's installation
+/// if it replaced another.
+fn oracle_at(
+    c: &Component,
+    k: usize,
+    lt: &Lifetime,
+    at: i64,
+    crossing: oracle::Crossing,
+) -> Option<i64> {
+    let to = usize::try_from(day_of(at) - 1).ok()?;
+    let since = if k > 0 {
+        usize::try_from(day_of(lt.installed) + 1).unwrap_or(0)
+    } else {
+        0
+    };
+    let from = (to + 1).saturating_sub(BASIS_DAYS).max(since);
+    (from <= to).then(|| crossing(c.kind, &lt.deg, &c.daily, from, to, at))?
 }
 
 /// The latest forecast made at least 7 days before `failure`, if it was made within
@@ -253,6 +299,10 @@ pub struct Summary {
     pub week_before_replace_by_late_fraction: Option<f64>,
     pub interval_coverage: Option<f64>,
     pub week_before_interval_coverage: Option<f64>,
+    pub oracle_crossing_mae_days: Option<f64>,
+    pub oracle_week_before_crossing_mae_days: Option<f64>,
+    pub family_crossing_mae_days: Option<f64>,
+    pub family_week_before_crossing_mae_days: Option<f64>,
     pub wall_seconds: f64,
 }
 
@@ -285,6 +335,12 @@ pub struct Scores {
     /// Measured failures inside the interval at the first alert, and a week before.
     pub interval_coverage: Option<f64>,
     pub week_before_interval_coverage: Option<f64>,
+    /// The oracle's crossing MAE at the same moments (first alert, a week before): a floor
+    /// for the two above, from a fit that knows the wear's shape.
+    pub oracle_crossing_mae_days: Option<f64>,
+    pub oracle_week_before_crossing_mae_days: Option<f64>,
+    pub family_crossing_mae_days: Option<f64>,
+    pub family_week_before_crossing_mae_days: Option<f64>,
     pub alert_episodes: usize,
     pub false_alarms: usize,
     pub false_alarm_fraction: Option<f64>,
@@ -326,6 +382,13 @@ pub fn scores<'a>(
         .iter()
         .filter_map(|f| f.week_before.map(|p| days(p.crossing.saturating_sub(f.at))))
         .collect();
+    let oracle_mae = |pick: fn(&FailureOutcome) -> Option<i64>| {
+        mean(
+            scored
+                .iter()
+                .filter_map(|f| pick(f).map(|c| days(c.saturating_sub(f.at)).abs())),
+        )
+    };
     let eps: Vec<&Episode> = episodes.collect();
     let judged = eps
         .iter()
@@ -383,6 +446,10 @@ pub fn scores<'a>(
                 .count(),
             week.len(),
         ),
+        oracle_crossing_mae_days: oracle_mae(|f| f.oracle_first_alert),
+        oracle_week_before_crossing_mae_days: oracle_mae(|f| f.oracle_week_before),
+        family_crossing_mae_days: oracle_mae(|f| f.family_first_alert),
+        family_week_before_crossing_mae_days: oracle_mae(|f| f.family_week_before),
         alert_episodes: judged,
         false_alarms,
         false_alarm_fraction: fraction(false_alarms, judged),
