@@ -15,7 +15,11 @@ use crate::time;
 use api::Remote;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use seqhealth_api::{InstrumentDetail, ReplacementList, RunList, Severity};
+use seqhealth_api::{InstrumentDetail, ReplacementList, RunList, RunRow, Severity};
+
+/// Rows of the runs table shown until the user asks for all of them: a year of runs is
+/// a hundred rows or more, and the newest are the ones a lab looks at.
+const RUNS_SHOWN: usize = 20;
 
 const WINDOWS: [(i64, &str); 5] = [
     (90, "Last 90 days"),
@@ -53,9 +57,11 @@ pub fn InstrumentPage(id: i64) -> impl IntoView {
                                 <OpenWarnings id=id />
                                 <Predictions list=predictions tz=tz.clone() />
                                 <Replacements id=id list=replacements />
+                                // The sensors hold the evidence of the predictions above, so
+                                // they come before the runs (which can be hundreds of rows).
+                                <Sensors id=id tz=tz.clone() predictions=predictions replacements=replacements />
                                 <PlannedRuns id=id />
-                                <Trend id=id tz=tz.clone() />
-                                <Sensors id=id tz=tz predictions=predictions replacements=replacements />
+                                <Trend id=id tz=tz />
                             }
                                 .into_any()
                         })
@@ -225,38 +231,26 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
     let description = format!(
         "Line chart of %≥Q30 for each of {n} runs, oldest on the left. The same figures are in the runs table below."
     );
-    let rows = list
-        .runs
-        .into_iter()
-        .rev()
-        .map(|r| {
-            let signals = r
-                .q30_signals
-                .iter()
-                .filter(|s| s.severity >= Severity::Warning)
-                .map(|s| format!("{} ({})", s.rule, s.side))
-                .collect::<Vec<_>>()
-                .join("; ");
-            let flagged = !signals.is_empty();
-            view! {
-                <tr class:flagged=flagged>
-                    <td>
-                        <time datetime=r.started_at.to_rfc3339()>{time::date_time(r.started_at, &tz)}</time>
-                    </td>
-                    <td class="mono">{r.run_id}</td>
-                    <td class="mono">{r.read_structure}</td>
-                    <td class="num">{format::number(r.yield_gb, 1)}</td>
-                    <td class="num">{format::pct(r.pct_q30)}</td>
-                    <td class="num">{format::pct(r.pct_pf)}</td>
-                    <td class="num">{format::number(r.cluster_density_k_mm2, 0)}</td>
-                    <td class="num">{format::pct(r.error_rate)}</td>
-                    <td class="mono">{format::text(&r.reagent_kit_lot)}</td>
-                    <td class="mono">{format::text(&r.flow_cell_lot)}</td>
-                    <td class="control">{if flagged { signals } else { "In control".to_string() }}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+    // Newest first; all of them only when asked for.
+    let runs: Vec<RunRow> = list.runs.into_iter().rev().collect();
+    let show_all = RwSignal::new(n <= RUNS_SHOWN);
+    let row_tz = tz.clone();
+    let rows = move || {
+        let shown = if show_all.get() { n } else { RUNS_SHOWN };
+        runs.iter()
+            .take(shown)
+            .cloned()
+            .map(|r| run_row(r, &row_tz))
+            .collect_view()
+    };
+    let caption_tz = tz.clone();
+    let caption = move || {
+        if show_all.get() {
+            format!("Runs, newest first ({n}); times in {caption_tz}")
+        } else {
+            format!("Runs, newest first (the newest {RUNS_SHOWN} of {n}); times in {caption_tz}")
+        }
+    };
     view! {
         <figure class="chart">
             <div class="svg" role="img" aria-label=description.clone() inner_html=svg></div>
@@ -276,7 +270,11 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
                         )
                     })}
                 <a href="#runs-table">"The runs table"</a>
-                " holds the same data."
+                {if n > RUNS_SHOWN {
+                    " holds the same data (its newest rows until you show all)."
+                } else {
+                    " holds the same data."
+                }}
             </figcaption>
         </figure>
         {list
@@ -286,9 +284,31 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
                     <p class="note">"Only the most recent runs of this period are shown. Choose a shorter period."</p>
                 }
             })}
+        {(n > RUNS_SHOWN)
+            .then(|| {
+                view! {
+                    <p class="table-actions">
+                        <button
+                            type="button"
+                            class="secondary"
+                            aria-controls="runs-table"
+                            aria-expanded=move || show_all.get().to_string()
+                            on:click=move |_| show_all.update(|a| *a = !*a)
+                        >
+                            {move || {
+                                if show_all.get() {
+                                    format!("Show only the newest {RUNS_SHOWN} runs")
+                                } else {
+                                    format!("Show all {n} runs")
+                                }
+                            }}
+                        </button>
+                    </p>
+                }
+            })}
         <div class="table-wrap">
             <table id="runs-table" class="runs">
-                <caption>{format!("Runs, newest first ({n}); times in {tz}")}</caption>
+                <caption>{caption}</caption>
                 <thead>
                     <tr>
                         <th scope="col">"Started"</th>
@@ -309,6 +329,35 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// One row of the runs table.
+fn run_row(r: RunRow, tz: &str) -> impl IntoView {
+    let signals = r
+        .q30_signals
+        .iter()
+        .filter(|s| s.severity >= Severity::Warning)
+        .map(|s| format!("{} ({})", s.rule, s.side))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let flagged = !signals.is_empty();
+    view! {
+        <tr class:flagged=flagged>
+            <td>
+                <time datetime=r.started_at.to_rfc3339()>{time::date_time(r.started_at, tz)}</time>
+            </td>
+            <td class="mono">{r.run_id}</td>
+            <td class="mono">{r.read_structure}</td>
+            <td class="num">{format::number(r.yield_gb, 1)}</td>
+            <td class="num">{format::pct(r.pct_q30)}</td>
+            <td class="num">{format::pct(r.pct_pf)}</td>
+            <td class="num">{format::number(r.cluster_density_k_mm2, 0)}</td>
+            <td class="num">{format::pct(r.error_rate)}</td>
+            <td class="mono">{format::text(&r.reagent_kit_lot)}</td>
+            <td class="mono">{format::text(&r.flow_cell_lot)}</td>
+            <td class="control">{if flagged { signals } else { "In control".to_string() }}</td>
+        </tr>
+    }
 }
 
 /// This instrument's open replacements (the replacements page has the history).

@@ -11,6 +11,9 @@ mod replacements;
 
 use harness::*;
 
+/// Rows the runs table shows before "Show all" (the dashboard's `RUNS_SHOWN`).
+const RUNS_SHOWN: usize = 20;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
     let mut server = Server::start().await;
@@ -84,12 +87,18 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
     assert!(b.text("h1").await.contains("Vega"));
     b.text("table.runs tbody tr").await;
     let expected = api_runs(&base, id).await;
-    assert!(!expected.runs.is_empty());
+    // A year of runs is more than the table shows at first; a button shows all of them.
+    assert!(expected.runs.len() > RUNS_SHOWN, "{}", expected.runs.len());
+    assert_eq!(b.count("table.runs tbody tr").await, RUNS_SHOWN);
+    let show_all = "section[aria-labelledby=trend-heading] .table-actions button";
     assert_eq!(
-        b.count("table.runs tbody tr").await,
-        expected.runs.len(),
-        "one row per run"
+        b.text(show_all).await,
+        format!("Show all {} runs", expected.runs.len())
     );
+    b.click(Locator::Css(show_all)).await;
+    b.wait_count("table.runs tbody tr", expected.runs.len())
+        .await;
+    assert!(b.text(show_all).await.contains("newest"));
     let with_q30 = expected.runs.iter().filter(|r| r.pct_q30.is_some()).count();
     assert_eq!(
         b.count("figure.chart svg circle").await,
@@ -164,13 +173,23 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         .count();
     assert!(recent > 0 && recent < expected.runs.len());
     b.client
-        .find(Locator::Css("section select"))
+        .find(Locator::Css(
+            "section[aria-labelledby=trend-heading] select",
+        ))
         .await
         .unwrap()
         .select_by_value("90")
         .await
         .unwrap();
-    b.wait_count("table.runs tbody tr", recent).await;
+    b.wait_count("table.runs tbody tr", recent.min(RUNS_SHOWN))
+        .await;
+    let caption = b.text("table.runs caption").await;
+    let count = if recent > RUNS_SHOWN {
+        format!("the newest {RUNS_SHOWN} of {recent})")
+    } else {
+        format!("({recent})")
+    };
+    assert!(caption.contains(&count), "{caption}");
 
     // The breadcrumb works from the keyboard: Enter on the focused link goes back to the fleet.
     let back = b
