@@ -643,7 +643,10 @@ pub async fn refresh_lab(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<usize
             .iter()
             .filter(|p| p.replace_by.timestamp() <= now + RECOMMEND_WITHIN_DAYS * DAY)
         {
-            let day = |t: chrono::DateTime<chrono::Utc>| local_date(t.timestamp(), tz);
+            // Dates in the words the dashboard uses ("1 Dec 2026"), in the lab's zone.
+            let day = |t: chrono::DateTime<chrono::Utc>| {
+                local_date(t.timestamp(), tz).format("%-d %b %Y")
+            };
             let trend = format!(
                 "a trend of {:+.3} {}/day over {} days",
                 p.slope_per_day, p.unit, p.basis_days

@@ -444,6 +444,25 @@ async fn a_completed_replacement_starts_a_fresh_prediction_baseline() {
         before.iter().any(|p| p.sensor == "laser_power_pct"),
         "the decaying laser is predicted: {before:?}"
     );
+    // Its recommendation says when, in the words the dashboard uses.
+    seqhealth_server::replacements::refresh_all(&env.db, end)
+        .await
+        .unwrap();
+    let reason: String = sqlx::query_scalar(
+        "SELECT reason FROM replacements
+         WHERE instrument_id = $1 AND sensor = 'laser_power_pct' AND source = 'prediction'",
+    )
+    .bind(atlas)
+    .fetch_one(&env.db)
+    .await
+    .unwrap();
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    assert!(
+        month.iter().any(|m| reason.contains(&format!(" {m} 2026"))) && !reason.contains("2026-"),
+        "{reason}"
+    );
     sqlx::query(
         "INSERT INTO replacements (instrument_id, sensor, status, source, reason, replace_by, created_at, updated_at, completed_at)
          VALUES ($1, 'laser_power_pct', 'completed', 'prediction', 'test', $2, $3, $4, $5)",
