@@ -95,20 +95,25 @@ fn FleetTable(fleet: Fleet, page: RwSignal<usize>) -> impl IntoView {
         <p class="fleet-summary" aria-live="polite">{summary}</p>
         {pager}
         <div class="table-wrap">
-            <table class="fleet">
+            // Explicit roles: narrow screens lay the rows out as cards (style/main.css), and
+            // some browsers drop a table's semantics once its display changes.
+            <table class="fleet" role="table">
                 <caption>{format!("Instruments of {}", fleet.lab.name)}</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Instrument"</th>
-                        <th scope="col">"Model"</th>
-                        <th scope="col">"Serial"</th>
-                        <th scope="col">"Site"</th>
-                        {Subsystem::ALL.into_iter().map(|s| view! { <th scope="col">{s.label()}</th> }).collect_view()}
-                        <th scope="col">"Last run %≥Q30"</th>
-                        <th scope="col">"Last report" <span class="sub">{tz.clone()}</span></th>
+                <thead role="rowgroup">
+                    <tr role="row">
+                        <th scope="col" role="columnheader">"Instrument"</th>
+                        <th scope="col" role="columnheader">"Model"</th>
+                        <th scope="col" role="columnheader">"Serial"</th>
+                        <th scope="col" role="columnheader">"Site"</th>
+                        {Subsystem::ALL
+                            .into_iter()
+                            .map(|s| view! { <th scope="col" role="columnheader">{s.label()}</th> })
+                            .collect_view()}
+                        <th scope="col" role="columnheader">"Last run %≥Q30"</th>
+                        <th scope="col" role="columnheader">"Last report" <span class="sub">{tz.clone()}</span></th>
                     </tr>
                 </thead>
-                <tbody>{rows}</tbody>
+                <tbody role="rowgroup">{rows}</tbody>
             </table>
         </div>
     }
@@ -133,25 +138,25 @@ fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
         .last_report_at
         .map(|t| (t.to_rfc3339(), time::date_time(t, tz), time::age(t)));
     view! {
-        <tr data-instrument-id=i.id.to_string()>
-            <th scope="row">
+        <tr data-instrument-id=i.id.to_string() role="row">
+            <th scope="row" role="rowheader">
                 <A href=href>{i.nickname}</A>
             </th>
-            <td>{i.model}</td>
-            <td class="mono">{i.serial}</td>
-            <td>{i.site}</td>
+            <td role="cell" data-label="Model">{i.model}</td>
+            <td role="cell" data-label="Serial" class="mono">{i.serial}</td>
+            <td role="cell" data-label="Site">{i.site}</td>
             {Subsystem::ALL
                 .into_iter()
                 .map(|s| {
                     view! {
-                        <td>
+                        <td role="cell" data-label=s.label()>
                             <HealthBadge health=i.health.get(s) subsystem=s fresh=i.freshness.get(s) />
                         </td>
                     }
                 })
                 .collect_view()}
-            <td class="num">{last_run}</td>
-            <td>
+            <td role="cell" data-label="Last run %≥Q30" class="num">{last_run}</td>
+            <td role="cell" data-label=format!("Last report ({tz})")>
                 {match report {
                     _ if i.connection == Connection::AwaitingEnrollment => {
                         view! { <span class="sub">"Awaiting its agent"</span> }.into_any()

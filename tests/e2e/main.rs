@@ -79,6 +79,27 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
     assert!(row.contains("Critical"), "{row}");
     b.screenshot("fleet").await;
 
+    // On a phone-sized window each instrument is a card: its health is in view, not off
+    // to the right of a table that scrolls sideways.
+    b.client.set_window_size(420, 900).await.unwrap();
+    let (badge_right, width): (f64, f64) = serde_json::from_value(
+        b.client
+            .execute(
+                "const r = document.querySelector(arguments[0] + ' .badge').getBoundingClientRect();
+                 return [r.right, document.documentElement.clientWidth];",
+                vec![serde_json::json!(chiller)],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        width <= 700.0 && badge_right <= width,
+        "{badge_right} of {width}"
+    );
+    b.screenshot("fleet-narrow").await;
+    b.client.set_window_size(1280, 900).await.unwrap();
+
     // Clicking an instrument opens its page: chart and a runs table equal to the API's runs.
     let id = server.id("VH00412");
     b.click(Locator::Css(&format!("tr[data-instrument-id='{id}'] a")))
