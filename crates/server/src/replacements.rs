@@ -61,6 +61,12 @@ pub fn local_date(t: i64, tz: Tz) -> NaiveDate {
         .unwrap_or_default()
 }
 
+/// The lab's local date as the dashboard writes dates ("1 Dec 2026"), for reasons a lab
+/// reads.
+fn spoken_date(t: i64, tz: Tz) -> String {
+    local_date(t, tz).format("%-d %b %Y").to_string()
+}
+
 #[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
@@ -643,10 +649,7 @@ pub async fn refresh_lab(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<usize
             .iter()
             .filter(|p| p.replace_by.timestamp() <= now + RECOMMEND_WITHIN_DAYS * DAY)
         {
-            // Dates in the words the dashboard uses ("1 Dec 2026"), in the lab's zone.
-            let day = |t: chrono::DateTime<chrono::Utc>| {
-                local_date(t.timestamp(), tz).format("%-d %b %Y")
-            };
+            let day = |t: chrono::DateTime<chrono::Utc>| spoken_date(t.timestamp(), tz);
             let trend = format!(
                 "a trend of {:+.3} {}/day over {} days",
                 p.slope_per_day, p.unit, p.basis_days
@@ -715,7 +718,7 @@ pub async fn refresh_lab(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<usize
             } else {
                 raised_at + 7 * DAY
             };
-            let reason = format!("Warning raised {}: {message}", local_date(raised_at, tz));
+            let reason = format!("Warning raised {}: {message}", spoken_date(raised_at, tz));
             let r = Recommendation {
                 instrument_id,
                 sensor,
@@ -761,6 +764,10 @@ mod tests {
         let (s, _) = slot_window(d, Slot::Pm, Tz::UTC).unwrap();
         assert_eq!(to_time(s).to_rfc3339(), "2026-07-01T13:00:00+00:00");
         assert_eq!(local_date(s, london), d);
+        // 23:30 UTC on 30 Jun is already 1 Jul in London.
+        let late = to_time(s).timestamp() - 13 * 3600 - 1800;
+        assert_eq!(spoken_date(late, london), "1 Jul 2026");
+        assert_eq!(spoken_date(late, Tz::UTC), "30 Jun 2026");
     }
 
     #[test]
