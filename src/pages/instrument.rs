@@ -214,7 +214,7 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
         })
         .collect();
     let label_tz = tz.clone();
-    // Limits of the read structure most runs in view share.
+    // Limits of the kind of run (read structure, flow cell) most runs in view share.
     let control = list.control.first().cloned();
     let band = control.as_ref().map(|c| ControlBand {
         center: c.center,
@@ -260,8 +260,9 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
                     .as_ref()
                     .map(|c| {
                         format!(
-                            "Grey: control limits of {} runs (mean {:.1} %, ±3σ {:.1}–{:.1} %, from its first {} runs){}; red markers: runs a control rule flags. ",
+                            "Grey: control limits of {} runs{} (mean {:.1} %, ±3σ {:.1}–{:.1} %, from its first {} runs){}; red markers: runs a control rule flags. ",
                             c.read_structure,
+                            c.flow_cell_type.as_ref().map(|t| format!(" on {t} flow cells")).unwrap_or_default(),
                             c.center,
                             c.lower,
                             c.upper,
@@ -314,6 +315,7 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
                         <th scope="col">"Started"</th>
                         <th scope="col">"Run"</th>
                         <th scope="col">"Read structure"</th>
+                        <th scope="col">"Flow cell"</th>
                         <th scope="col">"Yield (Gb)"</th>
                         <th scope="col">"%≥Q30"</th>
                         <th scope="col">"%PF"</th>
@@ -348,6 +350,7 @@ fn run_row(r: RunRow, tz: &str) -> impl IntoView {
             </td>
             <td class="mono">{r.run_id}</td>
             <td class="mono">{r.read_structure}</td>
+            <td>{format::text(&r.flow_cell_type)}</td>
             <td class="num">{format::number(r.yield_gb, 1)}</td>
             <td class="num">{format::pct(r.pct_q30)}</td>
             <td class="num">{format::pct(r.pct_pf)}</td>

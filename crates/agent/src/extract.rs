@@ -47,6 +47,13 @@ pub fn run_ingest_at(summary: &InteropSummary, fallback_start: DateTime<Utc>) ->
             reagent_kit_lot: text(reagent_kit.and_then(|k| k.lot_number.as_deref())),
             chemistry: text(params.and_then(|p| p.chemistry.as_deref()))
                 .or_else(|| text(reagent_kit.and_then(|k| k.kind.as_deref()))),
+            // MiSeq names no flow-cell type; its kit version ("Version3") decides the flow cell.
+            flow_cell_type: text(flowcell.and_then(|f| f.kind.as_deref())).or_else(|| {
+                let miseq = params.and_then(|p| p.instrument_type.as_deref()) == Some("MiSeq");
+                miseq
+                    .then(|| text(reagent_kit.and_then(|k| k.kind.as_deref())))
+                    .flatten()
+            }),
         },
         summary: RunSummary {
             yield_gb: range(ni.yield_g, 0.0, 100_000.0),

@@ -25,6 +25,8 @@ pub enum Model {
 #[derive(Debug, Clone, Copy)]
 struct RunKind {
     read_structure: &'static str,
+    /// The flow cell's type as RunParameters.xml names it (MiSeq: the kit version).
+    flow_cell: &'static str,
     /// Typical %≥Q30 (spec-sheet floor plus a few points, DOMAIN.md).
     q30: f64,
     yield_gb: f64,
@@ -36,6 +38,7 @@ struct RunKind {
 
 const fn kind(
     read_structure: &'static str,
+    flow_cell: &'static str,
     q30: f64,
     yield_gb: f64,
     hours: i64,
@@ -44,6 +47,7 @@ const fn kind(
 ) -> RunKind {
     RunKind {
         read_structure,
+        flow_cell,
         q30,
         yield_gb,
         hours,
@@ -54,24 +58,24 @@ const fn kind(
 
 // v2 2×150 floor 80 %, v2 2×250 floor 75 %, v3 2×300 floor 70 %.
 const MISEQ_RUNS: &[RunKind] = &[
-    kind("151-8-8-151", 89.0, 5.1, 24, 1050.0, 5),
-    kind("251-8-8-251", 82.5, 8.0, 39, 1000.0, 3),
-    kind("301-8-8-301", 76.0, 14.5, 56, 1250.0, 2),
+    kind("151-8-8-151", "Version2", 89.0, 5.1, 24, 1050.0, 5),
+    kind("251-8-8-251", "Version2", 82.5, 8.0, 39, 1000.0, 3),
+    kind("301-8-8-301", "Version3", 76.0, 14.5, 56, 1250.0, 2),
 ];
 // 2×75 floor 80 %, 2×150 floor 75 %.
 const NEXTSEQ550_RUNS: &[RunKind] = &[
-    kind("76-8-8-76", 89.5, 60.0, 18, 200.0, 4),
-    kind("151-8-8-151", 84.0, 115.0, 29, 195.0, 6),
+    kind("76-8-8-76", "High Output", 89.5, 60.0, 18, 200.0, 4),
+    kind("151-8-8-151", "High Output", 84.0, 115.0, 29, 195.0, 6),
 ];
 // 2×150 ≥ 85 % (XLEAP).
 const NEXTSEQ2000_RUNS: &[RunKind] = &[
-    kind("151-10-10-151", 91.5, 300.0, 44, 2400.0, 6),
-    kind("101-10-10-101", 93.0, 190.0, 30, 2400.0, 4),
+    kind("151-10-10-151", "P3", 91.5, 300.0, 44, 2400.0, 6),
+    kind("101-10-10-101", "P2", 93.0, 190.0, 30, 2400.0, 4),
 ];
 // S4 2×150 ≥ 75–85 %, S2 2×100 ≥ 85 %.
 const NOVASEQ6000_RUNS: &[RunKind] = &[
-    kind("151-8-8-151", 89.0, 2500.0, 44, 2900.0, 6),
-    kind("101-8-8-101", 92.0, 820.0, 25, 2900.0, 4),
+    kind("151-8-8-151", "S4", 89.0, 2500.0, 44, 2900.0, 6),
+    kind("101-8-8-101", "S2", 92.0, 820.0, 25, 2900.0, 4),
 ];
 
 impl Model {
@@ -456,6 +460,7 @@ fn one_run(
             flow_cell_lot: Some(flow_cell_lot),
             reagent_kit_lot: Some(reagent_kit_lot),
             chemistry: Some(inst.model.chemistry().into()),
+            flow_cell_type: Some(kind.flow_cell.into()),
         },
         summary: RunSummary {
             yield_gb: Some(round(yield_gb, 2)),

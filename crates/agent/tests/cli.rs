@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{agent, run_agent, shared_interop, stderr, stdout, validate};
+use common::{agent, dry_run, run_agent, shared_interop, stderr, stdout, validate};
 use seqhealth_agent::extract::run_ingest_at;
 use seqhealth_interop::run_info::parse_run_info_str;
 use seqhealth_interop::stats::Stat;
@@ -293,4 +293,28 @@ fn out_of_range_and_odd_values_are_dropped_not_sent() {
         ),
         (None, None, None, None, Some(0.25))
     );
+}
+
+#[test]
+fn the_flow_cell_type_is_sent_as_the_instrument_names_it() {
+    let Some(shared) = shared_interop() else {
+        return;
+    };
+    for (folder, expected) in [
+        (
+            "illuminate_hiseq2500_140213_average_run",
+            Some("HiSeq Rapid Flow Cell v1"),
+        ),
+        // MiSeq names its flow cell by the kit version.
+        ("illuminate_miseq_2013-04_16_2-index", Some("Version2")),
+        ("illuminate_nextseq500_160404_HW37NBGXX", None),
+    ] {
+        let (out, ingest) = dry_run(&shared.join("runs").join(folder));
+        let ingest = ingest.unwrap_or_else(|| panic!("{folder}: {}", stderr(&out)));
+        assert_eq!(
+            ingest.configuration.flow_cell_type.as_deref(),
+            expected,
+            "{folder}"
+        );
+    }
 }

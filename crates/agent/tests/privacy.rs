@@ -10,9 +10,10 @@ use common::{dry_run, run_agent, shared_interop, stderr};
 use std::path::Path;
 
 /// RunParameters.xml elements whose text the agent may send or needs to read the run:
-/// versions, lots, the chemistry/kit name, and the application name (which picks the
+/// versions, lots, the chemistry/kit name, the flow cell's type (an instrument's own
+/// value, "S4" or "HiSeq Rapid Flow Cell v1"), and the application name (which picks the
 /// instrument's channel order). Every other leaf gets a marker.
-const KEEP: [&str; 15] = [
+const KEEP: [&str; 18] = [
     "ApplicationName",
     "Application",
     "SupportMultipleSurfacesInUI",
@@ -28,6 +29,9 @@ const KEEP: [&str; 15] = [
     "ReagentKitVersion",
     "ReagentKitType",
     "Sbs",
+    "FlowCellMode",
+    "FlowCellType",
+    "Flowcell",
 ];
 
 /// Free-text and path fields of every instrument generation; planted even where the

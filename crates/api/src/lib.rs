@@ -83,6 +83,10 @@ pub struct RunConfiguration {
     pub flow_cell_lot: Option<String>,
     pub reagent_kit_lot: Option<String>,
     pub chemistry: Option<String>,
+    /// The flow cell's type as RunParameters.xml names it ("S4", "SP", "P2", ...): %≥Q30
+    /// differs by flow cell, so control limits are kept per type. Older agents omit it.
+    #[serde(default)]
+    pub flow_cell_type: Option<String>,
 }
 
 /// Aggregated run performance, as the InterOp summary computes it.
@@ -276,6 +280,9 @@ pub struct RunRow {
     pub error_rate: Option<f64>,
     pub reagent_kit_lot: Option<String>,
     pub flow_cell_lot: Option<String>,
+    /// "S4", "SP", "P2", ...: runs are compared with runs on the same type.
+    #[serde(default)]
+    pub flow_cell_type: Option<String>,
     pub control_software_version: Option<String>,
     /// Statistical process control rules this run's %≥Q30 completes (none: in control).
     #[serde(default)]
@@ -296,7 +303,10 @@ pub struct Q30Signal {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Q30Control {
     pub read_structure: String,
-    /// Baseline: the instrument's first runs of this read structure.
+    /// The flow-cell type of the runs these limits are for (`None`: runs that name none).
+    #[serde(default)]
+    pub flow_cell_type: Option<String>,
+    /// Baseline: the instrument's first runs of this read structure and flow-cell type.
     pub baseline_runs: usize,
     pub center: f64,
     pub lower: f64,
@@ -311,7 +321,8 @@ pub struct RunList {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub runs: Vec<RunRow>,
-    /// Control limits per read structure present in `runs`, most runs first.
+    /// Control limits per read structure and flow-cell type present in `runs`, most runs
+    /// first.
     #[serde(default)]
     pub control: Vec<Q30Control>,
     /// True when the window held more runs than one response carries (`MAX_RUNS`).

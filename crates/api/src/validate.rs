@@ -85,6 +85,7 @@ pub fn run(run: &RunIngest, now: DateTime<Utc>) -> Result<(), String> {
     check_text("rta_version", &c.rta_version)?;
     check_text("flow_cell_id", &c.flow_cell_id)?;
     check_text("flow_cell_lot", &c.flow_cell_lot)?;
+    check_text("flow_cell_type", &c.flow_cell_type)?;
     check_text("reagent_kit_lot", &c.reagent_kit_lot)?;
     check_text("chemistry", &c.chemistry)?;
     let s = &run.summary;

@@ -1,6 +1,7 @@
 //! Control limits on %≥Q30 (statistical process control) for the runs a screen shows:
-//! per read structure, a baseline from the instrument's first runs of it, and the
-//! Westgard-style rules of `seqhealth-health` marking the runs that complete a pattern.
+//! per kind of run (read structure and flow-cell type), a baseline from the instrument's
+//! first runs of that kind, and the Westgard-style rules of `seqhealth-health` marking the
+//! runs that complete a pattern.
 
 use crate::error::AppResult;
 use seqhealth_api::domain::q30_floor;
@@ -13,6 +14,65 @@ use std::collections::BTreeMap;
 pub const BASELINE_RUNS: i64 = 20;
 /// Fewer baseline runs than this give no control limits.
 pub const MIN_BASELINE_RUNS: usize = 8;
+
+/// What a run's %≥Q30 is compared within: the same read structure on the same type of flow
+/// cell (an S4 and an SP flow cell, or 2×150 and 2×75, do not share a baseline). Runs that
+/// name no flow-cell type (older agents) form their own group.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RunKind {
+    pub read_structure: String,
+    pub flow_cell_type: Option<String>,
+}
+
+impl RunKind {
+    pub fn of(run: &RunRow) -> RunKind {
+        RunKind {
+            read_structure: run.read_structure.clone(),
+            flow_cell_type: run.flow_cell_type.clone(),
+        }
+    }
+
+    /// The flow-cell type as SQL compares it: `COALESCE(flow_cell_type, '') = $n`.
+    pub fn flow_cell_key(&self) -> &str {
+        self.flow_cell_type.as_deref().unwrap_or("")
+    }
+
+    /// The run-quality warning's rule: `spc:q30:151-8-8-151`, `…:S4` with a flow-cell type.
+    pub fn rule_id(&self) -> String {
+        match &self.flow_cell_type {
+            Some(t) => format!("spc:q30:{}:{t}", self.read_structure),
+            None => format!("spc:q30:{}", self.read_structure),
+        }
+    }
+
+    /// "151-8-8-151", or "151-8-8-151 on S4".
+    pub fn label(&self) -> String {
+        match &self.flow_cell_type {
+            Some(t) => format!("{} on {t}", self.read_structure),
+            None => self.read_structure.clone(),
+        }
+    }
+}
+
+/// The first runs of a kind, oldest first: the baseline its limits come from.
+async fn baseline_values(
+    conn: &mut sqlx::AnyConnection,
+    instrument_id: i64,
+    kind: &RunKind,
+) -> AppResult<Vec<f64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT pct_q30 FROM runs
+         WHERE instrument_id = $1 AND read_structure = $2 AND COALESCE(flow_cell_type, '') = $3
+           AND pct_q30 IS NOT NULL
+         ORDER BY started_at LIMIT $4",
+    )
+    .bind(instrument_id)
+    .bind(&kind.read_structure)
+    .bind(kind.flow_cell_key())
+    .bind(BASELINE_RUNS)
+    .fetch_all(&mut *conn)
+    .await?)
+}
 
 pub fn rule_label(r: SpcRule) -> &'static str {
     match r {
@@ -39,21 +99,14 @@ pub async fn annotate(
     model: &str,
     runs: &mut [RunRow],
 ) -> AppResult<Vec<Q30Control>> {
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<RunKind, Vec<usize>> = BTreeMap::new();
     for (i, r) in runs.iter().enumerate() {
-        groups.entry(r.read_structure.clone()).or_default().push(i);
+        groups.entry(RunKind::of(r)).or_default().push(i);
     }
     let mut controls = Vec::new();
-    for (read_structure, members) in groups {
-        let baseline_values: Vec<f64> = sqlx::query_scalar(
-            "SELECT pct_q30 FROM runs WHERE instrument_id = $1 AND read_structure = $2 AND pct_q30 IS NOT NULL
-             ORDER BY started_at LIMIT $3",
-        )
-        .bind(instrument_id)
-        .bind(&read_structure)
-        .bind(BASELINE_RUNS)
-        .fetch_all(db)
-        .await?;
+    let mut conn = db.acquire().await?;
+    for (kind, members) in groups {
+        let baseline_values = baseline_values(&mut conn, instrument_id, &kind).await?;
         if baseline_values.len() < MIN_BASELINE_RUNS {
             continue;
         }
@@ -61,7 +114,7 @@ pub async fn annotate(
         else {
             continue;
         };
-        let floor = q30_floor(model, &read_structure);
+        let floor = q30_floor(model, &kind.read_structure);
         let values: Vec<f64> = members
             .iter()
             .map(|&i| runs[i].pct_q30.unwrap_or(f64::NAN))
@@ -82,7 +135,8 @@ pub async fn annotate(
         controls.push((
             members.len(),
             Q30Control {
-                read_structure,
+                read_structure: kind.read_structure,
+                flow_cell_type: kind.flow_cell_type,
                 baseline_runs: baseline_values.len(),
                 center: limits.center,
                 lower: limits.lower,
@@ -98,28 +152,20 @@ pub async fn annotate(
 /// Runs looked at for a pattern ending at the newest run (8 in a row is the longest).
 const RECENT_RUNS: i64 = 12;
 
-/// Whether the instrument's newest run of `read_structure` completes a control-chart
+/// Whether the instrument's newest run of `kind` completes a control-chart
 /// pattern on the low side (a drift, or a run below the spec floor): the early sign of a
 /// run-quality problem, raised before runs fail outright. `None`: in control, or too few
 /// runs for a baseline.
 pub async fn newest_run_signal(
     conn: &mut sqlx::AnyConnection,
     instrument_id: i64,
-    read_structure: &str,
+    kind: &RunKind,
 ) -> AppResult<Option<seqhealth_health::rules::Finding>> {
     let model: String = sqlx::query_scalar("SELECT model FROM instruments WHERE id = $1")
         .bind(instrument_id)
         .fetch_one(&mut *conn)
         .await?;
-    let baseline_values: Vec<f64> = sqlx::query_scalar(
-        "SELECT pct_q30 FROM runs WHERE instrument_id = $1 AND read_structure = $2 AND pct_q30 IS NOT NULL
-         ORDER BY started_at LIMIT $3",
-    )
-    .bind(instrument_id)
-    .bind(read_structure)
-    .bind(BASELINE_RUNS)
-    .fetch_all(&mut *conn)
-    .await?;
+    let baseline_values = baseline_values(conn, instrument_id, kind).await?;
     if baseline_values.len() < MIN_BASELINE_RUNS {
         return Ok(None);
     }
@@ -128,17 +174,19 @@ pub async fn newest_run_signal(
     };
     let mut recent: Vec<(String, i64, f64)> = sqlx::query_as(
         "SELECT run_id, started_at, pct_q30 FROM runs
-         WHERE instrument_id = $1 AND read_structure = $2 AND pct_q30 IS NOT NULL
-         ORDER BY started_at DESC LIMIT $3",
+         WHERE instrument_id = $1 AND read_structure = $2 AND COALESCE(flow_cell_type, '') = $3
+           AND pct_q30 IS NOT NULL
+         ORDER BY started_at DESC LIMIT $4",
     )
     .bind(instrument_id)
-    .bind(read_structure)
+    .bind(&kind.read_structure)
+    .bind(kind.flow_cell_key())
     .bind(RECENT_RUNS)
     .fetch_all(&mut *conn)
     .await?;
     recent.reverse();
     let values: Vec<f64> = recent.iter().map(|r| r.2).collect();
-    let floor = q30_floor(&model, read_structure);
+    let floor = q30_floor(&model, &kind.read_structure);
     let last = values.len().saturating_sub(1);
     let worst = evaluate(&values, &baseline, floor)
         .into_iter()
@@ -148,7 +196,7 @@ pub async fn newest_run_signal(
         let (run_id, at, value) = &recent[last];
         let limits = baseline.limits();
         seqhealth_health::rules::Finding {
-            rule_id: format!("spc:q30:{read_structure}").as_str().into(),
+            rule_id: kind.rule_id().as_str().into(),
             kind: seqhealth_health::rules::RuleKind::RunQuality,
             severity: s.severity(),
             subsystem: seqhealth_health::Subsystem::Optical,
@@ -156,9 +204,10 @@ pub async fn newest_run_signal(
             at: *at,
             code: None,
             message: format!(
-                "Run quality: %≥Q30 {value:.1} % on {run_id} ({read_structure}) completes \"{}\" \
+                "Run quality: %≥Q30 {value:.1} % on {run_id} ({}) completes \"{}\" \
                  against its baseline of {:.1} % (control limits {:.1}–{:.1} %); check the reagent \
                  and flow-cell lots, then the optics",
+                kind.label(),
                 rule_label(s.rule),
                 limits.center,
                 limits.lower,

@@ -166,26 +166,28 @@ async fn reconcile(
     Ok(())
 }
 
-/// Re-evaluates the run-quality rule of an instrument's runs of one read structure on its
-/// newest run. Run quality is filed under the optical subsystem: %≥Q30 is read from the
+/// Re-evaluates the run-quality rule of an instrument's runs of one kind (read structure
+/// and flow-cell type) on its newest run. Run quality is filed under the optical subsystem: %≥Q30 is read from the
 /// images, though reagents and flow cells move it too (the message says so).
 pub async fn evaluate_run_quality(
     tx: &mut Transaction<'_, Any>,
     instrument_id: i64,
-    read_structure: &str,
+    kind: &crate::spc::RunKind,
 ) -> AppResult<()> {
-    let finding = crate::spc::newest_run_signal(tx, instrument_id, read_structure).await?;
+    let finding = crate::spc::newest_run_signal(tx, instrument_id, kind).await?;
     let at = match &finding {
         Some(f) => f.at,
         None => sqlx::query_scalar(
-            "SELECT COALESCE(MAX(started_at), 0) FROM runs WHERE instrument_id = $1 AND read_structure = $2",
+            "SELECT COALESCE(MAX(started_at), 0) FROM runs
+             WHERE instrument_id = $1 AND read_structure = $2 AND COALESCE(flow_cell_type, '') = $3",
         )
         .bind(instrument_id)
-        .bind(read_structure)
+        .bind(&kind.read_structure)
+        .bind(kind.flow_cell_key())
         .fetch_one(&mut **tx)
         .await?,
     };
-    let rule = format!("spc:q30:{read_structure}");
+    let rule = kind.rule_id();
     reconcile(tx, instrument_id, Subsystem::Optical, &rule, at, finding).await
 }
 

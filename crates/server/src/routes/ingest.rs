@@ -27,8 +27,8 @@ pub async fn run(
     let inserted = sqlx::query(
         "INSERT INTO runs (instrument_id, run_id, started_at, completed_at, read_structure, yield_gb, pct_q30,
                            pct_pf, cluster_density_k_mm2, error_rate, control_software_version, rta_version,
-                           flow_cell_id, flow_cell_lot, reagent_kit_lot, chemistry)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                           flow_cell_id, flow_cell_lot, reagent_kit_lot, chemistry, flow_cell_type)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
          ON CONFLICT (instrument_id, run_id) DO NOTHING",
     )
     .bind(instrument.id)
@@ -47,6 +47,7 @@ pub async fn run(
     .bind(&c.flow_cell_lot)
     .bind(&c.reagent_kit_lot)
     .bind(&c.chemistry)
+    .bind(&c.flow_cell_type)
     // Not kept prepared: sqlx's Any driver sends a missing f64 as a float4 NULL, and a
     // statement PostgreSQL prepared for one type of a parameter refuses the other.
     .persistent(false)
@@ -61,7 +62,11 @@ pub async fn run(
             rta_version: c.rta_version.clone(),
         };
         note_report(&mut tx, instrument.id, at, Some(&report)).await?;
-        crate::warnings::evaluate_run_quality(&mut tx, instrument.id, &run.read_structure).await?;
+        let kind = crate::spc::RunKind {
+            read_structure: run.read_structure.clone(),
+            flow_cell_type: c.flow_cell_type.clone(),
+        };
+        crate::warnings::evaluate_run_quality(&mut tx, instrument.id, &kind).await?;
     }
     tx.commit().await?;
     Ok(Json(IngestAck {

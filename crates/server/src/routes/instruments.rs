@@ -180,6 +180,7 @@ type RunDbRow = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 
 /// The runs of an instrument in `[$2, $3)`, newest first up to `$4` (so a truncated window
@@ -188,7 +189,7 @@ fn runs_sql(backend: Backend) -> String {
     let real = |c: &str| json_real(backend, c);
     let columns = format!(
         "run_id, started_at, completed_at, read_structure, {}, {}, {}, {}, {},
-         reagent_kit_lot, flow_cell_lot, control_software_version",
+         reagent_kit_lot, flow_cell_lot, control_software_version, flow_cell_type",
         real("yield_gb"),
         real("pct_q30"),
         real("pct_pf"),
@@ -228,7 +229,7 @@ pub async fn runs(
         .into_iter()
         .skip(usize::from(truncated))
         .map(
-            |(run_id, started, completed, rs, y, q30, pf, dens, err, kit, fc, csv)| RunRow {
+            |(run_id, started, completed, rs, y, q30, pf, dens, err, kit, fc, csv, fct)| RunRow {
                 run_id,
                 started_at: to_time(started),
                 completed_at: completed.map(to_time),
@@ -240,6 +241,7 @@ pub async fn runs(
                 error_rate: real(err),
                 reagent_kit_lot: kit,
                 flow_cell_lot: fc,
+                flow_cell_type: fct,
                 control_software_version: csv,
                 q30_signals: Vec::new(),
             },

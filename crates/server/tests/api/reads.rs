@@ -125,14 +125,17 @@ async fn instrument_detail_and_runs_window() {
             (
                 &got.reagent_kit_lot,
                 &got.flow_cell_lot,
+                &got.flow_cell_type,
                 &got.control_software_version
             ),
             (
                 &c.reagent_kit_lot,
                 &c.flow_cell_lot,
+                &c.flow_cell_type,
                 &c.control_software_version
             )
         );
+        assert!(got.flow_cell_type.is_some(), "{}", r.run_id);
     }
 
     // A narrower window holds only the runs started inside it.
@@ -386,6 +389,7 @@ async fn a_window_with_more_runs_than_a_page_keeps_the_newest() {
                 flow_cell_lot: None,
                 reagent_kit_lot: None,
                 chemistry: None,
+                flow_cell_type: None,
             },
             summary: RunSummary {
                 yield_gb: Some(k as f64 / 3.0),

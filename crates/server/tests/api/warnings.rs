@@ -366,3 +366,76 @@ async fn a_q30_drift_raises_a_run_quality_warning_before_runs_fail() {
     let after = all.warnings.iter().find(|x| x.id == w.id).unwrap();
     assert_eq!(after.status, WarningStatus::Resolved);
 }
+
+#[tokio::test]
+async fn q30_control_limits_are_kept_per_flow_cell_type() {
+    use seqhealth_api::{RunList, WarningList};
+    let env = env().await;
+    let token = env.token("A00317").to_string();
+    let ada = env.login("ada@northgate.example").await;
+    let id = env.id("A00317");
+    let start = chrono::Utc::now() - chrono::Duration::days(90);
+    let mut n = 0;
+    // 2×150 runs alternating an SP flow cell (~92 %) and an S4 (~86 %): one read
+    // structure, two levels.
+    let mut push = |flow_cell: &str, q30s: &[f64]| -> Vec<Value> {
+        q30s.iter()
+            .map(|q| {
+                n += 1;
+                let at = start + chrono::Duration::hours(12 * n);
+                json!({
+                    "run_id": format!("fc-{n:03}"), "started_at": at, "completed_at": null,
+                    "read_structure": "151-8-8-151",
+                    "configuration": { "control_software_version": "1.8.0", "rta_version": "v3.4.4",
+                        "flow_cell_id": null, "flow_cell_lot": null, "reagent_kit_lot": null,
+                        "chemistry": null, "flow_cell_type": flow_cell },
+                    "summary": { "yield_gb": 2500.0, "pct_q30": q, "pct_pf": 80.0,
+                        "cluster_density_k_mm2": 2900.0, "error_rate": 0.3 }
+                })
+            })
+            .collect()
+    };
+    let wiggle = [0.4, -0.4, 0.2, -0.2];
+    for i in 0..20 {
+        for (fc, level) in [("SP", 92.0), ("S4", 86.0)] {
+            for body in push(fc, &[level + wiggle[i % 4]]) {
+                let (s, v) = env.ingest("runs", &token, &body).await;
+                assert_eq!(s, StatusCode::OK, "{v}");
+            }
+        }
+    }
+    // Pooled, the S4 runs would sit 3σ below the SP runs and be flagged every time; apart,
+    // each type is in control.
+    let runs: RunList = env
+        .get_json(&format!("/api/v1/instruments/{id}/runs"), &ada)
+        .await;
+    assert_eq!(runs.runs.len(), 40);
+    let mut types: Vec<(Option<String>, f64)> = runs
+        .control
+        .iter()
+        .map(|c| (c.flow_cell_type.clone(), (c.center * 10.0).round() / 10.0))
+        .collect();
+    types.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        types,
+        vec![(Some("S4".into()), 86.0), (Some("SP".into()), 92.0)]
+    );
+    assert!(runs.runs.iter().all(|r| r.q30_signals.is_empty()));
+    let list: WarningList = env.get_json("/api/v1/warnings", &ada).await;
+    assert!(
+        list.warnings.iter().all(|w| !w.rule.starts_with("spc:")),
+        "{:?}",
+        list.warnings
+    );
+    // A drift on S4 alone is that type's warning, named so.
+    for body in push("S4", &[84.6, 86.1, 84.5]) {
+        env.ingest("runs", &token, &body).await;
+    }
+    let list: WarningList = env.get_json("/api/v1/warnings", &ada).await;
+    let w = list
+        .warnings
+        .iter()
+        .find(|w| w.rule == "spc:q30:151-8-8-151:S4")
+        .expect("the S4 drift raises its warning");
+    assert!(w.message.contains("(151-8-8-151 on S4)"), "{}", w.message);
+}
