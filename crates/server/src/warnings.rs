@@ -188,7 +188,25 @@ pub async fn evaluate_run_quality(
         .await?,
     };
     let rule = kind.rule_id();
-    reconcile(tx, instrument_id, Subsystem::Optical, &rule, at, finding).await
+    reconcile(tx, instrument_id, Subsystem::Optical, &rule, at, finding).await?;
+    if kind.flow_cell_type.is_some() {
+        // An agent that now names the flow cell starts a new group of this read structure;
+        // the unnamed group gets no new runs, so its open warning could never clear.
+        let unnamed = crate::spc::RunKind {
+            read_structure: kind.read_structure.clone(),
+            flow_cell_type: None,
+        };
+        reconcile(
+            tx,
+            instrument_id,
+            Subsystem::Optical,
+            &unnamed.rule_id(),
+            at,
+            None,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// An error code logged this many times...

@@ -365,6 +365,21 @@ async fn a_q30_drift_raises_a_run_quality_warning_before_runs_fail() {
     let all: WarningList = env.get_json("/api/v1/warnings?status=all", &ada).await;
     let after = all.warnings.iter().find(|x| x.id == w.id).unwrap();
     assert_eq!(after.status, WarningStatus::Resolved);
+
+    // Drifting again, and then the agent is upgraded and names its flow cell: its runs are
+    // a new group, and the old group's warning, which no run will ever clear, resolves.
+    for body in push(vec![88.8, 90.1, 88.7]) {
+        env.ingest("runs", &token, &body).await;
+    }
+    let list: WarningList = env.get_json("/api/v1/warnings", &ada).await;
+    let again = open(&list).expect("the drift again");
+    let mut named = push(vec![90.0]).remove(0);
+    named["configuration"]["flow_cell_type"] = json!("S4");
+    let (s, v) = env.ingest("runs", &token, &named).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let all: WarningList = env.get_json("/api/v1/warnings?status=all", &ada).await;
+    let after = all.warnings.iter().find(|x| x.id == again.id).unwrap();
+    assert_eq!(after.status, WarningStatus::Resolved);
 }
 
 #[tokio::test]
