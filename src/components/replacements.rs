@@ -55,7 +55,9 @@ pub fn ReplacementTable(
         .collect_view();
     view! {
         <div class="table-wrap">
-            <table class="replacements">
+            // Cards on narrow screens (style/main.css `table.cards`); explicit roles keep the
+            // table's semantics where a browser drops them with the display change.
+            <table class="replacements cards" role="table">
                 <caption>
                     {move || {
                         format!(
@@ -66,16 +68,16 @@ pub fn ReplacementTable(
                     }}
                     {list.truncated.then_some(" (only the first 500 are shown: narrow the filters)")}
                 </caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Instrument"</th>
-                        <th scope="col">"Component"</th>
-                        <th scope="col">"Why"</th>
-                        <th scope="col">"Replace by"</th>
-                        <th scope="col">"Status"</th>
+                <thead role="rowgroup">
+                    <tr role="row">
+                        <th scope="col" role="columnheader">"Instrument"</th>
+                        <th scope="col" role="columnheader">"Component"</th>
+                        <th scope="col" role="columnheader">"Why"</th>
+                        <th scope="col" role="columnheader">"Replace by"</th>
+                        <th scope="col" role="columnheader">"Status"</th>
                     </tr>
                 </thead>
-                <tbody>{rows}</tbody>
+                <tbody role="rowgroup">{rows}</tbody>
             </table>
         </div>
     }
@@ -172,26 +174,26 @@ fn ReplacementRowView(
         }
     };
     view! {
-        <tr data-replacement-id=id.to_string() data-status=status.as_str()>
-            <th scope="row">
+        <tr data-replacement-id=id.to_string() data-status=status.as_str() role="row">
+            <th scope="row" role="rowheader">
                 <A href=format!("/instruments/{}", r.instrument_id)>{r.instrument_nickname.clone()}</A>
                 <span class="sub mono">{r.instrument_serial.clone()}</span>
             </th>
-            <td>
+            <td role="cell" data-label="Component">
                 {r.component.clone()}
                 <span class="sub">{r.subsystem.label()}</span>
             </td>
-            <td>
+            <td role="cell" data-label="Why">
                 {r.reason.clone()}
                 <A href=format!("/instruments/{}#sensor-{}", r.instrument_id, r.sensor) attr:class="sub">
                     {evidence}
                 </A>
             </td>
-            <td class=if overdue { "overdue" } else { "" }>
+            <td role="cell" data-label="Replace by" class=if overdue { "overdue" } else { "" }>
                 {move || time::date(replace_by, &tz())}
                 {overdue.then_some(view! { <span class="sub">"overdue"</span> })}
             </td>
-            <td class="status">
+            <td role="cell" data-label="Status" class="status">
                 <span class=status_class(status)>{status.label()}</span>
                 <span class="detail">{status_text}</span>
                 {when(

@@ -57,22 +57,24 @@ pub fn WarningTable(
         .collect_view();
     view! {
         <div class="table-wrap">
-            <table class="warnings">
+            // Cards on narrow screens (style/main.css `table.cards`); explicit roles keep the
+            // table's semantics where a browser drops them with the display change.
+            <table class="warnings cards" role="table">
                 <caption>
                     {move || format!("{n} {}; times in {}", if n == 1 { "warning" } else { "warnings" }, tz())}
                     {list.truncated.then_some(" (only the first 500 are shown: narrow the filters)")}
                 </caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Severity"</th>
-                        <th scope="col">"Instrument"</th>
-                        <th scope="col">"Subsystem"</th>
-                        <th scope="col">"What triggered it"</th>
-                        <th scope="col">"Raised"</th>
-                        <th scope="col">"Status"</th>
+                <thead role="rowgroup">
+                    <tr role="row">
+                        <th scope="col" role="columnheader">"Severity"</th>
+                        <th scope="col" role="columnheader">"Instrument"</th>
+                        <th scope="col" role="columnheader">"Subsystem"</th>
+                        <th scope="col" role="columnheader">"What triggered it"</th>
+                        <th scope="col" role="columnheader">"Raised"</th>
+                        <th scope="col" role="columnheader">"Status"</th>
                     </tr>
                 </thead>
-                <tbody>{rows}</tbody>
+                <tbody role="rowgroup">{rows}</tbody>
             </table>
         </div>
     }
@@ -142,21 +144,21 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
     let input_id = format!("ack-reason-{id}");
     let what = format!("{} on {}", w.rule, w.instrument_nickname);
     view! {
-        <tr data-warning-id=id.to_string() class=if muted { "muted" } else { "" }>
-            <td>
+        <tr data-warning-id=id.to_string() class=if muted { "muted" } else { "" } role="row">
+            <td role="cell" data-label="Severity">
                 <span class=severity_class(w.severity)>{severity_label(w.severity)}</span>
             </td>
-            <th scope="row">
+            <th scope="row" role="rowheader">
                 <A href=format!("/instruments/{}", w.instrument_id)>{w.instrument_nickname.clone()}</A>
                 <span class="sub mono">{w.instrument_serial.clone()}</span>
             </th>
-            <td>{w.subsystem.label()}</td>
-            <td>
+            <td role="cell" data-label="Subsystem">{w.subsystem.label()}</td>
+            <td role="cell" data-label="What triggered it">
                 {w.message.clone()}
                 <span class="sub mono">{w.rule.clone()}</span>
             </td>
-            <td>{move || time::date_time(raised, &tz())}</td>
-            <td class="status">
+            <td role="cell" data-label="Raised">{move || time::date_time(raised, &tz())}</td>
+            <td role="cell" data-label="Status" class="status">
                 <span>{status_text}</span>
                 {when(move || active && is_manager() && !editing.get(), move || view! {
                     <button type="button" class="secondary" on:click=move |_| editing.set(true)>

@@ -11,6 +11,29 @@ mod replacements;
 
 use harness::*;
 
+/// In a phone-sized window, the first element `css` matches is within the page's width:
+/// tables of cards, not tables that scroll sideways. Restores the window.
+async fn assert_in_view_when_narrow(b: &Browser, css: &str, shot: &str) {
+    b.client.set_window_size(420, 900).await.unwrap();
+    let (right, width): (f64, f64) = serde_json::from_value(
+        b.client
+            .execute(
+                "const r = document.querySelector(arguments[0]).getBoundingClientRect();
+                 return [r.right, document.documentElement.clientWidth];",
+                vec![serde_json::json!(css)],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        width <= 700.0 && right <= width,
+        "{css}: {right} of {width}"
+    );
+    b.screenshot(shot).await;
+    b.client.set_window_size(1280, 900).await.unwrap();
+}
+
 /// Rows the runs table shows before "Show all" (the dashboard's `RUNS_SHOWN`).
 const RUNS_SHOWN: usize = 20;
 
@@ -81,24 +104,7 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
 
     // On a phone-sized window each instrument is a card: its health is in view, not off
     // to the right of a table that scrolls sideways.
-    b.client.set_window_size(420, 900).await.unwrap();
-    let (badge_right, width): (f64, f64) = serde_json::from_value(
-        b.client
-            .execute(
-                "const r = document.querySelector(arguments[0] + ' .badge').getBoundingClientRect();
-                 return [r.right, document.documentElement.clientWidth];",
-                vec![serde_json::json!(chiller)],
-            )
-            .await
-            .unwrap(),
-    )
-    .unwrap();
-    assert!(
-        width <= 700.0 && badge_right <= width,
-        "{badge_right} of {width}"
-    );
-    b.screenshot("fleet-narrow").await;
-    b.client.set_window_size(1280, 900).await.unwrap();
+    assert_in_view_when_narrow(b, &format!("{chiller} .badge"), "fleet-narrow").await;
 
     // Clicking an instrument opens its page: chart and a runs table equal to the API's runs.
     let id = server.id("VH00412");
@@ -295,6 +301,8 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         }
     }
     let chiller = chiller.expect("a warning for the failing chiller");
+    // On a phone, its Acknowledge button is in view too.
+    assert_in_view_when_narrow(b, "table.warnings tbody tr button", "warnings-narrow").await;
     let warning_id = chiller.attr("data-warning-id").await.unwrap().unwrap();
     chiller
         .find(Locator::Css("button"))
