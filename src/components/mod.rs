@@ -15,6 +15,22 @@ use std::sync::Arc;
 
 type ViewFn = Arc<dyn Fn() -> AnyView + Send + Sync>;
 
+/// A table's column headers, with explicit roles: tables laid out as cards on narrow
+/// screens (`table.narrow-cards`) keep their semantics where a browser would drop them.
+#[component]
+pub fn ColumnHeads(labels: &'static [&'static str]) -> impl IntoView {
+    view! {
+        <thead role="rowgroup">
+            <tr role="row">
+                {labels
+                    .iter()
+                    .map(|l| view! { <th scope="col" role="columnheader">{*l}</th> })
+                    .collect_view()}
+            </tr>
+        </thead>
+    }
+}
+
 /// Marks `name` on the browser's performance timeline (`performance.mark`) once per page
 /// load, on the next frame: what was rendered just before is then in the DOM. Benchmarks
 /// read navigation start → useful screen from these marks.

@@ -5,7 +5,7 @@
 use crate::api::{self, ApiFailure, Mutation};
 use crate::app::Session;
 use crate::components::states::Empty;
-use crate::components::when;
+use crate::components::{when, ColumnHeads};
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -55,9 +55,9 @@ pub fn ReplacementTable(
         .collect_view();
     view! {
         <div class="table-wrap">
-            // Cards on narrow screens (style/main.css `table.cards`); explicit roles keep the
+            // Cards on narrow screens (style/main.css `table.narrow-cards`); explicit roles keep the
             // table's semantics where a browser drops them with the display change.
-            <table class="replacements cards" role="table">
+            <table class="replacements narrow-cards" role="table">
                 <caption>
                     {move || {
                         format!(
@@ -68,15 +68,7 @@ pub fn ReplacementTable(
                     }}
                     {list.truncated.then_some(" (only the first 500 are shown: narrow the filters)")}
                 </caption>
-                <thead role="rowgroup">
-                    <tr role="row">
-                        <th scope="col" role="columnheader">"Instrument"</th>
-                        <th scope="col" role="columnheader">"Component"</th>
-                        <th scope="col" role="columnheader">"Why"</th>
-                        <th scope="col" role="columnheader">"Replace by"</th>
-                        <th scope="col" role="columnheader">"Status"</th>
-                    </tr>
-                </thead>
+                <ColumnHeads labels=&["Instrument", "Component", "Why", "Replace by", "Status"] />
                 <tbody role="rowgroup">{rows}</tbody>
             </table>
         </div>

@@ -4,7 +4,7 @@
 use crate::api::{self, Mutation};
 use crate::app::Session;
 use crate::components::states::Empty;
-use crate::components::when;
+use crate::components::{when, ColumnHeads};
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -57,23 +57,14 @@ pub fn WarningTable(
         .collect_view();
     view! {
         <div class="table-wrap">
-            // Cards on narrow screens (style/main.css `table.cards`); explicit roles keep the
+            // Cards on narrow screens (style/main.css `table.narrow-cards`); explicit roles keep the
             // table's semantics where a browser drops them with the display change.
-            <table class="warnings cards" role="table">
+            <table class="warnings narrow-cards" role="table">
                 <caption>
                     {move || format!("{n} {}; times in {}", if n == 1 { "warning" } else { "warnings" }, tz())}
                     {list.truncated.then_some(" (only the first 500 are shown: narrow the filters)")}
                 </caption>
-                <thead role="rowgroup">
-                    <tr role="row">
-                        <th scope="col" role="columnheader">"Severity"</th>
-                        <th scope="col" role="columnheader">"Instrument"</th>
-                        <th scope="col" role="columnheader">"Subsystem"</th>
-                        <th scope="col" role="columnheader">"What triggered it"</th>
-                        <th scope="col" role="columnheader">"Raised"</th>
-                        <th scope="col" role="columnheader">"Status"</th>
-                    </tr>
-                </thead>
+                <ColumnHeads labels=&["Severity", "Instrument", "Subsystem", "What triggered it", "Raised", "Status"] />
                 <tbody role="rowgroup">{rows}</tbody>
             </table>
         </div>

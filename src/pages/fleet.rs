@@ -97,7 +97,7 @@ fn FleetTable(fleet: Fleet, page: RwSignal<usize>) -> impl IntoView {
         <div class="table-wrap">
             // Explicit roles: narrow screens lay the rows out as cards (style/main.css), and
             // some browsers drop a table's semantics once its display changes.
-            <table class="fleet cards" role="table">
+            <table class="fleet narrow-cards" role="table">
                 <caption>{format!("Instruments of {}", fleet.lab.name)}</caption>
                 <thead role="rowgroup">
                     <tr role="row">

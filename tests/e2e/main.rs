@@ -12,8 +12,22 @@ mod replacements;
 use harness::*;
 
 /// In a phone-sized window, the first element `css` matches is within the page's width:
-/// tables of cards, not tables that scroll sideways. Restores the window.
+/// tables of cards, not tables that scroll sideways. On a wide one its table is laid out
+/// as a table (a card style that leaks into it broke every row once). Restores the window.
 async fn assert_in_view_when_narrow(b: &Browser, css: &str, shot: &str) {
+    let display = b
+        .client
+        .execute(
+            "return getComputedStyle(document.querySelector(arguments[0]).closest('table')).display;",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        display,
+        serde_json::json!("table"),
+        "{css} on a wide screen"
+    );
     b.client.set_window_size(420, 900).await.unwrap();
     let (right, width): (f64, f64) = serde_json::from_value(
         b.client

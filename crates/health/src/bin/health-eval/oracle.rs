@@ -44,8 +44,8 @@ pub fn crossing(
 }
 
 /// Like [`crossing`], but the oracle knows only the family of the wear curve, not its
-/// onset or exponent: it tries onsets up to a year before the window, every 2 days, and
-/// exponents across the kind's range, and keeps the best weighted fit. (The oscillation
+/// onset or exponent: it tries onsets up to a year before the window, every 4 days, and
+/// 9 exponents across the kind's range, and keeps the best weighted fit. (The oscillation
 /// and the noise are still known.) Between the engine, which knows neither, and the
 /// oracle above.
 pub fn crossing_family(
