@@ -20,6 +20,28 @@ fn shared() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/interop")
 }
 
+/// Whether this is a CI run (`CI` set, and not to "", "0" or "false").
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE"))
+}
+
+/// The shared run folders (`shared/interop/runs`) and their entries, or `None` when they
+/// are not on this machine (the test is skipped, with a message). Under CI a missing
+/// folder panics instead, so parity cannot pass by skipping.
+fn shared_runs_or_skip(runs: &Path) -> Option<std::fs::ReadDir> {
+    match std::fs::read_dir(runs) {
+        Ok(entries) => Some(entries),
+        Err(e) if in_ci() => panic!(
+            "{} not readable ({e}): the shared real run folders are required when CI is set",
+            runs.display()
+        ),
+        Err(_) => {
+            println!("skipping parity test: {} not found", runs.display());
+            None
+        }
+    }
+}
+
 /// Collects mismatches so one run reports all of them.
 struct Check {
     folder: String,
@@ -414,8 +436,7 @@ fn read_json(path: &Path) -> Option<Value> {
 fn parity_with_official_interop_summaries() {
     let root = shared();
     let runs = root.join("runs");
-    let Ok(entries) = std::fs::read_dir(&runs) else {
-        println!("skipping parity test: {} not found", runs.display());
+    let Some(entries) = shared_runs_or_skip(&runs) else {
         return;
     };
     let mut folders: Vec<PathBuf> = entries

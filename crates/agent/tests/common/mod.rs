@@ -8,18 +8,30 @@ use seqhealth_api::RunIngest;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// `shared/interop` next to the checkout, or `None` (the caller prints a skip message).
+/// Whether this is a CI run (`CI` set, and not to "", "0" or "false"): there a missing
+/// `shared/interop` is a failure, not a skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE"))
+}
+
+/// `shared/interop` next to the checkout, or `None` (the caller returns: the test is
+/// skipped, with a message). Under CI a missing folder panics instead, so the tests that
+/// need the real run folders cannot pass by skipping.
 pub fn shared_interop() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/interop");
     if dir.join("runs").is_dir() && dir.join("reference").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipped: {} not found (the shared real run folders are not on this machine)",
-            dir.display()
-        );
-        None
+        return Some(dir);
     }
+    assert!(
+        !in_ci(),
+        "{} not found: the shared real run folders (runs/ and reference/) are required when CI is set",
+        dir.display()
+    );
+    eprintln!(
+        "skipped: {} not found (the shared real run folders are not on this machine)",
+        dir.display()
+    );
+    None
 }
 
 /// Every run folder under `shared/interop/runs`, sorted by name.
