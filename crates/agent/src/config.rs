@@ -49,6 +49,13 @@ impl AgentConfig {
 
 /// Writes `bytes` to a temporary file beside `path` and renames it over `path`; with
 /// `secret`, the file is created readable and writable by its owner only.
+///
+/// The temporary file is always created afresh (`O_CREAT | O_EXCL`, and on Unix
+/// `O_NOFOLLOW` with its mode set at creation): a file or symbolic link already at its
+/// name (a crash's leftover, or planted by someone who can write the directory) is
+/// removed first, never written through, and if one appears again in between, the write
+/// fails instead of following it. So the token never lands in a file someone else made,
+/// nor in one readable by others.
 pub fn write_atomically(path: &Path, bytes: &[u8], secret: bool) -> io::Result<()> {
     let dir = path
         .parent()
@@ -58,17 +65,32 @@ pub fn write_atomically(path: &Path, bytes: &[u8], secret: bool) -> io::Result<(
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file path"))?;
     let tmp = dir.join(format!(".{}.tmp", name.to_string_lossy()));
+    // `remove_file` removes a symbolic link itself, not what it points to.
+    match std::fs::remove_file(&tmp) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(if secret { 0o600 } else { 0o644 });
+        options
+            .mode(if secret { 0o600 } else { 0o644 })
+            .custom_flags(libc::O_NOFOLLOW);
     }
-    let mut f = options.open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
+    let mut f = options.open(&tmp).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!("cannot create {} afresh: {e}", tmp.display()),
+        )
+    })?;
+    let written = f.write_all(bytes).and_then(|()| f.sync_all());
     drop(f);
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     std::fs::rename(&tmp, path)
 }
 
@@ -105,5 +127,42 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("not a seqhealth agent configuration"));
+    }
+
+    /// A symbolic link planted at the temporary file's name is not followed: the file it
+    /// points to keeps its content and the token lands, owner-only, in the token file.
+    #[cfg(unix)]
+    #[test]
+    fn the_temporary_file_does_not_follow_a_planted_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let token = dir.path().join(TOKEN_FILE);
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "not yours").unwrap();
+        std::os::unix::fs::symlink(&victim, dir.path().join(".seqhealth-token.tmp")).unwrap();
+        write_atomically(&token, b"secret", true).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "not yours");
+        assert!(!std::fs::symlink_metadata(&token).unwrap().is_symlink());
+        assert_eq!(std::fs::read_to_string(&token).unwrap(), "secret");
+        let mode = std::fs::metadata(&token).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    /// A file already at the temporary name (readable by all) is not reused: the token
+    /// file is created owner-only whatever was there.
+    #[cfg(unix)]
+    #[test]
+    fn a_leftover_temporary_file_is_not_reused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let token = dir.path().join(TOKEN_FILE);
+        let tmp = dir.path().join(".seqhealth-token.tmp");
+        std::fs::write(&tmp, "left over, and longer than the token").unwrap();
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_atomically(&token, b"secret", true).unwrap();
+        assert_eq!(std::fs::read_to_string(&token).unwrap(), "secret");
+        let mode = std::fs::metadata(&token).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the token file is owner-only");
+        assert!(!tmp.exists());
     }
 }

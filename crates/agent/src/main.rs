@@ -4,7 +4,7 @@ use chrono::{DurationRound, TimeDelta, Utc};
 use clap::{Parser, Subcommand};
 use seqhealth_agent::config::{self, AgentConfig};
 use seqhealth_agent::fleet::DEMO_FLEET;
-use seqhealth_agent::push::{push_history, PushError, Pusher};
+use seqhealth_agent::push::{check_server_url, push_history, PushError, Pusher};
 use seqhealth_agent::simulate::{runs, telemetry, SimConfig};
 use seqhealth_agent::{extract, report};
 use seqhealth_api::SharingReport;
@@ -174,6 +174,10 @@ async fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
+            // The tokens travel in clear over http://: only to this machine (the demo).
+            if let Err(e) = check_server_url(&server) {
+                return fail(&e.to_string());
+            }
             // Whole hours, as the server's demo: same seed in the same hour, same data.
             let end = Utc::now()
                 .duration_trunc(TimeDelta::hours(1))

@@ -35,6 +35,38 @@ fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
+/// Checks that `server` is a URL the agent may send a token or an enrollment code to:
+/// `https://` anywhere, plain `http://` only to this machine (127.0.0.0/8, ::1,
+/// `localhost`, e.g. the demo server `simulate` pushes to). A mistyped
+/// `http://seqhealth.example.org` would otherwise send the code or the token in clear.
+/// Returns whether the server is on this machine.
+pub fn check_server_url(server: &str) -> Result<bool, PushError> {
+    let url = reqwest::Url::parse(server.trim()).map_err(|e| {
+        PushError::Config(format!(
+            "{server:?} is not a server URL ({e}); give e.g. https://seqhealth.example.org"
+        ))
+    })?;
+    // The URL parser has normalised the host: lower case, IPv4 in dotted form, IPv6 in [].
+    let host = url.host_str().unwrap_or("");
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" => Ok(loopback),
+        "http" if loopback => Ok(true),
+        "http" => Err(PushError::Config(format!(
+            "refusing plain http:// to {}: the token and enrollment code would travel in clear; use https:// (http:// is allowed only to this machine: 127.0.0.1, ::1, localhost)",
+            url.host_str().unwrap_or("?")
+        ))),
+        other => Err(PushError::Config(format!(
+            "{server:?}: unsupported scheme {other}://; use https://"
+        ))),
+    }
+}
+
 /// One instrument's connection to the server.
 #[derive(Clone)]
 pub struct Pusher {
@@ -46,12 +78,17 @@ pub struct Pusher {
 impl Pusher {
     /// A connection that trusts the system's CA certificates and, if given, the PEM
     /// certificate(s) in `ca` (a lab's own CA). Certificates are always verified.
+    /// Refuses plain `http://` except to this machine ([`check_server_url`]); to any
+    /// other server, a redirect to `http://` is refused too.
     pub fn with_ca(
         server: &str,
         token: &str,
         ca: Option<&std::path::Path>,
     ) -> Result<Pusher, PushError> {
-        let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(30));
+        let loopback = check_server_url(server)?;
+        let mut builder = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .https_only(!loopback);
         if let Some(path) = ca {
             let pem = std::fs::read(path).map_err(|e| {
                 PushError::Config(format!("cannot read CA file {}: {e}", path.display()))
@@ -170,4 +207,41 @@ pub async fn push_history(
         stats.runs += 1;
     }
     Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_this_machine() {
+        for ok in [
+            "https://seqhealth.example.org",
+            "https://10.1.2.3:8443/",
+            "http://127.0.0.1:8080",
+            "http://127.9.8.7",
+            "http://localhost:3000/",
+            "http://LOCALHOST",
+            "http://[::1]:8080",
+        ] {
+            assert!(check_server_url(ok).is_ok(), "{ok}");
+        }
+        for (bad, says) in [
+            ("http://seqhealth.example.org", "refusing plain http://"),
+            ("http://10.0.0.5:8080", "refusing plain http://"),
+            ("http://128.0.0.1", "refusing plain http://"),
+            ("http://[::2]", "refusing plain http://"),
+            ("http://localhost.example.org", "refusing plain http://"),
+            ("http://[::ffff:10.0.0.1]", "refusing plain http://"),
+            ("ftp://127.0.0.1", "unsupported scheme"),
+            ("seqhealth.example.org", "not a server URL"),
+        ] {
+            let e = check_server_url(bad).unwrap_err().to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+        assert!(matches!(
+            Pusher::with_ca("http://seqhealth.example.org", "t", None),
+            Err(PushError::Config(_))
+        ));
+    }
 }

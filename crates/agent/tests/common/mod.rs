@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod capture;
+
 use seqhealth_api::RunIngest;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
