@@ -8,6 +8,14 @@
 //! Every value is made to pass the server's ingest validation: an identifier is reduced
 //! to the characters the server accepts, free text that is too long or not printable is
 //! dropped (`None`), and a figure outside its range is dropped. Extraction never fails.
+//!
+//! Names of kinds (the chemistry, the flow-cell type) are sent only from a known set
+//! ([`CHEMISTRIES`], [`FLOW_CELL_TYPES`]): they come from fields people can edit (on a
+//! MiSeq `<Chemistry>` is copied from the sample sheet's header), so a value outside the
+//! set is sent as the category [`OTHER`], never as written. A known value is sent in the
+//! set's spelling (matched ignoring case and surrounding spaces). The application name
+//! (`<ApplicationName>`) is never sent; only the instrument family derived from it (a
+//! fixed list in the InterOp parser) decides how a MiSeq names its flow cell.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use seqhealth_api::{RunConfiguration, RunIngest, RunSummary};
@@ -18,6 +26,73 @@ use seqhealth_interop::RunSummary as InteropSummary;
 pub const MAX_TEXT: usize = 128;
 /// Longest read structure the server accepts.
 pub const MAX_READ_STRUCTURE: usize = 64;
+
+/// What a chemistry or flow-cell type outside the known set is sent as.
+pub const OTHER: &str = "other";
+
+/// Flow-cell types as instruments name them (`<FlowCellMode>`, `<FlowCellType>`,
+/// `<Flowcell>`, RFID `<Mode>`), and MiSeq reagent-kit versions, which name a MiSeq's
+/// flow cell. The server groups runs by this value: add a new type here, or its runs are
+/// grouped as [`OTHER`].
+pub const FLOW_CELL_TYPES: &[&str] = &[
+    // MiSeq: the reagent kit's version.
+    "Version1",
+    "Version2",
+    "Version3",
+    // HiSeq 2000/2500/3000/4000/X.
+    "HiSeq Flow Cell v3",
+    "HiSeq Flow Cell v4",
+    "HiSeq Rapid Flow Cell v1",
+    "HiSeq Rapid Flow Cell v2",
+    "HiSeq 3000/4000 Flow Cell",
+    "HiSeq X Flow Cell v2",
+    "HiSeq X Flow Cell v2.5",
+    // NextSeq 500/550, MiniSeq.
+    "High Output",
+    "Mid Output",
+    "NextSeq High",
+    "NextSeq Mid",
+    // NextSeq 1000/2000.
+    "P1",
+    "P2",
+    "P3",
+    "P4",
+    // NovaSeq 6000.
+    "SP",
+    "S1",
+    "S2",
+    "S4",
+    // NovaSeq X.
+    "1.5B",
+    "10B",
+    "25B",
+];
+
+/// Chemistries and reagent-kit names as instruments name them (`<Chemistry>`, and when a
+/// run names none, the kit's `<ReagentKitVersion>`, `<ReagentKitType>`, `<Sbs>`, RFID
+/// `<Version>`).
+pub const CHEMISTRIES: &[&str] = &[
+    // MiSeq (from the sample sheet's header).
+    "Default",
+    "Amplicon",
+    // HiSeq.
+    "TruSeq SBS Kit v3",
+    "TruSeq Rapid SBS Kit",
+    "HiSeq SBS Kit v4",
+    "HiSeq Rapid SBS Kit v2",
+    "HiSeq X SBS Kit v2",
+    "HiSeq 3000/4000 SBS Kit",
+    // NextSeq 500/550, MiniSeq.
+    "NextSeq High",
+    "NextSeq Mid",
+    "MiniSeq High",
+    "MiniSeq Mid",
+    // NextSeq 1000/2000.
+    "XLEAP-SBS",
+    // NovaSeq 6000.
+    "NovaSeq v1.0",
+    "NovaSeq v1.5",
+];
 
 /// The body `seqhealth-agent` would POST for this run. `started_at` falls back to the
 /// current time only when neither RunInfo's date nor the run id carries a date.
@@ -45,15 +120,28 @@ pub fn run_ingest_at(summary: &InteropSummary, fallback_start: DateTime<Utc>) ->
                 .or_else(|| text(flowcell.and_then(|f| f.serial_number.as_deref()))),
             flow_cell_lot: text(flowcell.and_then(|f| f.lot_number.as_deref())),
             reagent_kit_lot: text(reagent_kit.and_then(|k| k.lot_number.as_deref())),
-            chemistry: text(params.and_then(|p| p.chemistry.as_deref()))
-                .or_else(|| text(reagent_kit.and_then(|k| k.kind.as_deref()))),
+            // Without a `<Chemistry>`, the kit's name (a MiSeq's kit version included).
+            chemistry: known(params.and_then(|p| p.chemistry.as_deref()), &[CHEMISTRIES]).or_else(
+                || {
+                    known(
+                        reagent_kit.and_then(|k| k.kind.as_deref()),
+                        &[CHEMISTRIES, FLOW_CELL_TYPES],
+                    )
+                },
+            ),
             // MiSeq names no flow-cell type; its kit version ("Version3") decides the flow cell.
-            flow_cell_type: text(flowcell.and_then(|f| f.kind.as_deref())).or_else(|| {
-                let miseq = params.and_then(|p| p.instrument_type.as_deref()) == Some("MiSeq");
-                miseq
-                    .then(|| text(reagent_kit.and_then(|k| k.kind.as_deref())))
-                    .flatten()
-            }),
+            flow_cell_type: known(flowcell.and_then(|f| f.kind.as_deref()), &[FLOW_CELL_TYPES])
+                .or_else(|| {
+                    let miseq = params.and_then(|p| p.instrument_type.as_deref()) == Some("MiSeq");
+                    miseq
+                        .then(|| {
+                            known(
+                                reagent_kit.and_then(|k| k.kind.as_deref()),
+                                &[FLOW_CELL_TYPES],
+                            )
+                        })
+                        .flatten()
+                }),
         },
         summary: RunSummary {
             yield_gb: range(ni.yield_g, 0.0, 100_000.0),
@@ -174,6 +262,23 @@ pub fn text(raw: Option<&str>) -> Option<String> {
     ok.then(|| t.to_string())
 }
 
+/// A name from a known set: `None` when there is none (absent or blank); the set's
+/// spelling when it is in one of `sets` (ignoring case and surrounding spaces); else
+/// [`OTHER`]. Whatever was written there never leaves as written.
+pub fn known(raw: Option<&str>, sets: &[&[&'static str]]) -> Option<String> {
+    let t = raw?.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let name = sets
+        .iter()
+        .flat_map(|set| set.iter())
+        .find(|k| k.eq_ignore_ascii_case(t))
+        .copied()
+        .unwrap_or(OTHER);
+    Some(name.to_string())
+}
+
 /// A finite figure within `[lo, hi]`, else `None`.
 pub fn range(v: Option<f64>, lo: f64, hi: f64) -> Option<f64> {
     v.filter(|x| x.is_finite() && (lo..=hi).contains(x))
@@ -273,5 +378,51 @@ mod tests {
         assert_eq!(range(Some(100.5), 0.0, 100.0), None);
         assert_eq!(range(Some(f64::NAN), 0.0, 100.0), None);
         assert_eq!(range(None, 0.0, 100.0), None);
+    }
+
+    #[test]
+    fn kinds_only_from_the_known_sets() {
+        let f = |v: &str| known(Some(v), &[FLOW_CELL_TYPES]);
+        assert_eq!(f("S4").as_deref(), Some("S4"));
+        assert_eq!(f(" version2 ").as_deref(), Some("Version2"));
+        assert_eq!(
+            f("HiSeq Rapid Flow Cell v1").as_deref(),
+            Some("HiSeq Rapid Flow Cell v1")
+        );
+        assert_eq!(f("PATIENT-JANE-DOE-1984").as_deref(), Some(OTHER));
+        assert_eq!(f("S4 PATIENT").as_deref(), Some(OTHER));
+        assert_eq!(f("  "), None);
+        assert_eq!(known(None, &[FLOW_CELL_TYPES]), None);
+        let c = |v: &str| known(Some(v), &[CHEMISTRIES]);
+        assert_eq!(c("Amplicon").as_deref(), Some("Amplicon"));
+        assert_eq!(c("Version2").as_deref(), Some(OTHER));
+        assert_eq!(
+            known(Some("Version2"), &[CHEMISTRIES, FLOW_CELL_TYPES]).as_deref(),
+            Some("Version2")
+        );
+        // Every value the known sets hold passes the server's text check unchanged.
+        for k in FLOW_CELL_TYPES.iter().chain(CHEMISTRIES) {
+            assert_eq!(text(Some(k)).as_deref(), Some(*k));
+        }
+    }
+
+    /// What the simulator sends is in the known sets, so its runs group as before.
+    #[test]
+    fn the_simulated_fleet_sends_known_kinds() {
+        use crate::fleet::DEMO_FLEET;
+        use crate::simulate::{runs, SimConfig};
+        let cfg = SimConfig {
+            days: 60,
+            ..SimConfig::demo(7, "2026-01-01T00:00:00Z".parse().unwrap())
+        };
+        for inst in &DEMO_FLEET {
+            for r in runs(inst, &cfg) {
+                let c = &r.configuration;
+                let ft = c.flow_cell_type.as_deref().unwrap();
+                assert!(FLOW_CELL_TYPES.contains(&ft), "{}: {ft}", inst.serial);
+                let ch = c.chemistry.as_deref().unwrap();
+                assert!(CHEMISTRIES.contains(&ch), "{}: {ch}", inst.serial);
+            }
+        }
     }
 }
