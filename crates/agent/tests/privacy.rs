@@ -1,41 +1,39 @@
-//! Privacy by allow-list: copy real run folders, plant a unique marker in every free-text
-//! and path field of RunParameters.xml and RunInfo.xml (and in a sample sheet, sample
-//! names in IndexMetricsOut.bin, sequence files), and check that no marker appears in any
-//! byte `summarize --dry-run` prints — and that the body is the same as the original's,
-//! so the planted text had no influence at all.
+//! Privacy by allow-list: copy every real run folder, plant a unique marker in every
+//! free-text and path field of RunParameters.xml and RunInfo.xml (the names of kinds too:
+//! chemistry, kit and flow-cell type, application name), in a sample sheet, sample names
+//! in IndexMetricsOut.bin and sequence files, and check that no marker appears in any
+//! byte `summarize --dry-run` prints, in any byte `watch` sends (captured by a plain-HTTP
+//! listener on 127.0.0.1), nor in any file it spools (a refused run's `rejected/` files
+//! included) — and that the body is the original's, so the planted text had no influence
+//! beyond turning a kind's name into "other".
 
 mod common;
 
-use common::{dry_run, run_agent, shared_interop, stderr};
-use std::path::Path;
+use common::capture::{Capture, ACK};
+use common::{dry_run, run_agent, run_folders, shared_interop, stderr};
+use seqhealth_api::RunIngest;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// RunParameters.xml elements whose text the agent may send or needs to read the run:
-/// versions, lots, the chemistry/kit name, the flow cell's type (an instrument's own
-/// value, "S4" or "HiSeq Rapid Flow Cell v1"), and the application name (which picks the
-/// instrument's channel order). Every other leaf gets a marker.
-const KEEP: [&str; 18] = [
-    "ApplicationName",
-    "Application",
-    "SupportMultipleSurfacesInUI",
+/// RunParameters.xml elements whose text the agent may send as it is: software versions
+/// and lot numbers (performance data, DOMAIN.md). Every other leaf gets a marker.
+const KEEP: [&str; 8] = [
     "ApplicationVersion",
     "MCSVersion",
     "ControlSoftwareVersion",
     "RTAVersion",
     "RtaVersion",
-    "Chemistry",
     "LotNumber",
     "FlowCellLotNumber",
     "SbsLotNumber",
-    "ReagentKitVersion",
-    "ReagentKitType",
-    "Sbs",
-    "FlowCellMode",
-    "FlowCellType",
-    "Flowcell",
 ];
 
-/// Free-text and path fields of every instrument generation; planted even where the
-/// copied file does not have them (at the root, and under `<Setup>`).
+/// Elements whose text picks the instrument family (a word from a fixed list): the marker
+/// is appended, so the family, and with it the body, stays the same.
+const APPEND: [&str; 2] = ["ApplicationName", "Application"];
+
+/// Free-text and path fields of every instrument generation; planted even where
+/// the copied file does not have them (at the root, and under `<Setup>`).
 const EXTRA: [&str; 16] = [
     "ExperimentName",
     "Username",
@@ -53,6 +51,19 @@ const EXTRA: [&str; 16] = [
     "ComputerName",
     "RunDescription",
     "Notes",
+];
+
+/// Names of kinds in RunParameters.xml, planted (where missing) at the root and under
+/// `<Setup>` as [`EXTRA`] is: the agent may send them only as a name from its known
+/// sets, so a marker there must become "other".
+const KINDS: [&str; 7] = [
+    "Chemistry",
+    "ReagentKitType",
+    "ReagentKitVersion",
+    "FlowCellType",
+    "FlowCellMode",
+    "Flowcell",
+    "Sbs",
 ];
 
 struct Markers {
@@ -85,8 +96,13 @@ fn is_kept(name: &str) -> bool {
     KEEP.iter().any(|k| k.eq_ignore_ascii_case(local(name)))
 }
 
+fn is_appended(name: &str) -> bool {
+    APPEND.iter().any(|k| k.eq_ignore_ascii_case(local(name)))
+}
+
 /// Replace the text of every leaf element not in [`KEEP`] (empty ones `<X />` included)
-/// and every attribute value (namespace declarations aside) with a marker.
+/// and every attribute value (namespace declarations aside) with a marker; for
+/// [`APPEND`] elements, append one.
 fn plant_leaves(xml: &str, m: &mut Markers) -> String {
     let mut out = String::with_capacity(xml.len() * 2);
     let mut rest = xml;
@@ -137,6 +153,10 @@ fn plant_leaves(xml: &str, m: &mut Markers) -> String {
         // A leaf: text, then this element's end tag.
         let text_end = rest.find('<').unwrap_or(rest.len());
         if rest[text_end..].starts_with(&format!("</{name}>")) && !is_kept(name) {
+            if is_appended(name) {
+                out.push_str(&rest[..text_end]);
+                out.push(' ');
+            }
             out.push_str(&m.next(name));
             rest = &rest[text_end..];
         }
@@ -145,9 +165,9 @@ fn plant_leaves(xml: &str, m: &mut Markers) -> String {
     out
 }
 
-/// Insert `<Name>marker</Name>` for every [`EXTRA`] name right after the opening tag of
+/// Insert `<Name>marker</Name>` for every one of `names` right after the opening tag of
 /// each element named in `parents` (case-insensitive), e.g. the root and `<Setup>`.
-fn plant_extra(xml: &str, parents: &[&str], m: &mut Markers) -> String {
+fn plant_extra(xml: &str, parents: &[&str], names: &[&str], m: &mut Markers) -> String {
     let mut out = xml.to_string();
     for parent in parents {
         let lower = out.to_ascii_lowercase();
@@ -162,7 +182,7 @@ fn plant_extra(xml: &str, parents: &[&str], m: &mut Markers) -> String {
             continue;
         };
         let gt = out[start..].find('>').unwrap() + start + 1;
-        let inserted: String = EXTRA
+        let inserted: String = names
             .iter()
             .map(|name| format!("<{name}>{}</{name}>", m.next(&format!("{parent}{name}"))))
             .collect();
@@ -220,9 +240,10 @@ fn index_metrics(m: &mut Markers) -> Vec<u8> {
 /// in IndexMetricsOut.bin, base calls and reads.
 fn plant_files(dir: &Path, m: &mut Markers) {
     let sheet = format!(
-        "[Header]\nInvestigator Name,{}\nExperiment Name,{}\n[Data]\nSample_ID,Sample_Name,Sample_Project\n{},{},{}\n",
+        "[Header]\nInvestigator Name,{}\nExperiment Name,{}\nChemistry,{}\n[Data]\nSample_ID,Sample_Name,Sample_Project\n{},{},{}\n",
         m.next("SheetInvestigator"),
         m.next("SheetExperiment"),
+        m.next("SheetChemistry"),
         m.next("SheetSampleId"),
         m.next("SheetSampleName"),
         m.next("SheetProject"),
@@ -240,60 +261,121 @@ fn plant_files(dir: &Path, m: &mut Markers) {
     .unwrap();
 }
 
-fn plant_and_check(shared: &Path, folder: &str, tag: &str) -> usize {
-    let original = shared.join("runs").join(folder);
-    let tmp = tempfile::tempdir().unwrap();
-    let copy = tmp.path().join(folder);
-    copy_dir(&original, &copy);
+/// A copy of a real run folder with markers planted.
+struct Planted {
+    name: String,
+    original: PathBuf,
+    copy: PathBuf,
+    /// Whether it has a RunParameters.xml (without one the agent refuses the folder).
+    has_params: bool,
+    markers: Vec<String>,
+}
+
+/// Copies `original` into `into` and plants markers everywhere free text can be.
+fn plant(original: &Path, into: &Path, tag: &str) -> Planted {
+    let name = original.file_name().unwrap().to_string_lossy().into_owned();
+    let copy = into.join(&name);
+    copy_dir(original, &copy);
     let mut m = Markers::new(tag);
 
     let params = ["RunParameters.xml", "runParameters.xml"]
         .iter()
         .map(|n| copy.join(n))
-        .find(|p| p.is_file())
-        .expect("a RunParameters.xml");
-    let text = std::fs::read_to_string(&params).unwrap();
-    let planted = plant_leaves(&text, &mut m);
-    let planted = plant_extra(&planted, &["RunParameters", "Setup"], &mut m);
-    std::fs::write(&params, planted).unwrap();
+        .find(|p| p.is_file());
+    if let Some(params) = &params {
+        let text = std::fs::read_to_string(params).unwrap();
+        let planted = plant_leaves(&text, &mut m);
+        let planted = plant_extra(&planted, &["RunParameters", "Setup"], &EXTRA, &mut m);
+        let planted = plant_extra(&planted, &["RunParameters", "Setup"], &KINDS, &mut m);
+        std::fs::write(params, planted).unwrap();
+    }
 
     let info = copy.join("RunInfo.xml");
     let text = std::fs::read_to_string(&info).unwrap();
-    let mut planted = plant_extra(&text, &["Run"], &mut m);
+    let mut planted = plant_extra(&text, &["Run"], &EXTRA, &mut m);
     let run_attr = format!("<Run Description=\"{}\" ", m.next("RunInfoAttr"));
     planted = planted.replacen("<Run ", &run_attr, 1);
     std::fs::write(&info, planted).unwrap();
 
     plant_files(&copy, &mut m);
+    let least = if params.is_some() { 40 } else { 10 };
     assert!(
-        m.all.len() > 30,
-        "{folder}: only {} markers planted",
+        m.all.len() > least,
+        "{name}: only {} markers planted",
         m.all.len()
     );
+    Planted {
+        name,
+        original: original.to_path_buf(),
+        copy,
+        has_params: params.is_some(),
+        markers: m.all,
+    }
+}
 
-    let (out, ingest) = dry_run(&copy);
-    assert!(out.status.success(), "{folder}: {}", stderr(&out));
-    let json = run_agent(&["summarize".as_ref(), "--json".as_ref(), copy.as_os_str()]);
-    assert!(json.status.success(), "{folder}: {}", stderr(&json));
+/// Every marker of `planted` found in `bytes`.
+fn leaks<'a>(planted: &'a [Planted], bytes: &[u8]) -> Vec<&'a String> {
+    let text = String::from_utf8_lossy(bytes);
+    planted
+        .iter()
+        .flat_map(|p| p.markers.iter())
+        .filter(|k| text.contains(k.as_str()))
+        .collect()
+}
+
+/// The body with the names of kinds set aside: planted, they may only be "other" or
+/// absent; everything else must be the original's.
+fn without_kinds(folder: &str, mut run: RunIngest, planted: bool) -> RunIngest {
+    let c = &mut run.configuration;
+    if planted {
+        for kind in [&c.chemistry, &c.flow_cell_type] {
+            assert!(
+                matches!(kind.as_deref(), None | Some("other")),
+                "{folder}: a planted kind is sent as {kind:?}"
+            );
+        }
+    }
+    c.chemistry = None;
+    c.flow_cell_type = None;
+    run
+}
+
+fn check_dry_run(p: &Planted) {
+    let folder = &p.name;
+    let (out, ingest) = dry_run(&p.copy);
+    let json = run_agent(&["summarize".as_ref(), "--json".as_ref(), p.copy.as_os_str()]);
+    assert_eq!(
+        out.status.success(),
+        p.has_params,
+        "{folder}: {}",
+        stderr(&out)
+    );
+    assert_eq!(
+        json.status.success(),
+        p.has_params,
+        "{folder}: {}",
+        stderr(&json)
+    );
     for (what, bytes) in [
         ("dry-run stdout", &out.stdout),
         ("dry-run stderr", &out.stderr),
         ("--json stdout", &json.stdout),
+        ("--json stderr", &json.stderr),
     ] {
-        let text = String::from_utf8_lossy(bytes);
-        let leaked: Vec<&String> = m.all.iter().filter(|k| text.contains(k.as_str())).collect();
+        let leaked = leaks(std::slice::from_ref(p), bytes);
         assert!(
             leaked.is_empty(),
-            "{folder}: {what} leaks {leaked:?}:\n{text}"
+            "{folder}: {what} leaks {leaked:?}:\n{}",
+            String::from_utf8_lossy(bytes)
         );
     }
-    // The planted text changed nothing that leaves.
-    let (_, before) = dry_run(&original);
+    // The planted text changed nothing that leaves, but for kinds turned into "other".
+    let (_, before) = dry_run(&p.original);
     assert_eq!(
-        ingest, before,
+        ingest.map(|r| without_kinds(folder, r, true)),
+        before.map(|r| without_kinds(folder, r, false)),
         "{folder}: planted free text changed the body"
     );
-    m.all.len()
 }
 
 #[test]
@@ -301,17 +383,155 @@ fn planted_free_text_never_leaves() {
     let Some(shared) = shared_interop() else {
         return;
     };
-    // MiSeq (runParameters.xml, RFID tags), HiSeq (Setup block, sample sheet path, user
-    // and computer names), NextSeq 500 (RunParameters.xml).
+    let folders = run_folders(&shared);
+    assert!(folders.len() >= 9, "the shared run folders: {folders:?}");
+    let tmp = tempfile::tempdir().unwrap();
     let mut planted = 0;
-    for (folder, tag) in [
-        ("illuminate_miseq_2013-04_16_2-index", "M"),
-        ("illuminate_hiseq2500_140213_average_run", "H"),
-        ("illuminate_nextseq500_160404_HW37NBGXX", "N"),
-    ] {
-        planted += plant_and_check(&shared, folder, tag);
+    for (i, original) in folders.iter().enumerate() {
+        let p = plant(original, tmp.path(), &format!("T{i}"));
+        check_dry_run(&p);
+        planted += p.markers.len();
     }
-    println!("{planted} markers planted, none left the instrument");
+    println!(
+        "{planted} markers planted in {} folders, none left the instrument",
+        folders.len()
+    );
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+fn assert_no_leak_in_files(planted: &[Planted], dir: &Path, when: &str) -> usize {
+    let files = files_under(dir);
+    for f in &files {
+        let leaked = leaks(planted, &std::fs::read(f).unwrap());
+        assert!(
+            leaked.is_empty(),
+            "{when}: {} leaks {leaked:?}",
+            f.display()
+        );
+    }
+    files.len()
+}
+
+/// `watch` on planted copies of every real run folder: what it spools while the server
+/// is away, every byte it then sends, and the `rejected/` files of the run the server
+/// refuses hold no marker.
+#[test]
+fn planted_free_text_never_goes_on_the_wire_nor_into_the_spool() {
+    let Some(shared) = shared_interop() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().join("runs");
+    std::fs::create_dir(&runs).unwrap();
+    let planted: Vec<Planted> = run_folders(&shared)
+        .iter()
+        .enumerate()
+        .map(|(i, original)| {
+            let p = plant(original, &runs, &format!("W{i}"));
+            std::fs::write(p.copy.join("RTAComplete.txt"), "done").unwrap();
+            p
+        })
+        .collect();
+    let summarisable = planted.iter().filter(|p| p.has_params).count();
+    assert!(planted.len() >= 9 && summarisable >= 6);
+    let token = tmp.path().join("token");
+    std::fs::write(&token, "tok-privacy").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let spool = tmp.path().join("spool");
+    let watch = |server: &str| {
+        run_agent(&[
+            "watch".as_ref(),
+            runs.as_os_str(),
+            "--once".as_ref(),
+            "--server".as_ref(),
+            server.as_ref(),
+            "--token-file".as_ref(),
+            token.as_os_str(),
+            "--spool".as_ref(),
+            spool.as_os_str(),
+        ])
+    };
+
+    // The server is away: everything stays in the spool.
+    let away = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let away_url = format!("http://{}", away.local_addr().unwrap());
+    drop(away);
+    let out = watch(&away_url);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let spooled = assert_no_leak_in_files(&planted, &spool, "spooled while the server is away");
+    assert!(spooled > summarisable, "{spooled} files in the spool");
+    for (what, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        let leaked = leaks(&planted, bytes);
+        assert!(leaked.is_empty(), "watch {what} leaks {leaked:?}");
+    }
+
+    // The server is back and refuses the first run (4xx): it lands in rejected/.
+    let count = AtomicUsize::new(0);
+    let server = Capture::start(
+        "127.0.0.1:0",
+        Box::new(move |_| {
+            if count.fetch_add(1, Ordering::SeqCst) == 0 {
+                (
+                    422,
+                    r#"{"error":"invalid_run","detail":"refused by the test"}"#.to_string(),
+                )
+            } else {
+                (200, ACK.to_string())
+            }
+        }),
+    );
+    let out = watch(&server.base());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let requests = server.requests();
+    assert_eq!(requests.len(), summarisable, "one request per run");
+    for r in &requests {
+        assert!(
+            r.line.starts_with("POST /api/v1/ingest/runs "),
+            "{}",
+            r.line
+        );
+        serde_json::from_slice::<RunIngest>(&r.body).expect("a run body");
+        let leaked = leaks(&planted, &r.raw);
+        assert!(
+            leaked.is_empty(),
+            "sent {leaked:?}:\n{}",
+            String::from_utf8_lossy(&r.raw)
+        );
+    }
+    let rejected = files_under(&spool.join("rejected"));
+    assert_eq!(
+        rejected.len(),
+        2,
+        "the refused run and its reason: {rejected:?}"
+    );
+    assert_no_leak_in_files(&planted, &spool, "after sending");
+    for (what, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        let leaked = leaks(&planted, bytes);
+        assert!(leaked.is_empty(), "watch {what} leaks {leaked:?}");
+    }
+    println!(
+        "{} markers planted in {} folders; {} requests and {spooled} spooled files checked",
+        planted.iter().map(|p| p.markers.len()).sum::<usize>(),
+        planted.len(),
+        requests.len()
+    );
 }
 
 /// The originals' own free text (as listed in reference/*.config.json) is not in the body.
