@@ -1,7 +1,25 @@
 //! The demo fleet: two labs and fourteen instruments of four models, each with the story
 //! the simulator tells about it (a drift, a bad lot, a software upgrade, a failing part).
 
-use crate::simulate::Model;
+/// The instrument models of the demo fleet (the simulator knows their runs and software).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Model {
+    MiSeq,
+    NextSeq550,
+    NextSeq2000,
+    NovaSeq6000,
+}
+
+impl Model {
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::MiSeq => "MiSeq",
+            Model::NextSeq550 => "NextSeq 550",
+            Model::NextSeq2000 => "NextSeq 2000",
+            Model::NovaSeq6000 => "NovaSeq 6000",
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DemoLab {

@@ -4,6 +4,7 @@
 //! Everything is a pure function of (seed, instrument, time window), so the same seed
 //! gives the same fleet, and live readings after the backfill continue the same curves.
 
+pub use crate::fleet::Model;
 use crate::fleet::{DemoInstrument, Story};
 use chrono::{DateTime, Duration, Utc};
 use rand::{Rng, SeedableRng};
@@ -12,14 +13,6 @@ use seqhealth_api::{
     EventSeverity, InstrumentReport, OperationEvent, RunConfiguration, RunIngest, RunSummary,
     SensorReading, Subsystem, TelemetryBatch,
 };
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Model {
-    MiSeq,
-    NextSeq550,
-    NextSeq2000,
-    NovaSeq6000,
-}
 
 /// One kind of run an instrument does: its read structure and what it typically yields.
 #[derive(Debug, Clone, Copy)]
@@ -78,16 +71,8 @@ const NOVASEQ6000_RUNS: &[RunKind] = &[
     kind("101-8-8-101", "S2", 92.0, 820.0, 25, 2900.0, 4),
 ];
 
+/// What the simulator knows of each model (the model itself is the fleet's).
 impl Model {
-    pub fn name(self) -> &'static str {
-        match self {
-            Model::MiSeq => "MiSeq",
-            Model::NextSeq550 => "NextSeq 550",
-            Model::NextSeq2000 => "NextSeq 2000",
-            Model::NovaSeq6000 => "NovaSeq 6000",
-        }
-    }
-
     fn run_kinds(self) -> &'static [RunKind] {
         match self {
             Model::MiSeq => MISEQ_RUNS,
@@ -326,7 +311,7 @@ pub fn telemetry(inst: &DemoInstrument, cfg: &SimConfig) -> Vec<TelemetryBatch> 
         }
         let (csv, rta) = inst
             .model
-            .software(inst.model == crate::simulate::Model::NextSeq550 && cfg.upgraded(batch_end));
+            .software(inst.model == Model::NextSeq550 && cfg.upgraded(batch_end));
         batches.push(TelemetryBatch {
             batch_id: format!("{}-{}", inst.serial, batch_start.format("%Y%m%dT%H%M")),
             instrument: Some(InstrumentReport {

@@ -19,6 +19,7 @@ pub mod q;
 pub mod q_binning;
 pub mod q_collapsed;
 mod quality;
+mod rows;
 pub mod run_info;
 pub mod run_parameters;
 pub mod stats;

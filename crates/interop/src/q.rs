@@ -10,10 +10,19 @@ use std::path::Path;
 
 use crate::binary::{Fields, RecordReader, RunBounds, SeenCycles};
 use crate::error::{FormatError, InteropError};
-pub use crate::q_binning::QCounts;
 
 /// Number of Q values in an unbinned histogram (Q1..Q50).
 pub const MAX_Q: usize = 50;
+
+/// Q20/Q30/total counts for one (lane, cycle) after binning.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct QCounts {
+    pub q20: u64,
+    pub q30: u64,
+    pub total: u64,
+    /// Number of tile records summed in.
+    pub records: u64,
+}
 
 /// One Q-score bin from the file header (or a legacy default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

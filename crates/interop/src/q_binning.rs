@@ -3,17 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use crate::q::QCounts;
 use crate::q::{QBin, QMetrics, MAX_Q};
-
-/// Q20/Q30/total counts for one (lane, cycle) after binning.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct QCounts {
-    pub q20: u64,
-    pub q30: u64,
-    pub total: u64,
-    /// Number of tile records summed in.
-    pub records: u64,
-}
 
 /// Legacy bins the official library assigns to v4 files with ≤ 7 populated Q values.
 fn legacy_bins(count: usize, next_seq: bool) -> Vec<QBin> {

@@ -7,11 +7,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::q::QCounts;
-use crate::run_info::RunInfo;
-use crate::stats::divide;
-use crate::summary::{
+use crate::rows::{
     is_index, read_number, Acc, CycleQuality, GroupSummary, MetricSets, ReadLaneSummary,
 };
+use crate::run_info::RunInfo;
+use crate::stats::divide;
 
 /// Q20/Q30/total per (lane, cycle) and usable tiles per lane.
 struct QSource {

@@ -645,26 +645,4 @@ mod tests {
             [7, 20, 1, 3, 2, 17, 11, 18, 29, 25, 30, 40, 37]
         );
     }
-
-    #[test]
-    fn synthetic_run_summarises() {
-        let dir = std::env::temp_dir().join(format!("seqhealth-write-{}", std::process::id()));
-        let run = SyntheticRun {
-            q_collapsed: Some(QCollapsedFile {
-                version: 6,
-                bins: novaseq_bins(),
-                median: true,
-            }),
-            ..SyntheticRun::default()
-        };
-        let written = run.write(&dir).unwrap();
-        assert_eq!(written.files.len(), 5);
-        let s = crate::summarize(&dir).unwrap();
-        let _ = fs::remove_dir_all(&dir);
-        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
-        let q30 = s.total.percent_q30.unwrap();
-        assert!((85.0..99.0).contains(&q30), "{q30}");
-        assert_eq!(s.lanes.len(), 2 * 3);
-        assert!(s.total.error_rate.is_some() && s.total.first_cycle_intensity.is_some());
-    }
 }

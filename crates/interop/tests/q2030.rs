@@ -99,3 +99,28 @@ fn a_bad_collapsed_file_is_left_out_and_q_metrics_used() {
         s.warnings
     );
 }
+
+/// A synthetic run with a collapsed Q file summarises without warnings and with every
+/// figure. (Here rather than in `write`'s unit tests, so `write` does not import the
+/// crate root that declares it.)
+#[test]
+fn synthetic_run_summarises() {
+    let dir = tempfile_dir("synthetic");
+    let run = SyntheticRun {
+        q_collapsed: Some(QCollapsedFile {
+            version: 6,
+            bins: novaseq_bins(),
+            median: true,
+        }),
+        ..SyntheticRun::default()
+    };
+    let written = run.write(&dir).unwrap();
+    assert_eq!(written.files.len(), 5);
+    let s = summarize(&dir).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    let q30 = s.total.percent_q30.unwrap();
+    assert!((85.0..99.0).contains(&q30), "{q30}");
+    assert_eq!(s.lanes.len(), 2 * 3);
+    assert!(s.total.error_rate.is_some() && s.total.first_cycle_intensity.is_some());
+}
