@@ -296,6 +296,28 @@ impl SeenCycles {
         Ok(new)
     }
 
+    /// Checks one record's (lane, tile, cycle) id, the same way for every per-cycle
+    /// metric file: `Ok(None)` for a record to skip (an id part of 0 means "no record"; a
+    /// repeated id is counted in `duplicates`), else where the cycle is in the run. A lane
+    /// or cycle outside the run, or one tile too many, is an error.
+    pub fn check(
+        &mut self,
+        bounds: &RunBounds,
+        (lane, tile, cycle): (u16, u32, u16),
+        duplicates: &mut u64,
+    ) -> Result<Option<CycleInfo>, FormatError> {
+        if lane == 0 || tile == 0 || cycle == 0 {
+            return Ok(None);
+        }
+        bounds.check_lane(lane)?;
+        let info = bounds.cycle(cycle)?;
+        if !self.insert(lane, tile, cycle)? {
+            *duplicates += 1;
+            return Ok(None);
+        }
+        Ok(Some(info))
+    }
+
     /// Distinct (lane, tile) ids seen.
     pub fn tiles(&self) -> impl Iterator<Item = (u16, u32)> + '_ {
         self.tiles.keys().copied()

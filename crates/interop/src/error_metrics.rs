@@ -75,21 +75,13 @@ pub fn read_error_metrics<R: Read>(
             continue; // unreachable: the buffer has exactly the layout size
         };
         out.records += 1;
-        if lane == 0 || tile == 0 || cycle == 0 {
-            continue;
-        }
-        let info = bounds
-            .check_lane(lane)
-            .and_then(|()| bounds.cycle(cycle))
-            .map_err(|e| rr.error(offset, e))?;
-        if !out
+        let checked = out
             .seen
-            .insert(lane, tile, cycle)
-            .map_err(|e| rr.error(offset, e))?
-        {
-            out.duplicates += 1;
+            .check(bounds, (lane, tile, cycle), &mut out.duplicates)
+            .map_err(|e| rr.error(offset, e))?;
+        let Some(info) = checked else {
             continue;
-        }
+        };
         let entry = out.tiles.entry((info.read_index, lane, tile)).or_default();
         // The last cycle of a read is excluded, as are NaN rates.
         if !info.is_last_in_read && !rate.is_nan() {

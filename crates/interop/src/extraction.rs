@@ -68,21 +68,13 @@ pub fn read_extraction_metrics<R: Read>(
             f.u16()
         });
         out.records += 1;
-        if lane == 0 || tile == 0 || cycle == 0 {
-            continue;
-        }
-        let info = bounds
-            .check_lane(lane)
-            .and_then(|()| bounds.cycle(cycle))
-            .map_err(|e| rr.error(offset, e))?;
-        if !out
+        let checked = out
             .seen
-            .insert(lane, tile, cycle)
-            .map_err(|e| rr.error(offset, e))?
-        {
-            out.duplicates += 1;
+            .check(bounds, (lane, tile, cycle), &mut out.duplicates)
+            .map_err(|e| rr.error(offset, e))?;
+        let Some(info) = checked else {
             continue;
-        }
+        };
         if let (Some(v), 1) = (intensity, info.cycle_within_read) {
             out.first_cycle
                 .entry((info.read_index, lane))

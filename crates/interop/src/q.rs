@@ -155,21 +155,13 @@ pub fn read_q_metrics<R: Read>(
             *c = u64::from(f.u32().unwrap_or(0));
         }
         out.records += 1;
-        if lane == 0 || tile == 0 || cycle == 0 {
-            continue;
-        }
-        let info = bounds
-            .check_lane(lane)
-            .and_then(|()| bounds.cycle(cycle))
-            .map_err(|e| rr.error(offset, e))?;
-        if !out
+        let checked = out
             .seen
-            .insert(lane, tile, cycle)
-            .map_err(|e| rr.error(offset, e))?
-        {
-            out.duplicates += 1;
+            .check(bounds, (lane, tile, cycle), &mut out.duplicates)
+            .map_err(|e| rr.error(offset, e))?;
+        let Some(info) = checked else {
             continue;
-        }
+        };
         let cell = out.cells.entry((lane, cycle)).or_insert_with(|| Cell {
             hist: vec![0; hist_len],
             records: 0,

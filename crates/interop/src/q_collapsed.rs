@@ -93,22 +93,14 @@ pub fn read_q_collapsed_metrics<R: Read>(
             continue; // unreachable: the buffer has exactly the layout size
         };
         out.records += 1;
-        if lane == 0 || tile == 0 || cycle == 0 {
-            continue;
-        }
         let tile = u32::from(tile);
-        let info = bounds
-            .check_lane(lane)
-            .and_then(|()| bounds.cycle(cycle))
-            .map_err(|e| rr.error(offset, e))?;
-        if !out
+        let checked = out
             .seen
-            .insert(lane, tile, cycle)
-            .map_err(|e| rr.error(offset, e))?
-        {
-            out.duplicates += 1;
+            .check(bounds, (lane, tile, cycle), &mut out.duplicates)
+            .map_err(|e| rr.error(offset, e))?;
+        let Some(info) = checked else {
             continue;
-        }
+        };
         let cell = out.cells.entry((lane, cycle)).or_default();
         cell.q20 = cell.q20.saturating_add(u64::from(q20));
         cell.q30 = cell.q30.saturating_add(u64::from(q30));
