@@ -6,6 +6,8 @@ use seqhealth_agent::config::{self, AgentConfig};
 use seqhealth_agent::fleet::DEMO_FLEET;
 use seqhealth_agent::push::{check_server_url, push_history, PushError, Pusher};
 use seqhealth_agent::simulate::{runs, telemetry, SimConfig};
+use seqhealth_agent::spool::{DrainEnd, Spool};
+use seqhealth_agent::watch::{queue_new, Handled};
 use seqhealth_agent::{extract, report};
 use seqhealth_api::SharingReport;
 use std::collections::HashMap;
@@ -211,7 +213,6 @@ async fn main() -> ExitCode {
     }
 }
 
-/// `watch`: scan, spool, drain; back off while the server is away.
 /// Where `watch` sends, from flags or from the configuration file.
 struct Target {
     server: String,
@@ -314,6 +315,7 @@ async fn sharing(on: bool, config_path: &Path) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `watch`: scan, spool, drain, every `every` seconds; back off while the server is away.
 async fn watch(
     runs_dir: &Path,
     target: &Target,
@@ -321,23 +323,77 @@ async fn watch(
     every: u64,
     once: bool,
 ) -> ExitCode {
-    let (server, token_file, ca) = (
-        target.server.as_str(),
-        target.token_file.as_path(),
-        target.ca.as_deref(),
-    );
-    use seqhealth_agent::spool::{DrainEnd, Spool};
-    use seqhealth_agent::watch::{queue_new, Handled};
-    let token = match std::fs::read_to_string(token_file) {
-        Ok(t) if !t.trim().is_empty() => t.trim().to_string(),
-        Ok(_) => {
-            return fail(&format!(
-                "{}: the token file is empty",
-                token_file.display()
-            ))
-        }
+    let token = match read_token(&target.token_file) {
+        Ok(t) => t,
+        Err(e) => return fail(&e),
+    };
+    let pusher = match Pusher::with_ca(&target.server, &token, target.ca.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let spool = match Spool::open(spool_dir) {
+        Ok(s) => s,
         Err(e) => {
             return fail(&format!(
+                "cannot open the spool {}: {e}",
+                spool_dir.display()
+            ))
+        }
+    };
+    let every = std::time::Duration::from_secs(every.max(1));
+    let mut wait = every;
+    loop {
+        queue_finished(runs_dir, &spool);
+        // The switch is read every round: off, runs wait in the spool and nothing is sent.
+        let sharing = match &target.config {
+            Some(path) => match AgentConfig::load(path) {
+                Ok(c) => c.sharing,
+                Err(e) => return fail(&format!("{}: {e}", path.display())),
+            },
+            None => true,
+        };
+        let pause = if sharing {
+            match drain(&spool, &pusher, spool_dir).await {
+                Drained::Done => wait = every,
+                Drained::Paused => {
+                    // Back off up to 5 minutes; the spool keeps everything meanwhile.
+                    wait = (wait * 2)
+                        .min(std::time::Duration::from_secs(300))
+                        .max(every);
+                    if once {
+                        return ExitCode::from(3);
+                    }
+                }
+                Drained::Stop(code) => return code,
+            }
+            wait
+        } else {
+            let kept = spool.pending().map(|p| p.len()).unwrap_or(0);
+            say(format!(
+                "sending performance data is off: {kept} run(s) kept in the spool, nothing sent"
+            ));
+            every
+        };
+        if once {
+            return ExitCode::SUCCESS;
+        }
+        tokio::time::sleep(pause).await;
+    }
+}
+
+/// One line on stdout (a closed pipe is not an error of `watch`).
+fn say(line: String) {
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
+/// The instrument's token from its file (trimmed, not empty); warns when others may
+/// read the file.
+fn read_token(token_file: &Path) -> Result<String, String> {
+    let token = match std::fs::read_to_string(token_file) {
+        Ok(t) if !t.trim().is_empty() => t.trim().to_string(),
+        Ok(_) => return Err(format!("{}: the token file is empty", token_file.display())),
+        Err(e) => {
+            return Err(format!(
                 "cannot read the token file {}: {e}",
                 token_file.display()
             ))
@@ -354,101 +410,71 @@ async fn watch(
             );
         }
     }
-    let pusher = match Pusher::with_ca(server, &token, ca) {
-        Ok(p) => p,
-        Err(e) => return fail(&e.to_string()),
-    };
-    let spool = match Spool::open(spool_dir) {
-        Ok(s) => s,
-        Err(e) => {
-            return fail(&format!(
-                "cannot open the spool {}: {e}",
-                spool_dir.display()
-            ))
-        }
-    };
-    let say = |line: String| {
-        let _ = writeln!(std::io::stdout(), "{line}");
-    };
-    let every = std::time::Duration::from_secs(every.max(1));
-    let mut wait = every;
-    loop {
-        match queue_new(runs_dir, &spool) {
-            Ok(handled) => {
-                for h in handled {
-                    match h {
-                        Handled::Queued { folder, run_id } => {
-                            say(format!("queued {run_id} ({folder})"))
-                        }
-                        Handled::Failed { folder, reason } => {
-                            say(format!("cannot summarise {folder}: {reason}"))
-                        }
+    Ok(token)
+}
+
+/// Summarises and spools the runs that finished since the last scan, saying so.
+fn queue_finished(runs_dir: &Path, spool: &Spool) {
+    match queue_new(runs_dir, spool) {
+        Ok(handled) => {
+            for h in handled {
+                match h {
+                    Handled::Queued { folder, run_id } => {
+                        say(format!("queued {run_id} ({folder})"))
+                    }
+                    Handled::Failed { folder, reason } => {
+                        say(format!("cannot summarise {folder}: {reason}"))
                     }
                 }
             }
-            Err(e) => say(format!("cannot scan {}: {e}", runs_dir.display())),
         }
-        // The switch is read every round: off, runs wait in the spool and nothing is sent.
-        let sharing = match &target.config {
-            Some(path) => match AgentConfig::load(path) {
-                Ok(c) => c.sharing,
-                Err(e) => return fail(&format!("{}: {e}", path.display())),
-            },
-            None => true,
-        };
-        if !sharing {
-            let kept = spool.pending().map(|p| p.len()).unwrap_or(0);
+        Err(e) => say(format!("cannot scan {}: {e}", runs_dir.display())),
+    }
+}
+
+/// How one drain of the spool ended, for `watch`.
+enum Drained {
+    /// Everything was delivered or set aside.
+    Done,
+    /// The server is unavailable; the spool keeps the rest.
+    Paused,
+    /// Stop with this status (the spool is unusable, or the token was refused).
+    Stop(ExitCode),
+}
+
+/// Sends what the spool holds and says what happened.
+async fn drain(spool: &Spool, pusher: &Pusher, spool_dir: &Path) -> Drained {
+    let report = match spool.drain(pusher).await {
+        Ok(r) => r,
+        Err(e) => return Drained::Stop(fail(&format!("spool {}: {e}", spool_dir.display()))),
+    };
+    if report.sent + report.duplicates + report.rejected > 0 {
+        say(format!(
+            "sent {}, already there {}, refused {} (see {}/rejected), waiting {}",
+            report.sent,
+            report.duplicates,
+            report.rejected,
+            spool_dir.display(),
+            report.remaining
+        ));
+    }
+    match report.end {
+        DrainEnd::Empty => Drained::Done,
+        DrainEnd::Paused(why) => {
             say(format!(
-                "sending performance data is off: {kept} run(s) kept in the spool, nothing sent"
-            ));
-            if once {
-                return ExitCode::SUCCESS;
-            }
-            tokio::time::sleep(every).await;
-            continue;
-        }
-        let report = match spool.drain(&pusher).await {
-            Ok(r) => r,
-            Err(e) => return fail(&format!("spool {}: {e}", spool_dir.display())),
-        };
-        if report.sent + report.duplicates + report.rejected > 0 {
-            say(format!(
-                "sent {}, already there {}, refused {} (see {}/rejected), waiting {}",
-                report.sent,
-                report.duplicates,
-                report.rejected,
-                spool_dir.display(),
+                "server unavailable ({why}); {} run(s) kept in the spool",
                 report.remaining
             ));
+            Drained::Paused
         }
-        match report.end {
-            DrainEnd::Empty => wait = every,
-            DrainEnd::Paused(why) => {
-                // Back off up to 5 minutes; the spool keeps everything meanwhile.
-                wait = (wait * 2)
-                    .min(std::time::Duration::from_secs(300))
-                    .max(every);
-                say(format!(
-                    "server unavailable ({why}); {} run(s) kept in the spool",
-                    report.remaining
-                ));
-                if once {
-                    return ExitCode::from(3);
-                }
-            }
-            DrainEnd::TokenRefused(why) => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "seqhealth-agent: the server refused this instrument's token ({why}); it may have been revoked: enroll the instrument again. {} run(s) kept in the spool",
-                    report.remaining
-                );
-                return ExitCode::from(4);
-            }
+        DrainEnd::TokenRefused(why) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "seqhealth-agent: the server refused this instrument's token ({why}); it may have been revoked: enroll the instrument again. {} run(s) kept in the spool",
+                report.remaining
+            );
+            Drained::Stop(ExitCode::from(4))
         }
-        if once {
-            return ExitCode::SUCCESS;
-        }
-        tokio::time::sleep(wait).await;
     }
 }
 
