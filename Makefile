@@ -10,7 +10,7 @@ DEMO_DB ?= demo.db
 ## demo: install what is missing, build, and run the server with a fresh simulated fleet
 demo: setup build server
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	./target/server/seqhealth-server --demo --addr $(ADDR) --database-url sqlite://$(DEMO_DB) --dist dist --demo-run-folders ../shared/interop/runs
+	./target/server/seqhealth-demo --addr $(ADDR) --database-url sqlite://$(DEMO_DB) --dist dist --demo-run-folders ../shared/interop/runs
 
 ## test: install what is missing (with Chromium and PostgreSQL), lint, and run unit, API and
 ## end-to-end tests; then the server's API suite again on a throwaway PostgreSQL cluster
@@ -21,13 +21,13 @@ test: setup-browser build lint
 ## bench: performance figures (ingest, API latency under load, first-load sizes); not a test
 BENCH_ARGS ?= --instruments 100 --days 365 --clients 50 --requests 2000
 bench: setup build
-	cargo run --locked --profile server -p seqhealth-server --bin seqhealth-bench -- $(BENCH_ARGS) --dist dist
+	cargo run --locked --profile server -p seqhealth-demo --bin seqhealth-bench -- $(BENCH_ARGS) --dist dist
 
 ## bench-postgres: the ingest and API benchmark on SQLite, then on PostgreSQL (a throwaway
 ## cluster on loopback, fsync on), with the same fleet
 .PHONY: bench-postgres
 bench-postgres: setup build
-	cargo build --locked --profile server -p seqhealth-server --bin seqhealth-bench
+	cargo build --locked --profile server -p seqhealth-demo --bin seqhealth-bench
 	./target/server/seqhealth-bench $(BENCH_ARGS) --dist dist
 	PG_FSYNC=on scripts/with-postgres.sh sh -c './target/server/seqhealth-bench $(BENCH_ARGS) --dist dist --database-url "$$SEQHEALTH_TEST_POSTGRES"'
 
@@ -43,9 +43,10 @@ build:
 	node scripts/postbuild.mjs dist
 
 server:
-	cargo build --locked --profile server -p seqhealth-server
+	cargo build --locked --profile server -p seqhealth-server -p seqhealth-demo
 
 lint:
+	python3 scripts/check-architecture.py
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cargo clippy -p seqhealth --target wasm32-unknown-unknown --locked -- -D warnings
@@ -74,7 +75,7 @@ load:
 .PHONY: bench-at-rest
 BENCH_AT_REST_ARGS ?= --instruments 20 --days 120 --rounds 5 --clients 20 --requests 400
 bench-at-rest:
-	cargo run --locked --profile server -p seqhealth-server --bin seqhealth-bench-at-rest -- $(BENCH_AT_REST_ARGS)
+	cargo run --locked --profile server -p seqhealth-demo --bin seqhealth-bench-at-rest -- $(BENCH_AT_REST_ARGS)
 
 ## bench-screen: time to a useful screen (issue 7) — headless Chromium loads the fleet page and an
 ## instrument page of a big lab from the server on loopback, warm and cold browser cache, and
@@ -85,7 +86,7 @@ SCREEN_INSTRUMENTS ?= 1000
 SCREEN_DAYS ?= 730
 SCREEN_DB ?= target/bench-screen/lab-$(SCREEN_INSTRUMENTS)x$(SCREEN_DAYS)
 bench-screen: setup-browser build
-	cargo build --locked --profile server -p seqhealth-server --bin seqhealth-server --bin seqhealth-bench
+	cargo build --locked --profile server -p seqhealth-server --bin seqhealth-server -p seqhealth-demo --bin seqhealth-bench
 	test -d $(SCREEN_DB) || { rm -rf $(SCREEN_DB).part && \
 	  ./target/server/seqhealth-bench --instruments $(SCREEN_INSTRUMENTS) --days $(SCREEN_DAYS) \
 	    --clients 10 --requests 100 --dist dist --keep $(SCREEN_DB).part && \

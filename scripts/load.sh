@@ -23,7 +23,7 @@ if ! command -v wrk >/dev/null; then
     if [ "$(id -u)" = 0 ]; then apt-get install -y wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
     else sudo apt-get install -y wrk >/dev/null; fi
 fi
-cargo build --locked --profile server -p seqhealth-server --bin seqhealth-server >&2
+cargo build --locked --profile server -p seqhealth-demo --bin seqhealth-demo >&2
 
 work=$(mktemp -d)
 server_pid=
@@ -34,7 +34,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "starting the server on a fresh demo database (pushing a year of history)…" >&2
-"$TARGET/server/seqhealth-server" --demo --addr "127.0.0.1:$PORT" \
+"$TARGET/server/seqhealth-demo" --addr "127.0.0.1:$PORT" \
     --database-url "sqlite://$work/load.db" --dist /nonexistent >"$work/server.out" 2>"$work/server.err" &
 server_pid=$!
 for _ in $(seq 600); do

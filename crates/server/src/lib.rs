@@ -1,30 +1,16 @@
 //! seqhealth server: ingest, storage, aggregation, auth, and the built dashboard.
 
-pub mod audit;
-pub mod auth;
-pub mod buckets;
-pub mod cache;
-pub mod calendar;
-pub mod compress;
-pub mod csv;
-pub mod db;
-pub mod demo;
-pub mod enrollment;
-pub mod error;
-pub mod extract;
-pub mod health;
-pub mod idle;
-pub mod limits;
-pub mod predictions;
-pub mod provision;
-pub mod replacements;
+// The layers, outermost first; a module imports only from layers below its own
+// (ARCHITECTURE.md): routes → http → domain → store; jobs → domain → store.
+pub mod domain;
+pub mod http;
+pub mod jobs;
 pub mod routes;
-pub mod security;
-pub mod spc;
+pub mod store;
+
+pub mod error;
+pub mod launch;
 pub mod state;
-pub mod tls;
-pub mod warnings;
-pub mod web;
 
 pub use state::AppState;
 
@@ -55,7 +41,7 @@ pub fn app_with_timeout(
 ) -> Router {
     let mut router = Router::new().nest(API_PREFIX, routes::api());
     if let Some(dist) = dist {
-        router = router.merge(web::dashboard(dist));
+        router = router.merge(http::web::dashboard(dist));
     }
     router
         // Innermost, so a 408 still carries the security headers.
@@ -77,22 +63,22 @@ pub fn app_with_timeout(
                 }
             },
         ))
-        .layer(axum::middleware::from_fn(security::same_origin))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn(http::security::same_origin))
+        .layer(axum::middleware::from_fn(http::security::headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
 /// Serves `app` on `listener` (plain HTTP) until `shutdown` resolves, then finishes
 /// in-flight requests. Handlers see the client's address (per-address login limits).
-/// Connections idle for [`idle::IDLE_TIMEOUT`] are closed (a client stalled mid-headers
+/// Connections idle for [`http::idle::IDLE_TIMEOUT`] are closed (a client stalled mid-headers
 /// included).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_with_idle(listener, app, shutdown, idle::IDLE_TIMEOUT).await
+    serve_with_idle(listener, app, shutdown, http::idle::IDLE_TIMEOUT).await
 }
 
 /// [`serve`] with another idle timeout (tests use a short one).
@@ -104,7 +90,7 @@ pub async fn serve_with_idle(
 ) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
     // `tap_io` only so that axum hands the peer address to `ConnectInfo`.
-    let listener = idle::IdleListener::new(listener, idle_after).tap_io(|_| {});
+    let listener = http::idle::IdleListener::new(listener, idle_after).tap_io(|_| {});
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -113,20 +99,22 @@ pub async fn serve_with_idle(
     .await
 }
 
-/// Serves `app` over HTTPS on `listener` with `tls` (see [`tls::server_config`]); every
+/// Serves `app` over HTTPS on `listener` with `tls` (see [`http::tls::server_config`]); every
 /// response carries `Strict-Transport-Security`. Shuts down like [`serve`].
 pub async fn serve_tls(
     listener: TcpListener,
-    tls: Arc<tls::ServerConfig>,
+    tls: Arc<http::tls::ServerConfig>,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
-    let app = app.layer(axum::middleware::from_fn(security::hsts));
+    let app = app.layer(axum::middleware::from_fn(http::security::hsts));
     // `tap_io` only so that axum hands the peer address to `ConnectInfo`.
-    let listener =
-        idle::IdleListener::new(tls::TlsListener::new(listener, tls)?, idle::IDLE_TIMEOUT)
-            .tap_io(|_| {});
+    let listener = http::idle::IdleListener::new(
+        http::tls::TlsListener::new(listener, tls)?,
+        http::idle::IDLE_TIMEOUT,
+    )
+    .tap_io(|_| {});
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

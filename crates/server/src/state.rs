@@ -1,5 +1,4 @@
-use crate::cache::Versioned;
-use crate::limits::LoginLimiter;
+use crate::http::limits::LoginLimiter;
 use sqlx::AnyPool;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
@@ -16,11 +15,11 @@ pub struct AppState {
     /// read (unix seconds): a large lab's predictions are not recomputed on every view.
     pub recommended_at: Arc<Mutex<HashMap<i64, i64>>>,
     /// Each lab's fleet (JSON), at the lab's data version.
-    pub fleet: Arc<Versioned<i64, crate::routes::fleet::KeptFleet>>,
+    pub fleet: Arc<crate::domain::fleet::KeptFleets>,
     /// Each lab's warnings and replacements lists (JSON) by filter.
-    pub lab_lists: Arc<crate::cache::LabLists>,
+    pub lab_lists: Arc<crate::store::cache::LabLists>,
     /// Each instrument's predictions, at (hour of the forecast's clock, data version).
-    pub predictions: Arc<Versioned<i64, Vec<seqhealth_api::Prediction>, (i64, i64)>>,
+    pub predictions: Arc<crate::domain::predictions::KeptPredictions>,
 }
 
 impl AppState {

@@ -5,8 +5,8 @@ use seqhealth_agent::push::Pusher;
 use seqhealth_agent::spool::{DrainEnd, Spool};
 use seqhealth_agent::watch::{queue_new, Handled};
 use seqhealth_api::RunList;
-use seqhealth_server::demo::{provision, DEMO_PASSWORD};
-use seqhealth_server::{app, db, serve, AppState};
+use seqhealth_demo::{provision, DEMO_PASSWORD};
+use seqhealth_server::{app, serve, store as db, AppState};
 use std::path::{Path, PathBuf};
 
 fn shared_runs() -> Option<PathBuf> {
@@ -157,7 +157,7 @@ async fn runs_finished_while_the_server_is_down_arrive_once_when_it_returns() {
     assert_eq!(spool.pending().unwrap().len(), 1);
 
     // The demo's real runs: MiSeq folders go to the MiSeq, the rest wait for their model.
-    let real = seqhealth_server::demo::push_real_runs(&base, &fleet, &shared).await;
+    let real = seqhealth_demo::push_real_runs(&base, &fleet, &shared).await;
     assert!(real.iter().any(|id| id.contains("A2D9U")), "{real:?}");
     assert!(
         real.iter().all(|id| !id.contains("HW37NBGXX")),

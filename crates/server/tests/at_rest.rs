@@ -19,9 +19,9 @@ use seqhealth_agent::fleet::DEMO_FLEET;
 use seqhealth_agent::push::Pusher;
 use seqhealth_agent::simulate::{runs, telemetry, SimConfig};
 use seqhealth_api::{RunIngest, TelemetryBatch};
-use seqhealth_server::db::{self, AtRest, DatabaseKey, OpenError};
-use seqhealth_server::demo::provision;
-use seqhealth_server::provision::{create_instrument, create_lab, NewInstrument};
+use seqhealth_demo::provision;
+use seqhealth_server::domain::provision::{create_instrument, create_lab, NewInstrument};
+use seqhealth_server::store::{self as db, AtRest, DatabaseKey, OpenError};
 use seqhealth_server::{app, serve, AppState};
 use sqlx::AnyPool;
 use std::collections::{BTreeMap, BTreeSet};
@@ -647,7 +647,7 @@ async fn backup_under_ingest_then_restore_into_a_fresh_server_gives_every_table_
             .unwrap();
         let login = serde_json::json!({
             "email": "ada@northgate.example",
-            "password": seqhealth_server::demo::DEMO_PASSWORD
+            "password": seqhealth_demo::DEMO_PASSWORD
         });
         let r = http
             .post(format!("{base}/api/v1/session"))

@@ -1,13 +1,13 @@
 //! `GET /audit` and `GET /audit.csv`: the lab's audit log, newest first. Read-only: no
 //! route changes or deletes an entry.
 
-use crate::audit;
-use crate::csv;
+use crate::domain::audit;
+use crate::domain::replacements::lab_zone;
 use crate::error::AppResult;
-use crate::extract::CurrentUser;
-use crate::replacements::lab_zone;
-use crate::routes::instruments::instrument_filter;
-use crate::routes::replacements::attachment;
+use crate::http::csv;
+use crate::http::download::attachment;
+use crate::http::extract::CurrentUser;
+use crate::http::params::instrument_filter;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -42,13 +42,16 @@ pub async fn list(
     // Kept per filter until the lab's data changes (a new entry, a renamed user or
     // instrument: migration 0008).
     let instrument = instrument_filter(&state, &user, q.instrument.as_deref()).await?;
-    let version = (0, crate::cache::lab_version(&state.db, user.lab_id).await?);
+    let version = (
+        0,
+        crate::store::cache::lab_version(&state.db, user.lab_id).await?,
+    );
     let key = (user.lab_id, "audit", format!("{instrument:?}"));
     let compute = async {
         let (entries, truncated) = fetch(&state, user.lab_id, instrument).await?;
         Ok(AuditList { entries, truncated })
     };
-    crate::cache::json(&state.lab_lists, key, version, &request, compute).await
+    crate::store::cache::json(&state.lab_lists, key, version, &request, compute).await
 }
 
 pub async fn list_csv(

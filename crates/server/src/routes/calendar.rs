@@ -2,13 +2,11 @@
 //! per-lab secret; only its hash is stored, a manager can replace it (the old address
 //! stops working at once), and the address is shown only when it is made.
 
-use crate::audit::{self, action, Event};
-use crate::auth::hash_token;
-use crate::db::to_time;
+use crate::domain::calendar;
 use crate::error::{AppError, AppResult};
-use crate::extract::CurrentUser;
-use crate::routes::replacements::lab_calendar;
+use crate::http::extract::CurrentUser;
 use crate::state::AppState;
+use crate::store::to_time;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -22,11 +20,7 @@ pub async fn info(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> AppResult<Json<CalendarInfo>> {
-    let created: Option<i64> =
-        sqlx::query_scalar("SELECT calendar_token_created_at FROM labs WHERE id = $1")
-            .bind(user.lab_id)
-            .fetch_one(&state.db)
-            .await?;
+    let created = calendar::created_at(&state.db, user.lab_id).await?;
     Ok(Json(CalendarInfo {
         has_feed: created.is_some(),
         created_at: created.map(to_time),
@@ -43,36 +37,8 @@ pub async fn rotate(
     rand::thread_rng().fill_bytes(&mut secret);
     let token = hex::encode(secret);
     let now = Utc::now().timestamp();
-    let mut tx = crate::db::begin_write(&state.db).await?;
-    let had: Option<i64> =
-        sqlx::query_scalar("SELECT calendar_token_created_at FROM labs WHERE id = $1")
-            .bind(user.lab_id)
-            .fetch_one(&mut *tx)
-            .await?;
-    sqlx::query(
-        "UPDATE labs SET calendar_token_hash = $1, calendar_token_created_at = $2 WHERE id = $3",
-    )
-    .bind(hash_token(&token))
-    .bind(now)
-    .bind(user.lab_id)
-    .execute(&mut *tx)
-    .await?;
-    audit::record(
-        &mut tx,
-        now,
-        Event {
-            lab_id: user.lab_id,
-            user_id: Some(user.user_id),
-            action: action::CALENDAR_LINK_CREATED,
-            detail: if had.is_some() {
-                "New calendar subscription link; the previous link no longer works".into()
-            } else {
-                "Calendar subscription link created".into()
-            },
-            ..Event::default()
-        },
-    )
-    .await?;
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    calendar::rotate(&mut tx, user.lab_id, user.user_id, &token, now).await?;
     tx.commit().await?;
     Ok(Json(CalendarFeed {
         path: format!("{API_PREFIX}/calendar/{token}.ics"),
@@ -88,12 +54,9 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
         )
     };
     let token = file.strip_suffix(".ics").ok_or_else(unknown)?;
-    let lab: Option<i64> = sqlx::query_scalar("SELECT id FROM labs WHERE calendar_token_hash = $1")
-        .bind(hash_token(token))
-        .fetch_optional(&state.db)
-        .await?;
+    let lab = calendar::lab_of(&state.db, token).await?;
     let lab = lab.ok_or_else(unknown)?;
-    let body = lab_calendar(&mut *state.db.acquire().await?, lab).await?;
+    let body = calendar::lab_calendar(&mut *state.db.acquire().await?, lab).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),

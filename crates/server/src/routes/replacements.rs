@@ -1,15 +1,15 @@
 //! `/replacements`: the lab's upcoming and past component replacements, their lifecycle
 //! transitions (managers only), and the list as CSV or iCalendar.
 
-use crate::calendar::{self, CalendarEvent};
-use crate::csv;
+use crate::domain::calendar;
+use crate::domain::replacements::{self, lab_zone, Filter};
 use crate::error::{AppError, AppResult};
-use crate::extract::{ApiJson, CurrentUser};
-use crate::replacements::{self, lab_zone, Filter};
+use crate::http::csv;
+use crate::http::download::attachment;
+use crate::http::extract::{ApiJson, CurrentUser};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -18,7 +18,6 @@ use seqhealth_api::{
     MAX_REPLACEMENTS,
 };
 use serde::Deserialize;
-use sqlx::AnyConnection;
 
 /// A lab's recommendations are recomputed on a read at most this often.
 pub const REFRESH_SECS: i64 = 60;
@@ -58,7 +57,7 @@ fn statuses(s: Option<&str>) -> AppResult<Option<&'static [&'static str]>> {
 
 async fn filter(state: &AppState, user: &CurrentUser, q: &ListQuery) -> AppResult<Filter> {
     let instrument =
-        crate::routes::instruments::instrument_filter(state, user, q.instrument.as_deref()).await?;
+        crate::http::params::instrument_filter(state, user, q.instrument.as_deref()).await?;
     Ok(Filter {
         statuses: statuses(q.status.as_deref())?,
         instrument,
@@ -68,9 +67,8 @@ async fn filter(state: &AppState, user: &CurrentUser, q: &ListQuery) -> AppResul
 async fn fetch(
     state: &AppState,
     user: &CurrentUser,
-    q: &ListQuery,
+    f: Filter,
 ) -> AppResult<(Vec<ReplacementRow>, bool)> {
-    let f = filter(state, user, q).await?;
     refresh_due(state, user.lab_id).await?;
     let mut conn = state.db.acquire().await?;
     let mut rows = replacements::list(&mut conn, user.lab_id, f, MAX_REPLACEMENTS + 1).await?;
@@ -95,7 +93,7 @@ async fn refresh_due(state: &AppState, lab_id: i64) -> AppResult<()> {
         due
     };
     if due {
-        replacements::refresh_lab(&state.db, lab_id, now).await?;
+        crate::domain::recommendations::refresh_lab(&state.db, lab_id, now).await?;
     }
     Ok(())
 }
@@ -107,18 +105,23 @@ pub async fn list(
     Query(q): Query<ListQuery>,
     request: axum::http::HeaderMap,
 ) -> AppResult<Response> {
+    let f = filter(&state, &user, &q).await?;
     refresh_due(&state, user.lab_id).await?;
-    // Kept per filter until the lab's data changes (recommendations, schedules, names).
-    let key = format!("{:?}|{:?}", q.status, q.instrument);
-    let version = (0, crate::cache::lab_version(&state.db, user.lab_id).await?);
+    // Kept per filter until the lab's data changes (recommendations, schedules, names),
+    // keyed on the parsed filter: `instrument=7` and `instrument=0007` are one entry.
+    let key = format!("{:?}|{:?}", f.statuses, f.instrument);
+    let version = (
+        0,
+        crate::store::cache::lab_version(&state.db, user.lab_id).await?,
+    );
     let lab_id = user.lab_id;
-    crate::cache::json(
+    crate::store::cache::json(
         &state.lab_lists,
         (lab_id, "replacements", key),
         version,
         &request,
         async {
-            let (replacements, truncated) = fetch(&state, &user, &q).await?;
+            let (replacements, truncated) = fetch(&state, &user, f).await?;
             Ok(ReplacementList {
                 replacements,
                 truncated,
@@ -139,7 +142,8 @@ pub async fn list_csv(
     user: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
-    let (rows, _) = fetch(&state, &user, &q).await?;
+    let f = filter(&state, &user, &q).await?;
+    let (rows, _) = fetch(&state, &user, f).await?;
     let tz = lab_zone(&mut *state.db.acquire().await?, user.lab_id).await?;
     let zone = tz.name();
     let mut out = String::new();
@@ -191,54 +195,9 @@ pub async fn list_csv(
     ))
 }
 
-pub fn attachment(content_type: &'static str, filename: &str, body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-/// The lab's appointments as an iCalendar document (download and subscribed feed alike).
-pub async fn lab_calendar(conn: &mut AnyConnection, lab_id: i64) -> AppResult<String> {
-    let (name, zone): (String, String) =
-        sqlx::query_as("SELECT name, time_zone FROM labs WHERE id = $1")
-            .bind(lab_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    let rows = replacements::list(&mut *conn, lab_id, Filter::default(), MAX_REPLACEMENTS).await?;
-    let sequences: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT r.id, r.sequence FROM replacements r JOIN instruments i ON i.id = r.instrument_id WHERE i.lab_id = $1",
-    )
-    .bind(lab_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let sequence = |id: i64| sequences.iter().find(|s| s.0 == id).map_or(0, |s| s.1);
-    let events: Vec<CalendarEvent> = rows
-        .iter()
-        .map(|r| CalendarEvent {
-            replacement: r,
-            sequence: sequence(r.id),
-        })
-        .collect();
-    Ok(calendar::render(
-        &name,
-        replacements::zone(&zone),
-        &events,
-        Utc::now(),
-    ))
-}
-
 /// `GET /replacements.ics`: a one-click download of the lab's appointments.
 pub async fn ics(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
-    let body = lab_calendar(&mut *state.db.acquire().await?, user.lab_id).await?;
+    let body = calendar::lab_calendar(&mut *state.db.acquire().await?, user.lab_id).await?;
     Ok(attachment(
         "text/calendar; charset=utf-8",
         "seqhealth-replacements.ics",
@@ -268,7 +227,7 @@ pub async fn schedule(
     ApiJson(req): ApiJson<ScheduleRequest>,
 ) -> AppResult<Json<ReplacementRow>> {
     let id = guard(&state, &user, &id, "schedule replacements").await?;
-    let mut tx = crate::db::begin_write(&state.db).await?;
+    let mut tx = crate::store::begin_write(&state.db).await?;
     let row = replacements::schedule(
         &mut tx,
         user.lab_id,
@@ -290,7 +249,7 @@ pub async fn reschedule(
     ApiJson(req): ApiJson<ScheduleRequest>,
 ) -> AppResult<Json<ReplacementRow>> {
     let id = guard(&state, &user, &id, "reschedule replacements").await?;
-    let mut tx = crate::db::begin_write(&state.db).await?;
+    let mut tx = crate::store::begin_write(&state.db).await?;
     let row = replacements::reschedule(
         &mut tx,
         user.lab_id,
@@ -318,7 +277,7 @@ pub async fn cancel(
             "`reason` must be 1–500 characters".into(),
         ));
     }
-    let mut tx = crate::db::begin_write(&state.db).await?;
+    let mut tx = crate::store::begin_write(&state.db).await?;
     let row = replacements::cancel(
         &mut tx,
         user.lab_id,
@@ -347,7 +306,7 @@ pub async fn complete(
             "`note` must be at most 500 characters".into(),
         ));
     }
-    let mut tx = crate::db::begin_write(&state.db).await?;
+    let mut tx = crate::store::begin_write(&state.db).await?;
     let row = replacements::complete(
         &mut tx,
         user.lab_id,

@@ -1,16 +1,15 @@
 //! `GET /instruments/{id}/telemetry?metric=&from=&to=`: one sensor as time buckets.
 
-use crate::buckets;
-use crate::db::to_time;
+use crate::domain::telemetry;
 use crate::error::{AppError, AppResult};
-use crate::extract::CurrentUser;
-use crate::routes::instruments::{instrument_in_lab, window_or};
+use crate::http::extract::CurrentUser;
+use crate::http::params::{instrument_in_lab, window_or};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use chrono::Utc;
 use seqhealth_api::domain::{sensor_spec, SENSORS};
-use seqhealth_api::{SensorInfo, TelemetryPoint, TelemetrySeries};
+use seqhealth_api::TelemetrySeries;
 use serde::Deserialize;
 
 /// Default window when none is asked: the last 30 days (hourly buckets).
@@ -45,30 +44,7 @@ pub async fn series(
     })?;
     let (from, to) = window_or(q.from.as_deref(), q.to.as_deref(), Utc::now(), DEFAULT_DAYS)?;
     let id = instrument_in_lab(&state, &user, &id).await?;
-    let (width, rows) =
-        buckets::series(&state.db, id, spec.name, from.timestamp(), to.timestamp()).await?;
-    let points = rows
-        .into_iter()
-        .map(|(at, n, mean, min, max)| TelemetryPoint {
-            at: to_time(at),
-            mean,
-            min,
-            max,
-            n,
-        })
-        .collect();
-    Ok(Json(TelemetrySeries {
-        sensor: SensorInfo {
-            name: spec.name.into(),
-            label: spec.label.into(),
-            unit: spec.unit.into(),
-            subsystem: spec.subsystem,
-            warn: spec.warn,
-            critical: spec.critical,
-        },
-        from,
-        to,
-        bucket_seconds: width,
-        points,
-    }))
+    Ok(Json(
+        telemetry::series(&state.db, id, spec, from, to).await?,
+    ))
 }

@@ -43,7 +43,7 @@ async fn faulty_pool(url: &str, mode: Arc<AtomicU8>) -> sqlx::AnyPool {
     // The file exists and is in WAL mode already (db::connect made it).
     let options = AnyConnectOptions::from_str(url).unwrap();
     let on_connect = mode.clone();
-    seqhealth_server::db::pool_options()
+    seqhealth_server::store::pool_options()
         .max_connections(4)
         .after_connect(move |conn, _| {
             let mode = on_connect.load(Ordering::SeqCst);

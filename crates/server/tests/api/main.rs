@@ -6,8 +6,8 @@ use axum::Router;
 use http_body_util::BodyExt;
 use seqhealth_agent::simulate::{runs, telemetry, SimConfig};
 use seqhealth_api::{ApiError, Fleet, Health, IngestAck, InstrumentDetail, RunList, SessionInfo};
-use seqhealth_server::demo::{provision, Provisioned, DEMO_PASSWORD};
-use seqhealth_server::{app, db, AppState};
+use seqhealth_demo::{provision, Provisioned, DEMO_PASSWORD};
+use seqhealth_server::{app, store as db, AppState};
 use serde_json::{json, Value};
 
 pub struct Env {

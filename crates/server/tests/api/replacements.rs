@@ -437,7 +437,7 @@ async fn a_completed_replacement_starts_a_fresh_prediction_baseline() {
     let atlas = env.id("A00317");
     // The simulated history ends on 2026-06-30: predict as of then.
     let end = cfg().end.timestamp();
-    let before = seqhealth_server::predictions::for_instrument(&env.db, atlas, end)
+    let before = seqhealth_server::domain::predictions::for_instrument(&env.db, atlas, end)
         .await
         .unwrap();
     assert!(
@@ -445,7 +445,7 @@ async fn a_completed_replacement_starts_a_fresh_prediction_baseline() {
         "the decaying laser is predicted: {before:?}"
     );
     // Its recommendation says when, in the words the dashboard uses.
-    seqhealth_server::replacements::refresh_all(&env.db, end)
+    seqhealth_server::domain::recommendations::refresh_all(&env.db, end)
         .await
         .unwrap();
     let reason: String = sqlx::query_scalar(
@@ -475,7 +475,7 @@ async fn a_completed_replacement_starts_a_fresh_prediction_baseline() {
     .execute(&env.db)
     .await
     .unwrap();
-    let after = seqhealth_server::predictions::for_instrument(&env.db, atlas, end)
+    let after = seqhealth_server::domain::predictions::for_instrument(&env.db, atlas, end)
         .await
         .unwrap();
     assert!(

@@ -125,7 +125,7 @@ async fn repeated_failed_logins_are_slowed_with_the_same_words_for_everyone() {
             .unwrap();
         env.send(req)
     };
-    for _ in 0..seqhealth_server::limits::PER_ACCOUNT {
+    for _ in 0..seqhealth_server::http::limits::PER_ACCOUNT {
         let (s, _, _) = attempt("ada@northgate.example", "guess").await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
     }
@@ -148,7 +148,7 @@ async fn expired_sessions_open_nothing_and_are_cleaned_up() {
     // Nothing has expired yet; once past its expiry the session opens nothing and goes.
     let now = chrono::Utc::now().timestamp();
     assert_eq!(
-        seqhealth_server::routes::session::delete_expired(&env.db, now)
+        seqhealth_server::domain::sessions::delete_expired(&env.db, now)
             .await
             .unwrap(),
         0
@@ -165,7 +165,7 @@ async fn expired_sessions_open_nothing_and_are_cleaned_up() {
         "an expired session opens nothing"
     );
     assert_eq!(
-        seqhealth_server::routes::session::delete_expired(&env.db, now)
+        seqhealth_server::domain::sessions::delete_expired(&env.db, now)
             .await
             .unwrap(),
         1

@@ -122,7 +122,7 @@ async fn telemetry_comes_as_buckets_never_more_than_a_thousand_points() {
 
 #[tokio::test]
 async fn a_decaying_laser_gets_a_predicted_replacement_and_a_healthy_one_does_not() {
-    use seqhealth_server::predictions::for_instrument;
+    use seqhealth_server::domain::predictions::for_instrument;
     let env = env().await;
     env.fill().await;
     // Thirty days before the simulated end: the simulator's laser crossed 80 % of rated
@@ -190,7 +190,7 @@ async fn a_decaying_laser_gets_a_predicted_replacement_and_a_healthy_one_does_no
 #[tokio::test]
 async fn a_chiller_is_forecast_by_its_peaks_and_a_pump_by_its_level() {
     use seqhealth_api::domain::LimitOn;
-    use seqhealth_server::predictions::for_instrument;
+    use seqhealth_server::domain::predictions::for_instrument;
     let env = env().await;
     // 40 days to `now`, four readings a day at four phases of a daily swing: the mean
     // stays put while the swing grows. The chiller's 5 ± (1 + 0.02·day) °C peaks reach

@@ -125,7 +125,7 @@ async fn out_of_band_readings_raise_warnings_that_managers_acknowledge_and_that_
 #[tokio::test]
 async fn silent_subsystems_raise_missing_data_warnings_that_resolve_when_data_returns() {
     use seqhealth_api::{InstrumentDetail, WarningList};
-    use seqhealth_server::warnings::sweep_missing_data;
+    use seqhealth_server::domain::warnings::sweep_missing_data;
     let env = env().await;
     env.fill().await;
     let end = cfg().end.timestamp();
@@ -206,7 +206,7 @@ async fn silent_subsystems_raise_missing_data_warnings_that_resolve_when_data_re
 #[tokio::test]
 async fn a_repeated_error_code_raises_a_warning_that_clears_when_the_errors_stop() {
     use seqhealth_api::{Subsystem, WarningList};
-    use seqhealth_server::warnings::sweep_missing_data;
+    use seqhealth_server::domain::warnings::sweep_missing_data;
     let env = env().await;
     let token = env.token("M03302").to_string();
     let t0 = chrono::Utc::now() - chrono::Duration::hours(3);

@@ -1,0 +1,108 @@
+//! The append-only audit log: who recommended, scheduled, rescheduled, cancelled,
+//! completed or acknowledged what, and when. Only `record` writes to it; the database's
+//! triggers refuse updates and deletions.
+
+use crate::error::AppResult;
+use crate::store::to_time;
+use seqhealth_api::AuditEntry;
+use sqlx::{Any, AnyConnection};
+
+/// The actions the log knows, as stored.
+pub mod action {
+    pub const RECOMMENDED: &str = "recommended";
+    pub const SCHEDULED: &str = "scheduled";
+    pub const RESCHEDULED: &str = "rescheduled";
+    pub const CANCELLED: &str = "cancelled";
+    pub const COMPLETED: &str = "completed";
+    pub const ACKNOWLEDGED: &str = "acknowledged";
+    pub const PLANNED_RUN_ADDED: &str = "planned run added";
+    pub const PLANNED_RUN_REMOVED: &str = "planned run removed";
+    pub const CALENDAR_LINK_CREATED: &str = "calendar link created";
+    pub const INSTRUMENT_ADDED: &str = "instrument added";
+    pub const ENROLLMENT_CODE_ISSUED: &str = "enrollment code issued";
+    pub const ENROLLED: &str = "enrolled";
+    pub const TOKEN_REVOKED: &str = "token revoked";
+    pub const DATA_SHARING_CHANGED: &str = "data sharing changed";
+}
+
+/// What happened, and to what.
+#[derive(Debug, Default)]
+pub struct Event<'a> {
+    pub lab_id: i64,
+    /// `None`: seqhealth itself.
+    pub user_id: Option<i64>,
+    pub action: &'a str,
+    pub instrument_id: Option<i64>,
+    pub replacement_id: Option<i64>,
+    pub warning_id: Option<i64>,
+    pub detail: String,
+}
+
+/// Appends one entry; call it inside the transaction that made the change, so the log
+/// and the change land together or not at all.
+pub async fn record(conn: &mut AnyConnection, at: i64, e: Event<'_>) -> AppResult<()> {
+    sqlx::query::<Any>(
+        "INSERT INTO audit_log (lab_id, at, user_id, action, instrument_id, replacement_id, warning_id, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(e.lab_id)
+    .bind(at)
+    .bind(e.user_id)
+    .bind(e.action)
+    .bind(e.instrument_id)
+    .bind(e.replacement_id)
+    .bind(e.warning_id)
+    .bind(&e.detail)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+type Row = (
+    i64,
+    i64,
+    Option<String>,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    String,
+);
+
+/// The lab's entries, newest first, at most `limit`; `instrument` narrows to one.
+pub async fn list(
+    conn: &mut AnyConnection,
+    lab_id: i64,
+    instrument: Option<i64>,
+    limit: usize,
+) -> AppResult<Vec<AuditEntry>> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT a.id, a.at, u.name, a.action, a.instrument_id, i.nickname, a.replacement_id,
+                a.warning_id, a.detail
+         FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
+              LEFT JOIN instruments i ON i.id = a.instrument_id
+         WHERE a.lab_id = $1 AND ($2 IS NULL OR a.instrument_id = $3)
+         ORDER BY a.at DESC, a.id DESC LIMIT $4",
+    )
+    .bind(lab_id)
+    .bind(instrument)
+    .bind(instrument)
+    .bind(limit as i64)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AuditEntry {
+            id: r.0,
+            at: to_time(r.1),
+            actor: r.2.unwrap_or_else(|| "seqhealth".into()),
+            action: r.3,
+            instrument_id: r.4,
+            instrument_nickname: r.5,
+            replacement_id: r.6,
+            warning_id: r.7,
+            detail: r.8,
+        })
+        .collect())
+}

@@ -1,0 +1,49 @@
+//! The agent's "send performance data" switch, as the instrument reports it.
+
+use crate::domain::audit::{self, action, Event};
+use crate::error::AppResult;
+use seqhealth_api::SharingReport;
+use sqlx::{Any, Transaction};
+
+/// Records the switch of instrument `instrument_id`; whether it changed anything.
+pub async fn sharing(
+    tx: &mut Transaction<'_, Any>,
+    instrument_id: i64,
+    report: &SharingReport,
+    now: i64,
+) -> AppResult<bool> {
+    // An older report arriving late does not undo a newer one.
+    let changed = sqlx::query(
+        "UPDATE instruments SET data_sharing = $1, data_sharing_since = $2
+         WHERE id = $3 AND (data_sharing_since IS NULL OR data_sharing_since <= $4)",
+    )
+    .bind(i64::from(report.enabled))
+    .bind(report.at.timestamp())
+    .bind(instrument_id)
+    .bind(report.at.timestamp())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if changed > 0 {
+        let lab_id: i64 = sqlx::query_scalar("SELECT lab_id FROM instruments WHERE id = $1")
+            .bind(instrument_id)
+            .fetch_one(&mut **tx)
+            .await?;
+        audit::record(
+            tx,
+            now,
+            Event {
+                lab_id,
+                action: action::DATA_SHARING_CHANGED,
+                instrument_id: Some(instrument_id),
+                detail: format!(
+                    "The instrument's agent turned \"send performance data\" {}",
+                    if report.enabled { "on" } else { "off" }
+                ),
+                ..Event::default()
+            },
+        )
+        .await?;
+    }
+    Ok(changed > 0)
+}

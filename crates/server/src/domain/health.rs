@@ -1,0 +1,133 @@
+//! Subsystem health as the fleet and instrument pages show it: the worst of the newest
+//! reading of each sensor, recent error events, and open warnings (missing data among them).
+
+use crate::error::AppResult;
+use seqhealth_api::domain::sensor_spec;
+use seqhealth_api::{Health, Subsystem, SubsystemFreshness, SubsystemHealth};
+use sqlx::AnyPool;
+use std::collections::HashMap;
+
+/// Error events within this window before an instrument's last report count against it.
+pub const EVENT_WINDOW_SECS: i64 = 24 * 3600;
+
+#[derive(Default)]
+struct Acc([Health; 4]);
+
+impl Acc {
+    fn raise(&mut self, s: Subsystem, h: Health) {
+        let i = Subsystem::ALL.iter().position(|x| *x == s).unwrap_or(0);
+        self.0[i] = self.0[i].max(h);
+    }
+    fn done(self) -> SubsystemHealth {
+        SubsystemHealth {
+            optical: self.0[0],
+            mechanical: self.0[1],
+            thermal: self.0[2],
+            fluidics: self.0[3],
+        }
+    }
+}
+
+/// The rows of a lab (`?1`), or of one of its instruments (`?2`): two statements, so one
+/// instrument is found by its key rather than by scanning the lab's instruments.
+fn scope(only: Option<i64>) -> &'static str {
+    match only {
+        Some(_) => "i.id = $2 AND i.lab_id = $1",
+        None => "i.lab_id = $1 AND $2 IS NULL",
+    }
+}
+
+/// Health of every instrument of a lab (or one instrument), keyed by instrument id.
+pub async fn for_lab(
+    db: &AnyPool,
+    lab_id: i64,
+    only: Option<i64>,
+) -> AppResult<HashMap<i64, SubsystemHealth>> {
+    let mut acc: HashMap<i64, Acc> = HashMap::new();
+    let scope = scope(only);
+    let readings: Vec<(i64, String, String, f64)> = sqlx::query_as(&format!(
+        "SELECT sl.instrument_id, sl.subsystem, sl.sensor, sl.value
+         FROM sensor_latest sl JOIN instruments i ON i.id = sl.instrument_id
+         WHERE {scope}"
+    ))
+    .bind(lab_id)
+    .bind(only)
+    .fetch_all(db)
+    .await?;
+    for (id, subsystem, sensor, value) in readings {
+        let Some(subsystem) = Subsystem::parse(&subsystem) else {
+            continue;
+        };
+        // A reading of a sensor we have no band for still shows the subsystem reports.
+        let judged = sensor_spec(&sensor)
+            .map(|s| s.judge(value))
+            .unwrap_or(Health::Ok);
+        acc.entry(id).or_default().raise(subsystem, judged);
+    }
+    let errors: Vec<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT e.instrument_id, e.subsystem
+         FROM operation_events e JOIN instruments i ON i.id = e.instrument_id
+         WHERE {scope}
+           AND e.severity = 'error' AND e.at > COALESCE(i.last_report_at, 0) - $3"
+    ))
+    .bind(lab_id)
+    .bind(only)
+    .bind(EVENT_WINDOW_SECS)
+    .fetch_all(db)
+    .await?;
+    for (id, subsystem) in errors {
+        if let Some(s) = Subsystem::parse(&subsystem) {
+            acc.entry(id).or_default().raise(s, Health::Warning);
+        }
+    }
+    // Open warnings count too: missing data and rules that are not a single reading.
+    let open: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+        "SELECT w.instrument_id, w.subsystem, w.severity
+         FROM warnings w JOIN instruments i ON i.id = w.instrument_id
+         WHERE {scope} AND w.status <> 'resolved'"
+    ))
+    .bind(lab_id)
+    .bind(only)
+    .fetch_all(db)
+    .await?;
+    for (id, subsystem, severity) in open {
+        let health = match severity.as_str() {
+            "critical" => Health::Critical,
+            "warning" => Health::Warning,
+            _ => continue,
+        };
+        if let Some(s) = Subsystem::parse(&subsystem) {
+            acc.entry(id).or_default().raise(s, health);
+        }
+    }
+    Ok(acc.into_iter().map(|(id, a)| (id, a.done())).collect())
+}
+
+/// When each subsystem of each instrument of a lab (or one instrument) last reported.
+pub async fn freshness_for_lab(
+    db: &AnyPool,
+    lab_id: i64,
+    only: Option<i64>,
+) -> AppResult<HashMap<i64, SubsystemFreshness>> {
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(&format!(
+        "SELECT sl.instrument_id, sl.subsystem, MAX(sl.at)
+         FROM sensor_latest sl JOIN instruments i ON i.id = sl.instrument_id
+         WHERE {} GROUP BY sl.instrument_id, sl.subsystem",
+        scope(only)
+    ))
+    .bind(lab_id)
+    .bind(only)
+    .fetch_all(db)
+    .await?;
+    let mut out: HashMap<i64, SubsystemFreshness> = HashMap::new();
+    for (id, subsystem, at) in rows {
+        if let Some(s) = Subsystem::parse(&subsystem) {
+            out.entry(id).or_default().set(s, crate::store::to_time(at));
+        }
+    }
+    Ok(out)
+}
+
+pub fn unknown() -> SubsystemHealth {
+    Acc::default().done()
+}

@@ -1,0 +1,126 @@
+//! Predicted component replacements: each degradation signal's daily buckets since the
+//! component's latest completed replacement, forecast to the edge of its normal band by
+//! `seqhealth_health::predict::forecast_from_daily` — the same call, with the same
+//! method, that `health-eval` scores. Computed when asked: a few hundred daily buckets
+//! per instrument cost microseconds.
+
+use crate::domain::replacements;
+use crate::error::AppResult;
+use crate::store::buckets::DAY;
+use crate::store::to_time;
+use seqhealth_api::domain::{LimitOn, WearsToward, SENSORS};
+use seqhealth_api::{FitPoint, Prediction};
+use seqhealth_health::predict::{
+    forecast_from_daily, Aggregate, DailyAggregate, Forecast, ForecastMethod, Toward,
+};
+use sqlx::AnyPool;
+use std::sync::Arc;
+
+/// Each instrument's predictions, at (hour of the forecast's clock, data version).
+pub type KeptPredictions = crate::store::cache::Versioned<i64, Vec<Prediction>, (i64, i64)>;
+
+/// The predictions of instrument `id` at `now`: a forecast is a fit over up to 90 daily
+/// buckets per sensor, kept until the instrument's daily data or replacements change, or
+/// the hour turns.
+pub async fn kept(
+    db: &AnyPool,
+    kept: &KeptPredictions,
+    id: i64,
+    now: i64,
+) -> AppResult<Arc<Vec<Prediction>>> {
+    let version: i64 = sqlx::query_scalar("SELECT data_version FROM instruments WHERE id = $1")
+        .bind(id)
+        .fetch_one(db)
+        .await?;
+    let at = (now.div_euclid(3600), version);
+    if let Some(found) = kept.get(&id, at) {
+        return Ok(found);
+    }
+    let fresh = Arc::new(for_instrument(db, id, now).await?);
+    kept.put(id, at, fresh.clone());
+    Ok(fresh)
+}
+
+pub async fn for_instrument(
+    db: &AnyPool,
+    instrument_id: i64,
+    now: i64,
+) -> AppResult<Vec<Prediction>> {
+    let mut out = Vec::new();
+    for spec in SENSORS {
+        let method = ForecastMethod {
+            aggregate: match spec.limit_on {
+                LimitOn::Level => Aggregate::Mean,
+                LimitOn::Peaks => Aggregate::Extreme,
+            },
+            toward: match spec.wears_toward {
+                WearsToward::Either => Toward::Either,
+                WearsToward::Low => Toward::Lower,
+                WearsToward::High => Toward::Upper,
+            },
+            ..ForecastMethod::default()
+        };
+        let rows: Vec<(i64, i64, f64, f64, f64)> = sqlx::query_as(
+            "SELECT start, n, sum, min, max FROM sensor_buckets
+             WHERE instrument_id = $1 AND sensor = $2 AND width = $3 AND start >= $4 AND start < $5 ORDER BY start",
+        )
+        .bind(instrument_id)
+        .bind(spec.name)
+        .bind(DAY)
+        .bind(now - method.basis_days * DAY)
+        .bind(now)
+        .fetch_all(db)
+        .await?;
+        let days: Vec<DailyAggregate> = rows
+            .into_iter()
+            .filter_map(|(start, n, sum, min, max)| {
+                DailyAggregate::from_sum(start, u32::try_from(n).ok()?, sum, min, max)
+            })
+            .collect();
+        // A replaced component starts a fresh baseline: the old part's days do not count.
+        let since = replacements::last_completed(db, instrument_id, spec.name).await?;
+        let Some(f) = forecast_from_daily(&days, spec.warn, now, since, &method) else {
+            continue;
+        };
+        let p = f.time;
+        out.push(Prediction {
+            component: spec.component.into(),
+            subsystem: spec.subsystem,
+            sensor: spec.name.into(),
+            sensor_label: spec.label.into(),
+            unit: spec.unit.into(),
+            limit: f.limit.value,
+            slope_per_day: f.slope_per_day,
+            fitted: spec.limit_on,
+            predicted_at: to_time(p.crossing),
+            earliest: to_time(p.earliest),
+            latest: to_time(p.latest),
+            replace_by: to_time(p.replace_by),
+            fit_from: to_time(f.fit_from),
+            fit_from_value: f.fit_from_value,
+            fit: fit_points(&f, now),
+            basis_days: f.days_used,
+        });
+    }
+    out.sort_by_key(|p| p.replace_by);
+    Ok(out)
+}
+
+/// A bent trend is drawn through this many points; a line through its two ends.
+const FIT_POINTS: i64 = 24;
+
+/// The forecast's fitted curve from its first day to the predicted crossing.
+fn fit_points(f: &Forecast, now: i64) -> Vec<FitPoint> {
+    let (from, to) = (f.fit_from, f.time.crossing.max(f.fit_from));
+    let steps = if f.fit[2] == 0.0 { 1 } else { FIT_POINTS - 1 };
+    (0..=steps)
+        .map(|k| {
+            let at = from + (to - from) / steps * k;
+            let at = if k == steps { to } else { at };
+            FitPoint {
+                at: to_time(at),
+                value: f.fitted_at(now, at),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,210 @@
+//! Recommended replacements: a prediction whose replace-by date is near, or an open
+//! threshold warning, recommends replacing the component unless a replacement is open.
+
+use crate::domain::audit::{self, action, Event};
+use crate::domain::predictions;
+use crate::domain::replacements::{lab_zone, spoken_date, DAY};
+use crate::error::AppResult;
+use seqhealth_api::domain::sensor_spec;
+use seqhealth_api::ReplacementSource;
+use sqlx::{AnyConnection, AnyPool};
+
+/// A prediction becomes a recommendation when its replace-by date is this close.
+pub const RECOMMEND_WITHIN_DAYS: i64 = 60;
+
+/// A recommendation about to be made.
+struct Recommendation<'a> {
+    instrument_id: i64,
+    sensor: &'a str,
+    source: ReplacementSource,
+    reason: &'a str,
+    warning_id: Option<i64>,
+    predicted_at: Option<i64>,
+    replace_by: i64,
+}
+
+/// Inserts a recommendation unless the component already has an open replacement.
+/// Returns whether one was made.
+async fn recommend(
+    conn: &mut AnyConnection,
+    lab_id: i64,
+    r: Recommendation<'_>,
+    now: i64,
+) -> AppResult<bool> {
+    let Recommendation {
+        instrument_id,
+        sensor,
+        source,
+        reason,
+        warning_id,
+        predicted_at,
+        replace_by,
+    } = r;
+    let source = match source {
+        ReplacementSource::Prediction => "prediction",
+        ReplacementSource::Warning => "warning",
+    };
+    // The partial unique index is the guard: a concurrent refresh inserts nothing.
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO replacements (instrument_id, sensor, status, source, reason, warning_id, predicted_at,
+                                   replace_by, created_at, updated_at)
+         VALUES ($1, $2, 'recommended', $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(instrument_id)
+    .bind(sensor)
+    .bind(source)
+    .bind(reason)
+    .bind(warning_id)
+    .bind(predicted_at)
+    .bind(replace_by)
+    .bind(now)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(id) = id else { return Ok(false) };
+    audit::record(
+        conn,
+        now,
+        Event {
+            lab_id,
+            user_id: None,
+            action: action::RECOMMENDED,
+            instrument_id: Some(instrument_id),
+            replacement_id: Some(id),
+            warning_id,
+            detail: reason.to_string(),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Brings the lab's recommendations up to date with its predictions and warnings: a
+/// prediction whose replace-by date is within [`RECOMMEND_WITHIN_DAYS`], or an open
+/// threshold warning, recommends replacing the component unless a replacement is already
+/// open. Open recommendations follow their prediction's latest figures. Returns how many
+/// were made.
+pub async fn refresh_lab(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<usize> {
+    let mut conn = db.acquire().await?;
+    let tz = lab_zone(&mut conn, lab_id).await?;
+    let instruments: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, nickname FROM instruments WHERE lab_id = $1 ORDER BY id")
+            .bind(lab_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    drop(conn);
+    let mut made = 0;
+    for (instrument_id, _) in instruments {
+        let predictions = predictions::for_instrument(db, instrument_id, now).await?;
+        let warnings: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT id, rule, severity, message, raised_at FROM warnings
+             WHERE instrument_id = $1 AND status <> 'resolved' AND rule LIKE 'threshold:%'",
+        )
+        .bind(instrument_id)
+        .fetch_all(db)
+        .await?;
+        let mut tx = crate::store::begin_write(db).await?;
+        for p in predictions
+            .iter()
+            .filter(|p| p.replace_by.timestamp() <= now + RECOMMEND_WITHIN_DAYS * DAY)
+        {
+            let day = |t: chrono::DateTime<chrono::Utc>| spoken_date(t.timestamp(), tz);
+            let trend = format!(
+                "a trend of {:+.3} {}/day over {} days",
+                p.slope_per_day, p.unit, p.basis_days
+            );
+            // A crossing already behind us is said as such, not "predicted".
+            let reason = if p.predicted_at.timestamp() <= now {
+                format!(
+                    "{} has reached its limit of {} {}: its fitted trend crossed it about {} ({trend})",
+                    p.sensor_label,
+                    p.limit,
+                    p.unit,
+                    day(p.predicted_at)
+                )
+            } else {
+                format!(
+                    "{} is predicted to reach its limit of {} {} about {} (between {} and {}), from {trend}",
+                    p.sensor_label,
+                    p.limit,
+                    p.unit,
+                    day(p.predicted_at),
+                    day(p.earliest),
+                    day(p.latest)
+                )
+            };
+            let (predicted_at, replace_by) = (p.predicted_at.timestamp(), p.replace_by.timestamp());
+            let r = Recommendation {
+                instrument_id,
+                sensor: &p.sensor,
+                source: ReplacementSource::Prediction,
+                reason: &reason,
+                warning_id: None,
+                predicted_at: Some(predicted_at),
+                replace_by,
+            };
+            if recommend(&mut tx, lab_id, r, now).await? {
+                made += 1;
+            } else {
+                // Keep an open, unscheduled recommendation's evidence current.
+                sqlx::query(
+                    "UPDATE replacements SET reason = $1, predicted_at = $2, replace_by = $3, updated_at = $4
+                     WHERE instrument_id = $5 AND sensor = $6 AND status = 'recommended' AND source = 'prediction'
+                       AND (replace_by <> $7 OR reason <> $8)",
+                )
+                .bind(&reason)
+                .bind(predicted_at)
+                .bind(replace_by)
+                .bind(now)
+                .bind(instrument_id)
+                .bind(&p.sensor)
+                .bind(replace_by)
+                .bind(&reason)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        for (warning_id, rule, severity, message, raised_at) in warnings {
+            let Some(sensor) = rule.strip_prefix("threshold:") else {
+                continue;
+            };
+            if sensor_spec(sensor).is_none() {
+                continue;
+            }
+            // Critical: as soon as possible; a warning leaves a week to plan.
+            let replace_by = if severity == "critical" {
+                raised_at
+            } else {
+                raised_at + 7 * DAY
+            };
+            let reason = format!("Warning raised {}: {message}", spoken_date(raised_at, tz));
+            let r = Recommendation {
+                instrument_id,
+                sensor,
+                source: ReplacementSource::Warning,
+                reason: &reason,
+                warning_id: Some(warning_id),
+                predicted_at: None,
+                replace_by,
+            };
+            if recommend(&mut tx, lab_id, r, now).await? {
+                made += 1;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(made)
+}
+
+/// [`refresh_lab`] for every lab (the periodic sweep).
+pub async fn refresh_all(db: &AnyPool, now: i64) -> AppResult<usize> {
+    let labs: Vec<i64> = sqlx::query_scalar("SELECT id FROM labs ORDER BY id")
+        .fetch_all(db)
+        .await?;
+    let mut made = 0;
+    for lab in labs {
+        made += refresh_lab(db, lab, now).await?;
+    }
+    Ok(made)
+}

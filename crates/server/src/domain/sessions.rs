@@ -1,0 +1,99 @@
+//! Users' sessions: a random token whose hash is stored, valid for [`SESSION_HOURS`].
+
+use crate::domain::credentials::{dummy_hash, hash_token, verify_password};
+use crate::error::AppResult;
+use seqhealth_api::{LabInfo, Role, SessionInfo, UserInfo};
+use sqlx::AnyPool;
+
+pub const SESSION_HOURS: i64 = 12;
+
+/// The user whose email and password these are, if any. An unknown email costs the same
+/// password check as a known one, so timing does not tell which emails exist.
+pub async fn check_password(db: &AnyPool, email: &str, password: &str) -> AppResult<Option<i64>> {
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(db)
+            .await?;
+    let (hash, user_id) = match &row {
+        Some((id, hash)) => (hash.as_str(), Some(*id)),
+        None => (dummy_hash(), None),
+    };
+    let ok = verify_password(password, hash);
+    Ok(user_id.filter(|_| ok))
+}
+
+/// Stores a new session of `user_id` for `token`.
+pub async fn start(db: &AnyPool, user_id: i64, token: &str, now: i64) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(hash_token(token))
+    .bind(user_id)
+    .bind(now)
+    .bind(now + SESSION_HOURS * 3600)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Ends the session of `token` (if it is one).
+pub async fn end(db: &AnyPool, token: &str) -> AppResult<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(hash_token(token))
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of `user_id`; returns how many there were.
+pub async fn end_all(db: &AnyPool, user_id: i64) -> AppResult<u64> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(db)
+        .await?
+        .rows_affected())
+}
+
+/// Who the user is and which lab they belong to.
+pub async fn info(db: &AnyPool, user_id: i64) -> AppResult<SessionInfo> {
+    let (email, name, role, lab_name, tz): (String, String, String, String, String) = sqlx::query_as(
+        "SELECT u.email, u.name, u.role, l.name, l.time_zone FROM users u JOIN labs l ON l.id = u.lab_id
+         WHERE u.id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(db)
+    .await?;
+    Ok(SessionInfo {
+        user: UserInfo {
+            email,
+            name,
+            role: Role::parse(&role).unwrap_or(Role::Viewer),
+        },
+        lab: LabInfo {
+            name: lab_name,
+            time_zone: tz,
+        },
+    })
+}
+
+/// The user (id, lab, role) whose unexpired session `token` is.
+pub async fn user_of(db: &AnyPool, token: &str, now: i64) -> AppResult<Option<(i64, i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT u.id, u.lab_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = $1 AND s.expires_at > $2",
+    )
+    .bind(hash_token(token))
+    .bind(now)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Deletes sessions past their expiry (they already open nothing); returns how many.
+pub async fn delete_expired(db: &AnyPool, now: i64) -> AppResult<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,74 @@
+//! The missing-data rule: silence raises nothing on ingest (nothing arrives), so it is
+//! judged by the periodic sweep.
+
+use super::{evaluate_error_codes, health_subsystem, reconcile};
+use crate::error::AppResult;
+use seqhealth_api::Subsystem;
+use seqhealth_health::rules::missing::MissingDataRule;
+use sqlx::AnyPool;
+
+/// A subsystem is missing data after this many of its usual reporting intervals...
+pub const MISSING_FACTOR: f64 = 12.0;
+/// ...and never sooner than this: a short network blip is not a fault.
+pub const MISSING_MIN_SECS: f64 = 2.0 * 3600.0;
+/// Timestamps the usual interval is estimated from.
+const INTERVAL_SAMPLE: i64 = 50;
+
+/// Raises or resolves the missing-data warning of every subsystem of every instrument
+/// that shares data. Silence raises nothing on ingest (nothing arrives), so this runs on
+/// a timer; returns how many subsystems are missing data.
+pub async fn sweep_missing_data(db: &AnyPool, now: i64) -> AppResult<usize> {
+    let instruments: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM instruments WHERE data_sharing = 1")
+            .fetch_all(db)
+            .await?;
+    let mut missing = 0;
+    for id in instruments {
+        // Read-then-write: the exclusive transaction, so an ingest in between cannot be
+        // judged on a stale view.
+        let mut tx = crate::store::begin_write(db).await?;
+        for subsystem in Subsystem::ALL {
+            let timestamps: Vec<i64> = sqlx::query_scalar(
+                "SELECT DISTINCT at FROM sensor_readings WHERE instrument_id = $1 AND subsystem = $2
+                 ORDER BY at DESC LIMIT $3",
+            )
+            .bind(id)
+            .bind(subsystem.as_str())
+            .bind(INTERVAL_SAMPLE)
+            .fetch_all(&mut *tx)
+            .await?;
+            let rule = MissingDataRule {
+                id: format!("missing_data:{}", subsystem.as_str())
+                    .as_str()
+                    .into(),
+                subsystem: health_subsystem(subsystem),
+                label: format!("{} readings", subsystem.as_str()),
+                factor: MISSING_FACTOR,
+                min_gaps: 3,
+                severity: seqhealth_health::Severity::Warning,
+            };
+            let finding = rule
+                .evaluate(&timestamps, now)
+                .filter(|f| f.value > MISSING_MIN_SECS);
+            missing += usize::from(finding.is_some());
+            reconcile(&mut tx, id, subsystem, &rule.id.0, now, finding).await?;
+        }
+        // Repeated-error warnings clear when the errors stop, even if nothing else arrives.
+        let open: Vec<(String, String)> = sqlx::query_as(
+            "SELECT subsystem, rule FROM warnings WHERE instrument_id = $1 AND status <> 'resolved'
+               AND rule LIKE 'repeated:%'",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (subsystem, rule) in open {
+            if let (Some(s), Some(code)) =
+                (Subsystem::parse(&subsystem), rule.strip_prefix("repeated:"))
+            {
+                evaluate_error_codes(&mut tx, id, &[(s, code)], now).await?;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(missing)
+}

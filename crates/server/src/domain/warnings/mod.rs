@@ -1,0 +1,267 @@
+//! Raising and resolving warnings as telemetry arrives. The rules themselves live in
+//! `seqhealth-health`; this module feeds them the stored readings and keeps the
+//! `warnings` table in step: one open warning per instrument and rule, its severity
+//! following the latest reading, resolved when the condition clears.
+
+use crate::error::AppResult;
+use seqhealth_api::domain::{sensor_spec, SensorSpec};
+use seqhealth_api::Subsystem;
+use seqhealth_health::rules::error_codes::{LogEvent, RepeatedErrorRule};
+use seqhealth_health::rules::rate::RateOfChangeRule;
+use seqhealth_health::rules::threshold::ThresholdRule;
+use seqhealth_health::rules::{Finding, Reading};
+use sqlx::{Any, Transaction};
+
+mod acknowledge;
+mod list;
+mod missing;
+
+pub use acknowledge::{acknowledge, status_in_lab};
+pub use list::{get, list, Filter};
+pub use missing::{sweep_missing_data, MISSING_FACTOR, MISSING_MIN_SECS};
+
+pub(super) fn health_subsystem(s: Subsystem) -> seqhealth_health::Subsystem {
+    match s {
+        Subsystem::Optical => seqhealth_health::Subsystem::Optical,
+        Subsystem::Mechanical => seqhealth_health::Subsystem::Mechanical,
+        Subsystem::Thermal => seqhealth_health::Subsystem::Thermal,
+        Subsystem::Fluidics => seqhealth_health::Subsystem::Fluidics,
+    }
+}
+
+/// The threshold rule of a sensor, from its bands in the shared domain table.
+pub fn threshold_rule(spec: &SensorSpec) -> ThresholdRule {
+    ThresholdRule {
+        id: format!("threshold:{}", spec.name).as_str().into(),
+        subsystem: health_subsystem(spec.subsystem),
+        label: spec.label.to_string(),
+        unit: spec.unit.to_string(),
+        critical_low: Some(spec.critical.0),
+        warn_low: Some(spec.warn.0),
+        warn_high: Some(spec.warn.1),
+        critical_high: Some(spec.critical.1),
+    }
+}
+
+/// The window a rate of change is judged over: long enough that noise averages out,
+/// short enough to catch a part failing within days.
+pub const RATE_WINDOW_SECS: i64 = 72 * 3600;
+
+/// The rate-of-change rule of a sensor, if its spec judges a direction.
+pub fn rate_rule(spec: &SensorSpec) -> Option<RateOfChangeRule> {
+    let (rise, fall) = spec.max_change_per_day;
+    (rise.is_some() || fall.is_some()).then(|| RateOfChangeRule {
+        id: format!("rate:{}", spec.name).as_str().into(),
+        subsystem: health_subsystem(spec.subsystem),
+        label: spec.label.to_string(),
+        unit: spec.unit.to_string(),
+        window_s: RATE_WINDOW_SECS,
+        max_rise_per_day: rise,
+        max_fall_per_day: fall,
+        // Instruments sample every few hours: fewer points than this leave the slope to noise.
+        min_points: 8,
+        severity: seqhealth_health::Severity::Warning,
+    })
+}
+
+/// Re-evaluates the threshold and rate-of-change rules of `sensors` on the instrument's
+/// newest readings.
+pub async fn evaluate_sensors(
+    tx: &mut Transaction<'_, Any>,
+    instrument_id: i64,
+    sensors: &[&str],
+) -> AppResult<()> {
+    for name in sensors {
+        let Some(spec) = sensor_spec(name) else {
+            continue;
+        };
+        let latest: Option<(i64, f64)> = sqlx::query_as(
+            "SELECT at, value FROM sensor_latest WHERE instrument_id = $1 AND sensor = $2",
+        )
+        .bind(instrument_id)
+        .bind(name)
+        .fetch_optional(&mut **tx)
+        .await?;
+        let Some((at, value)) = latest else { continue };
+        let rule = threshold_rule(spec);
+        let finding = rule.evaluate(Reading { at, value });
+        reconcile(tx, instrument_id, spec.subsystem, &rule.id.0, at, finding).await?;
+        if let Some(rule) = rate_rule(spec) {
+            let recent: Vec<(i64, f64)> = sqlx::query_as(
+                "SELECT at, value FROM sensor_readings WHERE instrument_id = $1 AND sensor = $2 AND at > $3 AND at <= $4",
+            )
+            .bind(instrument_id)
+            .bind(name)
+            .bind(at - RATE_WINDOW_SECS)
+            .bind(at)
+            .fetch_all(&mut **tx)
+            .await?;
+            let readings: Vec<Reading> = recent
+                .into_iter()
+                .map(|(at, value)| Reading { at, value })
+                .collect();
+            let finding = rule.evaluate(&readings, at);
+            reconcile(tx, instrument_id, spec.subsystem, &rule.id.0, at, finding).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Opens, updates or resolves the one open warning of (instrument, rule).
+pub(super) async fn reconcile(
+    tx: &mut Transaction<'_, Any>,
+    instrument_id: i64,
+    subsystem: Subsystem,
+    rule: &str,
+    at: i64,
+    finding: Option<Finding>,
+) -> AppResult<()> {
+    let open: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM warnings WHERE instrument_id = $1 AND rule = $2 AND status <> 'resolved'",
+    )
+    .bind(instrument_id)
+    .bind(rule)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match (open, finding) {
+        (None, Some(f)) => {
+            sqlx::query(
+                "INSERT INTO warnings (instrument_id, subsystem, rule, severity, status, raised_at, updated_at,
+                                       value, message)
+                 VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8)",
+            )
+            .bind(instrument_id)
+            .bind(subsystem.as_str())
+            .bind(rule)
+            .bind(f.severity.as_str())
+            .bind(f.at)
+            .bind(f.at)
+            .bind(f.value)
+            .bind(&f.message)
+            .execute(&mut **tx)
+            .await?;
+        }
+        // Still out of band: follow the latest reading (a warning may become critical).
+        (Some(id), Some(f)) => {
+            sqlx::query(
+                "UPDATE warnings SET severity = $1, value = $2, message = $3, updated_at = $4
+                 WHERE id = $5 AND updated_at <= $6",
+            )
+            .bind(f.severity.as_str())
+            .bind(f.value)
+            .bind(&f.message)
+            .bind(f.at)
+            .bind(id)
+            .bind(f.at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        (Some(id), None) => {
+            sqlx::query(
+                "UPDATE warnings SET status = 'resolved', resolved_at = $1, updated_at = $2
+                 WHERE id = $3 AND updated_at <= $4",
+            )
+            .bind(at)
+            .bind(at)
+            .bind(id)
+            .bind(at)
+            .execute(&mut **tx)
+            .await?;
+        }
+        (None, None) => {}
+    }
+    Ok(())
+}
+
+/// Re-evaluates the run-quality rule of an instrument's runs of one kind (read structure
+/// and flow-cell type) on its newest run. Run quality is filed under the optical subsystem: %≥Q30 is read from the
+/// images, though reagents and flow cells move it too (the message says so).
+pub async fn evaluate_run_quality(
+    tx: &mut Transaction<'_, Any>,
+    instrument_id: i64,
+    kind: &crate::domain::spc::RunKind,
+) -> AppResult<()> {
+    let finding = crate::domain::spc::newest_run_signal(tx, instrument_id, kind).await?;
+    let at = match &finding {
+        Some(f) => f.at,
+        None => sqlx::query_scalar(
+            "SELECT COALESCE(MAX(started_at), 0) FROM runs
+             WHERE instrument_id = $1 AND read_structure = $2 AND COALESCE(flow_cell_type, '') = $3",
+        )
+        .bind(instrument_id)
+        .bind(&kind.read_structure)
+        .bind(kind.flow_cell_key())
+        .fetch_one(&mut **tx)
+        .await?,
+    };
+    let rule = kind.rule_id();
+    reconcile(tx, instrument_id, Subsystem::Optical, &rule, at, finding).await?;
+    if kind.flow_cell_type.is_some() {
+        // An agent that now names the flow cell starts a new group of this read structure;
+        // the unnamed group gets no new runs, so its open warning could never clear.
+        let unnamed = crate::domain::spc::RunKind {
+            read_structure: kind.read_structure.clone(),
+            flow_cell_type: None,
+        };
+        reconcile(
+            tx,
+            instrument_id,
+            Subsystem::Optical,
+            &unnamed.rule_id(),
+            at,
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// An error code logged this many times...
+pub const REPEATED_ERRORS: usize = 3;
+/// ...within this window is a warning of its own: one bubble is noise, three in a day is a
+/// failing part.
+pub const REPEATED_WINDOW_SECS: i64 = 24 * 3600;
+
+fn repeated_rule(subsystem: Subsystem, code: &str) -> RepeatedErrorRule {
+    RepeatedErrorRule {
+        id: format!("repeated:{code}").as_str().into(),
+        subsystem: health_subsystem(subsystem),
+        code: Some(code.to_string()),
+        min_count: REPEATED_ERRORS,
+        window_s: REPEATED_WINDOW_SECS,
+        severity: seqhealth_health::Severity::Warning,
+    }
+}
+
+/// Re-evaluates the repeated-error rule of each (subsystem, code) at `now` (the time of
+/// the newest event the instrument sent, so history replays as it happened).
+pub async fn evaluate_error_codes(
+    tx: &mut Transaction<'_, Any>,
+    instrument_id: i64,
+    codes: &[(Subsystem, &str)],
+    now: i64,
+) -> AppResult<()> {
+    for (subsystem, code) in codes {
+        let times: Vec<i64> = sqlx::query_scalar(
+            "SELECT at FROM operation_events WHERE instrument_id = $1 AND code = $2 AND severity = 'error'
+               AND at > $3 AND at <= $4",
+        )
+        .bind(instrument_id)
+        .bind(code)
+        .bind(now - REPEATED_WINDOW_SECS)
+        .bind(now)
+        .fetch_all(&mut **tx)
+        .await?;
+        let events: Vec<LogEvent> = times
+            .into_iter()
+            .map(|at| LogEvent {
+                at,
+                code: code.to_string(),
+            })
+            .collect();
+        let rule = repeated_rule(*subsystem, code);
+        let finding = rule.evaluate(&events, now).into_iter().next();
+        reconcile(tx, instrument_id, *subsystem, &rule.id.0, now, finding).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! Periodic work the server does on its own, one file per job.
+
+pub mod sweep;
