@@ -12,14 +12,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Where a warning is in its lifecycle; ordered as it moves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WarningStatus {
-    Active,
-    Acknowledged,
-    Resolved,
-}
+/// Where a warning is in its lifecycle, ordered as it moves: the API's type, the status
+/// the server stores and the dashboard shows.
+pub use seqhealth_api::WarningStatus;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Acknowledgement {
