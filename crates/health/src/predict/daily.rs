@@ -104,7 +104,8 @@ pub enum Toward {
     Upper,
 }
 
-/// How daily aggregates become a forecast. `Default` is the method health-eval scores.
+/// How daily aggregates become a forecast. `Default` is the production method,
+/// [`crate::settings::FORECAST`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ForecastMethod {
     /// Only days starting within this many days before `now` are used.
@@ -147,38 +148,12 @@ pub struct ForecastMethod {
 }
 
 impl Default for ForecastMethod {
-    /// What health-eval scores and the server runs (for a level-judged sensor). Figures
-    /// behind the choices (seed 7, 200 instruments, 730 days): timing by a parabola's
-    /// band, even only when its bend is significant, alerts weeks early (13 % false
-    /// alarms); its bend for the date alone, at 3 standard errors, brings the date's
-    /// error a week before the failure from 4.4 to 2.6 days (1.96: same, but more early
-    /// first alerts; 4: 2.8 days); a 45-day bandwidth follows accelerating wear without
-    /// chasing noise (30 days: 5 % false alarms on the stage; 60 days: 96 % alerted a
-    /// week ahead); a 7-day margin keeps ≥ 95 % of failures alerted a week ahead
-    /// (0 days: 95.2 %) with less slack than 14 days. Opening the interval by any bend
-    /// toward the limit makes it hold 93 % of failures at the first alert (67 % with the
-    /// line's band alone), for alerts 2 days sooner (median lead 21.8 → 24.0 days, date
-    /// error at the first alert 7.3 → 9.3); keeping the replace-by a week before the
-    /// line's band alone would put it inside the interval at 39 % of first alerts. A
+    /// The production method, [`crate::settings::FORECAST`] (where each value's reason
+    /// is): what the server runs and health-eval scores, for a level-judged sensor. A
     /// sensor's `aggregate` and `toward` are its configuration, not defaults: the caller
     /// sets them.
     fn default() -> Self {
-        ForecastMethod {
-            basis_days: 90,
-            min_days: 14,
-            horizon_days: 365,
-            aggregate: Aggregate::Mean,
-            shape: Shape::Line,
-            bandwidth_days: Some(45.0),
-            curvature_z: Z_95,
-            bend_z: Some(3.0),
-            open_by_bend: true,
-            toward: Toward::Either,
-            noise_days: 30.0,
-            gate_z: Z_95,
-            z: Z_95,
-            safety_margin_s: 7 * DAY,
-        }
+        crate::settings::FORECAST
     }
 }
 

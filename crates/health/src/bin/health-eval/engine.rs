@@ -1,7 +1,8 @@
 //! Runs the engine day by day as the data arrives, the way the server's
 //! `predictions.rs` does: at the end of each day, the daily aggregates (n, mean, min,
 //! max) of the last 90 days and the time of the component's latest completed replacement
-//! go through `forecast_from_daily` with `ForecastMethod::default()`.
+//! go through `forecast_from_daily` with the sensor's production method
+//! (`settings::forecast_for`).
 //!
 //! Only daily aggregates, replacement times (which a lab records), the band edges,
 //! whether the limit judges the level or the peaks and which edges wear heads for (the
@@ -9,11 +10,12 @@
 
 use crate::physics::{day_of, day_start, Component, DAY};
 use seqhealth_health::predict::{
-    forecast_from_daily, predict_from_daily, DailyAggregate, DailyMethod, ForecastMethod,
+    forecast_from_daily, predict_from_daily, DailyAggregate, DailyMethod,
 };
+use seqhealth_health::settings::{self, FORECAST};
 
-/// Days of daily means a trend is fitted on (server: `BASIS_DAYS`).
-pub const BASIS_DAYS: usize = 90;
+/// Days of daily aggregates a trend is fitted on: the production forecast's basis.
+pub const BASIS_DAYS: usize = FORECAST.basis_days as usize;
 /// A prediction is an actionable alert when its replace-by date is at most this many
 /// days after the moment it is made: "replace within two weeks".
 pub const ACTIONABLE_DAYS: i64 = 14;
@@ -92,11 +94,7 @@ impl Method {
 pub fn run_component(c: &Component, window: Window, method: Method) -> ComponentRun {
     let band = c.kind.band();
     let legacy = DailyMethod::default();
-    let forecast = ForecastMethod {
-        aggregate: c.kind.aggregate(),
-        toward: c.kind.toward(),
-        ..ForecastMethod::default()
-    };
+    let forecast = settings::forecast_for(c.kind.sensor());
     let mut out = ComponentRun::default();
     let mut points: Vec<(f64, f64)> = Vec::with_capacity(BASIS_DAYS);
     let mut aggs: Vec<DailyAggregate> = Vec::with_capacity(BASIS_DAYS);

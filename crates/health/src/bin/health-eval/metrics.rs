@@ -52,7 +52,7 @@ use crate::engine::{Alert, ComponentRun, Forecasted, BASIS_DAYS};
 use crate::oracle;
 use crate::physics::{day_of, day_start, Component, Degradation, Fleet, Kind, Lifetime, DAY};
 use crate::physics::{FailureKind, TRUTH_TAIL_DAYS};
-use seqhealth_health::predict::ForecastMethod;
+use seqhealth_health::settings::FORECAST;
 use serde::Serialize;
 
 pub const LEAD_DAYS: f64 = 7.0;
@@ -65,7 +65,7 @@ pub const FALSE_ALARM_GRACE_DAYS: i64 = 14;
 const GRACE: i64 = FALSE_ALARM_GRACE_DAYS * DAY;
 /// Gradual failures before this observed day cannot be alerted 7 days ahead.
 pub fn first_scored_day() -> i64 {
-    ForecastMethod::default().min_days as i64 + 7
+    FORECAST.min_days as i64 + 7
 }
 /// An episode starting this soon after a replacement may be fitted on the old part's data.
 const AFTER_REPLACEMENT_DAYS: i64 = 90;
