@@ -201,135 +201,11 @@ pub fn forecast_from_daily(
     since: Option<i64>,
     method: &ForecastMethod,
 ) -> Option<Forecast> {
-    let from = now.saturating_sub(method.basis_days.max(0).saturating_mul(DAY));
-    let mut used: Vec<DailyAggregate> = days
-        .iter()
-        .copied()
-        .filter(|d| {
-            d.n > 0
-                && d.start >= from
-                && d.start < now
-                && since.is_none_or(|s| d.start > s)
-                && d.mean.is_finite()
-                && d.min.is_finite()
-                && d.max.is_finite()
-        })
-        .collect();
-    if used.len() < method.min_days.max(1) {
-        return None;
-    }
-    used.sort_by_key(|d| d.start);
-    // x in days relative to now: small numbers, well-conditioned powers.
-    let x_of = |d: &DailyAggregate| (d.start + DAY / 2 - now) as f64 / DAY_F;
-    let weight = |x: f64| match method.bandwidth_days {
-        Some(bw) if bw > 0.0 => {
-            let u = (-x / bw).clamp(0.0, 1.0);
-            (1.0 - u * u * u).powi(3)
-        }
-        _ => 1.0,
-    };
-    let series = |f: &dyn Fn(&DailyAggregate) -> f64| -> Vec<(f64, f64, f64)> {
-        used.iter()
-            .map(|d| {
-                let x = x_of(d);
-                (x, f(d), weight(x))
-            })
-            .collect()
-    };
-
-    // Direction and gate: the fitted value's local slope must head for an edge, clearly.
-    // For the level (and the noise-aware peak), the daily mean's; for the extremes, the
-    // daily max toward the upper edge and the daily min toward the lower, as a swing that
-    // grows about a steady mean wears toward both: the edge the line reaches first.
-    let gate = if method.gate_z.is_finite() {
-        method.gate_z.max(0.0)
-    } else {
-        Z_95
-    };
-    let heads = |fit: &PolyFit, limit: Limit| {
-        let (slope, se) = (fit.slope_at(0.0), fit.slope_se());
-        match limit.kind {
-            LimitKind::Upper => method.toward != Toward::Lower && slope > gate * se && slope > 0.0,
-            LimitKind::Lower => method.toward != Toward::Upper && slope < -gate * se && slope < 0.0,
-        }
-    };
-    let (upper, lower) = (Limit::upper(band.1), Limit::lower(band.0));
-    // The limit, and the line that passed the gate (the level's, or the extreme's).
-    let (limit, gated) = if method.aggregate == Aggregate::Extreme {
-        let horizon = method.horizon_days as f64;
-        let reaches = |f: &dyn Fn(&DailyAggregate) -> f64, limit: Limit| {
-            robust_poly(&series(f), 0.0, Shape::Line)
-                .filter(|fit| heads(fit, limit))
-                .and_then(|fit| {
-                    first_crossing(&|h| beyond(limit, fit.value_at(h)), 0.0, horizon)
-                        .map(|c| (fit, c))
-                })
-        };
-        match (reaches(&|d| d.max, upper), reaches(&|d| d.min, lower)) {
-            (Some((_, u)), Some((fit, l))) if l < u => (lower, fit),
-            (Some((fit, _)), _) => (upper, fit),
-            (None, Some((fit, _))) => (lower, fit),
-            (None, None) => return None,
-        }
-    } else {
-        let level = robust_poly(&series(&|d| d.mean), 0.0, Shape::Line)?;
-        if heads(&level, upper) {
-            (upper, level)
-        } else if heads(&level, lower) {
-            (lower, level)
-        } else {
-            return None;
-        }
-    };
-
-    // A parabola only when its bend toward the limit is clear; else the line.
-    let curve = |pts: &[(f64, f64, f64)], limit: Limit| -> Option<PolyFit> {
-        let line = robust_poly(pts, 0.0, Shape::Line)?;
-        if method.shape == Shape::Line {
-            return Some(line);
-        }
-        let Some(q) = robust_poly(pts, 0.0, Shape::Quadratic) else {
-            return Some(line);
-        };
-        Some(if bends_toward(&q, limit, method.curvature_z) {
-            q
-        } else {
-            line
-        })
-    };
-    let points = match method.aggregate {
-        Aggregate::Mean => series(&|d| d.mean),
-        Aggregate::Peak => {
-            // Noise σ of one reading, from the recent daily means' scatter about the level.
-            let recent: Vec<f64> = used
-                .iter()
-                .filter(|d| x_of(d) >= -method.noise_days)
-                .map(|d| (d.mean - gated.value_at(x_of(d))) * f64::from(d.n).sqrt())
-                .collect();
-            let sigma = crate::stats::mad_sigma(&recent).unwrap_or(0.0);
-            let sign = if limit.kind == LimitKind::Upper {
-                1.0
-            } else {
-                -1.0
-            };
-            let peak = |d: &DailyAggregate| {
-                let ext = if sign > 0.0 { d.max } else { d.min };
-                let excess = sign * (ext - d.mean) - 0.5 * d2(d.n.max(2)) * sigma;
-                d.mean + sign * excess.max(0.0)
-            };
-            series(&peak)
-        }
-        Aggregate::Extreme => match limit.kind {
-            LimitKind::Upper => series(&|d| d.max),
-            LimitKind::Lower => series(&|d| d.min),
-        },
-    };
-    // The gate's line is already the fit of these points when the timing is a line.
-    let timing = match (method.shape, method.aggregate) {
-        (Shape::Line, Aggregate::Mean | Aggregate::Extreme) => gated,
-        _ => curve(&points, limit)?,
-    };
-    let x_first = used.first().map(x_of)?;
+    let basis = Basis::select(days, now, since, method)?;
+    let (limit, gated) = basis.direction(band)?;
+    let points = basis.timing_points(limit, &gated);
+    let timing = basis.timing_curve(&points, limit, gated)?;
+    let x_first = basis.x_first();
     let z = if method.z.is_finite() && method.z >= 0.0 {
         method.z
     } else {
@@ -341,11 +217,267 @@ pub fn forecast_from_daily(
         // The data cannot rule out that it never gets there: no date to give.
         return None;
     }
-    // A parabola bending toward the limit: it moves the date when its bend is clear,
-    // and opens the interval when it bends at all. The line's band stays the alert's.
+    let line = Timing {
+        fit: timing,
+        crossing: c,
+        opens: e,
+        due: e,
+        latest: l,
+    };
+    let timing = follow_bend(&points, limit, x_first, horizon, z, method, line);
+    basis.forecast(limit, timing)
+}
+
+/// The days a forecast is fitted on, and where each sits and how much it weighs.
+struct Basis<'m> {
+    /// The usable days, oldest first; at least one.
+    days: Vec<DailyAggregate>,
+    now: i64,
+    method: &'m ForecastMethod,
+}
+
+/// Where a forecast's dates fall, in days from now, and the curve that gives them.
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    /// The curve whose crossing is the predicted date.
+    fit: PolyFit,
+    crossing: f64,
+    /// Where the interval opens.
+    opens: f64,
+    /// What the replace-by keeps its margin from: the line's band, or a sooner bent date.
+    due: f64,
+    /// Where the line's band closes.
+    latest: f64,
+}
+
+impl<'m> Basis<'m> {
+    /// The days in the basis window, after the latest replacement, before `now`, with
+    /// readings and finite values; `None` when fewer than the method's minimum.
+    fn select(
+        days: &[DailyAggregate],
+        now: i64,
+        since: Option<i64>,
+        method: &'m ForecastMethod,
+    ) -> Option<Self> {
+        let from = now.saturating_sub(method.basis_days.max(0).saturating_mul(DAY));
+        let mut used: Vec<DailyAggregate> = days
+            .iter()
+            .copied()
+            .filter(|d| {
+                d.n > 0
+                    && d.start >= from
+                    && d.start < now
+                    && since.is_none_or(|s| d.start > s)
+                    && d.mean.is_finite()
+                    && d.min.is_finite()
+                    && d.max.is_finite()
+            })
+            .collect();
+        if used.len() < method.min_days.max(1) {
+            return None;
+        }
+        used.sort_by_key(|d| d.start);
+        Some(Basis {
+            days: used,
+            now,
+            method,
+        })
+    }
+
+    /// x in days relative to now (the middle of the day): small numbers, well-conditioned
+    /// powers.
+    fn x_of(&self, d: &DailyAggregate) -> f64 {
+        (d.start + DAY / 2 - self.now) as f64 / DAY_F
+    }
+
+    /// The first day's x.
+    fn x_first(&self) -> f64 {
+        self.days.first().map_or(0.0, |d| self.x_of(d))
+    }
+
+    /// Tricube weight of a day at `x`: recent days weigh most.
+    fn weight(&self, x: f64) -> f64 {
+        match self.method.bandwidth_days {
+            Some(bw) if bw > 0.0 => {
+                let u = (-x / bw).clamp(0.0, 1.0);
+                (1.0 - u * u * u).powi(3)
+            }
+            _ => 1.0,
+        }
+    }
+
+    /// (x, f(day), weight) of every day.
+    fn series(&self, f: &dyn Fn(&DailyAggregate) -> f64) -> Vec<(f64, f64, f64)> {
+        self.days
+            .iter()
+            .map(|d| {
+                let x = self.x_of(d);
+                (x, f(d), self.weight(x))
+            })
+            .collect()
+    }
+
+    /// Whether a fitted line heads for `limit` now, clearly (its slope `gate_z` standard
+    /// errors from zero), and toward an edge wear can push the signal to.
+    fn heads(&self, fit: &PolyFit, limit: Limit) -> bool {
+        let method = self.method;
+        let gate = if method.gate_z.is_finite() {
+            method.gate_z.max(0.0)
+        } else {
+            Z_95
+        };
+        let (slope, se) = (fit.slope_at(0.0), fit.slope_se());
+        match limit.kind {
+            LimitKind::Upper => method.toward != Toward::Lower && slope > gate * se && slope > 0.0,
+            LimitKind::Lower => method.toward != Toward::Upper && slope < -gate * se && slope < 0.0,
+        }
+    }
+
+    /// Direction and gate: the limit the signal heads for, and the line that passed the
+    /// gate. For the level (and the noise-aware peak), the daily mean's line; for the
+    /// extremes, the daily max's toward the upper edge and the daily min's toward the
+    /// lower, as a swing that grows about a steady mean wears toward both: the edge the
+    /// line reaches first.
+    fn direction(&self, band: (f64, f64)) -> Option<(Limit, PolyFit)> {
+        let (upper, lower) = (Limit::upper(band.1), Limit::lower(band.0));
+        if self.method.aggregate == Aggregate::Extreme {
+            let horizon = self.method.horizon_days as f64;
+            let reaches = |f: &dyn Fn(&DailyAggregate) -> f64, limit: Limit| {
+                robust_poly(&self.series(f), 0.0, Shape::Line)
+                    .filter(|fit| self.heads(fit, limit))
+                    .and_then(|fit| {
+                        first_crossing(&|h| beyond(limit, fit.value_at(h)), 0.0, horizon)
+                            .map(|c| (fit, c))
+                    })
+            };
+            match (reaches(&|d| d.max, upper), reaches(&|d| d.min, lower)) {
+                (Some((_, u)), Some((fit, l))) if l < u => Some((lower, fit)),
+                (Some((fit, _)), _) => Some((upper, fit)),
+                (None, Some((fit, _))) => Some((lower, fit)),
+                (None, None) => None,
+            }
+        } else {
+            let level = robust_poly(&self.series(&|d| d.mean), 0.0, Shape::Line)?;
+            if self.heads(&level, upper) {
+                Some((upper, level))
+            } else if self.heads(&level, lower) {
+                Some((lower, level))
+            } else {
+                None
+            }
+        }
+    }
+
+    /// The daily values the timing is fitted on, as the method's aggregate says.
+    fn timing_points(&self, limit: Limit, gated: &PolyFit) -> Vec<(f64, f64, f64)> {
+        match self.method.aggregate {
+            Aggregate::Mean => self.series(&|d| d.mean),
+            Aggregate::Peak => self.peaks(limit, gated),
+            Aggregate::Extreme => match limit.kind {
+                LimitKind::Upper => self.series(&|d| d.max),
+                LimitKind::Lower => self.series(&|d| d.min),
+            },
+        }
+    }
+
+    /// [`Aggregate::Peak`]: each day's extreme toward the limit, less the excursion
+    /// independent noise alone would give it.
+    fn peaks(&self, limit: Limit, level: &PolyFit) -> Vec<(f64, f64, f64)> {
+        // Noise σ of one reading, from the recent daily means' scatter about the level.
+        let recent: Vec<f64> = self
+            .days
+            .iter()
+            .filter(|d| self.x_of(d) >= -self.method.noise_days)
+            .map(|d| (d.mean - level.value_at(self.x_of(d))) * f64::from(d.n).sqrt())
+            .collect();
+        let sigma = crate::stats::mad_sigma(&recent).unwrap_or(0.0);
+        let sign = if limit.kind == LimitKind::Upper {
+            1.0
+        } else {
+            -1.0
+        };
+        let peak = |d: &DailyAggregate| {
+            let ext = if sign > 0.0 { d.max } else { d.min };
+            let excess = sign * (ext - d.mean) - 0.5 * d2(d.n.max(2)) * sigma;
+            d.mean + sign * excess.max(0.0)
+        };
+        self.series(&peak)
+    }
+
+    /// The curve whose band times the forecast: the gate's line when that is already the
+    /// fit of these points; else a parabola when its bend toward the limit is clear, or a
+    /// line.
+    fn timing_curve(
+        &self,
+        points: &[(f64, f64, f64)],
+        limit: Limit,
+        gated: PolyFit,
+    ) -> Option<PolyFit> {
+        let method = self.method;
+        if let (Shape::Line, Aggregate::Mean | Aggregate::Extreme) =
+            (method.shape, method.aggregate)
+        {
+            return Some(gated);
+        }
+        let line = robust_poly(points, 0.0, Shape::Line)?;
+        if method.shape == Shape::Line {
+            return Some(line);
+        }
+        let Some(q) = robust_poly(points, 0.0, Shape::Quadratic) else {
+            return Some(line);
+        };
+        Some(if bends_toward(&q, limit, method.curvature_z) {
+            q
+        } else {
+            line
+        })
+    }
+
+    /// The forecast in unix seconds.
+    fn forecast(&self, limit: Limit, t: Timing) -> Option<Forecast> {
+        let at = |h: f64| to_unix_seconds(self.now as f64 + h * DAY_F);
+        let crossing = at(t.crossing)?;
+        let earliest = at(t.opens)?;
+        let latest = at(t.latest.max(t.crossing))?;
+        let time = TimeToLimit {
+            crossing,
+            earliest,
+            latest,
+            // A week before the line's band opens, and never after the interval opens.
+            replace_by: at(t.due)?
+                .saturating_sub(self.method.safety_margin_s.max(0))
+                .min(earliest),
+        };
+        let x_first = self.x_first();
+        Some(Forecast {
+            limit,
+            time,
+            aggregate: self.method.aggregate,
+            days_used: self.days.len(),
+            fit_from: at(x_first)?,
+            fit_from_value: t.fit.value_at(x_first),
+            value_now: t.fit.value_at(0.0),
+            slope_per_day: t.fit.slope_at(0.0),
+            fit: t.fit.coef,
+        })
+    }
+}
+
+/// A parabola through the same points, bending toward the limit: it moves the date
+/// when its bend is clear (`bend_z`), and opens the interval when it bends at all
+/// (`open_by_bend`). The line's band stays the alert's. Only with a line `shape`.
+fn follow_bend(
+    points: &[(f64, f64, f64)],
+    limit: Limit,
+    x_first: f64,
+    horizon: f64,
+    z: f64,
+    method: &ForecastMethod,
+    line: Timing,
+) -> Timing {
     let bending = (method.shape == Shape::Line
         && (method.open_by_bend || method.bend_z.is_some_and(f64::is_finite)))
-    .then(|| robust_poly(&points, 0.0, Shape::Quadratic))
+    .then(|| robust_poly(points, 0.0, Shape::Quadratic))
     .flatten()
     .filter(|q| bends_toward(q, limit, 0.0));
     // From its vertex, where it turns toward the limit: its far arm may be past the limit
@@ -361,44 +493,27 @@ pub fn forecast_from_daily(
             // A crossing already in the data is a date past.
             first_crossing(&|h| beyond(limit, q.value_at(h)), vertex(&q), horizon).map(|c| (q, c))
         });
-    let (fit, c) = match bent {
-        Some((q, qc)) if qc < c => (q, qc),
-        _ => (timing, c),
+    let (fit, crossing) = match bent {
+        Some((q, qc)) if qc < line.crossing => (q, qc),
+        _ => (line.fit, line.crossing),
     };
     // The line's band, or a bent date before it: what the replace-by keeps a week from.
-    let e = e.min(c);
+    let due = line.due.min(crossing);
     let opens = bending
         .filter(|_| method.open_by_bend)
         .and_then(|q| {
             // Only ahead: a band already past the limit in the data says nothing of when.
             let pessimistic = |h: f64| beyond(limit, q.value_at(h)) + z * q.se_at(h);
-            first_crossing(&pessimistic, vertex(&q).max(0.0), e)
+            first_crossing(&pessimistic, vertex(&q).max(0.0), due)
         })
-        .map_or(e, |o| o.min(e));
-    let at = |h: f64| to_unix_seconds(now as f64 + h * DAY_F);
-    let crossing = at(c)?;
-    let earliest = at(opens)?;
-    let latest = at(l.max(c))?;
-    let time = TimeToLimit {
+        .map_or(due, |o| o.min(due));
+    Timing {
+        fit,
         crossing,
-        earliest,
-        latest,
-        // A week before the line's band opens, and never after the interval opens.
-        replace_by: at(e)?
-            .saturating_sub(method.safety_margin_s.max(0))
-            .min(earliest),
-    };
-    Some(Forecast {
-        limit,
-        time,
-        aggregate: method.aggregate,
-        days_used: used.len(),
-        fit_from: at(x_first)?,
-        fit_from_value: fit.value_at(x_first),
-        value_now: fit.value_at(0.0),
-        slope_per_day: fit.slope_at(0.0),
-        fit: fit.coef,
-    })
+        opens,
+        due,
+        latest: line.latest,
+    }
 }
 
 /// d₂(n): expected range of n standard normal values (the SPC constant). Tabled to 10;
