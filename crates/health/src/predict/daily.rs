@@ -1,10 +1,12 @@
 //! One degradation signal's daily aggregates → a forecast of when it leaves its band:
-//! the method the server runs and the prediction benchmark scores.
+//! the method the server runs and the prediction benchmark (`health-eval`) scores. The
+//! settings are [`crate::settings::FORECAST`]; `BENCHMARKS.md` has the figures behind
+//! each choice.
 //!
-//! The choices, each for a reason the benchmark (`health-eval`) showed:
+//! The choices, and why:
 //! - **Only the current part's days.** Days up to the component's latest replacement
 //!   belong to the old, worn part; a fit across the swap sees a jump and predicts
-//!   nonsense (43 % false alarms). The caller passes the replacement time as `since`.
+//!   nonsense. The caller passes the replacement time as `since`.
 //! - **The level or the peaks, as the sensor's limit is meant.** Most limits judge the
 //!   signal's level (laser power, line pressure, stage error: a noisy reading above the
 //!   band is the sensor, not the part), so the daily mean is fitted. Some judge every
@@ -12,31 +14,29 @@
 //!   peaks, and the cycle averages out of the daily mean), so the daily extreme is
 //!   fitted. The caller says which ([`ForecastMethod::aggregate`]; the server takes it
 //!   from the sensor's configuration). [`Aggregate::Peak`] guesses instead, from the
-//!   data, how much of each day's extreme is noise; it cannot tell a fast cycle from
-//!   noise with four readings a day, and was late on the chiller by 11 days on average.
+//!   data, how much of each day's extreme is noise; with four readings a day it cannot
+//!   tell a fast cycle from noise, so it runs late on a hunting chiller.
 //! - **A robust line weighted toward recent days** (tricube over 45 days, biweight
 //!   against glitch days): wear accelerates toward the end of a part's life, and a line
 //!   over 90 equally weighted days extrapolates weeks late.
 //! - **The crossing interval from the line's own uncertainty**, the replace-by a week
 //!   before its early end. An interval that does not close within the horizon (the line
 //!   might, for all the data says, never get there) gives no forecast: on healthy parts
-//!   such "predictions" were months out and noise. The line's band is narrow and steady, so when a part first
-//!   comes due changes little from day to day.
+//!   such "predictions" are months out and noise. The line's band is narrow and steady,
+//!   so when a part first comes due changes little from day to day.
 //! - **The interval opens as early as acceleration allows.** The line's band counts the
-//!   noise, not the chance that wear speeds up, and the failure came before it opened a
-//!   third of the time (its "95 %" interval held 67 % of failures at the first alert,
-//!   seed 7). Where a parabola through the same days bends toward the limit at all, the
-//!   interval opens where its pessimistic band reaches the limit, if that is sooner: 93 %
-//!   then. The replace-by stays a week before the line's band opens, and is never after
-//!   the interval opens ([`ForecastMethod::open_by_bend`]).
+//!   noise, not the chance that wear speeds up, so on its own it opens after many
+//!   failures. Where a parabola through the same days bends toward the limit at all, the
+//!   interval opens where its pessimistic band reaches the limit, if that is sooner. The
+//!   replace-by stays a week before the line's band opens, and is never after the
+//!   interval opens ([`ForecastMethod::open_by_bend`]).
 //! - **The predicted date follows a clear bend.** Where a parabola through the same days
 //!   bends toward the limit by [`ForecastMethod::bend_z`] standard errors (wear
 //!   accelerating), its crossing is the predicted date: the line would be days late. The
 //!   parabola moves the date, and the line's early end to it when it is sooner; its own
-//!   band (which widens with the square of the horizon) timing the date and the alert
-//!   alerted weeks early. The replace-by stays a week before the line's early end, so it
-//!   is after the failure for 0.5 % of failures a week ahead (4.1 % when a bent date only
-//!   capped it; seed 7).
+//!   band widens with the square of the horizon, so timing the alert by it would alert
+//!   weeks early. The replace-by stays a week before the line's early end (or the bent
+//!   date), so it is rarely after the failure.
 //!
 //! The direction (which band edge) comes from the fitted value's drift (the daily mean's;
 //! for extremes, the max's toward the upper edge and the min's toward the lower), which
