@@ -418,7 +418,9 @@ pub struct PredictionList {
 
 // ---------------------------------------------------------------- warnings
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// How bad a warning (or a finding of the health rules) is. Ordered so that the worst of
+/// several is their `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -440,8 +442,16 @@ impl Severity {
     }
 }
 
-/// active → acknowledged → resolved; resolved warnings stay as history.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// active → acknowledged → resolved; resolved warnings stay as history. Ordered as a
+/// warning moves (status never goes back). The transitions are decided by
+/// `seqhealth_health::warning`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WarningStatus {
     Active,
@@ -450,6 +460,11 @@ pub enum WarningStatus {
 }
 
 impl WarningStatus {
+    pub const ALL: [WarningStatus; 3] = [
+        WarningStatus::Active,
+        WarningStatus::Acknowledged,
+        WarningStatus::Resolved,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             WarningStatus::Active => "active",
@@ -458,13 +473,13 @@ impl WarningStatus {
         }
     }
     pub fn parse(s: &str) -> Option<WarningStatus> {
-        [
-            WarningStatus::Active,
-            WarningStatus::Acknowledged,
-            WarningStatus::Resolved,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
+        WarningStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for WarningStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -14,6 +14,7 @@
 //! - [`spc`]: control limits and Westgard rules on per-run %≥Q30.
 //! - [`rules`]: warning rules over readings and operation-log events.
 //! - [`warning`]: the warning lifecycle (active → acknowledged → resolved).
+//! - [`settings`]: the production settings of all of the above, in one place.
 //!
 //! ```
 //! use seqhealth_health::predict::{time_to_limit, Limit, PredictConfig};
@@ -35,6 +36,7 @@
 pub mod domain;
 pub mod predict;
 pub mod rules;
+pub mod settings;
 pub mod spc;
 mod stats;
 pub mod trend;

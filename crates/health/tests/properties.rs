@@ -7,7 +7,9 @@ use seqhealth_health::predict::{
 };
 use seqhealth_health::spc::{self, Baseline};
 use seqhealth_health::trend::theil_sen;
-use seqhealth_health::warning::{apply, WarningEvent, WarningState, WarningStatus};
+use seqhealth_health::warning::{
+    apply, reconcile, transition, Reconcile, WarningEvent, WarningState, WarningStatus,
+};
 
 /// Points with integer x (so |dx| ≥ 1 and slopes stay well conditioned) and moderate y.
 fn series() -> impl Strategy<Value = Vec<(f64, f64)>> {
@@ -27,12 +29,18 @@ fn event() -> impl Strategy<Value = WarningEvent> {
         Just("maria".to_owned()),
         Just(" ".to_owned())
     ];
+    let why = prop_oneof![
+        Just(String::new()),
+        Just("part ordered".to_owned()),
+        Just("  ".to_owned())
+    ];
     prop_oneof![
-        (who, 0i64..1_000).prop_map(|(by, at)| WarningEvent::Acknowledge {
+        (who, why, 0i64..1_000).prop_map(|(by, reason, at)| WarningEvent::Acknowledge {
             by,
             at,
-            reason: String::new()
+            reason
         }),
+        (0i64..1_000).prop_map(|at| WarningEvent::ConditionHeld { at }),
         (0i64..1_000).prop_map(|at| WarningEvent::ConditionCleared { at }),
         (0i64..1_000).prop_map(|at| WarningEvent::ComponentReplaced { at }),
     ]
@@ -146,6 +154,63 @@ proptest! {
                 prop_assert_eq!(state.status(), WarningStatus::Resolved);
             }
             status = state.status();
+        }
+    }
+
+    #[test]
+    fn apply_follows_the_status_transitions(events in prop::collection::vec(event(), 0..20)) {
+        let mut state = WarningState::open(0);
+        for e in events {
+            let kind = e.kind();
+            let by_status = transition(state.status(), kind);
+            let applied = apply(&state, e);
+            // A transition the status refuses never succeeds; one it allows may still fail
+            // its checks (who, why, order).
+            if by_status.is_err() {
+                prop_assert!(applied.is_err());
+            }
+            if let Ok(next) = applied {
+                // What the server decides from the stored status alone.
+                prop_assert_eq!(Ok(next.status()), by_status);
+                state = next;
+            }
+        }
+    }
+
+    #[test]
+    fn one_open_warning_per_key_that_follows_the_condition(
+        steps in prop::collection::vec((any::<bool>(), any::<bool>()), 0..40),
+    ) {
+        // The server's warnings of one key: evaluations, and now and then a manager's
+        // acknowledgement of the open one.
+        let mut rows: Vec<WarningStatus> = Vec::new();
+        for (holds, acknowledge) in steps {
+            let open = rows.last().copied().filter(|s| *s != WarningStatus::Resolved);
+            match reconcile(open, holds) {
+                Reconcile::Open => rows.push(WarningStatus::Active),
+                Reconcile::Follow { status } => {
+                    prop_assert_eq!(Some(status), open);
+                }
+                Reconcile::Resolve => {
+                    let last = rows.last_mut().expect("an open warning to resolve");
+                    *last = WarningStatus::Resolved;
+                }
+                Reconcile::Nothing => prop_assert_eq!(open, None),
+            }
+            if acknowledge {
+                if let Some(last) = rows.last_mut() {
+                    if let Ok(next) = seqhealth_health::warning::acknowledge(*last) {
+                        *last = next;
+                    }
+                }
+            }
+            // At most one open warning, the newest, and open exactly while the condition
+            // holds; history is never reopened.
+            let open_rows = rows.iter().filter(|s| **s != WarningStatus::Resolved).count();
+            prop_assert_eq!(open_rows, usize::from(holds));
+            if let Some((_, older)) = rows.split_last() {
+                prop_assert!(older.iter().all(|s| *s == WarningStatus::Resolved));
+            }
         }
     }
 

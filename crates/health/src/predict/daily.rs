@@ -1,10 +1,12 @@
 //! One degradation signal's daily aggregates → a forecast of when it leaves its band:
-//! the method the server runs and the prediction benchmark scores.
+//! the method the server runs and the prediction benchmark (`health-eval`) scores. The
+//! settings are [`crate::settings::FORECAST`]; `BENCHMARKS.md` has the figures behind
+//! each choice.
 //!
-//! The choices, each for a reason the benchmark (`health-eval`) showed:
+//! The choices, and why:
 //! - **Only the current part's days.** Days up to the component's latest replacement
 //!   belong to the old, worn part; a fit across the swap sees a jump and predicts
-//!   nonsense (43 % false alarms). The caller passes the replacement time as `since`.
+//!   nonsense. The caller passes the replacement time as `since`.
 //! - **The level or the peaks, as the sensor's limit is meant.** Most limits judge the
 //!   signal's level (laser power, line pressure, stage error: a noisy reading above the
 //!   band is the sensor, not the part), so the daily mean is fitted. Some judge every
@@ -12,31 +14,29 @@
 //!   peaks, and the cycle averages out of the daily mean), so the daily extreme is
 //!   fitted. The caller says which ([`ForecastMethod::aggregate`]; the server takes it
 //!   from the sensor's configuration). [`Aggregate::Peak`] guesses instead, from the
-//!   data, how much of each day's extreme is noise; it cannot tell a fast cycle from
-//!   noise with four readings a day, and was late on the chiller by 11 days on average.
+//!   data, how much of each day's extreme is noise; with four readings a day it cannot
+//!   tell a fast cycle from noise, so it runs late on a hunting chiller.
 //! - **A robust line weighted toward recent days** (tricube over 45 days, biweight
 //!   against glitch days): wear accelerates toward the end of a part's life, and a line
 //!   over 90 equally weighted days extrapolates weeks late.
 //! - **The crossing interval from the line's own uncertainty**, the replace-by a week
 //!   before its early end. An interval that does not close within the horizon (the line
 //!   might, for all the data says, never get there) gives no forecast: on healthy parts
-//!   such "predictions" were months out and noise. The line's band is narrow and steady, so when a part first
-//!   comes due changes little from day to day.
+//!   such "predictions" are months out and noise. The line's band is narrow and steady,
+//!   so when a part first comes due changes little from day to day.
 //! - **The interval opens as early as acceleration allows.** The line's band counts the
-//!   noise, not the chance that wear speeds up, and the failure came before it opened a
-//!   third of the time (its "95 %" interval held 67 % of failures at the first alert,
-//!   seed 7). Where a parabola through the same days bends toward the limit at all, the
-//!   interval opens where its pessimistic band reaches the limit, if that is sooner: 93 %
-//!   then. The replace-by stays a week before the line's band opens, and is never after
-//!   the interval opens ([`ForecastMethod::open_by_bend`]).
+//!   noise, not the chance that wear speeds up, so on its own it opens after many
+//!   failures. Where a parabola through the same days bends toward the limit at all, the
+//!   interval opens where its pessimistic band reaches the limit, if that is sooner. The
+//!   replace-by stays a week before the line's band opens, and is never after the
+//!   interval opens ([`ForecastMethod::open_by_bend`]).
 //! - **The predicted date follows a clear bend.** Where a parabola through the same days
 //!   bends toward the limit by [`ForecastMethod::bend_z`] standard errors (wear
 //!   accelerating), its crossing is the predicted date: the line would be days late. The
 //!   parabola moves the date, and the line's early end to it when it is sooner; its own
-//!   band (which widens with the square of the horizon) timing the date and the alert
-//!   alerted weeks early. The replace-by stays a week before the line's early end, so it
-//!   is after the failure for 0.5 % of failures a week ahead (4.1 % when a bent date only
-//!   capped it; seed 7).
+//!   band widens with the square of the horizon, so timing the alert by it would alert
+//!   weeks early. The replace-by stays a week before the line's early end (or the bent
+//!   date), so it is rarely after the failure.
 //!
 //! The direction (which band edge) comes from the fitted value's drift (the daily mean's;
 //! for extremes, the max's toward the upper edge and the min's toward the lower), which
@@ -104,7 +104,8 @@ pub enum Toward {
     Upper,
 }
 
-/// How daily aggregates become a forecast. `Default` is the method health-eval scores.
+/// How daily aggregates become a forecast. `Default` is the production method,
+/// [`crate::settings::FORECAST`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ForecastMethod {
     /// Only days starting within this many days before `now` are used.
@@ -147,38 +148,12 @@ pub struct ForecastMethod {
 }
 
 impl Default for ForecastMethod {
-    /// What health-eval scores and the server runs (for a level-judged sensor). Figures
-    /// behind the choices (seed 7, 200 instruments, 730 days): timing by a parabola's
-    /// band, even only when its bend is significant, alerts weeks early (13 % false
-    /// alarms); its bend for the date alone, at 3 standard errors, brings the date's
-    /// error a week before the failure from 4.4 to 2.6 days (1.96: same, but more early
-    /// first alerts; 4: 2.8 days); a 45-day bandwidth follows accelerating wear without
-    /// chasing noise (30 days: 5 % false alarms on the stage; 60 days: 96 % alerted a
-    /// week ahead); a 7-day margin keeps ≥ 95 % of failures alerted a week ahead
-    /// (0 days: 95.2 %) with less slack than 14 days. Opening the interval by any bend
-    /// toward the limit makes it hold 93 % of failures at the first alert (67 % with the
-    /// line's band alone), for alerts 2 days sooner (median lead 21.8 → 24.0 days, date
-    /// error at the first alert 7.3 → 9.3); keeping the replace-by a week before the
-    /// line's band alone would put it inside the interval at 39 % of first alerts. A
+    /// The production method, [`crate::settings::FORECAST`] (where each value's reason
+    /// is): what the server runs and health-eval scores, for a level-judged sensor. A
     /// sensor's `aggregate` and `toward` are its configuration, not defaults: the caller
     /// sets them.
     fn default() -> Self {
-        ForecastMethod {
-            basis_days: 90,
-            min_days: 14,
-            horizon_days: 365,
-            aggregate: Aggregate::Mean,
-            shape: Shape::Line,
-            bandwidth_days: Some(45.0),
-            curvature_z: Z_95,
-            bend_z: Some(3.0),
-            open_by_bend: true,
-            toward: Toward::Either,
-            noise_days: 30.0,
-            gate_z: Z_95,
-            z: Z_95,
-            safety_margin_s: 7 * DAY,
-        }
+        crate::settings::FORECAST
     }
 }
 
@@ -226,135 +201,11 @@ pub fn forecast_from_daily(
     since: Option<i64>,
     method: &ForecastMethod,
 ) -> Option<Forecast> {
-    let from = now.saturating_sub(method.basis_days.max(0).saturating_mul(DAY));
-    let mut used: Vec<DailyAggregate> = days
-        .iter()
-        .copied()
-        .filter(|d| {
-            d.n > 0
-                && d.start >= from
-                && d.start < now
-                && since.is_none_or(|s| d.start > s)
-                && d.mean.is_finite()
-                && d.min.is_finite()
-                && d.max.is_finite()
-        })
-        .collect();
-    if used.len() < method.min_days.max(1) {
-        return None;
-    }
-    used.sort_by_key(|d| d.start);
-    // x in days relative to now: small numbers, well-conditioned powers.
-    let x_of = |d: &DailyAggregate| (d.start + DAY / 2 - now) as f64 / DAY_F;
-    let weight = |x: f64| match method.bandwidth_days {
-        Some(bw) if bw > 0.0 => {
-            let u = (-x / bw).clamp(0.0, 1.0);
-            (1.0 - u * u * u).powi(3)
-        }
-        _ => 1.0,
-    };
-    let series = |f: &dyn Fn(&DailyAggregate) -> f64| -> Vec<(f64, f64, f64)> {
-        used.iter()
-            .map(|d| {
-                let x = x_of(d);
-                (x, f(d), weight(x))
-            })
-            .collect()
-    };
-
-    // Direction and gate: the fitted value's local slope must head for an edge, clearly.
-    // For the level (and the noise-aware peak), the daily mean's; for the extremes, the
-    // daily max toward the upper edge and the daily min toward the lower, as a swing that
-    // grows about a steady mean wears toward both: the edge the line reaches first.
-    let gate = if method.gate_z.is_finite() {
-        method.gate_z.max(0.0)
-    } else {
-        Z_95
-    };
-    let heads = |fit: &PolyFit, limit: Limit| {
-        let (slope, se) = (fit.slope_at(0.0), fit.slope_se());
-        match limit.kind {
-            LimitKind::Upper => method.toward != Toward::Lower && slope > gate * se && slope > 0.0,
-            LimitKind::Lower => method.toward != Toward::Upper && slope < -gate * se && slope < 0.0,
-        }
-    };
-    let (upper, lower) = (Limit::upper(band.1), Limit::lower(band.0));
-    // The limit, and the line that passed the gate (the level's, or the extreme's).
-    let (limit, gated) = if method.aggregate == Aggregate::Extreme {
-        let horizon = method.horizon_days as f64;
-        let reaches = |f: &dyn Fn(&DailyAggregate) -> f64, limit: Limit| {
-            robust_poly(&series(f), 0.0, Shape::Line)
-                .filter(|fit| heads(fit, limit))
-                .and_then(|fit| {
-                    first_crossing(&|h| beyond(limit, fit.value_at(h)), 0.0, horizon)
-                        .map(|c| (fit, c))
-                })
-        };
-        match (reaches(&|d| d.max, upper), reaches(&|d| d.min, lower)) {
-            (Some((_, u)), Some((fit, l))) if l < u => (lower, fit),
-            (Some((fit, _)), _) => (upper, fit),
-            (None, Some((fit, _))) => (lower, fit),
-            (None, None) => return None,
-        }
-    } else {
-        let level = robust_poly(&series(&|d| d.mean), 0.0, Shape::Line)?;
-        if heads(&level, upper) {
-            (upper, level)
-        } else if heads(&level, lower) {
-            (lower, level)
-        } else {
-            return None;
-        }
-    };
-
-    // A parabola only when its bend toward the limit is clear; else the line.
-    let curve = |pts: &[(f64, f64, f64)], limit: Limit| -> Option<PolyFit> {
-        let line = robust_poly(pts, 0.0, Shape::Line)?;
-        if method.shape == Shape::Line {
-            return Some(line);
-        }
-        let Some(q) = robust_poly(pts, 0.0, Shape::Quadratic) else {
-            return Some(line);
-        };
-        Some(if bends_toward(&q, limit, method.curvature_z) {
-            q
-        } else {
-            line
-        })
-    };
-    let points = match method.aggregate {
-        Aggregate::Mean => series(&|d| d.mean),
-        Aggregate::Peak => {
-            // Noise σ of one reading, from the recent daily means' scatter about the level.
-            let recent: Vec<f64> = used
-                .iter()
-                .filter(|d| x_of(d) >= -method.noise_days)
-                .map(|d| (d.mean - gated.value_at(x_of(d))) * f64::from(d.n).sqrt())
-                .collect();
-            let sigma = crate::stats::mad_sigma(&recent).unwrap_or(0.0);
-            let sign = if limit.kind == LimitKind::Upper {
-                1.0
-            } else {
-                -1.0
-            };
-            let peak = |d: &DailyAggregate| {
-                let ext = if sign > 0.0 { d.max } else { d.min };
-                let excess = sign * (ext - d.mean) - 0.5 * d2(d.n.max(2)) * sigma;
-                d.mean + sign * excess.max(0.0)
-            };
-            series(&peak)
-        }
-        Aggregate::Extreme => match limit.kind {
-            LimitKind::Upper => series(&|d| d.max),
-            LimitKind::Lower => series(&|d| d.min),
-        },
-    };
-    // The gate's line is already the fit of these points when the timing is a line.
-    let timing = match (method.shape, method.aggregate) {
-        (Shape::Line, Aggregate::Mean | Aggregate::Extreme) => gated,
-        _ => curve(&points, limit)?,
-    };
-    let x_first = used.first().map(x_of)?;
+    let basis = Basis::select(days, now, since, method)?;
+    let (limit, gated) = basis.direction(band)?;
+    let points = basis.timing_points(limit, &gated);
+    let timing = basis.timing_curve(&points, limit, gated)?;
+    let x_first = basis.x_first();
     let z = if method.z.is_finite() && method.z >= 0.0 {
         method.z
     } else {
@@ -366,11 +217,267 @@ pub fn forecast_from_daily(
         // The data cannot rule out that it never gets there: no date to give.
         return None;
     }
-    // A parabola bending toward the limit: it moves the date when its bend is clear,
-    // and opens the interval when it bends at all. The line's band stays the alert's.
+    let line = Timing {
+        fit: timing,
+        crossing: c,
+        opens: e,
+        due: e,
+        latest: l,
+    };
+    let timing = follow_bend(&points, limit, x_first, horizon, z, method, line);
+    basis.forecast(limit, timing)
+}
+
+/// The days a forecast is fitted on, and where each sits and how much it weighs.
+struct Basis<'m> {
+    /// The usable days, oldest first; at least one.
+    days: Vec<DailyAggregate>,
+    now: i64,
+    method: &'m ForecastMethod,
+}
+
+/// Where a forecast's dates fall, in days from now, and the curve that gives them.
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    /// The curve whose crossing is the predicted date.
+    fit: PolyFit,
+    crossing: f64,
+    /// Where the interval opens.
+    opens: f64,
+    /// What the replace-by keeps its margin from: the line's band, or a sooner bent date.
+    due: f64,
+    /// Where the line's band closes.
+    latest: f64,
+}
+
+impl<'m> Basis<'m> {
+    /// The days in the basis window, after the latest replacement, before `now`, with
+    /// readings and finite values; `None` when fewer than the method's minimum.
+    fn select(
+        days: &[DailyAggregate],
+        now: i64,
+        since: Option<i64>,
+        method: &'m ForecastMethod,
+    ) -> Option<Self> {
+        let from = now.saturating_sub(method.basis_days.max(0).saturating_mul(DAY));
+        let mut used: Vec<DailyAggregate> = days
+            .iter()
+            .copied()
+            .filter(|d| {
+                d.n > 0
+                    && d.start >= from
+                    && d.start < now
+                    && since.is_none_or(|s| d.start > s)
+                    && d.mean.is_finite()
+                    && d.min.is_finite()
+                    && d.max.is_finite()
+            })
+            .collect();
+        if used.len() < method.min_days.max(1) {
+            return None;
+        }
+        used.sort_by_key(|d| d.start);
+        Some(Basis {
+            days: used,
+            now,
+            method,
+        })
+    }
+
+    /// x in days relative to now (the middle of the day): small numbers, well-conditioned
+    /// powers.
+    fn x_of(&self, d: &DailyAggregate) -> f64 {
+        (d.start + DAY / 2 - self.now) as f64 / DAY_F
+    }
+
+    /// The first day's x.
+    fn x_first(&self) -> f64 {
+        self.days.first().map_or(0.0, |d| self.x_of(d))
+    }
+
+    /// Tricube weight of a day at `x`: recent days weigh most.
+    fn weight(&self, x: f64) -> f64 {
+        match self.method.bandwidth_days {
+            Some(bw) if bw > 0.0 => {
+                let u = (-x / bw).clamp(0.0, 1.0);
+                (1.0 - u * u * u).powi(3)
+            }
+            _ => 1.0,
+        }
+    }
+
+    /// (x, f(day), weight) of every day.
+    fn series(&self, f: &dyn Fn(&DailyAggregate) -> f64) -> Vec<(f64, f64, f64)> {
+        self.days
+            .iter()
+            .map(|d| {
+                let x = self.x_of(d);
+                (x, f(d), self.weight(x))
+            })
+            .collect()
+    }
+
+    /// Whether a fitted line heads for `limit` now, clearly (its slope `gate_z` standard
+    /// errors from zero), and toward an edge wear can push the signal to.
+    fn heads(&self, fit: &PolyFit, limit: Limit) -> bool {
+        let method = self.method;
+        let gate = if method.gate_z.is_finite() {
+            method.gate_z.max(0.0)
+        } else {
+            Z_95
+        };
+        let (slope, se) = (fit.slope_at(0.0), fit.slope_se());
+        match limit.kind {
+            LimitKind::Upper => method.toward != Toward::Lower && slope > gate * se && slope > 0.0,
+            LimitKind::Lower => method.toward != Toward::Upper && slope < -gate * se && slope < 0.0,
+        }
+    }
+
+    /// Direction and gate: the limit the signal heads for, and the line that passed the
+    /// gate. For the level (and the noise-aware peak), the daily mean's line; for the
+    /// extremes, the daily max's toward the upper edge and the daily min's toward the
+    /// lower, as a swing that grows about a steady mean wears toward both: the edge the
+    /// line reaches first.
+    fn direction(&self, band: (f64, f64)) -> Option<(Limit, PolyFit)> {
+        let (upper, lower) = (Limit::upper(band.1), Limit::lower(band.0));
+        if self.method.aggregate == Aggregate::Extreme {
+            let horizon = self.method.horizon_days as f64;
+            let reaches = |f: &dyn Fn(&DailyAggregate) -> f64, limit: Limit| {
+                robust_poly(&self.series(f), 0.0, Shape::Line)
+                    .filter(|fit| self.heads(fit, limit))
+                    .and_then(|fit| {
+                        first_crossing(&|h| beyond(limit, fit.value_at(h)), 0.0, horizon)
+                            .map(|c| (fit, c))
+                    })
+            };
+            match (reaches(&|d| d.max, upper), reaches(&|d| d.min, lower)) {
+                (Some((_, u)), Some((fit, l))) if l < u => Some((lower, fit)),
+                (Some((fit, _)), _) => Some((upper, fit)),
+                (None, Some((fit, _))) => Some((lower, fit)),
+                (None, None) => None,
+            }
+        } else {
+            let level = robust_poly(&self.series(&|d| d.mean), 0.0, Shape::Line)?;
+            if self.heads(&level, upper) {
+                Some((upper, level))
+            } else if self.heads(&level, lower) {
+                Some((lower, level))
+            } else {
+                None
+            }
+        }
+    }
+
+    /// The daily values the timing is fitted on, as the method's aggregate says.
+    fn timing_points(&self, limit: Limit, gated: &PolyFit) -> Vec<(f64, f64, f64)> {
+        match self.method.aggregate {
+            Aggregate::Mean => self.series(&|d| d.mean),
+            Aggregate::Peak => self.peaks(limit, gated),
+            Aggregate::Extreme => match limit.kind {
+                LimitKind::Upper => self.series(&|d| d.max),
+                LimitKind::Lower => self.series(&|d| d.min),
+            },
+        }
+    }
+
+    /// [`Aggregate::Peak`]: each day's extreme toward the limit, less the excursion
+    /// independent noise alone would give it.
+    fn peaks(&self, limit: Limit, level: &PolyFit) -> Vec<(f64, f64, f64)> {
+        // Noise σ of one reading, from the recent daily means' scatter about the level.
+        let recent: Vec<f64> = self
+            .days
+            .iter()
+            .filter(|d| self.x_of(d) >= -self.method.noise_days)
+            .map(|d| (d.mean - level.value_at(self.x_of(d))) * f64::from(d.n).sqrt())
+            .collect();
+        let sigma = crate::stats::mad_sigma(&recent).unwrap_or(0.0);
+        let sign = if limit.kind == LimitKind::Upper {
+            1.0
+        } else {
+            -1.0
+        };
+        let peak = |d: &DailyAggregate| {
+            let ext = if sign > 0.0 { d.max } else { d.min };
+            let excess = sign * (ext - d.mean) - 0.5 * d2(d.n.max(2)) * sigma;
+            d.mean + sign * excess.max(0.0)
+        };
+        self.series(&peak)
+    }
+
+    /// The curve whose band times the forecast: the gate's line when that is already the
+    /// fit of these points; else a parabola when its bend toward the limit is clear, or a
+    /// line.
+    fn timing_curve(
+        &self,
+        points: &[(f64, f64, f64)],
+        limit: Limit,
+        gated: PolyFit,
+    ) -> Option<PolyFit> {
+        let method = self.method;
+        if let (Shape::Line, Aggregate::Mean | Aggregate::Extreme) =
+            (method.shape, method.aggregate)
+        {
+            return Some(gated);
+        }
+        let line = robust_poly(points, 0.0, Shape::Line)?;
+        if method.shape == Shape::Line {
+            return Some(line);
+        }
+        let Some(q) = robust_poly(points, 0.0, Shape::Quadratic) else {
+            return Some(line);
+        };
+        Some(if bends_toward(&q, limit, method.curvature_z) {
+            q
+        } else {
+            line
+        })
+    }
+
+    /// The forecast in unix seconds.
+    fn forecast(&self, limit: Limit, t: Timing) -> Option<Forecast> {
+        let at = |h: f64| to_unix_seconds(self.now as f64 + h * DAY_F);
+        let crossing = at(t.crossing)?;
+        let earliest = at(t.opens)?;
+        let latest = at(t.latest.max(t.crossing))?;
+        let time = TimeToLimit {
+            crossing,
+            earliest,
+            latest,
+            // A week before the line's band opens, and never after the interval opens.
+            replace_by: at(t.due)?
+                .saturating_sub(self.method.safety_margin_s.max(0))
+                .min(earliest),
+        };
+        let x_first = self.x_first();
+        Some(Forecast {
+            limit,
+            time,
+            aggregate: self.method.aggregate,
+            days_used: self.days.len(),
+            fit_from: at(x_first)?,
+            fit_from_value: t.fit.value_at(x_first),
+            value_now: t.fit.value_at(0.0),
+            slope_per_day: t.fit.slope_at(0.0),
+            fit: t.fit.coef,
+        })
+    }
+}
+
+/// A parabola through the same points, bending toward the limit: it moves the date
+/// when its bend is clear (`bend_z`), and opens the interval when it bends at all
+/// (`open_by_bend`). The line's band stays the alert's. Only with a line `shape`.
+fn follow_bend(
+    points: &[(f64, f64, f64)],
+    limit: Limit,
+    x_first: f64,
+    horizon: f64,
+    z: f64,
+    method: &ForecastMethod,
+    line: Timing,
+) -> Timing {
     let bending = (method.shape == Shape::Line
         && (method.open_by_bend || method.bend_z.is_some_and(f64::is_finite)))
-    .then(|| robust_poly(&points, 0.0, Shape::Quadratic))
+    .then(|| robust_poly(points, 0.0, Shape::Quadratic))
     .flatten()
     .filter(|q| bends_toward(q, limit, 0.0));
     // From its vertex, where it turns toward the limit: its far arm may be past the limit
@@ -386,44 +493,27 @@ pub fn forecast_from_daily(
             // A crossing already in the data is a date past.
             first_crossing(&|h| beyond(limit, q.value_at(h)), vertex(&q), horizon).map(|c| (q, c))
         });
-    let (fit, c) = match bent {
-        Some((q, qc)) if qc < c => (q, qc),
-        _ => (timing, c),
+    let (fit, crossing) = match bent {
+        Some((q, qc)) if qc < line.crossing => (q, qc),
+        _ => (line.fit, line.crossing),
     };
     // The line's band, or a bent date before it: what the replace-by keeps a week from.
-    let e = e.min(c);
+    let due = line.due.min(crossing);
     let opens = bending
         .filter(|_| method.open_by_bend)
         .and_then(|q| {
             // Only ahead: a band already past the limit in the data says nothing of when.
             let pessimistic = |h: f64| beyond(limit, q.value_at(h)) + z * q.se_at(h);
-            first_crossing(&pessimistic, vertex(&q).max(0.0), e)
+            first_crossing(&pessimistic, vertex(&q).max(0.0), due)
         })
-        .map_or(e, |o| o.min(e));
-    let at = |h: f64| to_unix_seconds(now as f64 + h * DAY_F);
-    let crossing = at(c)?;
-    let earliest = at(opens)?;
-    let latest = at(l.max(c))?;
-    let time = TimeToLimit {
+        .map_or(due, |o| o.min(due));
+    Timing {
+        fit,
         crossing,
-        earliest,
-        latest,
-        // A week before the line's band opens, and never after the interval opens.
-        replace_by: at(e)?
-            .saturating_sub(method.safety_margin_s.max(0))
-            .min(earliest),
-    };
-    Some(Forecast {
-        limit,
-        time,
-        aggregate: method.aggregate,
-        days_used: used.len(),
-        fit_from: at(x_first)?,
-        fit_from_value: fit.value_at(x_first),
-        value_now: fit.value_at(0.0),
-        slope_per_day: fit.slope_at(0.0),
-        fit: fit.coef,
-    })
+        opens,
+        due,
+        latest: line.latest,
+    }
 }
 
 /// d₂(n): expected range of n standard normal values (the SPC constant). Tabled to 10;

@@ -1,19 +1,24 @@
 //! Runs the engine day by day as the data arrives, the way the server's
 //! `predictions.rs` does: at the end of each day, the daily aggregates (n, mean, min,
 //! max) of the last 90 days and the time of the component's latest completed replacement
-//! go through `forecast_from_daily` with `ForecastMethod::default()`.
+//! go through `forecast_from_daily` with the sensor's production method
+//! (`settings::forecast_for`).
 //!
-//! Only daily aggregates, replacement times (which a lab records), the band edges,
-//! whether the limit judges the level or the peaks and which edges wear heads for (the
-//! server's sensor configuration) go in; the simulator's parameters never do.
+//! The engine is handed an [`Observed`] component, which holds only what a lab has: the
+//! daily aggregates it received, the times replacements were completed (which a lab
+//! records) and the sensor's configuration (band edges, whether the limit judges the
+//! level or the peaks, which edges wear heads for). The simulator's wear parameters and
+//! failure times are not in it, so they cannot reach the engine.
 
-use crate::physics::{day_of, day_start, Component, DAY};
+use crate::physics::{day_of, day_start, Component, DayAgg, DAY};
+use seqhealth_api::domain::SensorSpec;
 use seqhealth_health::predict::{
-    forecast_from_daily, predict_from_daily, DailyAggregate, DailyMethod, ForecastMethod,
+    forecast_from_daily, predict_from_daily, DailyAggregate, DailyMethod,
 };
+use seqhealth_health::settings::{self, FORECAST};
 
-/// Days of daily means a trend is fitted on (server: `BASIS_DAYS`).
-pub const BASIS_DAYS: usize = 90;
+/// Days of daily aggregates a trend is fitted on: the production forecast's basis.
+pub const BASIS_DAYS: usize = FORECAST.basis_days as usize;
 /// A prediction is an actionable alert when its replace-by date is at most this many
 /// days after the moment it is made: "replace within two weeks".
 pub const ACTIONABLE_DAYS: i64 = 14;
@@ -89,23 +94,43 @@ impl Method {
     }
 }
 
-pub fn run_component(c: &Component, window: Window, method: Method) -> ComponentRun {
-    let band = c.kind.band();
+/// What a lab has of one component: all the engine may see.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observed<'a> {
+    /// The sensor watching it, as the server configures it.
+    pub sensor: &'static SensorSpec,
+    /// Daily aggregates of observed days 0.., as the server's buckets hold them.
+    pub daily: &'a [DayAgg],
+    /// When replacements were completed during the observed days, in order.
+    pub replacements: Vec<i64>,
+}
+
+impl<'a> Observed<'a> {
+    /// What a lab would have recorded of a simulated component: no wear parameters, no
+    /// failure times, no replacement after the observed days.
+    pub fn of(c: &'a Component) -> Self {
+        let end = day_start(c.daily.len());
+        Observed {
+            sensor: c.kind.sensor(),
+            daily: &c.daily,
+            replacements: c
+                .lifetimes
+                .iter()
+                .filter_map(|l| l.failure.map(|f| f.replaced_at))
+                .filter(|&r| r <= end)
+                .collect(),
+        }
+    }
+}
+
+pub fn run_component(c: &Observed, window: Window, method: Method) -> ComponentRun {
+    let band = c.sensor.warn;
     let legacy = DailyMethod::default();
-    let forecast = ForecastMethod {
-        aggregate: c.kind.aggregate(),
-        toward: c.kind.toward(),
-        ..ForecastMethod::default()
-    };
+    let forecast = settings::forecast_for(c.sensor);
     let mut out = ComponentRun::default();
     let mut points: Vec<(f64, f64)> = Vec::with_capacity(BASIS_DAYS);
     let mut aggs: Vec<DailyAggregate> = Vec::with_capacity(BASIS_DAYS);
-    // Replacement times, in order, for the since-replacement window.
-    let replacements: Vec<i64> = c
-        .lifetimes
-        .iter()
-        .filter_map(|l| l.failure.map(|f| f.replaced_at))
-        .collect();
+    let replacements = &c.replacements;
 
     for day in 0..c.daily.len() {
         let now = day_start(day + 1);
@@ -131,7 +156,7 @@ pub fn run_component(c: &Component, window: Window, method: Method) -> Component
                         points.push(((day_start(k) + DAY / 2) as f64, mean));
                     }
                 }
-                predict_from_daily(&points, (band.lo, band.hi), now, &legacy).map(|p| p.time)
+                predict_from_daily(&points, band, now, &legacy).map(|p| p.time)
             }
             Method::Forecast => {
                 aggs.clear();
@@ -145,8 +170,7 @@ pub fn run_component(c: &Component, window: Window, method: Method) -> Component
                             DailyAggregate::from_sum(day_start(k), a.n, a.sum, a.min, a.max)
                         }),
                 );
-                forecast_from_daily(&aggs, (band.lo, band.hi), now, since, &forecast)
-                    .map(|f| f.time)
+                forecast_from_daily(&aggs, band, now, since, &forecast).map(|f| f.time)
             }
         };
         let Some(p) = time else {

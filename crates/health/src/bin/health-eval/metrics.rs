@@ -24,8 +24,10 @@
 //!   have none): crossing error = predicted crossing − true failure time (MAE is its mean
 //!   absolute value; bias its mean); replace-by gap = true failure − replace-by (its
 //!   mean absolute value is `replace_by_mae_days`). The replace-by date is by design the
-//!   earliest crossing minus a 14-day margin, so a replace-by "error" of about 14 days is
-//!   the engine working as intended; the crossing MAE is the figure to hold to ≤ 3 days.
+//!   interval's opening minus a 7-day margin (`settings::FORECAST.safety_margin_s`; the
+//!   legacy method's is 14 days), so a replace-by "gap" of a week plus the interval's
+//!   early side is the engine working as intended; the crossing MAE is the figure to hold
+//!   to ≤ 3 days.
 //! - **Errors a week before**: the crossing error of the forecast standing 7 days before
 //!   each scored failure (the latest made at least 7 and at most 10 days before it, within
 //!   the part's lifetime; actionable or not): what a lab booking the replacement a week
@@ -46,13 +48,18 @@
 //!   It is a **false alarm** unless the slot's part failed (gradually or suddenly) between
 //!   the episode's first alert and that first alert's `latest` + 14 days. An episode whose
 //!   window reaches past the simulated truth without a failure is *censored* (not
-//!   counted either way).
+//!   counted either way). A **hit** is an episode that is neither.
+//! - **Wide interval**: an alert whose interval (earliest to latest) spans more than 60
+//!   days. Its window reaches far (up to the one-year horizon plus 14 days), so a failure
+//!   months later still makes its episode a hit and its failure "predicted":
+//!   `alert_hits_wide_interval` and `predicted_7d_wide_interval` count how much of the
+//!   above rests on such alerts.
 
 use crate::engine::{Alert, ComponentRun, Forecasted, BASIS_DAYS};
 use crate::oracle;
 use crate::physics::{day_of, day_start, Component, Degradation, Fleet, Kind, Lifetime, DAY};
-use crate::physics::{FailureKind, TRUTH_TAIL_DAYS};
-use seqhealth_health::predict::ForecastMethod;
+use crate::physics::{Failure, FailureKind, TRUTH_TAIL_DAYS};
+use seqhealth_health::settings::FORECAST;
 use serde::Serialize;
 
 pub const LEAD_DAYS: f64 = 7.0;
@@ -65,10 +72,32 @@ pub const FALSE_ALARM_GRACE_DAYS: i64 = 14;
 const GRACE: i64 = FALSE_ALARM_GRACE_DAYS * DAY;
 /// Gradual failures before this observed day cannot be alerted 7 days ahead.
 pub fn first_scored_day() -> i64 {
-    ForecastMethod::default().min_days as i64 + 7
+    FORECAST.min_days as i64 + 7
 }
 /// An episode starting this soon after a replacement may be fitted on the old part's data.
 const AFTER_REPLACEMENT_DAYS: i64 = 90;
+/// An alert whose interval spans more than this many days is counted apart: its hit
+/// window is long enough to catch a failure months away.
+pub const WIDE_INTERVAL_DAYS: i64 = 60;
+
+/// Whether an alert's interval (earliest to latest) spans more than [`WIDE_INTERVAL_DAYS`].
+pub fn wide_interval(a: &Alert) -> bool {
+    a.latest.saturating_sub(a.earliest) > WIDE_INTERVAL_DAYS * DAY
+}
+
+/// The verdict on an alert episode starting with `first`, in a lifetime that ended in
+/// `failure` (if it did before the truth ends at `truth_end`): a hit when the part failed
+/// by the first alert's `latest` + 14 days; censored when that window reaches past the
+/// truth with no failure; else a false alarm.
+pub fn verdict(first: &Alert, failure: Option<Failure>, truth_end: i64) -> Verdict {
+    let window_end = first.latest.saturating_add(GRACE);
+    match failure {
+        Some(f) if f.at <= window_end => Verdict::Hit,
+        Some(_) => Verdict::False,
+        None if window_end > truth_end => Verdict::Censored,
+        None => Verdict::False,
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FailureOutcome {
@@ -180,13 +209,7 @@ pub fn collect(fleet: &Fleet, runs: &[Vec<ComponentRun>], with_oracles: bool) ->
                 }
                 for run in episodes(mine) {
                     let first = run[0];
-                    let window_end = first.latest.saturating_add(GRACE);
-                    let verdict = match lt.failure {
-                        Some(f) if f.at <= window_end => Verdict::Hit,
-                        Some(_) => Verdict::False,
-                        None if window_end > truth_end => Verdict::Censored,
-                        None => Verdict::False,
-                    };
+                    let verdict = verdict(&first, lt.failure, truth_end);
                     out.episodes.push(Episode {
                         kind: c.kind,
                         first,
@@ -282,6 +305,11 @@ pub struct Summary {
     pub false_alarms: usize,
     pub false_alarm_fraction: Option<f64>,
     pub episodes_censored: usize,
+    /// Episodes judged hits; of those, begun by an alert whose interval spans > 60 days.
+    pub alert_hits: usize,
+    pub alert_hits_wide_interval: usize,
+    /// Failures predicted ≥ 7 days ahead by a first alert with such a wide interval.
+    pub predicted_7d_wide_interval: usize,
     pub alerts_while_down: usize,
     /// Scored failures with a first alert: the sample of the errors below.
     pub errors_measured: usize,
@@ -347,6 +375,12 @@ pub struct Scores {
     /// False alarms starting within 90 days of a replacement (old part's data in the fit).
     pub false_alarms_after_replacement: usize,
     pub episodes_censored: usize,
+    /// Episodes judged hits, and of those, how many began with an alert whose interval
+    /// spans more than 60 days ([`WIDE_INTERVAL_DAYS`]).
+    pub alert_hits: usize,
+    pub alert_hits_wide_interval: usize,
+    /// Failures predicted ≥ 7 days ahead whose first alert's interval was that wide.
+    pub predicted_7d_wide_interval: usize,
 }
 
 pub fn scores<'a>(
@@ -395,6 +429,7 @@ pub fn scores<'a>(
         .filter(|e| e.verdict != Verdict::Censored)
         .count();
     let false_alarms = eps.iter().filter(|e| e.verdict == Verdict::False).count();
+    let hits: Vec<&&Episode> = eps.iter().filter(|e| e.verdict == Verdict::Hit).collect();
     Scores {
         failures_scored: scored.len(),
         predicted_7d: predicted,
@@ -458,6 +493,12 @@ pub fn scores<'a>(
             .filter(|e| e.verdict == Verdict::False && e.after_replacement)
             .count(),
         episodes_censored: eps.len() - judged,
+        alert_hits: hits.len(),
+        alert_hits_wide_interval: hits.iter().filter(|e| wide_interval(&e.first)).count(),
+        predicted_7d_wide_interval: scored
+            .iter()
+            .filter(|f| f.predicted() && f.first_alert.is_some_and(|a| wide_interval(&a)))
+            .count(),
     }
 }
 
@@ -545,6 +586,188 @@ mod tests {
             .collect();
         assert_eq!(runs, vec![vec![3, 4, 5], vec![9], vec![11, 12]]);
         assert!(episodes(&[]).is_empty());
+    }
+
+    // ---------------------------------------------------- scoring on hand-made cases
+
+    const FLEET_DAYS: usize = 400;
+
+    /// Unix seconds `day` days (fractional) after the start of observed day 0.
+    fn t(day: f64) -> i64 {
+        crate::physics::EPOCH + (day * DAY as f64) as i64
+    }
+
+    /// An actionable alert made at the end of `day`, its interval `earliest`..`latest`
+    /// (days), crossing halfway.
+    fn alert_at(day: usize, earliest: f64, latest: f64) -> Alert {
+        let at = day_start(day + 1);
+        Alert {
+            day,
+            at,
+            crossing: (t(earliest) + t(latest)) / 2,
+            earliest: t(earliest),
+            latest: t(latest),
+            replace_by: t(earliest) - 7 * DAY,
+        }
+    }
+
+    /// `n` alerts on consecutive days from `day`, each with the same interval.
+    fn episode(day: usize, n: usize, earliest: f64, latest: f64) -> Vec<Alert> {
+        (day..day + n)
+            .map(|d| alert_at(d, earliest, latest))
+            .collect()
+    }
+
+    fn wear() -> Degradation {
+        Degradation {
+            base: 100.0,
+            onset: t(0.0),
+            duration_days: 100.0,
+            exponent: 1.0,
+            rate: -0.2,
+            osc_amplitude: 0.0,
+            osc_exponent: 1.0,
+            osc_period_s: DAY as f64,
+            osc_phase: 0.0,
+            noise_sd: 0.5,
+            noise_growth: 0.0,
+        }
+    }
+
+    /// One laser, installed before day 0, failing gradually at `failure` (days) or not
+    /// at all; the engine said `alerts` about it.
+    fn score(failure: Option<f64>, alerts: Vec<Alert>) -> (Outcomes, Scores) {
+        let lifetimes = vec![Lifetime {
+            installed: t(-30.0),
+            deg: wear(),
+            failure: failure.map(|d| Failure {
+                at: t(d),
+                kind: FailureKind::Gradual,
+                replaced_at: t(d + 2.0),
+            }),
+        }];
+        let component = Component {
+            kind: Kind::Laser,
+            lifetimes,
+            daily: vec![crate::physics::DayAgg::default(); FLEET_DAYS],
+        };
+        let fleet = Fleet {
+            seed: 0,
+            days: FLEET_DAYS,
+            instruments: vec![crate::physics::Instrument {
+                installed: t(-30.0),
+                components: vec![component],
+            }],
+        };
+        let forecasts = alerts
+            .iter()
+            .map(|a| Forecasted {
+                at: a.at,
+                crossing: a.crossing,
+                earliest: a.earliest,
+                latest: a.latest,
+                replace_by: a.replace_by,
+            })
+            .collect();
+        let run = ComponentRun {
+            prediction_days: alerts.len(),
+            alerts,
+            forecasts,
+        };
+        let out = collect(&fleet, &[vec![run]], false);
+        let s = scores(out.failures.iter(), out.episodes.iter());
+        (out, s)
+    }
+
+    fn verdicts(out: &Outcomes) -> Vec<Verdict> {
+        out.episodes.iter().map(|e| e.verdict).collect()
+    }
+
+    #[test]
+    fn an_alert_weeks_ahead_whose_interval_holds_the_failure_is_a_hit() {
+        // Daily alerts from the end of day 80 to that of day 93; failure at day 100.25,
+        // inside 92–102.
+        let (out, s) = score(Some(100.25), episode(80, 14, 92.0, 102.0));
+        assert_eq!(verdicts(&out), [Verdict::Hit]);
+        assert_eq!((s.failures_scored, s.predicted_7d), (1, 1));
+        assert_eq!(s.median_lead_days, Some(19.25));
+        assert_eq!((s.missed_no_alert, s.missed_late_alert), (0, 0));
+        assert_eq!((s.alert_episodes, s.false_alarms, s.alert_hits), (1, 0, 1));
+        assert_eq!(s.predicted_7d_true_alert, 1);
+        assert_eq!(s.interval_coverage, Some(1.0));
+        // Crossing at 97: 3.25 days early. Replace-by at 85: 15.25 days before.
+        assert_eq!(s.crossing_mae_days, Some(3.25));
+        assert_eq!(s.crossing_bias_days, Some(-3.25));
+        assert_eq!(s.replace_by_mean_gap_days, Some(15.25));
+        assert_eq!(s.replace_by_late_fraction, Some(0.0));
+        assert_eq!(s.alert_hits_wide_interval, 0);
+        // The forecast standing a week before: the alert made at the end of day 92.
+        assert_eq!(s.week_before_measured, 1);
+        assert_eq!(s.week_before_crossing_mae_days, Some(3.25));
+        assert_eq!(s.week_before_interval_coverage, Some(1.0));
+        // Alerts that stop 15 days before the failure leave no forecast a week before.
+        let (_, s) = score(Some(100.25), episode(80, 5, 92.0, 102.0));
+        assert_eq!((s.predicted_7d, s.week_before_measured), (1, 0));
+    }
+
+    #[test]
+    fn an_alert_less_than_a_week_ahead_is_a_miss_though_its_episode_is_a_hit() {
+        // First alert at the end of day 96: 3.25 days before the failure.
+        let (out, s) = score(Some(100.25), episode(96, 3, 98.0, 104.0));
+        assert_eq!(verdicts(&out), [Verdict::Hit]);
+        assert_eq!(s.predicted_7d, 0);
+        assert_eq!((s.missed_no_alert, s.missed_late_alert), (0, 1));
+        assert_eq!(s.predicted_7d_fraction, Some(0.0));
+        assert_eq!(s.median_lead_days, Some(3.25));
+        // No alert at all: missed without one.
+        let (out, s) = score(Some(100.25), Vec::new());
+        assert!(out.episodes.is_empty());
+        assert_eq!((s.missed_no_alert, s.missed_late_alert), (1, 0));
+        assert_eq!(s.errors_measured, 0);
+    }
+
+    #[test]
+    fn an_alert_whose_window_closes_before_the_failure_is_a_false_alarm() {
+        // Alerts at days 20–22 saying 28–35; the part lasts until day 100.25, so the
+        // window (to 35 + 14 = 49) closes first. The lenient score still counts the
+        // failure as predicted 80 days ahead; the true-alert score does not.
+        let (out, s) = score(Some(100.25), episode(20, 3, 28.0, 35.0));
+        assert_eq!(verdicts(&out), [Verdict::False]);
+        assert_eq!((s.alert_episodes, s.false_alarms), (1, 1));
+        assert_eq!(s.false_alarm_fraction, Some(1.0));
+        assert_eq!(s.predicted_7d, 1);
+        assert_eq!(s.predicted_7d_true_alert, 0);
+        // A part that never fails: false unless the window outlasts the simulated truth.
+        let (out, _) = score(None, episode(20, 3, 28.0, 35.0));
+        assert_eq!(verdicts(&out), [Verdict::False]);
+        let truth_days = (FLEET_DAYS as i64 + TRUTH_TAIL_DAYS) as f64;
+        let (out, s) = score(None, episode(390, 2, 395.0, truth_days - 10.0));
+        assert_eq!(verdicts(&out), [Verdict::Censored]);
+        assert_eq!((s.alert_episodes, s.episodes_censored), (0, 1));
+        // Two runs of alerts, a day apart: two episodes, each judged on its own.
+        let mut alerts = episode(20, 2, 28.0, 35.0);
+        alerts.extend(episode(90, 2, 95.0, 105.0));
+        let (out, s) = score(Some(100.25), alerts);
+        assert_eq!(verdicts(&out), [Verdict::False, Verdict::Hit]);
+        assert_eq!((s.false_alarms, s.alert_hits), (1, 1));
+    }
+
+    #[test]
+    fn an_alert_whose_interval_reaches_the_horizon_is_a_hit_counted_apart() {
+        // Alert at day 20 with an interval 30–380: a failure 280 days later is inside its
+        // window, so the episode is a hit and the failure "predicted" 280 days ahead.
+        let (out, s) = score(Some(300.25), episode(20, 2, 30.0, 380.0));
+        assert_eq!(verdicts(&out), [Verdict::Hit]);
+        assert_eq!((s.alert_hits, s.alert_hits_wide_interval), (1, 1));
+        assert_eq!((s.predicted_7d, s.predicted_7d_wide_interval), (1, 1));
+        assert_eq!(s.median_lead_days, Some(279.25));
+        // An interval of exactly 60 days is not wide; 60 days and a second is.
+        let a = alert_at(20, 30.0, 90.0);
+        assert!(!wide_interval(&a));
+        assert!(wide_interval(&Alert {
+            latest: a.latest + 1,
+            ..a
+        }));
     }
 
     #[test]

@@ -33,7 +33,7 @@
 //! readings and the band edge, exactly what the server would have.
 
 use crate::rng::{mix, Rng};
-use seqhealth_health::predict::{Aggregate, Toward};
+use seqhealth_api::domain::{sensor_spec, SensorSpec};
 
 pub const DAY: i64 = 86_400;
 /// The instrument's sampling interval, and the grid failures are judged on.
@@ -94,36 +94,23 @@ impl Kind {
         }
     }
 
-    /// The normal band of the component's signal: the warn band of the matching sensor in
-    /// the server's configuration (`seqhealth-api` `SENSORS`), repeated here because the
-    /// engine crate does not depend on the API crate.
-    pub fn band(self) -> Band {
-        let (lo, hi) = match self {
-            Kind::Laser => (80.0, 110.0),
-            Kind::Pump => (85.0, 125.0),
-            Kind::Chiller => (2.0, 7.0),
-            Kind::Stage => (0.0, 1.5),
+    /// The sensor in the server's configuration (`seqhealth-api` `SENSORS`) that
+    /// watches this component: its band, what the band judges and which edges wear
+    /// heads for are read from there.
+    pub fn sensor(self) -> &'static SensorSpec {
+        let name = match self {
+            Kind::Laser => "laser_power_pct",
+            Kind::Pump => "line_pressure_kpa",
+            Kind::Chiller => "chiller_temp_c",
+            Kind::Stage => "stage_position_error_um",
         };
+        sensor_spec(name).expect("every simulated component is a configured sensor")
+    }
+
+    /// The normal band of the component's signal: its sensor's warn band.
+    pub fn band(self) -> Band {
+        let (lo, hi) = self.sensor().warn;
         Band { lo, hi }
-    }
-
-    /// Whether the limit judges the signal's level or its peaks: the `limit_on` of the
-    /// matching sensor in the server's configuration (`seqhealth-api` `SENSORS`).
-    pub fn aggregate(self) -> Aggregate {
-        match self {
-            Kind::Chiller => Aggregate::Extreme,
-            Kind::Laser | Kind::Pump | Kind::Stage => Aggregate::Mean,
-        }
-    }
-
-    /// Which band edges wear pushes the signal toward: the `wears_toward` of the matching
-    /// sensor in the server's configuration.
-    pub fn toward(self) -> Toward {
-        match self {
-            Kind::Laser => Toward::Lower,
-            Kind::Stage => Toward::Upper,
-            Kind::Pump | Kind::Chiller => Toward::Either,
-        }
     }
 
     /// Range the wear exponent of a new part is drawn from.
