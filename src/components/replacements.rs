@@ -5,7 +5,7 @@
 use crate::api::{self, ApiFailure, Mutation};
 use crate::app::Session;
 use crate::components::states::Empty;
-use crate::components::{when, ColumnHeads};
+use crate::components::{follow_date, when, ColumnHeads};
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -258,7 +258,8 @@ fn ScheduleForm(
             Slot::Am,
         )
     });
-    let date = RwSignal::new(d0);
+    // The field starts at `d0` and is the user's from then on; `date` is its last valid date.
+    let date = RwSignal::new(d0.clone());
     let slot = RwSignal::new(s0);
     let nickname_shown = nickname.clone();
     let planned = StoredValue::new(planned);
@@ -311,7 +312,7 @@ fn ScheduleForm(
             }
         >
             <label for=date_id.clone()>"Date"</label>
-            <input id=date_id type="date" required min=today bind:value=date />
+            <input id=date_id type="date" required min=today prop:value=d0 on:input=follow_date(date) />
             <label for=slot_id.clone()>"Slot"</label>
             <select
                 id=slot_id
