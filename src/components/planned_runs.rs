@@ -2,15 +2,15 @@
 //! Managers add and remove them; everyone sees them.
 
 use crate::api::{self, Mutation};
-use crate::app::Session;
 use crate::components::states::loaded;
 use crate::components::{follow_date, when};
+use crate::session::use_session;
 use leptos::prelude::*;
 use seqhealth_api::{PlannedRun, PlannedRunRequest};
 
 #[component]
 pub fn PlannedRuns(id: i64) -> impl IntoView {
-    let session = expect_context::<Session>();
+    let session = use_session();
     let list = api::planned_runs(Some(id));
     let retry = Callback::new(move |_| list.refetch());
     let (starts, ends, label) = (

@@ -3,9 +3,9 @@
 //! reschedule, cancel with a reason, and mark completed.
 
 use crate::api::{self, ApiFailure, Mutation};
-use crate::app::Session;
 use crate::components::states::Empty;
 use crate::components::{follow_date, when, ColumnHeads};
+use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -39,7 +39,7 @@ pub fn ReplacementTable(
         }
         .into_any();
     }
-    let session = expect_context::<Session>();
+    let session = use_session();
     let n = list.replacements.len();
     let rows = list
         .replacements
@@ -91,7 +91,7 @@ fn ReplacementRowView(
     planned: Vec<PlannedRun>,
     on_change: Callback<()>,
 ) -> impl IntoView {
-    let session = expect_context::<Session>();
+    let session = use_session();
     let tz = move || session.time_zone();
     let r = replacement;
     let id = r.id;
@@ -248,7 +248,7 @@ fn ScheduleForm(
     editing: RwSignal<Editing>,
     on_change: Callback<()>,
 ) -> impl IntoView {
-    let session = expect_context::<Session>();
+    let session = use_session();
     // A new appointment starts from a week ahead, in the morning.
     let (d0, s0) = initial.unwrap_or_else(|| {
         let tz = session.0.get_untracked().map(|s| s.lab.time_zone);

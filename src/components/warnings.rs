@@ -2,9 +2,9 @@
 //! what triggered it, when, its status, and acknowledgement for managers.
 
 use crate::api::{self, Mutation};
-use crate::app::Session;
 use crate::components::states::Empty;
 use crate::components::{when, ColumnHeads};
+use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -41,7 +41,7 @@ pub fn WarningTable(
         }
         .into_any();
     }
-    let session = expect_context::<Session>();
+    let session = use_session();
     let tz = move || {
         session
             .0
@@ -74,7 +74,7 @@ pub fn WarningTable(
 
 #[component]
 fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView {
-    let session = expect_context::<Session>();
+    let session = use_session();
     let tz = move || {
         session
             .0

@@ -2,8 +2,8 @@
 //! acknowledged what, and when. Read-only, newest first.
 
 use crate::api;
-use crate::app::Session;
 use crate::components::states::{loaded, Empty};
+use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -57,7 +57,7 @@ fn AuditTable(list: AuditList) -> impl IntoView {
         }
         .into_any();
     }
-    let session = expect_context::<Session>();
+    let session = use_session();
     let n = list.entries.len();
     let rows = list
         .entries

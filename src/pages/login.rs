@@ -1,12 +1,12 @@
 use crate::api::{self, Mutation};
-use crate::app::Session;
+use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     crate::components::set_title("Log in");
-    let session = expect_context::<Session>();
+    let session = use_session();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let login = Mutation::<seqhealth_api::SessionInfo>::new(move || {
