@@ -6,6 +6,7 @@ use crate::pages::{
     audit::AuditPage, fleet::FleetPage, instrument::InstrumentPage, login::LoginPage,
     not_found::NotFound, replacements::ReplacementsPage, warnings::WarningsPage,
 };
+use crate::routes::Route;
 use crate::session::{use_session, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -34,7 +35,7 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The page a path shows.
+/// The page a path shows: the paths [`Route::href`] makes, read back.
 #[derive(Debug, Clone, PartialEq)]
 enum Page {
     Login,
@@ -106,12 +107,12 @@ fn Header() -> impl IntoView {
             // Even if the server is unreachable, forget the session here and go to login.
             let _ = api::logout().await;
             session.0.set(None);
-            navigate("/login", Default::default());
+            navigate(&Route::Login.href(), Default::default());
         });
     };
     view! {
         <header class="top">
-            <A href="/" attr:class="brand">"seqhealth"</A>
+            <A href=Route::Fleet.href() attr:class="brand">"seqhealth"</A>
             {move || {
                 session
                     .0
@@ -119,10 +120,10 @@ fn Header() -> impl IntoView {
                     .map(|s| {
                         view! {
                             <nav aria-label="Main">
-                                <A href="/">"Fleet"</A>
-                                <A href="/warnings">"Warnings"</A>
-                                <A href="/replacements">"Replacements"</A>
-                                <A href="/audit">"Audit log"</A>
+                                <A href=Route::Fleet.href()>"Fleet"</A>
+                                <A href=Route::Warnings.href()>"Warnings"</A>
+                                <A href=Route::Replacements.href()>"Replacements"</A>
+                                <A href=Route::Audit.href()>"Audit log"</A>
                             </nav>
                             <p class="who">
                                 <span class="lab">{s.lab.name.clone()}</span>

@@ -1,6 +1,6 @@
 //! The seqhealth dashboard: a Leptos client-side app compiled to WebAssembly.
 //!
-//! Pure parts (charts, number formatting) compile everywhere and are unit-tested
+//! Pure parts (charts, number formatting, routes) compile everywhere and are unit-tested
 //! natively; the browser parts compile for wasm32 only.
 //!
 //! Imports go one way: `app` → `pages` → `components` → `session`, `api` and the pure
@@ -8,6 +8,7 @@
 
 pub mod chart;
 pub mod format;
+pub mod routes;
 
 #[cfg(target_arch = "wasm32")]
 pub mod api;

@@ -5,6 +5,7 @@
 use crate::api::{self, ApiFailure, Mutation};
 use crate::components::states::Empty;
 use crate::components::{follow_date, when, ColumnHeads};
+use crate::routes::Route;
 use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
@@ -168,7 +169,7 @@ fn ReplacementRowView(
     view! {
         <tr data-replacement-id=id.to_string() data-status=status.as_str() role="row">
             <th scope="row" role="rowheader">
-                <A href=format!("/instruments/{}", r.instrument_id)>{r.instrument_nickname.clone()}</A>
+                <A href=Route::Instrument(r.instrument_id).href()>{r.instrument_nickname.clone()}</A>
                 <span class="sub mono">{r.instrument_serial.clone()}</span>
             </th>
             <td role="cell" data-label="Component">
@@ -177,7 +178,7 @@ fn ReplacementRowView(
             </td>
             <td role="cell" data-label="Why">
                 {r.reason.clone()}
-                <A href=format!("/instruments/{}#sensor-{}", r.instrument_id, r.sensor) attr:class="sub">
+                <A href=Route::Sensor(r.instrument_id, &r.sensor).href() attr:class="sub">
                     {evidence}
                 </A>
             </td>

@@ -6,6 +6,7 @@ use crate::chart::{sensor_svg, BandPoint, Limits, Overlay, Region, TrendLine, Wa
 use crate::components::states::loaded;
 use crate::components::when;
 use crate::format;
+use crate::routes::sensor_anchor;
 use crate::time;
 use leptos::prelude::*;
 use seqhealth_api::domain::{LimitOn, SENSORS};
@@ -90,7 +91,8 @@ fn SensorChart(
     let retry = Callback::new(move |_| series.refetch());
     // A link to this chart (`#sensor-…`, the evidence of a replacement) scrolls to it once
     // its readings are on screen; the page loads after the browser looked for the anchor.
-    let anchor = format!("sensor-{metric}");
+    let anchor = sensor_anchor(metric);
+    let anchor_id = anchor.clone();
     let scrolled = StoredValue::new(false);
     Effect::new(move |_| {
         if !series.is_loaded() || scrolled.get_value() {
@@ -120,7 +122,7 @@ fn SensorChart(
         );
     });
     view! {
-        <figure class="chart sensor" id=format!("sensor-{metric}") data-sensor=metric>
+        <figure class="chart sensor" id=anchor_id data-sensor=metric>
             {loaded(
                 "readings",
                 retry,

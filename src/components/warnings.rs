@@ -4,6 +4,7 @@
 use crate::api::{self, Mutation};
 use crate::components::states::Empty;
 use crate::components::{when, ColumnHeads};
+use crate::routes::Route;
 use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
@@ -140,7 +141,7 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
                 <span class=severity_class(w.severity)>{severity_label(w.severity)}</span>
             </td>
             <th scope="row" role="rowheader">
-                <A href=format!("/instruments/{}", w.instrument_id)>{w.instrument_nickname.clone()}</A>
+                <A href=Route::Instrument(w.instrument_id).href()>{w.instrument_nickname.clone()}</A>
                 <span class="sub mono">{w.instrument_serial.clone()}</span>
             </th>
             <td role="cell" data-label="Subsystem">{w.subsystem.label()}</td>

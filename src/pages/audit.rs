@@ -3,6 +3,7 @@
 
 use crate::api;
 use crate::components::states::{loaded, Empty};
+use crate::routes::Route;
 use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
@@ -73,7 +74,7 @@ fn AuditTable(list: AuditList) -> impl IntoView {
                         {e.instrument_id
                             .map(|id| {
                                 view! {
-                                    <A href=format!("/instruments/{id}")>
+                                    <A href=Route::Instrument(id).href()>
                                         {e.instrument_nickname.clone().unwrap_or_default()}
                                     </A>
                                 }

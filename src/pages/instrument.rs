@@ -11,6 +11,7 @@ use crate::components::sensors::Sensors;
 use crate::components::states::{loaded, Empty, Failure};
 use crate::components::warnings::WarningTable;
 use crate::format;
+use crate::routes::Route;
 use crate::time;
 use api::Remote;
 use leptos::prelude::*;
@@ -156,7 +157,7 @@ fn Summary(detail: InstrumentDetail) -> impl IntoView {
     };
     view! {
         <nav aria-label="Breadcrumb" class="breadcrumb">
-            <A href="/">"Fleet overview"</A>
+            <A href=Route::Fleet.href()>"Fleet overview"</A>
             " › "
             <span aria-current="page">{d.nickname.clone()}</span>
         </nav>
@@ -375,7 +376,7 @@ fn Replacements(id: i64, list: Remote<ReplacementList>) -> impl IntoView {
         <section aria-labelledby="replacements-heading">
             <div class="section-head">
                 <h2 id="replacements-heading">"Replacements"</h2>
-                <A href=format!("/replacements?instrument={id}")>"All of this instrument's replacements"</A>
+                <A href=Route::InstrumentReplacements(id).href()>"All of this instrument's replacements"</A>
             </div>
             {loaded(
                 "replacements",

@@ -1,4 +1,5 @@
 use crate::api::{self, Mutation};
+use crate::routes::Route;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -16,7 +17,7 @@ pub fn LoginPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(info)) = login.value() {
             session.0.set(Some(info));
-            navigate("/", Default::default());
+            navigate(&Route::Fleet.href(), Default::default());
         }
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
