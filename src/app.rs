@@ -1,36 +1,18 @@
-//! The app shell: session context, header, and routes (one page per module in `pages`).
+//! The app shell: header and routes (one page per module in `pages`); it provides the
+//! [`Session`] that pages and components read.
 
 use crate::api;
 use crate::pages::{
     audit::AuditPage, fleet::FleetPage, instrument::InstrumentPage, login::LoginPage,
     not_found::NotFound, replacements::ReplacementsPage, warnings::WarningsPage,
 };
+use crate::routes::Route;
+use crate::session::{use_session, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Router, A};
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::location::{BrowserUrl, LocationProvider};
-use seqhealth_api::SessionInfo;
-
-/// Who is logged in; `None` until known or after logout.
-#[derive(Clone, Copy)]
-pub struct Session(pub RwSignal<Option<SessionInfo>>);
-
-impl Session {
-    /// Whether the logged-in user may change things (reactive).
-    pub fn is_manager(&self) -> bool {
-        self.0
-            .get()
-            .is_some_and(|s| s.user.role == seqhealth_api::Role::Manager)
-    }
-    /// The lab's time zone, UTC until the session is known (reactive).
-    pub fn time_zone(&self) -> String {
-        self.0
-            .get()
-            .map(|s| s.lab.time_zone)
-            .unwrap_or_else(|| "UTC".into())
-    }
-}
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -53,7 +35,7 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The page a path shows.
+/// The page a path shows: the paths [`Route::href`] makes, read back.
 #[derive(Debug, Clone, PartialEq)]
 enum Page {
     Login,
@@ -117,7 +99,7 @@ fn Pages() -> impl IntoView {
 
 #[component]
 fn Header() -> impl IntoView {
-    let session = expect_context::<Session>();
+    let session = use_session();
     let navigate = use_navigate();
     let logout = move |_| {
         let navigate = navigate.clone();
@@ -125,12 +107,12 @@ fn Header() -> impl IntoView {
             // Even if the server is unreachable, forget the session here and go to login.
             let _ = api::logout().await;
             session.0.set(None);
-            navigate("/login", Default::default());
+            navigate(&Route::Login.href(), Default::default());
         });
     };
     view! {
         <header class="top">
-            <A href="/" attr:class="brand">"seqhealth"</A>
+            <A href=Route::Fleet.href() attr:class="brand">"seqhealth"</A>
             {move || {
                 session
                     .0
@@ -138,10 +120,10 @@ fn Header() -> impl IntoView {
                     .map(|s| {
                         view! {
                             <nav aria-label="Main">
-                                <A href="/">"Fleet"</A>
-                                <A href="/warnings">"Warnings"</A>
-                                <A href="/replacements">"Replacements"</A>
-                                <A href="/audit">"Audit log"</A>
+                                <A href=Route::Fleet.href()>"Fleet"</A>
+                                <A href=Route::Warnings.href()>"Warnings"</A>
+                                <A href=Route::Replacements.href()>"Replacements"</A>
+                                <A href=Route::Audit.href()>"Audit log"</A>
                             </nav>
                             <p class="who">
                                 <span class="lab">{s.lab.name.clone()}</span>

@@ -425,34 +425,8 @@ pub fn sensor_svg(
     (width, height): (u32, u32),
     date_label: &dyn Fn(i64) -> String,
 ) -> String {
-    let (limits, trend) = (&overlay.limits, overlay.trend);
-    let (t0, t1) = points.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| {
-        (lo.min(p.at), hi.max(p.at))
-    });
-    let (t0, t1) = if points.is_empty() {
-        (0, DAY)
-    } else {
-        (t0, t1.max(t0 + 3600))
-    };
-    // A crossing soon after the data widens the view to show it; a far one would squash it.
-    let reach = (t1 - t0).max(DAY);
-    let t1 = match trend.and_then(TrendLine::end) {
-        Some((end, _)) if end > t1 && end - t1 <= reach => end,
-        _ => t1,
-    };
-    // So does an appointment coming up, with a little room to its right for its label.
-    let t1 = overlay
-        .regions
-        .iter()
-        .filter(|r| r.to > t1 && r.to - t1 <= reach)
-        .map(|r| r.to + (r.to - t0) / 20)
-        .fold(t1, i64::max);
-    let (t0, t1) = (t0 as f64, t1 as f64);
-    // The normal band is always in view; the data may reach beyond it.
-    let lo = points.iter().map(|p| p.min).fold(limits.warn.0, f64::min);
-    let hi = points.iter().map(|p| p.max).fold(limits.warn.1, f64::max);
-    let pad = ((hi - lo) * 0.08).max(1e-6);
-    let (y_lo, y_hi) = (lo - pad, hi + pad);
+    let (t0, t1) = time_span(points, overlay);
+    let (y_lo, y_hi) = value_range(points, &overlay.limits);
     let f = Frame {
         x: (t0, t1),
         y: (y_lo, y_hi),
@@ -474,46 +448,105 @@ pub fn sensor_svg(
         },
     );
     f.clip_open(&mut out);
-    if !points.is_empty() {
-        let _ = write!(out, r#"<polygon fill="{BLUE}" opacity="0.18" points=""#);
-        points_at(
-            &mut out,
-            &f,
-            points
-                .iter()
-                .map(|p| (p.at as f64, p.max))
-                .chain(points.iter().rev().map(|p| (p.at as f64, p.min))),
-        );
+    band(&mut out, &f, points);
+    if let Some(tr) = overlay.trend {
+        trend(&mut out, &f, tr);
+    }
+    let labels = regions(&mut out, &f, overlay.regions, width);
+    limit_levels(&mut out, &f, &overlay.limits);
+    out.push_str("</svg>");
+    out.push_str(&labels);
+    warning_marks(&mut out, &f, overlay.warnings);
+    out.push_str("</svg>");
+    out
+}
+
+/// The time a sensor chart spans: its buckets, widened to show a predicted crossing or an
+/// appointment coming up soon after them.
+fn time_span(points: &[BandPoint], overlay: &Overlay) -> (f64, f64) {
+    let (t0, t1) = points.iter().fold((i64::MAX, i64::MIN), |(lo, hi), p| {
+        (lo.min(p.at), hi.max(p.at))
+    });
+    let (t0, t1) = if points.is_empty() {
+        (0, DAY)
+    } else {
+        (t0, t1.max(t0 + 3600))
+    };
+    // A crossing soon after the data widens the view to show it; a far one would squash it.
+    let reach = (t1 - t0).max(DAY);
+    let t1 = match overlay.trend.and_then(TrendLine::end) {
+        Some((end, _)) if end > t1 && end - t1 <= reach => end,
+        _ => t1,
+    };
+    // So does an appointment coming up, with a little room to its right for its label.
+    let t1 = overlay
+        .regions
+        .iter()
+        .filter(|r| r.to > t1 && r.to - t1 <= reach)
+        .map(|r| r.to + (r.to - t0) / 20)
+        .fold(t1, i64::max);
+    (t0 as f64, t1 as f64)
+}
+
+/// The values a sensor chart spans, padded: the normal band is always in view; the data
+/// may reach beyond it.
+fn value_range(points: &[BandPoint], limits: &Limits) -> (f64, f64) {
+    let lo = points.iter().map(|p| p.min).fold(limits.warn.0, f64::min);
+    let hi = points.iter().map(|p| p.max).fold(limits.warn.1, f64::max);
+    let pad = ((hi - lo) * 0.08).max(1e-6);
+    (lo - pad, hi + pad)
+}
+
+/// The buckets: the min–max range shaded, the mean as a line.
+fn band(out: &mut String, f: &Frame, points: &[BandPoint]) {
+    if points.is_empty() {
+        return;
+    }
+    let _ = write!(out, r#"<polygon fill="{BLUE}" opacity="0.18" points=""#);
+    points_at(
+        out,
+        f,
+        points
+            .iter()
+            .map(|p| (p.at as f64, p.max))
+            .chain(points.iter().rev().map(|p| (p.at as f64, p.min))),
+    );
+    let _ = write!(
+        out,
+        r#""/><polyline fill="none" stroke="{BLUE}" stroke-width="2" points=""#
+    );
+    points_at(out, f, points.iter().map(|p| (p.at as f64, p.mean)));
+    out.push_str(r#""/>"#);
+}
+
+/// A prediction's fitted line, dashed, within the view; a cross where it reaches the
+/// limit, if that is in view.
+fn trend(out: &mut String, f: &Frame, tr: &TrendLine) {
+    let (t0, t1) = f.x;
+    let shown = tr.clipped(t0, t1);
+    if shown.len() >= 2 {
         let _ = write!(
             out,
-            r#""/><polyline fill="none" stroke="{BLUE}" stroke-width="2" points=""#
+            r#"<polyline fill="none" stroke="{PURPLE}" stroke-width="2" stroke-dasharray="8 4" points=""#
         );
-        points_at(&mut out, &f, points.iter().map(|p| (p.at as f64, p.mean)));
+        points_at(out, f, shown.into_iter());
         out.push_str(r#""/>"#);
     }
-    if let Some(tr) = trend {
-        let shown = tr.clipped(t0, t1);
-        if shown.len() >= 2 {
-            let _ = write!(
-                out,
-                r#"<polyline fill="none" stroke="{PURPLE}" stroke-width="2" stroke-dasharray="8 4" points=""#
-            );
-            points_at(&mut out, &f, shown.into_iter());
-            out.push_str(r#""/>"#);
-        }
-        if let Some((end, limit)) = tr.end().filter(|&(end, _)| end as f64 <= t1) {
-            // A cross where it reaches the limit.
-            let (x, y) = (f.px(end as f64), f.py(limit));
-            let wide = r#" stroke-width="2""#;
-            line(&mut out, (x - 6, y - 6), (x + 6, y + 6), PURPLE, wide);
-            line(&mut out, (x - 6, y + 6), (x + 6, y - 6), PURPLE, wide);
-        }
+    if let Some((end, limit)) = tr.end().filter(|&(end, _)| end as f64 <= t1) {
+        let (x, y) = (f.px(end as f64), f.py(limit));
+        let wide = r#" stroke-width="2""#;
+        line(out, (x - 6, y - 6), (x + 6, y + 6), PURPLE, wide);
+        line(out, (x - 6, y + 6), (x + 6, y - 6), PURPLE, wide);
     }
-    // Appointments: shaded at least a few pixels wide (half a day on a year is less
-    // than a pixel), labelled at the top.
+}
+
+/// Appointments: shaded at least a few pixels wide (half a day on a year is less than a
+/// pixel). Answers their labels, for the top of the chart outside the clipped plot.
+fn regions(out: &mut String, f: &Frame, regions: &[Region], width: u32) -> String {
+    let (t0, t1) = f.x;
     let min_width = (t1 - t0) * 6.0 / f64::from(width.max(1));
     let mut labels = String::new();
-    for r in overlay.regions {
+    for r in regions {
         let (a, b) = ((r.from as f64).max(t0), (r.to as f64).min(t1));
         if a > t1 || b < t0 {
             continue;
@@ -549,6 +582,12 @@ pub fn sensor_svg(
             &r.label,
         );
     }
+    labels
+}
+
+/// The warning limits (orange) and critical limits (red), dashed, where in view.
+fn limit_levels(out: &mut String, f: &Frame, limits: &Limits) {
+    let (y_lo, y_hi) = f.y;
     for (limit, colour) in [
         (limits.warn.0, ORANGE),
         (limits.warn.1, ORANGE),
@@ -556,13 +595,15 @@ pub fn sensor_svg(
         (limits.critical.1, RED),
     ] {
         if limit > y_lo && limit < y_hi {
-            level(&mut out, &f, limit, colour, r#" stroke-dasharray="6 4""#);
+            level(out, f, limit, colour, r#" stroke-dasharray="6 4""#);
         }
     }
-    out.push_str("</svg>");
-    out.push_str(&labels);
-    // Warning markers: a triangle on the lower edge where a warning was raised.
-    for m in overlay.warnings {
+}
+
+/// Warning markers: a triangle on the lower edge where a warning was raised.
+fn warning_marks(out: &mut String, f: &Frame, warnings: &[WarningMark]) {
+    let (t0, t1) = f.x;
+    for m in warnings {
         let t = m.at as f64;
         if t >= t0 && t <= t1 {
             let colour = if m.critical { RED } else { ORANGE };
@@ -578,8 +619,6 @@ pub fn sensor_svg(
             );
         }
     }
-    out.push_str("</svg>");
-    out
 }
 
 #[cfg(test)]

@@ -1,10 +1,14 @@
 //! The seqhealth dashboard: a Leptos client-side app compiled to WebAssembly.
 //!
-//! Pure parts (charts, number formatting) compile everywhere and are unit-tested
+//! Pure parts (charts, number formatting, routes) compile everywhere and are unit-tested
 //! natively; the browser parts compile for wasm32 only.
+//!
+//! Imports go one way: `app` → `pages` → `components` → `session`, `api` and the pure
+//! modules; nothing imports `app`.
 
 pub mod chart;
 pub mod format;
+pub mod routes;
 
 #[cfg(target_arch = "wasm32")]
 pub mod api;
@@ -14,5 +18,7 @@ pub mod app;
 pub mod components;
 #[cfg(target_arch = "wasm32")]
 pub mod pages;
+#[cfg(target_arch = "wasm32")]
+pub mod session;
 #[cfg(target_arch = "wasm32")]
 pub mod time;

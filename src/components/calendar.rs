@@ -2,15 +2,15 @@
 //! secret, so the server keeps only its hash: it is shown once, when a manager makes it.
 
 use crate::api::{self, Mutation};
-use crate::app::Session;
 use crate::components::when;
+use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
 use seqhealth_api::CalendarFeed;
 
 #[component]
 pub fn CalendarLink() -> impl IntoView {
-    let session = expect_context::<Session>();
+    let session = use_session();
     let info = api::calendar();
     let create = Mutation::<CalendarFeed>::new(api::new_calendar_link);
     Effect::new(move |_| {

@@ -3,8 +3,8 @@
 //! (awaiting its agent, connected, revoked) with a new code or revocation for managers.
 
 use crate::api::{self, ApiFailure, Mutation};
-use crate::app::Session;
 use crate::components::{when, when_else};
+use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
 use seqhealth_api::{Connection, EnrollmentCode, InstrumentDetail, NewInstrumentRequest, MODELS};
@@ -18,7 +18,7 @@ fn origin() -> String {
 /// The code, its expiry and the command, shown once.
 #[component]
 pub fn CodeCard(code: EnrollmentCode) -> impl IntoView {
-    let session = expect_context::<Session>();
+    let session = use_session();
     let command = format!(
         "seqhealth-agent enroll --server {} --code {}",
         origin(),
@@ -53,7 +53,7 @@ pub fn CodeCard(code: EnrollmentCode) -> impl IntoView {
 /// "Add instrument" on the fleet page; `on_added` refreshes the fleet.
 #[component]
 pub fn AddInstrument(on_added: Callback<()>) -> impl IntoView {
-    let session = expect_context::<Session>();
+    let session = use_session();
     let open = RwSignal::new(false);
     let (model, serial, nickname, site) = (
         RwSignal::new(MODELS[0].to_string()),
@@ -121,7 +121,7 @@ pub fn AddInstrument(on_added: Callback<()>) -> impl IntoView {
 /// The instrument's link to its agent, on the instrument page.
 #[component]
 pub fn ConnectionCard(detail: InstrumentDetail, on_change: Callback<()>) -> impl IntoView {
-    let session = expect_context::<Session>();
+    let session = use_session();
     let tz = move || session.time_zone();
     let id = detail.id;
     let d = detail;

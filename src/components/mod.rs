@@ -54,6 +54,20 @@ pub fn mark_once(name: &'static str) {
     });
 }
 
+/// A date field's `on:input`: `date` follows the field's last valid date. Use it with the
+/// field's starting value as a plain `prop:value`, never `bind:value`: while a segment is
+/// being typed the field's value passes through "" (the day "09" goes through day 0) and
+/// dates not yet meant, and writing those back into the field resets what is being typed
+/// (typing "09" over a date left mm/09/yyyy, which could not be saved).
+pub fn follow_date(date: RwSignal<String>) -> impl Fn(web_sys::Event) + Clone + 'static {
+    move |ev| {
+        let value = event_target_value(&ev);
+        if value.parse::<chrono::NaiveDate>().is_ok() {
+            date.set(value);
+        }
+    }
+}
+
 /// Names the page in the browser tab and for screen readers.
 pub fn set_title(page: &str) {
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {

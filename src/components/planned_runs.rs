@@ -2,15 +2,15 @@
 //! Managers add and remove them; everyone sees them.
 
 use crate::api::{self, Mutation};
-use crate::app::Session;
 use crate::components::states::loaded;
-use crate::components::when;
+use crate::components::{follow_date, when};
+use crate::session::use_session;
 use leptos::prelude::*;
 use seqhealth_api::{PlannedRun, PlannedRunRequest};
 
 #[component]
 pub fn PlannedRuns(id: i64) -> impl IntoView {
-    let session = expect_context::<Session>();
+    let session = use_session();
     let list = api::planned_runs(Some(id));
     let retry = Callback::new(move |_| list.refetch());
     let (starts, ends, label) = (
@@ -90,9 +90,9 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
                     }
                 >
                     <label for="planned-starts">"First day"</label>
-                    <input id="planned-starts" type="date" required bind:value=starts />
+                    <input id="planned-starts" type="date" required prop:value=starts.get_untracked() on:input=follow_date(starts) />
                     <label for="planned-ends">"Last day"</label>
-                    <input id="planned-ends" type="date" required bind:value=ends />
+                    <input id="planned-ends" type="date" required prop:value=ends.get_untracked() on:input=follow_date(ends) />
                     <label for="planned-label">"Run"</label>
                     <input id="planned-label" type="text" required maxlength="120" placeholder="e.g. WGS batch 14" bind:value=label />
                     <button type="submit" disabled=move || add.pending()>"Add planned run"</button>

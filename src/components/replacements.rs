@@ -3,9 +3,10 @@
 //! reschedule, cancel with a reason, and mark completed.
 
 use crate::api::{self, ApiFailure, Mutation};
-use crate::app::Session;
 use crate::components::states::Empty;
-use crate::components::{when, ColumnHeads};
+use crate::components::{follow_date, when, ColumnHeads};
+use crate::routes::Route;
+use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -39,7 +40,7 @@ pub fn ReplacementTable(
         }
         .into_any();
     }
-    let session = expect_context::<Session>();
+    let session = use_session();
     let n = list.replacements.len();
     let rows = list
         .replacements
@@ -91,7 +92,7 @@ fn ReplacementRowView(
     planned: Vec<PlannedRun>,
     on_change: Callback<()>,
 ) -> impl IntoView {
-    let session = expect_context::<Session>();
+    let session = use_session();
     let tz = move || session.time_zone();
     let r = replacement;
     let id = r.id;
@@ -168,7 +169,7 @@ fn ReplacementRowView(
     view! {
         <tr data-replacement-id=id.to_string() data-status=status.as_str() role="row">
             <th scope="row" role="rowheader">
-                <A href=format!("/instruments/{}", r.instrument_id)>{r.instrument_nickname.clone()}</A>
+                <A href=Route::Instrument(r.instrument_id).href()>{r.instrument_nickname.clone()}</A>
                 <span class="sub mono">{r.instrument_serial.clone()}</span>
             </th>
             <td role="cell" data-label="Component">
@@ -177,7 +178,7 @@ fn ReplacementRowView(
             </td>
             <td role="cell" data-label="Why">
                 {r.reason.clone()}
-                <A href=format!("/instruments/{}#sensor-{}", r.instrument_id, r.sensor) attr:class="sub">
+                <A href=Route::Sensor(r.instrument_id, &r.sensor).href() attr:class="sub">
                     {evidence}
                 </A>
             </td>
@@ -248,7 +249,7 @@ fn ScheduleForm(
     editing: RwSignal<Editing>,
     on_change: Callback<()>,
 ) -> impl IntoView {
-    let session = expect_context::<Session>();
+    let session = use_session();
     // A new appointment starts from a week ahead, in the morning.
     let (d0, s0) = initial.unwrap_or_else(|| {
         let tz = session.0.get_untracked().map(|s| s.lab.time_zone);
@@ -258,7 +259,8 @@ fn ScheduleForm(
             Slot::Am,
         )
     });
-    let date = RwSignal::new(d0);
+    // The field starts at `d0` and is the user's from then on; `date` is its last valid date.
+    let date = RwSignal::new(d0.clone());
     let slot = RwSignal::new(s0);
     let nickname_shown = nickname.clone();
     let planned = StoredValue::new(planned);
@@ -311,7 +313,7 @@ fn ScheduleForm(
             }
         >
             <label for=date_id.clone()>"Date"</label>
-            <input id=date_id type="date" required min=today bind:value=date />
+            <input id=date_id type="date" required min=today prop:value=d0 on:input=follow_date(date) />
             <label for=slot_id.clone()>"Slot"</label>
             <select
                 id=slot_id

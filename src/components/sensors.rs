@@ -6,6 +6,7 @@ use crate::chart::{sensor_svg, BandPoint, Limits, Overlay, Region, TrendLine, Wa
 use crate::components::states::loaded;
 use crate::components::when;
 use crate::format;
+use crate::routes::sensor_anchor;
 use crate::time;
 use leptos::prelude::*;
 use seqhealth_api::domain::{LimitOn, SENSORS};
@@ -90,7 +91,8 @@ fn SensorChart(
     let retry = Callback::new(move |_| series.refetch());
     // A link to this chart (`#sensor-…`, the evidence of a replacement) scrolls to it once
     // its readings are on screen; the page loads after the browser looked for the anchor.
-    let anchor = format!("sensor-{metric}");
+    let anchor = sensor_anchor(metric);
+    let anchor_id = anchor.clone();
     let scrolled = StoredValue::new(false);
     Effect::new(move |_| {
         if !series.is_loaded() || scrolled.get_value() {
@@ -120,7 +122,7 @@ fn SensorChart(
         );
     });
     view! {
-        <figure class="chart sensor" id=format!("sensor-{metric}") data-sensor=metric>
+        <figure class="chart sensor" id=anchor_id data-sensor=metric>
             {loaded(
                 "readings",
                 retry,
@@ -198,7 +200,37 @@ fn SensorView(
 ) -> impl IntoView {
     let s = series;
     marks.retain(|m| m.at >= s.from.timestamp() && m.at <= s.to.timestamp());
-    let unit = s.sensor.unit.clone();
+    let svg = chart(&s, &tz, prediction.as_ref(), &marks, &appointments);
+    let caption = caption(&s, &tz, prediction.as_ref(), marks.len(), &appointments);
+    view! {
+        {if s.points.is_empty() {
+            // An empty chart with an axis from 1970 helps no one.
+            view! { <p class="state empty">"No readings in this period."</p> }.into_any()
+        } else {
+            view! { <div class="svg" role="img" aria-label=caption.clone() inner_html=svg></div> }
+                .into_any()
+        }}
+        <figcaption>{caption}</figcaption>
+        <DataTable series=s tz=tz />
+    }
+}
+
+/// A date in the lab's time zone, from Unix seconds.
+fn day(t: i64, tz: &str) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .map(|t| time::date(t, tz))
+        .unwrap_or_default()
+}
+
+/// The chart: the buckets, the warning limits, the prediction's fitted line, the
+/// warnings' markers and the appointments shaded.
+fn chart(
+    s: &TelemetrySeries,
+    tz: &str,
+    prediction: Option<&Prediction>,
+    marks: &[WarningMark],
+    appointments: &[Appointment],
+) -> String {
     let points: Vec<BandPoint> = s
         .points
         .iter()
@@ -209,12 +241,7 @@ fn SensorView(
             max: p.max,
         })
         .collect();
-    let limits = Limits {
-        warn: s.sensor.warn,
-        critical: s.sensor.critical,
-    };
-    let label_tz = tz.clone();
-    let trend = prediction.as_ref().map(|p| TrendLine {
+    let trend = prediction.map(|p| TrendLine {
         points: if p.fit.len() >= 2 {
             p.fit.iter().map(|q| (q.at.timestamp(), q.value)).collect()
         } else {
@@ -225,35 +252,37 @@ fn SensorView(
             ]
         },
     });
-    let marked = marks.len();
-    let day = |t: i64| {
-        chrono::DateTime::from_timestamp(t, 0)
-            .map(|t| time::date(t, &tz))
-            .unwrap_or_default()
-    };
     let regions: Vec<Region> = appointments
         .iter()
         .map(|a| Region {
             from: a.from,
             to: a.to,
-            label: format!("{} {}", a.what, day(a.from)),
+            label: format!("{} {}", a.what, day(a.from, tz)),
         })
         .collect();
-    let shaded: Vec<String> = appointments
-        .iter()
-        .map(|a| format!("{} on {}, {}", a.what, day(a.from), a.slot))
-        .collect();
     let overlay = Overlay {
-        limits,
+        limits: Limits {
+            warn: s.sensor.warn,
+            critical: s.sensor.critical,
+        },
         trend: trend.as_ref(),
-        warnings: &marks,
+        warnings: marks,
         regions: &regions,
     };
-    let svg = sensor_svg(&points, &overlay, &unit, (600, 220), &move |t| {
-        chrono::DateTime::from_timestamp(t, 0)
-            .map(|t| time::date(t, &label_tz))
-            .unwrap_or_default()
-    });
+    sensor_svg(&points, &overlay, &s.sensor.unit, (600, 220), &|t| {
+        day(t, tz)
+    })
+}
+
+/// What the chart shows, in words: its caption and the text screen readers get for it.
+fn caption(
+    s: &TelemetrySeries,
+    tz: &str,
+    prediction: Option<&Prediction>,
+    marked: usize,
+    appointments: &[Appointment],
+) -> String {
+    let unit = &s.sensor.unit;
     let bucket = if s.bucket_seconds <= 3600 {
         "hour".to_string()
     } else {
@@ -269,7 +298,6 @@ fn SensorView(
         .last()
         .map(|p| format!("latest {} {unit}", format::number(Some(p.mean), 2)));
     let predicted = prediction
-        .as_ref()
         .map(|p| {
             format!(
                 "; dashed purple: fitted trend{}, reaching {} {unit} about {}",
@@ -278,7 +306,7 @@ fn SensorView(
                     LimitOn::Peaks => " of the daily peaks",
                 },
                 p.limit,
-                time::date(p.predicted_at, &tz)
+                time::date(p.predicted_at, tz)
             )
         })
         .unwrap_or_default();
@@ -287,12 +315,16 @@ fn SensorView(
         1 => "; a triangle marks when its warning was raised".to_string(),
         n => format!("; triangles mark when its {n} warnings were raised"),
     };
+    let shaded: Vec<String> = appointments
+        .iter()
+        .map(|a| format!("{} on {}, {}", a.what, day(a.from, tz), a.slot))
+        .collect();
     let shaded = if shaded.is_empty() {
         String::new()
     } else {
         format!("; shaded: {}", shaded.join("; "))
     };
-    let caption = format!(
+    format!(
         "{} ({}): {} per {bucket}; normal {}–{} {unit}{}{predicted}{warned}{shaded}",
         s.sensor.label,
         s.sensor.subsystem.label(),
@@ -304,19 +336,16 @@ fn SensorView(
         s.sensor.warn.0,
         s.sensor.warn.1,
         latest.map(|l| format!("; {l}")).unwrap_or_default()
-    );
+    )
+}
+
+/// The chart's data as a table, for those who cannot see the chart; built when opened.
+#[component]
+fn DataTable(series: TelemetrySeries, tz: String) -> impl IntoView {
+    let s = series;
+    let unit = s.sensor.unit.clone();
     let open = RwSignal::new(false);
-    let rows = s.points.clone();
-    let table_tz = tz.clone();
     view! {
-        {if s.points.is_empty() {
-            // An empty chart with an axis from 1970 helps no one.
-            view! { <p class="state empty">"No readings in this period."</p> }.into_any()
-        } else {
-            view! { <div class="svg" role="img" aria-label=caption.clone() inner_html=svg></div> }
-                .into_any()
-        }}
-        <figcaption>{caption}</figcaption>
         <details on:toggle=move |ev| {
             let details: web_sys::HtmlDetailsElement = event_target(&ev);
             open.set(details.open());
@@ -324,7 +353,7 @@ fn SensorView(
             <summary>"Data table"</summary>
             {when(move || open.get(), move || view! {
                 <table class="data">
-                    <caption>{format!("{} per {}; times in {}", s.sensor.label, "bucket", table_tz)}</caption>
+                    <caption>{format!("{} per {}; times in {}", s.sensor.label, "bucket", tz)}</caption>
                     <thead>
                         <tr>
                             <th scope="col">"From"</th>
@@ -335,12 +364,12 @@ fn SensorView(
                         </tr>
                     </thead>
                     <tbody>
-                        {rows
+                        {s.points
                             .iter()
                             .map(|p| {
                                 view! {
                                     <tr>
-                                        <td>{time::date_time(p.at, &table_tz)}</td>
+                                        <td>{time::date_time(p.at, &tz)}</td>
                                         <td class="num">{format::number(Some(p.mean), 2)}</td>
                                         <td class="num">{format::number(Some(p.min), 2)}</td>
                                         <td class="num">{format::number(Some(p.max), 2)}</td>

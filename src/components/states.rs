@@ -1,6 +1,7 @@
 //! Loading, empty and error states, the same on every page.
 
 use crate::api::ApiFailure;
+use crate::routes::Route;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use std::sync::Arc;
@@ -51,7 +52,7 @@ pub fn Empty(children: Children) -> impl IntoView {
 pub fn Failure(failure: ApiFailure, #[prop(into)] retry: Callback<()>) -> impl IntoView {
     if failure == ApiFailure::Unauthenticated {
         let navigate = use_navigate();
-        request_animation_frame(move || navigate("/login", Default::default()));
+        request_animation_frame(move || navigate(&Route::Login.href(), Default::default()));
     }
     view! {
         <div class="state error" role="alert">

@@ -2,9 +2,10 @@
 //! what triggered it, when, its status, and acknowledgement for managers.
 
 use crate::api::{self, Mutation};
-use crate::app::Session;
 use crate::components::states::Empty;
 use crate::components::{when, ColumnHeads};
+use crate::routes::Route;
+use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -41,7 +42,7 @@ pub fn WarningTable(
         }
         .into_any();
     }
-    let session = expect_context::<Session>();
+    let session = use_session();
     let tz = move || {
         session
             .0
@@ -74,7 +75,7 @@ pub fn WarningTable(
 
 #[component]
 fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView {
-    let session = expect_context::<Session>();
+    let session = use_session();
     let tz = move || {
         session
             .0
@@ -140,7 +141,7 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
                 <span class=severity_class(w.severity)>{severity_label(w.severity)}</span>
             </td>
             <th scope="row" role="rowheader">
-                <A href=format!("/instruments/{}", w.instrument_id)>{w.instrument_nickname.clone()}</A>
+                <A href=Route::Instrument(w.instrument_id).href()>{w.instrument_nickname.clone()}</A>
                 <span class="sub mono">{w.instrument_serial.clone()}</span>
             </th>
             <td role="cell" data-label="Subsystem">{w.subsystem.label()}</td>

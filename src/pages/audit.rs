@@ -2,8 +2,9 @@
 //! acknowledged what, and when. Read-only, newest first.
 
 use crate::api;
-use crate::app::Session;
 use crate::components::states::{loaded, Empty};
+use crate::routes::Route;
+use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -57,7 +58,7 @@ fn AuditTable(list: AuditList) -> impl IntoView {
         }
         .into_any();
     }
-    let session = expect_context::<Session>();
+    let session = use_session();
     let n = list.entries.len();
     let rows = list
         .entries
@@ -73,7 +74,7 @@ fn AuditTable(list: AuditList) -> impl IntoView {
                         {e.instrument_id
                             .map(|id| {
                                 view! {
-                                    <A href=format!("/instruments/{id}")>
+                                    <A href=Route::Instrument(id).href()>
                                         {e.instrument_nickname.clone().unwrap_or_default()}
                                     </A>
                                 }

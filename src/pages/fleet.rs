@@ -5,6 +5,7 @@ use crate::components::enrollment::AddInstrument;
 use crate::components::health::HealthBadge;
 use crate::components::states::{loaded, Empty};
 use crate::format;
+use crate::routes::Route;
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -123,7 +124,7 @@ fn FleetTable(fleet: Fleet, page: RwSignal<usize>) -> impl IntoView {
 /// One instrument's row: name (a link), model, serial, site, each subsystem's health, the
 /// last run and the last report.
 fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
-    let href = format!("/instruments/{}", i.id);
+    let href = Route::Instrument(i.id).href();
     let last_run = i
         .last_run_at
         .map(|t| {

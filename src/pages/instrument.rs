@@ -11,6 +11,7 @@ use crate::components::sensors::Sensors;
 use crate::components::states::{loaded, Empty, Failure};
 use crate::components::warnings::WarningTable;
 use crate::format;
+use crate::routes::Route;
 use crate::time;
 use api::Remote;
 use leptos::prelude::*;
@@ -156,7 +157,7 @@ fn Summary(detail: InstrumentDetail) -> impl IntoView {
     };
     view! {
         <nav aria-label="Breadcrumb" class="breadcrumb">
-            <A href="/">"Fleet overview"</A>
+            <A href=Route::Fleet.href()>"Fleet overview"</A>
             " › "
             <span aria-current="page">{d.nickname.clone()}</span>
         </nav>
@@ -199,6 +200,29 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
         }
         .into_any();
     }
+    let n = list.runs.len();
+    let truncated = list.truncated;
+    let chart = q30_chart(&list, &tz);
+    // Newest first; all of them only when asked for.
+    let runs: Vec<RunRow> = list.runs.into_iter().rev().collect();
+    let show_all = RwSignal::new(n <= RUNS_SHOWN);
+    view! {
+        {chart}
+        {truncated
+            .then(|| {
+                view! {
+                    <p class="note">"Only the most recent runs of this period are shown. Choose a shorter period."</p>
+                }
+            })}
+        {(n > RUNS_SHOWN).then(|| show_all_button(show_all, n))}
+        {runs_table(runs, show_all, tz)}
+    }
+    .into_any()
+}
+
+/// The %≥Q30 of each run over time, with the control limits of the kind of run most runs
+/// in view share (read structure, flow cell) and the runs a control rule flags.
+fn q30_chart(list: &RunList, tz: &str) -> impl IntoView {
     let points: Vec<TrendPoint> = list
         .runs
         .iter()
@@ -213,8 +237,6 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
             })
         })
         .collect();
-    let label_tz = tz.clone();
-    // Limits of the kind of run (read structure, flow cell) most runs in view share.
     let control = list.control.first().cloned();
     let band = control.as_ref().map(|c| ControlBand {
         center: c.center,
@@ -222,35 +244,15 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
         upper: c.upper,
         floor: c.floor,
     });
-    let svg = q30_trend_svg(&points, band.as_ref(), 880, 320, &move |t| {
+    let svg = q30_trend_svg(&points, band.as_ref(), 880, 320, &|t| {
         chrono::DateTime::from_timestamp(t, 0)
-            .map(|t| time::date(t, &label_tz))
+            .map(|t| time::date(t, tz))
             .unwrap_or_default()
     });
     let n = list.runs.len();
     let description = format!(
         "Line chart of %≥Q30 for each of {n} runs, oldest on the left. The same figures are in the runs table below."
     );
-    // Newest first; all of them only when asked for.
-    let runs: Vec<RunRow> = list.runs.into_iter().rev().collect();
-    let show_all = RwSignal::new(n <= RUNS_SHOWN);
-    let row_tz = tz.clone();
-    let rows = move || {
-        let shown = if show_all.get() { n } else { RUNS_SHOWN };
-        runs.iter()
-            .take(shown)
-            .cloned()
-            .map(|r| run_row(r, &row_tz))
-            .collect_view()
-    };
-    let caption_tz = tz.clone();
-    let caption = move || {
-        if show_all.get() {
-            format!("Runs, newest first ({n}); times in {caption_tz}")
-        } else {
-            format!("Runs, newest first (the newest {RUNS_SHOWN} of {n}); times in {caption_tz}")
-        }
-    };
     view! {
         <figure class="chart">
             <div class="svg" role="img" aria-label=description.clone() inner_html=svg></div>
@@ -278,35 +280,52 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
                 }}
             </figcaption>
         </figure>
-        {list
-            .truncated
-            .then(|| {
-                view! {
-                    <p class="note">"Only the most recent runs of this period are shown. Choose a shorter period."</p>
-                }
-            })}
-        {(n > RUNS_SHOWN)
-            .then(|| {
-                view! {
-                    <p class="table-actions">
-                        <button
-                            type="button"
-                            class="secondary"
-                            aria-controls="runs-table"
-                            aria-expanded=move || show_all.get().to_string()
-                            on:click=move |_| show_all.update(|a| *a = !*a)
-                        >
-                            {move || {
-                                if show_all.get() {
-                                    format!("Show only the newest {RUNS_SHOWN} runs")
-                                } else {
-                                    format!("Show all {n} runs")
-                                }
-                            }}
-                        </button>
-                    </p>
-                }
-            })}
+    }
+}
+
+/// Shows all `n` runs in the table, or only the newest again.
+fn show_all_button(show_all: RwSignal<bool>, n: usize) -> impl IntoView {
+    view! {
+        <p class="table-actions">
+            <button
+                type="button"
+                class="secondary"
+                aria-controls="runs-table"
+                aria-expanded=move || show_all.get().to_string()
+                on:click=move |_| show_all.update(|a| *a = !*a)
+            >
+                {move || {
+                    if show_all.get() {
+                        format!("Show only the newest {RUNS_SHOWN} runs")
+                    } else {
+                        format!("Show all {n} runs")
+                    }
+                }}
+            </button>
+        </p>
+    }
+}
+
+/// The runs, newest first: the newest [`RUNS_SHOWN`] until `show_all`.
+fn runs_table(runs: Vec<RunRow>, show_all: RwSignal<bool>, tz: String) -> impl IntoView {
+    let n = runs.len();
+    let caption_tz = tz.clone();
+    let caption = move || {
+        if show_all.get() {
+            format!("Runs, newest first ({n}); times in {caption_tz}")
+        } else {
+            format!("Runs, newest first (the newest {RUNS_SHOWN} of {n}); times in {caption_tz}")
+        }
+    };
+    let rows = move || {
+        let shown = if show_all.get() { n } else { RUNS_SHOWN };
+        runs.iter()
+            .take(shown)
+            .cloned()
+            .map(|r| run_row(r, &tz))
+            .collect_view()
+    };
+    view! {
         <div class="table-wrap">
             <table id="runs-table" class="runs">
                 <caption>{caption}</caption>
@@ -330,7 +349,6 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
             </table>
         </div>
     }
-    .into_any()
 }
 
 /// One row of the runs table.
@@ -375,7 +393,7 @@ fn Replacements(id: i64, list: Remote<ReplacementList>) -> impl IntoView {
         <section aria-labelledby="replacements-heading">
             <div class="section-head">
                 <h2 id="replacements-heading">"Replacements"</h2>
-                <A href=format!("/replacements?instrument={id}")>"All of this instrument's replacements"</A>
+                <A href=Route::InstrumentReplacements(id).href()>"All of this instrument's replacements"</A>
             </div>
             {loaded(
                 "replacements",

@@ -1,12 +1,13 @@
 use crate::api::{self, Mutation};
-use crate::app::Session;
+use crate::routes::Route;
+use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     crate::components::set_title("Log in");
-    let session = expect_context::<Session>();
+    let session = use_session();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let login = Mutation::<seqhealth_api::SessionInfo>::new(move || {
@@ -16,7 +17,7 @@ pub fn LoginPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(info)) = login.value() {
             session.0.set(Some(info));
-            navigate("/", Default::default());
+            navigate(&Route::Fleet.href(), Default::default());
         }
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {

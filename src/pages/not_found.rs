@@ -1,3 +1,4 @@
+use crate::routes::Route;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -6,6 +7,6 @@ pub fn NotFound() -> impl IntoView {
     crate::components::set_title("Page not found");
     view! {
         <h1>"Page not found"</h1>
-        <p>"There is no page at this address. " <A href="/">"Go to the fleet overview"</A></p>
+        <p>"There is no page at this address. " <A href=Route::Fleet.href()>"Go to the fleet overview"</A></p>
     }
 }

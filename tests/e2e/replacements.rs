@@ -4,7 +4,7 @@
 
 use crate::harness::*;
 use chrono::NaiveDate;
-use seqhealth_api::ReplacementList;
+use seqhealth_api::{PlannedRunList, ReplacementList};
 
 /// Northgate's local date `days` from today.
 fn day(days: i64) -> NaiveDate {
@@ -220,6 +220,135 @@ async fn a_manager_schedules_a_replacement_that_shows_on_the_chart_and_in_the_ca
         0,
         "CSP violations during the journey"
     );
+    browser.close().await;
+    server.stop().await;
+}
+
+/// The keys that type `date` into a focused `<input type=date>`: Chromium takes digits
+/// segment by segment, in the order of the browser's locale (month, day, year in en-US).
+async fn date_keys(b: &Browser, date: NaiveDate) -> String {
+    use chrono::Datelike;
+    let order = b
+        .client
+        .execute(
+            "return new Intl.DateTimeFormat().formatToParts(new Date(2001, 1, 3))
+               .map(p => p.type).filter(t => ['day', 'month', 'year'].includes(t));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let order: Vec<String> = serde_json::from_value(order).unwrap();
+    assert_eq!(order.len(), 3, "{order:?}");
+    order
+        .iter()
+        .map(|part| match part.as_str() {
+            "day" => format!("{:02}", date.day()),
+            "month" => format!("{:02}", date.month()),
+            _ => format!("{:04}", date.year()),
+        })
+        .collect()
+}
+
+/// Types `date` into the date field `css` with the keyboard, from its first segment, and
+/// checks the field then holds it.
+async fn type_date(b: &Browser, css: &str, date: NaiveDate) {
+    let keys = date_keys(b, date).await;
+    let input = b.client.find(Locator::Css(css)).await.unwrap();
+    // Focus lands on the first segment (the field may hold focus, in its last one).
+    b.client
+        .execute(
+            "const el = document.querySelector(arguments[0]); el.blur(); el.focus();",
+            vec![css.into()],
+        )
+        .await
+        .unwrap();
+    input.send_keys(&keys).await.unwrap();
+    assert_eq!(
+        input.prop("value").await.unwrap().as_deref(),
+        Some(date.to_string().as_str()),
+        "{css} after typing {keys}"
+    );
+}
+
+/// Typing the appointment's date with the keyboard keeps it. A day "01"–"09" passes through
+/// day 0, when the field's value is "" for a moment; the form once wrote that back into
+/// the field, which wiped it (it showed mm/09/yyyy and could not be saved). The planned-run
+/// form did the same to a date typed over another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_types_the_appointment_date_with_the_keyboard() {
+    use chrono::Datelike;
+    let mut server = Server::start().await;
+    let browser = Browser::start().await;
+    let base = server.base.clone();
+    let b = &browser;
+    let nimbus = server.id("NB552091");
+
+    b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
+    b.wait_path("/").await;
+    b.click(Locator::LinkText("Replacements")).await;
+    b.wait_path("/replacements").await;
+    b.text("table.replacements tbody tr").await;
+    let list: ReplacementList = api_get(&base, "/replacements?status=open").await;
+    let chiller = list
+        .replacements
+        .iter()
+        .find(|r| r.instrument_id == nimbus && r.sensor == "chiller_temp_c")
+        .expect("the failing chiller is recommended for replacement");
+    let row = format!("tr[data-replacement-id='{}']", chiller.id);
+    b.click(Locator::Css(&format!("{row} .actions button")))
+        .await;
+    let form = format!("{row} form.schedule");
+    b.text(&form).await;
+
+    // A day whose number starts with 0, other than the one the form offers (a week ahead).
+    let chosen = (10..60)
+        .map(day)
+        .find(|d| d.day() < 10)
+        .expect("a day 1-9 within 50 days");
+    let input = format!("{form} input[type=date]");
+    type_date(b, &input, chosen).await;
+    b.screenshot_of(&form, "schedule-typed-date").await;
+    b.click(Locator::Css(&format!("{form} button[type=submit]")))
+        .await;
+    let scheduled = b.wait_text(&row, &["Scheduled"]).await;
+    assert!(scheduled.contains("Morning"), "{scheduled}");
+    let list: ReplacementList = api_get(&base, "/replacements?status=open").await;
+    let booked = list
+        .replacements
+        .iter()
+        .find(|r| r.id == chiller.id)
+        .and_then(|r| r.appointment.as_ref())
+        .expect("the chiller's replacement has an appointment");
+    assert_eq!(booked.date, chosen);
+
+    // The planned-run form keeps a date typed over another one too.
+    b.click(Locator::Css(&format!("{row} th a"))).await;
+    b.wait_path(&format!("/instruments/{nimbus}")).await;
+    b.text("form.planned-add").await;
+    type_date(b, "#planned-starts", day(70)).await;
+    type_date(b, "#planned-starts", chosen).await;
+    type_date(b, "#planned-ends", chosen + TimeDelta::days(1)).await;
+    b.client
+        .find(Locator::Id("planned-label"))
+        .await
+        .unwrap()
+        .send_keys("Typed run")
+        .await
+        .unwrap();
+    b.click(Locator::Css("form.planned-add button[type=submit]"))
+        .await;
+    b.wait_text("ul.planned", &["Typed run"]).await;
+    let runs: PlannedRunList = api_get(&base, &format!("/planned-runs?instrument={nimbus}")).await;
+    let typed = runs
+        .planned_runs
+        .iter()
+        .find(|p| p.label == "Typed run")
+        .expect("the typed run is planned");
+    assert_eq!(
+        (typed.starts_on, typed.ends_on),
+        (chosen, chosen + TimeDelta::days(1))
+    );
+
     browser.close().await;
     server.stop().await;
 }
