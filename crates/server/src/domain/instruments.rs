@@ -47,7 +47,7 @@ pub async fn add(
         tx,
         now,
         Event {
-            lab_id: lab_id,
+            lab_id,
             user_id: Some(user_id),
             action: action::INSTRUMENT_ADDED,
             instrument_id: Some(id),

@@ -76,7 +76,7 @@ pub async fn create(
         tx,
         now,
         Event {
-            lab_id: lab_id,
+            lab_id,
             user_id: Some(user_id),
             action: action::PLANNED_RUN_ADDED,
             instrument_id: Some(instrument_id),
@@ -135,7 +135,7 @@ pub async fn remove(
         tx,
         now,
         Event {
-            lab_id: lab_id,
+            lab_id,
             user_id: Some(user_id),
             action: action::PLANNED_RUN_REMOVED,
             instrument_id: Some(instrument_id),

@@ -8,11 +8,9 @@ use crate::domain::replacements;
 use crate::error::AppResult;
 use crate::store::buckets::DAY;
 use crate::store::to_time;
-use seqhealth_api::domain::{LimitOn, WearsToward, SENSORS};
+use seqhealth_api::domain::SENSORS;
 use seqhealth_api::{FitPoint, Prediction};
-use seqhealth_health::predict::{
-    forecast_from_daily, Aggregate, DailyAggregate, Forecast, ForecastMethod, Toward,
-};
+use seqhealth_health::predict::{forecast_from_daily, DailyAggregate, Forecast};
 use sqlx::AnyPool;
 use std::sync::Arc;
 
@@ -48,18 +46,7 @@ pub async fn for_instrument(
 ) -> AppResult<Vec<Prediction>> {
     let mut out = Vec::new();
     for spec in SENSORS {
-        let method = ForecastMethod {
-            aggregate: match spec.limit_on {
-                LimitOn::Level => Aggregate::Mean,
-                LimitOn::Peaks => Aggregate::Extreme,
-            },
-            toward: match spec.wears_toward {
-                WearsToward::Either => Toward::Either,
-                WearsToward::Low => Toward::Lower,
-                WearsToward::High => Toward::Upper,
-            },
-            ..ForecastMethod::default()
-        };
+        let method = seqhealth_health::settings::forecast_for(spec);
         let rows: Vec<(i64, i64, f64, f64, f64)> = sqlx::query_as(
             "SELECT start, n, sum, min, max FROM sensor_buckets
              WHERE instrument_id = $1 AND sensor = $2 AND width = $3 AND start >= $4 AND start < $5 ORDER BY start",

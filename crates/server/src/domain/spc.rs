@@ -5,15 +5,11 @@
 
 use crate::error::AppResult;
 use seqhealth_api::domain::q30_floor;
-use seqhealth_api::{Q30Control, Q30Signal, RunRow, Severity};
+use seqhealth_api::{Q30Control, Q30Signal, RunRow};
+use seqhealth_health::settings::{SPC_BASELINE_RUNS, SPC_MIN_BASELINE_RUNS, SPC_RECENT_RUNS};
 use seqhealth_health::spc::{evaluate, Baseline, Side, SpcRule};
 use sqlx::AnyPool;
 use std::collections::BTreeMap;
-
-/// Runs the baseline is taken from.
-pub const BASELINE_RUNS: i64 = 20;
-/// Fewer baseline runs than this give no control limits.
-pub const MIN_BASELINE_RUNS: usize = 8;
 
 /// What a run's %≥Q30 is compared within: the same read structure on the same type of flow
 /// cell (an S4 and an SP flow cell, or 2×150 and 2×75, do not share a baseline). Runs that
@@ -69,7 +65,7 @@ async fn baseline_values(
     .bind(instrument_id)
     .bind(&kind.read_structure)
     .bind(kind.flow_cell_key())
-    .bind(BASELINE_RUNS)
+    .bind(SPC_BASELINE_RUNS)
     .fetch_all(&mut *conn)
     .await?)
 }
@@ -81,14 +77,6 @@ pub fn rule_label(r: SpcRule) -> &'static str {
         SpcRule::FourOfFiveBeyond1Sd => "4 of 5 beyond 1σ",
         SpcRule::EightOnOneSide => "8 in a row on one side",
         SpcRule::BelowSpecFloor => "below spec floor",
-    }
-}
-
-fn severity(s: seqhealth_health::Severity) -> Severity {
-    match s {
-        seqhealth_health::Severity::Info => Severity::Info,
-        seqhealth_health::Severity::Warning => Severity::Warning,
-        seqhealth_health::Severity::Critical => Severity::Critical,
     }
 }
 
@@ -107,7 +95,7 @@ pub async fn annotate(
     let mut conn = db.acquire().await?;
     for (kind, members) in groups {
         let baseline_values = baseline_values(&mut conn, instrument_id, &kind).await?;
-        if baseline_values.len() < MIN_BASELINE_RUNS {
+        if baseline_values.len() < SPC_MIN_BASELINE_RUNS {
             continue;
         }
         let Ok(baseline) = Baseline::from_first_runs(&baseline_values, baseline_values.len())
@@ -127,7 +115,7 @@ pub async fn annotate(
                         Side::Above => "above".into(),
                         Side::Below => "below".into(),
                     },
-                    severity: severity(signal.severity()),
+                    severity: signal.severity(),
                 });
             }
         }
@@ -149,9 +137,6 @@ pub async fn annotate(
     Ok(controls.into_iter().map(|(_, c)| c).collect())
 }
 
-/// Runs looked at for a pattern ending at the newest run (8 in a row is the longest).
-const RECENT_RUNS: i64 = 12;
-
 /// Whether the instrument's newest run of `kind` completes a control-chart
 /// pattern on the low side (a drift, or a run below the spec floor): the early sign of a
 /// run-quality problem, raised before runs fail outright. `None`: in control, or too few
@@ -166,7 +151,7 @@ pub async fn newest_run_signal(
         .fetch_one(&mut *conn)
         .await?;
     let baseline_values = baseline_values(conn, instrument_id, kind).await?;
-    if baseline_values.len() < MIN_BASELINE_RUNS {
+    if baseline_values.len() < SPC_MIN_BASELINE_RUNS {
         return Ok(None);
     }
     let Ok(baseline) = Baseline::from_first_runs(&baseline_values, baseline_values.len()) else {
@@ -181,7 +166,7 @@ pub async fn newest_run_signal(
     .bind(instrument_id)
     .bind(&kind.read_structure)
     .bind(kind.flow_cell_key())
-    .bind(RECENT_RUNS)
+    .bind(SPC_RECENT_RUNS)
     .fetch_all(&mut *conn)
     .await?;
     recent.reverse();

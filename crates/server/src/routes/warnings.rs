@@ -94,12 +94,8 @@ pub async fn acknowledge(
         .map_err(|_| AppError::NotFound(format!("no warning with id {id:?}")))?;
     warnings::status_in_lab(&state.db, user.lab_id, id).await?;
     user.require_manager("acknowledge warnings")?;
-    let reason = req.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(AppError::BadRequest(
-            "`reason` must be 1–500 characters".into(),
-        ));
-    }
+    let reason = seqhealth_health::warning::acknowledgement_reason(&req.reason)
+        .map_err(|_| AppError::BadRequest("`reason` must be 1–500 characters".into()))?;
     let now = chrono::Utc::now().timestamp();
     let mut tx = crate::store::begin_write(&state.db).await?;
     warnings::acknowledge(&mut tx, user.lab_id, user.user_id, id, reason, now).await?;

@@ -46,7 +46,7 @@ pub async fn rotate(
         tx,
         now,
         Event {
-            lab_id: lab_id,
+            lab_id,
             user_id: Some(user_id),
             action: action::CALENDAR_LINK_CREATED,
             detail: if had.is_some() {

@@ -217,7 +217,7 @@ pub async fn reissue(
         tx,
         now,
         Event {
-            lab_id: lab_id,
+            lab_id,
             user_id: Some(user_id),
             action: action::ENROLLMENT_CODE_ISSUED,
             instrument_id: Some(id),

@@ -70,7 +70,7 @@ pub async fn revoke(
         tx,
         now,
         Event {
-            lab_id: lab_id,
+            lab_id,
             user_id: Some(user_id),
             action: action::TOKEN_REVOKED,
             instrument_id: Some(id),

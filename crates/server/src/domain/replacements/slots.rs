@@ -107,6 +107,7 @@ pub(super) fn slot_text(date: NaiveDate, slot: Slot) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::to_time;
 
     #[test]
     fn slots_are_local_hours_in_the_labs_zone() {

@@ -2,6 +2,7 @@
 
 use crate::domain::audit;
 use crate::error::{AppError, AppResult};
+use seqhealth_api::WarningStatus;
 use sqlx::{Any, AnyPool, Transaction};
 
 /// The status of warning `id` if it belongs to `lab_id`; 404 otherwise.
@@ -27,6 +28,20 @@ pub async fn acknowledge(
     reason: &str,
     now: i64,
 ) -> AppResult<()> {
+    let status: String = sqlx::query_scalar("SELECT status FROM warnings WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let refused = || {
+        AppError::Conflict(format!(
+            "warning {id} is {status}; only an active warning can be acknowledged"
+        ))
+    };
+    // The lifecycle is the health crate's; the status was read in this exclusive
+    // transaction, so it cannot change before the UPDATE below.
+    WarningStatus::parse(&status)
+        .ok_or_else(refused)
+        .and_then(|s| seqhealth_health::warning::acknowledge(s).map_err(|_| refused()))?;
     let changed = sqlx::query(
         "UPDATE warnings SET status = 'acknowledged', acknowledged_by = $1, acknowledged_at = $2, acknowledge_reason = $3
          WHERE id = $4 AND status = 'active'",
@@ -39,13 +54,7 @@ pub async fn acknowledge(
     .await?
     .rows_affected();
     if changed == 0 {
-        let status: String = sqlx::query_scalar("SELECT status FROM warnings WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut **tx)
-            .await?;
-        return Err(AppError::Conflict(format!(
-            "warning {id} is {status}; only an active warning can be acknowledged"
-        )));
+        return Err(refused());
     }
     let (instrument_id, message): (i64, String) =
         sqlx::query_as("SELECT instrument_id, message FROM warnings WHERE id = $1")

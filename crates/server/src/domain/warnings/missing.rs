@@ -1,18 +1,14 @@
 //! The missing-data rule: silence raises nothing on ingest (nothing arrives), so it is
 //! judged by the periodic sweep.
 
-use super::{evaluate_error_codes, health_subsystem, reconcile};
+use super::{evaluate_error_codes, reconcile};
 use crate::error::AppResult;
 use seqhealth_api::Subsystem;
 use seqhealth_health::rules::missing::MissingDataRule;
+use seqhealth_health::settings::{
+    MISSING_FACTOR, MISSING_INTERVAL_SAMPLE, MISSING_MIN_GAPS, MISSING_MIN_SECS, MISSING_SEVERITY,
+};
 use sqlx::AnyPool;
-
-/// A subsystem is missing data after this many of its usual reporting intervals...
-pub const MISSING_FACTOR: f64 = 12.0;
-/// ...and never sooner than this: a short network blip is not a fault.
-pub const MISSING_MIN_SECS: f64 = 2.0 * 3600.0;
-/// Timestamps the usual interval is estimated from.
-const INTERVAL_SAMPLE: i64 = 50;
 
 /// Raises or resolves the missing-data warning of every subsystem of every instrument
 /// that shares data. Silence raises nothing on ingest (nothing arrives), so this runs on
@@ -34,18 +30,18 @@ pub async fn sweep_missing_data(db: &AnyPool, now: i64) -> AppResult<usize> {
             )
             .bind(id)
             .bind(subsystem.as_str())
-            .bind(INTERVAL_SAMPLE)
+            .bind(MISSING_INTERVAL_SAMPLE)
             .fetch_all(&mut *tx)
             .await?;
             let rule = MissingDataRule {
                 id: format!("missing_data:{}", subsystem.as_str())
                     .as_str()
                     .into(),
-                subsystem: health_subsystem(subsystem),
+                subsystem,
                 label: format!("{} readings", subsystem.as_str()),
                 factor: MISSING_FACTOR,
-                min_gaps: 3,
-                severity: seqhealth_health::Severity::Warning,
+                min_gaps: MISSING_MIN_GAPS,
+                severity: MISSING_SEVERITY,
             };
             let finding = rule
                 .evaluate(&timestamps, now)

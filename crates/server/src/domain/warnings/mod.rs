@@ -5,11 +5,13 @@
 
 use crate::error::AppResult;
 use seqhealth_api::domain::{sensor_spec, SensorSpec};
-use seqhealth_api::Subsystem;
+use seqhealth_api::{Subsystem, WarningStatus};
 use seqhealth_health::rules::error_codes::{LogEvent, RepeatedErrorRule};
 use seqhealth_health::rules::rate::RateOfChangeRule;
 use seqhealth_health::rules::threshold::ThresholdRule;
 use seqhealth_health::rules::{Finding, Reading};
+use seqhealth_health::settings::{self, RATE_WINDOW_SECS, REPEATED_ERRORS, REPEATED_WINDOW_SECS};
+use seqhealth_health::warning::Reconcile;
 use sqlx::{Any, Transaction};
 
 mod acknowledge;
@@ -18,22 +20,13 @@ mod missing;
 
 pub use acknowledge::{acknowledge, status_in_lab};
 pub use list::{get, list, Filter};
-pub use missing::{sweep_missing_data, MISSING_FACTOR, MISSING_MIN_SECS};
-
-pub(super) fn health_subsystem(s: Subsystem) -> seqhealth_health::Subsystem {
-    match s {
-        Subsystem::Optical => seqhealth_health::Subsystem::Optical,
-        Subsystem::Mechanical => seqhealth_health::Subsystem::Mechanical,
-        Subsystem::Thermal => seqhealth_health::Subsystem::Thermal,
-        Subsystem::Fluidics => seqhealth_health::Subsystem::Fluidics,
-    }
-}
+pub use missing::sweep_missing_data;
 
 /// The threshold rule of a sensor, from its bands in the shared domain table.
 pub fn threshold_rule(spec: &SensorSpec) -> ThresholdRule {
     ThresholdRule {
         id: format!("threshold:{}", spec.name).as_str().into(),
-        subsystem: health_subsystem(spec.subsystem),
+        subsystem: spec.subsystem,
         label: spec.label.to_string(),
         unit: spec.unit.to_string(),
         critical_low: Some(spec.critical.0),
@@ -43,24 +36,19 @@ pub fn threshold_rule(spec: &SensorSpec) -> ThresholdRule {
     }
 }
 
-/// The window a rate of change is judged over: long enough that noise averages out,
-/// short enough to catch a part failing within days.
-pub const RATE_WINDOW_SECS: i64 = 72 * 3600;
-
 /// The rate-of-change rule of a sensor, if its spec judges a direction.
 pub fn rate_rule(spec: &SensorSpec) -> Option<RateOfChangeRule> {
     let (rise, fall) = spec.max_change_per_day;
     (rise.is_some() || fall.is_some()).then(|| RateOfChangeRule {
         id: format!("rate:{}", spec.name).as_str().into(),
-        subsystem: health_subsystem(spec.subsystem),
+        subsystem: spec.subsystem,
         label: spec.label.to_string(),
         unit: spec.unit.to_string(),
         window_s: RATE_WINDOW_SECS,
         max_rise_per_day: rise,
         max_fall_per_day: fall,
-        // Instruments sample every few hours: fewer points than this leave the slope to noise.
-        min_points: 8,
-        severity: seqhealth_health::Severity::Warning,
+        min_points: settings::RATE_MIN_POINTS,
+        severity: settings::RATE_SEVERITY,
     })
 }
 
@@ -107,7 +95,8 @@ pub async fn evaluate_sensors(
     Ok(())
 }
 
-/// Opens, updates or resolves the one open warning of (instrument, rule).
+/// Opens, updates or resolves the one open warning of (instrument, rule), as the health
+/// crate's lifecycle decides (`seqhealth_health::warning::reconcile`).
 pub(super) async fn reconcile(
     tx: &mut Transaction<'_, Any>,
     instrument_id: i64,
@@ -116,15 +105,21 @@ pub(super) async fn reconcile(
     at: i64,
     finding: Option<Finding>,
 ) -> AppResult<()> {
-    let open: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM warnings WHERE instrument_id = $1 AND rule = $2 AND status <> 'resolved'",
+    let open: Option<(i64, String)> = sqlx::query_as(
+        "SELECT id, status FROM warnings WHERE instrument_id = $1 AND rule = $2 AND status <> 'resolved'",
     )
     .bind(instrument_id)
     .bind(rule)
     .fetch_optional(&mut **tx)
     .await?;
-    match (open, finding) {
-        (None, Some(f)) => {
+    let status = open.as_ref().and_then(|(_, s)| WarningStatus::parse(s));
+    let id = open.map(|(id, _)| id);
+    match (
+        seqhealth_health::warning::reconcile(status, finding.is_some()),
+        id,
+        finding,
+    ) {
+        (Reconcile::Open, _, Some(f)) => {
             sqlx::query(
                 "INSERT INTO warnings (instrument_id, subsystem, rule, severity, status, raised_at, updated_at,
                                        value, message)
@@ -142,7 +137,7 @@ pub(super) async fn reconcile(
             .await?;
         }
         // Still out of band: follow the latest reading (a warning may become critical).
-        (Some(id), Some(f)) => {
+        (Reconcile::Follow { .. }, Some(id), Some(f)) => {
             sqlx::query(
                 "UPDATE warnings SET severity = $1, value = $2, message = $3, updated_at = $4
                  WHERE id = $5 AND updated_at <= $6",
@@ -156,7 +151,7 @@ pub(super) async fn reconcile(
             .execute(&mut **tx)
             .await?;
         }
-        (Some(id), None) => {
+        (Reconcile::Resolve, Some(id), _) => {
             sqlx::query(
                 "UPDATE warnings SET status = 'resolved', resolved_at = $1, updated_at = $2
                  WHERE id = $3 AND updated_at <= $4",
@@ -168,7 +163,7 @@ pub(super) async fn reconcile(
             .execute(&mut **tx)
             .await?;
         }
-        (None, None) => {}
+        _ => {}
     }
     Ok(())
 }
@@ -216,20 +211,14 @@ pub async fn evaluate_run_quality(
     Ok(())
 }
 
-/// An error code logged this many times...
-pub const REPEATED_ERRORS: usize = 3;
-/// ...within this window is a warning of its own: one bubble is noise, three in a day is a
-/// failing part.
-pub const REPEATED_WINDOW_SECS: i64 = 24 * 3600;
-
 fn repeated_rule(subsystem: Subsystem, code: &str) -> RepeatedErrorRule {
     RepeatedErrorRule {
         id: format!("repeated:{code}").as_str().into(),
-        subsystem: health_subsystem(subsystem),
+        subsystem,
         code: Some(code.to_string()),
         min_count: REPEATED_ERRORS,
         window_s: REPEATED_WINDOW_SECS,
-        severity: seqhealth_health::Severity::Warning,
+        severity: settings::REPEATED_SEVERITY,
     }
 }
 
