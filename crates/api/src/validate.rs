@@ -129,6 +129,34 @@ pub fn batch(b: &TelemetryBatch, now: DateTime<Utc>) -> Result<(), String> {
         if !r.value.is_finite() {
             return Err(format!("readings[{i}].value must be a finite number"));
         }
+        // Only sensors the server knows are stored: an instrument cannot grow the tables
+        // (and every fleet recomputation) with names of its own.
+        if crate::domain::sensor_spec(&r.sensor).is_none() {
+            let mut unknown: Vec<&str> = b
+                .readings
+                .iter()
+                .map(|r| r.sensor.as_str())
+                .filter(|s| crate::domain::sensor_spec(s).is_none())
+                .collect();
+            unknown.sort_unstable();
+            unknown.dedup();
+            let shown: Vec<&str> = unknown.iter().take(10).copied().collect();
+            return Err(format!(
+                "{} unknown sensor name(s): {}{}; known sensors are {}",
+                unknown.len(),
+                shown.join(", "),
+                if unknown.len() > shown.len() {
+                    ", …"
+                } else {
+                    ""
+                },
+                crate::domain::SENSORS
+                    .iter()
+                    .map(|s| s.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         check_time(&format!("readings[{i}].at"), r.at, now)?;
     }
     for (i, e) in b.events.iter().enumerate() {

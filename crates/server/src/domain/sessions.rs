@@ -15,12 +15,31 @@ pub async fn check_password(db: &AnyPool, email: &str, password: &str) -> AppRes
             .bind(email)
             .fetch_optional(db)
             .await?;
-    let (hash, user_id) = match &row {
-        Some((id, hash)) => (hash.as_str(), Some(*id)),
-        None => (dummy_hash(), None),
+    let (hash, user_id) = match row {
+        Some((id, hash)) => (hash, Some(id)),
+        None => (dummy_hash().to_string(), None),
     };
-    let ok = verify_password(password, hash);
+    let ok = verify_off_the_runtime(password.to_string(), hash).await?;
     Ok(user_id.filter(|_| ok))
+}
+
+/// Password checks running at once, at most: each takes a core for tens of milliseconds
+/// (argon2 is slow on purpose), so a burst of logins queues here instead of taking every
+/// core from ingest and the dashboard's reads.
+const HASHES_AT_ONCE: usize = 2;
+
+/// Checks a password on the blocking pool, [`HASHES_AT_ONCE`] at a time: never on the
+/// async workers that serve every other request.
+async fn verify_off_the_runtime(password: String, hash: String) -> AppResult<bool> {
+    static HASHING: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let permits = HASHING.get_or_init(|| tokio::sync::Semaphore::new(HASHES_AT_ONCE));
+    let _turn = permits
+        .acquire()
+        .await
+        .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| crate::error::AppError::Internal(format!("password check: {e}")))
 }
 
 /// Stores a new session of `user_id` for `token`.

@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 
 pub struct Env {
     pub app: Router,
+    /// The state `app` shares: its caches and limits, for tests that check they stay bounded.
+    pub state: AppState,
     pub db: sqlx::AnyPool,
     pub url: String,
     pub fleet: Vec<Provisioned>,
@@ -77,9 +79,11 @@ pub async fn env() -> Env {
         .await
         .unwrap()
         .unwrap();
-    let app = app(AppState::new(pool.clone()), None);
+    let state = AppState::new(pool.clone());
+    let app = app(state.clone(), None);
     Env {
         app,
+        state,
         db: pool,
         url,
         fleet,
@@ -214,6 +218,7 @@ mod fuzz;
 mod ingest;
 mod reads;
 mod replacements;
+mod resources;
 mod session;
 mod telemetry;
 mod warnings;

@@ -195,8 +195,10 @@ async fn control_limits_flag_the_bad_reagent_lot_runs() {
     let url = fresh_db_url(dir.path()).await;
     let pool = db::connect(&url).await.unwrap();
     let fleet = provision(&pool, Some(&["VH00412"])).await.unwrap().unwrap();
+    let state = AppState::new(pool.clone());
     let env = Env {
-        app: app(AppState::new(pool.clone()), None),
+        app: app(state.clone(), None),
+        state,
         db: pool,
         url,
         fleet,
