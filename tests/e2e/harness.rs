@@ -178,6 +178,22 @@ impl Browser {
             .unwrap();
     }
 
+    /// The text of every cell of every row of the table `css` (rows of its tbody), and
+    /// each row's first `<time datetime>`.
+    pub async fn table_cells(&self, css: &str) -> Vec<(Option<String>, Vec<String>)> {
+        let rows = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll(arguments[0] + ' tbody tr')].map(tr => [
+                    tr.querySelector('time') ? tr.querySelector('time').getAttribute('datetime') : null,
+                    [...tr.cells].map(td => td.textContent.trim())])",
+                vec![serde_json::Value::String(css.into())],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(rows).unwrap()
+    }
+
     pub async fn count(&self, css: &str) -> usize {
         self.client.find_all(Locator::Css(css)).await.unwrap().len()
     }

@@ -7,6 +7,7 @@
 
 mod enrollment;
 mod harness;
+use seqhealth::format;
 mod replacements;
 
 use harness::*;
@@ -146,11 +147,48 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         with_q30,
         "one chart marker per run"
     );
-    let newest = expected.runs.last().unwrap();
-    assert!(
-        b.text("table.runs tbody tr").await.contains(&newest.run_id),
-        "newest run first"
-    );
+    // Every cell of every row is the API's run, newest first, its time in the lab's zone.
+    let cells = b.table_cells("table.runs").await;
+    assert_eq!(cells.len(), expected.runs.len());
+    let london: chrono_tz::Tz = "Europe/London".parse().unwrap();
+    for ((datetime, row), run) in cells.iter().zip(expected.runs.iter().rev()) {
+        let local = run.started_at.with_timezone(&london);
+        let flags: Vec<String> = run
+            .q30_signals
+            .iter()
+            .filter(|s| s.severity >= seqhealth_api::Severity::Warning)
+            .map(|s| format!("{} ({})", s.rule, s.side))
+            .collect();
+        assert_eq!(
+            datetime.as_deref(),
+            Some(run.started_at.to_rfc3339().as_str())
+        );
+        assert!(
+            row[0].starts_with(&local.format("%-d ").to_string())
+                && row[0].contains(&local.format("%Y, %H:%M").to_string()),
+            "{} shown as {:?} in Europe/London",
+            run.started_at,
+            row[0]
+        );
+        let expected_row = [
+            run.run_id.clone(),
+            run.read_structure.clone(),
+            format::text(&run.flow_cell_type),
+            format::number(run.yield_gb, 1),
+            format::pct(run.pct_q30),
+            format::pct(run.pct_pf),
+            format::number(run.cluster_density_k_mm2, 0),
+            format::pct(run.error_rate),
+            format::text(&run.reagent_kit_lot),
+            format::text(&run.flow_cell_lot),
+            if flags.is_empty() {
+                "In control".to_string()
+            } else {
+                flags.join("; ")
+            },
+        ];
+        assert_eq!(&row[1..], &expected_row[..], "run {}", run.run_id);
+    }
     let caption = b.text("figure.chart:not(.sensor) figcaption").await;
     assert!(caption.contains("control limits of"), "{caption}");
     let flagged_in_api = expected
@@ -204,6 +242,23 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         series.points.len(),
     )
     .await;
+    // Its values are the buckets', in order.
+    let cells = b.table_cells(&format!("{chiller} table.data")).await;
+    for ((_, row), p) in cells.iter().zip(&series.points) {
+        let local = p.at.with_timezone(&london);
+        assert!(
+            row[0].contains(&local.format("%Y, %H:%M").to_string()),
+            "{row:?} vs {}",
+            p.at
+        );
+        let expected_row = [
+            format::number(Some(p.mean), 2),
+            format::number(Some(p.min), 2),
+            format::number(Some(p.max), 2),
+            p.n.to_string(),
+        ];
+        assert_eq!(&row[1..], &expected_row[..], "bucket at {}", p.at);
+    }
 
     // A shorter period shows only its runs, from the same API.
     let since = Utc::now() - TimeDelta::days(90);

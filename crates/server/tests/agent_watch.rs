@@ -14,6 +14,11 @@ fn shared_runs() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
+/// Whether this is CI (`CI` set, and not to a false value).
+fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE"))
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -30,6 +35,11 @@ fn copy_dir(from: &Path, to: &Path) {
 #[tokio::test]
 async fn runs_finished_while_the_server_is_down_arrive_once_when_it_returns() {
     let Some(shared) = shared_runs() else {
+        // CI always has ../shared beside the clone: there, its absence is a failure.
+        assert!(
+            !on_ci(),
+            "../shared/interop/runs is missing, and CI must run this test"
+        );
         eprintln!("skipping: ../shared/interop/runs is not beside this checkout");
         return;
     };

@@ -11,7 +11,7 @@ use seqhealth_agent::push::{PushError, Pusher};
 use seqhealth_agent::simulate::{runs, telemetry, SimConfig};
 use seqhealth_api::{RunIngest, TelemetryBatch};
 use seqhealth_demo::provision;
-use seqhealth_server::store;
+use seqhealth_server::store as db;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Stdio;
