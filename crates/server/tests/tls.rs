@@ -196,6 +196,46 @@ async fn https_with_tls_1_3_and_1_2_only_hsts_and_an_agent_that_verifies_the_cer
         );
         assert!(resp.headers().contains_key("content-security-policy"));
     }
+    // Over HTTPS the session cookie is `Secure` with the `__Host-` prefix, and opens the
+    // session; a cookie of the plain-HTTP name opens nothing there.
+    let client = https_client(Some(&pki.ca), reqwest::tls::Version::TLS_1_3);
+    let login = client
+        .post(format!("{base}/api/v1/session"))
+        .header("origin", &base)
+        .json(&serde_json::json!({ "email": "ada@northgate.example", "password": seqhealth_demo::DEMO_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), reqwest::StatusCode::OK);
+    let set = login.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        set.starts_with("__Host-seqhealth_session=")
+            && set.contains("Secure")
+            && set.contains("Path=/")
+            && set.contains("HttpOnly")
+            && !set.contains("Domain"),
+        "{set}"
+    );
+    let token = set.split(';').next().unwrap().split_once('=').unwrap().1;
+    for (cookie, expected) in [
+        (
+            format!("__Host-seqhealth_session={token}"),
+            reqwest::StatusCode::OK,
+        ),
+        (
+            format!("seqhealth_session={token}"),
+            reqwest::StatusCode::UNAUTHORIZED,
+        ),
+    ] {
+        let resp = client
+            .get(format!("{base}/api/v1/session"))
+            .header("cookie", cookie.as_str())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), expected, "{cookie}");
+    }
+
     // Plain HTTP on the TLS port gets no HTTP answer.
     let plain = reqwest::Client::new()
         .get(format!("http://127.0.0.1:{port}/api/v1/session"))

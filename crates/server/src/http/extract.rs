@@ -12,6 +12,18 @@ use seqhealth_api::Role;
 use serde::de::DeserializeOwned;
 
 pub const SESSION_COOKIE: &str = "seqhealth_session";
+/// The session cookie's name over HTTPS: the `__Host-` prefix makes browsers accept it
+/// only when `Secure`, for this host alone, on path `/` (no subdomain can set or shadow it).
+pub const SECURE_SESSION_COOKIE: &str = "__Host-seqhealth_session";
+
+/// The session cookie's name for a request: `__Host-…` over TLS, plain on loopback HTTP.
+pub fn session_cookie(extensions: &axum::http::Extensions) -> &'static str {
+    if extensions.get::<crate::http::security::OverTls>().is_some() {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 /// `Json<T>` whose rejections (malformed JSON, unknown fields, wrong content type,
 /// oversized body) answer in the API's JSON error shape.
@@ -83,7 +95,7 @@ impl FromRequestParts<AppState> for CurrentUser {
     ) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
         let token = jar
-            .get(SESSION_COOKIE)
+            .get(session_cookie(&parts.extensions))
             .ok_or(AppError::Unauthenticated)?
             .value()
             .to_string();

@@ -24,9 +24,16 @@ pub async fn headers(req: Request, next: Next) -> Response {
     resp
 }
 
-/// `Strict-Transport-Security` on every response: added by `serve_tls` only, since the
-/// header means nothing (and is ignored) over plain HTTP.
-pub async fn hsts(req: Request, next: Next) -> Response {
+/// Marks a request that arrived over TLS: its session cookie is `Secure` with the
+/// `__Host-` prefix (see `extract::session_cookie`).
+#[derive(Debug, Clone, Copy)]
+pub struct OverTls;
+
+/// `Strict-Transport-Security` on every response, and [`OverTls`] on every request:
+/// added by `serve_tls` only, since the header means nothing (and is ignored) over plain
+/// HTTP.
+pub async fn hsts(mut req: Request, next: Next) -> Response {
+    req.extensions_mut().insert(OverTls);
     let mut resp = next.run(req).await;
     resp.headers_mut().insert(
         header::STRICT_TRANSPORT_SECURITY,

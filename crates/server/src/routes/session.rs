@@ -3,10 +3,14 @@
 use crate::domain::credentials::new_token;
 use crate::domain::sessions::{self, SESSION_HOURS};
 use crate::error::{AppError, AppResult};
-use crate::http::extract::{ApiJson, ClientAddr, CurrentUser, SESSION_COOKIE};
+use crate::http::extract::{
+    ApiJson, ClientAddr, CurrentUser, SECURE_SESSION_COOKIE, SESSION_COOKIE,
+};
+use crate::http::security::OverTls;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::Extension;
 use axum::Json;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
@@ -15,6 +19,7 @@ use seqhealth_api::{LoginRequest, SessionInfo};
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
+    tls: Option<Extension<OverTls>>,
     jar: CookieJar,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> AppResult<(CookieJar, Json<SessionInfo>)> {
@@ -31,8 +36,9 @@ pub async fn login(
     state.logins.login_succeeded(&email, addr);
     let token = new_token();
     sessions::start(&state.db, user_id, &token, now).await?;
-    let cookie = Cookie::build((SESSION_COOKIE, token))
+    let cookie = Cookie::build((cookie_name(&tls), token))
         .path("/")
+        .secure(tls.is_some())
         .http_only(true)
         .same_site(SameSite::Strict)
         .max_age(cookie::time::Duration::hours(SESSION_HOURS))
@@ -50,13 +56,13 @@ pub async fn current(
 
 pub async fn logout(
     State(state): State<AppState>,
+    tls: Option<Extension<OverTls>>,
     jar: CookieJar,
 ) -> AppResult<(CookieJar, StatusCode)> {
-    if let Some(c) = jar.get(SESSION_COOKIE) {
+    if let Some(c) = jar.get(cookie_name(&tls)) {
         sessions::end(&state.db, c.value()).await?;
     }
-    let removal = Cookie::build((SESSION_COOKIE, "")).path("/").build();
-    Ok((jar.remove(removal), StatusCode::NO_CONTENT))
+    Ok((jar.remove(removal(&tls)), StatusCode::NO_CONTENT))
 }
 
 /// `DELETE /sessions`: log out everywhere. Every session of the caller (this browser's
@@ -64,6 +70,7 @@ pub async fn logout(
 pub async fn logout_everywhere(
     State(state): State<AppState>,
     user: CurrentUser,
+    tls: Option<Extension<OverTls>>,
     jar: CookieJar,
 ) -> AppResult<(CookieJar, StatusCode)> {
     let ended = sessions::end_all(&state.db, user.user_id).await?;
@@ -72,6 +79,22 @@ pub async fn logout_everywhere(
         sessions = ended,
         "logged out everywhere"
     );
-    let removal = Cookie::build((SESSION_COOKIE, "")).path("/").build();
-    Ok((jar.remove(removal), StatusCode::NO_CONTENT))
+    Ok((jar.remove(removal(&tls)), StatusCode::NO_CONTENT))
+}
+
+/// `__Host-…` over TLS (see [`extract::session_cookie`](crate::http::extract::session_cookie)).
+fn cookie_name(tls: &Option<Extension<OverTls>>) -> &'static str {
+    if tls.is_some() {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// The cookie that removes the session cookie (same name, path and `Secure`).
+fn removal(tls: &Option<Extension<OverTls>>) -> Cookie<'static> {
+    Cookie::build((cookie_name(tls), ""))
+        .path("/")
+        .secure(tls.is_some())
+        .build()
 }
