@@ -23,16 +23,18 @@ pub async fn check_password(db: &AnyPool, email: &str, password: &str) -> AppRes
     Ok(user_id.filter(|_| ok))
 }
 
-/// Password checks running at once, at most: each takes a core for tens of milliseconds
-/// (argon2 is slow on purpose), so a burst of logins queues here instead of taking every
-/// core from ingest and the dashboard's reads.
-const HASHES_AT_ONCE: usize = 2;
+/// Password checks running at once, at most: half the cores (at least one). Each takes a
+/// core for tens of milliseconds (argon2 is slow on purpose), so a burst of logins queues
+/// here instead of taking every core from ingest and the dashboard's reads.
+fn hashes_at_once() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
 
-/// Checks a password on the blocking pool, [`HASHES_AT_ONCE`] at a time: never on the
+/// Checks a password on the blocking pool, [`hashes_at_once`] at a time: never on the
 /// async workers that serve every other request.
 async fn verify_off_the_runtime(password: String, hash: String) -> AppResult<bool> {
     static HASHING: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    let permits = HASHING.get_or_init(|| tokio::sync::Semaphore::new(HASHES_AT_ONCE));
+    let permits = HASHING.get_or_init(|| tokio::sync::Semaphore::new(hashes_at_once()));
     let _turn = permits
         .acquire()
         .await
