@@ -92,3 +92,11 @@ bench-screen: setup-browser build
 	    --clients 10 --requests 100 --dist dist --keep $(SCREEN_DB).part && \
 	  mv $(SCREEN_DB).part $(SCREEN_DB); }
 	python3 scripts/bench-screen.py --server-bin target/server/seqhealth-server --db $(SCREEN_DB) --dist dist $(SCREEN_ARGS)
+
+## bench-security: what one caller can make the server keep or wait for (1,500 spellings of a
+## filter: RSS; GET /fleet during 100 logins at once), this build beside BASELINE (another
+## commit's seqhealth-server) on DB (a stopped `make demo` database); not a test
+.PHONY: bench-security
+DB ?= demo.db
+bench-security: server
+	python3 scripts/bench-security.py --db $(DB) --server target/server/seqhealth-server --baseline $(BASELINE)
