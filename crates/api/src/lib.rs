@@ -19,6 +19,10 @@ pub use replacements::*;
 /// The prefix of every API route.
 pub const API_PREFIX: &str = "/api/v1";
 
+/// Seconds in an hour and in a day: the units every window, bucket and forecast counts in.
+pub const HOUR: i64 = 3_600;
+pub const DAY: i64 = 86_400;
+
 /// Body of every 4xx/5xx answer: what went wrong, and the detail a developer needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiError {

@@ -11,8 +11,7 @@ use crate::trend::local::Shape;
 use crate::trend::Z_95;
 use seqhealth_api::domain::{LimitOn, SensorSpec, WearsToward};
 
-const HOUR: i64 = 3_600;
-const DAY: i64 = 86_400;
+use seqhealth_api::{DAY, HOUR};
 
 // ------------------------------------------------------------------- rate of change
 

@@ -50,8 +50,8 @@ use crate::trend::local::{robust_poly, PolyFit, Shape};
 use crate::trend::Z_95;
 use serde::{Deserialize, Serialize};
 
-const DAY: i64 = 86_400;
-const DAY_F: f64 = 86_400.0;
+use seqhealth_api::DAY;
+const DAY_F: f64 = DAY as f64;
 
 /// One day of one sensor, as the server's daily bucket holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -142,7 +142,7 @@ mod tests {
     use super::*;
     use crate::trend::theil_sen;
 
-    const DAY: f64 = 86_400.0;
+    const DAY: f64 = seqhealth_api::DAY as f64;
     const T0: f64 = 1_700_000_000.0;
 
     /// Laser power: 100 mW falling 0.5 mW/day, daily readings with ±0.4 mW wiggle.

@@ -76,7 +76,7 @@ mod tests {
     use super::*;
 
     const NOW: i64 = 1_700_000_000;
-    const DAY: i64 = 86_400;
+    use seqhealth_api::DAY;
 
     #[test]
     fn pump_strokes_exhaust_on_schedule() {

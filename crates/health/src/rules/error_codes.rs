@@ -77,7 +77,7 @@ mod tests {
     use super::*;
 
     const NOW: i64 = 1_700_000_000;
-    const HOUR: i64 = 3_600;
+    use seqhealth_api::HOUR;
 
     fn ev(hours_ago: i64, code: &str) -> LogEvent {
         LogEvent {

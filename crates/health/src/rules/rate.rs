@@ -92,7 +92,7 @@ mod tests {
     use super::*;
 
     const NOW: i64 = 1_700_000_000;
-    const HOUR: i64 = 3_600;
+    use seqhealth_api::HOUR;
 
     fn pressure_rule() -> RateOfChangeRule {
         RateOfChangeRule {

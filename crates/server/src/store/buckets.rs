@@ -6,8 +6,7 @@ use crate::store::{self as db, Real};
 use sqlx::{Any, AnyPool, Transaction};
 use std::collections::BTreeMap;
 
-pub const HOUR: i64 = 3600;
-pub const DAY: i64 = 86_400;
+pub use seqhealth_api::{DAY, HOUR};
 /// No series response holds more points than this, whatever the range.
 pub const MAX_POINTS: i64 = 1000;
 

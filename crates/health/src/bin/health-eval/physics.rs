@@ -35,7 +35,7 @@
 use crate::rng::{mix, Rng};
 use seqhealth_api::domain::{sensor_spec, SensorSpec};
 
-pub const DAY: i64 = 86_400;
+pub use seqhealth_api::DAY;
 /// The instrument's sampling interval, and the grid failures are judged on.
 pub const STEP: i64 = 6 * 3_600;
 /// Day 0 of the observation: 2024-01-01T00:00:00Z.

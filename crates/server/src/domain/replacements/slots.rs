@@ -10,7 +10,7 @@ use sqlx::AnyConnection;
 
 /// Appointments may be booked this far ahead.
 pub const MAX_SCHEDULE_AHEAD_DAYS: i64 = 730;
-pub const DAY: i64 = 86_400;
+pub use seqhealth_api::DAY;
 
 /// The lab's zone; a zone name the database does not know (never written by us) is UTC.
 pub fn zone(name: &str) -> Tz {
