@@ -144,6 +144,61 @@ pub async fn push_fleet(
 /// Real run folders (e.g. `../shared/interop/runs`) summarised by the agent's own code
 /// and pushed for the demo instrument of the same model family, so the dashboard shows
 /// real figures beside simulated ones. Folders that cannot be summarised are skipped.
+/// What [`push_in_parallel`] pushed, and how long it took.
+pub struct Pushed {
+    pub readings: usize,
+    pub runs: usize,
+    pub secs: f64,
+}
+
+/// Pushes the simulated history of every `(instrument, token)` to `base`, from `pushers`
+/// tasks at once: a fleet reporting in (the benchmarks' ingest).
+pub async fn push_in_parallel(
+    base: &str,
+    fleet: &[(&'static DemoInstrument, String)],
+    cfg: &SimConfig,
+    pushers: usize,
+) -> Result<Pushed, String> {
+    let work: Vec<_> = fleet
+        .iter()
+        .map(|(t, token)| (Pusher::new(base, token), telemetry(t, cfg), runs(t, cfg)))
+        .collect();
+    let readings = work
+        .iter()
+        .flat_map(|w| w.1.iter())
+        .map(|b| b.readings.len())
+        .sum();
+    let run_count = work.iter().map(|w| w.2.len()).sum();
+    let queue = std::sync::Arc::new(tokio::sync::Mutex::new(work));
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = (0..pushers)
+        .map(|_| {
+            let queue = queue.clone();
+            tokio::spawn(async move {
+                loop {
+                    let Some((pusher, batches, runs)) = queue.lock().await.pop() else {
+                        return Ok::<(), String>(());
+                    };
+                    for b in &batches {
+                        pusher.telemetry(b).await.map_err(|x| x.to_string())?;
+                    }
+                    for r in &runs {
+                        pusher.run(r).await.map_err(|x| x.to_string())?;
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.map_err(|x| x.to_string())??;
+    }
+    Ok(Pushed {
+        readings,
+        runs: run_count,
+        secs: started.elapsed().as_secs_f64(),
+    })
+}
+
 /// Returns the run ids pushed.
 pub async fn push_real_runs(
     base_url: &str,

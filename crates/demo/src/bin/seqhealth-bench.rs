@@ -13,16 +13,14 @@
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use seqhealth_agent::fleet::DEMO_FLEET;
-use seqhealth_agent::push::Pusher;
-use seqhealth_agent::simulate::{runs, telemetry, SimConfig};
+use seqhealth_agent::simulate::SimConfig;
 use seqhealth_api::Role;
 use seqhealth_server::domain::provision::{
     create_instrument, create_lab, create_user, NewInstrument,
 };
 use seqhealth_server::{app, serve, store as db, AppState};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[path = "common/load.rs"]
 mod load;
@@ -227,39 +225,17 @@ async fn ingest(
         days: a.days,
         ..SimConfig::demo(7, end)
     };
-    let work: Vec<_> = fleet
-        .iter()
-        .map(|(t, _, token)| (Pusher::new(base, token), telemetry(t, &cfg), runs(t, &cfg)))
-        .collect();
-    let readings: usize = work
-        .iter()
-        .flat_map(|w| w.1.iter())
-        .map(|b| b.readings.len())
-        .sum();
-    let run_count: usize = work.iter().map(|w| w.2.len()).sum();
-    let queue = Arc::new(tokio::sync::Mutex::new(work));
-    let started = Instant::now();
-    let mut pushers = Vec::new();
-    for _ in 0..8 {
-        let queue = queue.clone();
-        pushers.push(tokio::spawn(async move {
-            loop {
-                let Some((pusher, batches, runs)) = queue.lock().await.pop() else {
-                    return Ok::<(), String>(());
-                };
-                for b in &batches {
-                    pusher.telemetry(b).await.map_err(|x| x.to_string())?;
-                }
-                for r in &runs {
-                    pusher.run(r).await.map_err(|x| x.to_string())?;
-                }
-            }
-        }));
-    }
-    for p in pushers {
-        p.await.map_err(|x| e(&x))??;
-    }
-    let ingest_secs = started.elapsed().as_secs_f64();
+    let pushed = seqhealth_demo::push_in_parallel(
+        base,
+        &fleet
+            .iter()
+            .map(|(t, _, token)| (*t, token.clone()))
+            .collect::<Vec<_>>(),
+        &cfg,
+        8,
+    )
+    .await?;
+    let (readings, run_count, ingest_secs) = (pushed.readings, pushed.runs, pushed.secs);
 
     println!("## seqhealth-bench\n");
     println!(
