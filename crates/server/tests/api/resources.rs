@@ -138,3 +138,62 @@ async fn invented_sensor_names_are_refused_and_named() {
     assert_eq!(env.count("sensor_readings").await, readings_before);
     assert_eq!(env.count("telemetry_batches").await, 0);
 }
+
+/// The resource section of the attacker suite: every GET of the endpoint table, asked a
+/// thousand times by one user with a different spelling each time (leading zeros in path
+/// ids and filters, unknown parameters, a growing path), leaves every cache and the login
+/// limiter bounded: a kept answer per parsed request at most, never one per spelling.
+#[tokio::test]
+async fn a_thousand_spellings_of_every_read_keep_memory_bounded() {
+    use seqhealth_server::routes::endpoints;
+    let env = env().await;
+    env.fill().await;
+    let grace = env.login("grace@northgate.example").await;
+    let id = env.id("A00317");
+    let gets: Vec<&'static str> = endpoints()
+        .into_iter()
+        .filter(|e| e.method == Method::GET)
+        .map(|e| e.path)
+        .collect();
+    assert!(gets.len() >= 15, "{gets:?}");
+    let size = |env: &Env| {
+        (
+            env.state.lab_lists.size(),
+            env.state.fleet.size(),
+            env.state.predictions.size(),
+            env.state.logins.len(),
+        )
+    };
+    // Once each, so every cache holds what one normal visit keeps.
+    let spell = |path: &str, n: usize| {
+        let zeros = "0".repeat(n % 50);
+        let path = path
+            .replace("{id}", &format!("{zeros}{id}"))
+            .replace("{file}", &format!("{zeros}nope.ics"));
+        format!("/api/v1{path}?instrument={zeros}{id}&metric=laser_power_pct&z{n}=1")
+    };
+    for path in &gets {
+        env.get(&spell(path, 0), Some(&grace)).await;
+    }
+    let before = size(&env);
+    for n in 1..=1_000 {
+        for path in &gets {
+            let (s, b) = env.get(&spell(path, n), Some(&grace)).await;
+            assert!(
+                s.is_success() || s.is_client_error(),
+                "{path}: {s} {}",
+                String::from_utf8_lossy(&b)
+            );
+        }
+    }
+    let after = size(&env);
+    let ((lists, list_bytes), (fleets, _), (predictions, _), logins) = after;
+    assert!(
+        lists <= before.0 .0 + 2 && list_bytes <= before.0 .1 * 2 + 1_000_000,
+        "kept lists {before:?} → {after:?}"
+    );
+    assert!(
+        fleets <= 1 && predictions <= 1 && logins <= before.3,
+        "{before:?} → {after:?}"
+    );
+}
