@@ -30,8 +30,21 @@ const WINDOWS: [(i64, &str); 5] = [
     (36_500, "All (latest 1,000 runs)"),
 ];
 
-/// `id`: from the path; a non-number is -1, which the server answers 404 and the page
-/// says so.
+/// An instrument's address whose id is not a number: nothing to ask the server.
+#[component]
+pub fn NoInstrument() -> impl IntoView {
+    crate::components::set_title("No instrument here");
+    view! {
+        <h1>"No instrument here"</h1>
+        <div class="state error" role="alert">
+            <p>"There is no instrument at this address."</p>
+            <p><A href=Route::Fleet.href()>"Back to the fleet overview"</A></p>
+        </div>
+    }
+}
+
+/// `id`: from the path. An id the lab does not have (404) says so with a way back, not a
+/// retry.
 #[component]
 pub fn InstrumentPage(id: i64) -> impl IntoView {
     let detail = api::instrument(id);
@@ -67,7 +80,20 @@ pub fn InstrumentPage(id: i64) -> impl IntoView {
                                 .into_any()
                         })
                         // A failure still gets the page its heading.
-                        .or_else(|e| Ok(view! { <h1>"Instrument"</h1> <Failure failure=e retry=retry /> }.into_any()))
+                        .or_else(|e| Ok(match e {
+                            api::ApiFailure::Server { status: 404, .. } => {
+                                crate::components::set_title("Instrument not found");
+                                view! {
+                                    <h1>"Instrument not found"</h1>
+                                    <div class="state error" role="alert">
+                                        <p>{format!("Instrument {id} was not found in your lab.")}</p>
+                                        <p><A href=Route::Fleet.href()>"Back to the fleet overview"</A></p>
+                                    </div>
+                                }
+                                    .into_any()
+                            }
+                            e => view! { <h1>"Instrument"</h1> <Failure failure=e retry=retry /> }.into_any(),
+                        }))
                     })
             },
         )}

@@ -8,6 +8,7 @@
 mod enrollment;
 mod harness;
 use seqhealth::format;
+mod attention;
 mod replacements;
 
 use harness::*;

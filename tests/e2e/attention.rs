@@ -1,0 +1,113 @@
+//! "What needs attention today?": what a lab manager hits in the first ten minutes, on
+//! the real server and the release build.
+
+use crate::harness::*;
+
+/// The API paths the page has asked for since it was loaded.
+async fn api_requests(b: &Browser) -> Vec<String> {
+    let v = b
+        .client
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/api/'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_instrument_addresses_say_so_and_a_deep_link_survives_login() {
+    let mut server = Server::start().await;
+    let browser = Browser::start().await;
+    let base = server.base.clone();
+    let b = &browser;
+    let id = server.id("VH00412");
+
+    // A deep link while logged out: log in, then land on the page that was asked for.
+    b.client
+        .goto(&format!(
+            "{base}/instruments/{id}?x=1#sensor-chiller_temp_c"
+        ))
+        .await
+        .unwrap();
+    b.wait_path("/login").await;
+    let url = b.client.current_url().await.unwrap();
+    assert_eq!(
+        url.query_pairs()
+            .find(|(k, _)| k == "next")
+            .map(|(_, v)| v.into_owned()),
+        Some(format!("/instruments/{id}?x=1#sensor-chiller_temp_c")),
+        "{url}"
+    );
+    b.submit_login("ada@northgate.example", DEMO_PASSWORD).await;
+    b.wait_path(&format!("/instruments/{id}")).await;
+    assert!(b.text("h1").await.contains("Vega"));
+    let url = b.client.current_url().await.unwrap();
+    assert_eq!(url.fragment(), Some("sensor-chiller_temp_c"), "{url}");
+
+    // A `next` that leaves the site is ignored: the fleet, not another host.
+    for evil in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
+        b.client
+            .goto(&format!("{base}/login?next={}", js_encode(evil)))
+            .await
+            .unwrap();
+        b.submit_login("ada@northgate.example", DEMO_PASSWORD).await;
+        b.wait_path("/").await;
+        let url = b.client.current_url().await.unwrap();
+        assert_eq!(url.host_str(), Some("127.0.0.1"), "{evil}: {url}");
+    }
+
+    // Not a number: no instrument has this address; nothing is asked of the server.
+    b.client
+        .goto(&format!("{base}/instruments/abc"))
+        .await
+        .unwrap();
+    let alert = b.text("main [role=alert]").await;
+    assert!(
+        alert.contains("There is no instrument at this address"),
+        "{alert}"
+    );
+    assert!(!alert.contains("-1"), "{alert}");
+    assert_eq!(b.count("main [role=alert] a[href='/']").await, 1);
+    assert_eq!(b.count("main [role=alert] button").await, 0, "no Retry");
+    let asked = api_requests(b).await;
+    assert!(
+        !asked.iter().any(|u| u.contains("/instruments")),
+        "no instrument request: {asked:?}"
+    );
+    b.screenshot("instrument-not-a-number").await;
+
+    // A number the lab does not have: not found in your lab, a way back, no Retry.
+    b.client
+        .goto(&format!("{base}/instruments/99999"))
+        .await
+        .unwrap();
+    let alert = b.wait_text("main [role=alert]", &["not found"]).await;
+    assert!(alert.contains("not found in your lab"), "{alert}");
+    assert_eq!(b.count("main [role=alert] button").await, 0, "no Retry");
+    b.screenshot("instrument-not-found").await;
+    b.click(Locator::Css("main [role=alert] a[href='/']")).await;
+    b.wait_path("/").await;
+    b.text("table.fleet tbody tr").await;
+
+    browser.close().await;
+    server.stop().await;
+}
+
+/// A query value, percent-encoded.
+fn js_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
