@@ -111,3 +111,79 @@ fn js_encode(s: &str) -> String {
         })
         .collect()
 }
+
+/// Visible text (each element's own text, and each line of the page) that starts like an
+/// internal rule code.
+async fn rule_codes_on_screen(b: &Browser) -> Vec<String> {
+    let v = b
+        .client
+        .execute(
+            "const code = /^(threshold|rate|missing_data|repeated|spc):/;
+             const seen = document.body.innerText.split('\\n').map(s => s.trim()).filter(s => code.test(s));
+             const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+             for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+                 const t = n.textContent.trim();
+                 const el = n.parentElement;
+                 if (code.test(t) && el && el.offsetParent !== null) seen.push(t);
+             }
+             return seen;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warnings_name_their_rules_in_words() {
+    let mut server = Server::start().await;
+    let browser = Browser::start().await;
+    let base = server.base.clone();
+    let b = &browser;
+    b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
+    b.wait_path("/").await;
+
+    // Every warning the lab has had, open or not.
+    b.client.goto(&format!("{base}/warnings")).await.unwrap();
+    b.text("table.warnings tbody tr").await;
+    b.client
+        .find(Locator::Css("form.filters select"))
+        .await
+        .unwrap()
+        .select_by_value("all")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    b.text("table.warnings tbody tr").await;
+    let rows = b.count("table.warnings tbody tr").await;
+    let words = b.text("table.warnings tbody").await;
+    assert!(
+        words.contains("Reagent chiller temperature out of range"),
+        "{words}"
+    );
+    // The code stays, out of sight, as a data attribute.
+    assert_eq!(b.count("table.warnings tbody [data-rule]").await, rows);
+    let codes = rule_codes_on_screen(b).await;
+    assert!(
+        codes.is_empty(),
+        "rule codes on the warnings page: {codes:?}"
+    );
+    b.screenshot("warnings-words").await;
+
+    // The instrument with the failing chiller: its open warnings, in words.
+    let id = server.id("NB552091");
+    b.client
+        .goto(&format!("{base}/instruments/{id}"))
+        .await
+        .unwrap();
+    b.text("table.warnings tbody tr").await;
+    b.text("table.runs tbody tr").await;
+    let codes = rule_codes_on_screen(b).await;
+    assert!(
+        codes.is_empty(),
+        "rule codes on the instrument page: {codes:?}"
+    );
+
+    browser.close().await;
+    server.stop().await;
+}
