@@ -57,7 +57,12 @@ fn encode(s: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let hex = b"0123456789ABCDEF";
+            out.extend([
+                '%',
+                hex[usize::from(b >> 4)] as char,
+                hex[usize::from(b & 15)] as char,
+            ]);
         }
     }
     out

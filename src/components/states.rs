@@ -56,16 +56,10 @@ pub fn Empty(children: Children) -> impl IntoView {
 pub fn Failure(failure: ApiFailure, #[prop(into)] retry: Callback<()>) -> impl IntoView {
     if failure == ApiFailure::Unauthenticated {
         let navigate = use_navigate();
+        // This page's path, query and fragment: the address less its origin.
         let here = web_sys::window()
             .map(|w| w.location())
-            .map(|l| {
-                format!(
-                    "{}{}{}",
-                    l.pathname().unwrap_or_default(),
-                    l.search().unwrap_or_default(),
-                    l.hash().unwrap_or_default()
-                )
-            })
+            .and_then(|l| Some(l.href().ok()?.get(l.origin().ok()?.len()..)?.to_string()))
             .unwrap_or_default();
         request_animation_frame(move || {
             navigate(

@@ -33,14 +33,23 @@ const WINDOWS: [(i64, &str); 5] = [
 /// An instrument's address whose id is not a number: nothing to ask the server.
 #[component]
 pub fn NoInstrument() -> impl IntoView {
-    crate::components::set_title("No instrument here");
+    not_here(
+        "No instrument here",
+        "There is no instrument at this address.".into(),
+    )
+}
+
+/// No instrument to show, said with a way back to the fleet (no retry: it would not help).
+fn not_here(title: &'static str, what: String) -> AnyView {
+    crate::components::set_title(title);
     view! {
-        <h1>"No instrument here"</h1>
+        <h1>{title}</h1>
         <div class="state error" role="alert">
-            <p>"There is no instrument at this address."</p>
+            <p>{what}</p>
             <p><A href=Route::Fleet.href()>"Back to the fleet overview"</A></p>
         </div>
     }
+    .into_any()
 }
 
 /// `id`: from the path. An id the lab does not have (404) says so with a way back, not a
@@ -81,17 +90,10 @@ pub fn InstrumentPage(id: i64) -> impl IntoView {
                         })
                         // A failure still gets the page its heading.
                         .or_else(|e| Ok(match e {
-                            api::ApiFailure::Server { status: 404, .. } => {
-                                crate::components::set_title("Instrument not found");
-                                view! {
-                                    <h1>"Instrument not found"</h1>
-                                    <div class="state error" role="alert">
-                                        <p>{format!("Instrument {id} was not found in your lab.")}</p>
-                                        <p><A href=Route::Fleet.href()>"Back to the fleet overview"</A></p>
-                                    </div>
-                                }
-                                    .into_any()
-                            }
+                            api::ApiFailure::Server { status: 404, .. } => not_here(
+                                "Instrument not found",
+                                format!("Instrument {id} was not found in your lab."),
+                            ),
                             e => view! { <h1>"Instrument"</h1> <Failure failure=e retry=retry /> }.into_any(),
                         }))
                     })

@@ -75,7 +75,5 @@ fn next_path() -> Option<String> {
         .trim_start_matches('?')
         .split('&')
         .find_map(|kv| kv.strip_prefix("next="))?;
-    js_sys::decode_uri_component(&value.replace('+', " "))
-        .ok()
-        .map(String::from)
+    js_sys::decode_uri_component(value).ok().map(String::from)
 }

@@ -187,3 +187,110 @@ async fn warnings_name_their_rules_in_words() {
     browser.close().await;
     server.stop().await;
 }
+
+/// Visible text and chart labels that are not in the dashboard's date style: ISO dates
+/// ("2026-12-14") and "Sept". The audit log's details are the server's own words, stored
+/// when the entry was made (they still write ISO dates): not looked at here.
+async fn off_style_dates(b: &Browser) -> Vec<String> {
+    let v = b
+        .client
+        .execute(
+            "const bad = /\\b\\d{4}-\\d{2}-\\d{2}\\b|\\bSept\\b/;
+             const seen = [];
+             const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+             for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+                 const el = n.parentElement;
+                 if (!el || el.closest('script, style, option, table.audit td:nth-child(5)')) continue;
+                 if (bad.test(n.textContent)) seen.push(n.textContent.trim());
+             }
+             return seen;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dates_read_one_way_and_captions_say_the_data_s_step() {
+    let mut server = Server::start().await;
+    let browser = Browser::start().await;
+    let base = server.base.clone();
+    let b = &browser;
+    let nimbus = server.id("NB552091");
+
+    // A run planned in September: "Sep", as every other date, never "Sept" or ISO.
+    let year = Utc::now().format("%Y").to_string().parse::<i32>().unwrap() + 1;
+    let r = as_ada(&base)
+        .await
+        .post(format!("{base}/api/v1/instruments/{nimbus}/planned-runs"))
+        .json(&serde_json::json!({
+            "starts_on": format!("{year}-09-14"),
+            "ends_on": format!("{year}-09-16"),
+            "label": "Autumn WGS"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+
+    b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
+    b.wait_path("/").await;
+    b.client
+        .goto(&format!("{base}/instruments/{nimbus}"))
+        .await
+        .unwrap();
+    let planned = b.wait_text("ul.planned", &["Autumn WGS"]).await;
+    assert!(
+        planned.contains(&format!("14 Sep {year} to 16 Sep {year}")),
+        "{planned}"
+    );
+    assert_eq!(
+        b.count(&format!("ul.planned time[datetime='{year}-09-14']"))
+            .await,
+        1,
+        "the ISO date stays for machines"
+    );
+    b.text("table.runs tbody tr").await;
+    b.wait_count("figure.sensor figcaption", 6).await;
+
+    // Readings arrive every 6 h: the captions say so, not "per hour".
+    let captions = b.text("section[aria-labelledby=sensors-heading]").await;
+    assert!(!captions.contains("per hour"), "{captions}");
+    assert!(captions.contains("mean and range per 6 h"), "{captions}");
+    let odd = off_style_dates(b).await;
+    assert!(odd.is_empty(), "dates off the dashboard's style: {odd:?}");
+    b.screenshot("instrument-dates").await;
+
+    // A year of readings: a point a day.
+    b.client
+        .find(Locator::Css(
+            "section[aria-labelledby=sensors-heading] select",
+        ))
+        .await
+        .unwrap()
+        .select_by_value("365")
+        .await
+        .unwrap();
+    b.wait_text(
+        "figure.sensor[data-sensor='chiller_temp_c'] figcaption",
+        &["per day"],
+    )
+    .await;
+    let odd = off_style_dates(b).await;
+    assert!(odd.is_empty(), "dates off the dashboard's style: {odd:?}");
+
+    // The replacements, warnings and audit pages too.
+    for path in ["/replacements", "/warnings", "/audit", "/"] {
+        b.client.goto(&format!("{base}{path}")).await.unwrap();
+        b.text("main table tbody tr").await;
+        let odd = off_style_dates(b).await;
+        assert!(
+            odd.is_empty(),
+            "{path}: dates off the dashboard's style: {odd:?}"
+        );
+    }
+
+    browser.close().await;
+    server.stop().await;
+}
