@@ -40,14 +40,11 @@ fn local(t: DateTime<Utc>, tz: &str) -> Option<(NaiveDate, String)> {
 
 /// "12 Mar 2026, 14:05" in the lab's zone (in UTC, said so, if the zone is unknown).
 pub fn date_time(t: DateTime<Utc>, tz: &str) -> String {
-    match local(t, tz) {
-        Some((d, clock)) => format!("{}, {clock}", format::day(d)),
-        None => format!(
-            "{}, {} UTC",
-            format::day(t.date_naive()),
-            t.to_rfc3339().get(11..16).unwrap_or_default()
-        ),
-    }
+    let (local, zone) = match local(t, tz) {
+        Some(l) => (l, ""),
+        None => (local(t, "UTC").unwrap_or_default(), " UTC"),
+    };
+    format!("{}, {}{zone}", format::day(local.0), local.1)
 }
 
 /// "12 Mar 2026" in the lab's zone.

@@ -349,6 +349,7 @@ fn DataTable(series: TelemetrySeries, tz: String) -> impl IntoView {
         }>
             <summary>"Data table"</summary>
             {when(move || open.get(), move || view! {
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Data table">
                 <table class="data">
                     <caption>{format!("{}, mean and range per {}; times in {}", s.sensor.label, per(&s), tz)}</caption>
                     <thead>
@@ -377,6 +378,7 @@ fn DataTable(series: TelemetrySeries, tz: String) -> impl IntoView {
                             .collect_view()}
                     </tbody>
                 </table>
+                </div>
             }.into_any())}
         </details>
     }

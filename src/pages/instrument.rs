@@ -354,7 +354,7 @@ fn runs_table(runs: Vec<RunRow>, show_all: RwSignal<bool>, tz: String) -> impl I
             .collect_view()
     };
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Runs table">
             <table id="runs-table" class="runs">
                 <caption>{caption}</caption>
                 <thead>

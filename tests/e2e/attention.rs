@@ -294,3 +294,117 @@ async fn dates_read_one_way_and_captions_say_the_data_s_step() {
     browser.close().await;
     server.stop().await;
 }
+
+/// At the window's current width: elements whose box reaches past the viewport (not
+/// counting those inside a box that scrolls or clips sideways: that box is checked
+/// instead), and boxes that scroll sideways without a keyboard stop and a name.
+async fn phone_overflow(b: &Browser) -> (f64, Vec<String>, Vec<String>) {
+    let v = b
+        .client
+        .execute(
+            "const vw = document.documentElement.clientWidth;
+             const clips = el => { const o = getComputedStyle(el).overflowX; return o !== 'visible'; };
+             const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                 + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+             const wide = [];
+             const unreachable = [];
+             for (const el of document.body.querySelectorAll('*')) {
+                 let a = el.parentElement, inside = false;
+                 while (a && a !== document.body) { if (clips(a)) { inside = true; break; } a = a.parentElement; }
+                 if (inside) continue;
+                 const r = el.getBoundingClientRect();
+                 if (r.width === 0 && r.height === 0) continue;
+                 // (Off to the left is how the skip link hides until focused.)
+                 if (r.right > vw + 0.5) wide.push(name(el) + ' ' + Math.round(r.left) + '–' + Math.round(r.right));
+                 const o = getComputedStyle(el).overflowX;
+                 if ((o === 'auto' || o === 'scroll') && el.scrollWidth > el.clientWidth + 1
+                     && !(el.tabIndex === 0 && (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby'))))
+                     unreachable.push(name(el));
+             }
+             if (document.documentElement.scrollWidth > vw) wide.push('page ' + document.documentElement.scrollWidth);
+             return [vw, wide, unreachable];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_fits_a_phone() {
+    let mut server = Server::start().await;
+    let browser = Browser::start().await;
+    let base = server.base.clone();
+    let b = &browser;
+    b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
+    b.wait_path("/").await;
+    let nimbus = server.id("NB552091");
+    let pages = [
+        ("/".to_string(), "table.fleet tbody tr", "fleet"),
+        (
+            format!("/instruments/{nimbus}"),
+            "table.runs tbody tr",
+            "instrument",
+        ),
+        ("/warnings".into(), "table.warnings tbody tr", "warnings"),
+        (
+            "/replacements".into(),
+            "table.replacements tbody tr",
+            "replacements",
+        ),
+        ("/audit".into(), "table.audit tbody tr", "audit"),
+    ];
+    // A 375 px viewport: the window is wider by its scroll bar.
+    b.client.set_window_size(375, 800).await.unwrap();
+    let vw: f64 = serde_json::from_value(
+        b.client
+            .execute("return document.documentElement.clientWidth", vec![])
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    b.client
+        .set_window_size(375 + (375.0 - vw) as u32, 800)
+        .await
+        .unwrap();
+    let mut problems = Vec::new();
+    for (path, ready, shot) in &pages {
+        b.client.goto(&format!("{base}{path}")).await.unwrap();
+        b.text(ready).await;
+        if shot == &"instrument" {
+            b.wait_count("figure.sensor figcaption", 6).await;
+            b.text(
+                "section[aria-labelledby=predictions-heading] table tbody tr, ul.planned, p.state",
+            )
+            .await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (vw, wide, unreachable) = phone_overflow(b).await;
+        assert_eq!(vw, 375.0, "a phone's width");
+        if !wide.is_empty() {
+            problems.push(format!("{path}: wider than {vw} px: {wide:?}"));
+        }
+        if !unreachable.is_empty() {
+            problems.push(format!(
+                "{path}: scrolls sideways with no keyboard stop or name: {unreachable:?}"
+            ));
+        }
+        if shot == &"instrument" {
+            b.screenshot_of("figure#sensor-chiller_temp_c", "phone-sensor-chart")
+                .await;
+            b.screenshot_of(
+                "section[aria-labelledby=predictions-heading]",
+                "phone-predictions",
+            )
+            .await;
+        }
+        let png = b.client.screenshot().await.unwrap();
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("phone-{shot}.png")), png).unwrap();
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    browser.close().await;
+    server.stop().await;
+}
