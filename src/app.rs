@@ -3,8 +3,13 @@
 
 use crate::api;
 use crate::pages::{
-    audit::AuditPage, fleet::FleetPage, instrument::InstrumentPage, login::LoginPage,
-    not_found::NotFound, replacements::ReplacementsPage, warnings::WarningsPage,
+    audit::AuditPage,
+    fleet::FleetPage,
+    instrument::{InstrumentPage, NoInstrument},
+    login::LoginPage,
+    not_found::NotFound,
+    replacements::ReplacementsPage,
+    warnings::WarningsPage,
 };
 use crate::routes::Route;
 use crate::session::{use_session, Session};
@@ -40,8 +45,8 @@ pub fn App() -> impl IntoView {
 enum Page {
     Login,
     Fleet,
-    /// A non-number id is -1 (the server answers 404).
-    Instrument(i64),
+    /// `None`: the id is not a number, so no instrument has this address.
+    Instrument(Option<i64>),
     Warnings,
     Replacements,
     Audit,
@@ -62,7 +67,7 @@ impl Page {
             "/audit" => Page::Audit,
             p => match p.strip_prefix("/instruments/") {
                 Some(id) if !id.is_empty() && !id.contains('/') => {
-                    Page::Instrument(id.parse().unwrap_or(-1))
+                    Page::Instrument(id.parse().ok())
                 }
                 _ => Page::NotFound,
             },
@@ -89,7 +94,8 @@ fn Pages() -> impl IntoView {
     move || match page.get() {
         Page::Login => view! { <LoginPage /> }.into_any(),
         Page::Fleet => view! { <FleetPage /> }.into_any(),
-        Page::Instrument(id) => view! { <InstrumentPage id=id /> }.into_any(),
+        Page::Instrument(Some(id)) => view! { <InstrumentPage id=id /> }.into_any(),
+        Page::Instrument(None) => view! { <NoInstrument /> }.into_any(),
         Page::Warnings => view! { <WarningsPage /> }.into_any(),
         Page::Replacements => view! { <ReplacementsPage /> }.into_any(),
         Page::Audit => view! { <AuditPage /> }.into_any(),

@@ -31,6 +31,81 @@ pub fn age(seconds: i64) -> String {
     }
 }
 
+/// What a warning's rule is called on screen, from its code: "threshold:chiller_temp_c"
+/// is "Reagent chiller temperature out of range" (labels from the sensor table). The one
+/// place rule codes turn into words; a code it does not know is shown as it is.
+pub fn rule(code: &str) -> String {
+    use seqhealth_api::{domain::sensor_spec, Subsystem};
+    let (kind, what) = code.split_once(':').unwrap_or((code, ""));
+    let label = || sensor_spec(what).map(|s| s.label).unwrap_or(what);
+    match kind {
+        "threshold" => format!("{} out of range", label()),
+        "rate" => {
+            let how = match sensor_spec(what).map(|s| s.max_change_per_day) {
+                Some((Some(_), None)) => "rising fast",
+                Some((None, Some(_))) => "falling fast",
+                _ => "changing fast",
+            };
+            format!("{} {how}", label())
+        }
+        "missing_data" => format!(
+            "{} readings missing",
+            Subsystem::parse(what).map_or(what, |s| s.label())
+        ),
+        "repeated" => format!("Repeated error {what}"),
+        // "spc:q30:151-8-8-151", or "spc:q30:151-8-8-151:S4" (on S4 flow cells).
+        "spc" => {
+            let kind = what.strip_prefix("q30:").unwrap_or(what);
+            let (runs, cell) = kind.split_once(':').unwrap_or((kind, ""));
+            let on = if cell.is_empty() { "" } else { " on " };
+            format!("%≥Q30 out of control ({runs}{on}{cell})")
+        }
+        _ => code.to_string(),
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// The dashboard's one date style, "9 Dec 2026" (always "Sep", never "Sept"): every date
+/// people read (`time::date` and `time::date_time` build on it). ISO dates are for inputs
+/// and machine attributes only.
+pub fn day(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
+}
+
+/// A time span as a caption says it after "per": "hour", "6 h", "day", "7 days".
+pub fn span(seconds: i64) -> String {
+    match seconds {
+        s if s < 3600 => format!("{} min", (s / 60).max(1)),
+        3600 => "hour".into(),
+        s if s < 86_400 => format!("{} h", s / 3600),
+        86_400 => "day".into(),
+        s => format!("{} days", s / 86_400),
+    }
+}
+
+/// The time one point of a series stands for: its bucket (`bucket_seconds`), or the
+/// usual gap between its points when readings come less often than that (hourly buckets
+/// of readings sent every 6 h are a point per 6 h). `starts`: the points' times, oldest
+/// first, in seconds.
+pub fn spacing(bucket_seconds: i64, starts: &[i64]) -> i64 {
+    let step = bucket_seconds.max(1);
+    let gaps: Vec<i64> = starts.windows(2).map(|w| w[1] - w[0]).collect();
+    // The median gap, found by counting (a sort costs kilobytes of wasm; a series has at
+    // most a few hundred points).
+    let mid = gaps.len() / 2;
+    let median = gaps.iter().copied().find(|&g| {
+        let below = gaps.iter().filter(|&&x| x < g).count();
+        let up_to = gaps.iter().filter(|&&x| x <= g).count();
+        below <= mid && mid < up_to
+    });
+    // In whole buckets: a point stands for one or more of them.
+    median.map_or(step, |g| (g / step).max(1) * step)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,6 +117,62 @@ mod tests {
         assert_eq!(pct(Some(91.234)), "91.2 %");
         assert_eq!(number(Some(1234.56), 0), "1235");
         assert_eq!(text(&Some(String::new())), MISSING);
+    }
+
+    #[test]
+    fn rules_are_words() {
+        let cases = [
+            (
+                "threshold:chiller_temp_c",
+                "Reagent chiller temperature out of range",
+            ),
+            ("rate:laser_power_pct", "Laser output power falling fast"),
+            ("missing_data:thermal", "Thermal readings missing"),
+            ("repeated:E123", "Repeated error E123"),
+            (
+                "spc:q30:151-8-8-151:S4",
+                "%≥Q30 out of control (151-8-8-151 on S4)",
+            ),
+            ("spc:q30:2x150", "%≥Q30 out of control (2x150)"),
+            ("something_new", "something_new"),
+        ];
+        for (code, words) in cases {
+            assert_eq!(rule(code), words, "{code}");
+        }
+        // Every sensor's rules read as words, none as its code.
+        for s in seqhealth_api::domain::SENSORS {
+            for kind in ["threshold", "rate"] {
+                let shown = rule(&format!("{kind}:{}", s.name));
+                assert!(shown.starts_with(s.label), "{shown}");
+            }
+        }
+    }
+
+    #[test]
+    fn dates_have_one_style() {
+        let d = |s: &str| day(s.parse().unwrap());
+        assert_eq!(d("2026-12-09"), "9 Dec 2026");
+        assert_eq!(d("2026-09-14"), "14 Sep 2026");
+        assert_eq!(d("2027-01-01"), "1 Jan 2027");
+    }
+
+    #[test]
+    fn spans_say_the_data_s_own_step() {
+        assert_eq!(span(900), "15 min");
+        assert_eq!(span(3600), "hour");
+        assert_eq!(span(6 * 3600), "6 h");
+        assert_eq!(span(86_400), "day");
+        assert_eq!(span(7 * 86_400), "7 days");
+        let h = 3600;
+        // Hourly buckets of readings every 6 h (one late, one missing).
+        let six: Vec<i64> = [0, 6, 12, 19, 24, 36, 42].iter().map(|x| x * h).collect();
+        assert_eq!(spacing(h, &six), 6 * h);
+        // Hourly readings, a gap of a day among them.
+        let hourly: Vec<i64> = (0..48).chain(72..96).map(|x| x * h).collect();
+        assert_eq!(spacing(h, &hourly), h);
+        assert_eq!(spacing(86_400, &[0, 86_400, 2 * 86_400]), 86_400);
+        assert_eq!(spacing(h, &[]), h);
+        assert_eq!(spacing(h, &[5]), h);
     }
 
     #[test]

@@ -7,6 +7,8 @@
 pub enum Route<'a> {
     Fleet,
     Login,
+    /// The login page, going on to a same-site path afterwards (see [`safe_next`]).
+    LoginThen(&'a str),
     Instrument(i64),
     /// One sensor's chart on an instrument's page (`#sensor-…`).
     Sensor(i64, &'a str),
@@ -23,6 +25,12 @@ impl Route<'_> {
         match *self {
             Route::Fleet => "/".into(),
             Route::Login => "/login".into(),
+            Route::LoginThen(next) => match safe_next(next) {
+                Some(next) if next != "/" && !next.starts_with("/login") => {
+                    format!("/login?next={}", encode(next))
+                }
+                _ => "/login".into(),
+            },
             Route::Instrument(id) => format!("/instruments/{id}"),
             Route::Sensor(id, sensor) => format!("/instruments/{id}#{}", sensor_anchor(sensor)),
             Route::Warnings => "/warnings".into(),
@@ -31,6 +39,33 @@ impl Route<'_> {
             Route::Audit => "/audit".into(),
         }
     }
+}
+
+/// `next` if it is a path on this site to go to after login: it starts with one `/` (not
+/// `//` or `/\`, which a browser reads as another host) and holds no control character or
+/// backslash. Anything else is dropped (the login page then goes to the fleet).
+pub fn safe_next(next: &str) -> Option<&str> {
+    let rest = next.strip_prefix('/')?;
+    let ok = !rest.starts_with('/') && !next.chars().any(|c| c.is_control() || c == '\\');
+    ok.then_some(next)
+}
+
+/// Percent-encodes a query value (all but unreserved characters and `/`).
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            let hex = b"0123456789ABCDEF";
+            out.extend([
+                '%',
+                hex[usize::from(b >> 4)] as char,
+                hex[usize::from(b & 15)] as char,
+            ]);
+        }
+    }
+    out
 }
 
 /// The id of a sensor's chart on an instrument's page, the fragment of [`Route::Sensor`].
@@ -47,6 +82,13 @@ mod tests {
         let cases = [
             (Route::Fleet, "/"),
             (Route::Login, "/login"),
+            (Route::LoginThen("/"), "/login"),
+            (Route::LoginThen("/login?next=/x"), "/login"),
+            (Route::LoginThen("//evil.example/"), "/login"),
+            (
+                Route::LoginThen("/instruments/7?a=1&b=2#sensor-x"),
+                "/login?next=/instruments/7%3Fa%3D1%26b%3D2%23sensor-x",
+            ),
             (Route::Instrument(7), "/instruments/7"),
             (
                 Route::Sensor(7, "chiller_temp_c"),
@@ -62,6 +104,25 @@ mod tests {
         ];
         for (route, href) in cases {
             assert_eq!(route.href(), href, "{route:?}");
+        }
+    }
+
+    #[test]
+    fn only_same_site_paths_come_back_after_login() {
+        for ok in ["/", "/instruments/7", "/warnings?status=all", "/a#b"] {
+            assert_eq!(safe_next(ok), Some(ok));
+        }
+        for bad in [
+            "",
+            "instruments/7",
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "/a\nb",
+            "/a\\b",
+        ] {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Times on screen are in the lab's time zone, named; the API speaks UTC. The browser's
 //! own Intl does the conversion, so no time-zone database ships in the wasm.
 
-use chrono::{DateTime, Utc};
+use crate::format;
+use chrono::{DateTime, NaiveDate, Utc};
 use wasm_bindgen::JsValue;
 
 /// Now, from the browser's clock (chrono's clock is not available in wasm32).
@@ -9,41 +10,10 @@ pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
 }
 
-fn format(t: DateTime<Utc>, tz: &str, fields: &[(&str, &str)]) -> String {
-    let date = js_sys::Date::new(&JsValue::from_f64(t.timestamp_millis() as f64));
-    let opts = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&opts, &"timeZone".into(), &tz.into());
-    for (k, v) in fields {
-        let _ = js_sys::Reflect::set(&opts, &(*k).into(), &(*v).into());
-    }
-    // An unknown zone makes Intl throw; fall back to UTC and say so.
-    match js_sys::Intl::DateTimeFormat::new(&js_sys::Array::of1(&"en-GB".into()), &opts)
-        .format()
-        .call1(&JsValue::UNDEFINED, &date)
-    {
-        Ok(s) => s.as_string().unwrap_or_default(),
-        // chrono's strftime formatter would add ~7 KB of wasm for this fallback alone.
-        Err(_) => format!("{} UTC", t.to_rfc3339().get(..16).unwrap_or_default()).replace('T', " "),
-    }
-}
-
-/// "12 Mar 2026, 14:05" in the lab's zone.
-pub fn date_time(t: DateTime<Utc>, tz: &str) -> String {
-    format(t, tz, &[("dateStyle", "medium"), ("timeStyle", "short")])
-}
-
-/// "12 Mar 2026" in the lab's zone.
-pub fn date(t: DateTime<Utc>, tz: &str) -> String {
-    format(t, tz, &[("dateStyle", "medium")])
-}
-
-/// "3 h ago" from the browser's clock.
-pub fn age(t: DateTime<Utc>) -> String {
-    crate::format::age((now() - t).num_seconds().max(0))
-}
-
-/// The lab's local date as "YYYY-MM-DD" (what a date input holds).
-pub fn iso_date(t: DateTime<Utc>, tz: &str) -> String {
+/// The lab's local date and "HH:MM" of `t`; `None` when the browser does not know the
+/// zone (Intl throws). One Intl call in the ISO order (en-CA), read back into numbers: the
+/// words are then the dashboard's own ([`format::day`]), not the browser locale's ("Sept").
+fn local(t: DateTime<Utc>, tz: &str) -> Option<(NaiveDate, String)> {
     let date = js_sys::Date::new(&JsValue::from_f64(t.timestamp_millis() as f64));
     let opts = js_sys::Object::new();
     for (k, v) in [
@@ -51,14 +21,45 @@ pub fn iso_date(t: DateTime<Utc>, tz: &str) -> String {
         ("year", "numeric"),
         ("month", "2-digit"),
         ("day", "2-digit"),
+        ("hour", "2-digit"),
+        ("minute", "2-digit"),
+        ("hourCycle", "h23"),
     ] {
         let _ = js_sys::Reflect::set(&opts, &k.into(), &v.into());
     }
-    // en-CA writes dates the ISO way.
-    js_sys::Intl::DateTimeFormat::new(&js_sys::Array::of1(&"en-CA".into()), &opts)
+    // "2026-12-09, 14:05"
+    let s = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::of1(&"en-CA".into()), &opts)
         .format()
         .call1(&JsValue::UNDEFINED, &date)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_else(|| t.date_naive().to_string())
+        .ok()?
+        .as_string()?;
+    let day = s.get(..10)?.parse().ok()?;
+    let clock = s.get(s.len().checked_sub(5)?..)?.to_string();
+    Some((day, clock))
+}
+
+/// "12 Mar 2026, 14:05" in the lab's zone (in UTC, said so, if the zone is unknown).
+pub fn date_time(t: DateTime<Utc>, tz: &str) -> String {
+    let (local, zone) = match local(t, tz) {
+        Some(l) => (l, ""),
+        None => (local(t, "UTC").unwrap_or_default(), " UTC"),
+    };
+    format!("{}, {}{zone}", format::day(local.0), local.1)
+}
+
+/// "12 Mar 2026" in the lab's zone.
+pub fn date(t: DateTime<Utc>, tz: &str) -> String {
+    format::day(local(t, tz).map_or_else(|| t.date_naive(), |l| l.0))
+}
+
+/// "3 h ago" from the browser's clock.
+pub fn age(t: DateTime<Utc>) -> String {
+    format::age((now() - t).num_seconds().max(0))
+}
+
+/// The lab's local date as "YYYY-MM-DD" (what a date input holds).
+pub fn iso_date(t: DateTime<Utc>, tz: &str) -> String {
+    local(t, tz)
+        .map_or_else(|| t.date_naive(), |l| l.0)
+        .to_string()
 }

@@ -45,7 +45,12 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
         let run = p.id;
         view! {
             <li>
-                <span>{format!("{} to {}: {}", p.starts_on, p.ends_on, p.label)}</span>
+                <span>
+                    <time datetime=p.starts_on.to_string()>{crate::format::day(p.starts_on)}</time>
+                    " to "
+                    <time datetime=p.ends_on.to_string()>{crate::format::day(p.ends_on)}</time>
+                    {format!(": {}", p.label)}
+                </span>
                 {when(move || session.is_manager(), move || view! {
                     <button
                         type="button"

@@ -74,7 +74,7 @@ fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Predicted replacements table">
             <table class="predictions">
                 <caption>{format!("Components whose signal is heading for its limit; dates in {tz}")}</caption>
                 <thead>

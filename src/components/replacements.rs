@@ -5,6 +5,7 @@
 use crate::api::{self, ApiFailure, Mutation};
 use crate::components::states::Empty;
 use crate::components::{follow_date, when, ColumnHeads};
+use crate::format;
 use crate::routes::Route;
 use crate::session::use_session;
 use crate::time;
@@ -276,7 +277,14 @@ fn ScheduleForm(
         (!hits.is_empty()).then(|| {
             let runs: Vec<String> = hits
                 .iter()
-                .map(|p| format!("“{}” ({} to {})", p.label, p.starts_on, p.ends_on))
+                .map(|p| {
+                    format!(
+                        "“{}” ({} to {})",
+                        p.label,
+                        format::day(p.starts_on),
+                        format::day(p.ends_on)
+                    )
+                })
                 .collect();
             format!(
                 "{nickname} has a planned run that day: {}. Pick another day, or book it anyway.",
@@ -336,7 +344,7 @@ fn ScheduleForm(
                         } else {
                             let list: Vec<String> = runs
                                 .iter()
-                                .map(|p| format!("{} to {} “{}”", p.starts_on, p.ends_on, p.label))
+                                .map(|p| format!("{} to {} “{}”", format::day(p.starts_on), format::day(p.ends_on), p.label))
                                 .collect();
                             format!("Planned runs on {}: {}.", nickname_shown, list.join("; "))
                         }

@@ -274,6 +274,12 @@ fn chart(
     })
 }
 
+/// What one point of the series stands for, after "per": "hour", "6 h", "day".
+fn per(s: &TelemetrySeries) -> String {
+    let starts: Vec<i64> = s.points.iter().map(|p| p.at.timestamp()).collect();
+    format::span(format::spacing(s.bucket_seconds, &starts))
+}
+
 /// What the chart shows, in words: its caption and the text screen readers get for it.
 fn caption(
     s: &TelemetrySeries,
@@ -283,16 +289,7 @@ fn caption(
     appointments: &[Appointment],
 ) -> String {
     let unit = &s.sensor.unit;
-    let bucket = if s.bucket_seconds <= 3600 {
-        "hour".to_string()
-    } else {
-        format!("{} days", s.bucket_seconds / 86_400)
-    };
-    let bucket = if bucket == "1 days" {
-        "day".to_string()
-    } else {
-        bucket
-    };
+    let bucket = per(s);
     let latest = s
         .points
         .last()
@@ -352,8 +349,9 @@ fn DataTable(series: TelemetrySeries, tz: String) -> impl IntoView {
         }>
             <summary>"Data table"</summary>
             {when(move || open.get(), move || view! {
+                <div class="table-wrap" tabindex="0" role="region" aria-label="Data table">
                 <table class="data">
-                    <caption>{format!("{} per {}; times in {}", s.sensor.label, "bucket", tz)}</caption>
+                    <caption>{format!("{}, mean and range per {}; times in {}", s.sensor.label, per(&s), tz)}</caption>
                     <thead>
                         <tr>
                             <th scope="col">"From"</th>
@@ -380,6 +378,7 @@ fn DataTable(series: TelemetrySeries, tz: String) -> impl IntoView {
                             .collect_view()}
                     </tbody>
                 </table>
+                </div>
             }.into_any())}
         </details>
     }

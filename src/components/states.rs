@@ -3,7 +3,9 @@
 use crate::api::ApiFailure;
 use crate::routes::Route;
 use leptos::prelude::*;
+use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
 use std::sync::Arc;
 
 /// What [`loaded`] shows: `None` while loading, then a view or a failure.
@@ -47,17 +49,40 @@ pub fn Empty(children: Children) -> impl IntoView {
     view! { <div class="state empty" role="status">{children()}</div> }
 }
 
-/// An error with a way forward: retry, or log in again when the session has ended.
+/// An error with a way forward: retry when trying again can help (the network, the
+/// server's own errors), a way back to the fleet when it cannot (a refusal, a 404), or log
+/// in again when the session has ended, coming back here afterwards.
 #[component]
 pub fn Failure(failure: ApiFailure, #[prop(into)] retry: Callback<()>) -> impl IntoView {
     if failure == ApiFailure::Unauthenticated {
         let navigate = use_navigate();
-        request_animation_frame(move || navigate(&Route::Login.href(), Default::default()));
+        // This page's path, query and fragment: the address less its origin.
+        let here = web_sys::window()
+            .map(|w| w.location())
+            .and_then(|l| Some(l.href().ok()?.get(l.origin().ok()?.len()..)?.to_string()))
+            .unwrap_or_default();
+        request_animation_frame(move || {
+            navigate(
+                &Route::LoginThen(&here).href(),
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            )
+        });
     }
+    let can_retry = match &failure {
+        ApiFailure::Server { status, .. } => *status >= 500,
+        _ => true,
+    };
     view! {
         <div class="state error" role="alert">
             <p>{failure.to_string()}</p>
-            <button type="button" on:click=move |_| retry.run(())>"Retry"</button>
+            {if can_retry {
+                view! { <button type="button" on:click=move |_| retry.run(())>"Retry"</button> }.into_any()
+            } else {
+                view! { <p><A href=Route::Fleet.href()>"Back to the fleet overview"</A></p> }.into_any()
+            }}
         </div>
     }
 }

@@ -134,7 +134,8 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
         }
     });
     let input_id = format!("ack-reason-{id}");
-    let what = format!("{} on {}", w.rule, w.instrument_nickname);
+    let rule = crate::format::rule(&w.rule);
+    let what = format!("{rule} on {}", w.instrument_nickname);
     view! {
         <tr data-warning-id=id.to_string() class=if muted { "muted" } else { "" } role="row">
             <td role="cell" data-label="Severity">
@@ -147,7 +148,7 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
             <td role="cell" data-label="Subsystem">{w.subsystem.label()}</td>
             <td role="cell" data-label="What triggered it">
                 {w.message.clone()}
-                <span class="sub mono">{w.rule.clone()}</span>
+                <span class="sub rule" data-rule=w.rule.clone()>{rule}</span>
             </td>
             <td role="cell" data-label="Raised">{move || time::date_time(raised, &tz())}</td>
             <td role="cell" data-label="Status" class="status">

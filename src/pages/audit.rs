@@ -86,7 +86,7 @@ fn AuditTable(list: AuditList) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Audit log table">
             <table class="audit">
                 <caption>
                     {move || format!("{n} {}, newest first; times in {}", if n == 1 { "entry" } else { "entries" }, session.time_zone())}

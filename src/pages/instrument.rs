@@ -30,8 +30,30 @@ const WINDOWS: [(i64, &str); 5] = [
     (36_500, "All (latest 1,000 runs)"),
 ];
 
-/// `id`: from the path; a non-number is -1, which the server answers 404 and the page
-/// says so.
+/// An instrument's address whose id is not a number: nothing to ask the server.
+#[component]
+pub fn NoInstrument() -> impl IntoView {
+    not_here(
+        "No instrument here",
+        "There is no instrument at this address.".into(),
+    )
+}
+
+/// No instrument to show, said with a way back to the fleet (no retry: it would not help).
+fn not_here(title: &'static str, what: String) -> AnyView {
+    crate::components::set_title(title);
+    view! {
+        <h1>{title}</h1>
+        <div class="state error" role="alert">
+            <p>{what}</p>
+            <p><A href=Route::Fleet.href()>"Back to the fleet overview"</A></p>
+        </div>
+    }
+    .into_any()
+}
+
+/// `id`: from the path. An id the lab does not have (404) says so with a way back, not a
+/// retry.
 #[component]
 pub fn InstrumentPage(id: i64) -> impl IntoView {
     let detail = api::instrument(id);
@@ -67,7 +89,13 @@ pub fn InstrumentPage(id: i64) -> impl IntoView {
                                 .into_any()
                         })
                         // A failure still gets the page its heading.
-                        .or_else(|e| Ok(view! { <h1>"Instrument"</h1> <Failure failure=e retry=retry /> }.into_any()))
+                        .or_else(|e| Ok(match e {
+                            api::ApiFailure::Server { status: 404, .. } => not_here(
+                                "Instrument not found",
+                                format!("Instrument {id} was not found in your lab."),
+                            ),
+                            e => view! { <h1>"Instrument"</h1> <Failure failure=e retry=retry /> }.into_any(),
+                        }))
                     })
             },
         )}
@@ -326,7 +354,7 @@ fn runs_table(runs: Vec<RunRow>, show_all: RwSignal<bool>, tz: String) -> impl I
             .collect_view()
     };
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Runs table">
             <table id="runs-table" class="runs">
                 <caption>{caption}</caption>
                 <thead>

@@ -17,7 +17,14 @@ pub fn LoginPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(info)) = login.value() {
             session.0.set(Some(info));
-            navigate(&Route::Fleet.href(), Default::default());
+            // Back to the page that was asked for (a same-site path only), else the fleet.
+            let next = next_path();
+            let to = next
+                .as_deref()
+                .and_then(crate::routes::safe_next)
+                .map(str::to_string)
+                .unwrap_or_else(|| Route::Fleet.href());
+            navigate(&to, Default::default());
         }
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -59,4 +66,14 @@ pub fn LoginPage() -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// The login page's `?next=`, decoded.
+fn next_path() -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let value = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("next="))?;
+    js_sys::decode_uri_component(value).ok().map(String::from)
 }

@@ -246,6 +246,11 @@ impl Browser {
 
     pub async fn login(&self, base: &str, email: &str, password: &str) {
         self.client.goto(&format!("{base}/login")).await.unwrap();
+        self.submit_login(email, password).await;
+    }
+
+    /// Fills in and sends the login form of the page that is open.
+    pub async fn submit_login(&self, email: &str, password: &str) {
         let form = self
             .client
             .wait()

@@ -8,6 +8,7 @@
 mod enrollment;
 mod harness;
 use seqhealth::format;
+mod attention;
 mod replacements;
 
 use harness::*;
@@ -350,7 +351,10 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         .goto(&format!("{base}/instruments/{other}"))
         .await
         .unwrap();
-    assert!(b.text("[role=alert]").await.contains("Not found"));
+    assert!(b
+        .text("[role=alert]")
+        .await
+        .contains("not found in your lab"));
 
     // The warnings page lists the failing chiller; a manager acknowledges it with a reason.
     b.click(Locator::LinkText("Warnings")).await;
@@ -361,7 +365,7 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
     let mut chiller = None;
     for row in rows {
         let text = row.text().await.unwrap();
-        if text.contains("NB552091") && text.contains("threshold:chiller_temp_c") {
+        if text.contains("NB552091") && text.contains("Reagent chiller temperature out of range") {
             assert!(
                 text.contains("Critical") && text.contains("Thermal"),
                 "{text}"

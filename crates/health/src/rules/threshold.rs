@@ -54,14 +54,14 @@ impl ThresholdRule {
         }
         let below = |limit: Option<f64>| limit.filter(|&l| v < l);
         let above = |limit: Option<f64>| limit.filter(|&l| v > l);
-        let (severity, limit, word) = if let Some(l) = below(self.critical_low) {
-            (Severity::Critical, l, "below critical limit")
+        let (severity, limit, side, kind) = if let Some(l) = below(self.critical_low) {
+            (Severity::Critical, l, "below", "critical")
         } else if let Some(l) = above(self.critical_high) {
-            (Severity::Critical, l, "above critical limit")
+            (Severity::Critical, l, "above", "critical")
         } else if let Some(l) = below(self.warn_low) {
-            (Severity::Warning, l, "below warning limit")
+            (Severity::Warning, l, "below", "warning")
         } else if let Some(l) = above(self.warn_high) {
-            (Severity::Warning, l, "above warning limit")
+            (Severity::Warning, l, "above", "warning")
         } else {
             return None;
         };
@@ -75,7 +75,9 @@ impl ThresholdRule {
             at: reading.at,
             code: None,
             message: format!(
-                "{} {} {unit} {word} {} {unit}",
+                // "… at 11.9 °C, above the 10.0 °C critical limit": the reading, then the
+                // limit it is past (not "11.9 °C above", which reads as a difference).
+                "{} at {} {unit}, {side} the {} {unit} {kind} limit",
                 self.label,
                 fmt_num(v),
                 fmt_num(limit)
@@ -138,7 +140,7 @@ mod tests {
         assert_eq!(f.value, 9.25);
         assert_eq!(
             f.message,
-            "reagent chiller temperature 9.25 °C above critical limit 8.00 °C"
+            "reagent chiller temperature at 9.25 °C, above the 8.00 °C critical limit"
         );
     }
 

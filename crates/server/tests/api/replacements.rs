@@ -48,7 +48,7 @@ async fn a_manager_schedules_reschedules_and_completes_a_recommended_replacement
     assert_eq!(rec.source, ReplacementSource::Warning);
     assert_eq!(rec.component, "Reagent chiller");
     assert!(
-        rec.reason.contains("above critical limit"),
+        rec.reason.contains(", above the 10.0 °C critical limit"),
         "{}",
         rec.reason
     );

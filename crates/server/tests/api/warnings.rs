@@ -26,7 +26,9 @@ async fn out_of_band_readings_raise_warnings_that_managers_acknowledge_and_that_
         )
     );
     assert!(
-        chiller.message.contains("above critical limit"),
+        chiller
+            .message
+            .contains(", above the 10.0 °C critical limit"),
         "{}",
         chiller.message
     );
