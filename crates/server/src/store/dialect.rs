@@ -72,9 +72,9 @@ pub fn values(backend: Backend, rows: usize, cols: usize) -> String {
 
 /// SQL returning the rows of the subquery `rows` as one JSON text: an array with one
 /// array of `columns` per row, built by the database. sqlx hands each row of a result
-/// over separately, which dominated reads of a few hundred rows (a year of runs, 1 client:
-/// 1.5 → 0.8 ms; 50 clients: p95 86 → 18 ms); one row of JSON is handed over once. The
-/// order of the rows is not promised: the caller sorts.
+/// over separately, which dominated reads of a few hundred rows (BENCHMARKS.md, 3a); one
+/// row of JSON is handed over once. The order of the rows is not promised: the caller
+/// sorts.
 pub fn json_rows(backend: Backend, columns: &str, rows: &str) -> String {
     match backend {
         Backend::Sqlite => {
