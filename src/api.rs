@@ -3,10 +3,12 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::*;
 use seqhealth_api::{
-    AcknowledgeRequest, ApiError, AuditList, CalendarInfo, CancelRequest, CompleteRequest, Fleet,
-    InstrumentDetail, LoginRequest, NewInstrumentRequest, PlannedRunList, PlannedRunRequest,
-    PredictionList, ReplacementList, RunList, ScheduleRequest, SessionInfo, TelemetrySeries,
-    WarningList, API_PREFIX,
+    AcknowledgeRequest, ApiError, AuditList, CalendarFeed, CalendarInfo, CancelRequest,
+    CompleteRequest, EnrollmentCode, Fleet, InstrumentDetail, InstrumentQuery, LoginRequest,
+    NewInstrumentRequest, PlannedRun, PlannedRunList, PlannedRunRequest, PredictionList, Query,
+    ReplacementList, ReplacementQuery, ReplacementRow, RunList, ScheduleRequest, SessionInfo,
+    TelemetryQuery, TelemetrySeries, WarningList, WarningQuery, WarningRow, WindowQuery,
+    API_PREFIX,
 };
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -152,7 +154,7 @@ pub async fn session() -> Result<SessionInfo, ApiFailure> {
 }
 
 /// Answers a `SessionInfo`.
-pub fn login(email: String, password: String) -> Call {
+pub fn login(email: String, password: String) -> Call<SessionInfo> {
     post("/session", &LoginRequest { email, password })
 }
 
@@ -170,29 +172,31 @@ pub fn instrument(id: i64) -> Remote<InstrumentDetail> {
     Remote::new(move || format!("/instruments/{id}"))
 }
 
-fn window(days: i64) -> String {
+/// The last `days` days, up to now.
+fn window(days: i64) -> WindowQuery {
     let now = crate::time::now();
     let from = now - chrono::Duration::days(days);
-    format!(
-        "from={}&to={}",
-        enc(&from.to_rfc3339()),
-        enc(&now.to_rfc3339())
-    )
+    WindowQuery {
+        from: Some(from.to_rfc3339()),
+        to: Some(now.to_rfc3339()),
+    }
 }
 
 /// Runs started in the last `days` days.
 pub fn runs(id: i64, days: RwSignal<i64>) -> Remote<RunList> {
-    Remote::new(move || format!("/instruments/{id}/runs?{}", window(days.get())))
+    Remote::new(move || format!("/instruments/{id}/runs?{}", window(days.get()).to_query()))
 }
 
 /// One sensor's buckets over the last `days` days.
 pub fn telemetry(id: i64, metric: &'static str, days: RwSignal<i64>) -> Remote<TelemetrySeries> {
     Remote::new(move || {
-        format!(
-            "/instruments/{id}/telemetry?metric={}&{}",
-            enc(metric),
-            window(days.get())
-        )
+        let WindowQuery { from, to } = window(days.get());
+        let q = TelemetryQuery {
+            metric: Some(metric.into()),
+            from,
+            to,
+        };
+        format!("/instruments/{id}/telemetry?{}", q.to_query())
     })
 }
 
@@ -200,61 +204,28 @@ pub fn predictions(id: i64) -> Remote<PredictionList> {
     Remote::new(move || format!("/instruments/{id}/predictions"))
 }
 
-/// Warnings filter: empty strings mean "any".
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct WarningFilter {
-    pub status: String,
-    pub severity: String,
-    pub subsystem: String,
-    pub instrument: String,
-}
-
 /// `filter` is reactive.
-pub fn warnings(filter: impl Fn() -> WarningFilter + 'static) -> Remote<WarningList> {
-    Remote::new(move || {
-        let f = filter();
-        format!(
-            "/warnings?status={}&severity={}&subsystem={}&instrument={}",
-            enc(&f.status),
-            enc(&f.severity),
-            enc(&f.subsystem),
-            enc(&f.instrument)
-        )
-    })
+pub fn warnings(filter: impl Fn() -> WarningQuery + 'static) -> Remote<WarningList> {
+    Remote::new(move || format!("/warnings?{}", filter().to_query()))
 }
 
 /// Answers the `WarningRow`.
-pub fn acknowledge(id: i64, reason: String) -> Call {
+pub fn acknowledge(id: i64, reason: String) -> Call<WarningRow> {
     post(
         &format!("/warnings/{id}/acknowledge"),
         &AcknowledgeRequest { reason },
     )
 }
 
-/// Replacements filter: empty strings mean "any".
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReplacementFilter {
-    pub status: String,
-    pub instrument: String,
-}
-
-impl ReplacementFilter {
-    fn query(&self) -> String {
-        format!(
-            "status={}&instrument={}",
-            enc(&self.status),
-            enc(&self.instrument)
-        )
-    }
-    /// The same list as a CSV download (a plain link: the browser sends the cookie).
-    pub fn csv_href(&self) -> String {
-        url(&format!("/replacements.csv?{}", self.query()))
-    }
+/// The replacements `filter` selects as a CSV download (a plain link: the browser sends
+/// the cookie).
+pub fn replacements_csv_href(filter: &ReplacementQuery) -> String {
+    url(&format!("/replacements.csv?{}", filter.to_query()))
 }
 
 /// `filter` is reactive.
-pub fn replacements(filter: impl Fn() -> ReplacementFilter + 'static) -> Remote<ReplacementList> {
-    Remote::new(move || format!("/replacements?{}", filter().query()))
+pub fn replacements(filter: impl Fn() -> ReplacementQuery + 'static) -> Remote<ReplacementList> {
+    Remote::new(move || format!("/replacements?{}", filter().to_query()))
 }
 
 /// The lab's appointments as an iCalendar file.
@@ -262,21 +233,38 @@ pub fn ics_href() -> String {
     url("/replacements.ics")
 }
 
-/// A request that changes something, built when a `Mutation` is dispatched.
-pub type Call = Pin<Box<dyn Future<Output = Result<String, ApiFailure>>>>;
+/// The answer's text, on its way: one non-generic future type for every mutation.
+type Pending = Pin<Box<dyn Future<Output = Result<String, ApiFailure>>>>;
 
-fn post(path: &str, body: &impl serde::Serialize) -> Call {
-    Box::pin(text(Request::post(&url(path)).json(body)))
+/// A request that changes something, built when a `Mutation` is dispatched. `T` is what
+/// its endpoint answers, fixed by the function that builds it: a `Mutation` of another
+/// type does not compile.
+pub struct Call<T> {
+    pending: Pending,
+    ty: PhantomData<fn() -> T>,
+}
+
+fn call<T>(pending: Pending) -> Call<T> {
+    Call {
+        pending,
+        ty: PhantomData,
+    }
+}
+
+fn post<T>(path: &str, body: &impl serde::Serialize) -> Call<T> {
+    call(Box::pin(text(Request::post(&url(path)).json(body))))
 }
 
 /// A request whose answer carries nothing: it answers JSON `null`, which decodes as `()`.
-fn no_content(req: Result<Request, gloo_net::Error>) -> Call {
-    Box::pin(async move { send(req).await.map(|_| "null".to_string()) })
+fn no_content(req: Result<Request, gloo_net::Error>) -> Call<()> {
+    call(Box::pin(async move {
+        send(req).await.map(|_| "null".to_string())
+    }))
 }
 
 /// A request refused before it is sent (the form is incomplete).
-pub fn refused(failure: ApiFailure) -> Call {
-    Box::pin(std::future::ready(Err(failure)))
+pub fn refused<T>(failure: ApiFailure) -> Call<T> {
+    call(Box::pin(std::future::ready(Err(failure))))
 }
 
 /// A change sent on demand, as leptos' `Action`. Like [`Remote`] it holds the answer as
@@ -296,9 +284,9 @@ impl<T> Copy for Mutation<T> {}
 
 impl<T: DeserializeOwned> Mutation<T> {
     /// `call` builds the request on each dispatch (read inputs untracked).
-    pub fn new(call: impl Fn() -> Call + 'static) -> Self {
+    pub fn new(call: impl Fn() -> Call<T> + 'static) -> Self {
         Mutation {
-            action: mutation_action(Box::new(call)),
+            action: mutation_action(Box::new(move || call().pending)),
             ty: PhantomData,
         }
     }
@@ -335,18 +323,18 @@ impl<T: DeserializeOwned> Mutation<T> {
     }
 }
 
-fn mutation_action(call: Box<dyn Fn() -> Call>) -> Action<(), Result<String, ApiFailure>> {
+fn mutation_action(call: Box<dyn Fn() -> Pending>) -> Action<(), Result<String, ApiFailure>> {
     Action::new_local(move |_: &()| call())
 }
 
 /// Answers the `ReplacementRow`.
-pub fn schedule(id: i64, req: ScheduleRequest, reschedule: bool) -> Call {
+pub fn schedule(id: i64, req: ScheduleRequest, reschedule: bool) -> Call<ReplacementRow> {
     let verb = if reschedule { "reschedule" } else { "schedule" };
     post(&format!("/replacements/{id}/{verb}"), &req)
 }
 
 /// Answers the `ReplacementRow`.
-pub fn cancel_replacement(id: i64, reason: String) -> Call {
+pub fn cancel_replacement(id: i64, reason: String) -> Call<ReplacementRow> {
     post(
         &format!("/replacements/{id}/cancel"),
         &CancelRequest { reason },
@@ -354,7 +342,7 @@ pub fn cancel_replacement(id: i64, reason: String) -> Call {
 }
 
 /// Answers the `ReplacementRow`.
-pub fn complete_replacement(id: i64, note: Option<String>) -> Call {
+pub fn complete_replacement(id: i64, note: Option<String>) -> Call<ReplacementRow> {
     post(
         &format!("/replacements/{id}/complete"),
         &CompleteRequest { note },
@@ -364,29 +352,37 @@ pub fn complete_replacement(id: i64, note: Option<String>) -> Call {
 /// Planned runs not yet over; `instrument` narrows to one.
 pub fn planned_runs(instrument: Option<i64>) -> Remote<PlannedRunList> {
     Remote::new(move || {
-        let q = instrument
-            .map(|i| format!("?instrument={i}"))
-            .unwrap_or_default();
-        format!("/planned-runs{q}")
+        format!(
+            "/planned-runs?{}",
+            InstrumentQuery { instrument }.to_query()
+        )
     })
 }
 
 /// Answers the `PlannedRun`.
-pub fn add_planned_run(instrument: i64, req: PlannedRunRequest) -> Call {
+pub fn add_planned_run(instrument: i64, req: PlannedRunRequest) -> Call<PlannedRun> {
     post(&format!("/instruments/{instrument}/planned-runs"), &req)
 }
 
-pub fn remove_planned_run(id: i64) -> Call {
+pub fn remove_planned_run(id: i64) -> Call<()> {
     no_content(Request::delete(&url(&format!("/planned-runs/{id}"))).build())
 }
 
-/// `instrument` (an id, or empty for all) is reactive.
-pub fn audit(instrument: RwSignal<String>) -> Remote<AuditList> {
-    Remote::new(move || format!("/audit?instrument={}", enc(&instrument.get())))
+/// `instrument` (one, or `None` for all) is reactive.
+pub fn audit(instrument: RwSignal<Option<i64>>) -> Remote<AuditList> {
+    Remote::new(move || {
+        let q = InstrumentQuery {
+            instrument: instrument.get(),
+        };
+        format!("/audit?{}", q.to_query())
+    })
 }
 
-pub fn audit_csv_href(instrument: &str) -> String {
-    url(&format!("/audit.csv?instrument={}", enc(instrument)))
+pub fn audit_csv_href(instrument: Option<i64>) -> String {
+    url(&format!(
+        "/audit.csv?{}",
+        InstrumentQuery { instrument }.to_query()
+    ))
 }
 
 pub fn calendar() -> Remote<CalendarInfo> {
@@ -398,24 +394,20 @@ pub fn calendar() -> Remote<CalendarInfo> {
 struct Nothing {}
 
 /// Answers a `CalendarFeed`.
-pub fn new_calendar_link() -> Call {
+pub fn new_calendar_link() -> Call<CalendarFeed> {
     post("/calendar/token", &Nothing {})
 }
 
 /// Answers an `EnrollmentCode`.
-pub fn add_instrument(req: NewInstrumentRequest) -> Call {
+pub fn add_instrument(req: NewInstrumentRequest) -> Call<EnrollmentCode> {
     post("/instruments", &req)
 }
 
 /// Answers an `EnrollmentCode`.
-pub fn new_enrollment_code(id: i64) -> Call {
+pub fn new_enrollment_code(id: i64) -> Call<EnrollmentCode> {
     post(&format!("/instruments/{id}/enrollment-code"), &Nothing {})
 }
 
-pub fn revoke_token(id: i64) -> Call {
+pub fn revoke_token(id: i64) -> Call<()> {
     no_content(Request::post(&url(&format!("/instruments/{id}/revoke"))).build())
-}
-
-fn enc(s: &str) -> String {
-    js_sys::encode_uri_component(s).into()
 }

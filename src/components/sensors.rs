@@ -11,8 +11,8 @@ use crate::time;
 use leptos::prelude::*;
 use seqhealth_api::domain::{LimitOn, SENSORS};
 use seqhealth_api::{
-    Prediction, PredictionList, ReplacementList, ReplacementStatus, Severity, Subsystem,
-    TelemetrySeries, WarningList,
+    Prediction, PredictionList, ReplacementList, ReplacementStatus, Severity, StatusFilter,
+    Subsystem, TelemetrySeries, WarningList, WarningQuery,
 };
 
 const PERIODS: [(i64, &str); 4] = [
@@ -31,9 +31,9 @@ pub fn Sensors(
 ) -> impl IntoView {
     let days = RwSignal::new(30i64);
     // Every warning of this instrument, history included, for the markers on its charts.
-    let warnings = api::warnings(move || api::WarningFilter {
-        status: "all".into(),
-        instrument: id.to_string(),
+    let warnings = api::warnings(move || WarningQuery {
+        status: StatusFilter::All,
+        instrument: Some(id),
         ..Default::default()
     });
     view! {

@@ -13,7 +13,7 @@ use seqhealth_api::AuditList;
 #[component]
 pub fn AuditPage() -> impl IntoView {
     crate::components::set_title("Audit log");
-    let instrument = RwSignal::new(String::new());
+    let instrument = RwSignal::new(None::<i64>);
     let list = api::audit(instrument);
     let fleet = api::fleet();
     let retry = Callback::new(move |_| list.refetch());
@@ -31,13 +31,13 @@ pub fn AuditPage() -> impl IntoView {
         <form class="filters" on:submit=|ev| ev.prevent_default()>
             <label>
                 "Instrument"
-                <select on:change=move |ev| instrument.set(event_target_value(&ev))>
+                <select on:change=move |ev| instrument.set(event_target_value(&ev).parse().ok())>
                     <option value="">"Any"</option>
                     {instrument_options}
                 </select>
             </label>
             <p class="downloads">
-                <a href=move || api::audit_csv_href(&instrument.get()) download="audit-log.csv">"Download CSV"</a>
+                <a href=move || api::audit_csv_href(instrument.get()) download="audit-log.csv">"Download CSV"</a>
             </p>
         </form>
         {loaded(

@@ -16,7 +16,10 @@ use crate::time;
 use api::Remote;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use seqhealth_api::{InstrumentDetail, ReplacementList, RunList, RunRow, Severity};
+use seqhealth_api::{
+    InstrumentDetail, ReplacementList, ReplacementQuery, RunList, RunRow, Severity, StatusFilter,
+    WarningQuery,
+};
 
 /// Rows of the runs table shown until the user asks for all of them: a year of runs is
 /// a hundred rows or more, and the newest are the ones a lab looks at.
@@ -69,9 +72,9 @@ pub fn InstrumentPage(id: i64) -> impl IntoView {
                         d.map(|d| {
                             let (id, tz) = (d.id, d.lab.time_zone.clone());
                             let predictions = api::predictions(id);
-                            let replacements = api::replacements(move || api::ReplacementFilter {
-                                status: "all".into(),
-                                instrument: id.to_string(),
+                            let replacements = api::replacements(move || ReplacementQuery {
+                                status: StatusFilter::All,
+                                instrument: Some(id),
                             });
                             let connection = d.clone();
                             view! {
@@ -105,9 +108,8 @@ pub fn InstrumentPage(id: i64) -> impl IntoView {
 /// The instrument's active and acknowledged warnings; managers acknowledge them here too.
 #[component]
 fn OpenWarnings(id: i64) -> impl IntoView {
-    let list = api::warnings(move || api::WarningFilter {
-        status: "open".into(),
-        instrument: id.to_string(),
+    let list = api::warnings(move || WarningQuery {
+        instrument: Some(id),
         ..Default::default()
     });
     let retry = Callback::new(move |_| list.refetch());

@@ -2,22 +2,33 @@
 //! half-day slot clear of planned runs, reschedule, cancel, complete; export as CSV or
 //! iCalendar, or subscribe a calendar app.
 
-use crate::api::{self, ReplacementFilter};
+use crate::api;
 use crate::components::calendar::CalendarLink;
 use crate::components::replacements::ReplacementTable;
 use crate::components::states::loaded;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use seqhealth_api::ReplacementStatus;
+use seqhealth_api::{ReplacementQuery, ReplacementStatus, StatusFilter};
+
+/// A status option's value as the filter it selects.
+fn status(v: &str) -> StatusFilter<ReplacementStatus> {
+    match v {
+        "open" => StatusFilter::Open,
+        v => ReplacementStatus::parse(v).map_or(StatusFilter::All, StatusFilter::Only),
+    }
+}
 
 #[component]
 pub fn ReplacementsPage() -> impl IntoView {
     crate::components::set_title("Replacements");
     // `?instrument=` preselects an instrument (the instrument page links here).
     let query = use_query_map();
-    let filter = RwSignal::new(ReplacementFilter {
-        status: "open".into(),
-        instrument: query.get_untracked().get("instrument").unwrap_or_default(),
+    let filter = RwSignal::new(ReplacementQuery {
+        status: StatusFilter::Open,
+        instrument: query
+            .get_untracked()
+            .get("instrument")
+            .and_then(|i| i.parse().ok()),
     });
     let list = api::replacements(move || filter.get());
     let planned = api::planned_runs(None);
@@ -26,7 +37,7 @@ pub fn ReplacementsPage() -> impl IntoView {
         list.refetch();
         planned.refetch();
     });
-    let set = move |f: fn(&mut ReplacementFilter, String)| {
+    let set = move |f: fn(&mut ReplacementQuery, String)| {
         move |ev: leptos::ev::Event| filter.update(|x| f(x, event_target_value(&ev)))
     };
     let chosen = filter.get_untracked().instrument;
@@ -36,7 +47,7 @@ pub fn ReplacementsPage() -> impl IntoView {
                 .into_iter()
                 .map(|i| {
                     let v = i.id.to_string();
-                    let selected = v == chosen;
+                    let selected = Some(i.id) == chosen;
                     view! { <option value=v selected=selected>{format!("{} ({})", i.nickname, i.serial)}</option> }
                 })
                 .collect_view()
@@ -51,7 +62,7 @@ pub fn ReplacementsPage() -> impl IntoView {
         <form class="filters" on:submit=|ev| ev.prevent_default()>
             <label>
                 "Status"
-                <select on:change=set(|f, v| f.status = v)>
+                <select on:change=set(|f, v| f.status = status(&v))>
                     <option value="open" selected=true>"Open (recommended or scheduled)"</option>
                     {ReplacementStatus::ALL
                         .into_iter()
@@ -62,13 +73,13 @@ pub fn ReplacementsPage() -> impl IntoView {
             </label>
             <label>
                 "Instrument"
-                <select on:change=set(|f, v| f.instrument = v)>
+                <select on:change=set(|f, v| f.instrument = v.parse().ok())>
                     <option value="">"Any"</option>
                     {instrument_options}
                 </select>
             </label>
             <p class="downloads">
-                <a href=move || filter.get().csv_href() download="replacements.csv">"Download CSV"</a>
+                <a href=move || api::replacements_csv_href(&filter.get()) download="replacements.csv">"Download CSV"</a>
                 <a href=api::ics_href() download="seqhealth-replacements.ics">"Download calendar (.ics)"</a>
             </p>
         </form>

@@ -1,10 +1,10 @@
 //! Warnings across the fleet: filter, read what triggered each, acknowledge with a reason.
 
-use crate::api::{self, WarningFilter};
+use crate::api;
 use crate::components::states::loaded;
 use crate::components::warnings::{severity_label, WarningTable};
 use leptos::prelude::*;
-use seqhealth_api::{Severity, Subsystem};
+use seqhealth_api::{Severity, StatusFilter, Subsystem, WarningQuery, WarningStatus};
 
 const STATUSES: [(&str, &str); 5] = [
     ("open", "Open (active or acknowledged)"),
@@ -14,17 +14,22 @@ const STATUSES: [(&str, &str); 5] = [
     ("all", "All"),
 ];
 
+/// A status option's value as the filter it selects.
+fn status(v: &str) -> StatusFilter<WarningStatus> {
+    match v {
+        "all" => StatusFilter::All,
+        v => WarningStatus::parse(v).map_or(StatusFilter::Open, StatusFilter::Only),
+    }
+}
+
 #[component]
 pub fn WarningsPage() -> impl IntoView {
     crate::components::set_title("Warnings");
-    let filter = RwSignal::new(WarningFilter {
-        status: "open".into(),
-        ..Default::default()
-    });
+    let filter = RwSignal::new(WarningQuery::default());
     let list = api::warnings(move || filter.get());
     let fleet = api::fleet();
     let retry = Callback::new(move |_| list.refetch());
-    let set = move |f: fn(&mut WarningFilter, String)| {
+    let set = move |f: fn(&mut WarningQuery, String)| {
         move |ev: leptos::ev::Event| filter.update(|x| f(x, event_target_value(&ev)))
     };
     let instrument_options = move || {
@@ -40,7 +45,7 @@ pub fn WarningsPage() -> impl IntoView {
         <form class="filters" on:submit=|ev| ev.prevent_default()>
             <label>
                 "Status"
-                <select on:change=set(|f, v| f.status = v)>
+                <select on:change=set(|f, v| f.status = status(&v))>
                     {STATUSES
                         .into_iter()
                         .map(|(v, l)| view! { <option value=v selected=v == "open">{l}</option> })
@@ -49,7 +54,7 @@ pub fn WarningsPage() -> impl IntoView {
             </label>
             <label>
                 "Severity"
-                <select on:change=set(|f, v| f.severity = v)>
+                <select on:change=set(|f, v| f.severity = Severity::parse(&v))>
                     <option value="">"Any"</option>
                     {Severity::ALL
                         .into_iter()
@@ -60,7 +65,7 @@ pub fn WarningsPage() -> impl IntoView {
             </label>
             <label>
                 "Subsystem"
-                <select on:change=set(|f, v| f.subsystem = v)>
+                <select on:change=set(|f, v| f.subsystem = Subsystem::parse(&v))>
                     <option value="">"Any"</option>
                     {Subsystem::ALL
                         .into_iter()
@@ -70,7 +75,7 @@ pub fn WarningsPage() -> impl IntoView {
             </label>
             <label>
                 "Instrument"
-                <select on:change=set(|f, v| f.instrument = v)>
+                <select on:change=set(|f, v| f.instrument = v.parse().ok())>
                     <option value="">"Any"</option>
                     {instrument_options}
                 </select>

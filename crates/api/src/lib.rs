@@ -10,10 +10,15 @@ use serde::{Deserialize, Serialize};
 
 pub mod domain;
 pub mod enrollment;
+pub mod query;
 pub mod replacements;
 pub mod validate;
 pub use domain::{Health, Role, Subsystem};
 pub use enrollment::*;
+pub use query::{
+    InstrumentQuery, Query, QueryError, QueryString, ReplacementQuery, StatusFilter,
+    TelemetryQuery, WarningQuery, WindowQuery,
+};
 pub use replacements::*;
 
 /// The prefix of every API route.

@@ -5,39 +5,94 @@ use crate::domain::instruments;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::CurrentUser;
 use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
 
-/// Path ids arrive as text so a non-number answers in the API's JSON error shape.
-pub async fn instrument_in_lab(state: &AppState, user: &CurrentUser, id: &str) -> AppResult<i64> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| AppError::NotFound(format!("no instrument with id {id:?}")))?;
-    instruments::in_lab(&state.db, user.lab_id, id).await
-}
+/// A query string as one of `seqhealth_api`'s query types; a bad one answers the JSON 400
+/// whose detail names the field (the type's own sentence).
+pub struct ApiQuery<T>(pub T);
 
-/// An `?instrument=` filter: empty is none, a non-number is 400, another lab's (or an
-/// unknown) instrument is 404 — the same answer, so a filter probes nothing.
-pub async fn instrument_filter(
-    state: &AppState,
-    user: &CurrentUser,
-    value: Option<&str>,
-) -> AppResult<Option<i64>> {
-    match value {
-        None | Some("") => Ok(None),
-        Some(s) => {
-            s.parse::<i64>().map_err(|_| {
-                AppError::BadRequest(format!("`instrument` must be an instrument id, not {s:?}"))
-            })?;
-            Ok(Some(instrument_in_lab(state, user, s).await?))
-        }
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+            .map(ApiQuery)
+            .map_err(|e| AppError::BadRequest(e.to_string()))
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RunWindow {
-    from: Option<String>,
-    to: Option<String>,
+/// What a path id names, for the 404 of an id that is not a number.
+pub trait Noun {
+    const NOUN: &'static str;
+}
+
+pub enum OfInstrument {}
+pub enum OfWarning {}
+pub enum OfReplacement {}
+pub enum OfPlannedRun {}
+
+impl Noun for OfInstrument {
+    const NOUN: &'static str = "instrument";
+}
+impl Noun for OfWarning {
+    const NOUN: &'static str = "warning";
+}
+impl Noun for OfReplacement {
+    const NOUN: &'static str = "replacement";
+}
+impl Noun for OfPlannedRun {
+    const NOUN: &'static str = "planned run";
+}
+
+/// The `{id}` of a path, a number or the one JSON 404 ("no warning with id \"x\""): an id
+/// that cannot exist is not found, like one of another lab. Whether it is the caller's
+/// lab's is the domain's check.
+pub struct PathId<N>(pub i64, pub PhantomData<N>);
+
+impl<S: Send + Sync, N: Noun> FromRequestParts<S> for PathId<N> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let not_found = |raw: &str| AppError::NotFound(format!("no {} with id {raw:?}", N::NOUN));
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| not_found(""))?;
+        raw.parse()
+            .map(|id| PathId(id, PhantomData))
+            .map_err(|_| not_found(&raw))
+    }
+}
+
+pub type InstrumentId = PathId<OfInstrument>;
+pub type WarningId = PathId<OfWarning>;
+pub type ReplacementId = PathId<OfReplacement>;
+pub type PlannedRunId = PathId<OfPlannedRun>;
+
+/// The instrument of a path, if it is the caller's lab's (else the one 404).
+pub async fn instrument_in_lab(
+    state: &AppState,
+    user: &CurrentUser,
+    id: InstrumentId,
+) -> AppResult<i64> {
+    instruments::in_lab(&state.db, user.lab_id, id.0).await
+}
+
+/// An `?instrument=` filter (already a number: the query type checked it): another lab's
+/// (or an unknown) instrument is 404 — the same answer, so a filter probes nothing.
+pub async fn instrument_filter(
+    state: &AppState,
+    user: &CurrentUser,
+    instrument: Option<i64>,
+) -> AppResult<Option<i64>> {
+    match instrument {
+        None => Ok(None),
+        Some(id) => Ok(Some(instruments::in_lab(&state.db, user.lab_id, id).await?)),
+    }
 }
 
 /// Default window when none is asked: the last year.
@@ -61,7 +116,10 @@ fn parse_bound(name: &str, s: &str, end_of_day: bool) -> AppResult<DateTime<Utc>
     )))
 }
 
-pub fn window(q: &RunWindow, now: DateTime<Utc>) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
+pub fn window(
+    q: &seqhealth_api::WindowQuery,
+    now: DateTime<Utc>,
+) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
     window_or(q.from.as_deref(), q.to.as_deref(), now, DEFAULT_WINDOW_DAYS)
 }
 

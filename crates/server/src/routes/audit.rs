@@ -7,17 +7,11 @@ use crate::error::AppResult;
 use crate::http::csv;
 use crate::http::download::attachment;
 use crate::http::extract::CurrentUser;
-use crate::http::params::instrument_filter;
+use crate::http::params::{instrument_filter, ApiQuery};
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
-use seqhealth_api::{AuditEntry, AuditList, MAX_AUDIT_ENTRIES};
-use serde::Deserialize;
-
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    instrument: Option<String>,
-}
+use seqhealth_api::{AuditEntry, AuditList, InstrumentQuery, MAX_AUDIT_ENTRIES};
 
 /// The lab's entries (of one instrument, if `instrument` names one of the lab's), newest
 /// first, and whether there were more than fit.
@@ -36,12 +30,12 @@ async fn fetch(
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<InstrumentQuery>,
     request: axum::http::HeaderMap,
 ) -> AppResult<Response> {
     // Kept per filter until the lab's data changes (a new entry, a renamed user or
     // instrument: migration 0008).
-    let instrument = instrument_filter(&state, &user, q.instrument.as_deref()).await?;
+    let instrument = instrument_filter(&state, &user, q.instrument).await?;
     let version = (
         0,
         crate::store::cache::lab_version(&state.db, user.lab_id).await?,
@@ -57,9 +51,9 @@ pub async fn list(
 pub async fn list_csv(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<InstrumentQuery>,
 ) -> AppResult<Response> {
-    let instrument = instrument_filter(&state, &user, q.instrument.as_deref()).await?;
+    let instrument = instrument_filter(&state, &user, q.instrument).await?;
     let (entries, _) = fetch(&state, user.lab_id, instrument).await?;
     let tz = lab_zone(&mut *state.db.acquire().await?, user.lab_id).await?;
     let mut out = String::new();

@@ -4,9 +4,9 @@
 use crate::domain::{enrollment, instruments};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{ApiJson, ClientAddr, CurrentUser, Instrument};
-use crate::http::params::instrument_in_lab;
+use crate::http::params::{instrument_in_lab, InstrumentId};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
@@ -69,9 +69,9 @@ pub async fn add(
 pub async fn new_code(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    id: InstrumentId,
 ) -> AppResult<Json<EnrollmentCode>> {
-    let id = instrument_in_lab(&state, &user, &id).await?;
+    let id = instrument_in_lab(&state, &user, id).await?;
     user.require_manager("issue enrollment codes")?;
     let now = Utc::now().timestamp();
     let mut tx = crate::store::begin_write(&state.db).await?;
@@ -84,9 +84,9 @@ pub async fn new_code(
 pub async fn revoke(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    id: InstrumentId,
 ) -> AppResult<StatusCode> {
-    let id = instrument_in_lab(&state, &user, &id).await?;
+    let id = instrument_in_lab(&state, &user, id).await?;
     user.require_manager("revoke instrument tokens")?;
     let now = Utc::now().timestamp();
     let mut tx = crate::store::begin_write(&state.db).await?;

@@ -4,30 +4,25 @@
 use crate::domain::planned_runs;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{ApiJson, CurrentUser};
-use crate::http::params::instrument_in_lab;
+use crate::http::params::{
+    instrument_filter, instrument_in_lab, ApiQuery, InstrumentId, PathId, PlannedRunId,
+};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
-use seqhealth_api::{PlannedRun, PlannedRunList, PlannedRunRequest, MAX_PLANNED_RUN_DAYS};
-use serde::Deserialize;
-
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    instrument: Option<String>,
-}
+use seqhealth_api::{
+    InstrumentQuery, PlannedRun, PlannedRunList, PlannedRunRequest, MAX_PLANNED_RUN_DAYS,
+};
 
 /// `GET /planned-runs?instrument=`: the lab's planned runs that have not ended yet.
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<InstrumentQuery>,
 ) -> AppResult<Json<PlannedRunList>> {
-    let instrument = match q.instrument.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(instrument_in_lab(&state, &user, s).await?),
-    };
+    let instrument = instrument_filter(&state, &user, q.instrument).await?;
     Ok(Json(
         planned_runs::list(&state.db, user.lab_id, instrument, Utc::now().timestamp()).await?,
     ))
@@ -37,10 +32,10 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    id: InstrumentId,
     ApiJson(req): ApiJson<PlannedRunRequest>,
 ) -> AppResult<(StatusCode, Json<PlannedRun>)> {
-    let instrument_id = instrument_in_lab(&state, &user, &id).await?;
+    let instrument_id = instrument_in_lab(&state, &user, id).await?;
     user.require_manager("enter planned runs")?;
     let label = req.label.trim();
     if label.is_empty() || label.chars().count() > 120 {
@@ -80,10 +75,9 @@ pub async fn create(
 pub async fn remove(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    PathId(run_id, _): PlannedRunId,
 ) -> AppResult<StatusCode> {
-    let not_found = || AppError::NotFound(format!("no planned run with id {id:?} in your lab"));
-    let run_id: i64 = id.parse().map_err(|_| not_found())?;
+    let not_found = || AppError::NotFound(format!("no planned run with id {run_id} in your lab"));
     let mut tx = crate::store::begin_write(&state.db).await?;
     let found = planned_runs::find(&mut tx, user.lab_id, run_id)
         .await?

@@ -7,17 +7,17 @@ use crate::error::{AppError, AppResult};
 use crate::http::csv;
 use crate::http::download::attachment;
 use crate::http::extract::{ApiJson, CurrentUser};
+use crate::http::params::{ApiQuery, PathId, ReplacementId};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use seqhealth_api::{
-    CancelRequest, CompleteRequest, ReplacementList, ReplacementRow, ScheduleRequest,
-    MAX_REPLACEMENTS,
+    CancelRequest, CompleteRequest, ReplacementList, ReplacementQuery, ReplacementRow,
+    ReplacementStatus, ScheduleRequest, StatusFilter, MAX_REPLACEMENTS,
 };
-use serde::Deserialize;
 
 /// A lab's recommendations are recomputed on a read at most this often.
 pub const REFRESH_SECS: i64 = 60;
@@ -32,34 +32,23 @@ fn refresh_soon(state: &AppState, lab_id: i64) {
         .remove(&lab_id);
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    status: Option<String>,
-    instrument: Option<String>,
+/// Statuses a `status=` filter selects (`None`: every status); "open" is recommended or
+/// scheduled.
+fn statuses(s: StatusFilter<ReplacementStatus>) -> Option<&'static [&'static str]> {
+    match s {
+        StatusFilter::All => None,
+        StatusFilter::Open => Some(&["recommended", "scheduled"]),
+        StatusFilter::Only(ReplacementStatus::Recommended) => Some(&["recommended"]),
+        StatusFilter::Only(ReplacementStatus::Scheduled) => Some(&["scheduled"]),
+        StatusFilter::Only(ReplacementStatus::Completed) => Some(&["completed"]),
+        StatusFilter::Only(ReplacementStatus::Cancelled) => Some(&["cancelled"]),
+    }
 }
 
-/// Statuses a `status=` filter selects; "open" is recommended or scheduled.
-fn statuses(s: Option<&str>) -> AppResult<Option<&'static [&'static str]>> {
-    Ok(match s.unwrap_or("all") {
-        "" | "all" => None,
-        "open" => Some(&["recommended", "scheduled"]),
-        "recommended" => Some(&["recommended"]),
-        "scheduled" => Some(&["scheduled"]),
-        "completed" => Some(&["completed"]),
-        "cancelled" => Some(&["cancelled"]),
-        other => {
-            return Err(AppError::BadRequest(format!(
-                "`status` must be open, recommended, scheduled, completed, cancelled or all, not {other:?}"
-            )))
-        }
-    })
-}
-
-async fn filter(state: &AppState, user: &CurrentUser, q: &ListQuery) -> AppResult<Filter> {
-    let instrument =
-        crate::http::params::instrument_filter(state, user, q.instrument.as_deref()).await?;
+async fn filter(state: &AppState, user: &CurrentUser, q: ReplacementQuery) -> AppResult<Filter> {
+    let instrument = crate::http::params::instrument_filter(state, user, q.instrument).await?;
     Ok(Filter {
-        statuses: statuses(q.status.as_deref())?,
+        statuses: statuses(q.status),
         instrument,
     })
 }
@@ -102,10 +91,10 @@ async fn refresh_due(state: &AppState, lab_id: i64) -> AppResult<()> {
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ReplacementQuery>,
     request: axum::http::HeaderMap,
 ) -> AppResult<Response> {
-    let f = filter(&state, &user, &q).await?;
+    let f = filter(&state, &user, q).await?;
     refresh_due(&state, user.lab_id).await?;
     // Kept per filter until the lab's data changes (recommendations, schedules, names),
     // keyed on the parsed filter: `instrument=7` and `instrument=0007` are one entry.
@@ -140,9 +129,9 @@ fn local(t: DateTime<Utc>, tz: Tz) -> String {
 pub async fn list_csv(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ReplacementQuery>,
 ) -> AppResult<Response> {
-    let f = filter(&state, &user, &q).await?;
+    let f = filter(&state, &user, q).await?;
     let (rows, _) = fetch(&state, &user, f).await?;
     let tz = lab_zone(&mut *state.db.acquire().await?, user.lab_id).await?;
     let zone = tz.name();
@@ -205,15 +194,9 @@ pub async fn ics(State(state): State<AppState>, user: CurrentUser) -> AppResult<
     ))
 }
 
-fn parse_id(id: &str) -> AppResult<i64> {
-    id.parse()
-        .map_err(|_| AppError::NotFound(format!("no replacement with id {id:?}")))
-}
-
 /// The checks every transition shares: the replacement is the caller's lab's (else 404),
 /// and the caller a manager (else 403).
-async fn guard(state: &AppState, user: &CurrentUser, id: &str, what: &str) -> AppResult<i64> {
-    let id = parse_id(id)?;
+async fn guard(state: &AppState, user: &CurrentUser, id: i64, what: &str) -> AppResult<i64> {
     replacements::get(&mut *state.db.acquire().await?, user.lab_id, id).await?;
     user.require_manager(what)?;
     Ok(id)
@@ -223,10 +206,10 @@ async fn guard(state: &AppState, user: &CurrentUser, id: &str, what: &str) -> Ap
 pub async fn schedule(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    PathId(id, _): ReplacementId,
     ApiJson(req): ApiJson<ScheduleRequest>,
 ) -> AppResult<Json<ReplacementRow>> {
-    let id = guard(&state, &user, &id, "schedule replacements").await?;
+    let id = guard(&state, &user, id, "schedule replacements").await?;
     let mut tx = crate::store::begin_write(&state.db).await?;
     let row = replacements::schedule(
         &mut tx,
@@ -245,10 +228,10 @@ pub async fn schedule(
 pub async fn reschedule(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    PathId(id, _): ReplacementId,
     ApiJson(req): ApiJson<ScheduleRequest>,
 ) -> AppResult<Json<ReplacementRow>> {
-    let id = guard(&state, &user, &id, "reschedule replacements").await?;
+    let id = guard(&state, &user, id, "reschedule replacements").await?;
     let mut tx = crate::store::begin_write(&state.db).await?;
     let row = replacements::reschedule(
         &mut tx,
@@ -267,10 +250,10 @@ pub async fn reschedule(
 pub async fn cancel(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    PathId(id, _): ReplacementId,
     ApiJson(req): ApiJson<CancelRequest>,
 ) -> AppResult<Json<ReplacementRow>> {
-    let id = guard(&state, &user, &id, "cancel replacements").await?;
+    let id = guard(&state, &user, id, "cancel replacements").await?;
     let reason = req.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(AppError::BadRequest(
@@ -296,10 +279,10 @@ pub async fn cancel(
 pub async fn complete(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    PathId(id, _): ReplacementId,
     ApiJson(req): ApiJson<CompleteRequest>,
 ) -> AppResult<Json<ReplacementRow>> {
-    let id = guard(&state, &user, &id, "mark replacements completed").await?;
+    let id = guard(&state, &user, id, "mark replacements completed").await?;
     let note = req.note.as_deref().map(str::trim);
     if note.is_some_and(|n| n.chars().count() > 500) {
         return Err(AppError::BadRequest(

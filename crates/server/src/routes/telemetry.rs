@@ -3,30 +3,22 @@
 use crate::domain::telemetry;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::CurrentUser;
-use crate::http::params::{instrument_in_lab, window_or};
+use crate::http::params::{instrument_in_lab, window_or, ApiQuery, InstrumentId};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::Json;
 use chrono::Utc;
 use seqhealth_api::domain::{sensor_spec, SENSORS};
-use seqhealth_api::TelemetrySeries;
-use serde::Deserialize;
+use seqhealth_api::{TelemetryQuery, TelemetrySeries};
 
 /// Default window when none is asked: the last 30 days (hourly buckets).
 pub const DEFAULT_DAYS: i64 = 30;
 
-#[derive(Debug, Deserialize)]
-pub struct SeriesQuery {
-    metric: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-}
-
 pub async fn series(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
-    Query(q): Query<SeriesQuery>,
+    id: InstrumentId,
+    ApiQuery(q): ApiQuery<TelemetryQuery>,
 ) -> AppResult<Json<TelemetrySeries>> {
     let names = || {
         SENSORS
@@ -43,7 +35,7 @@ pub async fn series(
         ))
     })?;
     let (from, to) = window_or(q.from.as_deref(), q.to.as_deref(), Utc::now(), DEFAULT_DAYS)?;
-    let id = instrument_in_lab(&state, &user, &id).await?;
+    let id = instrument_in_lab(&state, &user, id).await?;
     Ok(Json(
         telemetry::series(&state.db, id, spec, from, to).await?,
     ))

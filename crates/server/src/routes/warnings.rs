@@ -3,62 +3,33 @@
 use crate::domain::warnings::{self, Filter};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{ApiJson, CurrentUser};
+use crate::http::params::{ApiQuery, PathId, WarningId};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
-use seqhealth_api::{AcknowledgeRequest, Severity, Subsystem, WarningRow};
-use serde::Deserialize;
-
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    status: Option<String>,
-    severity: Option<String>,
-    subsystem: Option<String>,
-    instrument: Option<String>,
-}
+use seqhealth_api::{AcknowledgeRequest, StatusFilter, WarningQuery, WarningRow, WarningStatus};
 
 /// Statuses a `status=` filter selects; "open" (the default) is active or acknowledged.
-fn statuses(s: Option<&str>) -> AppResult<&'static [&'static str]> {
-    Ok(match s.unwrap_or("open") {
-        "open" => &["active", "acknowledged"],
-        "active" => &["active"],
-        "acknowledged" => &["acknowledged"],
-        "resolved" => &["resolved"],
-        "all" => &["active", "acknowledged", "resolved"],
-        other => {
-            return Err(AppError::BadRequest(format!(
-                "`status` must be open, active, acknowledged, resolved or all, not {other:?}"
-            )))
-        }
-    })
+fn statuses(s: StatusFilter<WarningStatus>) -> &'static [&'static str] {
+    match s {
+        StatusFilter::Open => &["active", "acknowledged"],
+        StatusFilter::All => &["active", "acknowledged", "resolved"],
+        StatusFilter::Only(WarningStatus::Active) => &["active"],
+        StatusFilter::Only(WarningStatus::Acknowledged) => &["acknowledged"],
+        StatusFilter::Only(WarningStatus::Resolved) => &["resolved"],
+    }
 }
 
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(f): Query<ListQuery>,
+    ApiQuery(f): ApiQuery<WarningQuery>,
     request: axum::http::HeaderMap,
 ) -> AppResult<Response> {
-    let statuses = statuses(f.status.as_deref())?;
-    let severity = match f.severity.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(Severity::parse(s).ok_or_else(|| {
-            AppError::BadRequest(format!(
-                "`severity` must be info, warning or critical, not {s:?}"
-            ))
-        })?),
-    };
-    let subsystem = match f.subsystem.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(Subsystem::parse(s).ok_or_else(|| {
-            AppError::BadRequest(format!(
-                "`subsystem` must be optical, mechanical, thermal or fluidics, not {s:?}"
-            ))
-        })?),
-    };
-    let instrument =
-        crate::http::params::instrument_filter(&state, &user, f.instrument.as_deref()).await?;
+    let statuses = statuses(f.status);
+    let (severity, subsystem) = (f.severity, f.subsystem);
+    let instrument = crate::http::params::instrument_filter(&state, &user, f.instrument).await?;
     // Kept per filter until the lab's data changes; "muted until" also depends on the
     // clock, so at most a minute.
     let filter = Filter {
@@ -86,12 +57,9 @@ pub async fn list(
 pub async fn acknowledge(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    PathId(id, _): WarningId,
     ApiJson(req): ApiJson<AcknowledgeRequest>,
 ) -> AppResult<Json<WarningRow>> {
-    let id: i64 = id
-        .parse()
-        .map_err(|_| AppError::NotFound(format!("no warning with id {id:?}")))?;
     warnings::status_in_lab(&state.db, user.lab_id, id).await?;
     user.require_manager("acknowledge warnings")?;
     let reason = seqhealth_health::warning::acknowledgement_reason(&req.reason)
