@@ -12,6 +12,9 @@ copied for each run, and 100 extra users (with the demo password) are added to t
    a different number of leading zeros (~20 KB URLs): the server's RSS before and after.
 2. Logins: GET /fleet latency alone, then while 100 users log in at once from 100
    loopback addresses (127.0.0.2…): p50 / p95, and how long the logins took.
+3. Connections (`--drips`): 2,000 connections that drip a header byte every second (1,000
+   from 127.0.0.2, 1,000 over 127.0.0.3–10), held 20 s: how many the server still holds
+   then, and GET /fleet latency from 127.0.0.1 meanwhile.
 Rounds alternate between the two builds, since these machines are noisy.
 """
 import argparse, http.client, http.cookiejar, json, os, shutil, socket, sqlite3
@@ -101,17 +104,70 @@ def logins(server):
     return q(alone, .5), q(alone, .95), q(busy, .5), q(busy, .95), took, sum(s == 200 for s in status)
 
 
+def drips(server, n=2000, hold=20):
+    import selectors
+    conns = []
+    for i in range(n):
+        src = "127.0.0.2" if i < n // 2 else f"127.0.0.{3 + i % 8}"
+        c = socket.socket()
+        c.bind((src, 0))
+        try:
+            c.connect(("127.0.0.1", server.port))
+            c.sendall(b"GET /api/v1/fleet HTTP/1.1\r\nX-Drip: ")
+            c.setblocking(False)
+            conns.append(c)
+        except OSError:
+            c.close()
+    _, cookie = server.login("ada@northgate.example")
+    lat = []
+    t0 = time.time()
+    while time.time() - t0 < hold:
+        for c in conns:
+            if c.fileno() < 0:
+                continue
+            try:
+                if c.recv(512) == b"":
+                    c.close()
+                    continue
+            except BlockingIOError:
+                pass
+            except OSError:
+                c.close()
+                continue
+            try:
+                c.send(b"x")
+            except BlockingIOError:
+                pass
+            except OSError:
+                c.close()
+        t = time.perf_counter(); server.get("/api/v1/fleet", cookie); lat.append((time.perf_counter() - t) * 1000)
+        time.sleep(1)
+    held = sum(c.fileno() >= 0 for c in conns)
+    for c in conns:
+        c.close()
+    return held, max(lat)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", required=True)
     ap.add_argument("--server", required=True)
     ap.add_argument("--baseline", required=True)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--drips", action="store_true", help="only the connections figure (3)")
     a = ap.parse_args()
     for r in range(a.rounds):
         for name, binary in [("baseline", a.baseline), ("this build", a.server)]:
             with tempfile.TemporaryDirectory() as work:
                 s = Server(binary, a.db, work)
+                if a.drips:
+                    try:
+                        held, worst = drips(s)
+                    finally:
+                        s.stop()
+                    print(f"round {r + 1} {name:10}: 2,000 dripping connections, still held after 20 s: "
+                          f"{held}; GET /fleet meanwhile at worst {worst:.1f} ms", flush=True)
+                    continue
                 try:
                     before, after = memory(s)
                     am, a95, bm, b95, took, ok = logins(s)

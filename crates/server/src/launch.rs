@@ -4,7 +4,7 @@
 
 use crate::http::tls;
 use crate::store::{self as db, DatabaseKey};
-use crate::{app, jobs, serve, serve_tls, AppState};
+use crate::{app, jobs, serve_tls, serve_with, AppState};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use tokio::net::TcpListener;
@@ -51,6 +51,17 @@ pub struct ServeArgs {
     /// With --self-signed: write the certificate (PEM) here, for `seqhealth-agent --ca`.
     #[arg(long, requires = "self_signed")]
     pub self_signed_out: Option<PathBuf>,
+    /// Connections open at once from everyone together; more are closed at once.
+    #[arg(long, env = "SEQHEALTH_MAX_CONNECTIONS", default_value_t = 4_096)]
+    pub max_connections: usize,
+    /// Connections open at once from one address (an IPv6 /64); a lab behind one NAT
+    /// shares it.
+    #[arg(
+        long,
+        env = "SEQHEALTH_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 256
+    )]
+    pub max_connections_per_address: usize,
 }
 
 /// The database's key in an environment variable (64 hex digits), instead of a file.
@@ -150,13 +161,26 @@ pub async fn start(args: &ServeArgs) -> Result<Started, String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let router = app(AppState::new(pool.clone()), dist);
     let trust_pem = tls.as_ref().map(|(_, pem)| pem.clone());
+    let serving = crate::Serving {
+        limits: crate::http::connections::Limits {
+            total: args.max_connections.max(1),
+            per_address: args.max_connections_per_address.max(1),
+        },
+        ..Default::default()
+    };
     let (server, base) = match tls {
         Some((config, _)) => (
-            tokio::spawn(serve_tls(listener, config, router, shutdown_signal())),
+            tokio::spawn(serve_tls(
+                listener,
+                config,
+                router,
+                shutdown_signal(),
+                serving,
+            )),
             format!("https://localhost:{}", addr.port()),
         ),
         None => (
-            tokio::spawn(serve(listener, router, shutdown_signal())),
+            tokio::spawn(serve_with(listener, router, shutdown_signal(), serving)),
             format!("http://{addr}"),
         ),
     };

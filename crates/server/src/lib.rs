@@ -17,7 +17,6 @@ pub use state::AppState;
 use axum::Router;
 use seqhealth_api::API_PREFIX;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -64,61 +63,65 @@ pub fn app_with_timeout(
             },
         ))
         .layer(axum::middleware::from_fn(http::security::same_origin))
+        .layer(axum::middleware::from_fn(http::security::head_size))
         .layer(axum::middleware::from_fn(http::security::headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// Serves `app` on `listener` (plain HTTP) until `shutdown` resolves, then finishes
-/// in-flight requests. Handlers see the client's address (per-address login limits).
-/// Connections idle for [`http::idle::IDLE_TIMEOUT`] are closed (a client stalled mid-headers
-/// included).
+/// Serves `app` on `listener` (plain HTTP) until `shutdown` resolves, then
+/// finishes in-flight requests. Handlers see the client's address (per-address login
+/// limits). Connections idle for [`http::idle::IDLE_TIMEOUT`] are closed, a request head
+/// must arrive within [`http::connections::HEAD_TIMEOUT`], and connections are capped
+/// per address and in all ([`http::connections::Limits`]).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_with_idle(listener, app, shutdown, http::idle::IDLE_TIMEOUT).await
+    serve_with(listener, app, shutdown, Serving::default()).await
 }
 
-/// [`serve`] with another idle timeout (tests use a short one).
-pub async fn serve_with_idle(
+/// How connections are served: their limits and idle time (tests use small ones).
+#[derive(Debug, Clone, Copy)]
+pub struct Serving {
+    pub limits: http::connections::Limits,
+    pub idle: std::time::Duration,
+}
+
+impl Default for Serving {
+    fn default() -> Self {
+        Serving {
+            limits: http::connections::Limits::default(),
+            idle: http::idle::IDLE_TIMEOUT,
+        }
+    }
+}
+
+/// [`serve`] with other limits.
+pub async fn serve_with(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    idle_after: std::time::Duration,
+    serving: Serving,
 ) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    // `tap_io` only so that axum hands the peer address to `ConnectInfo`.
-    let listener = http::idle::IdleListener::new(listener, idle_after).tap_io(|_| {});
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let listener = http::idle::IdleListener::new(listener, serving.idle);
+    let gate = http::connections::Gate::new(serving.limits);
+    http::connections::serve(listener, app, shutdown, gate).await
 }
 
 /// Serves `app` over HTTPS on `listener` with `tls` (see [`http::tls::server_config`]); every
-/// response carries `Strict-Transport-Security`. Shuts down like [`serve`].
+/// response carries `Strict-Transport-Security`. Shuts down and limits like [`serve`].
 pub async fn serve_tls(
     listener: TcpListener,
     tls: Arc<http::tls::ServerConfig>,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    serving: Serving,
 ) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
     let app = app.layer(axum::middleware::from_fn(http::security::hsts));
-    // `tap_io` only so that axum hands the peer address to `ConnectInfo`.
-    let listener = http::idle::IdleListener::new(
-        http::tls::TlsListener::new(listener, tls)?,
-        http::idle::IDLE_TIMEOUT,
-    )
-    .tap_io(|_| {});
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let listener =
+        http::idle::IdleListener::new(http::tls::TlsListener::new(listener, tls)?, serving.idle);
+    let gate = http::connections::Gate::new(serving.limits);
+    http::connections::serve(listener, app, shutdown, gate).await
 }

@@ -79,7 +79,13 @@ async fn start(tls_files: Option<(&Path, &Path)>) -> Server {
     let task = match tls_files {
         Some((cert, key)) => {
             let config = tls::server_config(tls::load_pem(cert, key).unwrap()).unwrap();
-            tokio::spawn(serve_tls(listener, config, router, shutdown))
+            tokio::spawn(serve_tls(
+                listener,
+                config,
+                router,
+                shutdown,
+                Default::default(),
+            ))
         }
         None => tokio::spawn(serve(listener, router, shutdown)),
     };

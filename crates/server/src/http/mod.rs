@@ -3,6 +3,7 @@
 //! serving the built dashboard, CSV cells. No SQL here: an extractor that needs the
 //! database asks the domain layer.
 
+pub mod connections;
 pub mod csv;
 pub mod download;
 pub mod extract;

@@ -69,3 +69,47 @@ pub async fn same_origin(req: Request, next: Next) -> Response {
     }
     next.run(req).await
 }
+
+/// The longest URI (path and query) answered; no API query comes near it.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// The most header bytes (names and values) answered: a browser's, cookies included,
+/// fit many times over.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Refuses an oversized URI (414) or oversized headers (431) in the API's JSON shape, before
+/// any work is done. Heads beyond [`crate::http::connections::MAX_HEAD_BYTES`] never get
+/// this far: hyper answers those 431 itself.
+pub async fn head_size(req: Request, next: Next) -> Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let uri = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    let headers: usize = req
+        .headers()
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len())
+        .sum();
+    let refusal = if uri > MAX_URI_BYTES {
+        Some((
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!("the URI is {uri} bytes; at most {MAX_URI_BYTES} are read"),
+        ))
+    } else if headers > MAX_HEADER_BYTES {
+        Some((
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            format!("the headers are {headers} bytes; at most {MAX_HEADER_BYTES} are read"),
+        ))
+    } else {
+        None
+    };
+    match refusal {
+        Some((status, error, detail)) => crate::error::AppError::Rejected {
+            status,
+            error,
+            detail,
+        }
+        .into_response(),
+        None => next.run(req).await,
+    }
+}

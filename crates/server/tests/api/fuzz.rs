@@ -557,11 +557,14 @@ async fn a_client_stalled_inside_its_headers_loses_its_connection_when_idle() {
     let env = env().await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(seqhealth_server::serve_with_idle(
+    tokio::spawn(seqhealth_server::serve_with(
         listener,
         seqhealth_server::app(AppState::new(env.db.clone()), None),
         std::future::pending(),
-        std::time::Duration::from_secs(1),
+        seqhealth_server::Serving {
+            idle: std::time::Duration::from_secs(1),
+            ..Default::default()
+        },
     ));
     let t = std::time::Instant::now();
     let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();

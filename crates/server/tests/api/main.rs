@@ -211,6 +211,7 @@ pub async fn post_json(env: &Env, path: &str, cookie: &str, body: Value) -> (Sta
 
 mod attacks;
 mod backend;
+mod connections;
 mod consistency;
 mod enrollment;
 mod faults;
