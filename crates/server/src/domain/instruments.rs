@@ -21,13 +21,17 @@ pub async fn add(
     now: i64,
 ) -> AppResult<EnrollmentCode> {
     let serial = req.serial.trim().to_uppercase();
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM instruments WHERE serial = $1")
-        .bind(&serial)
-        .fetch_optional(&mut **tx)
-        .await?;
+    // Unique within the lab only: whether another lab has this serial is not this lab's
+    // to learn, nor to block (an instrument that moves labs is added by its new lab).
+    let taken: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM instruments WHERE lab_id = $1 AND serial = $2")
+            .bind(lab_id)
+            .bind(&serial)
+            .fetch_optional(&mut **tx)
+            .await?;
     if taken.is_some() {
         return Err(AppError::Conflict(format!(
-            "an instrument with serial {serial} is already registered"
+            "an instrument with serial {serial} is already registered in your lab"
         )));
     }
     let id: i64 = sqlx::query_scalar(

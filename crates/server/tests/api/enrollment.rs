@@ -252,3 +252,124 @@ async fn the_agents_sharing_switch_shows_on_the_instrument_page() {
         .await;
     assert!(d.data_sharing);
 }
+
+/// Issue "Security, second round", item 7: a serial is unique within a lab; another lab's
+/// serial is neither revealed (409) nor blocked.
+#[tokio::test]
+async fn a_serial_is_unique_within_a_lab_and_tells_nothing_of_other_labs() {
+    let env = env().await;
+    let ada = env.login("ada@northgate.example").await;
+    let rosalind = env.login("rosalind@riverside.example").await;
+    // NB552091 is Northgate's; Riverside adds its own instrument with that serial.
+    let same = json!({ "model": "NextSeq 2000", "serial": "nb552091", "nickname": "River one", "site": "B" });
+    let (s, b) = post_json(&env, "/api/v1/instruments", &rosalind, same.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
+    // Twice in one lab is a conflict that speaks of that lab only.
+    let (s, b) = post_json(&env, "/api/v1/instruments", &rosalind, same).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        error_of(&b)
+            .detail
+            .contains("NB552091 is already registered in your lab"),
+        "{}",
+        error_of(&b).detail
+    );
+    // Each lab sees its own instrument under the serial, and only its own.
+    for (cookie, nickname) in [(&ada, "Atlas"), (&rosalind, "River one")] {
+        let fleet: Fleet = env.get_json("/api/v1/fleet", cookie).await;
+        let mine: Vec<_> = fleet
+            .instruments
+            .iter()
+            .filter(|i| i.serial == "NB552091")
+            .collect();
+        assert_eq!(mine.len(), 1, "{nickname}");
+        if nickname == "River one" {
+            assert_eq!(mine[0].nickname, nickname);
+        }
+    }
+}
+
+/// Upgrading a database made before serials were per lab keeps every row, id and link,
+/// and the instrument's triggers (SQLite rebuilds the table: migration 0010).
+#[tokio::test]
+async fn an_older_database_upgrades_to_serials_per_lab_keeping_every_row() {
+    use sqlx::Row;
+    if on_postgres("an_older_database_upgrades_to_serials_per_lab_keeping_every_row") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("migrations");
+    std::fs::create_dir(&old).unwrap();
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for e in std::fs::read_dir(&here).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if name.as_str() < "0010" {
+            std::fs::copy(&p, old.join(&name)).unwrap();
+        }
+    }
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    {
+        let opts = seqhealth_server::store::options(&url, None).unwrap();
+        let pool = sqlx::SqlitePool::connect_with(opts).await.unwrap();
+        sqlx::migrate::Migrator::new(old.as_path())
+            .await
+            .unwrap()
+            .run(&pool)
+            .await
+            .unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO labs (id, name, time_zone) VALUES (1, 'A', 'UTC'), (2, 'B', 'UTC');
+             INSERT INTO instruments (id, lab_id, serial, model, nickname, site, token_hash)
+                 VALUES (7, 1, 'M01', 'MiSeq', 'Old one', 'S', 'h7');
+             INSERT INTO runs (instrument_id, run_id, started_at, read_structure)
+                 VALUES (7, 'R1', 1000, '151T');",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+    let db = seqhealth_server::store::connect(&url).await.unwrap();
+    let row = sqlx::query("SELECT id, lab_id, serial, nickname FROM instruments")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(row.get::<i64, _>(0), 7);
+    assert_eq!(row.get::<String, _>(3), "Old one");
+    let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE instrument_id = 7")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(runs, 1, "the run still belongs to its instrument");
+    let version = |db: sqlx::AnyPool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT data_version FROM labs WHERE id = 2")
+            .fetch_one(&db)
+            .await
+            .unwrap()
+    };
+    let before = version(db.clone()).await;
+    // The same serial in the other lab; the trigger still counts the lab's change.
+    sqlx::query(
+        "INSERT INTO instruments (lab_id, serial, model, nickname, site, token_hash)
+         VALUES (2, 'M01', 'MiSeq', 'New one', 'S', 'h8')",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    assert_eq!(version(db.clone()).await, before + 1);
+    let dup = sqlx::query(
+        "INSERT INTO instruments (lab_id, serial, model, nickname, site, token_hash)
+         VALUES (2, 'M01', 'MiSeq', 'Twice', 'S', 'h9')",
+    )
+    .execute(&db)
+    .await;
+    assert!(dup.is_err(), "unique within a lab");
+    // Foreign keys are on again and hold.
+    let orphan = sqlx::query(
+        "INSERT INTO runs (instrument_id, run_id, started_at, read_structure) VALUES (999, 'R2', 1, '1T')",
+    )
+    .execute(&db)
+    .await;
+    assert!(orphan.is_err(), "foreign keys enforced after the rebuild");
+}
