@@ -38,9 +38,53 @@ pub struct Event<'a> {
     pub detail: String,
 }
 
+impl<'a> Event<'a> {
+    /// `action` in `lab_id`, by a person (`Some(user)`) or by seqhealth itself (`None`).
+    pub fn new(
+        lab_id: i64,
+        user_id: Option<i64>,
+        action: &'a str,
+        detail: impl Into<String>,
+    ) -> Event<'a> {
+        Event {
+            lab_id,
+            user_id,
+            action,
+            detail: detail.into(),
+            ..Event::default()
+        }
+    }
+
+    pub fn instrument(self, id: i64) -> Self {
+        Event {
+            instrument_id: Some(id),
+            ..self
+        }
+    }
+
+    pub fn replacement(self, id: i64) -> Self {
+        Event {
+            replacement_id: Some(id),
+            ..self
+        }
+    }
+
+    pub fn warning(self, id: Option<i64>) -> Self {
+        Event {
+            warning_id: id,
+            ..self
+        }
+    }
+
+    /// [`record`]s it.
+    pub async fn record(self, conn: &mut AnyConnection, at: i64) -> AppResult<()> {
+        record(conn, at, self).await
+    }
+}
+
 /// Appends one entry; call it inside the transaction that made the change, so the log
 /// and the change land together or not at all.
-pub async fn record(conn: &mut AnyConnection, at: i64, e: Event<'_>) -> AppResult<()> {
+async fn record(conn: &mut AnyConnection, at: i64, e: Event<'_>) -> AppResult<()> {
     sqlx::query::<Any>(
         "INSERT INTO audit_log (lab_id, at, user_id, action, instrument_id, replacement_id, warning_id, detail)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

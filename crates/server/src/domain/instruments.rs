@@ -1,6 +1,6 @@
 //! One instrument: whether it is in a lab, its detail page's figures, its runs.
 
-use crate::domain::audit::{self, action, Event};
+use crate::domain::audit::{action, Event};
 use crate::domain::enrollment::{self, placeholder};
 use crate::domain::health;
 use crate::error::{AppError, AppResult};
@@ -47,24 +47,16 @@ pub async fn add(
     .fetch_one(&mut **tx)
     .await?;
     let code = enrollment::issue_code(tx, id, user_id, now).await?;
-    audit::record(
-        tx,
-        now,
-        Event {
-            lab_id,
-            user_id: Some(user_id),
-            action: action::INSTRUMENT_ADDED,
-            instrument_id: Some(id),
-            detail: format!(
-                "{} {} \"{}\" added; an enrollment code was issued",
-                req.model,
-                serial,
-                req.nickname.trim()
-            ),
-            ..Event::default()
-        },
-    )
-    .await?;
+    let detail = format!(
+        "{} {} \"{}\" added; an enrollment code was issued",
+        req.model,
+        serial,
+        req.nickname.trim()
+    );
+    Event::new(lab_id, Some(user_id), action::INSTRUMENT_ADDED, detail)
+        .instrument(id)
+        .record(tx, now)
+        .await?;
     Ok(code)
 }
 

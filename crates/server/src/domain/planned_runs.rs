@@ -1,7 +1,7 @@
 //! Planned runs: whole local days per instrument a lab enters so a replacement slot
 //! does not land in the middle of a run.
 
-use crate::domain::audit::{self, action, Event};
+use crate::domain::audit::{action, Event};
 use crate::domain::replacements::{lab_zone, local_date, planned_run};
 use crate::error::{AppError, AppResult};
 use seqhealth_api::{PlannedRun, PlannedRunList, PlannedRunRequest};
@@ -72,22 +72,14 @@ pub async fn create(
     .bind(instrument_id)
     .fetch_one(&mut **tx)
     .await?;
-    audit::record(
-        tx,
-        now,
-        Event {
-            lab_id,
-            user_id: Some(user_id),
-            action: action::PLANNED_RUN_ADDED,
-            instrument_id: Some(instrument_id),
-            detail: format!(
-                "Planned run \"{label}\" on {nickname}, {} to {}",
-                req.starts_on, req.ends_on
-            ),
-            ..Event::default()
-        },
-    )
-    .await?;
+    let detail = format!(
+        "Planned run \"{label}\" on {nickname}, {} to {}",
+        req.starts_on, req.ends_on
+    );
+    Event::new(lab_id, Some(user_id), action::PLANNED_RUN_ADDED, detail)
+        .instrument(instrument_id)
+        .record(tx, now)
+        .await?;
     Ok(PlannedRun {
         id: run_id,
         instrument_id,
@@ -131,18 +123,10 @@ pub async fn remove(
         .bind(run_id)
         .execute(&mut **tx)
         .await?;
-    audit::record(
-        tx,
-        now,
-        Event {
-            lab_id,
-            user_id: Some(user_id),
-            action: action::PLANNED_RUN_REMOVED,
-            instrument_id: Some(instrument_id),
-            detail: format!("Planned run \"{label}\" on {nickname}, {from} to {to}, removed"),
-            ..Event::default()
-        },
-    )
-    .await?;
+    let detail = format!("Planned run \"{label}\" on {nickname}, {from} to {to}, removed");
+    Event::new(lab_id, Some(user_id), action::PLANNED_RUN_REMOVED, detail)
+        .instrument(instrument_id)
+        .record(tx, now)
+        .await?;
     Ok(())
 }

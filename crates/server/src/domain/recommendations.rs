@@ -1,7 +1,7 @@
 //! Recommended replacements: a prediction whose replace-by date is near, or an open
 //! threshold warning, recommends replacing the component unless a replacement is open.
 
-use crate::domain::audit::{self, action, Event};
+use crate::domain::audit::{action, Event};
 use crate::domain::predictions;
 use crate::domain::replacements::{lab_zone, spoken_date, DAY};
 use crate::error::AppResult;
@@ -63,20 +63,12 @@ async fn recommend(
     .fetch_optional(&mut *conn)
     .await?;
     let Some(id) = id else { return Ok(false) };
-    audit::record(
-        conn,
-        now,
-        Event {
-            lab_id,
-            user_id: None,
-            action: action::RECOMMENDED,
-            instrument_id: Some(instrument_id),
-            replacement_id: Some(id),
-            warning_id,
-            detail: reason.to_string(),
-        },
-    )
-    .await?;
+    Event::new(lab_id, None, action::RECOMMENDED, reason)
+        .instrument(instrument_id)
+        .replacement(id)
+        .warning(warning_id)
+        .record(conn, now)
+        .await?;
     Ok(true)
 }
 

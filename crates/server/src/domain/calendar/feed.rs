@@ -3,7 +3,7 @@
 //! stops working at once).
 
 use super::ics::{self, CalendarEvent};
-use crate::domain::audit::{self, action, Event};
+use crate::domain::audit::{action, Event};
 use crate::domain::credentials::hash_token;
 use crate::domain::replacements::{self, Filter};
 use crate::error::AppResult;
@@ -42,22 +42,14 @@ pub async fn rotate(
     .bind(lab_id)
     .execute(&mut **tx)
     .await?;
-    audit::record(
-        tx,
-        now,
-        Event {
-            lab_id,
-            user_id: Some(user_id),
-            action: action::CALENDAR_LINK_CREATED,
-            detail: if had.is_some() {
-                "New calendar subscription link; the previous link no longer works".into()
-            } else {
-                "Calendar subscription link created".into()
-            },
-            ..Event::default()
-        },
-    )
-    .await?;
+    let detail = if had.is_some() {
+        "New calendar subscription link; the previous link no longer works"
+    } else {
+        "Calendar subscription link created"
+    };
+    Event::new(lab_id, Some(user_id), action::CALENDAR_LINK_CREATED, detail)
+        .record(tx, now)
+        .await?;
     Ok(())
 }
 

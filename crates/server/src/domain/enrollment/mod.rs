@@ -176,18 +176,11 @@ pub async fn enroll(conn: &mut AnyConnection, code: &str, now: i64) -> AppResult
     .bind(instrument_id)
     .fetch_one(&mut *conn)
     .await?;
-    audit::record(
-        conn,
-        now,
-        Event {
-            lab_id,
-            action: audit::action::ENROLLED,
-            instrument_id: Some(instrument_id),
-            detail: format!("The agent of {nickname} ({serial}) enrolled with a one-time code"),
-            ..Event::default()
-        },
-    )
-    .await?;
+    let detail = format!("The agent of {nickname} ({serial}) enrolled with a one-time code");
+    Event::new(lab_id, None, audit::action::ENROLLED, detail)
+        .instrument(instrument_id)
+        .record(conn, now)
+        .await?;
     Ok(Enrollment {
         instrument_id,
         serial,
@@ -213,18 +206,15 @@ pub async fn reissue(
         ));
     }
     let code = issue_code(tx, id, user_id, now).await?;
-    audit::record(
-        tx,
-        now,
-        Event {
-            lab_id,
-            user_id: Some(user_id),
-            action: action::ENROLLMENT_CODE_ISSUED,
-            instrument_id: Some(id),
-            detail: "A new enrollment code was issued; earlier unused codes no longer work".into(),
-            ..Event::default()
-        },
+    let detail = "A new enrollment code was issued; earlier unused codes no longer work";
+    Event::new(
+        lab_id,
+        Some(user_id),
+        action::ENROLLMENT_CODE_ISSUED,
+        detail,
     )
+    .instrument(id)
+    .record(tx, now)
     .await?;
     Ok(code)
 }

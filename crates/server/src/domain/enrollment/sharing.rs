@@ -1,6 +1,6 @@
 //! The agent's "send performance data" switch, as the instrument reports it.
 
-use crate::domain::audit::{self, action, Event};
+use crate::domain::audit::{action, Event};
 use crate::error::AppResult;
 use seqhealth_api::SharingReport;
 use sqlx::{Any, Transaction};
@@ -29,21 +29,14 @@ pub async fn sharing(
             .bind(instrument_id)
             .fetch_one(&mut **tx)
             .await?;
-        audit::record(
-            tx,
-            now,
-            Event {
-                lab_id,
-                action: action::DATA_SHARING_CHANGED,
-                instrument_id: Some(instrument_id),
-                detail: format!(
-                    "The instrument's agent turned \"send performance data\" {}",
-                    if report.enabled { "on" } else { "off" }
-                ),
-                ..Event::default()
-            },
-        )
-        .await?;
+        let detail = format!(
+            "The instrument's agent turned \"send performance data\" {}",
+            if report.enabled { "on" } else { "off" }
+        );
+        Event::new(lab_id, None, action::DATA_SHARING_CHANGED, detail)
+            .instrument(instrument_id)
+            .record(tx, now)
+            .await?;
     }
     Ok(changed > 0)
 }

@@ -1,7 +1,7 @@
 //! Instrument tokens: which instrument a token is, revoked tokens, revocation.
 
 use super::placeholder;
-use crate::domain::audit::{self, action, Event};
+use crate::domain::audit::{action, Event};
 use crate::domain::credentials::hash_token;
 use crate::error::{AppError, AppResult};
 use sqlx::{Any, Transaction};
@@ -66,19 +66,10 @@ pub async fn revoke(
             "this instrument has no active token to revoke".into(),
         ));
     }
-    audit::record(
-        tx,
-        now,
-        Event {
-            lab_id,
-            user_id: Some(user_id),
-            action: action::TOKEN_REVOKED,
-            instrument_id: Some(id),
-            detail: "The agent's token was revoked; its pushes are refused until it enrolls again"
-                .into(),
-            ..Event::default()
-        },
-    )
-    .await?;
+    let detail = "The agent's token was revoked; its pushes are refused until it enrolls again";
+    Event::new(lab_id, Some(user_id), action::TOKEN_REVOKED, detail)
+        .instrument(id)
+        .record(tx, now)
+        .await?;
     Ok(())
 }

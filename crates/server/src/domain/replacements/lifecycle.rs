@@ -4,7 +4,7 @@
 
 use super::rows::get;
 use super::slots::{check_slot, lab_zone, slot_text};
-use crate::domain::audit::{self, action, Event};
+use crate::domain::audit::{action, Event};
 use crate::error::{AppError, AppResult};
 use seqhealth_api::{ReplacementRow, ReplacementStatus, ScheduleRequest};
 use sqlx::{AnyConnection, AnyPool};
@@ -37,21 +37,27 @@ async fn logged(
     detail: String,
     now: i64,
 ) -> AppResult<ReplacementRow> {
-    audit::record(
-        conn,
-        now,
-        Event {
-            lab_id,
-            user_id: Some(user_id),
-            action,
-            instrument_id: Some(row.instrument_id),
-            replacement_id: Some(row.id),
-            detail,
-            ..Event::default()
-        },
-    )
-    .await?;
+    Event::new(lab_id, Some(user_id), action, detail)
+        .instrument(row.instrument_id)
+        .replacement(row.id)
+        .record(conn, now)
+        .await?;
     get(conn, lab_id, row.id).await
+}
+
+/// A transition's conditional UPDATE: none changed means the replacement is not (or, after
+/// a concurrent change, no longer) in a status that allows it, said in `refusal`'s words.
+async fn apply<'q>(
+    conn: &mut AnyConnection,
+    lab_id: i64,
+    id: i64,
+    update: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    refusal: &str,
+) -> AppResult<()> {
+    if update.execute(&mut *conn).await?.rows_affected() == 0 {
+        return Err(refused_now(conn, lab_id, id, refusal).await);
+    }
+    Ok(())
 }
 
 /// recommended → scheduled.
@@ -63,54 +69,7 @@ pub async fn schedule(
     req: &ScheduleRequest,
     now: i64,
 ) -> AppResult<ReplacementRow> {
-    let row = get(conn, lab_id, id).await?;
-    if row.status != ReplacementStatus::Recommended {
-        return Err(refused(
-            id,
-            row.status.as_str(),
-            "only a recommended replacement can be scheduled (reschedule moves an appointment)",
-        ));
-    }
-    let tz = lab_zone(conn, lab_id).await?;
-    let (start, end) = check_slot(conn, &row, req, tz, now).await?;
-    let changed = sqlx::query(
-        "UPDATE replacements SET status = 'scheduled', scheduled_date = $1, slot = $2, slot_start = $3, slot_end = $4,
-                scheduled_by = $5, updated_at = $6
-         WHERE id = $7 AND status = 'recommended'",
-    )
-    .bind(req.date.to_string())
-    .bind(req.slot.as_str())
-    .bind(start)
-    .bind(end)
-    .bind(user_id)
-    .bind(now)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if changed == 0 {
-        return Err(refused_now(
-            conn,
-            lab_id,
-            id,
-            "someone else changed it a moment ago; reload to see the appointment",
-        )
-        .await);
-    }
-    logged(
-        conn,
-        lab_id,
-        user_id,
-        action::SCHEDULED,
-        &row,
-        format!(
-            "{} replacement scheduled for {}",
-            row.component,
-            slot_text(req.date, req.slot)
-        ),
-        now,
-    )
-    .await
+    book(conn, lab_id, user_id, id, req, now, false).await
 }
 
 /// scheduled → scheduled, in another slot.
@@ -122,56 +81,81 @@ pub async fn reschedule(
     req: &ScheduleRequest,
     now: i64,
 ) -> AppResult<ReplacementRow> {
+    book(conn, lab_id, user_id, id, req, now, true).await
+}
+
+/// Books `req`'s slot: a first appointment, or (`moving`) a new one for a scheduled
+/// replacement. The slot is checked (free, in the future) before anything is written.
+async fn book(
+    conn: &mut AnyConnection,
+    lab_id: i64,
+    user_id: i64,
+    id: i64,
+    req: &ScheduleRequest,
+    now: i64,
+    moving: bool,
+) -> AppResult<ReplacementRow> {
     let row = get(conn, lab_id, id).await?;
-    let Some(before) = row
+    let before = row
         .appointment
         .clone()
-        .filter(|_| row.status == ReplacementStatus::Scheduled)
-    else {
-        return Err(refused(
-            id,
-            row.status.as_str(),
-            "only a scheduled replacement can be rescheduled",
-        ));
+        .filter(|_| row.status == ReplacementStatus::Scheduled);
+    let refusal = if moving {
+        "only a scheduled replacement can be rescheduled"
+    } else {
+        "only a recommended replacement can be scheduled (reschedule moves an appointment)"
     };
+    if moving != before.is_some() || (!moving && row.status != ReplacementStatus::Recommended) {
+        return Err(refused(id, row.status.as_str(), refusal));
+    }
     let tz = lab_zone(conn, lab_id).await?;
     let (start, end) = check_slot(conn, &row, req, tz, now).await?;
-    let changed = sqlx::query(
+    let update = sqlx::query(if moving {
         "UPDATE replacements SET scheduled_date = $1, slot = $2, slot_start = $3, slot_end = $4, scheduled_by = $5,
                 updated_at = $6, sequence = sequence + 1
-         WHERE id = $7 AND status = 'scheduled' AND slot_start = $8",
-    )
+         WHERE id = $7 AND status = 'scheduled' AND slot_start = $8"
+    } else {
+        "UPDATE replacements SET status = 'scheduled', scheduled_date = $1, slot = $2, slot_start = $3, slot_end = $4,
+                scheduled_by = $5, updated_at = $6
+         WHERE id = $7 AND status = 'recommended'"
+    })
     .bind(req.date.to_string())
     .bind(req.slot.as_str())
     .bind(start)
     .bind(end)
     .bind(user_id)
     .bind(now)
-    .bind(id)
-    .bind(before.starts_at.timestamp())
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if changed == 0 {
-        return Err(conflict(format!(
-            "replacement {id} changed a moment ago; reload to see its appointment"
-        )));
-    }
-    logged(
+    .bind(id);
+    let (update, action, detail) = match &before {
+        Some(before) => (
+            update.bind(before.starts_at.timestamp()),
+            action::RESCHEDULED,
+            format!(
+                "{} replacement moved from {} to {}",
+                row.component,
+                slot_text(before.date, before.slot),
+                slot_text(req.date, req.slot)
+            ),
+        ),
+        None => (
+            update,
+            action::SCHEDULED,
+            format!(
+                "{} replacement scheduled for {}",
+                row.component,
+                slot_text(req.date, req.slot)
+            ),
+        ),
+    };
+    apply(
         conn,
         lab_id,
-        user_id,
-        action::RESCHEDULED,
-        &row,
-        format!(
-            "{} replacement moved from {} to {}",
-            row.component,
-            slot_text(before.date, before.slot),
-            slot_text(req.date, req.slot)
-        ),
-        now,
+        id,
+        update,
+        "someone else changed it a moment ago; reload to see the appointment",
     )
-    .await
+    .await?;
+    logged(conn, lab_id, user_id, action, &row, detail, now).await
 }
 
 /// recommended or scheduled → cancelled, with a reason.
@@ -184,35 +168,17 @@ pub async fn cancel(
     now: i64,
 ) -> AppResult<ReplacementRow> {
     let row = get(conn, lab_id, id).await?;
-    let changed = sqlx::query(
+    let update = sqlx::query(
         "UPDATE replacements SET status = 'cancelled', cancel_reason = $1, updated_at = $2, sequence = sequence + 1
          WHERE id = $3 AND status IN ('recommended', 'scheduled')",
     )
     .bind(reason)
     .bind(now)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if changed == 0 {
-        return Err(refused_now(
-            conn,
-            lab_id,
-            id,
-            "only a recommended or scheduled replacement can be cancelled",
-        )
-        .await);
-    }
-    logged(
-        conn,
-        lab_id,
-        user_id,
-        action::CANCELLED,
-        &row,
-        format!("{} replacement cancelled: {reason}", row.component),
-        now,
-    )
-    .await
+    .bind(id);
+    let refusal = "only a recommended or scheduled replacement can be cancelled";
+    apply(conn, lab_id, id, update, refusal).await?;
+    let detail = format!("{} replacement cancelled: {reason}", row.component);
+    logged(conn, lab_id, user_id, action::CANCELLED, &row, detail, now).await
 }
 
 /// scheduled → completed: the component is new, so its warnings resolve and its
@@ -226,26 +192,16 @@ pub async fn complete(
     now: i64,
 ) -> AppResult<ReplacementRow> {
     let row = get(conn, lab_id, id).await?;
-    let changed = sqlx::query(
+    let update = sqlx::query(
         "UPDATE replacements SET status = 'completed', completed_at = $1, completed_by = $2, updated_at = $3
          WHERE id = $4 AND status = 'scheduled'",
     )
     .bind(now)
     .bind(user_id)
     .bind(now)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if changed == 0 {
-        return Err(refused_now(
-            conn,
-            lab_id,
-            id,
-            "only a scheduled replacement can be marked completed",
-        )
-        .await);
-    }
+    .bind(id);
+    let refusal = "only a scheduled replacement can be marked completed";
+    apply(conn, lab_id, id, update, refusal).await?;
     let resolved = sqlx::query(
         "UPDATE warnings SET status = 'resolved', resolved_at = $1, updated_at = $2
          WHERE instrument_id = $3 AND rule IN ($4, $5) AND status <> 'resolved'",

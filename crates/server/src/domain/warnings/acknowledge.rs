@@ -61,18 +61,10 @@ pub async fn acknowledge(
             .bind(id)
             .fetch_one(&mut **tx)
             .await?;
-    audit::record(
-        tx,
-        now,
-        audit::Event {
-            lab_id,
-            user_id: Some(user_id),
-            action: audit::action::ACKNOWLEDGED,
-            instrument_id: Some(instrument_id),
-            warning_id: Some(id),
-            detail: format!("Acknowledged warning: {message} — {reason}"),
-            ..audit::Event::default()
-        },
-    )
-    .await
+    let detail = format!("Acknowledged warning: {message} — {reason}");
+    audit::Event::new(lab_id, Some(user_id), audit::action::ACKNOWLEDGED, detail)
+        .instrument(instrument_id)
+        .warning(Some(id))
+        .record(tx, now)
+        .await
 }
