@@ -47,6 +47,7 @@ server:
 
 lint:
 	python3 scripts/check-architecture.py
+	scripts/deny.sh
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cargo clippy -p seqhealth --target wasm32-unknown-unknown --locked -- -D warnings

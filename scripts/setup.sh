@@ -3,13 +3,15 @@
 # version. Usage: scripts/setup.sh [--browser]
 #   always:     the wasm32 target, trunk 0.21.14, wasm-bindgen-cli = Cargo.lock's
 #               wasm-bindgen, wasm-opt (binaryen 132 from npm, into .tools/)
-#   --browser:  Debian's chromium and chromium-driver (for the end-to-end tests) and brotli
+#   --browser:  what the tests need too: Debian's chromium and chromium-driver (end-to-end
+#               tests), brotli, postgresql, and cargo-deny 0.20.2 (the dependency check)
 # Nothing is downloaded from GitHub: only crates.io, npm and Debian packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 TRUNK_VERSION=0.21.14
+CARGO_DENY_VERSION=0.20.2
 BINARYEN_VERSION=132.0.0
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 [ -n "$WASM_BINDGEN_VERSION" ] || { echo "setup: no wasm-bindgen in Cargo.lock" >&2; exit 1; }
@@ -52,6 +54,13 @@ else
 fi
 
 if [ "${1:-}" = "--browser" ]; then
+  if [ "$(cargo-deny --version 2>/dev/null || true)" = "cargo-deny $CARGO_DENY_VERSION" ]; then
+    say "cargo-deny $CARGO_DENY_VERSION: present"
+  else
+    say "installing cargo-deny $CARGO_DENY_VERSION (takes minutes)"
+    cargo install --locked cargo-deny --version "$CARGO_DENY_VERSION"
+  fi
+
   # The tests' browser, and the PostgreSQL the API suite runs against a second time.
   if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && command -v brotli >/dev/null \
      && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
