@@ -48,7 +48,9 @@ fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
                     time::date(p.latest, &tz)
                 )
             };
-            let replace = if p.replace_by <= now { "Now".to_string() } else { time::date(p.replace_by, &tz) };
+            // The date the replacements list shows too (the server gives both the same).
+            let due = p.replace_by <= now;
+            let replace = time::date(p.replace_by, &tz);
             let why = format!(
                 "{}{} {} {:.3} {} per day over {} days, towards {} {}",
                 p.sensor_label,
@@ -68,7 +70,10 @@ fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
                     <th scope="row">{p.component.clone()} <span class="sub">{p.subsystem.label()}</span></th>
                     <td>{why}</td>
                     <td>{when}</td>
-                    <td class=if p.replace_by <= now { "due" } else { "" }>{replace}</td>
+                    <td class=if due { "due" } else { "" }>
+                        {replace}
+                        {due.then_some(view! { <span class="sub">"overdue"</span> })}
+                    </td>
                 </tr>
             }
         })

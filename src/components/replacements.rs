@@ -132,6 +132,7 @@ fn ReplacementRowView(
         }
     };
     let replace_by = r.replace_by;
+    let moved = r.moved.clone();
     let overdue = status.is_open() && replace_by < time::now();
     let evidence = match r.source {
         ReplacementSource::Prediction => {
@@ -186,6 +187,19 @@ fn ReplacementRowView(
             <td role="cell" data-label="Replace by" class=if overdue { "overdue" } else { "" }>
                 {move || time::date(replace_by, &tz())}
                 {overdue.then_some(view! { <span class="sub">"overdue"</span> })}
+                {moved.map(|m| {
+                    let way = if m.from > replace_by { "earlier" } else { "later" };
+                    view! {
+                        <span class="sub moved">
+                            {move || format!(
+                                "moved {way} on {} (was {}): {}",
+                                time::date(m.on, &tz()),
+                                time::date(m.from, &tz()),
+                                m.why
+                            )}
+                        </span>
+                    }
+                })}
             </td>
             <td role="cell" data-label="Status" class="status">
                 <span class=status_class(status)>{status.label()}</span>

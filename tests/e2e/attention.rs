@@ -408,3 +408,56 @@ async fn every_page_fits_a_phone() {
     browser.close().await;
     server.stop().await;
 }
+
+/// One replace-by date per component: the predictions table and the replacements table of
+/// an instrument page show the same date for the same component.
+#[tokio::test]
+async fn a_component_has_one_replace_by_date_on_its_page() {
+    let mut server = Server::start().await;
+    let browser = Browser::start().await;
+    let base = server.base.clone();
+    let b = &browser;
+    let atlas = server.id("A00317");
+    b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
+    b.wait_path("/").await;
+    b.client
+        .goto(&format!("{base}/instruments/{atlas}"))
+        .await
+        .unwrap();
+    let first_date = |text: &str| -> String {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        words
+            .windows(3)
+            .find(|w| {
+                w[0].parse::<u32>().is_ok()
+                    && w[1].len() == 3
+                    && w[2].len() >= 4
+                    && w[2][..4].parse::<i32>().is_ok()
+            })
+            .map(|w| format!("{} {} {}", w[0], w[1], &w[2][..4]))
+            .unwrap_or_else(|| panic!("no date in {text:?}"))
+    };
+    let predicted = b
+        .wait_text(
+            "table.predictions tr[data-component='Laser'] td:last-child",
+            &["20"],
+        )
+        .await;
+    b.wait_text("table.replacements", &["Laser"]).await;
+    let replacement = b
+        .table_cells("table.replacements")
+        .await
+        .into_iter()
+        .map(|(_, cells)| cells)
+        .find(|cells| cells.get(1).is_some_and(|c| c.starts_with("Laser")))
+        .map(|cells| cells[3].clone())
+        .expect("the laser's replacement row");
+    assert_eq!(
+        first_date(&predicted),
+        first_date(&replacement),
+        "predictions: {predicted:?}; replacements: {replacement:?}"
+    );
+    assert!(!predicted.contains("Now"), "{predicted}");
+    browser.close().await;
+    server.stop().await;
+}

@@ -123,13 +123,27 @@ pub struct ReplacementRow {
     pub reason: String,
     pub warning_id: Option<i64>,
     pub predicted_at: Option<DateTime<Utc>>,
+    /// The component's one replace-by date: the predictions list shows the same.
     pub replace_by: DateTime<Utc>,
+    /// When new data last moved `replace_by`, from what, and why; `None` if it never has.
+    #[serde(default)]
+    pub moved: Option<ReplaceByMove>,
     pub appointment: Option<Appointment>,
     pub cancel_reason: Option<String>,
     pub completed_at: Option<DateTime<Utc>>,
     pub completed_by: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A move of a recommendation's replace-by date, made by new data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplaceByMove {
+    pub on: DateTime<Utc>,
+    pub from: DateTime<Utc>,
+    /// What in the data moved it, e.g. "Reagent chiller temperature's daily peaks now rise
+    /// 0.120 °C per day".
+    pub why: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! does not land in the middle of a run.
 
 use crate::domain::audit::{action, Event};
-use crate::domain::replacements::{lab_zone, local_date, planned_run};
+use crate::domain::replacements::{lab_zone, local_date, planned_run, spoken_day};
 use crate::error::{AppError, AppResult};
 use seqhealth_api::{PlannedRun, PlannedRunList, PlannedRunRequest};
 use sqlx::{Any, AnyPool, Transaction};
@@ -74,7 +74,8 @@ pub async fn create(
     .await?;
     let detail = format!(
         "Planned run \"{label}\" on {nickname}, {} to {}",
-        req.starts_on, req.ends_on
+        spoken_day(req.starts_on),
+        spoken_day(req.ends_on)
     );
     Event::new(lab_id, Some(user_id), action::PLANNED_RUN_ADDED, detail)
         .instrument(instrument_id)
@@ -123,7 +124,14 @@ pub async fn remove(
         .bind(run_id)
         .execute(&mut **tx)
         .await?;
-    let detail = format!("Planned run \"{label}\" on {nickname}, {from} to {to}, removed");
+    let day = |d: &str| {
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_or_else(|_| d.to_string(), spoken_day)
+    };
+    let detail = format!(
+        "Planned run \"{label}\" on {nickname}, {} to {}, removed",
+        day(&from),
+        day(&to)
+    );
     Event::new(lab_id, Some(user_id), action::PLANNED_RUN_REMOVED, detail)
         .instrument(instrument_id)
         .record(tx, now)

@@ -34,9 +34,34 @@ pub async fn kept(
     if let Some(found) = kept.get(&id, at) {
         return Ok(found);
     }
-    let fresh = Arc::new(for_instrument(db, id, now).await?);
+    let mut fresh = for_instrument(db, id, now).await?;
+    with_replacement_dates(db, id, &mut fresh).await?;
+    let fresh = Arc::new(fresh);
     kept.put(id, at, fresh.clone());
     Ok(fresh)
+}
+
+/// A component with an open replacement has one replace-by date, the replacement's (which
+/// moves only when new data moves it by days): the predictions list shows that one too.
+async fn with_replacement_dates(
+    db: &AnyPool,
+    instrument_id: i64,
+    predictions: &mut [Prediction],
+) -> AppResult<()> {
+    let open: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT sensor, MIN(replace_by) FROM replacements
+         WHERE instrument_id = $1 AND status IN ('recommended', 'scheduled') GROUP BY sensor",
+    )
+    .bind(instrument_id)
+    .fetch_all(db)
+    .await?;
+    for p in predictions.iter_mut() {
+        if let Some((_, by)) = open.iter().find(|(sensor, _)| *sensor == p.sensor) {
+            p.replace_by = to_time(*by);
+        }
+    }
+    predictions.sort_by_key(|p| p.replace_by);
+    Ok(())
 }
 
 pub async fn for_instrument(

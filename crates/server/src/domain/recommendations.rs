@@ -72,6 +72,83 @@ async fn recommend(
     Ok(true)
 }
 
+/// An open recommendation's replace-by date follows its prediction only when the
+/// prediction moves it by at least this much: a day's new readings nudge a fitted date by
+/// hours or a day, and a date that creeps on every reload is one nobody can plan by.
+pub const REPLACE_BY_MOVES_DAYS: i64 = 3;
+
+/// Whether a kept replace-by date gives way to a newly predicted one.
+pub fn moves(kept: i64, predicted: i64) -> bool {
+    (predicted - kept).abs() >= REPLACE_BY_MOVES_DAYS * DAY
+}
+
+/// Keeps an open, unscheduled recommendation's evidence current (its reason and predicted
+/// crossing), and its replace-by date where the prediction [`moves`] it, saying when and
+/// why it moved.
+async fn follow(
+    conn: &mut AnyConnection,
+    instrument_id: i64,
+    p: &seqhealth_api::Prediction,
+    reason: &str,
+    now: i64,
+) -> AppResult<()> {
+    let open: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT id, replace_by FROM replacements
+         WHERE instrument_id = $1 AND sensor = $2 AND status = 'recommended' AND source = 'prediction'",
+    )
+    .bind(instrument_id)
+    .bind(&p.sensor)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((id, kept)) = open else {
+        return Ok(());
+    };
+    let predicted = p.replace_by.timestamp();
+    let update = if moves(kept, predicted) {
+        let why = format!(
+            "{}{} now {} {:.3} {} per day",
+            p.sensor_label,
+            match p.fitted {
+                seqhealth_api::domain::LimitOn::Level => "",
+                seqhealth_api::domain::LimitOn::Peaks => "'s daily peaks",
+            },
+            match (p.slope_per_day < 0.0, p.fitted) {
+                (true, seqhealth_api::domain::LimitOn::Peaks) => "fall",
+                (false, seqhealth_api::domain::LimitOn::Peaks) => "rise",
+                (true, _) => "falls",
+                (false, _) => "rises",
+            },
+            p.slope_per_day.abs(),
+            p.unit
+        );
+        sqlx::query(
+            "UPDATE replacements SET reason = $1, predicted_at = $2, replace_by = $3, replace_by_was = $4,
+                    replace_by_moved_at = $5, replace_by_why = $6, updated_at = $7
+             WHERE id = $8",
+        )
+        .bind(reason)
+        .bind(p.predicted_at.timestamp())
+        .bind(predicted)
+        .bind(kept)
+        .bind(now)
+        .bind(why)
+        .bind(now)
+        .bind(id)
+    } else {
+        sqlx::query(
+            "UPDATE replacements SET reason = $1, predicted_at = $2, updated_at = $3
+             WHERE id = $4 AND reason <> $5",
+        )
+        .bind(reason)
+        .bind(p.predicted_at.timestamp())
+        .bind(now)
+        .bind(id)
+        .bind(reason)
+    };
+    update.execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// Brings the lab's recommendations up to date with its predictions and warnings: a
 /// prediction whose replace-by date is within [`RECOMMEND_WITHIN_DAYS`], or an open
 /// threshold warning, recommends replacing the component unless a replacement is already
@@ -139,22 +216,7 @@ pub async fn refresh_lab(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<usize
             if recommend(&mut tx, lab_id, r, now).await? {
                 made += 1;
             } else {
-                // Keep an open, unscheduled recommendation's evidence current.
-                sqlx::query(
-                    "UPDATE replacements SET reason = $1, predicted_at = $2, replace_by = $3, updated_at = $4
-                     WHERE instrument_id = $5 AND sensor = $6 AND status = 'recommended' AND source = 'prediction'
-                       AND (replace_by <> $7 OR reason <> $8)",
-                )
-                .bind(&reason)
-                .bind(predicted_at)
-                .bind(replace_by)
-                .bind(now)
-                .bind(instrument_id)
-                .bind(&p.sensor)
-                .bind(replace_by)
-                .bind(&reason)
-                .execute(&mut *tx)
-                .await?;
+                follow(&mut tx, instrument_id, p, &reason, now).await?;
             }
         }
         for (warning_id, rule, severity, message, raised_at) in warnings {
@@ -199,4 +261,18 @@ pub async fn refresh_all(db: &AnyPool, now: i64) -> AppResult<usize> {
         made += refresh_lab(db, lab, now).await?;
     }
     Ok(made)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_date_moves_only_by_days() {
+        let kept = 1_000 * DAY;
+        assert!(!moves(kept, kept + DAY));
+        assert!(!moves(kept, kept - 2 * DAY - 3_600));
+        assert!(moves(kept, kept + REPLACE_BY_MOVES_DAYS * DAY));
+        assert!(moves(kept, kept - 10 * DAY));
+    }
 }

@@ -483,3 +483,63 @@ async fn a_completed_replacement_starts_a_fresh_prediction_baseline() {
         "five days of a new laser are no trend yet: {after:?}"
     );
 }
+
+/// Issue "What needs attention today?": one replace-by date per component. A kept date
+/// gives way to the prediction only when new data moves it by days, and the row says when
+/// and why; the predictions list shows the replacement's date.
+#[tokio::test]
+async fn a_replace_by_date_moves_only_when_the_data_moves_it_and_says_why() {
+    use seqhealth_server::domain::{predictions, recommendations};
+    let env = env().await;
+    env.fill().await;
+    let atlas = env.id("A00317");
+    let end = cfg().end.timestamp();
+    recommendations::refresh_all(&env.db, end).await.unwrap();
+    let stored = || async {
+        sqlx::query_as::<_, (i64, i64, Option<i64>)>(
+            "SELECT id, replace_by, replace_by_was FROM replacements
+             WHERE instrument_id = $1 AND sensor = 'laser_power_pct' AND status = 'recommended'",
+        )
+        .bind(atlas)
+        .fetch_one(&env.db)
+        .await
+        .unwrap()
+    };
+    let (id, predicted, was) = stored().await;
+    assert_eq!(was, None, "a new recommendation has not moved");
+    let set = |by: i64| {
+        sqlx::query("UPDATE replacements SET replace_by = $1 WHERE id = $2")
+            .bind(by)
+            .bind(id)
+            .execute(&env.db)
+    };
+    // A day off (what a day's readings do): the kept date stays.
+    set(predicted + 86_400).await.unwrap();
+    recommendations::refresh_all(&env.db, end).await.unwrap();
+    assert_eq!(stored().await.1, predicted + 86_400, "kept within a day");
+    // The predictions list shows that same date for the laser.
+    let kept = seqhealth_server::domain::predictions::KeptPredictions::default();
+    let shown = predictions::kept(&env.db, &kept, atlas, end).await.unwrap();
+    let laser = shown
+        .iter()
+        .find(|p| p.sensor == "laser_power_pct")
+        .unwrap();
+    assert_eq!(laser.replace_by.timestamp(), predicted + 86_400);
+    // Ten days off: the prediction moves it, and the row says from what, when and why.
+    set(predicted + 10 * 86_400).await.unwrap();
+    recommendations::refresh_all(&env.db, end).await.unwrap();
+    let (_, now_by, was) = stored().await;
+    assert_eq!(now_by, predicted);
+    assert_eq!(was, Some(predicted + 10 * 86_400));
+    let ada = env.login("ada@northgate.example").await;
+    let list: ReplacementList = env.get_json("/api/v1/replacements", &ada).await;
+    let row = list.replacements.iter().find(|r| r.id == id).unwrap();
+    let moved = row.moved.as_ref().expect("the move is said");
+    assert_eq!(moved.from.timestamp(), predicted + 10 * 86_400);
+    assert_eq!(moved.on.timestamp(), end);
+    assert!(
+        moved.why.starts_with("Laser output power now falls"),
+        "{}",
+        moved.why
+    );
+}

@@ -10,5 +10,5 @@ mod slots;
 pub use lifecycle::{cancel, complete, last_completed, reschedule, schedule};
 pub use rows::{collisions, get, list, planned_run, Filter};
 pub use slots::{
-    lab_zone, local_date, slot_window, spoken_date, zone, DAY, MAX_SCHEDULE_AHEAD_DAYS,
+    lab_zone, local_date, slot_window, spoken_date, spoken_day, zone, DAY, MAX_SCHEDULE_AHEAD_DAYS,
 };

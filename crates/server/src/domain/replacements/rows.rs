@@ -5,7 +5,8 @@ use crate::store::to_time;
 use chrono::NaiveDate;
 use seqhealth_api::domain::sensor_spec;
 use seqhealth_api::{
-    Appointment, PlannedRun, ReplacementRow, ReplacementSource, ReplacementStatus, Slot,
+    Appointment, PlannedRun, ReplaceByMove, ReplacementRow, ReplacementSource, ReplacementStatus,
+    Slot,
 };
 use sqlx::AnyConnection;
 
@@ -22,6 +23,9 @@ pub(super) struct Row {
     warning_id: Option<i64>,
     predicted_at: Option<i64>,
     replace_by: i64,
+    replace_by_was: Option<i64>,
+    replace_by_moved_at: Option<i64>,
+    replace_by_why: Option<String>,
     scheduled_date: Option<String>,
     slot: Option<String>,
     slot_start: Option<i64>,
@@ -35,7 +39,8 @@ pub(super) struct Row {
 }
 
 pub(super) const SELECT: &str = "SELECT r.id, r.instrument_id, i.nickname, i.serial, r.sensor, r.status, r.source, r.reason,
-        r.warning_id, r.predicted_at, r.replace_by, r.scheduled_date, r.slot, r.slot_start, r.slot_end,
+        r.warning_id, r.predicted_at, r.replace_by, r.replace_by_was, r.replace_by_moved_at, r.replace_by_why,
+        r.scheduled_date, r.slot, r.slot_start, r.slot_end,
         us.name AS scheduled_by, r.cancel_reason, r.completed_at, uc.name AS completed_by, r.created_at, r.updated_at
     FROM replacements r JOIN instruments i ON i.id = r.instrument_id
     LEFT JOIN users us ON us.id = r.scheduled_by LEFT JOIN users uc ON uc.id = r.completed_by";
@@ -74,6 +79,14 @@ pub(super) fn to_row(r: Row) -> AppResult<ReplacementRow> {
         warning_id: r.warning_id,
         predicted_at: r.predicted_at.map(to_time),
         replace_by: to_time(r.replace_by),
+        moved: match (r.replace_by_was, r.replace_by_moved_at, r.replace_by_why) {
+            (Some(from), Some(on), Some(why)) => Some(ReplaceByMove {
+                on: to_time(on),
+                from: to_time(from),
+                why,
+            }),
+            _ => None,
+        },
         appointment,
         cancel_reason: r.cancel_reason,
         completed_at: r.completed_at.map(to_time),

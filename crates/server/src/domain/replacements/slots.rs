@@ -53,7 +53,13 @@ pub fn local_date(t: i64, tz: Tz) -> NaiveDate {
 /// The lab's local date as the dashboard writes dates ("1 Dec 2026"), for reasons a lab
 /// reads.
 pub fn spoken_date(t: i64, tz: Tz) -> String {
-    local_date(t, tz).format("%-d %b %Y").to_string()
+    spoken_day(local_date(t, tz))
+}
+
+/// A lab's local day as the dashboard writes it ("3 Oct 2026"): audit details and reasons
+/// read the same as the pages around them.
+pub fn spoken_day(d: NaiveDate) -> String {
+    d.format("%-d %b %Y").to_string()
 }
 
 /// Checks a requested slot: a real future slot, within reach, clear of planned runs
@@ -101,7 +107,7 @@ pub(super) async fn check_slot(
 }
 
 pub(super) fn slot_text(date: NaiveDate, slot: Slot) -> String {
-    format!("{date} {}", slot.label())
+    format!("{} {}", spoken_day(date), slot.label())
 }
 
 #[cfg(test)]
