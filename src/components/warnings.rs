@@ -93,6 +93,8 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
     let w = warning;
     let id = w.id;
     let raised = w.raised_at;
+    // A warning kept open by later findings says when the one it quotes came.
+    let latest = w.latest_at.filter(|l| (*l - raised).num_hours() >= 24);
     let status_text = {
         let w = w.clone();
         move || match w.status {
@@ -150,7 +152,12 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
                 {w.message.clone()}
                 <span class="sub rule" data-rule=w.rule.clone()>{rule}</span>
             </td>
-            <td role="cell" data-label="Raised">{move || time::date_time(raised, &tz())}</td>
+            <td role="cell" data-label="Raised">
+                {move || time::date_time(raised, &tz())}
+                {latest.map(|l| view! {
+                    <span class="sub">{move || format!("latest finding {}", time::date(l, &tz()))}</span>
+                })}
+            </td>
             <td role="cell" data-label="Status" class="status">
                 <span>{status_text}</span>
                 {when(move || active && is_manager() && !editing.get(), move || view! {

@@ -504,6 +504,10 @@ pub struct WarningRow {
     pub severity: Severity,
     pub status: WarningStatus,
     pub raised_at: DateTime<Utc>,
+    /// When the latest finding that keeps it open came (its message and value are that
+    /// finding's), where later than `raised_at`; `None` for a resolved warning.
+    #[serde(default)]
+    pub latest_at: Option<DateTime<Utc>>,
     /// The reading that triggered it (or the latest while it stays active).
     pub value: Option<f64>,
     pub message: String,

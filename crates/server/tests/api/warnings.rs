@@ -32,6 +32,20 @@ async fn out_of_band_readings_raise_warnings_that_managers_acknowledge_and_that_
         "{}",
         chiller.message
     );
+    // Kept open by a later reading, it says when the one its message quotes came.
+    assert_eq!(chiller.latest_at, None, "raised by its latest reading");
+    let later = chiller.raised_at + chrono::Duration::days(3);
+    let batch = json!({
+        "batch_id": "still-hot-1",
+        "readings": [{ "at": later, "subsystem": "thermal", "sensor": "chiller_temp_c", "value": 11.7 }],
+    });
+    let (s, v) = env.ingest("telemetry", env.token("NB552091"), &batch).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let list: WarningList = env.get_json("/api/v1/warnings", &ada).await;
+    let followed = list.warnings.iter().find(|w| w.id == chiller.id).unwrap();
+    assert_eq!(followed.raised_at, chiller.raised_at);
+    assert_eq!(followed.latest_at, Some(later));
+    assert!(followed.message.contains("11.7"), "{}", followed.message);
     let riverside = env.id("M03302");
     assert!(
         list.warnings.iter().all(|w| w.instrument_id != riverside),
@@ -117,6 +131,10 @@ async fn out_of_band_readings_raise_warnings_that_managers_acknowledge_and_that_
         .expect("kept as history");
     assert_eq!(resolved.status, WarningStatus::Resolved);
     assert!(resolved.resolved_at.is_some());
+    assert_eq!(
+        resolved.latest_at, None,
+        "history shows when it was raised and resolved"
+    );
     assert_eq!(
         resolved.acknowledged_by.as_deref(),
         Some("Ada Lovelace"),

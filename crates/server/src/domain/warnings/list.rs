@@ -14,34 +14,37 @@ pub struct Filter {
     pub instrument: Option<i64>,
 }
 
-pub(super) type Row = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    Option<f64>,
-    String,
-    Option<String>,
-    Option<i64>,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-);
+#[derive(sqlx::FromRow)]
+pub(super) struct Row {
+    id: i64,
+    instrument_id: i64,
+    nickname: String,
+    serial: String,
+    subsystem: String,
+    rule: String,
+    severity: String,
+    status: String,
+    raised_at: i64,
+    updated_at: i64,
+    value: Option<f64>,
+    message: String,
+    acknowledged_by: Option<String>,
+    acknowledged_at: Option<i64>,
+    acknowledge_reason: Option<String>,
+    resolved_at: Option<i64>,
+    muted_until: Option<i64>,
+}
 
 /// The warning rows' query; parameter `$now` is the time now (a scheduled replacement
 /// mutes its component's warnings until its slot ends).
 pub(super) fn select(now: usize) -> String {
     format!("SELECT w.id, w.instrument_id, i.nickname, i.serial, w.subsystem, w.rule, w.severity, w.status,
-        w.raised_at, w.value, w.message, u.name, w.acknowledged_at, w.acknowledge_reason, w.resolved_at,
+        w.raised_at, w.updated_at, w.value, w.message, u.name AS acknowledged_by, w.acknowledged_at,
+        w.acknowledge_reason, w.resolved_at,
         (SELECT MAX(r.slot_end) FROM replacements r
           WHERE r.instrument_id = w.instrument_id AND w.rule IN ('threshold:' || r.sensor, 'rate:' || r.sensor)
             AND r.status = 'scheduled'
-            AND w.status <> 'resolved' AND r.slot_end > ${now})
+            AND w.status <> 'resolved' AND r.slot_end > ${now}) AS muted_until
     FROM warnings w JOIN instruments i ON i.id = w.instrument_id LEFT JOIN users u ON u.id = w.acknowledged_by")
 }
 
@@ -49,23 +52,27 @@ pub(super) fn to_row(r: Row) -> AppResult<WarningRow> {
     let bad = |what: &str, v: &str| {
         AppError::Internal(format!("stored warning has unknown {what} {v:?}"))
     };
+    let status = WarningStatus::parse(&r.status).ok_or_else(|| bad("status", &r.status))?;
     Ok(WarningRow {
-        id: r.0,
-        instrument_id: r.1,
-        instrument_nickname: r.2,
-        instrument_serial: r.3,
-        subsystem: Subsystem::parse(&r.4).ok_or_else(|| bad("subsystem", &r.4))?,
-        rule: r.5,
-        severity: Severity::parse(&r.6).ok_or_else(|| bad("severity", &r.6))?,
-        status: WarningStatus::parse(&r.7).ok_or_else(|| bad("status", &r.7))?,
-        raised_at: to_time(r.8),
-        value: r.9,
-        message: r.10,
-        acknowledged_by: r.11,
-        acknowledged_at: r.12.map(to_time),
-        acknowledge_reason: r.13,
-        resolved_at: r.14.map(to_time),
-        muted_until: r.15.map(to_time),
+        id: r.id,
+        instrument_id: r.instrument_id,
+        instrument_nickname: r.nickname,
+        instrument_serial: r.serial,
+        subsystem: Subsystem::parse(&r.subsystem).ok_or_else(|| bad("subsystem", &r.subsystem))?,
+        rule: r.rule,
+        severity: Severity::parse(&r.severity).ok_or_else(|| bad("severity", &r.severity))?,
+        status,
+        raised_at: to_time(r.raised_at),
+        // The finding that keeps it open, where newer than the one that raised it.
+        latest_at: (status != WarningStatus::Resolved && r.updated_at > r.raised_at)
+            .then(|| to_time(r.updated_at)),
+        value: r.value,
+        message: r.message,
+        acknowledged_by: r.acknowledged_by,
+        acknowledged_at: r.acknowledged_at.map(to_time),
+        acknowledge_reason: r.acknowledge_reason,
+        resolved_at: r.resolved_at.map(to_time),
+        muted_until: r.muted_until.map(to_time),
     })
 }
 
