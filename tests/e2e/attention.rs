@@ -18,8 +18,7 @@ async fn api_requests(b: &Browser) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_instrument_addresses_say_so_and_a_deep_link_survives_login() {
-    let mut server = Server::start().await;
-    let browser = Browser::start().await;
+    let (mut server, browser) = start().await;
     let base = server.base.clone();
     let b = &browser;
     let id = server.id("VH00412");
@@ -136,12 +135,9 @@ async fn rule_codes_on_screen(b: &Browser) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn warnings_name_their_rules_in_words() {
-    let mut server = Server::start().await;
-    let browser = Browser::start().await;
+    let (mut server, browser) = start_as("ada@northgate.example").await;
     let base = server.base.clone();
     let b = &browser;
-    b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
-    b.wait_path("/").await;
 
     // Every warning the lab has had, open or not.
     b.client.goto(&format!("{base}/warnings")).await.unwrap();
@@ -213,8 +209,7 @@ async fn off_style_dates(b: &Browser) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dates_read_one_way_and_captions_say_the_data_s_step() {
-    let mut server = Server::start().await;
-    let browser = Browser::start().await;
+    let (mut server, browser) = start().await;
     let base = server.base.clone();
     let b = &browser;
     let nimbus = server.id("NB552091");
@@ -332,12 +327,9 @@ async fn phone_overflow(b: &Browser) -> (f64, Vec<String>, Vec<String>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_fits_a_phone() {
-    let mut server = Server::start().await;
-    let browser = Browser::start().await;
+    let (mut server, browser) = start_as("ada@northgate.example").await;
     let base = server.base.clone();
     let b = &browser;
-    b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
-    b.wait_path("/").await;
     let nimbus = server.id("NB552091");
     let pages = [
         ("/".to_string(), "table.fleet tbody tr", "fleet"),
@@ -413,13 +405,10 @@ async fn every_page_fits_a_phone() {
 /// an instrument page show the same date for the same component.
 #[tokio::test]
 async fn a_component_has_one_replace_by_date_on_its_page() {
-    let mut server = Server::start().await;
-    let browser = Browser::start().await;
+    let (mut server, browser) = start_as("ada@northgate.example").await;
     let base = server.base.clone();
     let b = &browser;
     let atlas = server.id("A00317");
-    b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
-    b.wait_path("/").await;
     b.client
         .goto(&format!("{base}/instruments/{atlas}"))
         .await

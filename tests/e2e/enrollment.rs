@@ -63,8 +63,7 @@ async fn a_manager_adds_an_instrument_whose_agent_enrolls_and_sends_a_real_run()
         eprintln!("skipping: ../shared/interop/runs is not beside this checkout");
         return;
     }
-    let mut server = Server::start().await;
-    let browser = Browser::start().await;
+    let (mut server, browser) = start().await;
     let base = server.base.clone();
     let b = &browser;
 

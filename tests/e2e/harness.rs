@@ -321,6 +321,21 @@ impl Drop for Browser {
     }
 }
 
+/// A fresh demo server and a browser beside it.
+pub async fn start() -> (Server, Browser) {
+    (Server::start().await, Browser::start().await)
+}
+
+/// [`start`], then logged in as `email` (the demo password), the fleet page open.
+pub async fn start_as(email: &str) -> (Server, Browser) {
+    let (server, browser) = start().await;
+    browser
+        .login(&server.base, email, seqhealth_demo::DEMO_PASSWORD)
+        .await;
+    browser.wait_path("/").await;
+    (server, browser)
+}
+
 /// An API client logged in as Northgate's manager.
 pub async fn as_ada(base: &str) -> reqwest::Client {
     let http = reqwest::Client::builder()

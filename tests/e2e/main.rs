@@ -55,8 +55,7 @@ const RUNS_SHOWN: usize = 20;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
-    let mut server = Server::start().await;
-    let browser = Browser::start().await;
+    let (mut server, browser) = start().await;
     let base = server.base.clone();
     let b = &browser;
 

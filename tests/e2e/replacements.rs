@@ -43,8 +43,7 @@ async fn logged_in(base: &str, email: &str) -> reqwest::Client {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manager_schedules_a_replacement_that_shows_on_the_chart_and_in_the_calendar() {
     use icalendar::Component;
-    let mut server = Server::start().await;
-    let browser = Browser::start().await;
+    let (mut server, browser) = start().await;
     let base = server.base.clone();
     let b = &browser;
     let nimbus = server.id("NB552091");
@@ -277,8 +276,7 @@ async fn type_date(b: &Browser, css: &str, date: NaiveDate) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manager_types_the_appointment_date_with_the_keyboard() {
     use chrono::Datelike;
-    let mut server = Server::start().await;
-    let browser = Browser::start().await;
+    let (mut server, browser) = start().await;
     let base = server.base.clone();
     let b = &browser;
     let nimbus = server.id("NB552091");

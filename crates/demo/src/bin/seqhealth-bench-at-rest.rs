@@ -12,12 +12,7 @@
 //!         [--instruments 20] [--days 120] [--rounds 5] [--clients 20] [--requests 400]
 
 use chrono::{DurationRound, TimeDelta, Utc};
-use seqhealth_agent::fleet::DEMO_FLEET;
 use seqhealth_agent::simulate::SimConfig;
-use seqhealth_api::Role;
-use seqhealth_server::domain::provision::{
-    create_instrument, create_lab, create_user, NewInstrument,
-};
 use seqhealth_server::store::{self as db, DatabaseKey};
 use seqhealth_server::{app, serve, AppState};
 use std::time::{Duration, Instant};
@@ -222,34 +217,7 @@ async fn measure(a: &Args, cfg: &SimConfig, encrypted: bool) -> Result<Figures, 
     let (pool, _) = db::open(&format!("sqlite://{}", file.display()), key.as_ref())
         .await
         .map_err(|x| e(&x))?;
-    let lab = create_lab(&pool, "Bench Lab", "Europe/London")
-        .await
-        .map_err(|x| e(&x))?;
-    create_user(
-        &pool,
-        lab,
-        "bench@lab.example",
-        "Bench",
-        Role::Manager,
-        "bench-password",
-    )
-    .await
-    .map_err(|x| e(&x))?;
-    let mut fleet = Vec::new();
-    for i in 0..a.instruments {
-        let template = &DEMO_FLEET[i % DEMO_FLEET.len()];
-        let serial = format!("{}-{i:04}", template.serial);
-        let new = NewInstrument {
-            serial: &serial,
-            model: template.model.name(),
-            nickname: &serial,
-            site: template.site,
-        };
-        let (id, token) = create_instrument(&pool, lab, &new)
-            .await
-            .map_err(|x| e(&x))?;
-        fleet.push((template, id, token));
-    }
+    let fleet = load::bench_lab(&pool, a.instruments).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|x| e(&x))?;

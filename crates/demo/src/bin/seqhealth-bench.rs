@@ -12,12 +12,7 @@
 //!         [--database-url postgres://…]   (an empty PostgreSQL database instead of SQLite)
 
 use chrono::{DurationRound, TimeDelta, Utc};
-use seqhealth_agent::fleet::DEMO_FLEET;
 use seqhealth_agent::simulate::SimConfig;
-use seqhealth_api::Role;
-use seqhealth_server::domain::provision::{
-    create_instrument, create_lab, create_user, NewInstrument,
-};
 use seqhealth_server::{app, serve, store as db, AppState};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -191,34 +186,7 @@ async fn ingest(
     base: &str,
     end: chrono::DateTime<Utc>,
 ) -> Result<i64, String> {
-    let lab = create_lab(pool, "Bench Lab", "Europe/London")
-        .await
-        .map_err(|x| e(&x))?;
-    create_user(
-        pool,
-        lab,
-        "bench@lab.example",
-        "Bench",
-        Role::Manager,
-        "bench-password",
-    )
-    .await
-    .map_err(|x| e(&x))?;
-    let mut fleet = Vec::new();
-    for i in 0..a.instruments {
-        let template = &DEMO_FLEET[i % DEMO_FLEET.len()];
-        let serial = format!("{}-{i:04}", template.serial);
-        let new = NewInstrument {
-            serial: &serial,
-            model: template.model.name(),
-            nickname: &serial,
-            site: template.site,
-        };
-        let (id, token) = create_instrument(pool, lab, &new)
-            .await
-            .map_err(|x| e(&x))?;
-        fleet.push((template, id, token));
-    }
+    let fleet = load::bench_lab(pool, a.instruments).await?;
 
     // Ingest: every instrument's history, 8 pushers at once, as a fleet reporting in.
     let cfg = SimConfig {

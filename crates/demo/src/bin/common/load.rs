@@ -1,6 +1,50 @@
 //! Load shared by the benchmark binaries (not a binary itself: no `main.rs` here).
 
+use seqhealth_agent::fleet::{DemoInstrument, DEMO_FLEET};
+use seqhealth_api::Role;
+use seqhealth_server::domain::provision::{
+    create_instrument, create_lab, create_user, NewInstrument,
+};
 use std::time::{Duration, Instant};
+
+/// A benchmark's lab: "Bench Lab" with its manager (bench@lab.example / bench-password)
+/// and `instruments` instruments cycling through the demo fleet's models, serials made
+/// unique. Returns each instrument's template, id and token.
+pub async fn bench_lab(
+    pool: &sqlx::AnyPool,
+    instruments: usize,
+) -> Result<Vec<(&'static DemoInstrument, i64, String)>, String> {
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    let lab = create_lab(pool, "Bench Lab", "Europe/London")
+        .await
+        .map_err(|x| e(&x))?;
+    create_user(
+        pool,
+        lab,
+        "bench@lab.example",
+        "Bench",
+        Role::Manager,
+        "bench-password",
+    )
+    .await
+    .map_err(|x| e(&x))?;
+    let mut fleet = Vec::new();
+    for i in 0..instruments {
+        let template = &DEMO_FLEET[i % DEMO_FLEET.len()];
+        let serial = format!("{}-{i:04}", template.serial);
+        let new = NewInstrument {
+            serial: &serial,
+            model: template.model.name(),
+            nickname: &serial,
+            site: template.site,
+        };
+        let (id, token) = create_instrument(pool, lab, &new)
+            .await
+            .map_err(|x| e(&x))?;
+        fleet.push((template, id, token));
+    }
+    Ok(fleet)
+}
 
 /// Response times of `requests` GETs of `url` from `clients` clients at once: sorted, and
 /// the wall time they took.
