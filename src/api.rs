@@ -3,12 +3,12 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::*;
 use seqhealth_api::{
-    AcknowledgeRequest, ApiError, AuditList, CalendarFeed, CalendarInfo, CancelRequest,
-    CompleteRequest, EnrollmentCode, Fleet, InstrumentDetail, InstrumentQuery, LoginRequest,
-    NewInstrumentRequest, PlannedRun, PlannedRunList, PlannedRunRequest, PredictionList, Query,
-    ReplacementList, ReplacementQuery, ReplacementRow, RunList, ScheduleRequest, SessionInfo,
-    TelemetryQuery, TelemetrySeries, WarningList, WarningQuery, WarningRow, WindowQuery,
-    API_PREFIX,
+    AcceptInvitation, AcknowledgeRequest, ApiError, AuditList, CalendarFeed, CalendarInfo,
+    CancelRequest, CompleteRequest, EnrollmentCode, Fleet, InstrumentDetail, InstrumentQuery,
+    Invitation, LoginRequest, NewInstrumentRequest, PlannedRun, PlannedRunList, PlannedRunRequest,
+    PredictionList, Query, ReplacementList, ReplacementQuery, ReplacementRow, RunList,
+    ScheduleRequest, SessionInfo, TelemetryQuery, TelemetrySeries, WarningList, WarningQuery,
+    WarningRow, WindowQuery, API_PREFIX,
 };
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -156,6 +156,19 @@ pub async fn session() -> Result<SessionInfo, ApiFailure> {
 /// Answers a `SessionInfo`.
 pub fn login(email: String, password: String) -> Call<SessionInfo> {
     post("/session", &LoginRequest { email, password })
+}
+
+/// What a one-time link is for (no session needed).
+pub fn invitation(token: String) -> Remote<Invitation> {
+    Remote::new(move || format!("/invitations/{token}"))
+}
+
+/// Accepts a one-time link: the account is made and its session started.
+pub fn accept_invitation(token: &str, name: String, password: String) -> Call<SessionInfo> {
+    post(
+        &format!("/invitations/{token}/accept"),
+        &AcceptInvitation { name, password },
+    )
 }
 
 pub async fn logout() -> Result<(), ApiFailure> {

@@ -3,6 +3,7 @@
 
 use crate::api;
 use crate::pages::{
+    accept::AcceptPage,
     audit::AuditPage,
     fleet::FleetPage,
     instrument::{InstrumentPage, NoInstrument},
@@ -44,6 +45,8 @@ pub fn App() -> impl IntoView {
 #[derive(Debug, Clone, PartialEq)]
 enum Page {
     Login,
+    /// A one-time link: `/accept/{token}`.
+    Accept(String),
     Fleet,
     /// `None`: the id is not a number, so no instrument has this address.
     Instrument(Option<i64>),
@@ -65,9 +68,12 @@ impl Page {
             "/warnings" => Page::Warnings,
             "/replacements" => Page::Replacements,
             "/audit" => Page::Audit,
-            p => match p.strip_prefix("/instruments/") {
-                Some(id) if !id.is_empty() && !id.contains('/') => {
+            p => match (p.strip_prefix("/instruments/"), p.strip_prefix("/accept/")) {
+                (Some(id), _) if !id.is_empty() && !id.contains('/') => {
                     Page::Instrument(id.parse().ok())
+                }
+                (_, Some(token)) if !token.is_empty() && !token.contains('/') => {
+                    Page::Accept(token.to_string())
                 }
                 _ => Page::NotFound,
             },
@@ -93,6 +99,7 @@ fn Pages() -> impl IntoView {
     });
     move || match page.get() {
         Page::Login => view! { <LoginPage /> }.into_any(),
+        Page::Accept(token) => view! { <AcceptPage token=token /> }.into_any(),
         Page::Fleet => view! { <FleetPage /> }.into_any(),
         Page::Instrument(Some(id)) => view! { <InstrumentPage id=id /> }.into_any(),
         Page::Instrument(None) => view! { <NoInstrument /> }.into_any(),

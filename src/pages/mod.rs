@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod accept;
 pub mod audit;
 pub mod fleet;
 pub mod instrument;

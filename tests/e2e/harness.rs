@@ -27,26 +27,30 @@ pub struct Server {
     pub stop: Option<oneshot::Sender<()>>,
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
     pub fleet: Vec<Provisioned>,
+    /// The server's database, for what a test sets up outside the API (`init`).
+    pub db: db::Pool,
     pub _dir: tempfile::TempDir,
 }
 
 impl Server {
-    pub async fn start() -> Server {
+    /// A server on an empty database: no lab, no user, no instrument (a lab that never
+    /// saw the demo).
+    pub async fn empty() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = db::connect(&format!("sqlite://{}", dir.path().join("e2e.db").display()))
+            .await
+            .unwrap();
+        Server::serving(pool, dir, Vec::new()).await
+    }
+
+    async fn serving(pool: db::Pool, dir: tempfile::TempDir, fleet: Vec<Provisioned>) -> Server {
         let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("dist");
         assert!(
             dist.join("index.html").is_file(),
             "no dashboard build at {}: run `make build` (or `make test`, which builds it)",
             dist.display()
         );
-        let dir = tempfile::tempdir().unwrap();
-        let pool = db::connect(&format!("sqlite://{}", dir.path().join("e2e.db").display()))
-            .await
-            .unwrap();
-        let subset: Vec<&str> = NORTHGATE.iter().chain(RIVERSIDE.iter()).copied().collect();
-        let fleet = provision(&pool, Some(&subset))
-            .await
-            .unwrap()
-            .expect("fresh database");
+        let pool_for_tests = pool.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -56,24 +60,39 @@ impl Server {
         let task = tokio::spawn(serve(listener, router, async {
             let _ = stopped.await;
         }));
-        // History through the real ingest API over HTTP, as instruments send it.
-        let end = Utc::now().duration_trunc(TimeDelta::hours(1)).unwrap();
-        let cfg = SimConfig {
-            days: 120,
-            ..SimConfig::demo(11, end)
-        };
-        let stats = push_fleet(&base, &fleet, &cfg)
-            .await
-            .expect("ingest accepts the simulated fleet");
-        assert!(stats.runs > 50 && stats.readings > 1000, "{stats:?}");
         Server {
             base,
             csp_reports,
             stop: Some(stop),
             task,
             fleet,
+            db: pool_for_tests,
             _dir: dir,
         }
+    }
+
+    pub async fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = db::connect(&format!("sqlite://{}", dir.path().join("e2e.db").display()))
+            .await
+            .unwrap();
+        let subset: Vec<&str> = NORTHGATE.iter().chain(RIVERSIDE.iter()).copied().collect();
+        let fleet = provision(&pool, Some(&subset))
+            .await
+            .unwrap()
+            .expect("fresh database");
+        let server = Server::serving(pool, dir, fleet).await;
+        // History through the real ingest API over HTTP, as instruments send it.
+        let end = Utc::now().duration_trunc(TimeDelta::hours(1)).unwrap();
+        let cfg = SimConfig {
+            days: 120,
+            ..SimConfig::demo(11, end)
+        };
+        let stats = push_fleet(&server.base, &server.fleet, &cfg)
+            .await
+            .expect("ingest accepts the simulated fleet");
+        assert!(stats.runs > 50 && stats.readings > 1000, "{stats:?}");
+        server
     }
 
     pub async fn stop(&mut self) {

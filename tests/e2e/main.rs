@@ -10,6 +10,7 @@ mod harness;
 use seqhealth::format;
 mod attention;
 mod replacements;
+mod setup;
 
 use harness::*;
 

@@ -10,11 +10,13 @@ use serde::{Deserialize, Serialize};
 
 pub mod domain;
 pub mod enrollment;
+pub mod people;
 pub mod query;
 pub mod replacements;
 pub mod validate;
 pub use domain::{Health, Role, Subsystem};
 pub use enrollment::*;
+pub use people::{password_problem, AcceptInvitation, Invitation};
 pub use query::{
     InstrumentQuery, Query, QueryError, QueryString, ReplacementQuery, StatusFilter,
     TelemetryQuery, WarningQuery, WindowQuery,

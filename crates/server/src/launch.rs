@@ -51,6 +51,10 @@ pub struct ServeArgs {
     /// With --self-signed: write the certificate (PEM) here, for `seqhealth-agent --ca`.
     #[arg(long, requires = "self_signed")]
     pub self_signed_out: Option<PathBuf>,
+    /// The address people reach this server at (https://seqhealth.example.org): what links
+    /// in messages and printed by `init` point to. Default: http://<--addr>.
+    #[arg(long, env = "SEQHEALTH_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
     /// Connections open at once from everyone together; more are closed at once.
     #[arg(long, env = "SEQHEALTH_MAX_CONNECTIONS", default_value_t = 4_096)]
     pub max_connections: usize,
@@ -62,6 +66,16 @@ pub struct ServeArgs {
         default_value_t = 256
     )]
     pub max_connections_per_address: usize,
+}
+
+impl ServeArgs {
+    /// Where a person's browser reaches this server, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.addr),
+        }
+    }
 }
 
 /// The database's key in an environment variable (64 hex digits), instead of a file.

@@ -1,5 +1,5 @@
-//! `seqhealth-server`: parses flags and serves (`launch`); or backs the database up,
-//! restores it, or changes its key (`backup`, `restore`, `rekey`).
+//! `seqhealth-server`: parses flags and serves (`launch`); or sets a lab up (`init`), backs
+//! the database up, restores it, or changes its key (`backup`, `restore`, `rekey`).
 
 use clap::{Parser, Subcommand};
 use seqhealth_server::launch::{self, database_key, key_from, ServeArgs, NEW_KEY_ENV};
@@ -18,6 +18,23 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Set seqhealth up on an empty database: create the lab and print a one-time link
+    /// (valid 24 h) at which its first manager sets a name and a password.
+    Init {
+        /// The lab's name, as its people know it.
+        #[arg(long, env = "SEQHEALTH_LAB")]
+        lab: String,
+        /// The lab's IANA time zone (Europe/Berlin, America/Chicago, …): every date the
+        /// dashboard shows is in it.
+        #[arg(long, env = "SEQHEALTH_TIME_ZONE")]
+        time_zone: String,
+        /// The first manager's email address.
+        #[arg(long, env = "SEQHEALTH_MANAGER_EMAIL")]
+        manager_email: String,
+        /// Add this lab to a server that has labs already (each lab sees only its own).
+        #[arg(long)]
+        another_lab: bool,
+    },
     /// Copy the database to a new file while the server keeps running and ingesting: a
     /// consistent snapshot (one read transaction, `VACUUM INTO`), encrypted with the
     /// database's key when it has one, reopened and checked before it is reported.
@@ -61,7 +78,19 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(args: &ServeArgs) -> Result<(), String> {
-    launch::wait(launch::start(args).await?).await
+    let started = launch::start(args).await?;
+    // A fresh database: nobody can log in until a lab is set up.
+    if !seqhealth_server::domain::invitations::has_labs(&started.pool)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        tracing::warn!(
+            "this database has no lab yet, so nobody can log in: set one up with \
+             `seqhealth-server init --lab \"<name>\" --time-zone <IANA zone> --manager-email <email>` \
+             (same --database-url), then open the link it prints"
+        );
+    }
+    launch::wait(started).await
 }
 
 /// `backup`, `restore`, `rekey`: one operation on the database file, said on stdout.
@@ -69,7 +98,8 @@ async fn serve(args: &ServeArgs) -> Result<(), String> {
 async fn admin(cli: &ServeArgs, command: &Command) -> Result<(), String> {
     let key = database_key(cli.database_key_file.as_deref())?;
     let url = &cli.database_url;
-    if db::Backend::of_url(url) == db::Backend::Postgres {
+    if db::Backend::of_url(url) == db::Backend::Postgres && !matches!(command, Command::Init { .. })
+    {
         return Err(
             "backup, restore and rekey work on the embedded SQLite database's file; \
              for PostgreSQL use its own tools (pg_dump / pg_restore, or base backups)"
@@ -82,6 +112,34 @@ async fn admin(cli: &ServeArgs, command: &Command) -> Result<(), String> {
     };
     let rows = |tables: &db::TableCounts| tables.iter().map(|t| t.1).sum::<i64>();
     match command {
+        Command::Init {
+            lab,
+            time_zone,
+            manager_email,
+            another_lab,
+        } => {
+            let (pool, _) = db::open(url, key.as_ref())
+                .await
+                .map_err(|e| e.to_string())?;
+            let now = chrono::Utc::now().timestamp();
+            let (_, token) = seqhealth_server::domain::invitations::init_lab(
+                &pool,
+                lab,
+                time_zone,
+                manager_email,
+                *another_lab,
+                now,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            println!(
+                "Lab {lab:?} is set up ({time_zone}). Its first manager, {}, opens this link \
+                 within 24 hours to choose a name and a password (it works once):\n\n  {}/accept/{token}\n",
+                manager_email.trim().to_lowercase(),
+                cli.public_url()
+            );
+            return Ok(());
+        }
         Command::Backup { path } => {
             let t = std::time::Instant::now();
             let c = db::backup(url, key.as_ref(), path)

@@ -23,6 +23,8 @@ pub mod action {
     pub const ENROLLED: &str = "enrolled";
     pub const TOKEN_REVOKED: &str = "token revoked";
     pub const DATA_SHARING_CHANGED: &str = "data sharing changed";
+    pub const LAB_SET_UP: &str = "lab set up";
+    pub const JOINED: &str = "joined";
 }
 
 /// What happened, and to what.

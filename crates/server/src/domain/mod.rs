@@ -10,6 +10,7 @@ pub mod fleet;
 pub mod health;
 pub mod ingest;
 pub mod instruments;
+pub mod invitations;
 pub mod planned_runs;
 pub mod predictions;
 pub mod provision;

@@ -1,6 +1,6 @@
 //! Users' sessions: a random token whose hash is stored, valid for [`SESSION_HOURS`].
 
-use crate::domain::credentials::{dummy_hash, hash_token, verify_password};
+use crate::domain::credentials::{dummy_hash, hash_password, hash_token, verify_password};
 use crate::error::AppResult;
 use seqhealth_api::{LabInfo, Role, SessionInfo, UserInfo};
 use sqlx::AnyPool;
@@ -33,15 +33,29 @@ fn hashes_at_once() -> usize {
 /// Checks a password on the blocking pool, [`hashes_at_once`] at a time: never on the
 /// async workers that serve every other request.
 async fn verify_off_the_runtime(password: String, hash: String) -> AppResult<bool> {
+    off_the_runtime(move || verify_password(&password, &hash)).await
+}
+
+/// A new password's argon2 hash, made like [`verify_off_the_runtime`]'s checks.
+pub async fn hash_off_the_runtime(password: String) -> AppResult<String> {
+    off_the_runtime(move || hash_password(&password))
+        .await?
+        .map_err(crate::error::AppError::Internal)
+}
+
+/// Runs argon2 work on the blocking pool, [`hashes_at_once`] at a time.
+async fn off_the_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> AppResult<T> {
     static HASHING: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
     let permits = HASHING.get_or_init(|| tokio::sync::Semaphore::new(hashes_at_once()));
     let _turn = permits
         .acquire()
         .await
         .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+    tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| crate::error::AppError::Internal(format!("password check: {e}")))
+        .map_err(|e| crate::error::AppError::Internal(format!("password hashing: {e}")))
 }
 
 /// Stores a new session of `user_id` for `token`.

@@ -7,6 +7,7 @@ pub mod enrollment;
 pub mod fleet;
 pub mod ingest;
 pub mod instruments;
+pub mod invitations;
 pub mod planned_runs;
 pub mod predictions;
 pub mod replacements;
@@ -83,6 +84,13 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/session", User, session::current),
         endpoint(M::DELETE, "/session", Public, session::logout),
         endpoint(M::DELETE, "/sessions", User, session::logout_everywhere),
+        endpoint(M::GET, "/invitations/{token}", Public, invitations::show),
+        endpoint(
+            M::POST,
+            "/invitations/{token}/accept",
+            Public,
+            invitations::accept,
+        ),
         endpoint(M::GET, "/fleet", User, fleet::fleet),
         endpoint(M::POST, "/instruments", Manager, enrollment::add),
         endpoint(M::GET, "/instruments/{id}", User, instruments::detail),

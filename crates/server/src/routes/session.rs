@@ -34,6 +34,18 @@ pub async fn login(
         return Err(AppError::Unauthorized("wrong email or password".into()));
     };
     state.logins.login_succeeded(&email, addr);
+    open(&state, tls, jar, user_id, now).await
+}
+
+/// Starts a session of `user_id`: its cookie (HttpOnly, SameSite=Strict, `Secure` and
+/// `__Host-` over TLS) and who is now logged in.
+pub async fn open(
+    state: &AppState,
+    tls: Option<Extension<OverTls>>,
+    jar: CookieJar,
+    user_id: i64,
+    now: i64,
+) -> AppResult<(CookieJar, Json<SessionInfo>)> {
     let token = new_token();
     sessions::start(&state.db, user_id, &token, now).await?;
     let cookie = Cookie::build((cookie_name(&tls), token))

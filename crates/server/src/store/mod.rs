@@ -23,3 +23,5 @@ pub use at_rest::{check, cipher_version, file_of, AtRest, DatabaseKey, OpenError
 pub use backup::{backup, rekey, restore, Copied, TableCounts};
 pub use dialect::*;
 pub use pool::{connect, open, options, pool_options, postgres_tls, redact, Backend};
+/// A connection pool to the database, either backend (for callers outside this crate).
+pub type Pool = sqlx::AnyPool;

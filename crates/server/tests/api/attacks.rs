@@ -291,6 +291,11 @@ fn recipe(e: &Endpoint, ids: &LabObjects, calendar: &str) -> Recipe {
             ("", Some(serde_json::to_value(run).unwrap()))
         }
         ("POST", "/ingest/telemetry") => ("", Some(hot_chiller("attack-batch"))),
+        ("GET", "/invitations/{token}") => ("", None),
+        ("POST", "/invitations/{token}/accept") => (
+            "",
+            Some(json!({ "name": "Mallory", "password": "a long enough password" })),
+        ),
         (m, p) => panic!(
             "no attack recipe for {m} {p}: add one to tests/api/attacks.rs::recipe \
              (a body its rightful caller would send, and which ids it takes)"
@@ -315,7 +320,9 @@ fn recipe(e: &Endpoint, ids: &LabObjects, calendar: &str) -> Recipe {
     let path = e
         .path
         .replace("{id}", &id.to_string())
-        .replace("{file}", &format!("{calendar}.ics"));
+        .replace("{file}", &format!("{calendar}.ics"))
+        // A link nobody was given: 256 bits no one can guess.
+        .replace("{token}", &"0".repeat(64));
     assert!(!path.contains('{'), "{}: an unknown path parameter", e.path);
     Recipe {
         filters_by_instrument: query.contains("{instrument}"),

@@ -169,7 +169,8 @@ async fn a_thousand_spellings_of_every_read_keep_memory_bounded() {
         let zeros = "0".repeat(n % 50);
         let path = path
             .replace("{id}", &format!("{zeros}{id}"))
-            .replace("{file}", &format!("{zeros}nope.ics"));
+            .replace("{file}", &format!("{zeros}nope.ics"))
+            .replace("{token}", &format!("{zeros}{n:064}"));
         format!("/api/v1{path}?instrument={zeros}{id}&metric=laser_power_pct&z{n}=1")
     };
     for path in &gets {

@@ -1,0 +1,225 @@
+//! One-time links that bring a person into a lab: the first manager's setup link made by
+//! `seqhealth-server init`, and (to come) invitations by a manager. A link is 256 random
+//! bits of which only the hash is stored; it works once, until it expires.
+
+use crate::domain::audit::{action, Event};
+use crate::domain::credentials::{hash_token, new_token};
+use crate::error::{AppError, AppResult};
+use crate::store::to_time;
+use axum::http::StatusCode;
+use seqhealth_api::people::SETUP_LINK_HOURS;
+use seqhealth_api::{password_problem, Invitation, Role};
+use sqlx::{AnyConnection, AnyPool};
+
+/// Creates a lab on a database that has none, with a one-time setup link for its first
+/// manager (valid [`SETUP_LINK_HOURS`]); `another` allows a further lab on a server that
+/// has some. Returns the lab's id and the link's token (the only time it is seen).
+pub async fn init_lab(
+    db: &AnyPool,
+    lab: &str,
+    time_zone: &str,
+    manager_email: &str,
+    another: bool,
+    now: i64,
+) -> AppResult<(i64, String)> {
+    let lab = lab.trim();
+    if lab.is_empty() || lab.chars().count() > 120 {
+        return Err(AppError::BadRequest(
+            "the lab's name must be 1–120 characters".into(),
+        ));
+    }
+    time_zone.parse::<chrono_tz::Tz>().map_err(|_| {
+        AppError::BadRequest(format!(
+            "{time_zone:?} is not an IANA time zone (for example Europe/Berlin or America/Chicago)"
+        ))
+    })?;
+    let email = checked_email(manager_email)?;
+    let mut tx = crate::store::begin_write(db).await?;
+    let labs: Vec<String> = sqlx::query_scalar("SELECT name FROM labs ORDER BY id")
+        .fetch_all(&mut *tx)
+        .await?;
+    if labs.iter().any(|l| l.eq_ignore_ascii_case(lab)) {
+        return Err(AppError::Conflict(format!(
+            "there is already a lab named {lab:?}"
+        )));
+    }
+    if !labs.is_empty() && !another {
+        return Err(AppError::Conflict(format!(
+            "this database already has {} lab(s) ({}): seqhealth is set up. To add another lab \
+             to this server, run init again with --another-lab",
+            labs.len(),
+            labs.join(", ")
+        )));
+    }
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(AppError::Conflict(format!(
+            "{email} already has an account"
+        )));
+    }
+    let lab_id: i64 =
+        sqlx::query_scalar("INSERT INTO labs (name, time_zone) VALUES ($1, $2) RETURNING id")
+            .bind(lab)
+            .bind(time_zone)
+            .fetch_one(&mut *tx)
+            .await?;
+    let token = issue(&mut tx, lab_id, &email, Role::Manager, "setup", None, now).await?;
+    let detail = format!("Lab set up; a setup link was issued for its first manager, {email}");
+    Event::new(lab_id, None, action::LAB_SET_UP, detail)
+        .record(&mut tx, now)
+        .await?;
+    tx.commit().await?;
+    Ok((lab_id, token))
+}
+
+fn checked_email(email: &str) -> AppResult<String> {
+    let email = email.trim().to_lowercase();
+    let ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        })
+        && !email.chars().any(char::is_whitespace);
+    if ok {
+        Ok(email)
+    } else {
+        Err(AppError::BadRequest(format!(
+            "{email:?} is not an email address"
+        )))
+    }
+}
+
+/// Stores a new link for `email` to join `lab_id` as `role`; returns its token.
+async fn issue(
+    conn: &mut AnyConnection,
+    lab_id: i64,
+    email: &str,
+    role: Role,
+    kind: &str,
+    by: Option<i64>,
+    now: i64,
+) -> AppResult<String> {
+    let token = new_token();
+    sqlx::query(
+        "INSERT INTO invitations (lab_id, email, role, kind, token_hash, created_by, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(lab_id)
+    .bind(email)
+    .bind(role.as_str())
+    .bind(kind)
+    .bind(hash_token(&token))
+    .bind(by)
+    .bind(now)
+    .bind(now + SETUP_LINK_HOURS * 3600)
+    .execute(&mut *conn)
+    .await?;
+    Ok(token)
+}
+
+/// A link as stored: its id, lab, email, role, expiry and when it was used.
+type Stored = (i64, i64, String, String, String, i64, Option<i64>);
+
+/// The link `token` names, if it still works: unknown is 404, used or expired 410 (the
+/// person asks for a new one). Never says more than that about other links.
+async fn usable(conn: &mut AnyConnection, token: &str, now: i64) -> AppResult<Stored> {
+    let found: Option<Stored> = sqlx::query_as(
+        "SELECT v.id, v.lab_id, l.name, v.email, v.role, v.expires_at, v.used_at
+         FROM invitations v JOIN labs l ON l.id = v.lab_id WHERE v.token_hash = $1",
+    )
+    .bind(hash_token(token))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let gone = |detail: String| AppError::Rejected {
+        status: StatusCode::GONE,
+        error: "link_gone",
+        detail,
+    };
+    match found {
+        None => Err(AppError::NotFound(
+            "this link is not valid: check that it was copied whole, or ask for a new one".into(),
+        )),
+        Some((.., Some(_))) => Err(gone(
+            "this link was already used; log in, or ask for a new link".into(),
+        )),
+        Some((.., expires_at, None)) if expires_at <= now => {
+            Err(gone("this link has expired; ask for a new one".into()))
+        }
+        Some(found) => Ok(found),
+    }
+}
+
+/// What the link is for, for the page that accepts it.
+pub async fn find(db: &AnyPool, token: &str, now: i64) -> AppResult<Invitation> {
+    let (_, _, lab, email, role, expires_at, _) =
+        usable(&mut *db.acquire().await?, token, now).await?;
+    Ok(Invitation {
+        lab,
+        email,
+        role: Role::parse(&role)
+            .ok_or_else(|| AppError::Internal(format!("stored invitation has role {role:?}")))?,
+        expires_at: to_time(expires_at),
+    })
+}
+
+/// Whether `password` may be this link's person's: the policy's reason if not.
+pub async fn check_password(db: &AnyPool, token: &str, password: &str, now: i64) -> AppResult<()> {
+    let invitation = find(db, token, now).await?;
+    match password_problem(password, &invitation.email) {
+        Some(why) => Err(AppError::BadRequest(why)),
+        None => Ok(()),
+    }
+}
+
+/// Accepts the link once, in the write transaction `conn`: the person's account is made
+/// with `name` and the argon2 `password_hash`, the link is used up, and the audit log
+/// says so. Returns the new user's id.
+pub async fn accept(
+    conn: &mut AnyConnection,
+    token: &str,
+    name: &str,
+    password_hash: &str,
+    now: i64,
+) -> AppResult<i64> {
+    let (id, lab_id, _, email, role, _, _) = usable(conn, token, now).await?;
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if taken.is_some() {
+        return Err(AppError::Conflict(format!(
+            "{email} already has an account; log in instead"
+        )));
+    }
+    let user_id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (lab_id, email, name, role, password_hash) VALUES ($1, $2, $3, $4, $5)
+         RETURNING id",
+    )
+    .bind(lab_id)
+    .bind(&email)
+    .bind(name)
+    .bind(&role)
+    .bind(password_hash)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE invitations SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let detail = format!("{name} ({email}) joined as {role}");
+    Event::new(lab_id, Some(user_id), action::JOINED, detail)
+        .record(conn, now)
+        .await?;
+    Ok(user_id)
+}
+
+/// Whether the database has any lab (a server without one says how to run `init`).
+pub async fn has_labs(db: &AnyPool) -> AppResult<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM labs")
+        .fetch_one(db)
+        .await?;
+    Ok(n > 0)
+}

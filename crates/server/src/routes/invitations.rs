@@ -1,0 +1,59 @@
+//! `GET /invitations/{token}` and `POST /invitations/{token}/accept`: a one-time link's
+//! person (the first manager of a lab, today) sees what it is for, sets a name and a
+//! password, and is logged in. No session needed: the link is the credential.
+
+use crate::domain::{invitations, sessions};
+use crate::error::{AppError, AppResult};
+use crate::http::extract::ApiJson;
+use crate::http::security::OverTls;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::{Extension, Json};
+use axum_extra::extract::CookieJar;
+use seqhealth_api::{AcceptInvitation, Invitation, SessionInfo};
+
+/// A link's token as its path gives it: anything but 64 hex digits is no link at all.
+fn token(raw: &str) -> AppResult<&str> {
+    if raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(raw)
+    } else {
+        Err(AppError::NotFound(
+            "this link is not valid: check that it was copied whole, or ask for a new one".into(),
+        ))
+    }
+}
+
+/// `GET /invitations/{token}`: the lab, email and role the link is for.
+pub async fn show(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> AppResult<Json<Invitation>> {
+    let now = chrono::Utc::now().timestamp();
+    Ok(Json(invitations::find(&state.db, token(&raw)?, now).await?))
+}
+
+/// `POST /invitations/{token}/accept`: makes the account (name, password), uses the link
+/// up, and starts a session.
+pub async fn accept(
+    State(state): State<AppState>,
+    tls: Option<Extension<OverTls>>,
+    jar: CookieJar,
+    Path(raw): Path<String>,
+    ApiJson(req): ApiJson<AcceptInvitation>,
+) -> AppResult<(CookieJar, Json<SessionInfo>)> {
+    let token = token(&raw)?;
+    let now = chrono::Utc::now().timestamp();
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(AppError::BadRequest(
+            "`name` must be 1–120 characters".into(),
+        ));
+    }
+    invitations::check_password(&state.db, token, &req.password, now).await?;
+    let hash = sessions::hash_off_the_runtime(req.password).await?;
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    let user_id = invitations::accept(&mut tx, token, name, &hash, now).await?;
+    tx.commit().await?;
+    let (jar, info) = crate::routes::session::open(&state, tls, jar, user_id, now).await?;
+    Ok((jar, info))
+}

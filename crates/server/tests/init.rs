@@ -1,0 +1,216 @@
+//! A lab that never saw `--demo`: `seqhealth-server init` on an empty database (the real
+//! binary), then the first manager's one-time link through the API.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use seqhealth_api::{Invitation, Role, SessionInfo};
+use seqhealth_server::{app, store, AppState};
+use serde_json::json;
+use std::process::Command;
+use tower::ServiceExt;
+
+const BIN: &str = env!("CARGO_BIN_EXE_seqhealth-server");
+
+fn init(url: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(BIN)
+        .args([
+            "--database-url",
+            url,
+            "--public-url",
+            "https://seq.example.org/",
+        ])
+        .arg("init")
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    body: Option<serde_json::Value>,
+    cookie: Option<&str>,
+) -> (StatusCode, Vec<u8>, Option<String>) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    let req = match body {
+        Some(b) => req
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(b.to_string())),
+        None => req.body(Body::empty()),
+    }
+    .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let cookie = resp
+        .headers()
+        .get(header::SET_COOKIE)
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string());
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    (status, body, cookie)
+}
+
+#[tokio::test]
+async fn init_sets_up_a_lab_whose_first_manager_accepts_a_one_time_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("lab.db").display());
+
+    // Bad input is named, and nothing is made.
+    let (ok, text) = init(
+        &url,
+        &[
+            "--lab",
+            "Core",
+            "--time-zone",
+            "Mars/Olympus",
+            "--manager-email",
+            "ada@core.example",
+        ],
+    );
+    assert!(!ok && text.contains("not an IANA time zone"), "{text}");
+    let (ok, text) = init(
+        &url,
+        &[
+            "--lab",
+            "Core",
+            "--time-zone",
+            "Europe/Berlin",
+            "--manager-email",
+            "ada",
+        ],
+    );
+    assert!(!ok && text.contains("not an email address"), "{text}");
+
+    let (ok, text) = init(
+        &url,
+        &[
+            "--lab",
+            "Core Genomics",
+            "--time-zone",
+            "Europe/Berlin",
+            "--manager-email",
+            "Ada@Core.example",
+        ],
+    );
+    assert!(ok, "{text}");
+    let link = text
+        .split_whitespace()
+        .find(|w| w.starts_with("https://seq.example.org/accept/"))
+        .unwrap_or_else(|| panic!("a link: {text}"));
+    let token = link.rsplit('/').next().unwrap().to_string();
+    assert_eq!(token.len(), 64, "{link}");
+    // Once: a second init on a set-up database refuses and says how to add a lab.
+    let (ok, again) = init(
+        &url,
+        &[
+            "--lab",
+            "Other",
+            "--time-zone",
+            "UTC",
+            "--manager-email",
+            "bob@other.example",
+        ],
+    );
+    assert!(!ok && again.contains("--another-lab"), "{again}");
+
+    let db = store::connect(&url).await.unwrap();
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM invitations WHERE token_hash = $1")
+        .bind(&token)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "only the link's hash is stored");
+    let app = app(AppState::new(db.clone()), None);
+    let path = format!("/api/v1/invitations/{token}");
+
+    let (s, b, _) = call(&app, "GET", &path, None, None).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let inv: Invitation = serde_json::from_slice(&b).unwrap();
+    assert_eq!(
+        (inv.lab.as_str(), inv.email.as_str(), inv.role),
+        ("Core Genomics", "ada@core.example", Role::Manager)
+    );
+
+    // A weak password is refused with the reason; nothing is made.
+    let accept = format!("{path}/accept");
+    let (s, b, _) = call(
+        &app,
+        "POST",
+        &accept,
+        Some(json!({ "name": "Ada", "password": "short" })),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&b).contains("at least 12"));
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
+
+    let (s, b, cookie) = call(
+        &app,
+        "POST",
+        &accept,
+        Some(json!({ "name": "Ada Lovelace", "password": "violet kettle on the moor" })),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let who: SessionInfo = serde_json::from_slice(&b).unwrap();
+    assert_eq!(who.user.role, Role::Manager);
+    assert_eq!(who.lab.time_zone, "Europe/Berlin");
+    let cookie = cookie.expect("logged in");
+    let (s, _, _) = call(&app, "GET", "/api/v1/fleet", None, Some(&cookie)).await;
+    assert_eq!(s, StatusCode::OK, "an empty fleet, not an error");
+
+    // Used up; a forged link is no link; the audit log has both steps.
+    let (s, b, _) = call(&app, "GET", &path, None, None).await;
+    assert_eq!(s, StatusCode::GONE, "{}", String::from_utf8_lossy(&b));
+    let (s, _, _) = call(
+        &app,
+        "POST",
+        &accept,
+        Some(json!({ "name": "Eve", "password": "violet kettle on the moor" })),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::GONE);
+    let forged = format!("/api/v1/invitations/{}", "ab".repeat(32));
+    let (s, _, _) = call(&app, "GET", &forged, None, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = call(&app, "GET", "/api/v1/invitations/xyz", None, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert_eq!(actions, ["lab set up", "joined"]);
+    // The manager logs in with the password chosen.
+    let (s, _, _) = call(
+        &app,
+        "POST",
+        "/api/v1/session",
+        Some(json!({ "email": "ada@core.example", "password": "violet kettle on the moor" })),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+}

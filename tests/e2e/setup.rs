@@ -1,0 +1,72 @@
+//! A lab that never saw the demo: `init` on an empty database, then its first manager opens
+//! the one-time link in the browser, chooses a password (a weak one is refused with the
+//! reason) and lands on an empty fleet; later logs in with it.
+
+use crate::harness::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_lab_s_first_manager_sets_up_an_account_from_the_init_link() {
+    let (mut server, browser) = (Server::empty().await, Browser::start().await);
+    let base = server.base.clone();
+    let b = &browser;
+    let now = Utc::now().timestamp();
+    let (_, token) = seqhealth_server::domain::invitations::init_lab(
+        &server.db,
+        "Core Genomics",
+        "America/Chicago",
+        "ada@core.example",
+        false,
+        now,
+    )
+    .await
+    .unwrap();
+
+    b.client
+        .goto(&format!("{base}/accept/{token}"))
+        .await
+        .unwrap();
+    let intro = b.wait_text("section.accept", &["Core Genomics"]).await;
+    assert!(intro.contains("as a manager"), "{intro}");
+    assert!(intro.contains("ada@core.example"), "{intro}");
+    let fill = |css: &'static str, text: &'static str| async move {
+        let field = b.client.find(Locator::Css(css)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    };
+    fill("#name", "Ada Lovelace").await;
+    // A weak password: the form says why, and the button stays off.
+    fill("#password", "short").await;
+    let why = b
+        .wait_text("section.accept [role=alert]", &["at least 12"])
+        .await;
+    assert!(why.contains("at least 12 characters"), "{why}");
+    b.screenshot("setup-weak-password").await;
+    fill("#password", "violet kettle on the moor").await;
+    fill("#again", "violet kettle on the moor").await;
+    b.screenshot("setup").await;
+    b.click(Locator::Css("section.accept button[type=submit]"))
+        .await;
+    b.wait_path("/").await;
+    let header = b.wait_text("header", &["Ada Lovelace"]).await;
+    assert!(header.contains("Core Genomics"), "{header}");
+    assert!(header.contains("America/Chicago"), "{header}");
+    b.text("main").await;
+    b.screenshot("setup-empty-fleet").await;
+
+    // The link worked once: opened again it says so.
+    b.client
+        .goto(&format!("{base}/accept/{token}"))
+        .await
+        .unwrap();
+    let used = b.wait_text("section.accept", &["already used"]).await;
+    assert!(used.contains("log in"), "{used}");
+
+    // Logged out, the manager logs in with the password chosen.
+    b.client.delete_all_cookies().await.unwrap();
+    b.login(&base, "ada@core.example", "violet kettle on the moor")
+        .await;
+    b.wait_path("/").await;
+    b.wait_text("header", &["Ada Lovelace"]).await;
+    browser.close().await;
+    server.stop().await;
+}
