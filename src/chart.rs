@@ -381,6 +381,9 @@ pub struct Overlay<'a> {
 /// last point). Two points for a line, more for a curve; in time order.
 pub struct TrendLine {
     pub points: Vec<(i64, f64)>,
+    /// What the trend was fitted to, where that is not the plotted mean (a day's peak per
+    /// day): drawn as dots, so the line is seen beside its own evidence.
+    pub fitted_to: Vec<(i64, f64)>,
 }
 
 impl TrendLine {
@@ -531,6 +534,18 @@ fn trend(out: &mut String, f: &Frame, tr: &TrendLine) {
         );
         points_at(out, f, shown.into_iter());
         out.push_str(r#""/>"#);
+    }
+    for &(t, v) in tr
+        .fitted_to
+        .iter()
+        .filter(|p| (t0..=t1).contains(&(p.0 as f64)))
+    {
+        let _ = write!(
+            out,
+            r#"<circle class="fitted" cx="{}" cy="{}" r="2.5" fill="{PURPLE}"/>"#,
+            f.px(t as f64),
+            f.py(v)
+        );
     }
     if let Some((end, limit)) = tr.end().filter(|&(end, _)| end as f64 <= t1) {
         let (x, y) = (f.px(end as f64), f.py(limit));
@@ -737,6 +752,7 @@ mod sensor_tests {
         };
         let trend = TrendLine {
             points: vec![(0, 4.0), (30 * 3600, 5.0), (60 * 3600, 7.0)],
+            fitted_to: vec![(0, 4.4), (24 * 3600, 5.6), (999 * 3600, 9.0)],
         };
         // One warning inside the view, one long after it.
         let warnings = [
@@ -775,6 +791,11 @@ mod sensor_tests {
             svg.contains(r#"stroke-dasharray="8 4" points"#),
             "the dashed trend"
         );
+        assert_eq!(
+            svg.matches(r#"<circle class="fitted""#).count(),
+            2,
+            "the daily peaks the trend was fitted to, those in view"
+        );
         assert!(
             svg.contains("Chiller replacement"),
             "the appointment's label"
@@ -793,6 +814,7 @@ mod sensor_tests {
     fn a_bent_trend_is_cut_at_the_edges_of_the_view() {
         let trend = TrendLine {
             points: vec![(0, 0.0), (10, 1.0), (20, 4.0), (30, 9.0)],
+            fitted_to: vec![],
         };
         assert_eq!(trend.end(), Some((30, 9.0)));
         // From 5 to 25: half-way into the first and last segments, both bends kept.
@@ -801,7 +823,11 @@ mod sensor_tests {
             vec![(5.0, 0.5), (10.0, 1.0), (20.0, 4.0), (25.0, 6.5)]
         );
         assert!(trend.clipped(31.0, 40.0).is_empty());
-        assert!(TrendLine { points: vec![] }.clipped(0.0, 1.0).is_empty());
+        let empty = TrendLine {
+            points: vec![],
+            fitted_to: vec![],
+        };
+        assert!(empty.clipped(0.0, 1.0).is_empty());
     }
 
     #[test]

@@ -242,6 +242,10 @@ fn chart(
         })
         .collect();
     let trend = prediction.map(|p| TrendLine {
+        fitted_to: match p.fitted {
+            LimitOn::Peaks => daily_peaks(s),
+            LimitOn::Level => Vec::new(),
+        },
         points: if p.fit.len() >= 2 {
             p.fit.iter().map(|q| (q.at.timestamp(), q.value)).collect()
         } else {
@@ -274,6 +278,21 @@ fn chart(
     })
 }
 
+/// Each UTC day's highest reading, at the day's middle: the series a peaks trend is
+/// fitted to (the server's daily buckets are UTC days).
+fn daily_peaks(s: &TelemetrySeries) -> Vec<(i64, f64)> {
+    use seqhealth_api::DAY;
+    let mut peaks: Vec<(i64, f64)> = Vec::new();
+    for p in &s.points {
+        let day = p.at.timestamp().div_euclid(DAY) * DAY + DAY / 2;
+        match peaks.last_mut() {
+            Some((d, v)) if *d == day => *v = v.max(p.max),
+            _ => peaks.push((day, p.max)),
+        }
+    }
+    peaks
+}
+
 /// What one point of the series stands for, after "per": "hour", "6 h", "day".
 fn per(s: &TelemetrySeries) -> String {
     let starts: Vec<i64> = s.points.iter().map(|p| p.at.timestamp()).collect();
@@ -300,7 +319,7 @@ fn caption(
                 "; dashed purple: fitted trend{}, reaching {} {unit} about {}",
                 match p.fitted {
                     LimitOn::Level => "",
-                    LimitOn::Peaks => " of the daily peaks",
+                    LimitOn::Peaks => " of the daily peaks (purple dots)",
                 },
                 p.limit,
                 time::date(p.predicted_at, tz)

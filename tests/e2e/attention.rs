@@ -248,6 +248,13 @@ async fn dates_read_one_way_and_captions_say_the_data_s_step() {
     );
     b.text("table.runs tbody tr").await;
     b.wait_count("figure.sensor figcaption", 6).await;
+    // The chiller's trend is fitted to daily peaks: they are drawn beside it, and said.
+    assert!(
+        b.count("figure.sensor circle.fitted").await >= 20,
+        "the daily peaks the chiller's trend follows are drawn"
+    );
+    let chiller = b.text("section[aria-labelledby=sensors-heading]").await;
+    assert!(chiller.contains("daily peaks (purple dots)"), "{chiller}");
 
     // Readings arrive every 6 h: the captions say so, not "per hour".
     let captions = b.text("section[aria-labelledby=sensors-heading]").await;
