@@ -5,10 +5,10 @@ use leptos::prelude::*;
 use seqhealth_api::{
     AcceptInvitation, AcknowledgeRequest, ApiError, AuditList, CalendarFeed, CalendarInfo,
     CancelRequest, CompleteRequest, EnrollmentCode, Fleet, InstrumentDetail, InstrumentQuery,
-    Invitation, LoginRequest, NewInstrumentRequest, PlannedRun, PlannedRunList, PlannedRunRequest,
-    PredictionList, Query, ReplacementList, ReplacementQuery, ReplacementRow, RunList,
-    ScheduleRequest, SessionInfo, TelemetryQuery, TelemetrySeries, WarningList, WarningQuery,
-    WarningRow, WindowQuery, API_PREFIX,
+    Invitation, InvitationLink, InviteRequest, LoginRequest, NewInstrumentRequest, PlannedRun,
+    PlannedRunList, PlannedRunRequest, PredictionList, Query, ReplacementList, ReplacementQuery,
+    ReplacementRow, RunList, ScheduleRequest, SessionInfo, Team, TelemetryQuery, TelemetrySeries,
+    WarningList, WarningQuery, WarningRow, WindowQuery, API_PREFIX,
 };
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -156,6 +156,16 @@ pub async fn session() -> Result<SessionInfo, ApiFailure> {
 /// Answers a `SessionInfo`.
 pub fn login(email: String, password: String) -> Call<SessionInfo> {
     post("/session", &LoginRequest { email, password })
+}
+
+/// The lab's people and open invitations.
+pub fn team() -> Remote<Team> {
+    Remote::new(|| "/users".into())
+}
+
+/// Answers the one-time link to send the colleague.
+pub fn invite(req: InviteRequest) -> Call<InvitationLink> {
+    post("/invitations", &req)
 }
 
 /// What a one-time link is for (no session needed).

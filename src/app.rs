@@ -10,6 +10,7 @@ use crate::pages::{
     login::LoginPage,
     not_found::NotFound,
     replacements::ReplacementsPage,
+    team::TeamPage,
     warnings::WarningsPage,
 };
 use crate::routes::Route;
@@ -53,6 +54,7 @@ enum Page {
     Warnings,
     Replacements,
     Audit,
+    Team,
     NotFound,
 }
 
@@ -68,6 +70,7 @@ impl Page {
             "/warnings" => Page::Warnings,
             "/replacements" => Page::Replacements,
             "/audit" => Page::Audit,
+            "/team" => Page::Team,
             p => match (p.strip_prefix("/instruments/"), p.strip_prefix("/accept/")) {
                 (Some(id), _) if !id.is_empty() && !id.contains('/') => {
                     Page::Instrument(id.parse().ok())
@@ -106,6 +109,7 @@ fn Pages() -> impl IntoView {
         Page::Warnings => view! { <WarningsPage /> }.into_any(),
         Page::Replacements => view! { <ReplacementsPage /> }.into_any(),
         Page::Audit => view! { <AuditPage /> }.into_any(),
+        Page::Team => view! { <TeamPage /> }.into_any(),
         Page::NotFound => view! { <NotFound /> }.into_any(),
     }
 }
@@ -137,6 +141,7 @@ fn Header() -> impl IntoView {
                                 <A href=Route::Warnings.href()>"Warnings"</A>
                                 <A href=Route::Replacements.href()>"Replacements"</A>
                                 <A href=Route::Audit.href()>"Audit log"</A>
+                                <A href=Route::Team.href()>"Team"</A>
                             </nav>
                             <p class="who">
                                 <span class="lab">{s.lab.name.clone()}</span>

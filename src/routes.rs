@@ -17,6 +17,7 @@ pub enum Route<'a> {
     /// The replacements page narrowed to one instrument.
     InstrumentReplacements(i64),
     Audit,
+    Team,
 }
 
 impl Route<'_> {
@@ -37,6 +38,7 @@ impl Route<'_> {
             Route::Replacements => "/replacements".into(),
             Route::InstrumentReplacements(id) => format!("/replacements?instrument={id}"),
             Route::Audit => "/audit".into(),
+            Route::Team => "/team".into(),
         }
     }
 }

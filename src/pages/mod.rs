@@ -7,4 +7,5 @@ pub mod instrument;
 pub mod login;
 pub mod not_found;
 pub mod replacements;
+pub mod team;
 pub mod warnings;

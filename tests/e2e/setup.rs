@@ -67,6 +67,52 @@ async fn a_new_lab_s_first_manager_sets_up_an_account_from_the_init_link() {
         .await;
     b.wait_path("/").await;
     b.wait_text("header", &["Ada Lovelace"]).await;
+
+    // She invites a colleague as a viewer and gets the link to send.
+    b.client.goto(&format!("{base}/team")).await.unwrap();
+    b.wait_text("table.team", &["Ada Lovelace"]).await;
+    let email = b.client.find(Locator::Css("#invite-email")).await.unwrap();
+    email.send_keys("lise@core.example").await.unwrap();
+    b.click(Locator::Css("form.invite button[type=submit]"))
+        .await;
+    b.wait_text("table.invited", &["lise@core.example"]).await;
+    let link = b
+        .client
+        .find(Locator::Css("#invite-link"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .expect("the link to send");
+    assert!(link.starts_with(&format!("{base}/accept/")), "{link}");
+    b.screenshot("team-invited").await;
+
+    // The colleague, in a browser of their own, joins with it: a viewer, no manager buttons.
+    b.client.delete_all_cookies().await.unwrap();
+    b.client.goto(&link).await.unwrap();
+    let intro = b.wait_text("section.accept", &["as a viewer"]).await;
+    assert!(intro.contains("lise@core.example"), "{intro}");
+    fill("#name", "Lise Meitner").await;
+    fill("#password", "fission at the kitchen table").await;
+    fill("#again", "fission at the kitchen table").await;
+    b.click(Locator::Css("section.accept button[type=submit]"))
+        .await;
+    b.wait_path("/").await;
+    b.wait_text("header", &["Lise Meitner (viewer)"]).await;
+    b.wait_text("main", &["No instruments"]).await;
+    assert_eq!(
+        b.count("section.add-instrument").await,
+        0,
+        "no manager buttons"
+    );
+    b.client.goto(&format!("{base}/team")).await.unwrap();
+    let team = b.wait_text("table.team", &["Lise Meitner"]).await;
+    assert!(team.contains("Ada Lovelace"), "{team}");
+    let lede = b.text("main").await;
+    assert!(lede.contains("View-only: ask a lab manager"), "{lede}");
+    assert_eq!(b.count("form.invite").await, 0);
+    b.screenshot("team-viewer").await;
     browser.close().await;
     server.stop().await;
 }

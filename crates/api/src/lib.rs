@@ -16,7 +16,10 @@ pub mod replacements;
 pub mod validate;
 pub use domain::{Health, Role, Subsystem};
 pub use enrollment::*;
-pub use people::{password_problem, AcceptInvitation, Invitation};
+pub use people::{
+    password_problem, AcceptInvitation, Invitation, InvitationLink, InviteRequest, Invited, Member,
+    Team,
+};
 pub use query::{
     InstrumentQuery, Query, QueryError, QueryString, ReplacementQuery, StatusFilter,
     TelemetryQuery, WarningQuery, WindowQuery,

@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 /// How long the first manager's setup link works.
 pub const SETUP_LINK_HOURS: i64 = 24;
 
+/// How long an invitation to join a lab works.
+pub const INVITATION_DAYS: i64 = 7;
+
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
@@ -27,6 +30,49 @@ pub struct Invitation {
 pub struct AcceptInvitation {
     pub name: String,
     pub password: String,
+}
+
+/// `GET /users`: the lab's people, and the invitations still open.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Team {
+    pub users: Vec<Member>,
+    pub invited: Vec<Invited>,
+}
+
+/// Someone with an account in the lab.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    /// When they last logged in (`None`: not since they joined by a link).
+    pub last_login: Option<DateTime<Utc>>,
+}
+
+/// An invitation not yet accepted, still valid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invited {
+    pub email: String,
+    pub role: Role,
+    pub invited_by: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Body of `POST /invitations` (managers): who to invite, and as what.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    pub email: String,
+    pub role: Role,
+}
+
+/// The answer to an invitation: the one-time link's token (shown once; only its hash is
+/// kept), for the manager to send until seqhealth sends mail itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvitationLink {
+    pub token: String,
+    pub email: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// Why a password is refused, in words the form shows; `None` when it is accepted.

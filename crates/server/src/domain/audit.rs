@@ -25,6 +25,7 @@ pub mod action {
     pub const DATA_SHARING_CHANGED: &str = "data sharing changed";
     pub const LAB_SET_UP: &str = "lab set up";
     pub const JOINED: &str = "joined";
+    pub const INVITED: &str = "invited";
 }
 
 /// What happened, and to what.

@@ -7,8 +7,8 @@ use crate::domain::credentials::{hash_token, new_token};
 use crate::error::{AppError, AppResult};
 use crate::store::to_time;
 use axum::http::StatusCode;
-use seqhealth_api::people::SETUP_LINK_HOURS;
-use seqhealth_api::{password_problem, Invitation, Role};
+use seqhealth_api::people::{INVITATION_DAYS, SETUP_LINK_HOURS};
+use seqhealth_api::{password_problem, Invitation, InvitationLink, Invited, Member, Role, Team};
 use sqlx::{AnyConnection, AnyPool};
 
 /// Creates a lab on a database that has none, with a one-time setup link for its first
@@ -91,7 +91,8 @@ fn checked_email(email: &str) -> AppResult<String> {
     }
 }
 
-/// Stores a new link for `email` to join `lab_id` as `role`; returns its token.
+/// Stores a new link for `email` to join `lab_id` as `role`; returns its token. A setup
+/// link lasts [`SETUP_LINK_HOURS`], an invitation [`INVITATION_DAYS`].
 async fn issue(
     conn: &mut AnyConnection,
     lab_id: i64,
@@ -101,6 +102,11 @@ async fn issue(
     by: Option<i64>,
     now: i64,
 ) -> AppResult<String> {
+    let lasts = if kind == "setup" {
+        SETUP_LINK_HOURS * 3600
+    } else {
+        INVITATION_DAYS * 86_400
+    };
     let token = new_token();
     sqlx::query(
         "INSERT INTO invitations (lab_id, email, role, kind, token_hash, created_by, created_at, expires_at)
@@ -113,7 +119,7 @@ async fn issue(
     .bind(hash_token(&token))
     .bind(by)
     .bind(now)
-    .bind(now + SETUP_LINK_HOURS * 3600)
+    .bind(now + lasts)
     .execute(&mut *conn)
     .await?;
     Ok(token)
@@ -222,4 +228,93 @@ pub async fn has_labs(db: &AnyPool) -> AppResult<bool> {
         .fetch_one(db)
         .await?;
     Ok(n > 0)
+}
+
+/// A manager invites `email` into their lab as `role`, in the write transaction `conn`:
+/// refused (409) when the address has an account; an earlier open invitation of the same
+/// address to this lab stops working. Returns the new link, shown once.
+pub async fn invite(
+    conn: &mut AnyConnection,
+    lab_id: i64,
+    manager_id: i64,
+    email: &str,
+    role: Role,
+    now: i64,
+) -> AppResult<InvitationLink> {
+    let email = checked_email(email)?;
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if taken.is_some() {
+        // The same words whichever lab has the account: which one is not this lab's to learn.
+        return Err(AppError::Conflict(format!(
+            "{email} already has a seqhealth account; ask them to log in"
+        )));
+    }
+    sqlx::query(
+        "UPDATE invitations SET expires_at = $1
+         WHERE lab_id = $2 AND email = $3 AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(lab_id)
+    .bind(&email)
+    .execute(&mut *conn)
+    .await?;
+    let token = issue(conn, lab_id, &email, role, "invite", Some(manager_id), now).await?;
+    let detail = format!("{email} invited as {}", role.as_str());
+    Event::new(lab_id, Some(manager_id), action::INVITED, detail)
+        .record(conn, now)
+        .await?;
+    Ok(InvitationLink {
+        token,
+        email,
+        expires_at: to_time(now + INVITATION_DAYS * 86_400),
+    })
+}
+
+/// The lab's people and its open invitations.
+pub async fn team(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<Team> {
+    let users: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT u.name, u.email, u.role, (SELECT MAX(s.created_at) FROM sessions s WHERE s.user_id = u.id)
+         FROM users u WHERE u.lab_id = $1 ORDER BY u.role, u.name",
+    )
+    .bind(lab_id)
+    .fetch_all(db)
+    .await?;
+    let invited: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT v.email, v.role, u.name, v.expires_at FROM invitations v
+         LEFT JOIN users u ON u.id = v.created_by
+         WHERE v.lab_id = $1 AND v.used_at IS NULL AND v.expires_at > $2 ORDER BY v.created_at",
+    )
+    .bind(lab_id)
+    .bind(now)
+    .fetch_all(db)
+    .await?;
+    let role =
+        |r: &str| Role::parse(r).ok_or_else(|| AppError::Internal(format!("stored role {r:?}")));
+    Ok(Team {
+        users: users
+            .into_iter()
+            .map(|(name, email, r, last)| {
+                Ok(Member {
+                    name,
+                    email,
+                    role: role(&r)?,
+                    last_login: last.map(to_time),
+                })
+            })
+            .collect::<AppResult<_>>()?,
+        invited: invited
+            .into_iter()
+            .map(|(email, r, by, expires_at)| {
+                Ok(Invited {
+                    email,
+                    role: role(&r)?,
+                    invited_by: by,
+                    expires_at: to_time(expires_at),
+                })
+            })
+            .collect::<AppResult<_>>()?,
+    })
 }

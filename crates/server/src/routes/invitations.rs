@@ -1,16 +1,20 @@
-//! `GET /invitations/{token}` and `POST /invitations/{token}/accept`: a one-time link's
-//! person (the first manager of a lab, today) sees what it is for, sets a name and a
-//! password, and is logged in. No session needed: the link is the credential.
+//! A lab's people: `GET /users` (who is in the lab, who is invited), `POST /invitations`
+//! (a manager's one-time link for a colleague), and the link's own pages,
+//! `GET /invitations/{token}` and `POST /invitations/{token}/accept` (no session needed:
+//! the link is the credential), which the first manager's setup link uses too.
 
 use crate::domain::{invitations, sessions};
 use crate::error::{AppError, AppResult};
-use crate::http::extract::ApiJson;
+use crate::http::extract::{ApiJson, CurrentUser};
 use crate::http::security::OverTls;
 use crate::state::AppState;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::{Extension, Json};
 use axum_extra::extract::CookieJar;
-use seqhealth_api::{AcceptInvitation, Invitation, SessionInfo};
+use seqhealth_api::{
+    AcceptInvitation, Invitation, InvitationLink, InviteRequest, SessionInfo, Team,
+};
 
 /// A link's token as its path gives it: anything but 64 hex digits is no link at all.
 fn token(raw: &str) -> AppResult<&str> {
@@ -56,4 +60,33 @@ pub async fn accept(
     tx.commit().await?;
     let (jar, info) = crate::routes::session::open(&state, tls, jar, user_id, now).await?;
     Ok((jar, info))
+}
+
+/// `GET /users`: the lab's people and open invitations (every user may see who is in
+/// the lab; only managers invite).
+pub async fn team(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Team>> {
+    let now = chrono::Utc::now().timestamp();
+    Ok(Json(invitations::team(&state.db, user.lab_id, now).await?))
+}
+
+/// `POST /invitations` (managers): a one-time link (7 days) for a colleague to join.
+pub async fn invite(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(req): ApiJson<InviteRequest>,
+) -> AppResult<(StatusCode, Json<InvitationLink>)> {
+    user.require_manager("invite people")?;
+    let now = chrono::Utc::now().timestamp();
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    let link = invitations::invite(
+        &mut tx,
+        user.lab_id,
+        user.user_id,
+        &req.email,
+        req.role,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(link)))
 }

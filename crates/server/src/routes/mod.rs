@@ -84,6 +84,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/session", User, session::current),
         endpoint(M::DELETE, "/session", Public, session::logout),
         endpoint(M::DELETE, "/sessions", User, session::logout_everywhere),
+        endpoint(M::GET, "/users", User, invitations::team),
+        endpoint(M::POST, "/invitations", Manager, invitations::invite),
         endpoint(M::GET, "/invitations/{token}", Public, invitations::show),
         endpoint(
             M::POST,

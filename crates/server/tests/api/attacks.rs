@@ -291,6 +291,11 @@ fn recipe(e: &Endpoint, ids: &LabObjects, calendar: &str) -> Recipe {
             ("", Some(serde_json::to_value(run).unwrap()))
         }
         ("POST", "/ingest/telemetry") => ("", Some(hot_chiller("attack-batch"))),
+        ("GET", "/users") => ("", None),
+        ("POST", "/invitations") => (
+            "",
+            Some(json!({ "email": "mallory@evil.example", "role": "manager" })),
+        ),
         ("GET", "/invitations/{token}") => ("", None),
         ("POST", "/invitations/{token}/accept") => (
             "",

@@ -373,3 +373,78 @@ async fn an_older_database_upgrades_to_serials_per_lab_keeping_every_row() {
     .await;
     assert!(orphan.is_err(), "foreign keys enforced after the rebuild");
 }
+
+/// Issue "A real lab can run seqhealth": a manager invites a colleague with a one-time
+/// link (7 days); the colleague joins with the role given; viewers cannot invite.
+#[tokio::test]
+async fn a_manager_invites_a_colleague_who_joins_with_the_link() {
+    use seqhealth_api::{InvitationLink, Role, SessionInfo, Team};
+    let env = env().await;
+    let ada = env.login("ada@northgate.example").await;
+    let grace = env.login("grace@northgate.example").await;
+    let (s, _) = post_json(
+        &env,
+        "/api/v1/invitations",
+        &grace,
+        json!({ "email": "lise@northgate.example", "role": "viewer" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "viewers do not invite");
+    for (bad, why) in [
+        (
+            json!({ "email": "not an email", "role": "viewer" }),
+            "not an email",
+        ),
+        (
+            json!({ "email": "grace@northgate.example", "role": "viewer" }),
+            "already has",
+        ),
+    ] {
+        let (s, b) = post_json(&env, "/api/v1/invitations", &ada, bad).await;
+        assert!(s.is_client_error());
+        assert!(error_of(&b).detail.contains(why), "{}", error_of(&b).detail);
+    }
+    let invite = json!({ "email": "Lise@Northgate.example", "role": "viewer" });
+    let (s, b) = post_json(&env, "/api/v1/invitations", &ada, invite.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
+    let first: InvitationLink = serde_json::from_slice(&b).unwrap();
+    let days = (first.expires_at - chrono::Utc::now()).num_hours();
+    assert!((167..=168).contains(&days), "{days} h");
+    // Inviting again replaces the link: the first stops working.
+    let (_, b) = post_json(&env, "/api/v1/invitations", &ada, invite).await;
+    let link: InvitationLink = serde_json::from_slice(&b).unwrap();
+    let (s, _) = env
+        .get(&format!("/api/v1/invitations/{}", first.token), None)
+        .await;
+    assert_eq!(s, StatusCode::GONE);
+    // Everyone in the lab sees who is invited; Riverside does not.
+    let team: Team = env.get_json("/api/v1/users", &grace).await;
+    assert!(team
+        .invited
+        .iter()
+        .any(|i| i.email == "lise@northgate.example" && i.role == Role::Viewer));
+    let theirs: Team = env
+        .get_json(
+            "/api/v1/users",
+            &env.login("rosalind@riverside.example").await,
+        )
+        .await;
+    assert!(
+        theirs.invited.is_empty() && theirs.users.iter().all(|u| !u.email.contains("northgate"))
+    );
+    // The colleague joins: a viewer of Northgate, logged in.
+    let (s, b) = post_json(
+        &env,
+        &format!("/api/v1/invitations/{}/accept", link.token),
+        "",
+        json!({ "name": "Lise Meitner", "password": "fission at the kitchen table" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let who: SessionInfo = serde_json::from_slice(&b).unwrap();
+    assert_eq!(who.user.role, Role::Viewer);
+    assert_eq!(who.lab.name, "Northgate Genomics Core");
+    let team: Team = env.get_json("/api/v1/users", &ada).await;
+    assert!(team.invited.is_empty());
+    assert!(team.users.iter().any(|u| u.name == "Lise Meitner"));
+}

@@ -1,0 +1,184 @@
+//! The lab's people: who has an account (and their role, last login), who is invited; a
+//! manager invites a colleague here and gets the one-time link to send them.
+
+use crate::api::{self, Mutation};
+use crate::components::states::{loaded, Empty};
+use crate::components::when_else;
+use crate::session::use_session;
+use crate::time;
+use leptos::prelude::*;
+use seqhealth_api::{InvitationLink, InviteRequest, Role, Team};
+
+#[component]
+pub fn TeamPage() -> impl IntoView {
+    crate::components::set_title("Team");
+    let session = use_session();
+    let team = api::team();
+    let retry = Callback::new(move |_| team.refetch());
+    view! {
+        <h1>"Team"</h1>
+        {when_else(
+            move || session.is_manager(),
+            move || view! { <Invite on_invited=retry /> }.into_any(),
+            || view! { <p class="lede">"View-only: ask a lab manager to invite someone."</p> }.into_any(),
+        )}
+        {loaded("the team", retry, move || team.get().map(|r| r.map(|t| view! { <People team=t /> }.into_any())))}
+    }
+}
+
+#[component]
+fn People(team: Team) -> impl IntoView {
+    let session = use_session();
+    let tz = move || session.time_zone();
+    let role = |r: Role| match r {
+        Role::Manager => "Manager",
+        Role::Viewer => "Viewer",
+    };
+    let users = team
+        .users
+        .into_iter()
+        .map(|u| {
+            let last = u.last_login;
+            view! {
+                <tr>
+                    <th scope="row">{u.name}</th>
+                    <td>{u.email}</td>
+                    <td>{role(u.role)}</td>
+                    <td>{move || last.map(|t| time::date_time(t, &tz())).unwrap_or_else(|| "—".into())}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let invited = if team.invited.is_empty() {
+        view! { <Empty><p>"No invitation is waiting."</p></Empty> }.into_any()
+    } else {
+        let rows = team
+            .invited
+            .into_iter()
+            .map(|i| {
+                let until = i.expires_at;
+                view! {
+                    <tr>
+                        <th scope="row">{i.email}</th>
+                        <td>{role(i.role)}</td>
+                        <td>{i.invited_by.unwrap_or_else(|| "seqhealth init".into())}</td>
+                        <td>{move || time::date_time(until, &tz())}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="table-wrap" tabindex="0" role="region" aria-label="Invitations">
+                <table class="invited">
+                    <caption>{move || format!("Invited, not yet joined; times in {}", tz())}</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Email"</th>
+                            <th scope="col">"Role"</th>
+                            <th scope="col">"Invited by"</th>
+                            <th scope="col">"Link works until"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        <div class="table-wrap" tabindex="0" role="region" aria-label="People">
+            <table class="team">
+                <caption>{move || format!("The lab's people; times in {}", tz())}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Last login"</th>
+                    </tr>
+                </thead>
+                <tbody>{users}</tbody>
+            </table>
+        </div>
+        <h2>"Invitations"</h2>
+        {invited}
+    }
+}
+
+/// A manager's invitation form, and the link it makes (shown once).
+#[component]
+fn Invite(on_invited: Callback<()>) -> impl IntoView {
+    let session = use_session();
+    let email = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::Viewer);
+    let invite = Mutation::<InvitationLink>::new(move || {
+        api::invite(InviteRequest {
+            email: email.get_untracked(),
+            role: role.get_untracked(),
+        })
+    });
+    Effect::new(move |_| {
+        if invite.succeeded() {
+            email.set(String::new());
+            on_invited.run(());
+        }
+    });
+    view! {
+        <form
+            class="filters invite"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                invite.dispatch();
+            }
+        >
+            <label>
+                "Email"
+                <input id="invite-email" type="email" required autocomplete="off" bind:value=email />
+            </label>
+            <label>
+                "Role"
+                <select on:change=move |ev| {
+                    role.set(if event_target_value(&ev) == "manager" { Role::Manager } else { Role::Viewer })
+                }>
+                    <option value="viewer" selected=true>"Viewer (sees everything, changes nothing)"</option>
+                    <option value="manager">"Manager (acknowledges, books, invites)"</option>
+                </select>
+            </label>
+            <button type="submit" disabled=move || invite.pending()>"Invite"</button>
+        </form>
+        {move || invite.value().map(|r| match r {
+            Ok(link) => {
+                let url = format!(
+                    "{}/accept/{}",
+                    web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default(),
+                    link.token
+                );
+                let until = link.expires_at;
+                view! {
+                    <div class="card code-card" role="status">
+                        <label for="invite-link">
+                            {move || format!(
+                                "Send this link to {}: it works once, until {}.",
+                                link.email,
+                                time::date_time(until, &session.time_zone())
+                            )}
+                        </label>
+                        <input
+                            id="invite-link"
+                            class="mono command"
+                            type="text"
+                            readonly
+                            value=url
+                            on:focus=move |ev| {
+                                let input: web_sys::HtmlInputElement = event_target(&ev);
+                                input.select();
+                            }
+                        />
+                    </div>
+                }
+                .into_any()
+            }
+            Err(e) => view! { <p class="state error" role="alert">{e.to_string()}</p> }.into_any(),
+        })}
+    }
+}
