@@ -7,8 +7,8 @@ use seqhealth_api::{
     CancelRequest, CompleteRequest, EnrollmentCode, Fleet, InstrumentDetail, InstrumentQuery,
     Invitation, InvitationLink, InviteRequest, LoginRequest, NewInstrumentRequest, PlannedRun,
     PlannedRunList, PlannedRunRequest, PredictionList, Query, ReplacementList, ReplacementQuery,
-    ReplacementRow, RunList, ScheduleRequest, SessionInfo, Team, TelemetryQuery, TelemetrySeries,
-    WarningList, WarningQuery, WarningRow, WindowQuery, API_PREFIX,
+    ReplacementRow, Role, RoleRequest, RunList, ScheduleRequest, SessionInfo, Team, TelemetryQuery,
+    TelemetrySeries, WarningList, WarningQuery, WarningRow, WindowQuery, API_PREFIX,
 };
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -166,6 +166,16 @@ pub fn team() -> Remote<Team> {
 /// Answers the one-time link to send the colleague.
 pub fn invite(req: InviteRequest) -> Call<InvitationLink> {
     post("/invitations", &req)
+}
+
+/// A manager changes a person's role.
+pub fn set_role(user: i64, role: Role) -> Call<()> {
+    no_content(Request::post(&url(&format!("/users/{user}/role"))).json(&RoleRequest { role }))
+}
+
+/// A manager deactivates a person: their sessions end, they cannot log in.
+pub fn deactivate(user: i64) -> Call<()> {
+    no_content(Request::post(&url(&format!("/users/{user}/deactivate"))).build())
 }
 
 /// What a one-time link is for (no session needed).

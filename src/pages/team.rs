@@ -22,12 +22,12 @@ pub fn TeamPage() -> impl IntoView {
             move || view! { <Invite on_invited=retry /> }.into_any(),
             || view! { <p class="lede">"View-only: ask a lab manager to invite someone."</p> }.into_any(),
         )}
-        {loaded("the team", retry, move || team.get().map(|r| r.map(|t| view! { <People team=t /> }.into_any())))}
+        {loaded("the team", retry, move || team.get().map(|r| r.map(|t| view! { <People team=t on_change=retry /> }.into_any())))}
     }
 }
 
 #[component]
-fn People(team: Team) -> impl IntoView {
+fn People(team: Team, on_change: Callback<()>) -> impl IntoView {
     let session = use_session();
     let tz = move || session.time_zone();
     let role = |r: Role| match r {
@@ -39,12 +39,19 @@ fn People(team: Team) -> impl IntoView {
         .into_iter()
         .map(|u| {
             let last = u.last_login;
+            let active = u.deactivated_at.is_none();
+            let email = u.email.clone();
             view! {
-                <tr>
-                    <th scope="row">{u.name}</th>
+                <tr data-user=email>
+                    <th scope="row">{u.name.clone()}</th>
                     <td>{u.email}</td>
-                    <td>{role(u.role)}</td>
+                    <td>{if active { role(u.role) } else { "Deactivated" }}</td>
                     <td>{move || last.map(|t| time::date_time(t, &tz())).unwrap_or_else(|| "—".into())}</td>
+                    <td>
+                        {(active && session.is_manager()).then(|| view! {
+                            <MemberActions id=u.id name=u.name role=u.role on_change=on_change />
+                        })}
+                    </td>
                 </tr>
             }
         })
@@ -95,6 +102,9 @@ fn People(team: Team) -> impl IntoView {
                         <th scope="col">"Email"</th>
                         <th scope="col">"Role"</th>
                         <th scope="col">"Last login"</th>
+                        <th scope="col">
+                            <span class="visually-hidden">"Actions"</span>
+                        </th>
                     </tr>
                 </thead>
                 <tbody>{users}</tbody>
@@ -102,6 +112,47 @@ fn People(team: Team) -> impl IntoView {
         </div>
         <h2>"Invitations"</h2>
         {invited}
+    }
+}
+
+/// A manager's buttons for one person: the other role, or deactivation (asked twice).
+#[component]
+fn MemberActions(id: i64, name: String, role: Role, on_change: Callback<()>) -> impl IntoView {
+    let other = match role {
+        Role::Manager => Role::Viewer,
+        Role::Viewer => Role::Manager,
+    };
+    let change = Mutation::<()>::new(move || api::set_role(id, other));
+    let deactivate = Mutation::<()>::new(move || api::deactivate(id));
+    let confirming = RwSignal::new(false);
+    Effect::new(move |_| {
+        if change.succeeded() || deactivate.succeeded() {
+            on_change.run(());
+        }
+    });
+    let label = match other {
+        Role::Manager => format!("Make {name} a manager"),
+        Role::Viewer => format!("Make {name} a viewer"),
+    };
+    let ask = format!("Deactivate {name}: their sessions end now. Confirm");
+    view! {
+        <div class="actions">
+            <button type="button" class="secondary" disabled=move || change.pending() on:click=move |_| change.dispatch()>
+                {label}
+            </button>
+            {move || if confirming.get() {
+                view! {
+                    <button type="button" class="danger" on:click=move |_| deactivate.dispatch()>{ask.clone()}</button>
+                }.into_any()
+            } else {
+                view! {
+                    <button type="button" class="secondary" on:click=move |_| confirming.set(true)>"Deactivate…"</button>
+                }.into_any()
+            }}
+        </div>
+        {move || change.failure().or_else(|| deactivate.failure()).map(|e| view! {
+            <p class="state error" role="alert">{e.to_string()}</p>
+        })}
     }
 }
 

@@ -357,11 +357,16 @@ pub async fn start_as(email: &str) -> (Server, Browser) {
 
 /// An API client logged in as Northgate's manager.
 pub async fn as_ada(base: &str) -> reqwest::Client {
+    logged_in_as(base, "ada@northgate.example", DEMO_PASSWORD).await
+}
+
+/// An API client logged in as `email`.
+pub async fn logged_in_as(base: &str, email: &str, password: &str) -> reqwest::Client {
     let http = reqwest::Client::builder()
         .cookie_store(true)
         .build()
         .unwrap();
-    let body = serde_json::json!({ "email": "ada@northgate.example", "password": DEMO_PASSWORD });
+    let body = serde_json::json!({ "email": email, "password": password });
     let r = http
         .post(format!("{base}/api/v1/session"))
         .json(&body)

@@ -113,6 +113,31 @@ async fn a_new_lab_s_first_manager_sets_up_an_account_from_the_init_link() {
     assert!(lede.contains("View-only: ask a lab manager"), "{lede}");
     assert_eq!(b.count("form.invite").await, 0);
     b.screenshot("team-viewer").await;
+
+    // Ada deactivates Lise (from her own browser, here through the API): Lise's next
+    // request is refused and her page goes back to the login page.
+    let ada = logged_in_as(&base, "ada@core.example", "violet kettle on the moor").await;
+    let team: seqhealth_api::Team = ada
+        .get(format!("{base}/api/v1/users"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let lise = team
+        .users
+        .iter()
+        .find(|u| u.email == "lise@core.example")
+        .unwrap();
+    let r = ada
+        .post(format!("{base}/api/v1/users/{}/deactivate", lise.id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    b.client.goto(&format!("{base}/")).await.unwrap();
+    b.wait_path("/login").await;
     browser.close().await;
     server.stop().await;
 }

@@ -42,11 +42,21 @@ pub struct Team {
 /// Someone with an account in the lab.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Member {
+    pub id: i64,
     pub name: String,
     pub email: String,
     pub role: Role,
     /// When they last logged in (`None`: not since they joined by a link).
     pub last_login: Option<DateTime<Utc>>,
+    /// Set when a manager deactivated them: they cannot log in.
+    pub deactivated_at: Option<DateTime<Utc>>,
+}
+
+/// Body of `POST /users/{id}/role` (managers).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleRequest {
+    pub role: Role,
 }
 
 /// An invitation not yet accepted, still valid.

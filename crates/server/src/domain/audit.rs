@@ -26,6 +26,8 @@ pub mod action {
     pub const LAB_SET_UP: &str = "lab set up";
     pub const JOINED: &str = "joined";
     pub const INVITED: &str = "invited";
+    pub const ROLE_CHANGED: &str = "role changed";
+    pub const DEACTIVATED: &str = "deactivated";
 }
 
 /// What happened, and to what.

@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::store::to_time;
 use axum::http::StatusCode;
 use seqhealth_api::people::{INVITATION_DAYS, SETUP_LINK_HOURS};
-use seqhealth_api::{password_problem, Invitation, InvitationLink, Invited, Member, Role, Team};
+use seqhealth_api::{password_problem, Invitation, InvitationLink, Role};
 use sqlx::{AnyConnection, AnyPool};
 
 /// Creates a lab on a database that has none, with a one-time setup link for its first
@@ -270,51 +270,5 @@ pub async fn invite(
         token,
         email,
         expires_at: to_time(now + INVITATION_DAYS * 86_400),
-    })
-}
-
-/// The lab's people and its open invitations.
-pub async fn team(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<Team> {
-    let users: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT u.name, u.email, u.role, (SELECT MAX(s.created_at) FROM sessions s WHERE s.user_id = u.id)
-         FROM users u WHERE u.lab_id = $1 ORDER BY u.role, u.name",
-    )
-    .bind(lab_id)
-    .fetch_all(db)
-    .await?;
-    let invited: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT v.email, v.role, u.name, v.expires_at FROM invitations v
-         LEFT JOIN users u ON u.id = v.created_by
-         WHERE v.lab_id = $1 AND v.used_at IS NULL AND v.expires_at > $2 ORDER BY v.created_at",
-    )
-    .bind(lab_id)
-    .bind(now)
-    .fetch_all(db)
-    .await?;
-    let role =
-        |r: &str| Role::parse(r).ok_or_else(|| AppError::Internal(format!("stored role {r:?}")));
-    Ok(Team {
-        users: users
-            .into_iter()
-            .map(|(name, email, r, last)| {
-                Ok(Member {
-                    name,
-                    email,
-                    role: role(&r)?,
-                    last_login: last.map(to_time),
-                })
-            })
-            .collect::<AppResult<_>>()?,
-        invited: invited
-            .into_iter()
-            .map(|(email, r, by, expires_at)| {
-                Ok(Invited {
-                    email,
-                    role: role(&r)?,
-                    invited_by: by,
-                    expires_at: to_time(expires_at),
-                })
-            })
-            .collect::<AppResult<_>>()?,
     })
 }

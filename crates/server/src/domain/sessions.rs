@@ -10,11 +10,12 @@ pub const SESSION_HOURS: i64 = 12;
 /// The user whose email and password these are, if any. An unknown email costs the same
 /// password check as a known one, so timing does not tell which emails exist.
 pub async fn check_password(db: &AnyPool, email: &str, password: &str) -> AppResult<Option<i64>> {
-    let row: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
-            .bind(email)
-            .fetch_optional(db)
-            .await?;
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "SELECT id, password_hash FROM users WHERE email = $1 AND deactivated_at IS NULL",
+    )
+    .bind(email)
+    .fetch_optional(db)
+    .await?;
     let (hash, user_id) = match row {
         Some((id, hash)) => (hash, Some(id)),
         None => (dummy_hash().to_string(), None),
@@ -116,7 +117,7 @@ pub async fn info(db: &AnyPool, user_id: i64) -> AppResult<SessionInfo> {
 pub async fn user_of(db: &AnyPool, token: &str, now: i64) -> AppResult<Option<(i64, i64, String)>> {
     Ok(sqlx::query_as(
         "SELECT u.id, u.lab_id, u.role FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.token_hash = $1 AND s.expires_at > $2",
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deactivated_at IS NULL",
     )
     .bind(hash_token(token))
     .bind(now)

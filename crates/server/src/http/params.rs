@@ -34,6 +34,7 @@ pub enum OfInstrument {}
 pub enum OfWarning {}
 pub enum OfReplacement {}
 pub enum OfPlannedRun {}
+pub enum OfUser {}
 
 impl Noun for OfInstrument {
     const NOUN: &'static str = "instrument";
@@ -46,6 +47,9 @@ impl Noun for OfReplacement {
 }
 impl Noun for OfPlannedRun {
     const NOUN: &'static str = "planned run";
+}
+impl Noun for OfUser {
+    const NOUN: &'static str = "user";
 }
 
 /// The `{id}` of a path, a number or the one JSON 404 ("no warning with id \"x\""): an id
@@ -72,6 +76,7 @@ pub type InstrumentId = PathId<OfInstrument>;
 pub type WarningId = PathId<OfWarning>;
 pub type ReplacementId = PathId<OfReplacement>;
 pub type PlannedRunId = PathId<OfPlannedRun>;
+pub type UserId = PathId<OfUser>;
 
 /// The instrument of a path, if it is the caller's lab's (else the one 404).
 pub async fn instrument_in_lab(

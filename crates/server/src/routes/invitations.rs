@@ -1,5 +1,5 @@
-//! A lab's people: `GET /users` (who is in the lab, who is invited), `POST /invitations`
-//! (a manager's one-time link for a colleague), and the link's own pages,
+//! One-time links into a lab: `POST /invitations` (a manager's link for a colleague), and
+//! the link's own pages,
 //! `GET /invitations/{token}` and `POST /invitations/{token}/accept` (no session needed:
 //! the link is the credential), which the first manager's setup link uses too.
 
@@ -12,9 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use axum_extra::extract::CookieJar;
-use seqhealth_api::{
-    AcceptInvitation, Invitation, InvitationLink, InviteRequest, SessionInfo, Team,
-};
+use seqhealth_api::{AcceptInvitation, Invitation, InvitationLink, InviteRequest, SessionInfo};
 
 /// A link's token as its path gives it: anything but 64 hex digits is no link at all.
 fn token(raw: &str) -> AppResult<&str> {
@@ -60,13 +58,6 @@ pub async fn accept(
     tx.commit().await?;
     let (jar, info) = crate::routes::session::open(&state, tls, jar, user_id, now).await?;
     Ok((jar, info))
-}
-
-/// `GET /users`: the lab's people and open invitations (every user may see who is in
-/// the lab; only managers invite).
-pub async fn team(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<Team>> {
-    let now = chrono::Utc::now().timestamp();
-    Ok(Json(invitations::team(&state.db, user.lab_id, now).await?))
 }
 
 /// `POST /invitations` (managers): a one-time link (7 days) for a colleague to join.

@@ -8,6 +8,7 @@ pub mod fleet;
 pub mod ingest;
 pub mod instruments;
 pub mod invitations;
+pub mod people;
 pub mod planned_runs;
 pub mod predictions;
 pub mod replacements;
@@ -84,7 +85,14 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/session", User, session::current),
         endpoint(M::DELETE, "/session", Public, session::logout),
         endpoint(M::DELETE, "/sessions", User, session::logout_everywhere),
-        endpoint(M::GET, "/users", User, invitations::team),
+        endpoint(M::GET, "/users", User, people::team),
+        endpoint(M::POST, "/users/{id}/role", Manager, people::set_role),
+        endpoint(
+            M::POST,
+            "/users/{id}/deactivate",
+            Manager,
+            people::deactivate,
+        ),
         endpoint(M::POST, "/invitations", Manager, invitations::invite),
         endpoint(M::GET, "/invitations/{token}", Public, invitations::show),
         endpoint(

@@ -106,6 +106,8 @@ struct LabObjects {
     warning: i64,
     replacement: i64,
     planned_run: i64,
+    /// A viewer of the lab (whose role or account an attacker would change).
+    user: i64,
 }
 
 /// The world the attacks run in: both labs with a warning, a recommended replacement, a
@@ -161,11 +163,19 @@ async fn lab_objects(env: &Env, serial: &str, manager: &str, label: &str) -> Lab
     .await;
     assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
     let planned: PlannedRun = serde_json::from_slice(&b).unwrap();
+    let team: seqhealth_api::Team = env.get_json("/api/v1/users", manager).await;
+    let user = team
+        .users
+        .iter()
+        .find(|u| u.role == seqhealth_api::Role::Viewer)
+        .expect("each demo lab has a viewer")
+        .id;
     LabObjects {
         instrument,
         warning,
         replacement,
         planned_run: planned.id,
+        user,
     }
 }
 
@@ -292,6 +302,8 @@ fn recipe(e: &Endpoint, ids: &LabObjects, calendar: &str) -> Recipe {
         }
         ("POST", "/ingest/telemetry") => ("", Some(hot_chiller("attack-batch"))),
         ("GET", "/users") => ("", None),
+        ("POST", "/users/{id}/role") => ("", Some(json!({ "role": "manager" }))),
+        ("POST", "/users/{id}/deactivate") => ("", None),
         ("POST", "/invitations") => (
             "",
             Some(json!({ "email": "mallory@evil.example", "role": "manager" })),
@@ -314,6 +326,8 @@ fn recipe(e: &Endpoint, ids: &LabObjects, calendar: &str) -> Recipe {
         ids.replacement
     } else if e.path.starts_with("/planned-runs/{id}") {
         ids.planned_run
+    } else if e.path.starts_with("/users/{id}") {
+        ids.user
     } else {
         assert!(
             !e.path.contains("{id}"),

@@ -217,6 +217,7 @@ mod enrollment;
 mod faults;
 mod fuzz;
 mod ingest;
+mod people;
 mod reads;
 mod replacements;
 mod resources;

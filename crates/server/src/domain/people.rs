@@ -1,0 +1,149 @@
+//! A lab's people: who is in it, their roles, and deactivation. A lab always keeps at
+//! least one active manager, so someone can always invite, book and acknowledge.
+
+use crate::domain::audit::{action, Event};
+use crate::error::{AppError, AppResult};
+use crate::store::to_time;
+use seqhealth_api::{Invited, Member, Role, Team};
+use sqlx::{AnyConnection, AnyPool};
+
+/// The lab's people and its open invitations.
+pub async fn team(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<Team> {
+    let users: Vec<(i64, String, String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT u.id, u.name, u.email, u.role,
+                (SELECT MAX(s.created_at) FROM sessions s WHERE s.user_id = u.id), u.deactivated_at
+         FROM users u WHERE u.lab_id = $1 ORDER BY u.deactivated_at IS NOT NULL, u.role, u.name",
+    )
+    .bind(lab_id)
+    .fetch_all(db)
+    .await?;
+    let invited: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT v.email, v.role, u.name, v.expires_at FROM invitations v
+         LEFT JOIN users u ON u.id = v.created_by
+         WHERE v.lab_id = $1 AND v.used_at IS NULL AND v.expires_at > $2 ORDER BY v.created_at",
+    )
+    .bind(lab_id)
+    .bind(now)
+    .fetch_all(db)
+    .await?;
+    let role =
+        |r: &str| Role::parse(r).ok_or_else(|| AppError::Internal(format!("stored role {r:?}")));
+    Ok(Team {
+        users: users
+            .into_iter()
+            .map(|(id, name, email, r, last, gone)| {
+                Ok(Member {
+                    id,
+                    name,
+                    email,
+                    role: role(&r)?,
+                    last_login: last.map(to_time),
+                    deactivated_at: gone.map(to_time),
+                })
+            })
+            .collect::<AppResult<_>>()?,
+        invited: invited
+            .into_iter()
+            .map(|(email, r, by, expires_at)| {
+                Ok(Invited {
+                    email,
+                    role: role(&r)?,
+                    invited_by: by,
+                    expires_at: to_time(expires_at),
+                })
+            })
+            .collect::<AppResult<_>>()?,
+    })
+}
+
+/// The lab's user `user_id` (their name, role, whether active), or the one 404.
+async fn member(
+    conn: &mut AnyConnection,
+    lab_id: i64,
+    user_id: i64,
+) -> AppResult<(String, String, bool)> {
+    let found: Option<(String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT name, role, deactivated_at FROM users WHERE id = $1 AND lab_id = $2",
+    )
+    .bind(user_id)
+    .bind(lab_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (name, role, gone) = found
+        .ok_or_else(|| AppError::NotFound(format!("no user with id {user_id} in your lab")))?;
+    Ok((name, role, gone.is_none()))
+}
+
+/// Refuses to leave the lab without an active manager.
+async fn keep_a_manager(conn: &mut AnyConnection, lab_id: i64, name: &str) -> AppResult<()> {
+    let managers: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE lab_id = $1 AND role = 'manager' AND deactivated_at IS NULL",
+    )
+    .bind(lab_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if managers <= 1 {
+        return Err(AppError::Conflict(format!(
+            "{name} is the lab's last active manager: make someone else a manager first"
+        )));
+    }
+    Ok(())
+}
+
+/// A manager changes `user_id`'s role, in the write transaction `conn`.
+pub async fn set_role(
+    conn: &mut AnyConnection,
+    lab_id: i64,
+    manager_id: i64,
+    user_id: i64,
+    role: Role,
+    now: i64,
+) -> AppResult<()> {
+    let (name, was, active) = member(conn, lab_id, user_id).await?;
+    if was == role.as_str() {
+        return Ok(());
+    }
+    if active && was == "manager" {
+        keep_a_manager(conn, lab_id, &name).await?;
+    }
+    sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+        .bind(role.as_str())
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    let detail = format!("{name} is now a {} (was a {was})", role.as_str());
+    Event::new(lab_id, Some(manager_id), action::ROLE_CHANGED, detail)
+        .record(conn, now)
+        .await
+}
+
+/// A manager deactivates `user_id`, in the write transaction `conn`: their sessions end
+/// at once and they cannot log in; what they did stays in the audit log.
+pub async fn deactivate(
+    conn: &mut AnyConnection,
+    lab_id: i64,
+    manager_id: i64,
+    user_id: i64,
+    now: i64,
+) -> AppResult<()> {
+    let (name, role, active) = member(conn, lab_id, user_id).await?;
+    if !active {
+        return Err(AppError::Conflict(format!("{name} is already deactivated")));
+    }
+    if role == "manager" {
+        keep_a_manager(conn, lab_id, &name).await?;
+    }
+    sqlx::query("UPDATE users SET deactivated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    let detail = format!("{name} was deactivated; their sessions ended");
+    Event::new(lab_id, Some(manager_id), action::DEACTIVATED, detail)
+        .record(conn, now)
+        .await
+}

@@ -1,0 +1,112 @@
+//! A lab's people: roles change, people are deactivated (their sessions end at once, they
+//! cannot log in, their history stays), and a lab always keeps an active manager.
+
+use super::*;
+use seqhealth_api::{AuditList, Role, Team};
+
+async fn id_of(env: &Env, cookie: &str, email: &str) -> i64 {
+    let team: Team = env.get_json("/api/v1/users", cookie).await;
+    team.users.iter().find(|u| u.email == email).unwrap().id
+}
+
+#[tokio::test]
+async fn managers_change_roles_and_deactivate_people_keeping_one_manager() {
+    let env = env().await;
+    let ada = env.login("ada@northgate.example").await;
+    let grace = env.login("grace@northgate.example").await;
+    let ada_id = id_of(&env, &ada, "ada@northgate.example").await;
+    let grace_id = id_of(&env, &ada, "grace@northgate.example").await;
+
+    // The last active manager can be neither demoted nor deactivated.
+    let (s, b) = post_json(
+        &env,
+        &format!("/api/v1/users/{ada_id}/role"),
+        &ada,
+        json!({ "role": "viewer" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        error_of(&b).detail.contains("last active manager"),
+        "{}",
+        error_of(&b).detail
+    );
+    let (s, _) = post_json(
+        &env,
+        &format!("/api/v1/users/{ada_id}/deactivate"),
+        &ada,
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+
+    // Grace becomes a manager, and then Ada may step down.
+    let (s, _) = post_json(
+        &env,
+        &format!("/api/v1/users/{grace_id}/role"),
+        &ada,
+        json!({ "role": "manager" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let who: seqhealth_api::SessionInfo = env.get_json("/api/v1/session", &grace).await;
+    assert_eq!(who.user.role, Role::Manager, "at once, in her open session");
+    let (s, _) = post_json(
+        &env,
+        &format!("/api/v1/users/{ada_id}/role"),
+        &grace,
+        json!({ "role": "viewer" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+
+    // Grace deactivates Ada: Ada's open session ends at once, she cannot log in again.
+    let (s, _) = post_json(
+        &env,
+        &format!("/api/v1/users/{ada_id}/deactivate"),
+        &grace,
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = env.get("/api/v1/fleet", Some(&ada)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let req = Request::post("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({ "email": "ada@northgate.example", "password": DEMO_PASSWORD }).to_string(),
+        ))
+        .unwrap();
+    let (s, _, _) = env.send(req).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let team: Team = env.get_json("/api/v1/users", &grace).await;
+    let ada_now = team.users.iter().find(|u| u.id == ada_id).unwrap();
+    assert!(ada_now.deactivated_at.is_some());
+    let (s, b) = post_json(
+        &env,
+        &format!("/api/v1/users/{ada_id}/deactivate"),
+        &grace,
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{}", String::from_utf8_lossy(&b));
+
+    // Another lab's people are not found; the audit log keeps every change.
+    let rosalind = env.login("rosalind@riverside.example").await;
+    let (s, _) = post_json(
+        &env,
+        &format!("/api/v1/users/{grace_id}/role"),
+        &rosalind,
+        json!({ "role": "viewer" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let audit: AuditList = env.get_json("/api/v1/audit", &grace).await;
+    let actions: Vec<&str> = audit.entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions.iter().filter(|a| **a == "role changed").count(),
+        2,
+        "{actions:?}"
+    );
+    assert!(actions.contains(&"deactivated"), "{actions:?}");
+}
