@@ -5,10 +5,11 @@ use leptos::prelude::*;
 use seqhealth_api::{
     AcceptInvitation, AcknowledgeRequest, ApiError, AuditList, CalendarFeed, CalendarInfo,
     CancelRequest, CompleteRequest, EnrollmentCode, Fleet, InstrumentDetail, InstrumentQuery,
-    Invitation, InvitationLink, InviteRequest, LoginRequest, NewInstrumentRequest, PlannedRun,
-    PlannedRunList, PlannedRunRequest, PredictionList, Query, ReplacementList, ReplacementQuery,
-    ReplacementRow, Role, RoleRequest, RunList, ScheduleRequest, SessionInfo, Team, TelemetryQuery,
-    TelemetrySeries, WarningList, WarningQuery, WarningRow, WindowQuery, API_PREFIX,
+    Invitation, InvitationLink, InviteRequest, LoginRequest, NameChange, NewInstrumentRequest,
+    PasswordChange, PlannedRun, PlannedRunList, PlannedRunRequest, PredictionList, Query,
+    ReplacementList, ReplacementQuery, ReplacementRow, Role, RoleRequest, RunList, ScheduleRequest,
+    SessionInfo, Team, TelemetryQuery, TelemetrySeries, WarningList, WarningQuery, WarningRow,
+    WindowQuery, API_PREFIX,
 };
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -189,6 +190,23 @@ pub fn accept_invitation(token: &str, name: String, password: String) -> Call<Se
         &format!("/invitations/{token}/accept"),
         &AcceptInvitation { name, password },
     )
+}
+
+/// Ends every session of the caller (`DELETE /sessions`).
+pub async fn logout_everywhere() -> Result<(), ApiFailure> {
+    send(Request::delete(&url("/sessions")).build())
+        .await
+        .map(|_| ())
+}
+
+/// Changes one's own name.
+pub fn set_name(name: String) -> Call<()> {
+    no_content(Request::post(&url("/account/name")).json(&NameChange { name }))
+}
+
+/// Changes one's own password; every other session ends.
+pub fn set_password(current: String, new: String) -> Call<()> {
+    no_content(Request::post(&url("/account/password")).json(&PasswordChange { current, new }))
 }
 
 pub async fn logout() -> Result<(), ApiFailure> {

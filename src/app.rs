@@ -4,6 +4,7 @@
 use crate::api;
 use crate::pages::{
     accept::AcceptPage,
+    account::AccountPage,
     audit::AuditPage,
     fleet::FleetPage,
     instrument::{InstrumentPage, NoInstrument},
@@ -55,6 +56,7 @@ enum Page {
     Replacements,
     Audit,
     Team,
+    Account,
     NotFound,
 }
 
@@ -71,6 +73,7 @@ impl Page {
             "/replacements" => Page::Replacements,
             "/audit" => Page::Audit,
             "/team" => Page::Team,
+            "/account" => Page::Account,
             p => match (p.strip_prefix("/instruments/"), p.strip_prefix("/accept/")) {
                 (Some(id), _) if !id.is_empty() && !id.contains('/') => {
                     Page::Instrument(id.parse().ok())
@@ -110,6 +113,7 @@ fn Pages() -> impl IntoView {
         Page::Replacements => view! { <ReplacementsPage /> }.into_any(),
         Page::Audit => view! { <AuditPage /> }.into_any(),
         Page::Team => view! { <TeamPage /> }.into_any(),
+        Page::Account => view! { <AccountPage /> }.into_any(),
         Page::NotFound => view! { <NotFound /> }.into_any(),
     }
 }
@@ -145,9 +149,9 @@ fn Header() -> impl IntoView {
                             </nav>
                             <p class="who">
                                 <span class="lab">{s.lab.name.clone()}</span>
-                                <span class="user">
+                                <A href=Route::Account.href() attr:class="user">
                                     {format!("{} ({})", s.user.name, s.user.role.as_str())}
-                                </span>
+                                </A>
                                 <span class="tz">{format!("Times in {}", s.lab.time_zone)}</span>
                             </p>
                             <button type="button" class="logout" on:click=logout.clone()>

@@ -18,6 +18,7 @@ pub enum Route<'a> {
     InstrumentReplacements(i64),
     Audit,
     Team,
+    Account,
 }
 
 impl Route<'_> {
@@ -39,6 +40,7 @@ impl Route<'_> {
             Route::InstrumentReplacements(id) => format!("/replacements?instrument={id}"),
             Route::Audit => "/audit".into(),
             Route::Team => "/team".into(),
+            Route::Account => "/account".into(),
         }
     }
 }

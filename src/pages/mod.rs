@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod accept;
+pub mod account;
 pub mod audit;
 pub mod fleet;
 pub mod instrument;

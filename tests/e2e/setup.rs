@@ -138,6 +138,27 @@ async fn a_new_lab_s_first_manager_sets_up_an_account_from_the_init_link() {
     assert_eq!(r.status(), 204);
     b.client.goto(&format!("{base}/")).await.unwrap();
     b.wait_path("/login").await;
+
+    // Ada changes her password on her Account page (the header's name leads there).
+    b.submit_login("ada@core.example", "violet kettle on the moor")
+        .await;
+    b.wait_path("/").await;
+    b.click(Locator::Css("header a.user")).await;
+    b.wait_path("/account").await;
+    fill("#current-password", "violet kettle on the moor").await;
+    fill("#new-password", "ada@core.example").await;
+    let why = b.wait_text("main [role=alert]", &["email"]).await;
+    assert!(why.contains("must not be or contain your email"), "{why}");
+    fill("#new-password", "analytical engine notes").await;
+    fill("#again-password", "analytical engine notes").await;
+    b.click(Locator::Css("form:has(#new-password) button[type=submit]"))
+        .await;
+    b.wait_text("main", &["Password changed"]).await;
+    b.screenshot("account").await;
+    b.client.delete_all_cookies().await.unwrap();
+    b.login(&base, "ada@core.example", "analytical engine notes")
+        .await;
+    b.wait_path("/").await;
     browser.close().await;
     server.stop().await;
 }

@@ -52,6 +52,22 @@ pub struct Member {
     pub deactivated_at: Option<DateTime<Utc>>,
 }
 
+/// Body of `POST /account/password`: the current password (asked again, so a session left
+/// open cannot change it) and the new one. Every other session of the user ends.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+}
+
+/// Body of `POST /account/name`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NameChange {
+    pub name: String,
+}
+
 /// Body of `POST /users/{id}/role` (managers).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

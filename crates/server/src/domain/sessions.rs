@@ -133,3 +133,45 @@ pub async fn delete_expired(db: &AnyPool, now: i64) -> AppResult<u64> {
         .await?;
     Ok(done.rows_affected())
 }
+
+/// Whether `password` is `user_id`'s (checked like a login, off the async threads).
+pub async fn is_password_of(db: &AnyPool, user_id: i64, password: &str) -> AppResult<bool> {
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(db)
+        .await?;
+    verify_off_the_runtime(password.to_string(), hash).await
+}
+
+/// Sets `user_id`'s password to the argon2 `hash` and ends every other session of theirs
+/// (all but the one whose token is `keep`), in the write transaction `conn`.
+pub async fn set_password(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    hash: &str,
+    keep: &str,
+) -> AppResult<u64> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(hash_token(keep))
+            .execute(&mut *conn)
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// Sets `user_id`'s name (as the header, the team and the audit log show it).
+pub async fn set_name(conn: &mut sqlx::AnyConnection, user_id: i64, name: &str) -> AppResult<()> {
+    sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
+        .bind(name)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, one module per resource.
 
+pub mod account;
 pub mod audit;
 pub mod calendar;
 pub mod csp;
@@ -85,6 +86,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::GET, "/session", User, session::current),
         endpoint(M::DELETE, "/session", Public, session::logout),
         endpoint(M::DELETE, "/sessions", User, session::logout_everywhere),
+        endpoint(M::POST, "/account/name", User, account::set_name),
+        endpoint(M::POST, "/account/password", User, account::set_password),
         endpoint(M::GET, "/users", User, people::team),
         endpoint(M::POST, "/users/{id}/role", Manager, people::set_role),
         endpoint(

@@ -302,6 +302,11 @@ fn recipe(e: &Endpoint, ids: &LabObjects, calendar: &str) -> Recipe {
         }
         ("POST", "/ingest/telemetry") => ("", Some(hot_chiller("attack-batch"))),
         ("GET", "/users") => ("", None),
+        ("POST", "/account/name") => ("", Some(json!({ "name": "Mallory" }))),
+        ("POST", "/account/password") => (
+            "",
+            Some(json!({ "current": "guess", "new": "a long enough password" })),
+        ),
         ("POST", "/users/{id}/role") => ("", Some(json!({ "role": "manager" }))),
         ("POST", "/users/{id}/deactivate") => ("", None),
         ("POST", "/invitations") => (
@@ -429,8 +434,13 @@ const PUBLIC_REFUSALS: &[StatusCode] = &[
     StatusCode::NOT_FOUND,
 ];
 
-/// State-changing endpoints a viewer may call: they end the caller's own sessions.
-const VIEWER_MAY: &[(&str, &str)] = &[("DELETE", "/sessions")];
+/// State-changing endpoints a viewer may call: they change only the caller's own account
+/// (their sessions, name, password).
+const VIEWER_MAY: &[(&str, &str)] = &[
+    ("DELETE", "/sessions"),
+    ("POST", "/account/name"),
+    ("POST", "/account/password"),
+];
 
 #[tokio::test]
 async fn every_endpoint_resists_another_labs_ids_tokens_and_missing_or_forged_sessions() {

@@ -110,3 +110,70 @@ async fn managers_change_roles_and_deactivate_people_keeping_one_manager() {
     );
     assert!(actions.contains(&"deactivated"), "{actions:?}");
 }
+
+#[tokio::test]
+async fn a_user_changes_their_name_and_password_and_other_sessions_end() {
+    let env = env().await;
+    let here = env.login("grace@northgate.example").await;
+    let elsewhere = env.login("grace@northgate.example").await;
+    let (s, _) = post_json(&env, "/api/v1/account/name", &here, json!({ "name": "  " })).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = post_json(
+        &env,
+        "/api/v1/account/name",
+        &here,
+        json!({ "name": "Grace B. Hopper" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let who: seqhealth_api::SessionInfo = env.get_json("/api/v1/session", &here).await;
+    assert_eq!(who.user.name, "Grace B. Hopper");
+
+    let change = |current: &str, new: &str| json!({ "current": current, "new": new });
+    let (s, b) = post_json(
+        &env,
+        "/api/v1/account/password",
+        &here,
+        change("wrong", "a brand new passphrase"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{}", String::from_utf8_lossy(&b));
+    let (s, b) = post_json(
+        &env,
+        "/api/v1/account/password",
+        &here,
+        change(DEMO_PASSWORD, "short"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(error_of(&b).detail.contains("at least 12"));
+    let (s, _) = post_json(
+        &env,
+        "/api/v1/account/password",
+        &here,
+        change(DEMO_PASSWORD, "a brand new passphrase"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    // This session goes on; the other one ended; the old password no longer opens one.
+    let (s, _) = env.get("/api/v1/fleet", Some(&here)).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = env.get("/api/v1/fleet", Some(&elsewhere)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let login = |password: &str| {
+        Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({ "email": "grace@northgate.example", "password": password }).to_string(),
+            ))
+            .unwrap()
+    };
+    assert_eq!(
+        env.send(login(DEMO_PASSWORD)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        env.send(login("a brand new passphrase")).await.0,
+        StatusCode::OK
+    );
+}

@@ -1,0 +1,62 @@
+//! One's own account: `POST /account/name` and `POST /account/password` (the current
+//! password required; every other session ends). Logging out everywhere is
+//! `DELETE /sessions`.
+
+use crate::domain::sessions;
+use crate::error::{AppError, AppResult};
+use crate::http::extract::{session_cookie, ApiJson, CurrentUser};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum_extra::extract::CookieJar;
+use seqhealth_api::{password_problem, NameChange, PasswordChange};
+
+pub async fn set_name(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(req): ApiJson<NameChange>,
+) -> AppResult<StatusCode> {
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 120 {
+        return Err(AppError::BadRequest(
+            "`name` must be 1–120 characters".into(),
+        ));
+    }
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    sessions::set_name(&mut tx, user.user_id, name).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn set_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    parts: Parts,
+    jar: CookieJar,
+    ApiJson(req): ApiJson<PasswordChange>,
+) -> AppResult<StatusCode> {
+    if !sessions::is_password_of(&state.db, user.user_id, &req.current).await? {
+        return Err(AppError::Forbidden(
+            "the current password is not right".into(),
+        ));
+    }
+    let email = sessions::info(&state.db, user.user_id).await?.user.email;
+    if let Some(why) = password_problem(&req.new, &email) {
+        return Err(AppError::BadRequest(why));
+    }
+    let keep = jar
+        .get(session_cookie(&parts.extensions))
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    let hash = sessions::hash_off_the_runtime(req.new).await?;
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    let ended = sessions::set_password(&mut tx, user.user_id, &hash, &keep).await?;
+    tx.commit().await?;
+    tracing::info!(
+        user = user.user_id,
+        ended,
+        "password changed; other sessions ended"
+    );
+    Ok(StatusCode::NO_CONTENT)
+}
