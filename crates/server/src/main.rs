@@ -35,6 +35,11 @@ enum Command {
         #[arg(long)]
         another_lab: bool,
     },
+    /// People, for operators (when the lab's only manager is away): list, add, disable.
+    Users {
+        #[command(subcommand)]
+        action: UsersAction,
+    },
     /// Copy the database to a new file while the server keeps running and ingesting: a
     /// consistent snapshot (one read transaction, `VACUUM INTO`), encrypted with the
     /// database's key when it has one, reopened and checked before it is reported.
@@ -57,6 +62,28 @@ enum Command {
         /// A file holding the new key (64 hex digits); or SEQHEALTH_NEW_DATABASE_KEY.
         #[arg(long, env = "SEQHEALTH_NEW_DATABASE_KEY_FILE")]
         new_key_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UsersAction {
+    /// Every lab's people: lab, name, email, role, whether active.
+    List,
+    /// Invite someone into a lab: prints the one-time link (7 days) to send them.
+    Add {
+        #[arg(long)]
+        lab: String,
+        #[arg(long)]
+        email: String,
+        /// manager or viewer.
+        #[arg(long, default_value = "viewer")]
+        role: String,
+    },
+    /// Deactivate someone: their sessions end, they cannot log in (a lab keeps one active
+    /// manager).
+    Disable {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -140,6 +167,12 @@ async fn admin(cli: &ServeArgs, command: &Command) -> Result<(), String> {
             );
             return Ok(());
         }
+        Command::Users { action } => {
+            let (pool, _) = db::open(url, key.as_ref())
+                .await
+                .map_err(|e| e.to_string())?;
+            return users(&pool, action, &cli.public_url()).await;
+        }
         Command::Backup { path } => {
             let t = std::time::Instant::now();
             let c = db::backup(url, key.as_ref(), path)
@@ -187,6 +220,51 @@ async fn admin(cli: &ServeArgs, command: &Command) -> Result<(), String> {
                  key no longer opens it. Backups made before keep the key they were made with.",
                 tables.len(),
                 rows(&tables)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `users list|add|disable`: one change, said on stdout (and in the audit log as done by
+/// seqhealth itself, not by a lab's user).
+async fn users(pool: &sqlx::AnyPool, action: &UsersAction, public_url: &str) -> Result<(), String> {
+    use seqhealth_server::domain::{invitations, people};
+    let now = chrono::Utc::now().timestamp();
+    let e = |e: seqhealth_server::error::AppError| e.to_string();
+    match action {
+        UsersAction::List => {
+            for (lab, name, email, role, active) in people::everyone(pool).await.map_err(e)? {
+                let state = if active { "active" } else { "deactivated" };
+                println!("{lab}\t{name}\t{email}\t{role}\t{state}");
+            }
+        }
+        UsersAction::Add { lab, email, role } => {
+            let role = seqhealth_api::Role::parse(role)
+                .ok_or_else(|| format!("--role must be manager or viewer, not {role:?}"))?;
+            let lab_id = invitations::lab_named(pool, lab).await.map_err(e)?;
+            let mut tx = db::begin_write(pool).await.map_err(|x| x.to_string())?;
+            let link = invitations::invite(&mut tx, lab_id, None, email, role, now)
+                .await
+                .map_err(e)?;
+            tx.commit().await.map_err(|x| x.to_string())?;
+            println!(
+                "{} is invited to {lab} as a {}. Send them this link (it works once, for 7 days):\n\n  {public_url}/accept/{}\n",
+                link.email,
+                role.as_str(),
+                link.token
+            );
+        }
+        UsersAction::Disable { email } => {
+            let (lab_id, user_id) = people::by_email(pool, email).await.map_err(e)?;
+            let mut tx = db::begin_write(pool).await.map_err(|x| x.to_string())?;
+            people::deactivate(&mut tx, lab_id, None, user_id, now)
+                .await
+                .map_err(e)?;
+            tx.commit().await.map_err(|x| x.to_string())?;
+            println!(
+                "{} is deactivated: their sessions ended and they cannot log in",
+                email.trim()
             );
         }
     }

@@ -13,6 +13,13 @@ use tower::ServiceExt;
 const BIN: &str = env!("CARGO_BIN_EXE_seqhealth-server");
 
 fn init(url: &str, args: &[&str]) -> (bool, String) {
+    let mut all = vec!["init"];
+    all.extend_from_slice(args);
+    run(url, &all)
+}
+
+/// The real binary, one subcommand, on the database at `url`: success and what it said.
+fn run(url: &str, args: &[&str]) -> (bool, String) {
     let out = Command::new(BIN)
         .args([
             "--database-url",
@@ -20,7 +27,6 @@ fn init(url: &str, args: &[&str]) -> (bool, String) {
             "--public-url",
             "https://seq.example.org/",
         ])
-        .arg("init")
         .args(args)
         .output()
         .unwrap();
@@ -213,4 +219,32 @@ async fn init_sets_up_a_lab_whose_first_manager_accepts_a_one_time_link() {
     )
     .await;
     assert_eq!(s, StatusCode::OK);
+
+    // Operators: list everyone, invite someone, and a lab keeps its one manager.
+    let (ok, list) = run(&url, &["users", "list"]);
+    assert!(ok, "{list}");
+    assert!(
+        list.contains("Core Genomics\tAda Lovelace\tada@core.example\tmanager\tactive"),
+        "{list}"
+    );
+    let (ok, added) = run(
+        &url,
+        &[
+            "users",
+            "add",
+            "--lab",
+            "core genomics",
+            "--email",
+            "lise@core.example",
+        ],
+    );
+    assert!(ok, "{added}");
+    assert!(added.contains("https://seq.example.org/accept/"), "{added}");
+    let (ok, nope) = run(
+        &url,
+        &["users", "add", "--lab", "Nope", "--email", "x@core.example"],
+    );
+    assert!(!ok && nope.contains("labs: Core Genomics"), "{nope}");
+    let (ok, last) = run(&url, &["users", "disable", "--email", "ada@core.example"]);
+    assert!(!ok && last.contains("last active manager"), "{last}");
 }

@@ -230,13 +230,14 @@ pub async fn has_labs(db: &AnyPool) -> AppResult<bool> {
     Ok(n > 0)
 }
 
-/// A manager invites `email` into their lab as `role`, in the write transaction `conn`:
+/// A manager (or, `None`, an operator with `seqhealth-server users add`) invites `email`
+/// into the lab as `role`, in the write transaction `conn`:
 /// refused (409) when the address has an account; an earlier open invitation of the same
 /// address to this lab stops working. Returns the new link, shown once.
 pub async fn invite(
     conn: &mut AnyConnection,
     lab_id: i64,
-    manager_id: i64,
+    manager_id: Option<i64>,
     email: &str,
     role: Role,
     now: i64,
@@ -261,9 +262,9 @@ pub async fn invite(
     .bind(&email)
     .execute(&mut *conn)
     .await?;
-    let token = issue(conn, lab_id, &email, role, "invite", Some(manager_id), now).await?;
+    let token = issue(conn, lab_id, &email, role, "invite", manager_id, now).await?;
     let detail = format!("{email} invited as {}", role.as_str());
-    Event::new(lab_id, Some(manager_id), action::INVITED, detail)
+    Event::new(lab_id, manager_id, action::INVITED, detail)
         .record(conn, now)
         .await?;
     Ok(InvitationLink {
@@ -271,4 +272,20 @@ pub async fn invite(
         email,
         expires_at: to_time(now + INVITATION_DAYS * 86_400),
     })
+}
+
+/// The lab named `name` (operators name labs, not ids).
+pub async fn lab_named(db: &AnyPool, name: &str) -> AppResult<i64> {
+    let labs: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM labs ORDER BY id")
+        .fetch_all(db)
+        .await?;
+    let names = labs
+        .iter()
+        .map(|l| l.1.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    labs.iter()
+        .find(|l| l.1.eq_ignore_ascii_case(name.trim()))
+        .map(|l| l.0)
+        .ok_or_else(|| AppError::NotFound(format!("no lab named {name:?} (labs: {names})")))
 }

@@ -120,12 +120,13 @@ pub async fn set_role(
         .await
 }
 
-/// A manager deactivates `user_id`, in the write transaction `conn`: their sessions end
+/// A manager (or, `None`, an operator) deactivates `user_id`, in the write transaction
+/// `conn`: their sessions end
 /// at once and they cannot log in; what they did stays in the audit log.
 pub async fn deactivate(
     conn: &mut AnyConnection,
     lab_id: i64,
-    manager_id: i64,
+    manager_id: Option<i64>,
     user_id: i64,
     now: i64,
 ) -> AppResult<()> {
@@ -146,7 +147,31 @@ pub async fn deactivate(
         .execute(&mut *conn)
         .await?;
     let detail = format!("{name} was deactivated; their sessions ended");
-    Event::new(lab_id, Some(manager_id), action::DEACTIVATED, detail)
+    Event::new(lab_id, manager_id, action::DEACTIVATED, detail)
         .record(conn, now)
         .await
+}
+
+/// Every lab's people, for operators: (lab, name, email, role, active), by lab then name.
+pub async fn everyone(db: &AnyPool) -> AppResult<Vec<(String, String, String, String, bool)>> {
+    let rows: Vec<(String, String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT l.name, u.name, u.email, u.role, u.deactivated_at FROM users u
+         JOIN labs l ON l.id = u.lab_id ORDER BY l.name, u.name",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(lab, name, email, role, gone)| (lab, name, email, role, gone.is_none()))
+        .collect())
+}
+
+/// The user with `email` (lab id, user id), or the one 404.
+pub async fn by_email(db: &AnyPool, email: &str) -> AppResult<(i64, i64)> {
+    let email = email.trim().to_lowercase();
+    sqlx::query_as("SELECT lab_id, id FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no user with email {email}")))
 }

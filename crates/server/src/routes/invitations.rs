@@ -72,7 +72,7 @@ pub async fn invite(
     let link = invitations::invite(
         &mut tx,
         user.lab_id,
-        user.user_id,
+        Some(user.user_id),
         &req.email,
         req.role,
         now,

@@ -38,7 +38,7 @@ pub async fn deactivate(
     user.require_manager("deactivate people")?;
     let now = chrono::Utc::now().timestamp();
     let mut tx = crate::store::begin_write(&state.db).await?;
-    people::deactivate(&mut tx, user.lab_id, user.user_id, id, now).await?;
+    people::deactivate(&mut tx, user.lab_id, Some(user.user_id), id, now).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
