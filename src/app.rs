@@ -153,6 +153,9 @@ fn Header() -> impl IntoView {
                                     {format!("{} ({})", s.user.name, s.user.role.as_str())}
                                 </A>
                                 <span class="tz">{format!("Times in {}", s.lab.time_zone)}</span>
+                                {(s.user.role == seqhealth_api::Role::Viewer).then(|| view! {
+                                    <span class="view-only">"View-only: ask a lab manager to change anything"</span>
+                                })}
                             </p>
                             <button type="button" class="logout" on:click=logout.clone()>
                                 "Log out"

@@ -99,7 +99,8 @@ async fn a_new_lab_s_first_manager_sets_up_an_account_from_the_init_link() {
     b.click(Locator::Css("section.accept button[type=submit]"))
         .await;
     b.wait_path("/").await;
-    b.wait_text("header", &["Lise Meitner (viewer)"]).await;
+    let header = b.wait_text("header", &["Lise Meitner (viewer)"]).await;
+    assert!(header.contains("View-only: ask a lab manager"), "{header}");
     b.wait_text("main", &["No instruments"]).await;
     assert_eq!(
         b.count("section.add-instrument").await,

@@ -23,15 +23,15 @@ pub async fn add(
     let serial = req.serial.trim().to_uppercase();
     // Unique within the lab only: whether another lab has this serial is not this lab's
     // to learn, nor to block (an instrument that moves labs is added by its new lab).
-    let taken: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM instruments WHERE lab_id = $1 AND serial = $2")
+    let taken: Option<String> =
+        sqlx::query_scalar("SELECT nickname FROM instruments WHERE lab_id = $1 AND serial = $2")
             .bind(lab_id)
             .bind(&serial)
             .fetch_optional(&mut **tx)
             .await?;
-    if taken.is_some() {
+    if let Some(nickname) = taken {
         return Err(AppError::Conflict(format!(
-            "an instrument with serial {serial} is already registered in your lab"
+            "an instrument with serial {serial} is already registered in your lab: {nickname}"
         )));
     }
     let id: i64 = sqlx::query_scalar(

@@ -270,7 +270,7 @@ async fn a_serial_is_unique_within_a_lab_and_tells_nothing_of_other_labs() {
     assert!(
         error_of(&b)
             .detail
-            .contains("NB552091 is already registered in your lab"),
+            .contains("NB552091 is already registered in your lab: River one"),
         "{}",
         error_of(&b).detail
     );
