@@ -6,10 +6,10 @@ use seqhealth_api::{
     AcceptInvitation, AcknowledgeRequest, ApiError, AuditList, CalendarFeed, CalendarInfo,
     CancelRequest, CompleteRequest, EnrollmentCode, Fleet, InstrumentDetail, InstrumentQuery,
     Invitation, InvitationLink, InviteRequest, LoginRequest, NameChange, NewInstrumentRequest,
-    PasswordChange, PlannedRun, PlannedRunList, PlannedRunRequest, PredictionList, Query,
-    ReplacementList, ReplacementQuery, ReplacementRow, Role, RoleRequest, RunList, ScheduleRequest,
-    SessionInfo, Team, TelemetryQuery, TelemetrySeries, WarningList, WarningQuery, WarningRow,
-    WindowQuery, API_PREFIX,
+    NewPassword, PasswordChange, PlannedRun, PlannedRunList, PlannedRunRequest, PredictionList,
+    Query, ReplacementList, ReplacementQuery, ReplacementRow, ResetInfo, Role, RoleRequest,
+    RunList, ScheduleRequest, SessionInfo, Team, TelemetryQuery, TelemetrySeries, WarningList,
+    WarningQuery, WarningRow, WindowQuery, API_PREFIX,
 };
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -177,6 +177,16 @@ pub fn set_role(user: i64, role: Role) -> Call<()> {
 /// A manager deactivates a person: their sessions end, they cannot log in.
 pub fn deactivate(user: i64) -> Call<()> {
     no_content(Request::post(&url(&format!("/users/{user}/deactivate"))).build())
+}
+
+/// Whose password a reset link sets (no session needed).
+pub fn reset_info(token: String) -> Remote<ResetInfo> {
+    Remote::new(move || format!("/resets/{token}"))
+}
+
+/// Sets the new password with a reset link; answers the new session.
+pub fn reset_password(token: &str, password: String) -> Call<SessionInfo> {
+    post(&format!("/resets/{token}"), &NewPassword { password })
 }
 
 /// What a one-time link is for (no session needed).

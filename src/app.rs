@@ -3,7 +3,7 @@
 
 use crate::api;
 use crate::pages::{
-    accept::AcceptPage,
+    accept::{AcceptPage, ResetPage},
     account::AccountPage,
     audit::AuditPage,
     fleet::FleetPage,
@@ -49,6 +49,8 @@ enum Page {
     Login,
     /// A one-time link: `/accept/{token}`.
     Accept(String),
+    /// A password-reset link: `/reset/{token}`.
+    Reset(String),
     Fleet,
     /// `None`: the id is not a number, so no instrument has this address.
     Instrument(Option<i64>),
@@ -74,15 +76,22 @@ impl Page {
             "/audit" => Page::Audit,
             "/team" => Page::Team,
             "/account" => Page::Account,
-            p => match (p.strip_prefix("/instruments/"), p.strip_prefix("/accept/")) {
-                (Some(id), _) if !id.is_empty() && !id.contains('/') => {
+            p => {
+                let tail = |prefix: &str| {
+                    p.strip_prefix(prefix)
+                        .filter(|t| !t.is_empty() && !t.contains('/'))
+                        .map(str::to_string)
+                };
+                if let Some(id) = tail("/instruments/") {
                     Page::Instrument(id.parse().ok())
+                } else if let Some(token) = tail("/accept/") {
+                    Page::Accept(token)
+                } else if let Some(token) = tail("/reset/") {
+                    Page::Reset(token)
+                } else {
+                    Page::NotFound
                 }
-                (_, Some(token)) if !token.is_empty() && !token.contains('/') => {
-                    Page::Accept(token.to_string())
-                }
-                _ => Page::NotFound,
-            },
+            }
         }
     }
 }
@@ -106,6 +115,7 @@ fn Pages() -> impl IntoView {
     move || match page.get() {
         Page::Login => view! { <LoginPage /> }.into_any(),
         Page::Accept(token) => view! { <AcceptPage token=token /> }.into_any(),
+        Page::Reset(token) => view! { <ResetPage token=token /> }.into_any(),
         Page::Fleet => view! { <FleetPage /> }.into_any(),
         Page::Instrument(Some(id)) => view! { <InstrumentPage id=id /> }.into_any(),
         Page::Instrument(None) => view! { <NoInstrument /> }.into_any(),

@@ -110,3 +110,69 @@ fn AcceptForm(token: String, invitation: Invitation) -> impl IntoView {
         {move || accept.failure().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })}
     }
 }
+
+/// A password-reset link's page (`/reset/{token}`): the person chooses a new password and
+/// is logged in; every other session of theirs has ended.
+#[component]
+pub fn ResetPage(token: String) -> impl IntoView {
+    crate::components::set_title("Choose a new password");
+    let info = api::reset_info(token.clone());
+    let retry = Callback::new(move |_| info.refetch());
+    view! {
+        <section class="login accept">
+            <h1>"Choose a new password"</h1>
+            {loaded(
+                "this link",
+                retry,
+                move || {
+                    info.get()
+                        .map(|r| r.map(|i| view! { <ResetForm token=token.clone() email=i.email lab=i.lab /> }.into_any()))
+                },
+            )}
+        </section>
+    }
+}
+
+#[component]
+fn ResetForm(token: String, email: String, lab: String) -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    let password = RwSignal::new(String::new());
+    let again = RwSignal::new(String::new());
+    let who = StoredValue::new(email.clone());
+    let problem = move || {
+        let p = password.get();
+        if p.is_empty() {
+            None
+        } else if let Some(why) = who.with_value(|e| password_problem(&p, e)) {
+            Some(why)
+        } else if !again.get().is_empty() && again.get() != p {
+            Some("the two passwords differ".to_string())
+        } else {
+            None
+        }
+    };
+    let reset =
+        Mutation::<SessionInfo>::new(move || api::reset_password(&token, password.get_untracked()));
+    Effect::new(move |_| {
+        if let Some(Ok(info)) = reset.value() {
+            session.0.set(Some(info));
+            navigate(&Route::Fleet.href(), Default::default());
+        }
+    });
+    let ready =
+        move || !password.get().is_empty() && password.get() == again.get() && problem().is_none();
+    view! {
+        <p class="lede">{format!("For {email}, of {lab}. Your other sessions end.")}</p>
+        <form on:submit=move |ev| { ev.prevent_default(); if ready() { reset.dispatch(); } }>
+            <input type="email" name="email" autocomplete="username" hidden readonly value=email.clone() />
+            <label for="password">"New password"</label>
+            <input id="password" type="password" autocomplete="new-password" required bind:value=password />
+            <label for="again">"The same password again"</label>
+            <input id="again" type="password" autocomplete="new-password" required bind:value=again />
+            {move || problem().map(|p| view! { <p class="state error" role="alert">{p}</p> })}
+            <button type="submit" disabled=move || reset.pending() || !ready()>"Set the password"</button>
+        </form>
+        {move || reset.failure().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })}
+    }
+}

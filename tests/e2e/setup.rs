@@ -160,6 +160,43 @@ async fn a_new_lab_s_first_manager_sets_up_an_account_from_the_init_link() {
     b.login(&base, "ada@core.example", "analytical engine notes")
         .await;
     b.wait_path("/").await;
+
+    // She forgets it; an operator's reset link (`users reset-link`) lets her choose another.
+    b.client.delete_all_cookies().await.unwrap();
+    let ada_id: i64 = {
+        let team: seqhealth_api::Team =
+            logged_in_as(&base, "ada@core.example", "analytical engine notes")
+                .await
+                .get(format!("{base}/api/v1/users"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+        team.users
+            .iter()
+            .find(|u| u.email == "ada@core.example")
+            .unwrap()
+            .id
+    };
+    let mut conn = server.db.acquire().await.unwrap();
+    let reset = seqhealth_server::domain::resets::issue(&mut conn, ada_id, Utc::now().timestamp())
+        .await
+        .unwrap();
+    drop(conn);
+    b.client
+        .goto(&format!("{base}/reset/{reset}"))
+        .await
+        .unwrap();
+    b.wait_text("section.accept", &["ada@core.example"]).await;
+    fill("#password", "babbage owes me tea").await;
+    fill("#again", "babbage owes me tea").await;
+    b.screenshot("reset").await;
+    b.click(Locator::Css("section.accept button[type=submit]"))
+        .await;
+    b.wait_path("/").await;
+    b.wait_text("header", &["Ada Lovelace"]).await;
     browser.close().await;
     server.stop().await;
 }

@@ -52,6 +52,25 @@ pub struct Member {
     pub deactivated_at: Option<DateTime<Utc>>,
 }
 
+/// How long a password-reset link works.
+pub const RESET_LINK_HOURS: i64 = 24;
+
+/// `GET /resets/{token}`: whose password a reset link sets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResetInfo {
+    pub lab: String,
+    pub email: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Body of `POST /resets/{token}`: the new password. Every session of the user ends; the
+/// answer is a new one (`SessionInfo`), its cookie set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    pub password: String,
+}
+
 /// Body of `POST /account/password`: the current password (asked again, so a session left
 /// open cannot change it) and the new one. Every other session of the user ends.
 #[derive(Debug, Clone, Serialize, Deserialize)]

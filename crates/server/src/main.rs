@@ -35,7 +35,8 @@ enum Command {
         #[arg(long)]
         another_lab: bool,
     },
-    /// People, for operators (when the lab's only manager is away): list, add, disable.
+    /// People, for operators (when the lab's only manager is away): list, add, disable,
+    /// reset-link.
     Users {
         #[command(subcommand)]
         action: UsersAction,
@@ -82,6 +83,11 @@ enum UsersAction {
     /// Deactivate someone: their sessions end, they cannot log in (a lab keeps one active
     /// manager).
     Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// A one-time link (24 h) at which someone who forgot their password chooses a new one.
+    ResetLink {
         #[arg(long)]
         email: String,
     },
@@ -264,6 +270,19 @@ async fn users(pool: &sqlx::AnyPool, action: &UsersAction, public_url: &str) -> 
             tx.commit().await.map_err(|x| x.to_string())?;
             println!(
                 "{} is deactivated: their sessions ended and they cannot log in",
+                email.trim()
+            );
+        }
+        UsersAction::ResetLink { email } => {
+            let (_, user_id) = people::by_email(pool, email).await.map_err(e)?;
+            let mut tx = db::begin_write(pool).await.map_err(|x| x.to_string())?;
+            let token = seqhealth_server::domain::resets::issue(&mut tx, user_id, now)
+                .await
+                .map_err(e)?;
+            tx.commit().await.map_err(|x| x.to_string())?;
+            println!(
+                "Send {} this link to choose a new password (it works once, for 24 hours; \
+                 their sessions end when it is used):\n\n  {public_url}/reset/{token}\n",
                 email.trim()
             );
         }

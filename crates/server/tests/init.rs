@@ -247,4 +247,70 @@ async fn init_sets_up_a_lab_whose_first_manager_accepts_a_one_time_link() {
     assert!(!ok && nope.contains("labs: Core Genomics"), "{nope}");
     let (ok, last) = run(&url, &["users", "disable", "--email", "ada@core.example"]);
     assert!(!ok && last.contains("last active manager"), "{last}");
+
+    // Ada forgot her password: an operator's reset link lets her choose a new one.
+    let (ok, made) = run(
+        &url,
+        &["users", "reset-link", "--email", "ada@core.example"],
+    );
+    assert!(ok, "{made}");
+    let reset = made
+        .split_whitespace()
+        .find(|w| w.starts_with("https://seq.example.org/reset/"))
+        .unwrap_or_else(|| panic!("a link: {made}"))
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/resets/{reset}");
+    let (s, b, _) = call(&app, "GET", &path, None, None).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    assert!(String::from_utf8_lossy(&b).contains("ada@core.example"));
+    let (s, _, _) = call(
+        &app,
+        "POST",
+        &path,
+        Some(json!({ "password": "ada" })),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, b, cookie) = call(
+        &app,
+        "POST",
+        &path,
+        Some(json!({ "password": "difference engine plans" })),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    assert!(cookie.is_some(), "logged in");
+    let (s, _, _) = call(
+        &app,
+        "POST",
+        &path,
+        Some(json!({ "password": "difference engine plans" })),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::GONE, "once");
+    let login = |password: &str| json!({ "email": "ada@core.example", "password": password });
+    let (s, _, _) = call(
+        &app,
+        "POST",
+        "/api/v1/session",
+        Some(login("violet kettle on the moor")),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "the old password is gone");
+    let (s, _, _) = call(
+        &app,
+        "POST",
+        "/api/v1/session",
+        Some(login("difference engine plans")),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
 }

@@ -28,6 +28,8 @@ pub mod action {
     pub const INVITED: &str = "invited";
     pub const ROLE_CHANGED: &str = "role changed";
     pub const DEACTIVATED: &str = "deactivated";
+    pub const RESET_LINK_MADE: &str = "reset link made";
+    pub const PASSWORD_RESET: &str = "password reset";
 }
 
 /// What happened, and to what.

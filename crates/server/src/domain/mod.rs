@@ -17,6 +17,7 @@ pub mod predictions;
 pub mod provision;
 pub mod recommendations;
 pub mod replacements;
+pub mod resets;
 pub mod sessions;
 pub mod spc;
 pub mod telemetry;

@@ -3,7 +3,7 @@
 //! `GET /invitations/{token}` and `POST /invitations/{token}/accept` (no session needed:
 //! the link is the credential), which the first manager's setup link uses too.
 
-use crate::domain::{invitations, sessions};
+use crate::domain::{invitations, resets, sessions};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{ApiJson, CurrentUser};
 use crate::http::security::OverTls;
@@ -12,7 +12,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use axum_extra::extract::CookieJar;
-use seqhealth_api::{AcceptInvitation, Invitation, InvitationLink, InviteRequest, SessionInfo};
+use seqhealth_api::{
+    AcceptInvitation, Invitation, InvitationLink, InviteRequest, NewPassword, ResetInfo,
+    SessionInfo,
+};
 
 /// A link's token as its path gives it: anything but 64 hex digits is no link at all.
 fn token(raw: &str) -> AppResult<&str> {
@@ -80,4 +83,32 @@ pub async fn invite(
     .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(link)))
+}
+
+/// `GET /resets/{token}`: whose password the reset link sets.
+pub async fn show_reset(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> AppResult<Json<ResetInfo>> {
+    let now = chrono::Utc::now().timestamp();
+    Ok(Json(resets::find(&state.db, token(&raw)?, now).await?))
+}
+
+/// `POST /resets/{token}`: sets the new password, ends every session of the person, and
+/// starts a new one here.
+pub async fn reset(
+    State(state): State<AppState>,
+    tls: Option<Extension<OverTls>>,
+    jar: CookieJar,
+    Path(raw): Path<String>,
+    ApiJson(req): ApiJson<NewPassword>,
+) -> AppResult<(CookieJar, Json<SessionInfo>)> {
+    let token = token(&raw)?;
+    let now = chrono::Utc::now().timestamp();
+    resets::check_password(&state.db, token, &req.password, now).await?;
+    let hash = sessions::hash_off_the_runtime(req.password).await?;
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    let user_id = resets::reset(&mut tx, token, &hash, now).await?;
+    tx.commit().await?;
+    crate::routes::session::open(&state, tls, jar, user_id, now).await
 }

@@ -313,7 +313,8 @@ fn recipe(e: &Endpoint, ids: &LabObjects, calendar: &str) -> Recipe {
             "",
             Some(json!({ "email": "mallory@evil.example", "role": "manager" })),
         ),
-        ("GET", "/invitations/{token}") => ("", None),
+        ("GET", "/invitations/{token}") | ("GET", "/resets/{token}") => ("", None),
+        ("POST", "/resets/{token}") => ("", Some(json!({ "password": "a long enough password" }))),
         ("POST", "/invitations/{token}/accept") => (
             "",
             Some(json!({ "name": "Mallory", "password": "a long enough password" })),

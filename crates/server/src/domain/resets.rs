@@ -1,0 +1,126 @@
+//! One-time links to choose a new password: an operator makes one with
+//! `seqhealth-server users reset-link` (the person has forgotten theirs and mail is not
+//! set up). 256 random bits, only the hash kept; once, within 24 hours; using it ends
+//! every session of the person.
+
+use crate::domain::audit::{action, Event};
+use crate::domain::credentials::{hash_token, new_token};
+use crate::error::{AppError, AppResult};
+use crate::store::to_time;
+use axum::http::StatusCode;
+use seqhealth_api::people::RESET_LINK_HOURS;
+use seqhealth_api::{password_problem, ResetInfo};
+use sqlx::{AnyConnection, AnyPool};
+
+/// A new reset link for `user_id`; earlier unused ones stop working.
+pub async fn issue(conn: &mut AnyConnection, user_id: i64, now: i64) -> AppResult<String> {
+    sqlx::query(
+        "UPDATE password_resets SET expires_at = $1 WHERE user_id = $2 AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    let token = new_token();
+    sqlx::query(
+        "INSERT INTO password_resets (user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(user_id)
+    .bind(hash_token(&token))
+    .bind(now)
+    .bind(now + RESET_LINK_HOURS * 3600)
+    .execute(&mut *conn)
+    .await?;
+    let (lab_id, email): (i64, String) =
+        sqlx::query_as("SELECT lab_id, email FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let detail = format!("A password-reset link was made for {email}");
+    Event::new(lab_id, None, action::RESET_LINK_MADE, detail)
+        .record(conn, now)
+        .await?;
+    Ok(token)
+}
+
+/// A link as stored: its id, the user, lab name, email, expiry and when it was used.
+type Stored = (i64, i64, String, String, i64, Option<i64>);
+
+async fn usable(conn: &mut AnyConnection, token: &str, now: i64) -> AppResult<Stored> {
+    let found: Option<Stored> = sqlx::query_as(
+        "SELECT r.id, u.id, l.name, u.email, r.expires_at, r.used_at FROM password_resets r
+         JOIN users u ON u.id = r.user_id JOIN labs l ON l.id = u.lab_id
+         WHERE r.token_hash = $1 AND u.deactivated_at IS NULL",
+    )
+    .bind(hash_token(token))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let gone = |detail: &str| AppError::Rejected {
+        status: StatusCode::GONE,
+        error: "link_gone",
+        detail: detail.into(),
+    };
+    match found {
+        None => Err(AppError::NotFound(
+            "this link is not valid: check that it was copied whole, or ask for a new one".into(),
+        )),
+        Some((.., Some(_))) => Err(gone("this link was already used; ask for a new one")),
+        Some((.., expires_at, None)) if expires_at <= now => {
+            Err(gone("this link has expired; ask for a new one"))
+        }
+        Some(found) => Ok(found),
+    }
+}
+
+/// Whose password the link sets.
+pub async fn find(db: &AnyPool, token: &str, now: i64) -> AppResult<ResetInfo> {
+    let (_, _, lab, email, expires_at, _) = usable(&mut *db.acquire().await?, token, now).await?;
+    Ok(ResetInfo {
+        lab,
+        email,
+        expires_at: to_time(expires_at),
+    })
+}
+
+/// Whether `password` may be the link's person's: the policy's reason if not.
+pub async fn check_password(db: &AnyPool, token: &str, password: &str, now: i64) -> AppResult<()> {
+    let info = find(db, token, now).await?;
+    match password_problem(password, &info.email) {
+        Some(why) => Err(AppError::BadRequest(why)),
+        None => Ok(()),
+    }
+}
+
+/// Uses the link once, in the write transaction `conn`: the password becomes the argon2
+/// `password_hash`, every session of the person ends. Returns the user's id.
+pub async fn reset(
+    conn: &mut AnyConnection,
+    token: &str,
+    password_hash: &str,
+    now: i64,
+) -> AppResult<i64> {
+    let (id, user_id, _, email, _, _) = usable(conn, token, now).await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE password_resets SET used_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let lab_id: i64 = sqlx::query_scalar("SELECT lab_id FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let detail = format!("{email} chose a new password with a reset link; their sessions ended");
+    Event::new(lab_id, Some(user_id), action::PASSWORD_RESET, detail)
+        .record(conn, now)
+        .await?;
+    Ok(user_id)
+}
