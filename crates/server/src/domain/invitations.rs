@@ -51,11 +51,7 @@ pub async fn init_lab(
             labs.join(", ")
         )));
     }
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(&email)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if taken.is_some() {
+    if has_account(&mut tx, &email).await? {
         return Err(AppError::Conflict(format!(
             "{email} already has an account"
         )));
@@ -73,6 +69,15 @@ pub async fn init_lab(
         .await?;
     tx.commit().await?;
     Ok((lab_id, token))
+}
+
+/// Whether any lab's user has `email` (addresses are unique across the server).
+async fn has_account(conn: &mut AnyConnection, email: &str) -> AppResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(found.is_some())
 }
 
 fn checked_email(email: &str) -> AppResult<String> {
@@ -190,11 +195,7 @@ pub async fn accept(
     now: i64,
 ) -> AppResult<i64> {
     let (id, lab_id, _, email, role, _, _) = usable(conn, token, now).await?;
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(&email)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if taken.is_some() {
+    if has_account(conn, &email).await? {
         return Err(AppError::Conflict(format!(
             "{email} already has an account; log in instead"
         )));
@@ -243,11 +244,7 @@ pub async fn invite(
     now: i64,
 ) -> AppResult<InvitationLink> {
     let email = checked_email(email)?;
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(&email)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if taken.is_some() {
+    if has_account(conn, &email).await? {
         // The same words whichever lab has the account: which one is not this lab's to learn.
         return Err(AppError::Conflict(format!(
             "{email} already has a seqhealth account; ask them to log in"

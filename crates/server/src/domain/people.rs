@@ -142,10 +142,7 @@ pub async fn deactivate(
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
+    crate::domain::sessions::end_all_in(conn, user_id).await?;
     let detail = format!("{name} was deactivated; their sessions ended");
     Event::new(lab_id, manager_id, action::DEACTIVATED, detail)
         .record(conn, now)

@@ -105,10 +105,7 @@ pub async fn reset(
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
+    crate::domain::sessions::end_all_in(conn, user_id).await?;
     sqlx::query("UPDATE password_resets SET used_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)

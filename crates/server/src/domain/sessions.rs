@@ -91,6 +91,15 @@ pub async fn end_all(db: &AnyPool, user_id: i64) -> AppResult<u64> {
         .rows_affected())
 }
 
+/// [`end_all`] inside the caller's transaction (a deactivation, a password reset).
+pub async fn end_all_in(conn: &mut sqlx::AnyConnection, user_id: i64) -> AppResult<u64> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
+}
+
 /// Who the user is and which lab they belong to.
 pub async fn info(db: &AnyPool, user_id: i64) -> AppResult<SessionInfo> {
     let (email, name, role, lab_name, tz): (String, String, String, String, String) = sqlx::query_as(
