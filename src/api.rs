@@ -7,9 +7,9 @@ use seqhealth_api::{
     CancelRequest, CompleteRequest, EnrollmentCode, Fleet, InstrumentDetail, InstrumentQuery,
     Invitation, InvitationLink, InviteRequest, LoginRequest, NameChange, NewInstrumentRequest,
     NewPassword, PasswordChange, PlannedRun, PlannedRunList, PlannedRunRequest, PredictionList,
-    Query, ReplacementList, ReplacementQuery, ReplacementRow, ResetInfo, Role, RoleRequest,
-    RunList, ScheduleRequest, SessionInfo, Team, TelemetryQuery, TelemetrySeries, WarningList,
-    WarningQuery, WarningRow, WindowQuery, API_PREFIX,
+    Query, ReplacementList, ReplacementQuery, ReplacementRow, ResetInfo, ResetRequest, Role,
+    RoleRequest, RunList, ScheduleRequest, SessionInfo, Team, TelemetryQuery, TelemetrySeries,
+    WarningList, WarningQuery, WarningRow, WindowQuery, API_PREFIX,
 };
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -177,6 +177,11 @@ pub fn set_role(user: i64, role: Role) -> Call<()> {
 /// A manager deactivates a person: their sessions end, they cannot log in.
 pub fn deactivate(user: i64) -> Call<()> {
     no_content(Request::post(&url(&format!("/users/{user}/deactivate"))).build())
+}
+
+/// "Forgot password?": asks for a reset link by mail (202 whatever the address).
+pub fn forgot_password(email: String) -> Call<()> {
+    no_content(Request::post(&url("/password-reset")).json(&ResetRequest { email }))
 }
 
 /// Whose password a reset link sets (no session needed).

@@ -50,6 +50,7 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if login.pending() { "Logging in…" } else { "Log in" }}
                 </button>
             </form>
+            <Forgot email=email />
             {move || {
                 login
                     .failure()
@@ -76,4 +77,29 @@ fn next_path() -> Option<String> {
         .split('&')
         .find_map(|kv| kv.strip_prefix("next="))?;
     js_sys::decode_uri_component(value).ok().map(String::from)
+}
+
+/// "Forgot password?": a link by mail. The page says the same whatever the address.
+#[component]
+fn Forgot(email: RwSignal<String>) -> impl IntoView {
+    let ask = Mutation::<()>::new(move || api::forgot_password(email.get_untracked()));
+    view! {
+        <details class="forgot">
+            <summary>"Forgot password?"</summary>
+            <form on:submit=move |ev| { ev.prevent_default(); ask.dispatch(); }>
+                <label for="forgot-email">"Your email"</label>
+                <input id="forgot-email" type="email" autocomplete="username" required bind:value=email />
+                <button type="submit" class="secondary" disabled=move || ask.pending()>"Mail me a link"</button>
+            </form>
+            {move || ask.succeeded().then(|| view! {
+                <p class="state" role="status">
+                    {format!(
+                        "If {} has an account, a link to choose a new password is on its way (it works for 24 hours).",
+                        email.get_untracked()
+                    )}
+                </p>
+            })}
+            {move || ask.failure().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })}
+        </details>
+    }
 }

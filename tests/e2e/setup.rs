@@ -161,8 +161,20 @@ async fn a_new_lab_s_first_manager_sets_up_an_account_from_the_init_link() {
         .await;
     b.wait_path("/").await;
 
-    // She forgets it; an operator's reset link (`users reset-link`) lets her choose another.
+    // She forgets it: "Forgot password?" says the same for any address (the mail itself is
+    // tested through the API); an operator's reset link lets her choose another.
     b.client.delete_all_cookies().await.unwrap();
+    b.client.goto(&format!("{base}/login")).await.unwrap();
+    b.click(Locator::Css("details.forgot summary")).await;
+    fill("#forgot-email", "ada@core.example").await;
+    b.click(Locator::Css("details.forgot button[type=submit]"))
+        .await;
+    let said = b.wait_text("details.forgot", &["on its way"]).await;
+    assert!(
+        said.contains("If ada@core.example has an account"),
+        "{said}"
+    );
+    b.screenshot("forgot-password").await;
     let ada_id: i64 = {
         let team: seqhealth_api::Team =
             logged_in_as(&base, "ada@core.example", "analytical engine notes")

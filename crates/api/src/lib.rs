@@ -18,7 +18,7 @@ pub use domain::{Health, Role, Subsystem};
 pub use enrollment::*;
 pub use people::{
     password_problem, AcceptInvitation, Invitation, InvitationLink, InviteRequest, Invited, Member,
-    NameChange, NewPassword, PasswordChange, ResetInfo, RoleRequest, Team,
+    NameChange, NewPassword, PasswordChange, ResetInfo, ResetRequest, RoleRequest, Team,
 };
 pub use query::{
     InstrumentQuery, Query, QueryError, QueryString, ReplacementQuery, StatusFilter,

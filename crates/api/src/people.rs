@@ -63,6 +63,14 @@ pub struct ResetInfo {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Body of `POST /password-reset` ("Forgot password?", no session): the answer is the
+/// same 202 whether or not the address has an account; if it has, a link is mailed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    pub email: String,
+}
+
 /// Body of `POST /resets/{token}`: the new password. Every session of the user ends; the
 /// answer is a new one (`SessionInfo`), its cookie set.
 #[derive(Debug, Clone, Serialize, Deserialize)]

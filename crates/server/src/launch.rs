@@ -55,6 +55,20 @@ pub struct ServeArgs {
     /// in messages and printed by `init` point to. Default: http://<--addr>.
     #[arg(long, env = "SEQHEALTH_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// Send mail (invitations, reset links) through this SMTP server:
+    /// smtp[s]://user:password@host:port (never printed with its password).
+    #[arg(long, env = "SEQHEALTH_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of that mail.
+    #[arg(
+        long,
+        env = "SEQHEALTH_MAIL_FROM",
+        default_value = "seqhealth <seqhealth@localhost>"
+    )]
+    pub mail_from: String,
+    /// Without --smtp-url, each message is written here as an .eml file instead.
+    #[arg(long, env = "SEQHEALTH_MAIL_DIR", default_value = "mail")]
+    pub mail_dir: PathBuf,
     /// Connections open at once from everyone together; more are closed at once.
     #[arg(long, env = "SEQHEALTH_MAX_CONNECTIONS", default_value_t = 4_096)]
     pub max_connections: usize,
@@ -173,7 +187,14 @@ pub async fn start(args: &ServeArgs) -> Result<Started, String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let router = app(AppState::new(pool.clone()), dist);
+    let mailer = crate::mail::Mailer::new(
+        args.smtp_url.as_deref(),
+        &args.mail_dir,
+        &args.mail_from,
+        &args.public_url(),
+    )?;
+    tracing::info!("{}", mailer.describe());
+    let router = app(AppState::with_mailer(pool.clone(), mailer), dist);
     let trust_pem = tls.as_ref().map(|(_, pem)| pem.clone());
     let serving = crate::Serving {
         limits: crate::http::connections::Limits {

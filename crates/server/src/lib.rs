@@ -10,6 +10,7 @@ pub mod store;
 
 pub mod error;
 pub mod launch;
+pub mod mail;
 pub mod state;
 
 pub use state::AppState;

@@ -20,6 +20,8 @@ pub struct AppState {
     pub lab_lists: Arc<crate::store::cache::LabLists>,
     /// Each instrument's predictions, at (hour of the forecast's clock, data version).
     pub predictions: Arc<crate::domain::predictions::KeptPredictions>,
+    /// Invitations and reset links by mail (off unless the server was given where to).
+    pub mailer: crate::mail::Mailer,
 }
 
 impl AppState {
@@ -32,6 +34,15 @@ impl AppState {
             fleet: Arc::default(),
             lab_lists: Arc::default(),
             predictions: Arc::default(),
+            mailer: crate::mail::Mailer::off(),
+        }
+    }
+
+    /// [`AppState::new`], sending mail with `mailer`.
+    pub fn with_mailer(db: AnyPool, mailer: crate::mail::Mailer) -> AppState {
+        AppState {
+            mailer,
+            ..AppState::new(db)
         }
     }
 }

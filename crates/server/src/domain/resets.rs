@@ -121,3 +121,23 @@ pub async fn reset(
         .await?;
     Ok(user_id)
 }
+
+/// "Forgot password?": a link for the active user with `email`, if there is one (with
+/// their lab's name), made in the write transaction `conn`. Says nothing otherwise.
+pub async fn for_email(
+    conn: &mut AnyConnection,
+    email: &str,
+    now: i64,
+) -> AppResult<Option<(String, String)>> {
+    let found: Option<(i64, String)> = sqlx::query_as(
+        "SELECT u.id, l.name FROM users u JOIN labs l ON l.id = u.lab_id
+         WHERE u.email = $1 AND u.deactivated_at IS NULL",
+    )
+    .bind(email.trim().to_lowercase())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((user_id, lab)) = found else {
+        return Ok(None);
+    };
+    Ok(Some((issue(conn, user_id, now).await?, lab)))
+}

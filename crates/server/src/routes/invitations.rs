@@ -5,7 +5,7 @@
 
 use crate::domain::{invitations, resets, sessions};
 use crate::error::{AppError, AppResult};
-use crate::http::extract::{ApiJson, CurrentUser};
+use crate::http::extract::{ApiJson, ClientAddr, CurrentUser};
 use crate::http::security::OverTls;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -14,7 +14,7 @@ use axum::{Extension, Json};
 use axum_extra::extract::CookieJar;
 use seqhealth_api::{
     AcceptInvitation, Invitation, InvitationLink, InviteRequest, NewPassword, ResetInfo,
-    SessionInfo,
+    ResetRequest, SessionInfo,
 };
 
 /// A link's token as its path gives it: anything but 64 hex digits is no link at all.
@@ -82,6 +82,23 @@ pub async fn invite(
     )
     .await?;
     tx.commit().await?;
+    let me = sessions::info(&state.db, user.user_id).await?;
+    let m = &state.mailer;
+    m.send(
+        &link.email,
+        &format!("You are invited to {} on seqhealth", me.lab.name),
+        format!(
+            "{} invited you to {} on seqhealth, where the lab follows its sequencers' health, \
+             as a {}.\n\nChoose your name and password here (the link works once, until {} UTC):\n\n  \
+             {}/accept/{}\n",
+            me.user.name,
+            me.lab.name,
+            req.role.as_str(),
+            link.expires_at.format("%-d %b %Y %H:%M"),
+            m.public_url,
+            link.token
+        ),
+    );
     Ok((StatusCode::CREATED, Json(link)))
 }
 
@@ -111,4 +128,38 @@ pub async fn reset(
     let user_id = resets::reset(&mut tx, token, &hash, now).await?;
     tx.commit().await?;
     crate::routes::session::open(&state, tls, jar, user_id, now).await
+}
+
+/// `POST /password-reset` ("Forgot password?", no session): the same 202 for every address
+/// (whether it has an account is not said, nor shown by the time taken: the mail goes out
+/// in the background); counted like a failed login per address and account.
+pub async fn forgot(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    ApiJson(req): ApiJson<ResetRequest>,
+) -> AppResult<StatusCode> {
+    let email = req.email.trim().to_lowercase();
+    let now = chrono::Utc::now().timestamp();
+    if state.logins.login(&email, addr, now).is_err() {
+        return Err(AppError::TooManyRequests(
+            "too many attempts; wait 15 minutes and try again".into(),
+        ));
+    }
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    let made = resets::for_email(&mut tx, &email, now).await?;
+    tx.commit().await?;
+    if let Some((token, lab)) = made {
+        let m = &state.mailer;
+        m.send(
+            &email,
+            "Choose a new seqhealth password",
+            format!(
+                "Someone (you, we hope) asked for a new password for {email} at {lab} on seqhealth.\n\n\
+                 Choose it here (the link works once, for 24 hours; your sessions end when it is used):\n\n  \
+                 {}/reset/{token}\n\nIf it was not you, do nothing: your password stays as it is.\n",
+                m.public_url
+            ),
+        );
+    }
+    Ok(StatusCode::ACCEPTED)
 }

@@ -98,6 +98,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ),
         endpoint(M::POST, "/invitations", Manager, invitations::invite),
         endpoint(M::GET, "/invitations/{token}", Public, invitations::show),
+        endpoint(M::POST, "/password-reset", Public, invitations::forgot),
         endpoint(M::GET, "/resets/{token}", Public, invitations::show_reset),
         endpoint(M::POST, "/resets/{token}", Public, invitations::reset),
         endpoint(

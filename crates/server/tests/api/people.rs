@@ -177,3 +177,138 @@ async fn a_user_changes_their_name_and_password_and_other_sessions_end() {
         StatusCode::OK
     );
 }
+
+/// "Forgot password?": the same answer for every address; an account's owner gets a link
+/// by mail (here the .eml folder), and it works.
+#[tokio::test]
+async fn forgot_password_mails_a_link_and_says_the_same_to_everyone() {
+    let env = env().await;
+    let mail = tempfile::tempdir().unwrap();
+    let mailer = seqhealth_server::mail::Mailer::new(
+        None,
+        mail.path(),
+        "seqhealth <seqhealth@lab.example>",
+        "https://seq.example.org",
+    )
+    .unwrap();
+    let app = seqhealth_server::app(
+        seqhealth_server::AppState::with_mailer(env.db.clone(), mailer),
+        None,
+    );
+    let ask = |email: &str| {
+        Request::post("/api/v1/password-reset")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({ "email": email }).to_string()))
+            .unwrap()
+    };
+    use tower::ServiceExt;
+    let known = app
+        .clone()
+        .oneshot(ask("Grace@Northgate.example"))
+        .await
+        .unwrap();
+    let unknown = app
+        .clone()
+        .oneshot(ask("nobody@northgate.example"))
+        .await
+        .unwrap();
+    assert_eq!(known.status(), StatusCode::ACCEPTED);
+    assert_eq!(unknown.status(), StatusCode::ACCEPTED);
+    let (a, b) = (
+        known.into_body().collect().await.unwrap().to_bytes(),
+        unknown.into_body().collect().await.unwrap().to_bytes(),
+    );
+    assert_eq!(a, b, "the same answer");
+    // The mail goes out in the background.
+    let mut files = Vec::new();
+    for _ in 0..50 {
+        files = std::fs::read_dir(mail.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        if !files.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        files.len(),
+        1,
+        "one message, to the account's owner: {files:?}"
+    );
+    // Read as a mail program does: quoted-printable's soft line breaks joined.
+    let eml = std::fs::read_to_string(&files[0])
+        .unwrap()
+        .replace("=\r\n", "")
+        .replace("=\n", "");
+    assert!(eml.contains("To: grace@northgate.example"), "{eml}");
+    let token = eml
+        .split("https://seq.example.org/reset/")
+        .nth(1)
+        .expect("the link")
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit())
+        .collect::<String>();
+    assert_eq!(token.len(), 64, "{eml}");
+    let set = Request::post(format!("/api/v1/resets/{token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({ "password": "a compiler for every ship" }).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(
+        app.clone().oneshot(set).await.unwrap().status(),
+        StatusCode::OK
+    );
+}
+
+/// An invitation is mailed to the colleague, with the link and who invited them.
+#[tokio::test]
+async fn an_invitation_is_mailed_with_its_link() {
+    use tower::ServiceExt;
+    let env = env().await;
+    let mail = tempfile::tempdir().unwrap();
+    let mailer = seqhealth_server::mail::Mailer::new(
+        None,
+        mail.path(),
+        "seqhealth <seqhealth@lab.example>",
+        "https://seq.example.org",
+    )
+    .unwrap();
+    let app = seqhealth_server::app(
+        seqhealth_server::AppState::with_mailer(env.db.clone(), mailer),
+        None,
+    );
+    let ada = env.login("ada@northgate.example").await;
+    let req = Request::post("/api/v1/invitations")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::COOKIE, &ada)
+        .body(Body::from(
+            json!({ "email": "lise@northgate.example", "role": "viewer" }).to_string(),
+        ))
+        .unwrap();
+    let resp = app.oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let link: seqhealth_api::InvitationLink =
+        serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let mut eml = String::new();
+    for _ in 0..50 {
+        if let Some(f) = std::fs::read_dir(mail.path()).unwrap().next() {
+            eml = std::fs::read_to_string(f.unwrap().path())
+                .unwrap()
+                .replace("=\r\n", "")
+                .replace("=\n", "");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(eml.contains("To: lise@northgate.example"), "{eml}");
+    assert!(
+        eml.contains("Ada Lovelace invited you to Northgate Genomics Core"),
+        "{eml}"
+    );
+    assert!(
+        eml.contains(&format!("https://seq.example.org/accept/{}", link.token)),
+        "{eml}"
+    );
+}
