@@ -178,11 +178,8 @@ async fn a_user_changes_their_name_and_password_and_other_sessions_end() {
     );
 }
 
-/// "Forgot password?": the same answer for every address; an account's owner gets a link
-/// by mail (here the .eml folder), and it works.
-#[tokio::test]
-async fn forgot_password_mails_a_link_and_says_the_same_to_everyone() {
-    let env = env().await;
+/// The API with mail written to a folder: the app, and the folder.
+fn mailing(env: &Env) -> (axum::Router, tempfile::TempDir) {
     let mail = tempfile::tempdir().unwrap();
     let mailer = seqhealth_server::mail::Mailer::new(
         None,
@@ -191,10 +188,40 @@ async fn forgot_password_mails_a_link_and_says_the_same_to_everyone() {
         "https://seq.example.org",
     )
     .unwrap();
-    let app = seqhealth_server::app(
-        seqhealth_server::AppState::with_mailer(env.db.clone(), mailer),
-        None,
-    );
+    let state = seqhealth_server::AppState::with_mailer(env.db.clone(), mailer);
+    (seqhealth_server::app(state, None), mail)
+}
+
+/// The messages in `dir` once `n` have arrived (they are sent in the background), read as
+/// a mail program does: quoted-printable's soft line breaks joined.
+async fn mails(dir: &std::path::Path, n: usize) -> Vec<String> {
+    for _ in 0..100 {
+        let files: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        if files.len() >= n {
+            return files
+                .iter()
+                .map(|f| {
+                    std::fs::read_to_string(f)
+                        .unwrap()
+                        .replace("=\r\n", "")
+                        .replace("=\n", "")
+                })
+                .collect();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{n} message(s) expected in {}", dir.display())
+}
+
+/// "Forgot password?": the same answer for every address; an account's owner gets a link
+/// by mail (here the .eml folder), and it works.
+#[tokio::test]
+async fn forgot_password_mails_a_link_and_says_the_same_to_everyone() {
+    let env = env().await;
+    let (app, mail) = mailing(&env);
     let ask = |email: &str| {
         Request::post("/api/v1/password-reset")
             .header(header::CONTENT_TYPE, "application/json")
@@ -219,28 +246,9 @@ async fn forgot_password_mails_a_link_and_says_the_same_to_everyone() {
         unknown.into_body().collect().await.unwrap().to_bytes(),
     );
     assert_eq!(a, b, "the same answer");
-    // The mail goes out in the background.
-    let mut files = Vec::new();
-    for _ in 0..50 {
-        files = std::fs::read_dir(mail.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        if !files.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(
-        files.len(),
-        1,
-        "one message, to the account's owner: {files:?}"
-    );
-    // Read as a mail program does: quoted-printable's soft line breaks joined.
-    let eml = std::fs::read_to_string(&files[0])
-        .unwrap()
-        .replace("=\r\n", "")
-        .replace("=\n", "");
+    let sent = mails(mail.path(), 1).await;
+    assert_eq!(sent.len(), 1, "one message, to the account's owner");
+    let eml = &sent[0];
     assert!(eml.contains("To: grace@northgate.example"), "{eml}");
     let token = eml
         .split("https://seq.example.org/reset/")
@@ -267,18 +275,7 @@ async fn forgot_password_mails_a_link_and_says_the_same_to_everyone() {
 async fn an_invitation_is_mailed_with_its_link() {
     use tower::ServiceExt;
     let env = env().await;
-    let mail = tempfile::tempdir().unwrap();
-    let mailer = seqhealth_server::mail::Mailer::new(
-        None,
-        mail.path(),
-        "seqhealth <seqhealth@lab.example>",
-        "https://seq.example.org",
-    )
-    .unwrap();
-    let app = seqhealth_server::app(
-        seqhealth_server::AppState::with_mailer(env.db.clone(), mailer),
-        None,
-    );
+    let (app, mail) = mailing(&env);
     let ada = env.login("ada@northgate.example").await;
     let req = Request::post("/api/v1/invitations")
         .header(header::CONTENT_TYPE, "application/json")
@@ -291,17 +288,7 @@ async fn an_invitation_is_mailed_with_its_link() {
     assert_eq!(resp.status(), StatusCode::CREATED);
     let link: seqhealth_api::InvitationLink =
         serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
-    let mut eml = String::new();
-    for _ in 0..50 {
-        if let Some(f) = std::fs::read_dir(mail.path()).unwrap().next() {
-            eml = std::fs::read_to_string(f.unwrap().path())
-                .unwrap()
-                .replace("=\r\n", "")
-                .replace("=\n", "");
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let eml = &mails(mail.path(), 1).await[0];
     assert!(eml.contains("To: lise@northgate.example"), "{eml}");
     assert!(
         eml.contains("Ada Lovelace invited you to Northgate Genomics Core"),
