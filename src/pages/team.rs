@@ -44,10 +44,10 @@ fn People(team: Team, on_change: Callback<()>) -> impl IntoView {
             view! {
                 <tr data-user=email>
                     <th scope="row">{u.name.clone()}</th>
-                    <td>{u.email}</td>
-                    <td>{if active { role(u.role) } else { "Deactivated" }}</td>
-                    <td>{move || last.map(|t| time::date_time(t, &tz())).unwrap_or_else(|| "—".into())}</td>
-                    <td>
+                    <td data-label="Email">{u.email}</td>
+                    <td data-label="Role">{if active { role(u.role) } else { "Deactivated" }}</td>
+                    <td data-label="Last login">{move || last.map(|t| time::date_time(t, &tz())).unwrap_or_else(|| "—".into())}</td>
+                    <td data-label="">
                         {(active && session.is_manager()).then(|| view! {
                             <MemberActions id=u.id name=u.name role=u.role on_change=on_change />
                         })}
@@ -67,16 +67,16 @@ fn People(team: Team, on_change: Callback<()>) -> impl IntoView {
                 view! {
                     <tr>
                         <th scope="row">{i.email}</th>
-                        <td>{role(i.role)}</td>
-                        <td>{i.invited_by.unwrap_or_else(|| "seqhealth init".into())}</td>
-                        <td>{move || time::date_time(until, &tz())}</td>
+                        <td data-label="Role">{role(i.role)}</td>
+                        <td data-label="Invited by">{i.invited_by.unwrap_or_else(|| "seqhealth init".into())}</td>
+                        <td data-label="Link works until">{move || time::date_time(until, &tz())}</td>
                     </tr>
                 }
             })
             .collect_view();
         view! {
             <div class="table-wrap" tabindex="0" role="region" aria-label="Invitations">
-                <table class="invited">
+                <table class="invited narrow-cards">
                     <caption>{move || format!("Invited, not yet joined; times in {}", tz())}</caption>
                     <thead>
                         <tr>
@@ -94,7 +94,7 @@ fn People(team: Team, on_change: Callback<()>) -> impl IntoView {
     };
     view! {
         <div class="table-wrap" tabindex="0" role="region" aria-label="People">
-            <table class="team">
+            <table class="team narrow-cards">
                 <caption>{move || format!("The lab's people; times in {}", tz())}</caption>
                 <thead>
                     <tr>
@@ -191,12 +191,13 @@ fn Invite(on_invited: Callback<()>) -> impl IntoView {
                 <select on:change=move |ev| {
                     role.set(if event_target_value(&ev) == "manager" { Role::Manager } else { Role::Viewer })
                 }>
-                    <option value="viewer" selected=true>"Viewer (sees everything, changes nothing)"</option>
-                    <option value="manager">"Manager (acknowledges, books, invites)"</option>
+                    <option value="viewer" selected=true>"Viewer"</option>
+                    <option value="manager">"Manager"</option>
                 </select>
             </label>
             <button type="submit" disabled=move || invite.pending()>"Invite"</button>
         </form>
+        <p class="hint">"A viewer sees everything and changes nothing; a manager also acknowledges, books, and invites."</p>
         {move || invite.value().map(|r| match r {
             Ok(link) => {
                 let url = format!(

@@ -352,6 +352,8 @@ async fn every_page_fits_a_phone() {
             "replacements",
         ),
         ("/audit".into(), "table.audit tbody tr", "audit"),
+        ("/team".into(), "table.team tbody tr", "team"),
+        ("/account".into(), "#account-name", "account"),
     ];
     // A 375 px viewport: the window is wider by its scroll bar.
     b.client.set_window_size(375, 800).await.unwrap();
