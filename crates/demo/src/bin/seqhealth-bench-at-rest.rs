@@ -93,20 +93,7 @@ struct Figures {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let a = match args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("seqhealth-bench-at-rest: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    match run(a).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("seqhealth-bench-at-rest: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    load::finish("seqhealth-bench-at-rest", args(), run).await
 }
 
 async fn run(a: Args) -> Result<(), String> {

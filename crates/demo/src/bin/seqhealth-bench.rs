@@ -79,20 +79,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let a = match args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("seqhealth-bench: {e}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    match run(a).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("seqhealth-bench: {e}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    load::finish("seqhealth-bench", args(), run).await
 }
 
 fn e(e: &dyn std::fmt::Display) -> String {

@@ -81,3 +81,29 @@ pub async fn measure(
     all.sort();
     Ok((all, wall))
 }
+
+/// A benchmark binary's end: bad flags exit 2, a failed run 1, each said on stderr as
+/// `name: why`.
+pub async fn finish<A, F>(
+    name: &str,
+    args: Result<A, String>,
+    run: impl FnOnce(A) -> F,
+) -> std::process::ExitCode
+where
+    F: std::future::Future<Output = Result<(), String>>,
+{
+    let a = match args {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match run(a).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
