@@ -4,7 +4,8 @@
 #   always:     the wasm32 target, trunk 0.21.14, wasm-bindgen-cli = Cargo.lock's
 #               wasm-bindgen, wasm-opt (binaryen 132 from npm, into .tools/)
 #   --browser:  what the tests need too: Debian's chromium and chromium-driver (end-to-end
-#               tests), brotli, postgresql, and cargo-deny 0.20.2 (the dependency check)
+#               tests), brotli, postgresql, cargo-deny 0.20.2 (the dependency check) and
+#               aiosmtpd from PyPI (the tests' SMTP server)
 # Nothing is downloaded from GitHub: only crates.io, npm and Debian packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,6 +73,15 @@ if [ "${1:-}" = "--browser" ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver brotli \
       postgresql >/dev/null
+  fi
+
+  # The tests' SMTP server (scripts/smtp-sink.py): Python's aiosmtpd from PyPI.
+  if .tools/smtp-venv/bin/python -c 'import aiosmtpd' 2>/dev/null; then
+    say "aiosmtpd (the tests' SMTP server): present"
+  else
+    say "installing aiosmtpd 1.4.6 (the tests' SMTP server) into .tools/smtp-venv"
+    python3 -m venv .tools/smtp-venv
+    .tools/smtp-venv/bin/pip install --quiet aiosmtpd==1.4.6
   fi
 fi
 say "ready"

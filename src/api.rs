@@ -179,6 +179,17 @@ pub fn deactivate(user: i64) -> Call<()> {
     no_content(Request::post(&url(&format!("/users/{user}/deactivate"))).build())
 }
 
+/// A manager sends an open invitation again: a new link (mailed, and answered to show).
+pub fn resend_invitation(id: i64) -> Call<InvitationLink> {
+    let req = Request::post(&url(&format!("/team/invitations/{id}/resend"))).build();
+    call(Box::pin(text(req)))
+}
+
+/// A manager withdraws an open invitation: its link stops working.
+pub fn withdraw_invitation(id: i64) -> Call<()> {
+    no_content(Request::delete(&url(&format!("/team/invitations/{id}"))).build())
+}
+
 /// "Forgot password?": asks for a reset link by mail (202 whatever the address).
 pub fn forgot_password(email: String) -> Call<()> {
     no_content(Request::post(&url("/password-reset")).json(&ResetRequest { email }))

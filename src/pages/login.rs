@@ -94,7 +94,7 @@ fn Forgot(email: RwSignal<String>) -> impl IntoView {
             {move || ask.succeeded().then(|| view! {
                 <p class="state" role="status">
                     {format!(
-                        "If {} has an account, a link to choose a new password is on its way (it works for 24 hours).",
+                        "If {} has an account, a link to choose a new password is on its way (it works for an hour).",
                         email.get_untracked()
                     )}
                 </p>

@@ -64,12 +64,16 @@ fn People(team: Team, on_change: Callback<()>) -> impl IntoView {
             .into_iter()
             .map(|i| {
                 let until = i.expires_at;
+                let id = i.id;
                 view! {
                     <tr>
                         <th scope="row">{i.email}</th>
                         <td data-label="Role">{role(i.role)}</td>
                         <td data-label="Invited by">{i.invited_by.unwrap_or_else(|| "seqhealth init".into())}</td>
                         <td data-label="Link works until">{move || time::date_time(until, &tz())}</td>
+                        <td data-label="">
+                            {session.is_manager().then(|| view! { <InvitationActions id=id on_change=on_change /> })}
+                        </td>
                     </tr>
                 }
             })
@@ -84,6 +88,9 @@ fn People(team: Team, on_change: Callback<()>) -> impl IntoView {
                             <th scope="col">"Role"</th>
                             <th scope="col">"Invited by"</th>
                             <th scope="col">"Link works until"</th>
+                            <th scope="col">
+                                <span class="visually-hidden">"Actions"</span>
+                            </th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
@@ -156,10 +163,73 @@ fn MemberActions(id: i64, name: String, role: Role, on_change: Callback<()>) -> 
     }
 }
 
+/// A manager's buttons for an open invitation: a new link (mailed and shown), or withdraw.
+#[component]
+fn InvitationActions(id: i64, on_change: Callback<()>) -> impl IntoView {
+    let resend = Mutation::<InvitationLink>::new(move || api::resend_invitation(id));
+    let withdraw = Mutation::<()>::new(move || api::withdraw_invitation(id));
+    Effect::new(move |_| {
+        if withdraw.succeeded() {
+            on_change.run(());
+        }
+    });
+    view! {
+        <div class="actions">
+            <button type="button" class="secondary" disabled=move || resend.pending() on:click=move |_| resend.dispatch()>
+                "Send again"
+            </button>
+            <button type="button" class="secondary" disabled=move || withdraw.pending() on:click=move |_| withdraw.dispatch()>
+                "Withdraw"
+            </button>
+        </div>
+        {move || resend.value().map(|r| r.map(|link| view! { <LinkCard link=link /> }))}
+        {move || resend.failure().or_else(|| withdraw.failure()).map(|e| view! {
+            <p class="state error" role="alert">{e.to_string()}</p>
+        })}
+    }
+}
+
+/// A new invitation's link: mailed already, and shown once to copy should the mail not
+/// arrive.
+#[component]
+fn LinkCard(link: InvitationLink) -> impl IntoView {
+    let session = use_session();
+    let url = format!(
+        "{}/accept/{}",
+        web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default(),
+        link.token
+    );
+    let until = link.expires_at;
+    let id = format!("link-{}", link.token.get(..8).unwrap_or_default());
+    view! {
+        <div class="card code-card" role="status">
+            <label for=id.clone()>
+                {move || format!(
+                    "Mailed to {}. The link is here too, should the mail not arrive: it works once, until {}.",
+                    link.email,
+                    time::date_time(until, &session.time_zone())
+                )}
+            </label>
+            <input
+                id=id
+                class="mono command invite-link"
+                type="text"
+                readonly
+                value=url
+                on:focus=move |ev| {
+                    let input: web_sys::HtmlInputElement = event_target(&ev);
+                    input.select();
+                }
+            />
+        </div>
+    }
+}
+
 /// A manager's invitation form, and the link it makes (shown once).
 #[component]
 fn Invite(on_invited: Callback<()>) -> impl IntoView {
-    let session = use_session();
     let email = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Viewer);
     let invite = Mutation::<InvitationLink>::new(move || {
@@ -199,37 +269,7 @@ fn Invite(on_invited: Callback<()>) -> impl IntoView {
         </form>
         <p class="hint">"A viewer sees everything and changes nothing; a manager also acknowledges, books, and invites."</p>
         {move || invite.value().map(|r| match r {
-            Ok(link) => {
-                let url = format!(
-                    "{}/accept/{}",
-                    web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default(),
-                    link.token
-                );
-                let until = link.expires_at;
-                view! {
-                    <div class="card code-card" role="status">
-                        <label for="invite-link">
-                            {move || format!(
-                                "Send this link to {}: it works once, until {}.",
-                                link.email,
-                                time::date_time(until, &session.time_zone())
-                            )}
-                        </label>
-                        <input
-                            id="invite-link"
-                            class="mono command"
-                            type="text"
-                            readonly
-                            value=url
-                            on:focus=move |ev| {
-                                let input: web_sys::HtmlInputElement = event_target(&ev);
-                                input.select();
-                            }
-                        />
-                    </div>
-                }
-                .into_any()
-            }
+            Ok(link) => view! { <LinkCard link=link /> }.into_any(),
             Err(e) => view! { <p class="state error" role="alert">{e.to_string()}</p> }.into_any(),
         })}
     }

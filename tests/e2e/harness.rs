@@ -6,7 +6,9 @@ pub use fantoccini::{Client, ClientBuilder, Locator};
 pub use hyper_util::client::legacy::connect::HttpConnector;
 pub use seqhealth_agent::simulate::SimConfig;
 pub use seqhealth_api::{Fleet, RunList};
+pub use seqhealth_demo::smtp_sink::SmtpSink;
 pub use seqhealth_demo::{provision, push_fleet, Provisioned, DEMO_PASSWORD};
+pub use seqhealth_server::mail::Mailer;
 pub use seqhealth_server::{app, serve, store as db, AppState};
 pub use std::path::{Path, PathBuf};
 pub use std::process::{Child, Command, Stdio};
@@ -27,6 +29,8 @@ pub struct Server {
     pub stop: Option<oneshot::Sender<()>>,
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
     pub fleet: Vec<Provisioned>,
+    /// The SMTP server its mail goes to (a real one on loopback), for [`Server::empty`].
+    pub mail: Option<SmtpSink>,
     /// The server's database, for what a test sets up outside the API (`init`).
     pub db: db::Pool,
     pub _dir: tempfile::TempDir,
@@ -40,10 +44,15 @@ impl Server {
         let pool = db::connect(&format!("sqlite://{}", dir.path().join("e2e.db").display()))
             .await
             .unwrap();
-        Server::serving(pool, dir, Vec::new()).await
+        Server::serving(pool, dir, Vec::new(), Some(SmtpSink::start())).await
     }
 
-    async fn serving(pool: db::Pool, dir: tempfile::TempDir, fleet: Vec<Provisioned>) -> Server {
+    async fn serving(
+        pool: db::Pool,
+        dir: tempfile::TempDir,
+        fleet: Vec<Provisioned>,
+        mail: Option<SmtpSink>,
+    ) -> Server {
         let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("dist");
         assert!(
             dist.join("index.html").is_file(),
@@ -54,7 +63,19 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
-        let state = AppState::new(pool);
+        let state = match &mail {
+            Some(sink) => {
+                let mailer = Mailer::new(
+                    Some(&sink.url()),
+                    Path::new("/nonexistent"),
+                    "seqhealth <seqhealth@lab.example>",
+                    &base,
+                )
+                .unwrap();
+                AppState::with_mailer(pool, mailer)
+            }
+            None => AppState::new(pool),
+        };
         let csp_reports = state.csp_reports.clone();
         let router = app(state, Some(&dist));
         let task = tokio::spawn(serve(listener, router, async {
@@ -67,6 +88,7 @@ impl Server {
             task,
             fleet,
             db: pool_for_tests,
+            mail,
             _dir: dir,
         }
     }
@@ -81,7 +103,7 @@ impl Server {
             .await
             .unwrap()
             .expect("fresh database");
-        let server = Server::serving(pool, dir, fleet).await;
+        let server = Server::serving(pool, dir, fleet, None).await;
         // History through the real ingest API over HTTP, as instruments send it.
         let end = Utc::now().duration_trunc(TimeDelta::hours(1)).unwrap();
         let cfg = SimConfig {

@@ -76,19 +76,46 @@ async fn a_new_lab_s_first_manager_sets_up_an_account_from_the_init_link() {
     b.click(Locator::Css("form.invite button[type=submit]"))
         .await;
     b.wait_text("table.invited", &["lise@core.example"]).await;
-    let link = b
-        .client
-        .find(Locator::Css("#invite-link"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap()
-        .expect("the link to send");
-    assert!(link.starts_with(&format!("{base}/accept/")), "{link}");
+    let shown = |css: &'static str| async move {
+        b.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .expect("the link to send")
+    };
+    let first = shown("form.invite ~ .code-card input.invite-link").await;
+    assert!(first.starts_with(&format!("{base}/accept/")), "{first}");
+
+    // The invitation arrives at the lab's SMTP server, with the same link.
+    let mail = server.mail.as_ref().expect("Server::empty sends mail");
+    let invitation = &mail.messages(1).await[0];
+    assert!(
+        invitation.contains("X-Sink-Rcpt: lise@core.example"),
+        "{invitation}"
+    );
+    assert_eq!(link_in(invitation, &format!("{base}/accept/")), first);
+
+    // Lise cannot find it: Ada sends it again; a new link is mailed and shown in the row.
+    b.click(Locator::XPath(
+        "//table[contains(@class,'invited')]//button[normalize-space()='Send again']",
+    ))
+    .await;
+    b.wait_text("table.invited .code-card", &["Mailed to lise@core.example"])
+        .await;
+    let link = shown("table.invited input.invite-link").await;
+    assert_ne!(link, first, "a new link");
+    let sent = mail.messages(2).await;
+    assert!(
+        sent.iter().any(|m| m.contains(&link)),
+        "the new link is mailed"
+    );
     b.screenshot("team-invited").await;
 
-    // The colleague, in a browser of their own, joins with it: a viewer, no manager buttons.
+    // The colleague, in a browser of their own, joins with the mailed link: a viewer, no
+    // manager buttons.
     b.client.delete_all_cookies().await.unwrap();
     b.client.goto(&link).await.unwrap();
     let intro = b.wait_text("section.accept", &["as a viewer"]).await;
@@ -161,8 +188,8 @@ async fn a_new_lab_s_first_manager_sets_up_an_account_from_the_init_link() {
         .await;
     b.wait_path("/").await;
 
-    // She forgets it: "Forgot password?" says the same for any address (the mail itself is
-    // tested through the API); an operator's reset link lets her choose another.
+    // She forgets it: "Forgot password?" says the same for any address (tested through the
+    // API), and mails her a link that lets her choose another.
     b.client.delete_all_cookies().await.unwrap();
     b.client.goto(&format!("{base}/login")).await.unwrap();
     b.click(Locator::Css("details.forgot summary")).await;
@@ -175,32 +202,18 @@ async fn a_new_lab_s_first_manager_sets_up_an_account_from_the_init_link() {
         "{said}"
     );
     b.screenshot("forgot-password").await;
-    let ada_id: i64 = {
-        let team: seqhealth_api::Team =
-            logged_in_as(&base, "ada@core.example", "analytical engine notes")
-                .await
-                .get(format!("{base}/api/v1/users"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-        team.users
-            .iter()
-            .find(|u| u.email == "ada@core.example")
-            .unwrap()
-            .id
-    };
-    let mut conn = server.db.acquire().await.unwrap();
-    let reset = seqhealth_server::domain::resets::issue(&mut conn, ada_id, Utc::now().timestamp())
-        .await
+    let sent = mail.messages(3).await;
+    let forgot = sent
+        .iter()
+        .find(|m| m.contains("X-Sink-Rcpt: ada@core.example"))
         .unwrap();
-    drop(conn);
-    b.client
-        .goto(&format!("{base}/reset/{reset}"))
-        .await
-        .unwrap();
+    assert!(forgot.contains("X-Sink-Rcpt: ada@core.example"), "{forgot}");
+    assert!(
+        forgot.contains("(America/Chicago)"),
+        "in the lab's zone: {forgot}"
+    );
+    let reset = link_in(forgot, &format!("{base}/reset/"));
+    b.client.goto(&reset).await.unwrap();
     b.wait_text("section.accept", &["ada@core.example"]).await;
     fill("#password", "babbage owes me tea").await;
     fill("#again", "babbage owes me tea").await;
@@ -211,4 +224,17 @@ async fn a_new_lab_s_first_manager_sets_up_an_account_from_the_init_link() {
     b.wait_text("header", &["Ada Lovelace"]).await;
     browser.close().await;
     server.stop().await;
+}
+
+/// The first link in a message that starts with `prefix`, up to the end of its token.
+fn link_in(message: &str, prefix: &str) -> String {
+    let token: String = message
+        .split(prefix)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {prefix} link in {message}"))
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit())
+        .collect();
+    assert_eq!(token.len(), 64, "{message}");
+    format!("{prefix}{token}")
 }

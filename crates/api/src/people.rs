@@ -52,8 +52,12 @@ pub struct Member {
     pub deactivated_at: Option<DateTime<Utc>>,
 }
 
-/// How long a password-reset link works.
+/// How long a password-reset link made by an operator (`users reset-link`) works: it is
+/// passed on by hand.
 pub const RESET_LINK_HOURS: i64 = 24;
+
+/// How long a password-reset link mailed for "Forgot password?" works.
+pub const MAILED_RESET_LINK_HOURS: i64 = 1;
 
 /// `GET /resets/{token}`: whose password a reset link sets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,6 +109,8 @@ pub struct RoleRequest {
 /// An invitation not yet accepted, still valid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Invited {
+    /// For `POST /team/invitations/{id}/resend` and `DELETE /team/invitations/{id}`.
+    pub id: i64,
     pub email: String,
     pub role: Role,
     pub invited_by: Option<String>,

@@ -4,6 +4,8 @@
 //! The demo: two labs with users, the simulated fleet provisioned, and its history pushed
 //! through the real ingest API over HTTP, exactly as instruments would send it.
 
+pub mod smtp_sink;
+
 use chrono::{DateTime, Utc};
 use seqhealth_agent::fleet::{DemoInstrument, DEMO_FLEET, DEMO_LABS};
 use seqhealth_agent::push::{push_history, PushError, PushStats, Pusher};

@@ -276,9 +276,14 @@ async fn users(pool: &sqlx::AnyPool, action: &UsersAction, public_url: &str) -> 
         UsersAction::ResetLink { email } => {
             let (_, user_id) = people::by_email(pool, email).await.map_err(e)?;
             let mut tx = db::begin_write(pool).await.map_err(|x| x.to_string())?;
-            let token = seqhealth_server::domain::resets::issue(&mut tx, user_id, now)
-                .await
-                .map_err(e)?;
+            let token = seqhealth_server::domain::resets::issue(
+                &mut tx,
+                user_id,
+                now,
+                seqhealth_api::people::RESET_LINK_HOURS,
+            )
+            .await
+            .map_err(e)?;
             tx.commit().await.map_err(|x| x.to_string())?;
             println!(
                 "Send {} this link to choose a new password (it works once, for 24 hours; \

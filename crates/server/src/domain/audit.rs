@@ -26,6 +26,8 @@ pub mod action {
     pub const LAB_SET_UP: &str = "lab set up";
     pub const JOINED: &str = "joined";
     pub const INVITED: &str = "invited";
+    pub const INVITATION_RESENT: &str = "invitation sent again";
+    pub const INVITATION_WITHDRAWN: &str = "invitation withdrawn";
     pub const ROLE_CHANGED: &str = "role changed";
     pub const DEACTIVATED: &str = "deactivated";
     pub const RESET_LINK_MADE: &str = "reset link made";

@@ -250,15 +250,7 @@ pub async fn invite(
             "{email} already has a seqhealth account; ask them to log in"
         )));
     }
-    sqlx::query(
-        "UPDATE invitations SET expires_at = $1
-         WHERE lab_id = $2 AND email = $3 AND used_at IS NULL AND expires_at > $1",
-    )
-    .bind(now)
-    .bind(lab_id)
-    .bind(&email)
-    .execute(&mut *conn)
-    .await?;
+    expire(conn, lab_id, &email, now).await?;
     let token = issue(conn, lab_id, &email, role, "invite", manager_id, now).await?;
     let detail = format!("{email} invited as {}", role.as_str());
     Event::new(lab_id, manager_id, action::INVITED, detail)
@@ -269,6 +261,95 @@ pub async fn invite(
         email,
         expires_at: to_time(now + INVITATION_DAYS * 86_400),
     })
+}
+
+/// The open invitation `id` of the lab: its email and role (else 404, whichever lab it is).
+async fn open_invitation(
+    conn: &mut AnyConnection,
+    lab_id: i64,
+    id: i64,
+    now: i64,
+) -> AppResult<(String, Role)> {
+    let found: Option<(String, String)> = sqlx::query_as(
+        "SELECT email, role FROM invitations
+         WHERE id = $1 AND lab_id = $2 AND used_at IS NULL AND expires_at > $3",
+    )
+    .bind(id)
+    .bind(lab_id)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (email, role) = found.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "no open invitation with id {id} in your lab (it may have been used, withdrawn or expired)"
+        ))
+    })?;
+    let role =
+        Role::parse(&role).ok_or_else(|| AppError::Internal(format!("stored role {role:?}")))?;
+    Ok((email, role))
+}
+
+/// A manager sends open invitation `id` again, in the write transaction `conn`: a new link
+/// (7 days from now) replaces the old one, which stops working.
+pub async fn resend(
+    conn: &mut AnyConnection,
+    lab_id: i64,
+    manager_id: i64,
+    id: i64,
+    now: i64,
+) -> AppResult<(InvitationLink, Role)> {
+    let (email, role) = open_invitation(conn, lab_id, id, now).await?;
+    expire(conn, lab_id, &email, now).await?;
+    let token = issue(conn, lab_id, &email, role, "invite", Some(manager_id), now).await?;
+    let detail = format!(
+        "{email} invited again as {}: a new link, the old one stopped working",
+        role.as_str()
+    );
+    Event::new(lab_id, Some(manager_id), action::INVITATION_RESENT, detail)
+        .record(conn, now)
+        .await?;
+    let link = InvitationLink {
+        token,
+        email,
+        expires_at: to_time(now + INVITATION_DAYS * 86_400),
+    };
+    Ok((link, role))
+}
+
+/// A manager withdraws open invitation `id`: its link stops working at once.
+pub async fn withdraw(
+    conn: &mut AnyConnection,
+    lab_id: i64,
+    manager_id: i64,
+    id: i64,
+    now: i64,
+) -> AppResult<()> {
+    let (email, _) = open_invitation(conn, lab_id, id, now).await?;
+    expire(conn, lab_id, &email, now).await?;
+    let detail = format!("The invitation of {email} was withdrawn; its link no longer works");
+    Event::new(
+        lab_id,
+        Some(manager_id),
+        action::INVITATION_WITHDRAWN,
+        detail,
+    )
+    .record(conn, now)
+    .await?;
+    Ok(())
+}
+
+/// Every open link of `email` into the lab stops working now.
+async fn expire(conn: &mut AnyConnection, lab_id: i64, email: &str, now: i64) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE invitations SET expires_at = $1
+         WHERE lab_id = $2 AND email = $3 AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(lab_id)
+    .bind(email)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// The lab named `name` (operators name labs, not ids).

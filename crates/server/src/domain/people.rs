@@ -20,8 +20,8 @@ pub async fn team(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<Team> {
     .bind(lab_id)
     .fetch_all(db)
     .await?;
-    let invited: Vec<(String, String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT v.email, v.role, u.name, v.expires_at FROM invitations v
+    let invited: Vec<(i64, String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT v.id, v.email, v.role, u.name, v.expires_at FROM invitations v
          LEFT JOIN users u ON u.id = v.created_by
          WHERE v.lab_id = $1 AND v.used_at IS NULL AND v.expires_at > $2 ORDER BY v.created_at",
     )
@@ -47,8 +47,9 @@ pub async fn team(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<Team> {
             .collect::<AppResult<_>>()?,
         invited: invited
             .into_iter()
-            .map(|(email, r, by, expires_at)| {
+            .map(|(id, email, r, by, expires_at)| {
                 Ok(Invited {
+                    id,
                     email,
                     role: role(&r)?,
                     invited_by: by,

@@ -1,19 +1,24 @@
 //! One-time links to choose a new password: an operator makes one with
 //! `seqhealth-server users reset-link` (the person has forgotten theirs and mail is not
-//! set up). 256 random bits, only the hash kept; once, within 24 hours; using it ends
-//! every session of the person.
+//! set up; 24 hours) or "Forgot password?" mails one (1 hour). 256 random bits, only the
+//! hash kept; once; using it ends every session of the person.
 
 use crate::domain::audit::{action, Event};
 use crate::domain::credentials::{hash_token, new_token};
 use crate::error::{AppError, AppResult};
 use crate::store::to_time;
 use axum::http::StatusCode;
-use seqhealth_api::people::RESET_LINK_HOURS;
-use seqhealth_api::{password_problem, ResetInfo};
+use seqhealth_api::people::MAILED_RESET_LINK_HOURS;
+use seqhealth_api::{password_problem, LabInfo, ResetInfo};
 use sqlx::{AnyConnection, AnyPool};
 
-/// A new reset link for `user_id`; earlier unused ones stop working.
-pub async fn issue(conn: &mut AnyConnection, user_id: i64, now: i64) -> AppResult<String> {
+/// A new reset link for `user_id`, working `hours`; earlier unused ones stop working.
+pub async fn issue(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    now: i64,
+    hours: i64,
+) -> AppResult<String> {
     sqlx::query(
         "UPDATE password_resets SET expires_at = $1 WHERE user_id = $2 AND used_at IS NULL AND expires_at > $1",
     )
@@ -28,7 +33,7 @@ pub async fn issue(conn: &mut AnyConnection, user_id: i64, now: i64) -> AppResul
     .bind(user_id)
     .bind(hash_token(&token))
     .bind(now)
-    .bind(now + RESET_LINK_HOURS * 3600)
+    .bind(now + hours * 3600)
     .execute(&mut *conn)
     .await?;
     let (lab_id, email): (i64, String) =
@@ -122,22 +127,24 @@ pub async fn reset(
     Ok(user_id)
 }
 
-/// "Forgot password?": a link for the active user with `email`, if there is one (with
-/// their lab's name), made in the write transaction `conn`. Says nothing otherwise.
+/// "Forgot password?": a link ([`MAILED_RESET_LINK_HOURS`]) for the active user with
+/// `email`, if there is one, with their lab, made in the write transaction `conn`. Says
+/// nothing otherwise.
 pub async fn for_email(
     conn: &mut AnyConnection,
     email: &str,
     now: i64,
-) -> AppResult<Option<(String, String)>> {
-    let found: Option<(i64, String)> = sqlx::query_as(
-        "SELECT u.id, l.name FROM users u JOIN labs l ON l.id = u.lab_id
+) -> AppResult<Option<(String, LabInfo)>> {
+    let found: Option<(i64, String, String)> = sqlx::query_as(
+        "SELECT u.id, l.name, l.time_zone FROM users u JOIN labs l ON l.id = u.lab_id
          WHERE u.email = $1 AND u.deactivated_at IS NULL",
     )
     .bind(email.trim().to_lowercase())
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((user_id, lab)) = found else {
+    let Some((user_id, name, time_zone)) = found else {
         return Ok(None);
     };
-    Ok(Some((issue(conn, user_id, now).await?, lab)))
+    let token = issue(conn, user_id, now, MAILED_RESET_LINK_HOURS).await?;
+    Ok(Some((token, LabInfo { name, time_zone })))
 }

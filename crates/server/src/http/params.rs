@@ -35,6 +35,7 @@ pub enum OfWarning {}
 pub enum OfReplacement {}
 pub enum OfPlannedRun {}
 pub enum OfUser {}
+pub enum OfInvitation {}
 
 impl Noun for OfInstrument {
     const NOUN: &'static str = "instrument";
@@ -50,6 +51,9 @@ impl Noun for OfPlannedRun {
 }
 impl Noun for OfUser {
     const NOUN: &'static str = "user";
+}
+impl Noun for OfInvitation {
+    const NOUN: &'static str = "invitation";
 }
 
 /// The `{id}` of a path, a number or the one JSON 404 ("no warning with id \"x\""): an id
@@ -77,6 +81,7 @@ pub type WarningId = PathId<OfWarning>;
 pub type ReplacementId = PathId<OfReplacement>;
 pub type PlannedRunId = PathId<OfPlannedRun>;
 pub type UserId = PathId<OfUser>;
+pub type InvitationId = PathId<OfInvitation>;
 
 /// The instrument of a path, if it is the caller's lab's (else the one 404).
 pub async fn instrument_in_lab(

@@ -6,12 +6,15 @@
 use crate::domain::{invitations, resets, sessions};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{ApiJson, ClientAddr, CurrentUser};
+use crate::http::params::InvitationId;
 use crate::http::security::OverTls;
+use crate::mail::letters;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use axum_extra::extract::CookieJar;
+use seqhealth_api::people::MAILED_RESET_LINK_HOURS;
 use seqhealth_api::{
     AcceptInvitation, Invitation, InvitationLink, InviteRequest, NewPassword, ResetInfo,
     ResetRequest, SessionInfo,
@@ -82,24 +85,53 @@ pub async fn invite(
     )
     .await?;
     tx.commit().await?;
+    mail_invitation(&state, &user, &link, req.role).await?;
+    Ok((StatusCode::CREATED, Json(link)))
+}
+
+/// Mails `link` to the person it invites, from `user`.
+async fn mail_invitation(
+    state: &AppState,
+    user: &CurrentUser,
+    link: &InvitationLink,
+    role: seqhealth_api::Role,
+) -> AppResult<()> {
     let me = sessions::info(&state.db, user.user_id).await?;
     let m = &state.mailer;
-    m.send(
-        &link.email,
-        &format!("You are invited to {} on seqhealth", me.lab.name),
-        format!(
-            "{} invited you to {} on seqhealth, where the lab follows its sequencers' health, \
-             as a {}.\n\nChoose your name and password here (the link works once, until {} UTC):\n\n  \
-             {}/accept/{}\n",
-            me.user.name,
-            me.lab.name,
-            req.role.as_str(),
-            link.expires_at.format("%-d %b %Y %H:%M"),
-            m.public_url,
-            link.token
-        ),
-    );
+    let url = format!("{}/accept/{}", m.public_url, link.token);
+    let letter = letters::invitation(&me.user.name, &me.lab, role, &url, link.expires_at);
+    m.send(&link.email, letter);
+    Ok(())
+}
+
+/// `POST /team/invitations/{id}/resend` (managers): a new link replaces the old one, and
+/// is mailed and shown again.
+pub async fn resend(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: InvitationId,
+) -> AppResult<(StatusCode, Json<InvitationLink>)> {
+    user.require_manager("send invitations")?;
+    let now = chrono::Utc::now().timestamp();
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    let (link, role) = invitations::resend(&mut tx, user.lab_id, user.user_id, id.0, now).await?;
+    tx.commit().await?;
+    mail_invitation(&state, &user, &link, role).await?;
     Ok((StatusCode::CREATED, Json(link)))
+}
+
+/// `DELETE /team/invitations/{id}` (managers): the link stops working at once.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: InvitationId,
+) -> AppResult<StatusCode> {
+    user.require_manager("withdraw invitations")?;
+    let now = chrono::Utc::now().timestamp();
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    invitations::withdraw(&mut tx, user.lab_id, user.user_id, id.0, now).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /resets/{token}`: whose password the reset link sets.
@@ -150,16 +182,10 @@ pub async fn forgot(
     tx.commit().await?;
     if let Some((token, lab)) = made {
         let m = &state.mailer;
-        m.send(
-            &email,
-            "Choose a new seqhealth password",
-            format!(
-                "Someone (you, we hope) asked for a new password for {email} at {lab} on seqhealth.\n\n\
-                 Choose it here (the link works once, for 24 hours; your sessions end when it is used):\n\n  \
-                 {}/reset/{token}\n\nIf it was not you, do nothing: your password stays as it is.\n",
-                m.public_url
-            ),
-        );
+        let url = format!("{}/reset/{token}", m.public_url);
+        let expires = chrono::DateTime::from_timestamp(now + MAILED_RESET_LINK_HOURS * 3600, 0)
+            .unwrap_or_default();
+        m.send(&email, letters::reset(&email, &lab, &url, expires));
     }
     Ok(StatusCode::ACCEPTED)
 }

@@ -97,6 +97,18 @@ pub fn endpoints() -> Vec<Endpoint> {
             people::deactivate,
         ),
         endpoint(M::POST, "/invitations", Manager, invitations::invite),
+        endpoint(
+            M::POST,
+            "/team/invitations/{id}/resend",
+            Manager,
+            invitations::resend,
+        ),
+        endpoint(
+            M::DELETE,
+            "/team/invitations/{id}",
+            Manager,
+            invitations::withdraw,
+        ),
         endpoint(M::GET, "/invitations/{token}", Public, invitations::show),
         endpoint(M::POST, "/password-reset", Public, invitations::forgot),
         endpoint(M::GET, "/resets/{token}", Public, invitations::show_reset),

@@ -108,6 +108,8 @@ struct LabObjects {
     planned_run: i64,
     /// A viewer of the lab (whose role or account an attacker would change).
     user: i64,
+    /// An open invitation into the lab (which an attacker would withdraw or resend).
+    invitation: i64,
 }
 
 /// The world the attacks run in: both labs with a warning, a recommended replacement, a
@@ -170,12 +172,23 @@ async fn lab_objects(env: &Env, serial: &str, manager: &str, label: &str) -> Lab
         .find(|u| u.role == seqhealth_api::Role::Viewer)
         .expect("each demo lab has a viewer")
         .id;
+    let (s, b) = post_json(
+        env,
+        "/api/v1/invitations",
+        manager,
+        json!({ "email": format!("invited-{serial}@lab.example").to_lowercase(), "role": "viewer" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
+    let team: seqhealth_api::Team = env.get_json("/api/v1/users", manager).await;
+    let invitation = team.invited.first().expect("the invitation is open").id;
     LabObjects {
         instrument,
         warning,
         replacement,
         planned_run: planned.id,
         user,
+        invitation,
     }
 }
 
@@ -309,6 +322,9 @@ fn recipe(e: &Endpoint, ids: &LabObjects, calendar: &str) -> Recipe {
         ),
         ("POST", "/users/{id}/role") => ("", Some(json!({ "role": "manager" }))),
         ("POST", "/users/{id}/deactivate") => ("", None),
+        ("POST", "/team/invitations/{id}/resend") | ("DELETE", "/team/invitations/{id}") => {
+            ("", None)
+        }
         ("POST", "/invitations") => (
             "",
             Some(json!({ "email": "mallory@evil.example", "role": "manager" })),
@@ -336,6 +352,8 @@ fn recipe(e: &Endpoint, ids: &LabObjects, calendar: &str) -> Recipe {
         ids.planned_run
     } else if e.path.starts_with("/users/{id}") {
         ids.user
+    } else if e.path.starts_with("/team/invitations/{id}") {
+        ids.invitation
     } else {
         assert!(
             !e.path.contains("{id}"),

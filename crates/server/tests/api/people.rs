@@ -3,6 +3,7 @@
 
 use super::*;
 use seqhealth_api::{AuditList, Role, Team};
+use seqhealth_demo::smtp_sink::SmtpSink;
 
 async fn id_of(env: &Env, cookie: &str, email: &str) -> i64 {
     let team: Team = env.get_json("/api/v1/users", cookie).await;
@@ -178,46 +179,22 @@ async fn a_user_changes_their_name_and_password_and_other_sessions_end() {
     );
 }
 
-/// The API with mail written to a folder: the app, and the folder.
-fn mailing(env: &Env) -> (axum::Router, tempfile::TempDir) {
-    let mail = tempfile::tempdir().unwrap();
+/// The app with mail through a real SMTP server on loopback (aiosmtpd, AUTH required).
+fn mailing(env: &Env) -> (axum::Router, SmtpSink) {
+    let sink = SmtpSink::with_login();
     let mailer = seqhealth_server::mail::Mailer::new(
-        None,
-        mail.path(),
+        Some(&sink.url()),
+        std::path::Path::new("/nonexistent"),
         "seqhealth <seqhealth@lab.example>",
         "https://seq.example.org",
     )
     .unwrap();
     let state = seqhealth_server::AppState::with_mailer(env.db.clone(), mailer);
-    (seqhealth_server::app(state, None), mail)
-}
-
-/// The messages in `dir` once `n` have arrived (they are sent in the background), read as
-/// a mail program does: quoted-printable's soft line breaks joined.
-async fn mails(dir: &std::path::Path, n: usize) -> Vec<String> {
-    for _ in 0..100 {
-        let files: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        if files.len() >= n {
-            return files
-                .iter()
-                .map(|f| {
-                    std::fs::read_to_string(f)
-                        .unwrap()
-                        .replace("=\r\n", "")
-                        .replace("=\n", "")
-                })
-                .collect();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("{n} message(s) expected in {}", dir.display())
+    (seqhealth_server::app(state, None), sink)
 }
 
 /// "Forgot password?": the same answer for every address; an account's owner gets a link
-/// by mail (here the .eml folder), and it works.
+/// by mail (here through a real SMTP server), and it works.
 #[tokio::test]
 async fn forgot_password_mails_a_link_and_says_the_same_to_everyone() {
     let env = env().await;
@@ -246,10 +223,26 @@ async fn forgot_password_mails_a_link_and_says_the_same_to_everyone() {
         unknown.into_body().collect().await.unwrap().to_bytes(),
     );
     assert_eq!(a, b, "the same answer");
-    let sent = mails(mail.path(), 1).await;
-    assert_eq!(sent.len(), 1, "one message, to the account's owner");
+    let sent = mail.messages(1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        mail.messages(1).await.len(),
+        1,
+        "one message, to the account's owner"
+    );
     let eml = &sent[0];
-    assert!(eml.contains("To: grace@northgate.example"), "{eml}");
+    assert!(
+        eml.contains("X-Sink-Rcpt: grace@northgate.example"),
+        "{eml}"
+    );
+    assert!(
+        eml.contains("X-Sink-Login: seqhealth"),
+        "sent with AUTH: {eml}"
+    );
+    assert!(
+        eml.contains("at Northgate Genomics Core on seqhealth"),
+        "{eml}"
+    );
     let token = eml
         .split("https://seq.example.org/reset/")
         .nth(1)
@@ -288,8 +281,19 @@ async fn an_invitation_is_mailed_with_its_link() {
     assert_eq!(resp.status(), StatusCode::CREATED);
     let link: seqhealth_api::InvitationLink =
         serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
-    let eml = &mails(mail.path(), 1).await[0];
-    assert!(eml.contains("To: lise@northgate.example"), "{eml}");
+    let eml = &mail.messages(1).await[0];
+    assert!(eml.contains("X-Sink-Rcpt: lise@northgate.example"), "{eml}");
+    assert!(eml.contains("Content-Type: text/plain"), "{eml}");
+    assert!(eml.contains("Content-Type: text/html"), "{eml}");
+    // The link's expiry in the lab's time zone, named (Northgate is in Europe/London).
+    assert!(eml.contains("(Europe/London)"), "{eml}");
+    assert!(
+        eml.contains(&format!(
+            "href=3D\"https://seq.example.org/accept/{}\"",
+            link.token
+        )),
+        "the HTML part links it too: {eml}"
+    );
     assert!(
         eml.contains("Ada Lovelace invited you to Northgate Genomics Core"),
         "{eml}"
@@ -298,4 +302,152 @@ async fn an_invitation_is_mailed_with_its_link() {
         eml.contains(&format!("https://seq.example.org/accept/{}", link.token)),
         "{eml}"
     );
+}
+
+/// Without SMTP, a message is an .eml file in the mail folder, as the start-up line says.
+#[tokio::test]
+async fn without_smtp_a_message_is_an_eml_file_in_the_mail_folder() {
+    use tower::ServiceExt;
+    let env = env().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mailer = seqhealth_server::mail::Mailer::new(
+        None,
+        dir.path(),
+        "seqhealth <seqhealth@lab.example>",
+        "https://seq.example.org",
+    )
+    .unwrap();
+    assert!(mailer
+        .describe()
+        .contains(&dir.path().display().to_string()));
+    let app = seqhealth_server::app(
+        seqhealth_server::AppState::with_mailer(env.db.clone(), mailer),
+        None,
+    );
+    let ada = env.login("ada@northgate.example").await;
+    let req = Request::post("/api/v1/invitations")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::COOKIE, &ada)
+        .body(Body::from(
+            json!({ "email": "lise@northgate.example", "role": "viewer" }).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(
+        app.oneshot(req).await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    for _ in 0..200 {
+        let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        if let Some(file) = files.first() {
+            let eml = std::fs::read_to_string(file.as_ref().unwrap().path()).unwrap();
+            assert!(eml.contains("To: lise@northgate.example"), "{eml}");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no .eml file in {}", dir.path().display());
+}
+
+/// A manager sends an invitation again (a new link is mailed, the old one stops working)
+/// or withdraws it (its link stops working); a viewer may do neither; the audit log says
+/// both.
+#[tokio::test]
+async fn an_invitation_is_sent_again_or_withdrawn() {
+    use tower::ServiceExt;
+    let env = env().await;
+    let (app, mail) = mailing(&env);
+    let ada = env.login("ada@northgate.example").await;
+    let grace = env.login("grace@northgate.example").await;
+    let send = |method: &str, path: String, cookie: &str, body: Option<Value>| {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body.map_or(Body::empty(), |b| Body::from(b.to_string())))
+            .unwrap();
+        let app = app.clone();
+        async move {
+            let resp = app.oneshot(req).await.unwrap();
+            let s = resp.status();
+            (s, resp.into_body().collect().await.unwrap().to_bytes())
+        }
+    };
+    let invite = json!({ "email": "lise@northgate.example", "role": "viewer" });
+    let (s, b) = send("POST", "/api/v1/invitations".into(), &ada, Some(invite)).await;
+    assert_eq!(s, StatusCode::CREATED, "{b:?}");
+    let first: seqhealth_api::InvitationLink = serde_json::from_slice(&b).unwrap();
+    let team: Team = env.get_json("/api/v1/users", &ada).await;
+    let id = team.invited[0].id;
+
+    let (s, _) = send(
+        "POST",
+        format!("/api/v1/team/invitations/{id}/resend"),
+        &grace,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "viewers do not send invitations");
+    let (s, b) = send(
+        "POST",
+        format!("/api/v1/team/invitations/{id}/resend"),
+        &ada,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{b:?}");
+    let second: seqhealth_api::InvitationLink = serde_json::from_slice(&b).unwrap();
+    assert_ne!(first.token, second.token);
+    let sent = mail.messages(2).await;
+    assert!(
+        sent.iter().any(|m| m.contains(&second.token)),
+        "the new link is mailed: {sent:?}"
+    );
+    let (s, _) = env
+        .get(&format!("/api/v1/invitations/{}", first.token), None)
+        .await;
+    assert_eq!(s, StatusCode::GONE, "the old link stopped working");
+    let (s, _) = env
+        .get(&format!("/api/v1/invitations/{}", second.token), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    let team: Team = env.get_json("/api/v1/users", &ada).await;
+    assert_eq!(team.invited.len(), 1, "one open invitation, not two");
+    let id = team.invited[0].id;
+    let (s, _) = send(
+        "DELETE",
+        format!("/api/v1/team/invitations/{id}"),
+        &grace,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = send(
+        "DELETE",
+        format!("/api/v1/team/invitations/{id}"),
+        &ada,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = env
+        .get(&format!("/api/v1/invitations/{}", second.token), None)
+        .await;
+    assert_eq!(s, StatusCode::GONE, "a withdrawn link stops working");
+    let (s, b) = send(
+        "DELETE",
+        format!("/api/v1/team/invitations/{id}"),
+        &ada,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "withdrawn once: {b:?}");
+    let team: Team = env.get_json("/api/v1/users", &ada).await;
+    assert!(team.invited.is_empty());
+
+    let audit: AuditList = env.get_json("/api/v1/audit", &ada).await;
+    let actions: Vec<&str> = audit.entries.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"invitation sent again"), "{actions:?}");
+    assert!(actions.contains(&"invitation withdrawn"), "{actions:?}");
 }
