@@ -5,16 +5,18 @@ export PATH := $(CURDIR)/.tools/binaryen/node_modules/.bin:$(HOME)/.cargo/bin:$(
 ADDR ?= 127.0.0.1:8080
 DEMO_DB ?= demo.db
 
-.PHONY: demo test bench setup setup-browser build server lint clean
+.PHONY: demo test bench setup setup-browser build server lint clean install
 
 ## demo: install what is missing, build, and run the server with a fresh simulated fleet
 demo: setup build server
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	./target/server/seqhealth-demo --addr $(ADDR) --database-url sqlite://$(DEMO_DB) --dist dist --demo-run-folders ../shared/interop/runs
 
-## test: install what is missing (with Chromium and PostgreSQL), lint, and run unit, API and
-## end-to-end tests; then the server's API suite again on a throwaway PostgreSQL cluster
+## test: install what is missing (with Chromium and PostgreSQL), lint, install into
+## target/install (an e2e test runs that binary alone), and run unit, API and end-to-end
+## tests; then the server's API suite again on a throwaway PostgreSQL cluster
 test: setup-browser build lint
+	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/target/install
 	cargo test --workspace --locked
 	scripts/with-postgres.sh
 
@@ -44,6 +46,18 @@ build:
 
 server:
 	cargo build --locked --profile server -p seqhealth-server -p seqhealth-demo
+
+## install: the server (the dashboard built in) and the agent under PREFIX (default
+## /usr/local): bin/, the systemd unit in lib/systemd/system/, the docs in share/doc/seqhealth/
+PREFIX ?= /usr/local
+install: setup build
+	cargo build --locked --profile server -p seqhealth-server -p seqhealth-agent
+	install -D -m 755 target/server/seqhealth-server $(DESTDIR)$(PREFIX)/bin/seqhealth-server
+	install -D -m 755 target/server/seqhealth-agent $(DESTDIR)$(PREFIX)/bin/seqhealth-agent
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/doc/seqhealth
+	sed 's|@PREFIX@|$(PREFIX)|g' deploy/seqhealth.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/seqhealth.service
+	install -m 644 README.md SECURITY.md ARCHITECTURE.md $(DESTDIR)$(PREFIX)/share/doc/seqhealth/
+	@echo "installed under $(DESTDIR)$(PREFIX): bin/seqhealth-server (dashboard built in), bin/seqhealth-agent, lib/systemd/system/seqhealth.service"
 
 lint:
 	python3 scripts/check-architecture.py

@@ -195,6 +195,11 @@ pub fn forgot_password(email: String) -> Call<()> {
     no_content(Request::post(&url("/password-reset")).json(&ResetRequest { email }))
 }
 
+/// Whether the server has a lab yet (no session needed).
+pub fn setup_status() -> Remote<seqhealth_api::SetupStatus> {
+    Remote::new(|| "/setup".into())
+}
+
 /// Whose password a reset link sets (no session needed).
 pub fn reset_info(token: String) -> Remote<ResetInfo> {
     Remote::new(move || format!("/resets/{token}"))

@@ -31,9 +31,17 @@ pub fn LoginPage() -> impl IntoView {
         ev.prevent_default();
         login.dispatch();
     };
+    let setup = api::setup_status();
     view! {
         <section class="login">
             <h1>"Log in to seqhealth"</h1>
+            {move || setup.get().and_then(Result::ok).filter(|s| !s.set_up).map(|_| view! {
+                <div class="card" role="note">
+                    <h2>"This server has no lab yet"</h2>
+                    <p>"Its operator makes one on the server's machine, then opens the one-time link it prints:"</p>
+                    <pre class="mono command">"seqhealth-server init --lab \"Lab name\" --time-zone Region/City --manager-email you@lab.example"</pre>
+                </div>
+            })}
             <form on:submit=submit>
                 <label for="email">"Email"</label>
                 <input id="email" name="email" type="email" autocomplete="username" required bind:value=email />

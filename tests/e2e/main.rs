@@ -9,6 +9,7 @@ mod enrollment;
 mod harness;
 use seqhealth::format;
 mod attention;
+mod installed;
 mod replacements;
 mod setup;
 

@@ -18,7 +18,8 @@ pub use domain::{Health, Role, Subsystem};
 pub use enrollment::*;
 pub use people::{
     password_problem, AcceptInvitation, Invitation, InvitationLink, InviteRequest, Invited, Member,
-    NameChange, NewPassword, PasswordChange, ResetInfo, ResetRequest, RoleRequest, Team,
+    NameChange, NewPassword, PasswordChange, ResetInfo, ResetRequest, RoleRequest, SetupStatus,
+    Team,
 };
 pub use query::{
     InstrumentQuery, Query, QueryError, QueryString, ReplacementQuery, StatusFilter,

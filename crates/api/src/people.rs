@@ -52,6 +52,13 @@ pub struct Member {
     pub deactivated_at: Option<DateTime<Utc>>,
 }
 
+/// `GET /setup` (no session): whether the server has a lab yet, so that the login page of a
+/// fresh install can say how to make one. Says nothing of any lab.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetupStatus {
+    pub set_up: bool,
+}
+
 /// How long a password-reset link made by an operator (`users reset-link`) works: it is
 /// passed on by hand.
 pub const RESET_LINK_HOURS: i64 = 24;
@@ -164,9 +171,9 @@ pub fn password_problem(password: &str, email: &str) -> Option<String> {
     None
 }
 
-/// Stems of the passwords attackers try first, picked by hand from the top of SecLists'
-/// Passwords/Common-Credentials lists (MIT licence), plus this product's name. A short
-/// list, not the full published one: shipping that (with its licence) is still to do.
+/// Stems of the passwords attackers try first, so that the dashboard can say so as one
+/// types; the server also checks the published list of the 10,000 most common passwords
+/// (`seqhealth-server`'s `domain::passwords`), which is too heavy for the dashboard.
 const COMMON: &[&str] = &[
     "123456789012",
     "1234567890",

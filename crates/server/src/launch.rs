@@ -4,7 +4,7 @@
 
 use crate::http::tls;
 use crate::store::{self as db, DatabaseKey};
-use crate::{app, jobs, serve_tls, serve_with, AppState};
+use crate::{app_with, jobs, serve_tls, serve_with, AppState, Dashboard};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use tokio::net::TcpListener;
@@ -32,9 +32,10 @@ pub struct ServeArgs {
     /// database is not encrypted, and the server says so at start.
     #[arg(long, env = "SEQHEALTH_DATABASE_KEY_FILE", global = true)]
     pub database_key_file: Option<PathBuf>,
-    /// The built dashboard (Trunk's output); without it only the API is served.
-    #[arg(long, env = "SEQHEALTH_DIST", default_value = "dist")]
-    pub dist: PathBuf,
+    /// Serve the dashboard from this folder (Trunk's output) instead of the one built into
+    /// the binary: for development, where `make build` then shows at once.
+    #[arg(long, env = "SEQHEALTH_DIST")]
+    pub dist: Option<PathBuf>,
     /// Seconds between sweeps for instruments that stopped reporting.
     #[arg(long, env = "SEQHEALTH_SWEEP_SECS", default_value_t = 300)]
     pub sweep_secs: u64,
@@ -175,14 +176,21 @@ pub async fn start(args: &ServeArgs) -> Result<Started, String> {
             shown
         );
     }
-    let dist = args
-        .dist
-        .join("index.html")
-        .is_file()
-        .then_some(args.dist.as_path());
-    if dist.is_none() {
-        tracing::warn!(dist = %args.dist.display(), "no built dashboard there (run `make build`); serving the API only");
-    }
+    let dashboard = match &args.dist {
+        Some(dist) if dist.join("index.html").is_file() => {
+            tracing::info!(dist = %dist.display(), "serving the dashboard from this folder");
+            Dashboard::Folder(dist)
+        }
+        Some(dist) => {
+            tracing::warn!(dist = %dist.display(), "no built dashboard there (run `make build`); serving the API only");
+            Dashboard::Off
+        }
+        None if crate::http::web::has_built_in() => Dashboard::BuiltIn,
+        None => {
+            tracing::warn!("this binary was built without the dashboard (run `make build` first, or give --dist); serving the API only");
+            Dashboard::Off
+        }
+    };
     let listener = TcpListener::bind(args.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
@@ -194,7 +202,7 @@ pub async fn start(args: &ServeArgs) -> Result<Started, String> {
         &args.public_url(),
     )?;
     tracing::info!("{}", mailer.describe());
-    let router = app(AppState::with_mailer(pool.clone(), mailer), dist);
+    let router = app_with(AppState::with_mailer(pool.clone(), mailer), dashboard);
     let trust_pem = tls.as_ref().map(|(_, pem)| pem.clone());
     let serving = crate::Serving {
         limits: crate::http::connections::Limits {

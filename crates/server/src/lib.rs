@@ -13,6 +13,7 @@ pub mod launch;
 pub mod mail;
 pub mod state;
 
+pub use http::web::Dashboard;
 pub use state::AppState;
 
 use axum::Router;
@@ -28,20 +29,27 @@ use tower_http::trace::TraceLayer;
 /// back, instead of holding a server task and, for ingest, a database connection.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// The whole service: the JSON API under `/api/v1` and, if `dist` is given, the dashboard.
+/// The whole service: the JSON API under `/api/v1` and, if `dist` is given, the dashboard
+/// of that folder.
 pub fn app(state: AppState, dist: Option<&Path>) -> Router {
-    app_with_timeout(state, dist, REQUEST_TIMEOUT)
+    let dashboard = dist.map_or(Dashboard::Off, Dashboard::Folder);
+    app_with_timeout(state, dashboard, REQUEST_TIMEOUT)
 }
 
-/// [`app`] with another request timeout (tests use a short one).
+/// The whole service with `dashboard`: the built-in one, a folder's, or none.
+pub fn app_with(state: AppState, dashboard: Dashboard<'_>) -> Router {
+    app_with_timeout(state, dashboard, REQUEST_TIMEOUT)
+}
+
+/// [`app_with`] with another request timeout (tests use a short one).
 pub fn app_with_timeout(
     state: AppState,
-    dist: Option<&Path>,
+    dashboard: Dashboard<'_>,
     timeout: std::time::Duration,
 ) -> Router {
     let mut router = Router::new().nest(API_PREFIX, routes::api());
-    if let Some(dist) = dist {
-        router = router.merge(http::web::dashboard(dist));
+    if let Some(web) = http::web::serve(dashboard) {
+        router = router.merge(web);
     }
     router
         // Innermost, so a 408 still carries the security headers.

@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::store::to_time;
 use axum::http::StatusCode;
 use seqhealth_api::people::{INVITATION_DAYS, SETUP_LINK_HOURS};
-use seqhealth_api::{password_problem, Invitation, InvitationLink, Role};
+use seqhealth_api::{Invitation, InvitationLink, Role};
 use sqlx::{AnyConnection, AnyPool};
 
 /// Creates a lab on a database that has none, with a one-time setup link for its first
@@ -178,7 +178,7 @@ pub async fn find(db: &AnyPool, token: &str, now: i64) -> AppResult<Invitation> 
 /// Whether `password` may be this link's person's: the policy's reason if not.
 pub async fn check_password(db: &AnyPool, token: &str, password: &str, now: i64) -> AppResult<()> {
     let invitation = find(db, token, now).await?;
-    match password_problem(password, &invitation.email) {
+    match crate::domain::passwords::problem(password, &invitation.email) {
         Some(why) => Err(AppError::BadRequest(why)),
         None => Ok(()),
     }

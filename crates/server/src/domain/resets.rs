@@ -9,7 +9,7 @@ use crate::error::{AppError, AppResult};
 use crate::store::to_time;
 use axum::http::StatusCode;
 use seqhealth_api::people::MAILED_RESET_LINK_HOURS;
-use seqhealth_api::{password_problem, LabInfo, ResetInfo};
+use seqhealth_api::{LabInfo, ResetInfo};
 use sqlx::{AnyConnection, AnyPool};
 
 /// A new reset link for `user_id`, working `hours`; earlier unused ones stop working.
@@ -90,7 +90,7 @@ pub async fn find(db: &AnyPool, token: &str, now: i64) -> AppResult<ResetInfo> {
 /// Whether `password` may be the link's person's: the policy's reason if not.
 pub async fn check_password(db: &AnyPool, token: &str, password: &str, now: i64) -> AppResult<()> {
     let info = find(db, token, now).await?;
-    match password_problem(password, &info.email) {
+    match crate::domain::passwords::problem(password, &info.email) {
         Some(why) => Err(AppError::BadRequest(why)),
         None => Ok(()),
     }

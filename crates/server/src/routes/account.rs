@@ -2,7 +2,7 @@
 //! password required; every other session ends). Logging out everywhere is
 //! `DELETE /sessions`.
 
-use crate::domain::sessions;
+use crate::domain::{passwords, sessions};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{session_cookie, ApiJson, CurrentUser};
 use crate::state::AppState;
@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum_extra::extract::CookieJar;
-use seqhealth_api::{password_problem, NameChange, PasswordChange};
+use seqhealth_api::{NameChange, PasswordChange};
 
 pub async fn set_name(
     State(state): State<AppState>,
@@ -42,7 +42,7 @@ pub async fn set_password(
         ));
     }
     let email = sessions::info(&state.db, user.user_id).await?.user.email;
-    if let Some(why) = password_problem(&req.new, &email) {
+    if let Some(why) = passwords::problem(&req.new, &email) {
         return Err(AppError::BadRequest(why));
     }
     let keep = jar

@@ -82,6 +82,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     use Access::*;
     use Method as M;
     vec![
+        endpoint(M::GET, "/setup", Public, session::setup_status),
         endpoint(M::POST, "/session", Public, session::login),
         endpoint(M::GET, "/session", User, session::current),
         endpoint(M::DELETE, "/session", Public, session::logout),

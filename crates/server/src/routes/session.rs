@@ -37,6 +37,15 @@ pub async fn login(
     open(&state, tls, jar, user_id, now).await
 }
 
+/// `GET /setup` (no session): whether the server has a lab yet (the login page of a fresh
+/// install says how to run `init`).
+pub async fn setup_status(
+    State(state): State<AppState>,
+) -> AppResult<Json<seqhealth_api::SetupStatus>> {
+    let set_up = crate::domain::invitations::has_labs(&state.db).await?;
+    Ok(Json(seqhealth_api::SetupStatus { set_up }))
+}
+
 /// Starts a session of `user_id`: its cookie (HttpOnly, SameSite=Strict, `Secure` and
 /// `__Host-` over TLS) and who is now logged in.
 pub async fn open(

@@ -314,7 +314,7 @@ fn recipe(e: &Endpoint, ids: &LabObjects, calendar: &str) -> Recipe {
             ("", Some(serde_json::to_value(run).unwrap()))
         }
         ("POST", "/ingest/telemetry") => ("", Some(hot_chiller("attack-batch"))),
-        ("GET", "/users") => ("", None),
+        ("GET", "/users") | ("GET", "/setup") => ("", None),
         ("POST", "/account/name") => ("", Some(json!({ "name": "Mallory" }))),
         ("POST", "/account/password") => (
             "",
@@ -456,6 +456,9 @@ const PUBLIC_REFUSALS: &[StatusCode] = &[
     StatusCode::NOT_FOUND,
 ];
 
+/// Public reads that answer anyone (never anything of a lab).
+const PUBLIC_INFO: &[(&str, &str)] = &[("GET", "/setup")];
+
 /// State-changing endpoints a viewer may call: they change only the caller's own account
 /// (their sessions, name, password).
 const VIEWER_MAY: &[(&str, &str)] = &[
@@ -554,12 +557,17 @@ async fn every_endpoint_resists_another_labs_ids_tokens_and_missing_or_forged_se
                 // Anyone may call these (log in, log out, report a CSP violation): without
                 // a session or with a forged one they answer nothing of lab B and write
                 // nothing (a wrong password is counted in memory, not stored).
+                let info = PUBLIC_INFO.contains(&(e.method.as_str(), e.path));
+                let may = if info {
+                    &[StatusCode::OK][..]
+                } else {
+                    PUBLIC_REFUSALS
+                };
                 for (kind, creds) in [
                     ("public endpoint, no session", &Creds::None),
                     ("public endpoint, forged session", &forged),
                 ] {
-                    w.attack(&mut tally, kind, e, &at_a, creds, PUBLIC_REFUSALS)
-                        .await;
+                    w.attack(&mut tally, kind, e, &at_a, creds, may).await;
                 }
             }
         }

@@ -503,7 +503,11 @@ async fn a_stalled_or_dripping_body_is_cut_off_by_the_request_timeout() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(seqhealth_server::serve(
         listener,
-        seqhealth_server::app_with_timeout(AppState::new(env.db.clone()), None, timeout),
+        seqhealth_server::app_with_timeout(
+            AppState::new(env.db.clone()),
+            seqhealth_server::Dashboard::Off,
+            timeout,
+        ),
         std::future::pending(),
     ));
     let head = format!(

@@ -148,6 +148,21 @@ async fn a_user_changes_their_name_and_password_and_other_sessions_end() {
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(error_of(&b).detail.contains("at least 12"));
+    // Long enough, but on the published list of common passwords (a year added or not).
+    for common in ["leavemealone", "sunshine2026!"] {
+        let (s, b) = post_json(
+            &env,
+            "/api/v1/account/password",
+            &here,
+            change(DEMO_PASSWORD, common),
+        )
+        .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{common}");
+        assert!(
+            error_of(&b).detail.contains("10,000 most common"),
+            "{common}"
+        );
+    }
     let (s, _) = post_json(
         &env,
         "/api/v1/account/password",

@@ -112,3 +112,74 @@ async fn every_response_carries_the_security_headers() {
         assert_eq!(h[header::REFERRER_POLICY], "no-referrer", "{path}");
     }
 }
+
+/// The dashboard built into the binary (from `dist/` when it was compiled): the same files
+/// byte for byte, brotli to browsers that take it, `index.html` for client routes, hashed
+/// names cached for a year, and 304 for a browser that has a file already.
+#[tokio::test]
+async fn the_built_in_dashboard_is_the_build_byte_for_byte() {
+    use tower::ServiceExt;
+    let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist");
+    assert!(
+        seqhealth_server::http::web::has_built_in() && dist.join("index.html").is_file(),
+        "this binary carries no dashboard: run `make build` (or `make test`) before cargo test"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let pool = db::connect(&fresh_db_url(dir.path()).await).await.unwrap();
+    let app = seqhealth_server::app_with(AppState::new(pool), seqhealth_server::Dashboard::BuiltIn);
+    let get = |path: String, headers: Vec<(header::HeaderName, String)>| {
+        let mut req = Request::get(path);
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        let app = app.clone();
+        async move {
+            let resp = app.oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+            let (parts, body) = resp.into_parts();
+            (parts, body.collect().await.unwrap().to_bytes())
+        }
+    };
+    let wasm = std::fs::read_dir(&dist)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .find(|n| n.ends_with("_bg.wasm"))
+        .expect("the build's wasm");
+    let (parts, body) = get(format!("/{wasm}"), vec![]).await;
+    assert_eq!(parts.status, StatusCode::OK);
+    assert_eq!(parts.headers[header::CONTENT_TYPE], "application/wasm");
+    assert_eq!(
+        parts.headers[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(body.as_ref(), std::fs::read(dist.join(&wasm)).unwrap());
+    let (parts, body) = get(
+        format!("/{wasm}"),
+        vec![(header::ACCEPT_ENCODING, "gzip, deflate, br, zstd".into())],
+    )
+    .await;
+    assert_eq!(parts.headers[header::CONTENT_ENCODING], "br");
+    assert_eq!(
+        body.as_ref(),
+        std::fs::read(dist.join(format!("{wasm}.br"))).unwrap()
+    );
+    let etag = parts.headers[header::ETAG].to_str().unwrap().to_string();
+    let (parts, body) = get(
+        format!("/{wasm}"),
+        vec![
+            (header::ACCEPT_ENCODING, "br".into()),
+            (header::IF_NONE_MATCH, etag),
+        ],
+    )
+    .await;
+    assert_eq!(parts.status, StatusCode::NOT_MODIFIED);
+    assert!(body.is_empty());
+    let index = std::fs::read(dist.join("index.html")).unwrap();
+    for page in ["/", "/instruments/7", "/team"] {
+        let (parts, body) = get(page.into(), vec![]).await;
+        assert_eq!(parts.status, StatusCode::OK, "{page}");
+        assert_eq!(parts.headers[header::CACHE_CONTROL], "no-cache", "{page}");
+        assert_eq!(body.as_ref(), index, "{page}");
+    }
+    let (parts, _) = get("/api/v1/no-such-thing".into(), vec![]).await;
+    assert_eq!(parts.status, StatusCode::NOT_FOUND);
+}
