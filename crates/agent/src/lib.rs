@@ -1,5 +1,6 @@
 //! The instrument side of seqhealth.
 //!
+//! - [`access`]: who may read the agent's files (Unix modes, Windows DACLs).
 //! - [`config`]: the agent's configuration file (`enroll` writes it) and its sharing switch.
 //! - [`extract`]: the allow-list; a run folder's summary → the body that leaves the instrument.
 //! - [`report`]: `summarize`'s local table and JSON.
@@ -9,6 +10,7 @@
 //! - [`simulate`]: a deterministic, believable fleet (runs and sensor telemetry) for the
 //!   demo and the tests; it only ever produces the wire types an instrument may send.
 
+pub mod access;
 pub mod config;
 pub mod extract;
 pub mod fleet;

@@ -399,16 +399,13 @@ fn read_token(token_file: &Path) -> Result<String, String> {
             ))
         }
     };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if std::fs::metadata(token_file).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
-            let _ = writeln!(
-                std::io::stderr(),
-                "warning: {} is readable by others; `chmod 600` it",
-                token_file.display()
-            );
-        }
+    if seqhealth_agent::access::readable_by_others(token_file).unwrap_or(false) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: {} is readable by others; {}",
+            token_file.display(),
+            seqhealth_agent::access::MAKE_PRIVATE_HINT
+        );
     }
     Ok(token)
 }
