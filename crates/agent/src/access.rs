@@ -50,7 +50,8 @@ pub fn restrict_dir(dir: &Path) -> io::Result<()> {
 
 /// Whether someone besides the agent's account may read `path`: on Unix any group or other
 /// permission bit; on Windows no DACL at all, or an entry allowing anyone besides the
-/// current user and LocalSystem.
+/// current user, LocalSystem and the Administrators group (who can take any file anyway;
+/// a file in a user's profile allows them by default).
 pub fn readable_by_others(path: &Path) -> io::Result<bool> {
     #[cfg(unix)]
     {
@@ -114,10 +115,11 @@ mod win {
     use windows_sys::Win32::Security::{
         AclSizeInformation, AddAccessAllowedAceEx, CreateWellKnownSid, EqualSid, GetAce,
         GetAclInformation, GetLengthSid, GetSecurityDescriptorControl, GetTokenInformation,
-        InitializeAcl, TokenUser, WinLocalSystemSid, ACCESS_ALLOWED_ACE, ACE_HEADER, ACL,
-        ACL_REVISION, ACL_SIZE_INFORMATION, CONTAINER_INHERIT_ACE, DACL_SECURITY_INFORMATION,
-        OBJECT_INHERIT_ACE, PROTECTED_DACL_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID,
-        SECURITY_MAX_SID_SIZE, SE_DACL_PROTECTED, TOKEN_QUERY, TOKEN_USER,
+        InitializeAcl, TokenUser, WinBuiltinAdministratorsSid, WinLocalSystemSid,
+        ACCESS_ALLOWED_ACE, ACE_HEADER, ACL, ACL_REVISION, ACL_SIZE_INFORMATION,
+        CONTAINER_INHERIT_ACE, DACL_SECURITY_INFORMATION, OBJECT_INHERIT_ACE,
+        PROTECTED_DACL_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID, SECURITY_MAX_SID_SIZE,
+        SE_DACL_PROTECTED, TOKEN_QUERY, TOKEN_USER, WELL_KNOWN_SID_TYPE,
     };
     use windows_sys::Win32::Storage::FileSystem::FILE_ALL_ACCESS;
     use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
@@ -167,18 +169,11 @@ mod win {
         }
     }
 
-    fn local_system() -> io::Result<Sid> {
+    fn well_known(kind: WELL_KNOWN_SID_TYPE) -> io::Result<Sid> {
         let mut sid = vec![0u32; (SECURITY_MAX_SID_SIZE as usize).div_ceil(4)];
         let mut size = (sid.len() * 4) as u32;
         // SAFETY: the buffer is SECURITY_MAX_SID_SIZE bytes.
-        if unsafe {
-            CreateWellKnownSid(
-                WinLocalSystemSid,
-                null_mut(),
-                sid.as_mut_ptr().cast(),
-                &mut size,
-            )
-        } == 0
+        if unsafe { CreateWellKnownSid(kind, null_mut(), sid.as_mut_ptr().cast(), &mut size) } == 0
         {
             return Err(io::Error::last_os_error());
         }
@@ -188,7 +183,7 @@ mod win {
     /// The SIDs the agent's files are for: the current user, and LocalSystem.
     fn owners() -> io::Result<Vec<Sid>> {
         let user = current_user()?;
-        let system = local_system()?;
+        let system = well_known(WinLocalSystemSid)?;
         // SAFETY: both are valid SIDs.
         Ok(if unsafe { EqualSid(user.ptr(), system.ptr()) } != 0 {
             vec![user]
@@ -283,6 +278,8 @@ mod win {
         pub protected: bool,
         /// Entries allowing access to the current user or LocalSystem.
         pub owners: usize,
+        /// Entries allowing access to the Administrators group.
+        pub admins: usize,
         /// Entries allowing access to anyone else.
         pub others: usize,
     }
@@ -308,14 +305,19 @@ mod win {
             if code != 0 {
                 return Err(os_error(code));
             }
-            let result = describe(sd, dacl, &mine);
+            let result = describe(sd, dacl, &mine, &well_known(WinBuiltinAdministratorsSid)?);
             LocalFree(sd);
             result
         }
     }
 
     /// SAFETY: `sd` and `dacl` come from GetNamedSecurityInfoW and are still alive.
-    unsafe fn describe(sd: PSECURITY_DESCRIPTOR, dacl: *mut ACL, mine: &[Sid]) -> io::Result<Dacl> {
+    unsafe fn describe(
+        sd: PSECURITY_DESCRIPTOR,
+        dacl: *mut ACL,
+        mine: &[Sid],
+        admins: &Sid,
+    ) -> io::Result<Dacl> {
         let mut control = 0u16;
         let mut revision = 0u32;
         if GetSecurityDescriptorControl(sd, &mut control, &mut revision) == 0 {
@@ -325,6 +327,7 @@ mod win {
             null: dacl.is_null(),
             protected: control & SE_DACL_PROTECTED != 0,
             owners: 0,
+            admins: 0,
             others: 0,
         };
         if dacl.is_null() {
@@ -354,6 +357,8 @@ mod win {
             let sid = &allowed.SidStart as *const u32 as PSID;
             if mine.iter().any(|m| EqualSid(m.ptr(), sid) != 0) {
                 out.owners += 1;
+            } else if EqualSid(admins.ptr(), sid) != 0 {
+                out.admins += 1;
             } else {
                 out.others += 1;
             }

@@ -399,7 +399,10 @@ fn read_token(token_file: &Path) -> Result<String, String> {
             ))
         }
     };
-    if seqhealth_agent::access::readable_by_others(token_file).unwrap_or(false) {
+    // Under Wine the DACL read back is made from the Unix mode, not the one set: no warning.
+    if !seqhealth_agent::access::dacls_unkept()
+        && seqhealth_agent::access::readable_by_others(token_file).unwrap_or(false)
+    {
         let _ = writeln!(
             std::io::stderr(),
             "warning: {} is readable by others; {}",
