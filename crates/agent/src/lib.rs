@@ -7,6 +7,8 @@
 //! - [`push`]: sends allow-listed performance data to the server's ingest API.
 //! - [`watch`], [`spool`]: finished runs in a runs directory → spool → server, nothing lost
 //!   while the server is unreachable.
+//! - [`log`]: what `watch` says, also in a size-bounded rotating log file.
+//! - [`service`]: `watch` as a Windows service.
 //! - [`simulate`]: a deterministic, believable fleet (runs and sensor telemetry) for the
 //!   demo and the tests; it only ever produces the wire types an instrument may send.
 
@@ -14,8 +16,10 @@ pub mod access;
 pub mod config;
 pub mod extract;
 pub mod fleet;
+pub mod log;
 pub mod push;
 pub mod report;
+pub mod service;
 pub mod simulate;
 pub mod spool;
 pub mod watch;
