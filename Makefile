@@ -70,6 +70,12 @@ clean:
 	cargo clean
 	rm -rf dist
 
+## test-windows: the agent cross-built for Windows (x86_64-pc-windows-gnu) and its tests run
+## under Wine; `summarize --json` compared byte for byte with the Linux build's (installs
+## what is missing: the Rust target, mingw-w64, wine64)
+.PHONY: test-windows
+test-windows: ; scripts/windows.sh
+
 ## bench-interop: seqhealth-agent summarize vs Illumina's InterOp library (PyPI `interop`, in
 ## .tools/interop-venv) on ../shared/interop/runs and a ~1 GB synthetic folder in /tmp; not a test
 .PHONY: bench-interop

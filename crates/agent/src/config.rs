@@ -48,7 +48,8 @@ impl AgentConfig {
 }
 
 /// Writes `bytes` to a temporary file beside `path` and renames it over `path`; with
-/// `secret`, the file is created readable and writable by its owner only.
+/// `secret`, the file is created readable and writable by its owner only. On Windows every
+/// file written here is owner-only (a protected DACL: see [`crate::access`]).
 ///
 /// The temporary file is always created afresh (`O_CREAT | O_EXCL`, and on Unix
 /// `O_NOFOLLOW` with its mode set at creation): a file or symbolic link already at its
@@ -79,13 +80,36 @@ pub fn write_atomically(path: &Path, bytes: &[u8], secret: bool) -> io::Result<(
             .mode(if secret { 0o600 } else { 0o644 })
             .custom_flags(libc::O_NOFOLLOW);
     }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        use windows_sys::Win32::Storage::FileSystem::{
+            FILE_FLAG_OPEN_REPARSE_POINT, FILE_GENERIC_WRITE, READ_CONTROL, WRITE_DAC,
+        };
+        // Nobody else can open the new file while this handle is open (share mode 0), and
+        // its owner-only DACL is set through the handle before a byte is written.
+        options
+            .share_mode(0)
+            .access_mode(FILE_GENERIC_WRITE | WRITE_DAC | READ_CONTROL)
+            .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT);
+    }
     let mut f = options.open(&tmp).map_err(|e| {
         io::Error::new(
             e.kind(),
             format!("cannot create {} afresh: {e}", tmp.display()),
         )
     })?;
-    let written = f.write_all(bytes).and_then(|()| f.sync_all());
+    let restricted = if secret || cfg!(windows) {
+        crate::access::restrict_file(&f).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot make {} owner-only: {e}", tmp.display()),
+            )
+        })
+    } else {
+        Ok(())
+    };
+    let written = restricted.and_then(|()| f.write_all(bytes).and_then(|()| f.sync_all()));
     drop(f);
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
@@ -122,11 +146,95 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+        if !crate::access::dacls_unkept() {
+            assert!(!crate::access::readable_by_others(&c.token_file).unwrap());
+        }
         std::fs::write(&path, r#"{"server": 1}"#).unwrap();
         assert!(AgentConfig::load(&path)
             .unwrap_err()
             .to_string()
             .contains("not a seqhealth agent configuration"));
+    }
+
+    /// On Windows the token and the configuration get a protected DACL that allows the
+    /// agent's account (and LocalSystem) only, read back through GetNamedSecurityInfoW; a
+    /// file written the ordinary way next to them does not pass the same check.
+    #[cfg(windows)]
+    #[test]
+    fn the_token_and_configuration_have_an_owner_only_dacl() {
+        use crate::access::{read_dacl, readable_by_others};
+        let dir = tempfile::tempdir().unwrap();
+        let token = dir.path().join(TOKEN_FILE);
+        write_atomically(&token, b"secret", true).unwrap();
+        let config = dir.path().join(CONFIG_FILE);
+        write_atomically(&config, b"{}", false).unwrap();
+        assert_eq!(std::fs::read_to_string(&token).unwrap(), "secret");
+        if crate::access::dacls_unkept() {
+            // Debian's Wine 8.0 wineserver is built without extended-attribute support: it
+            // accepts the DACL (SetSecurityInfo succeeds, checked above by the writes) but
+            // does not keep it, and answers GetNamedSecurityInfoW with one made from the Unix
+            // mode. So the read-back below runs on Windows only.
+            eprintln!(
+                "Wine does not keep DACLs: the owner-only read-back is checked on Windows only"
+            );
+            assert!(read_dacl(&token).is_ok());
+            return;
+        }
+        for f in [&token, &config] {
+            let dacl = read_dacl(f).unwrap();
+            assert!(!dacl.null && dacl.protected, "{}: {dacl:?}", f.display());
+            assert!(
+                dacl.owners >= 1 && dacl.others == 0,
+                "{}: {dacl:?}",
+                f.display()
+            );
+            assert!(!readable_by_others(f).unwrap());
+        }
+        assert_eq!(std::fs::read_to_string(&token).unwrap(), "secret");
+        // Written again (enroll again): still owner-only, the new content.
+        write_atomically(&token, b"second", true).unwrap();
+        assert_eq!(read_dacl(&token).unwrap().others, 0);
+        assert_eq!(std::fs::read_to_string(&token).unwrap(), "second");
+        // An ordinary file with an everyone-may-read DACL is reported as readable by others.
+        let open = dir.path().join("open");
+        std::fs::write(&open, "x").unwrap();
+        let everyone = std::process::Command::new("icacls")
+            .arg(&open)
+            .args(["/grant", "Everyone:R"])
+            .output();
+        if everyone.is_ok_and(|o| o.status.success()) {
+            assert!(readable_by_others(&open).unwrap(), "{:?}", read_dacl(&open));
+        } else {
+            eprintln!("icacls is not available: the negative check is skipped");
+        }
+    }
+
+    /// A spool directory is owner-only, and so is what is created in it afterwards.
+    #[test]
+    fn a_restricted_directory_and_its_new_files_are_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = dir.path().join("spool");
+        std::fs::create_dir(&spool).unwrap();
+        crate::access::restrict_dir(&spool).unwrap();
+        let inside = spool.join("run.json");
+        std::fs::write(&inside, "{}").unwrap();
+        if crate::access::dacls_unkept() {
+            eprintln!("Wine does not keep DACLs: the read-back is checked on Windows only");
+            return;
+        }
+        assert!(!crate::access::readable_by_others(&spool).unwrap());
+        #[cfg(windows)]
+        {
+            let dacl = crate::access::read_dacl(&inside).unwrap();
+            assert!(dacl.owners >= 1 && dacl.others == 0, "{dacl:?}");
+        }
+        #[cfg(unix)]
+        {
+            // Unix: the directory's 0700 keeps others out whatever the file's own mode.
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&spool).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700);
+        }
     }
 
     /// A symbolic link planted at the temporary file's name is not followed: the file it

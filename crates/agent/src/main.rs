@@ -1,10 +1,12 @@
 //! `seqhealth-agent`: the instrument-side program.
 
 use chrono::{DurationRound, TimeDelta, Utc};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use seqhealth_agent::config::{self, AgentConfig};
 use seqhealth_agent::fleet::DEMO_FLEET;
+use seqhealth_agent::log::{self, RotatingLog};
 use seqhealth_agent::push::{check_server_url, push_history, PushError, Pusher};
+use seqhealth_agent::service;
 use seqhealth_agent::simulate::{runs, telemetry, SimConfig};
 use seqhealth_agent::spool::{DrainEnd, Spool};
 use seqhealth_agent::watch::{queue_new, Handled};
@@ -52,33 +54,7 @@ enum Command {
     /// Watch a runs directory: summarise each finished run (RTAComplete.txt or
     /// CopyComplete.txt), spool it, and push it outbound; while the server is unreachable
     /// the spool keeps everything and is drained later, in order. Never listens on a port.
-    Watch {
-        /// The directory the instrument writes its run folders into.
-        runs_dir: PathBuf,
-        /// The configuration `enroll` wrote (server, token file, CA, sharing switch);
-        /// instead of --server and --token-file.
-        #[arg(long, conflicts_with_all = ["server", "token_file"])]
-        config: Option<PathBuf>,
-        /// The seqhealth server, e.g. https://seqhealth.example.org
-        #[arg(long, env = "SEQHEALTH_SERVER", required_unless_present = "config")]
-        server: Option<String>,
-        /// File holding this instrument's token (keep it readable by the agent only).
-        #[arg(long, required_unless_present = "config")]
-        token_file: Option<PathBuf>,
-        /// Where runs wait to be sent.
-        #[arg(long, default_value = "seqhealth-spool")]
-        spool: PathBuf,
-        /// A PEM certificate (or bundle) to trust besides the system's, e.g. a lab's own CA.
-        #[arg(long)]
-        ca: Option<PathBuf>,
-        /// Seconds between scans of the runs directory.
-        #[arg(long, default_value_t = 60)]
-        every: u64,
-        /// Scan and drain once, then exit: 0 when all was delivered, 3 when the server
-        /// could not be reached (the spool keeps the rest), 4 when the token was refused.
-        #[arg(long)]
-        once: bool,
-    },
+    Watch(WatchArgs),
     /// Enroll this instrument with the one-time code a lab manager got when adding it:
     /// saves the instrument's own token (readable by you only) and the configuration
     /// `watch --config` uses.
@@ -105,6 +81,72 @@ enum Command {
         #[arg(long, default_value = config::CONFIG_FILE)]
         config: PathBuf,
     },
+    /// Run `watch` as a Windows service: install, uninstall.
+    Service {
+        #[command(subcommand)]
+        action: ServiceCommand,
+    },
+}
+
+/// What `watch` (and the Windows service, which runs it) is given.
+#[derive(Args, Clone)]
+struct WatchArgs {
+    /// The directory the instrument writes its run folders into.
+    runs_dir: PathBuf,
+    /// The configuration `enroll` wrote (server, token file, CA, sharing switch);
+    /// instead of --server and --token-file.
+    #[arg(long, conflicts_with_all = ["server", "token_file"])]
+    config: Option<PathBuf>,
+    /// The seqhealth server, e.g. https://seqhealth.example.org
+    #[arg(long, env = "SEQHEALTH_SERVER", required_unless_present = "config")]
+    server: Option<String>,
+    /// File holding this instrument's token (keep it readable by the agent only).
+    #[arg(long, required_unless_present = "config")]
+    token_file: Option<PathBuf>,
+    /// Where runs wait to be sent.
+    #[arg(long, default_value = "seqhealth-spool")]
+    spool: PathBuf,
+    /// A PEM certificate (or bundle) to trust besides the system's, e.g. a lab's own CA.
+    #[arg(long)]
+    ca: Option<PathBuf>,
+    /// Seconds between scans of the runs directory.
+    #[arg(long, default_value_t = 60)]
+    every: u64,
+    /// Scan and drain once, then exit: 0 when all was delivered, 3 when the server
+    /// could not be reached (the spool keeps the rest), 4 when the token was refused.
+    #[arg(long)]
+    once: bool,
+    /// Also keep what is said in a rotating log here (seqhealth-agent.log, at most 5 files
+    /// of 1 MiB); the Windows service always logs, by default into `logs` beside the spool.
+    #[arg(long)]
+    log_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum ServiceCommand {
+    /// Windows (as administrator): register `watch` as a service that starts at boot (as
+    /// LocalSystem, restarted after a failure) and start it. Takes what `watch` takes; the
+    /// paths are made absolute. On Linux, use the systemd unit in the README.
+    Install {
+        #[arg(long, default_value = service::SERVICE_NAME)]
+        name: String,
+        #[command(flatten)]
+        watch: WatchArgs,
+    },
+    /// Windows (as administrator): stop the service and remove it. The spool, the
+    /// configuration, the token and the logs stay.
+    Uninstall {
+        #[arg(long, default_value = service::SERVICE_NAME)]
+        name: String,
+    },
+    /// What the Service Control Manager starts: `watch` until the service is stopped.
+    #[command(hide = true)]
+    Run {
+        #[arg(long, default_value = service::SERVICE_NAME)]
+        name: String,
+        #[command(flatten)]
+        watch: WatchArgs,
+    },
 }
 
 #[tokio::main]
@@ -115,36 +157,19 @@ async fn main() -> ExitCode {
             json,
             dry_run,
         } => summarize(&run_folder, json, dry_run),
-        Command::Watch {
-            runs_dir,
-            config,
-            server,
-            token_file,
-            spool,
-            ca,
-            every,
-            once,
-        } => {
-            let target = match (config, server, token_file) {
-                (Some(path), _, _) => match AgentConfig::load(&path) {
-                    Ok(c) => Target {
-                        server: c.server,
-                        token_file: c.token_file,
-                        ca: c.ca.or(ca),
-                        config: Some(path),
-                    },
-                    Err(e) => return fail(&format!("{}: {e}", path.display())),
-                },
-                (None, Some(server), Some(token_file)) => Target {
-                    server,
-                    token_file,
-                    ca,
-                    config: None,
-                },
-                _ => return fail("give --config, or both --server and --token-file"),
+        Command::Watch(args) => {
+            if let Some(dir) = &args.log_dir {
+                if let Err(e) = open_log(dir) {
+                    return e;
+                }
+            }
+            let target = match Target::from_args(&args) {
+                Ok(t) => t,
+                Err(code) => return code,
             };
-            watch(&runs_dir, &target, &spool, every, once).await
+            watch(&args.runs_dir, &target, &args.spool, args.every, args.once).await
         }
+        Command::Service { action } => service_command(action).await,
         Command::Enroll {
             server,
             code,
@@ -222,6 +247,197 @@ struct Target {
     config: Option<PathBuf>,
 }
 
+impl Target {
+    fn from_args(args: &WatchArgs) -> Result<Target, ExitCode> {
+        match (&args.config, &args.server, &args.token_file) {
+            (Some(path), _, _) => match AgentConfig::load(path) {
+                Ok(c) => Ok(Target {
+                    server: c.server,
+                    token_file: c.token_file,
+                    ca: c.ca.or(args.ca.clone()),
+                    config: Some(path.clone()),
+                }),
+                Err(e) => Err(fail(&format!("{}: {e}", path.display()))),
+            },
+            (None, Some(server), Some(token_file)) => Ok(Target {
+                server: server.clone(),
+                token_file: token_file.clone(),
+                ca: args.ca.clone(),
+                config: None,
+            }),
+            _ => Err(fail("give --config, or both --server and --token-file")),
+        }
+    }
+}
+
+/// From now on what `watch` says is also kept in `dir`'s rotating log.
+fn open_log(dir: &Path) -> Result<(), ExitCode> {
+    match RotatingLog::open(dir, log::MAX_BYTES, log::KEEP) {
+        Ok(l) => {
+            log::install(l);
+            Ok(())
+        }
+        Err(e) => Err(fail(&format!(
+            "cannot open the log in {}: {e}",
+            dir.display()
+        ))),
+    }
+}
+
+/// `service install|uninstall|run`: Windows only; elsewhere, a pointer to systemd.
+#[cfg(not(windows))]
+async fn service_command(_action: ServiceCommand) -> ExitCode {
+    let _ = writeln!(
+        std::io::stderr(),
+        "seqhealth-agent: `service` is for Windows; on Linux run `watch` from a systemd unit (see the README: \"Connect an instrument\")"
+    );
+    ExitCode::from(2)
+}
+
+#[cfg(windows)]
+async fn service_command(action: ServiceCommand) -> ExitCode {
+    match action {
+        ServiceCommand::Install { name, watch } => {
+            let watch = match service_paths(watch) {
+                Ok(w) => w,
+                Err(e) => return fail(&format!("cannot make the paths absolute: {e}")),
+            };
+            // Checked now, not at boot: the configuration loads and the token is there.
+            let target = match Target::from_args(&watch) {
+                Ok(t) => t,
+                Err(code) => return code,
+            };
+            if let Err(e) = read_token(&target.token_file) {
+                return fail(&e);
+            }
+            let exe = match std::env::current_exe() {
+                Ok(e) => e,
+                Err(e) => return fail(&format!("cannot find seqhealth-agent.exe: {e}")),
+            };
+            let i = service::Install {
+                name: name.clone(),
+                exe,
+                arguments: service_arguments(&watch),
+            };
+            if let Err(e) = service::install(&i) {
+                return fail(&format!(
+                    "cannot install the service {name}: {e} (run as administrator)"
+                ));
+            }
+            println!(
+                "Installed and started the Windows service {name}: it starts at boot and watches {}.\nSpool: {}\nLog: {}",
+                watch.runs_dir.display(),
+                watch.spool.display(),
+                watch.log_dir.as_deref().unwrap_or(Path::new("")).join(log::LOG_FILE).display()
+            );
+            ExitCode::SUCCESS
+        }
+        ServiceCommand::Uninstall { name } => match service::uninstall(&name) {
+            Ok(()) => {
+                println!("Stopped and removed the Windows service {name}; the spool, configuration, token and logs stay.");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&format!("cannot remove the service {name}: {e}")),
+        },
+        ServiceCommand::Run { name, watch } => {
+            // The SCM starts services in C:\Windows\System32: relative paths in an older
+            // configuration are taken from the configuration's folder.
+            if let Some(dir) = watch.config.as_deref().and_then(Path::parent) {
+                let _ = std::env::set_current_dir(dir);
+            }
+            if let Some(dir) = &watch.log_dir {
+                if let Err(code) = open_log(dir) {
+                    return code;
+                }
+            }
+            let runtime = tokio::runtime::Handle::current();
+            let said = name.clone();
+            let job = Box::new(move |stop: std::sync::Arc<tokio::sync::Notify>| {
+                runtime.block_on(async move {
+                    log::out(&format!("service {said} started"));
+                    let target = match Target::from_args(&watch) {
+                        Ok(t) => t,
+                        Err(_) => return 1,
+                    };
+                    tokio::select! {
+                        _ = stop.notified() => {
+                            log::out("service stopping: the spool keeps what was not sent");
+                            0
+                        }
+                        code = watch_status(&watch, &target) => code,
+                    }
+                })
+            });
+            // run() blocks this thread until the service stops; the runtime's other
+            // threads drive `watch`.
+            match tokio::task::block_in_place(|| service::run(&name, job)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&format!(
+                    "`service run` is started by Windows' Service Control Manager ({e}); to run in this window use `watch`"
+                )),
+            }
+        }
+    }
+}
+
+/// `watch` for the service: its exit status as a number (the service's exit code).
+#[cfg(windows)]
+async fn watch_status(args: &WatchArgs, target: &Target) -> u8 {
+    let code = watch(&args.runs_dir, target, &args.spool, args.every, false).await;
+    if code == ExitCode::SUCCESS {
+        0
+    } else {
+        1
+    }
+}
+
+/// The service's `watch` arguments with every path absolute (the SCM starts it elsewhere),
+/// and a log folder (default: `logs` beside the spool).
+#[cfg(windows)]
+fn service_paths(mut w: WatchArgs) -> std::io::Result<WatchArgs> {
+    use std::path::absolute;
+    w.runs_dir = absolute(&w.runs_dir)?;
+    w.spool = absolute(&w.spool)?;
+    w.config = w.config.as_deref().map(absolute).transpose()?;
+    w.token_file = w.token_file.as_deref().map(absolute).transpose()?;
+    w.ca = w.ca.as_deref().map(absolute).transpose()?;
+    let logs = match &w.log_dir {
+        Some(d) => absolute(d)?,
+        None => w.spool.parent().unwrap_or(Path::new("")).join("logs"),
+    };
+    w.log_dir = Some(logs);
+    w.once = false;
+    Ok(w)
+}
+
+/// `watch`'s flags for the service's command line.
+#[cfg(windows)]
+fn service_arguments(w: &WatchArgs) -> Vec<std::ffi::OsString> {
+    let mut a: Vec<std::ffi::OsString> = vec![w.runs_dir.clone().into()];
+    let mut flag = |name: &str, value: std::ffi::OsString| {
+        a.push(name.into());
+        a.push(value);
+    };
+    if let Some(c) = &w.config {
+        flag("--config", c.clone().into());
+    }
+    if let Some(s) = &w.server {
+        flag("--server", s.into());
+    }
+    if let Some(t) = &w.token_file {
+        flag("--token-file", t.clone().into());
+    }
+    if let Some(c) = &w.ca {
+        flag("--ca", c.clone().into());
+    }
+    flag("--spool", w.spool.clone().into());
+    flag("--every", w.every.to_string().into());
+    if let Some(d) = &w.log_dir {
+        flag("--log-dir", d.clone().into());
+    }
+    a
+}
+
 /// `enroll`: the code → the instrument's token (owner-only file) and the configuration.
 async fn enroll(
     server: &str,
@@ -247,9 +463,12 @@ async fn enroll(
             token_file.display()
         ));
     }
+    // Absolute, so `watch --config` (and the Windows service, which starts elsewhere)
+    // finds the token from any folder.
+    let token_file = std::path::absolute(token_file).unwrap_or_else(|_| token_file.to_path_buf());
     let cfg = AgentConfig {
         server: server.trim_end_matches('/').to_string(),
-        token_file: token_file.to_path_buf(),
+        token_file: token_file.clone(),
         ca,
         sharing: true,
         sharing_changed_at: Utc::now(),
@@ -381,9 +600,9 @@ async fn watch(
     }
 }
 
-/// One line on stdout (a closed pipe is not an error of `watch`).
+/// One line on stdout (a closed pipe is not an error of `watch`), and in the log if any.
 fn say(line: String) {
-    let _ = writeln!(std::io::stdout(), "{line}");
+    log::out(&line);
 }
 
 /// The instrument's token from its file (trimmed, not empty); warns when others may
@@ -399,16 +618,15 @@ fn read_token(token_file: &Path) -> Result<String, String> {
             ))
         }
     };
-    #[cfg(unix)]
+    // Under Wine the DACL read back is made from the Unix mode, not the one set: no warning.
+    if !seqhealth_agent::access::dacls_unkept()
+        && seqhealth_agent::access::readable_by_others(token_file).unwrap_or(false)
     {
-        use std::os::unix::fs::PermissionsExt;
-        if std::fs::metadata(token_file).is_ok_and(|m| m.permissions().mode() & 0o077 != 0) {
-            let _ = writeln!(
-                std::io::stderr(),
-                "warning: {} is readable by others; `chmod 600` it",
-                token_file.display()
-            );
-        }
+        log::err(&format!(
+            "warning: {} is readable by others; {}",
+            token_file.display(),
+            seqhealth_agent::access::MAKE_PRIVATE_HINT
+        ));
     }
     Ok(token)
 }
@@ -450,11 +668,11 @@ async fn drain(spool: &Spool, pusher: &Pusher, spool_dir: &Path) -> Drained {
     };
     if report.sent + report.duplicates + report.rejected > 0 {
         say(format!(
-            "sent {}, already there {}, refused {} (see {}/rejected), waiting {}",
+            "sent {}, already there {}, refused {} (see {}), waiting {}",
             report.sent,
             report.duplicates,
             report.rejected,
-            spool_dir.display(),
+            spool_dir.join("rejected").display(),
             report.remaining
         ));
     }
@@ -468,11 +686,10 @@ async fn drain(spool: &Spool, pusher: &Pusher, spool_dir: &Path) -> Drained {
             Drained::Paused
         }
         DrainEnd::TokenRefused(why) => {
-            let _ = writeln!(
-                std::io::stderr(),
+            log::err(&format!(
                 "seqhealth-agent: the server refused this instrument's token ({why}); it may have been revoked: enroll the instrument again. {} run(s) kept in the spool",
                 report.remaining
-            );
+            ));
             Drained::Stop(ExitCode::from(4))
         }
     }
@@ -525,7 +742,7 @@ fn summarize(folder: &Path, json: bool, dry_run: bool) -> ExitCode {
 /// One line on stderr, failure status.
 fn fail(msg: &str) -> ExitCode {
     // Even a closed stderr must not turn bad input into a panic.
-    let _ = writeln!(std::io::stderr(), "seqhealth-agent: {}", one_line(msg));
+    log::err(&format!("seqhealth-agent: {}", one_line(msg)));
     ExitCode::FAILURE
 }
 

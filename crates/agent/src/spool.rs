@@ -40,11 +40,7 @@ impl Spool {
     /// Opens (creating, owner-only) the spool directory.
     pub fn open(dir: &Path) -> io::Result<Spool> {
         fs::create_dir_all(dir.join("rejected"))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
-        }
+        crate::access::restrict_dir(dir)?;
         Ok(Spool {
             dir: dir.to_path_buf(),
         })

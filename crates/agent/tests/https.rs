@@ -193,12 +193,8 @@ async fn the_agent_pushes_over_https_only_to_a_server_its_ca_vouches_for() {
     std::fs::create_dir_all(&runs).unwrap();
     let run_id = finished_run(&runs);
     let token = dir.path().join("token");
-    std::fs::write(&token, "instrument-token-123\n").unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    // Owner-only, as `enroll` writes it: mode 0600, or on Windows a protected DACL.
+    seqhealth_agent::config::write_atomically(&token, b"instrument-token-123\n", true).unwrap();
     let ca = dir.path().join("lab-ca.pem");
     std::fs::write(&ca, &lab.ca_pem).unwrap();
     let stranger = dir.path().join("other-ca.pem");

@@ -448,12 +448,8 @@ fn planted_free_text_never_goes_on_the_wire_nor_into_the_spool() {
     let summarisable = planted.iter().filter(|p| p.has_params).count();
     assert!(planted.len() >= 9 && summarisable >= 6);
     let token = tmp.path().join("token");
-    std::fs::write(&token, "tok-privacy").unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    // Owner-only, as `enroll` writes it: mode 0600, or on Windows a protected DACL.
+    seqhealth_agent::config::write_atomically(&token, b"tok-privacy", true).unwrap();
     let spool = tmp.path().join("spool");
     let watch = |server: &str| {
         run_agent(&[

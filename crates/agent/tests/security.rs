@@ -60,12 +60,8 @@ fn refused(what: &str, args: &[&OsStr], capture: Option<&Capture>) {
 /// The token file, owner-only (so `watch` has nothing to warn about).
 fn token_file(dir: &Path) -> std::path::PathBuf {
     let token = dir.join("token");
-    std::fs::write(&token, "tok-secret").unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    // Owner-only, as `enroll` writes it: mode 0600, or on Windows a protected DACL.
+    seqhealth_agent::config::write_atomically(&token, b"tok-secret", true).unwrap();
     token
 }
 

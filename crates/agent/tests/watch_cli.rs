@@ -27,12 +27,8 @@ fn setup() -> Setup {
     run.write(&folder).unwrap();
     std::fs::write(folder.join("RTAComplete.txt"), "done").unwrap();
     let token = root.join("token");
-    std::fs::write(&token, "tok-watch").unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    // Owner-only, as `enroll` writes it: mode 0600, or on Windows a protected DACL.
+    seqhealth_agent::config::write_atomically(&token, b"tok-watch", true).unwrap();
     Setup {
         spool: root.join("spool"),
         _dir: dir,

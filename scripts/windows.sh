@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The agent on Windows, from this Linux machine (`make test-windows`):
+#   1. installs what is missing: the x86_64-pc-windows-gnu Rust target, Debian's mingw-w64
+#      C compiler and Wine (wine64, 8.0);
+#   2. builds the test-only bcryptprimitives.dll shim (scripts/windows/bcryptprimitives.c:
+#      Wine 8.0 lacks ProcessPrng, which Rust's std needs; never shipped);
+#   3. cross-builds seqhealth-agent.exe and the agent's tests, and runs the tests under
+#      Wine (Cargo's runner for the target: scripts/windows/wine-runner.sh);
+#   4. checks that `seqhealth-agent.exe summarize <MiSeq run> --json`, given a Windows
+#      path, prints byte for byte what the Linux build prints, for every MiSeq folder in
+#      ../shared/interop/runs (said and skipped when that folder is absent);
+#   5. prints the figures: build times, tests passed, folders compared.
+# PROFILE=server builds and compares the optimised builds the instruments get (default:
+# the tests' dev profile, already built by step 3). Extra arguments go to `cargo test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+TARGET=x86_64-pc-windows-gnu
+PROFILE=${PROFILE:-dev}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+case $CARGO_TARGET_DIR in /*) ;; *) CARGO_TARGET_DIR=$PWD/$CARGO_TARGET_DIR ;; esac
+scratch=$CARGO_TARGET_DIR/wine
+mkdir -p "$scratch"
+say() { printf '%s\n' "windows: $*" >&2; }
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# 1. Tools, only what is missing.
+if ! rustup target list --installed | grep -qx "$TARGET"; then
+    say "adding the Rust target $TARGET"
+    rustup target add "$TARGET"
+fi
+missing=()
+command -v x86_64-w64-mingw32-gcc >/dev/null || missing+=(gcc-mingw-w64-x86-64)
+[ -x /usr/lib/wine/wine64 ] || missing+=(wine64)
+if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]} (Debian)"
+    sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get install -y "${missing[@]}" >/dev/null 2>&1 \
+        || { $sudo apt-get update >/dev/null && $sudo apt-get install -y "${missing[@]}" >/dev/null; }
+fi
+say "$(rustc --version); $(x86_64-w64-mingw32-gcc --version | head -1); $(/usr/lib/wine/wine64 --version)"
+
+# 2. The shim, rebuilt when its sources change.
+shim=$scratch/bcryptprimitives.dll
+src=scripts/windows/bcryptprimitives.c
+def=scripts/windows/bcryptprimitives.def
+if [ ! -f "$shim" ] || [ "$src" -nt "$shim" ] || [ "$def" -nt "$shim" ]; then
+    x86_64-w64-mingw32-gcc -O2 -shared -o "$shim" "$src" "$def" -ladvapi32
+fi
+export SEQHEALTH_WINE_SHIM=$shim
+export SEQHEALTH_WINE_PREFIX=$scratch/prefix
+export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=$PWD/scripts/windows/wine-runner.sh
+cleanup() { WINEPREFIX=$SEQHEALTH_WINE_PREFIX /usr/lib/wine/wineserver -k 2>/dev/null || true; }
+trap cleanup EXIT
+
+# 3. Cross-build, then the tests under Wine.
+t0=$(now)
+cargo test --locked -p seqhealth-agent --target "$TARGET" --no-run 2>&1 | grep -v '^  Executable' >&2
+t1=$(now)
+log=$scratch/tests.log
+set +e
+cargo test --locked -p seqhealth-agent --target "$TARGET" "$@" 2>&1 | tee "$log" | grep -E '^(test result|failures:|    [a-z_:]+$|---- )' >&2
+status=${PIPESTATUS[0]}
+set -e
+t2=$(now)
+read -r passed failed ignored < <(awk '/^test result:/ { for (i = 1; i <= NF; i++) {
+    if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) g += $i } }
+    END { print p + 0, f + 0, g + 0 }' "$log")
+suites=$(grep -c '^test result:' "$log" || true)
+
+# 4. Byte for byte: Windows (a Windows path) and Linux `summarize --json`.
+dir=debug; [ "$PROFILE" = dev ] || dir=$PROFILE
+t3=$(now)
+if [ "$PROFILE" != dev ]; then
+    cargo build --locked --profile "$PROFILE" -p seqhealth-agent --target "$TARGET" >&2
+fi
+t4=$(now)
+cargo build --locked --profile "$PROFILE" -p seqhealth-agent >&2
+exe=$CARGO_TARGET_DIR/$TARGET/$dir/seqhealth-agent.exe
+linux=$CARGO_TARGET_DIR/$dir/seqhealth-agent
+compared=0 differ=0
+runs=../shared/interop/runs
+if [ -d "$runs" ]; then
+    for run in "$runs"/*miseq*; do
+        [ -d "$run" ] || continue
+        abs=$(cd "$run" && pwd)
+        winpath="Z:${abs//\//\\}"
+        # Stdout and the exit status must match (stderr names the folder, each its way).
+        lrc=0 wrc=0
+        "$linux" summarize "$abs" --json >"$scratch/linux.json" 2>/dev/null || lrc=$?
+        "$CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER" "$exe" summarize "$winpath" --json \
+            >"$scratch/windows.json" 2>/dev/null || wrc=$?
+        compared=$((compared + 1))
+        if cmp -s "$scratch/linux.json" "$scratch/windows.json" && [ "$lrc" = "$wrc" ]; then
+            say "identical ($(wc -c <"$scratch/linux.json") bytes, exit $lrc): summarize $winpath --json"
+        else
+            differ=$((differ + 1))
+            say "DIFFERENT (exit $lrc on Linux, $wrc on Windows): summarize $(basename "$run") --json"
+            diff "$scratch/linux.json" "$scratch/windows.json" | head -20 >&2 || true
+        fi
+    done
+    comparison="$compared MiSeq folder(s) compared, $differ different"
+else
+    comparison="skipped: $runs is absent (the shared real run folders are not on this machine)"
+fi
+
+# 5. The figures.
+cat <<REPORT
+== the agent on Windows (x86_64-pc-windows-gnu, under $(/usr/lib/wine/wine64 --version))
+cross-build of the agent and its tests: $(secs "$t0" "$t1") s
+tests under Wine:                      $passed passed, $failed failed, $ignored ignored ($suites test binaries, $(secs "$t1" "$t2") s)
+summarize --json, Windows vs Linux:    $comparison (profile $PROFILE)
+the .exe:                              $exe ($(du -h "$exe" | cut -f1))
+REPORT
+[ "$PROFILE" = dev ] || echo "optimised cross-build ($PROFILE):       $(secs "$t3" "$t4") s"
+[ "$status" = 0 ] && [ "$failed" = 0 ] && [ "$differ" = 0 ] || { say "FAILED (see $log)"; exit 1; }
