@@ -14,6 +14,7 @@ pub mod extract;
 pub mod fleet;
 pub mod push;
 pub mod report;
+pub mod signals;
 pub mod simulate;
 pub mod spool;
 pub mod watch;

@@ -368,9 +368,9 @@ async fn watch(
             }
             wait
         } else {
-            let kept = spool.pending().map(|p| p.len()).unwrap_or(0);
             say(format!(
-                "sending performance data is off: {kept} run(s) kept in the spool, nothing sent"
+                "sending performance data is off: {}, nothing sent",
+                spool.waiting("kept in the spool")
             ));
             every
         };
@@ -462,16 +462,16 @@ async fn drain(spool: &Spool, pusher: &Pusher, spool_dir: &Path) -> Drained {
         DrainEnd::Empty => Drained::Done,
         DrainEnd::Paused(why) => {
             say(format!(
-                "server unavailable ({why}); {} run(s) kept in the spool",
-                report.remaining
+                "server unavailable ({why}); {}",
+                spool.waiting("kept in the spool")
             ));
             Drained::Paused
         }
         DrainEnd::TokenRefused(why) => {
             let _ = writeln!(
                 std::io::stderr(),
-                "seqhealth-agent: the server refused this instrument's token ({why}); it may have been revoked: enroll the instrument again. {} run(s) kept in the spool",
-                report.remaining
+                "seqhealth-agent: the server refused this instrument's token ({why}); it may have been revoked: enroll the instrument again. {}",
+                spool.waiting("kept in the spool")
             );
             Drained::Stop(ExitCode::from(4))
         }
