@@ -286,8 +286,8 @@ pub struct SyntheticRun {
     pub clusters_pf: u32,
     /// Mean focus (FWHM, px) of every image: a drifting focus is a run-to-run trend of it.
     pub focus_fwhm: f64,
-    /// Intensity of the first channel at cycle 1 (counts; channel c adds 300·c), before
-    /// the decay along the read: a dimming laser is a run-to-run trend of it.
+    /// Intensity of the first channel at cycle 1 (counts; channel c is 1 + 0.2·c times
+    /// brighter): a dimming laser is a run-to-run trend of it.
     pub intensity: f64,
     /// Fraction of intensity lost per cycle along each read.
     pub intensity_decay_per_cycle: f64,
@@ -567,8 +567,9 @@ impl SyntheticRun {
                                 (1.0 - self.intensity_decay_per_cycle).powi(within as i32 - 1);
                             let intensity: Vec<u16> = (0..channels)
                                 .map(|c| {
-                                    let level = self.intensity + 300.0 * c as f64;
-                                    (level * kept + 200.0 * rng.sym()).clamp(0.0, 65_535.0) as u16
+                                    // 1500 → 1500, 1800, 2100, 2400 by channel, ±13 %.
+                                    let level = self.intensity * (1.0 + 0.2 * c as f64) * kept;
+                                    (level * (1.0 + 0.13 * rng.sym())).clamp(0.0, 65_535.0) as u16
                                 })
                                 .collect();
                             extraction_record(
