@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod extract;
+pub mod feed;
 pub mod fleet;
 pub mod push;
 pub mod report;

@@ -78,6 +78,14 @@ enum Command {
         /// could not be reached (the spool keeps the rest), 4 when the token was refused.
         #[arg(long)]
         once: bool,
+        /// A JSON-lines file (or a folder of them) of the lab's own sensor readings,
+        /// `{"sensor": "room_temp_c", "at": "<RFC 3339>", "value": 21.4}` a line: read
+        /// as it grows, each reading sent once.
+        #[arg(long, requires = "feed_sensor")]
+        feed: Option<PathBuf>,
+        /// A sensor the feed may carry (repeat for each); others are refused.
+        #[arg(long, requires = "feed")]
+        feed_sensor: Vec<String>,
     },
     /// Enroll this instrument with the one-time code a lab manager got when adding it:
     /// saves the instrument's own token (readable by you only) and the configuration
@@ -124,7 +132,13 @@ async fn main() -> ExitCode {
             ca,
             every,
             once,
+            feed,
+            feed_sensor,
         } => {
+            if let Err(e) = seqhealth_agent::feed::check_declared(&feed_sensor) {
+                return fail(&format!("--feed-sensor: {e}"));
+            }
+            let feed = feed.map(|path| (path, feed_sensor));
             let target = match (config, server, token_file) {
                 (Some(path), _, _) => match AgentConfig::load(&path) {
                     Ok(c) => Target {
@@ -143,7 +157,7 @@ async fn main() -> ExitCode {
                 },
                 _ => return fail("give --config, or both --server and --token-file"),
             };
-            watch(&runs_dir, &target, &spool, every, once).await
+            watch(&runs_dir, &target, &spool, every, once, feed.as_ref()).await
         }
         Command::Enroll {
             server,
@@ -322,6 +336,7 @@ async fn watch(
     spool_dir: &Path,
     every: u64,
     once: bool,
+    feed: Option<&(PathBuf, Vec<String>)>,
 ) -> ExitCode {
     let token = match read_token(&target.token_file) {
         Ok(t) => t,
@@ -344,6 +359,9 @@ async fn watch(
     let mut wait = every;
     loop {
         queue_finished(runs_dir, &spool);
+        if let Some((path, sensors)) = feed {
+            queue_feed(path, sensors, &spool);
+        }
         // The switch is read every round: off, runs wait in the spool and nothing is sent.
         let sharing = match &target.config {
             Some(path) => match AgentConfig::load(path) {
@@ -429,6 +447,25 @@ fn queue_finished(runs_dir: &Path, spool: &Spool) {
             }
         }
         Err(e) => say(format!("cannot scan {}: {e}", runs_dir.display())),
+    }
+}
+
+/// Spools what the local feed gained since the last scan, saying what was skipped.
+fn queue_feed(path: &Path, sensors: &[String], spool: &Spool) {
+    match seqhealth_agent::feed::queue_feed(path, sensors, spool, chrono::Utc::now()) {
+        Ok(r) => {
+            for why in &r.skipped {
+                say(why.clone());
+            }
+            if r.readings > 0 || !r.skipped.is_empty() {
+                say(format!(
+                    "feed: {} reading(s) queued, {} line(s) skipped",
+                    r.readings,
+                    r.skipped.len()
+                ));
+            }
+        }
+        Err(e) => say(format!("cannot read the feed {}: {e}", path.display())),
     }
 }
 
