@@ -3,8 +3,9 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use seqhealth_api::{Health, Subsystem, SubsystemFreshness, SubsystemHealth};
 
-fn freshness_text(at: Option<DateTime<Utc>>) -> String {
+fn freshness_text(at: Option<DateTime<Utc>>, from_run: bool) -> String {
     match at {
+        Some(t) if from_run => format!("from the last run, {}", time::iso_date(t, "UTC")),
         Some(t) => format!("last reading {}", time::age(t)),
         None => "no readings yet".into(),
     }
@@ -17,13 +18,14 @@ pub fn HealthBadge(
     health: Health,
     #[prop(optional)] subsystem: Option<Subsystem>,
     #[prop(default = None)] fresh: Option<DateTime<Utc>>,
+    #[prop(default = false)] from_run: bool,
 ) -> impl IntoView {
     let label = match subsystem {
         Some(s) => format!(
             "{}: {}; {}",
             s.label(),
             health.label(),
-            freshness_text(fresh)
+            freshness_text(fresh, from_run)
         ),
         None => health.label().to_string(),
     };
@@ -45,9 +47,9 @@ pub fn SubsystemHealthList(
                         <li data-subsystem=s.as_str()>
                             <span class="subsystem-name">
                                 {s.label()}
-                                <span class="sub">{freshness_text(freshness.get(s))}</span>
+                                <span class="sub">{freshness_text(freshness.get(s), freshness.from_run(s))}</span>
                             </span>
-                            <HealthBadge health=health.get(s) subsystem=s fresh=freshness.get(s) />
+                            <HealthBadge health=health.get(s) subsystem=s fresh=freshness.get(s) from_run=freshness.from_run(s) />
                         </li>
                     }
                 })

@@ -151,7 +151,7 @@ fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
                 .map(|s| {
                     view! {
                         <td role="cell" data-label=s.label()>
-                            <HealthBadge health=i.health.get(s) subsystem=s fresh=i.freshness.get(s) />
+                            <HealthBadge health=i.health.get(s) subsystem=s fresh=i.freshness.get(s) from_run=i.freshness.from_run(s) />
                         </td>
                     }
                 })

@@ -15,11 +15,13 @@
 pub mod access;
 pub mod config;
 pub mod extract;
+pub mod feed;
 pub mod fleet;
 pub mod log;
 pub mod push;
 pub mod report;
 pub mod service;
+pub mod signals;
 pub mod simulate;
 pub mod spool;
 pub mod watch;

@@ -120,6 +120,14 @@ struct WatchArgs {
     /// of 1 MiB); the Windows service always logs, by default into `logs` beside the spool.
     #[arg(long)]
     log_dir: Option<PathBuf>,
+    /// A JSON-lines file (or a folder of them) of the lab's own sensor readings,
+    /// `{"sensor": "room_temp_c", "at": "<RFC 3339>", "value": 21.4}` a line: read
+    /// as it grows, each reading sent once.
+    #[arg(long, requires = "feed_sensor")]
+    feed: Option<PathBuf>,
+    /// A sensor the feed may carry (repeat for each); others are refused.
+    #[arg(long, requires = "feed")]
+    feed_sensor: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -163,11 +171,26 @@ async fn main() -> ExitCode {
                     return e;
                 }
             }
+            if let Err(e) = seqhealth_agent::feed::check_declared(&args.feed_sensor) {
+                return fail(&format!("--feed-sensor: {e}"));
+            }
             let target = match Target::from_args(&args) {
                 Ok(t) => t,
                 Err(code) => return code,
             };
-            watch(&args.runs_dir, &target, &args.spool, args.every, args.once).await
+            let feed = args
+                .feed
+                .clone()
+                .map(|path| (path, args.feed_sensor.clone()));
+            watch(
+                &args.runs_dir,
+                &target,
+                &args.spool,
+                args.every,
+                args.once,
+                feed.as_ref(),
+            )
+            .await
         }
         Command::Service { action } => service_command(action).await,
         Command::Enroll {
@@ -383,7 +406,19 @@ async fn service_command(action: ServiceCommand) -> ExitCode {
 /// `watch` for the service: its exit status as a number (the service's exit code).
 #[cfg(windows)]
 async fn watch_status(args: &WatchArgs, target: &Target) -> u8 {
-    let code = watch(&args.runs_dir, target, &args.spool, args.every, false).await;
+    let feed = args
+        .feed
+        .clone()
+        .map(|path| (path, args.feed_sensor.clone()));
+    let code = watch(
+        &args.runs_dir,
+        target,
+        &args.spool,
+        args.every,
+        false,
+        feed.as_ref(),
+    )
+    .await;
     if code == ExitCode::SUCCESS {
         0
     } else {
@@ -401,6 +436,7 @@ fn service_paths(mut w: WatchArgs) -> std::io::Result<WatchArgs> {
     w.config = w.config.as_deref().map(absolute).transpose()?;
     w.token_file = w.token_file.as_deref().map(absolute).transpose()?;
     w.ca = w.ca.as_deref().map(absolute).transpose()?;
+    w.feed = w.feed.as_deref().map(absolute).transpose()?;
     let logs = match &w.log_dir {
         Some(d) => absolute(d)?,
         None => w.spool.parent().unwrap_or(Path::new("")).join("logs"),
@@ -434,6 +470,12 @@ fn service_arguments(w: &WatchArgs) -> Vec<std::ffi::OsString> {
     flag("--every", w.every.to_string().into());
     if let Some(d) = &w.log_dir {
         flag("--log-dir", d.clone().into());
+    }
+    if let Some(f) = &w.feed {
+        flag("--feed", f.clone().into());
+    }
+    for sensor in &w.feed_sensor {
+        flag("--feed-sensor", sensor.into());
     }
     a
 }
@@ -541,6 +583,7 @@ async fn watch(
     spool_dir: &Path,
     every: u64,
     once: bool,
+    feed: Option<&(PathBuf, Vec<String>)>,
 ) -> ExitCode {
     let token = match read_token(&target.token_file) {
         Ok(t) => t,
@@ -563,6 +606,9 @@ async fn watch(
     let mut wait = every;
     loop {
         queue_finished(runs_dir, &spool);
+        if let Some((path, sensors)) = feed {
+            queue_feed(path, sensors, &spool);
+        }
         // The switch is read every round: off, runs wait in the spool and nothing is sent.
         let sharing = match &target.config {
             Some(path) => match AgentConfig::load(path) {
@@ -587,9 +633,9 @@ async fn watch(
             }
             wait
         } else {
-            let kept = spool.pending().map(|p| p.len()).unwrap_or(0);
             say(format!(
-                "sending performance data is off: {kept} run(s) kept in the spool, nothing sent"
+                "sending performance data is off: {}, nothing sent",
+                spool.waiting("kept in the spool")
             ));
             every
         };
@@ -650,6 +696,25 @@ fn queue_finished(runs_dir: &Path, spool: &Spool) {
     }
 }
 
+/// Spools what the local feed gained since the last scan, saying what was skipped.
+fn queue_feed(path: &Path, sensors: &[String], spool: &Spool) {
+    match seqhealth_agent::feed::queue_feed(path, sensors, spool, chrono::Utc::now()) {
+        Ok(r) => {
+            for why in &r.skipped {
+                say(why.clone());
+            }
+            if r.readings > 0 || !r.skipped.is_empty() {
+                say(format!(
+                    "feed: {} reading(s) queued, {} line(s) skipped",
+                    r.readings,
+                    r.skipped.len()
+                ));
+            }
+        }
+        Err(e) => say(format!("cannot read the feed {}: {e}", path.display())),
+    }
+}
+
 /// How one drain of the spool ended, for `watch`.
 enum Drained {
     /// Everything was delivered or set aside.
@@ -680,15 +745,15 @@ async fn drain(spool: &Spool, pusher: &Pusher, spool_dir: &Path) -> Drained {
         DrainEnd::Empty => Drained::Done,
         DrainEnd::Paused(why) => {
             say(format!(
-                "server unavailable ({why}); {} run(s) kept in the spool",
-                report.remaining
+                "server unavailable ({why}); {}",
+                spool.waiting("kept in the spool")
             ));
             Drained::Paused
         }
         DrainEnd::TokenRefused(why) => {
             log::err(&format!(
-                "seqhealth-agent: the server refused this instrument's token ({why}); it may have been revoked: enroll the instrument again. {} run(s) kept in the spool",
-                report.remaining
+                "seqhealth-agent: the server refused this instrument's token ({why}); it may have been revoked: enroll the instrument again. {}",
+                spool.waiting("kept in the spool")
             ));
             Drained::Stop(ExitCode::from(4))
         }

@@ -1,13 +1,23 @@
-//! The spool: what waits to leave the instrument. A run summary is written here first
+//! The spool: what waits to leave the instrument. A run summary (or a telemetry batch:
+//! a run's derived signals, a local feed's readings) is written here first
 //! (atomically: a temporary file, synced, then renamed), and deleted only once the
 //! server has answered that it has it. While the server is unreachable or failing, the
 //! spool keeps everything, in order; a resend is harmless (ingest is idempotent).
 
 use crate::push::{PushError, Pusher};
-use seqhealth_api::RunIngest;
+use seqhealth_api::{RunIngest, TelemetryBatch};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+
+/// How a spooled telemetry batch's file name ends (a run's ends in `.json` alone).
+const TELEMETRY_EXT: &str = "telemetry.json";
+
+/// What one spooled file holds.
+enum Item {
+    Run(RunIngest),
+    Telemetry(TelemetryBatch),
+}
 
 pub struct Spool {
     dir: PathBuf,
@@ -52,12 +62,22 @@ impl Spool {
 
     /// Writes a run to the spool; returns its file. Names sort in the order written.
     pub fn put(&self, run: &RunIngest) -> io::Result<PathBuf> {
+        let body = serde_json::to_vec(run).map_err(io::Error::other)?;
+        self.write(&run.run_id, "json", &body)
+    }
+
+    /// Writes a telemetry batch to the spool (`….telemetry.json`); returns its file.
+    pub fn put_telemetry(&self, batch: &TelemetryBatch) -> io::Result<PathBuf> {
+        let body = serde_json::to_vec(batch).map_err(io::Error::other)?;
+        self.write(&batch.batch_id, TELEMETRY_EXT, &body)
+    }
+
+    fn write(&self, id: &str, ext: &str, body: &[u8]) -> io::Result<PathBuf> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or_default();
-        let safe: String = run
-            .run_id
+        let safe: String = id
             .chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() || c == '-' {
@@ -67,11 +87,10 @@ impl Spool {
                 }
             })
             .collect();
-        let name = format!("{nanos:024}-{safe}.json");
+        let name = format!("{nanos:024}-{safe}.{ext}");
         let tmp = self.dir.join(format!(".{name}.tmp"));
-        let body = serde_json::to_vec(run).map_err(io::Error::other)?;
         let mut f = fs::File::create(&tmp)?;
-        f.write_all(&body)?;
+        f.write_all(body)?;
         f.sync_all()?;
         let path = self.dir.join(name);
         fs::rename(&tmp, &path)?;
@@ -92,6 +111,22 @@ impl Spool {
         Ok(files)
     }
 
+    /// What waits, said for a person: "2 run(s)", or "2 run(s) kept in the spool with 3
+    /// telemetry batch(es)" — the `kept` words go between.
+    pub fn waiting(&self, kept: &str) -> String {
+        let pending = self.pending().unwrap_or_default();
+        let batches = pending
+            .iter()
+            .filter(|p| p.to_string_lossy().ends_with(TELEMETRY_EXT))
+            .count();
+        let runs = pending.len() - batches;
+        if batches == 0 {
+            format!("{runs} run(s) {kept}")
+        } else {
+            format!("{runs} run(s) {kept} with {batches} telemetry batch(es)")
+        }
+    }
+
     /// Sends what is pending, oldest first, until the spool is empty or the server
     /// cannot take more now.
     pub async fn drain(&self, pusher: &Pusher) -> io::Result<DrainReport> {
@@ -104,10 +139,21 @@ impl Spool {
             end: DrainEnd::Empty,
         };
         for path in pending {
-            let run: RunIngest = match fs::read(&path).map_err(|e| e.to_string()).and_then(|b| {
-                serde_json::from_slice(&b).map_err(|e| format!("not a run summary: {e}"))
-            }) {
-                Ok(run) => run,
+            let telemetry = path.to_string_lossy().ends_with(TELEMETRY_EXT);
+            let bytes = fs::read(&path).map_err(|e| e.to_string());
+            let item = bytes.and_then(|b| {
+                if telemetry {
+                    serde_json::from_slice(&b)
+                        .map(Item::Telemetry)
+                        .map_err(|e| format!("not a telemetry batch: {e}"))
+                } else {
+                    serde_json::from_slice(&b)
+                        .map(Item::Run)
+                        .map_err(|e| format!("not a run summary: {e}"))
+                }
+            });
+            let item = match item {
+                Ok(item) => item,
                 Err(reason) => {
                     self.set_aside(&path, &reason)?;
                     report.rejected += 1;
@@ -115,7 +161,11 @@ impl Spool {
                     continue;
                 }
             };
-            match pusher.run(&run).await {
+            let sent = match &item {
+                Item::Run(run) => pusher.run(run).await,
+                Item::Telemetry(batch) => pusher.telemetry(batch).await,
+            };
+            match sent {
                 Ok(ack) => {
                     fs::remove_file(&path)?;
                     if ack.stored {

@@ -1,6 +1,7 @@
 //! Watching a runs directory: a run folder is finished when the instrument writes
 //! RTAComplete.txt or CopyComplete.txt. Each finished run is summarised once, and what
-//! may leave (the allow-list in `extract`) goes to the spool. A ledger in the spool
+//! may leave (the allow-lists in `extract` and `signals`) goes to the spool: the run
+//! summary, then its derived hardware signals as a telemetry batch. A ledger in the spool
 //! remembers which folders were handled, so a restart does not summarise them again.
 
 use crate::extract::run_ingest;
@@ -69,10 +70,16 @@ pub fn queue_new(runs_dir: &Path, spool: &Spool) -> io::Result<Vec<Handled>> {
         }
         match seqhealth_interop::summarize(&folder) {
             Ok(summary) => {
-                let run = run_ingest(&summary);
+                let mut run = run_ingest(&summary);
+                // The run's hardware signals leave as telemetry, right after the run.
+                let signals = seqhealth_interop::signals::derive(&folder, &summary);
+                run.completed_at = crate::signals::completed_at(&run, &signals);
                 // Spooled before it is remembered: a crash in between queues it twice,
                 // which the server's idempotency absorbs; the other order could lose it.
                 spool.put(&run)?;
+                if let Some(batch) = crate::signals::run_batch(&run, &signals) {
+                    spool.put_telemetry(&batch)?;
+                }
                 remember(spool, &name)?;
                 out.push(Handled::Queued {
                     folder: name,

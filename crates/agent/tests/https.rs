@@ -209,7 +209,8 @@ async fn the_agent_pushes_over_https_only_to_a_server_its_ca_vouches_for() {
         stdout.contains("certificate") && stdout.contains("1 run(s) kept in the spool"),
         "the reason names the certificate: {stdout}"
     );
-    assert_eq!(pending(&spool), 1, "the run is spooled, not lost");
+    // The run and its derived hardware signals (a telemetry batch).
+    assert_eq!(pending(&spool), 2, "the run is spooled, not lost");
 
     // 2. With another CA: refused the same way.
     let out = watch_once(&runs, &server, &token, &spool, Some(&stranger)).await;
@@ -219,7 +220,7 @@ async fn the_agent_pushes_over_https_only_to_a_server_its_ca_vouches_for() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    assert_eq!(pending(&spool), 1);
+    assert_eq!(pending(&spool), 2);
     {
         let seen = seen.lock().unwrap();
         assert!(
@@ -238,10 +239,17 @@ async fn the_agent_pushes_over_https_only_to_a_server_its_ca_vouches_for() {
     let out = watch_once(&runs, &server, &token, &spool, Some(&ca)).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("sent 1"), "{stdout}");
+    assert!(stdout.contains("sent 2"), "{stdout}");
     assert_eq!(pending(&spool), 0);
     let seen = seen.lock().unwrap();
-    assert_eq!(seen.requests.len(), 1);
+    assert_eq!(seen.requests.len(), 2);
+    assert!(
+        seen.requests[1]
+            .0
+            .starts_with("POST /api/v1/ingest/telemetry HTTP/1.1"),
+        "the run's signals follow it: {}",
+        seen.requests[1].0
+    );
     let (line, auth, body) = &seen.requests[0];
     assert!(
         line.starts_with("POST /api/v1/ingest/runs HTTP/1.1"),

@@ -496,14 +496,35 @@ fn planted_free_text_never_goes_on_the_wire_nor_into_the_spool() {
     let out = watch(&server.base());
     assert!(out.status.success(), "{}", stderr(&out));
     let requests = server.requests();
-    assert_eq!(requests.len(), summarisable, "one request per run");
+    let run_requests = requests
+        .iter()
+        .filter(|r| r.line.starts_with("POST /api/v1/ingest/runs "))
+        .count();
+    assert_eq!(run_requests, summarisable, "one request per run");
+    let mut batches = 0;
     for r in &requests {
-        assert!(
-            r.line.starts_with("POST /api/v1/ingest/runs "),
-            "{}",
-            r.line
-        );
-        serde_json::from_slice::<RunIngest>(&r.body).expect("a run body");
+        if r.line.starts_with("POST /api/v1/ingest/telemetry ") {
+            // A run's derived signals: numbers under allow-listed names, nothing else.
+            let b: seqhealth_api::TelemetryBatch =
+                serde_json::from_slice(&r.body).expect("a telemetry body");
+            assert!(b.events.is_empty() && b.instrument.is_none(), "{b:?}");
+            for reading in &b.readings {
+                assert!(
+                    seqhealth_agent::signals::RUN_SIGNALS
+                        .iter()
+                        .any(|(name, _, _)| *name == reading.sensor),
+                    "{reading:?}"
+                );
+            }
+            batches += 1;
+        } else {
+            assert!(
+                r.line.starts_with("POST /api/v1/ingest/runs "),
+                "{}",
+                r.line
+            );
+            serde_json::from_slice::<RunIngest>(&r.body).expect("a run body");
+        }
         let leaked = leaks(&planted, &r.raw);
         assert!(
             leaked.is_empty(),
@@ -511,6 +532,7 @@ fn planted_free_text_never_goes_on_the_wire_nor_into_the_spool() {
             String::from_utf8_lossy(&r.raw)
         );
     }
+    assert!(batches >= summarisable - 1, "{batches} signal batches");
     let rejected = files_under(&spool.join("rejected"));
     assert_eq!(
         rejected.len(),

@@ -75,7 +75,8 @@ fn delivered_unavailable_refused_token_and_sharing_off() {
         "{said}"
     );
     assert!(
-        said.contains("server unavailable") && said.contains("1 run(s) kept"),
+        said.contains("server unavailable")
+            && said.contains("1 run(s) kept in the spool with 1 telemetry batch(es)"),
         "{said}"
     );
 
@@ -112,11 +113,11 @@ fn delivered_unavailable_refused_token_and_sharing_off() {
     let out = watch_once(&s, &up.base(), None);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("sent 1, already there 0, refused 0"),
-        "{}",
+        stdout(&out).contains("sent 2, already there 0, refused 0"),
+        "the run and its derived signals: {}",
         stdout(&out)
     );
-    assert_eq!(up.requests().len(), 1);
+    assert_eq!(up.requests().len(), 2);
     let raw = String::from_utf8_lossy(&up.requests()[0].raw).into_owned();
     assert!(raw.contains("Bearer tok-watch"), "{raw}");
 }

@@ -128,6 +128,34 @@ pub struct SensorSpec {
     /// The band edges wear can push the signal toward; a drift toward another (a position
     /// error easing toward zero) is not forecast as a failure.
     pub wears_toward: WearsToward,
+    /// Where its readings come from: a sensor of the instrument (or the lab), or a figure
+    /// the agent derives from each finished run folder, stamped at the run's end.
+    pub source: Source,
+    /// Bands of particular models, where a figure differs by instrument (intensity counts,
+    /// cycle time): the first whose prefix starts the instrument's model replaces `warn`
+    /// and `critical`. See [`SensorSpec::for_model`].
+    pub model_bands: &'static [ModelBand],
+}
+
+/// Where a sensor's readings come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// A sensor read on the instrument or in the lab, at its own pace.
+    #[default]
+    Sensor,
+    /// Derived by the agent from a finished run folder's InterOp files, one reading per
+    /// run: its freshness is the last run's, and its silence is no fault.
+    Run,
+}
+
+/// The normal band of a sensor on one family of models.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModelBand {
+    /// Model name prefixes ("MiSeq", "NextSeq 5" for the 500 and 550).
+    pub models: &'static [&'static str],
+    pub warn: (f64, f64),
+    pub critical: (f64, f64),
 }
 
 /// Which band edges a part's wear can push its signal toward.
@@ -152,6 +180,23 @@ pub enum LimitOn {
 }
 
 impl SensorSpec {
+    /// This sensor as judged on an instrument of `model`: its model band where one is
+    /// given, else its own.
+    pub fn for_model(&self, model: &str) -> SensorSpec {
+        let band = self
+            .model_bands
+            .iter()
+            .find(|b| b.models.iter().any(|m| model.starts_with(m)));
+        match band {
+            Some(b) => SensorSpec {
+                warn: b.warn,
+                critical: b.critical,
+                ..*self
+            },
+            None => *self,
+        }
+    }
+
     pub fn judge(&self, value: f64) -> Health {
         if !value.is_finite() || value < self.critical.0 || value > self.critical.1 {
             Health::Critical
@@ -176,6 +221,8 @@ pub const SENSORS: &[SensorSpec] = &[
         max_change_per_day: (None, Some(2.0)),
         limit_on: LimitOn::Level,
         wears_toward: WearsToward::Low,
+        source: Source::Sensor,
+        model_bands: &[],
     },
     SensorSpec {
         name: "focus_fwhm_px",
@@ -188,6 +235,8 @@ pub const SENSORS: &[SensorSpec] = &[
         max_change_per_day: (Some(0.2), None),
         limit_on: LimitOn::Level,
         wears_toward: WearsToward::High,
+        source: Source::Sensor,
+        model_bands: &[],
     },
     SensorSpec {
         name: "stage_position_error_um",
@@ -200,6 +249,8 @@ pub const SENSORS: &[SensorSpec] = &[
         max_change_per_day: (Some(0.15), None),
         limit_on: LimitOn::Level,
         wears_toward: WearsToward::High,
+        source: Source::Sensor,
+        model_bands: &[],
     },
     SensorSpec {
         name: "flow_cell_temp_delta_c",
@@ -212,6 +263,8 @@ pub const SENSORS: &[SensorSpec] = &[
         max_change_per_day: (None, None),
         limit_on: LimitOn::Peaks,
         wears_toward: WearsToward::Either,
+        source: Source::Sensor,
+        model_bands: &[],
     },
     SensorSpec {
         name: "chiller_temp_c",
@@ -224,6 +277,8 @@ pub const SENSORS: &[SensorSpec] = &[
         max_change_per_day: (Some(1.0), Some(1.0)),
         limit_on: LimitOn::Peaks,
         wears_toward: WearsToward::Either,
+        source: Source::Sensor,
+        model_bands: &[],
     },
     SensorSpec {
         name: "line_pressure_kpa",
@@ -236,6 +291,223 @@ pub const SENSORS: &[SensorSpec] = &[
         max_change_per_day: (Some(4.0), Some(8.0)),
         limit_on: LimitOn::Level,
         wears_toward: WearsToward::Either,
+        source: Source::Sensor,
+        model_bands: &[],
+    },
+    // ------------------------------------------------------------------ lab sensors
+    // Read by a lab's own sensors and fed to the agent as a local feed (README "The
+    // agent"). Bands: Illumina's site-preparation guides (MiSeq, NextSeq 500/550, NovaSeq:
+    // operating temperature 19–25 °C, relative humidity 20–80 % non-condensing).
+    SensorSpec {
+        name: "room_temp_c",
+        component: "Room climate",
+        label: "Room temperature",
+        subsystem: Subsystem::Thermal,
+        unit: "°C",
+        warn: (19.0, 25.0),
+        critical: (15.0, 30.0),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Peaks,
+        wears_toward: WearsToward::Either,
+        source: Source::Sensor,
+        model_bands: &[],
+    },
+    SensorSpec {
+        name: "room_humidity_pct",
+        component: "Room climate",
+        label: "Room relative humidity",
+        subsystem: Subsystem::Thermal,
+        unit: "% RH",
+        warn: (20.0, 80.0),
+        critical: (10.0, 90.0),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Peaks,
+        wears_toward: WearsToward::Either,
+        source: Source::Sensor,
+        model_bands: &[],
+    },
+    // ------------------------------------------------------------- run-derived signals
+    // One reading per finished run, derived by the agent from the run folder's InterOp
+    // files (`seqhealth_interop::signals`). Bands: the shared real folders' values (MiSeq
+    // ×3, HiSeq 2500, NextSeq 500) with room around them, and Illumina's published
+    // figures where there are some; the README's table says which band is a first
+    // estimate. A model with no band of its own gets the wide default, which judges
+    // only figures no instrument gives.
+    SensorSpec {
+        name: "run_fwhm_px",
+        component: "Objective and autofocus",
+        label: "Run focus (FWHM)",
+        subsystem: Subsystem::Optical,
+        unit: "px",
+        warn: (1.5, 3.6),
+        critical: (1.0, 4.2),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Level,
+        wears_toward: WearsToward::High,
+        source: Source::Run,
+        model_bands: &[
+            ModelBand {
+                models: &["MiSeq"],
+                warn: (1.8, 3.6),
+                critical: (1.5, 4.2),
+            },
+            ModelBand {
+                models: &["HiSeq"],
+                warn: (1.8, 3.2),
+                critical: (1.5, 3.8),
+            },
+            ModelBand {
+                models: &["NextSeq 5"],
+                warn: (2.0, 3.5),
+                critical: (1.5, 4.0),
+            },
+        ],
+    },
+    SensorSpec {
+        name: "run_out_of_focus_pct",
+        component: "Objective and autofocus",
+        label: "Images out of focus",
+        subsystem: Subsystem::Optical,
+        unit: "% of images",
+        warn: (0.0, 2.0),
+        critical: (0.0, 10.0),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Level,
+        wears_toward: WearsToward::High,
+        source: Source::Run,
+        model_bands: &[],
+    },
+    SensorSpec {
+        name: "run_c1_intensity",
+        component: "Laser",
+        label: "Cycle-1 intensity",
+        subsystem: Subsystem::Optical,
+        unit: "counts",
+        warn: (0.0, 65_535.0),
+        critical: (0.0, 65_535.0),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Level,
+        wears_toward: WearsToward::Low,
+        source: Source::Run,
+        model_bands: &[
+            ModelBand {
+                models: &["MiSeq"],
+                warn: (120.0, 800.0),
+                critical: (80.0, 1_200.0),
+            },
+            ModelBand {
+                models: &["HiSeq"],
+                warn: (4_000.0, 16_000.0),
+                critical: (2_500.0, 20_000.0),
+            },
+            ModelBand {
+                models: &["NextSeq 5"],
+                warn: (2_500.0, 10_000.0),
+                critical: (1_500.0, 14_000.0),
+            },
+        ],
+    },
+    SensorSpec {
+        name: "run_surface_fwhm_delta_px",
+        component: "Flow-cell stage and Z",
+        label: "Focus difference between surfaces",
+        subsystem: Subsystem::Mechanical,
+        unit: "px",
+        warn: (0.0, 0.35),
+        critical: (0.0, 0.6),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Level,
+        wears_toward: WearsToward::High,
+        source: Source::Run,
+        model_bands: &[],
+    },
+    SensorSpec {
+        name: "run_cycle_minutes",
+        component: "Flow-cell heater",
+        label: "Cycle time",
+        subsystem: Subsystem::Thermal,
+        unit: "min per cycle",
+        warn: (0.0, 600.0),
+        critical: (0.0, 600.0),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Level,
+        wears_toward: WearsToward::High,
+        source: Source::Run,
+        model_bands: &[
+            ModelBand {
+                models: &["MiSeq"],
+                warn: (3.0, 5.5),
+                critical: (2.5, 7.0),
+            },
+            ModelBand {
+                models: &["HiSeq"],
+                warn: (4.0, 40.0),
+                critical: (3.0, 60.0),
+            },
+            ModelBand {
+                models: &["NextSeq 5"],
+                warn: (3.0, 6.0),
+                critical: (2.5, 8.0),
+            },
+        ],
+    },
+    SensorSpec {
+        name: "run_phasing_pct",
+        component: "Fluidics pump and lines",
+        label: "Phasing (read 1)",
+        subsystem: Subsystem::Fluidics,
+        unit: "%",
+        warn: (0.0, 0.3),
+        critical: (0.0, 0.5),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Level,
+        wears_toward: WearsToward::High,
+        source: Source::Run,
+        model_bands: &[],
+    },
+    SensorSpec {
+        name: "run_prephasing_pct",
+        component: "Fluidics pump and lines",
+        label: "Prephasing (read 1)",
+        subsystem: Subsystem::Fluidics,
+        unit: "%",
+        warn: (0.0, 0.3),
+        critical: (0.0, 0.5),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Level,
+        wears_toward: WearsToward::High,
+        source: Source::Run,
+        model_bands: &[],
+    },
+    SensorSpec {
+        name: "run_intensity_change_pct",
+        component: "Fluidics pump and lines",
+        label: "Intensity change along read 1",
+        subsystem: Subsystem::Fluidics,
+        unit: "% per cycle",
+        warn: (-100.0, 100.0),
+        critical: (-100.0, 100.0),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Level,
+        wears_toward: WearsToward::Low,
+        source: Source::Run,
+        model_bands: &[
+            ModelBand {
+                models: &["MiSeq"],
+                warn: (0.0, 2.0),
+                critical: (-1.0, 3.0),
+            },
+            ModelBand {
+                models: &["HiSeq"],
+                warn: (-1.0, 0.5),
+                critical: (-2.0, 1.0),
+            },
+            ModelBand {
+                models: &["NextSeq 5"],
+                warn: (-1.2, 0.3),
+                critical: (-2.5, 1.0),
+            },
+        ],
     },
 ];
 
@@ -281,6 +553,11 @@ pub fn sensor_spec(name: &str) -> Option<&'static SensorSpec> {
     SENSORS.iter().find(|s| s.name == name)
 }
 
+/// A sensor as judged on an instrument of `model` (its model band, if it has one).
+pub fn sensor_spec_for(name: &str, model: &str) -> Option<SensorSpec> {
+    sensor_spec(name).map(|s| s.for_model(model))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,11 +594,31 @@ mod tests {
     #[test]
     fn every_sensor_band_nests_inside_its_critical_band() {
         for s in SENSORS {
-            assert!(
-                s.critical.0 <= s.warn.0 && s.warn.1 <= s.critical.1,
-                "{}",
-                s.name
-            );
+            let bands = std::iter::once((s.warn, s.critical))
+                .chain(s.model_bands.iter().map(|b| (b.warn, b.critical)));
+            for (warn, critical) in bands {
+                assert!(
+                    critical.0 <= warn.0 && warn.0 < warn.1 && warn.1 <= critical.1,
+                    "{}",
+                    s.name
+                );
+            }
         }
+    }
+
+    #[test]
+    fn run_signals_are_judged_by_the_model_band() {
+        let c1 = sensor_spec("run_c1_intensity").unwrap();
+        assert_eq!(c1.source, Source::Run);
+        assert_eq!(c1.for_model("MiSeq").judge(175.0), Health::Ok);
+        assert_eq!(c1.for_model("MiSeq").judge(100.0), Health::Warning);
+        assert_eq!(c1.for_model("HiSeq 2500").judge(175.0), Health::Critical);
+        assert_eq!(c1.for_model("NextSeq 550").warn, (2_500.0, 10_000.0));
+        // A model without a band of its own: the default, which judges nothing real.
+        assert_eq!(c1.for_model("NovaSeq 6000").judge(175.0), Health::Ok);
+        assert_eq!(
+            sensor_spec_for("laser_power_pct", "MiSeq").unwrap().warn,
+            (80.0, 110.0)
+        );
     }
 }

@@ -191,9 +191,21 @@ pub struct SubsystemFreshness {
     pub mechanical: Option<DateTime<Utc>>,
     pub thermal: Option<DateTime<Utc>>,
     pub fluidics: Option<DateTime<Utc>>,
+    /// Per subsystem (in `Subsystem::ALL` order): its newest reading was derived from a
+    /// finished run, so its freshness is the last run's ("from the last run, <date>").
+    #[serde(default)]
+    pub from_run: [bool; 4],
 }
 
 impl SubsystemFreshness {
+    pub fn from_run(&self, s: Subsystem) -> bool {
+        let i = Subsystem::ALL.iter().position(|x| *x == s).unwrap_or(0);
+        self.from_run[i]
+    }
+    pub fn set_from_run(&mut self, s: Subsystem, yes: bool) {
+        let i = Subsystem::ALL.iter().position(|x| *x == s).unwrap_or(0);
+        self.from_run[i] = yes;
+    }
     pub fn get(&self, s: Subsystem) -> Option<DateTime<Utc>> {
         match s {
             Subsystem::Optical => self.optical,

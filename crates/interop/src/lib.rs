@@ -22,6 +22,7 @@ mod quality;
 mod rows;
 pub mod run_info;
 pub mod run_parameters;
+pub mod signals;
 pub mod stats;
 pub mod summary;
 pub mod tile;

@@ -284,6 +284,16 @@ pub struct SyntheticRun {
     pub extraction_version: Option<u8>,
     /// PF clusters per tile (Q counts per cycle).
     pub clusters_pf: u32,
+    /// Mean focus (FWHM, px) of every image: a drifting focus is a run-to-run trend of it.
+    pub focus_fwhm: f64,
+    /// Intensity of the first channel at cycle 1 (counts; channel c is 1 + 0.2·c times
+    /// brighter): a dimming laser is a run-to-run trend of it.
+    pub intensity: f64,
+    /// Fraction of intensity lost per cycle along each read.
+    pub intensity_decay_per_cycle: f64,
+    /// Extraction v2 only: when the first cycle was imaged (Unix seconds) and the time
+    /// per cycle; `None` writes a zero timestamp, as before.
+    pub imaged_from: Option<(i64, f64)>,
     pub seed: u64,
 }
 
@@ -309,6 +319,10 @@ impl Default for SyntheticRun {
             error_version: Some(4),
             extraction_version: Some(3),
             clusters_pf: 300_000,
+            focus_fwhm: 2.5,
+            intensity: 1500.0,
+            intensity_decay_per_cycle: 0.0,
+            imaged_from: None,
             seed: 7,
         }
     }
@@ -545,12 +559,18 @@ impl SyntheticRun {
                 for lane in 1..=self.lanes {
                     for &tile in &tiles {
                         let mut rng = Rng(per_tile_seed(lane, tile) ^ 0xa);
-                        for (ci, _) in cycles.iter().enumerate() {
+                        for (ci, &(_, within, _, _)) in cycles.iter().enumerate() {
                             let focus: Vec<f32> = (0..channels)
-                                .map(|_| (2.5 + 0.2 * rng.sym()) as f32)
+                                .map(|_| (self.focus_fwhm + 0.2 * rng.sym()) as f32)
                                 .collect();
+                            let kept =
+                                (1.0 - self.intensity_decay_per_cycle).powi(within as i32 - 1);
                             let intensity: Vec<u16> = (0..channels)
-                                .map(|c| (1500.0 + 300.0 * c as f64 + 200.0 * rng.sym()) as u16)
+                                .map(|c| {
+                                    // 1500 → 1500, 1800, 2100, 2400 by channel, ±13 %.
+                                    let level = self.intensity * (1.0 + 0.2 * c as f64) * kept;
+                                    (level * (1.0 + 0.13 * rng.sym())).clamp(0.0, 65_535.0) as u16
+                                })
                                 .collect();
                             extraction_record(
                                 &mut s.buf,
@@ -561,6 +581,14 @@ impl SyntheticRun {
                                 &focus,
                                 &intensity,
                             );
+                            if let (2, Some((from, minutes))) = (v, self.imaged_from) {
+                                // Replace the zero timestamp with DateTime.ToBinary ticks.
+                                let unix = from as f64 + 60.0 * minutes * ci as f64;
+                                let ticks =
+                                    621_355_968_000_000_000u64 + (unix.max(0.0) * 1e7) as u64;
+                                let n = s.buf.len();
+                                s.buf[n - 8..].copy_from_slice(&ticks.to_le_bytes());
+                            }
                             s.flush_if_full()?;
                         }
                     }

@@ -85,10 +85,11 @@ async fn runs_finished_while_the_server_is_down_arrive_once_when_it_returns() {
     );
     let report = spool.drain(&pusher).await.unwrap();
     assert!(matches!(report.end, DrainEnd::Paused(_)), "{report:?}");
-    assert_eq!((report.sent, report.remaining), (0, 3));
+    // Each run and its derived hardware signals (a telemetry batch).
+    assert_eq!((report.sent, report.remaining), (0, 6));
     assert_eq!(
         spool.pending().unwrap().len(),
-        3,
+        6,
         "nothing lost while the server is down"
     );
 
@@ -106,7 +107,7 @@ async fn runs_finished_while_the_server_is_down_arrive_once_when_it_returns() {
     assert_eq!(report.end, DrainEnd::Empty);
     assert_eq!(
         (report.sent, report.duplicates, report.remaining),
-        (3, 0, 0)
+        (6, 0, 0)
     );
     assert!(
         queue_new(&runs_dir, &spool).unwrap().is_empty(),

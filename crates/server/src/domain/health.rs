@@ -2,7 +2,7 @@
 //! reading of each sensor, recent error events, and open warnings (missing data among them).
 
 use crate::error::AppResult;
-use seqhealth_api::domain::sensor_spec;
+use seqhealth_api::domain::{sensor_spec, sensor_spec_for, Source};
 use seqhealth_api::{Health, Subsystem, SubsystemFreshness, SubsystemHealth};
 use sqlx::AnyPool;
 use std::collections::HashMap;
@@ -45,8 +45,8 @@ pub async fn for_lab(
 ) -> AppResult<HashMap<i64, SubsystemHealth>> {
     let mut acc: HashMap<i64, Acc> = HashMap::new();
     let scope = scope(only);
-    let readings: Vec<(i64, String, String, f64)> = sqlx::query_as(&format!(
-        "SELECT sl.instrument_id, sl.subsystem, sl.sensor, sl.value
+    let readings: Vec<(i64, String, String, f64, String)> = sqlx::query_as(&format!(
+        "SELECT sl.instrument_id, sl.subsystem, sl.sensor, sl.value, i.model
          FROM sensor_latest sl JOIN instruments i ON i.id = sl.instrument_id
          WHERE {scope}"
     ))
@@ -54,12 +54,13 @@ pub async fn for_lab(
     .bind(only)
     .fetch_all(db)
     .await?;
-    for (id, subsystem, sensor, value) in readings {
+    for (id, subsystem, sensor, value, model) in readings {
         let Some(subsystem) = Subsystem::parse(&subsystem) else {
             continue;
         };
         // A reading of a sensor we have no band for still shows the subsystem reports.
-        let judged = sensor_spec(&sensor)
+        // Run-derived signals are judged by the band of the instrument's model.
+        let judged = sensor_spec_for(&sensor, &model)
             .map(|s| s.judge(value))
             .unwrap_or(Health::Ok);
         acc.entry(id).or_default().raise(subsystem, judged);
@@ -109,21 +110,34 @@ pub async fn freshness_for_lab(
     lab_id: i64,
     only: Option<i64>,
 ) -> AppResult<HashMap<i64, SubsystemFreshness>> {
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(&format!(
-        "SELECT sl.instrument_id, sl.subsystem, MAX(sl.at)
+    let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(&format!(
+        "SELECT sl.instrument_id, sl.subsystem, sl.sensor, sl.at
          FROM sensor_latest sl JOIN instruments i ON i.id = sl.instrument_id
-         WHERE {} GROUP BY sl.instrument_id, sl.subsystem",
+         WHERE {}",
         scope(only)
     ))
     .bind(lab_id)
     .bind(only)
     .fetch_all(db)
     .await?;
-    let mut out: HashMap<i64, SubsystemFreshness> = HashMap::new();
-    for (id, subsystem, at) in rows {
-        if let Some(s) = Subsystem::parse(&subsystem) {
-            out.entry(id).or_default().set(s, crate::store::to_time(at));
+    // The newest reading of each subsystem, and whether it came from a run.
+    let mut newest: HashMap<(i64, Subsystem), (i64, bool)> = HashMap::new();
+    for (id, subsystem, sensor, at) in rows {
+        let Some(s) = Subsystem::parse(&subsystem) else {
+            continue;
+        };
+        let from_run = sensor_spec(&sensor).is_some_and(|spec| spec.source == Source::Run);
+        let e = newest.entry((id, s)).or_insert((at, from_run));
+        // A sensor's own reading wins a tie: it is the fresher kind of evidence.
+        if at > e.0 || (at == e.0 && !from_run) {
+            *e = (at, from_run);
         }
+    }
+    let mut out: HashMap<i64, SubsystemFreshness> = HashMap::new();
+    for ((id, s), (at, from_run)) in newest {
+        let f = out.entry(id).or_default();
+        f.set(s, crate::store::to_time(at));
+        f.set_from_run(s, from_run);
     }
     Ok(out)
 }

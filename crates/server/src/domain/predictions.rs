@@ -70,7 +70,14 @@ pub async fn for_instrument(
     now: i64,
 ) -> AppResult<Vec<Prediction>> {
     let mut out = Vec::new();
+    let model: String = sqlx::query_scalar("SELECT model FROM instruments WHERE id = $1")
+        .bind(instrument_id)
+        .fetch_optional(db)
+        .await?
+        .unwrap_or_default();
     for spec in SENSORS {
+        // Run-derived signals are forecast to the band of the instrument's model.
+        let spec = &spec.for_model(&model);
         let method = seqhealth_health::settings::forecast_for(spec);
         let rows: Vec<(i64, i64, f64, f64, f64)> = sqlx::query_as(
             "SELECT start, n, sum, min, max FROM sensor_buckets

@@ -16,6 +16,13 @@ pub async fn series(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> AppResult<TelemetrySeries> {
+    // Run-derived signals carry the band of the instrument's model.
+    let model: String = sqlx::query_scalar("SELECT model FROM instruments WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await?
+        .unwrap_or_default();
+    let spec = &spec.for_model(&model);
     let (width, rows) =
         buckets::series(db, id, spec.name, from.timestamp(), to.timestamp()).await?;
     let points = rows

@@ -221,6 +221,7 @@ mod people;
 mod reads;
 mod replacements;
 mod resources;
+mod run_signals;
 mod session;
 mod telemetry;
 mod warnings;

@@ -3,12 +3,24 @@
 
 use super::{evaluate_error_codes, reconcile};
 use crate::error::AppResult;
+use seqhealth_api::domain::{Source, SENSORS};
 use seqhealth_api::Subsystem;
 use seqhealth_health::rules::missing::MissingDataRule;
 use seqhealth_health::settings::{
     MISSING_FACTOR, MISSING_INTERVAL_SAMPLE, MISSING_MIN_GAPS, MISSING_MIN_SECS, MISSING_SEVERITY,
 };
 use sqlx::AnyPool;
+
+/// The run-derived sensors as an SQL list of constants: they arrive once per run, and a
+/// lab that runs nothing for a fortnight has no fault.
+fn run_sensors() -> String {
+    SENSORS
+        .iter()
+        .filter(|s| s.source == Source::Run)
+        .map(|s| format!("'{}'", s.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Raises or resolves the missing-data warning of every subsystem of every instrument
 /// that shares data. Silence raises nothing on ingest (nothing arrives), so this runs on
@@ -24,10 +36,12 @@ pub async fn sweep_missing_data(db: &AnyPool, now: i64) -> AppResult<usize> {
         // judged on a stale view.
         let mut tx = crate::store::begin_write(db).await?;
         for subsystem in Subsystem::ALL {
-            let timestamps: Vec<i64> = sqlx::query_scalar(
+            let timestamps: Vec<i64> = sqlx::query_scalar(&format!(
                 "SELECT DISTINCT at FROM sensor_readings WHERE instrument_id = $1 AND subsystem = $2
+                   AND sensor NOT IN ({})
                  ORDER BY at DESC LIMIT $3",
-            )
+                run_sensors()
+            ))
             .bind(id)
             .bind(subsystem.as_str())
             .bind(MISSING_INTERVAL_SAMPLE)

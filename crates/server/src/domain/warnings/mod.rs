@@ -4,7 +4,7 @@
 //! following the latest reading, resolved when the condition clears.
 
 use crate::error::AppResult;
-use seqhealth_api::domain::{sensor_spec, SensorSpec};
+use seqhealth_api::domain::{sensor_spec_for, SensorSpec};
 use seqhealth_api::{Subsystem, WarningStatus};
 use seqhealth_health::rules::error_codes::{LogEvent, RepeatedErrorRule};
 use seqhealth_health::rules::rate::RateOfChangeRule;
@@ -59,10 +59,17 @@ pub async fn evaluate_sensors(
     instrument_id: i64,
     sensors: &[&str],
 ) -> AppResult<()> {
+    // Run-derived signals are judged by the band of the instrument's model.
+    let model: String = sqlx::query_scalar("SELECT model FROM instruments WHERE id = $1")
+        .bind(instrument_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .unwrap_or_default();
     for name in sensors {
-        let Some(spec) = sensor_spec(name) else {
+        let Some(spec) = sensor_spec_for(name, &model) else {
             continue;
         };
+        let spec = &spec;
         let latest: Option<(i64, f64)> = sqlx::query_as(
             "SELECT at, value FROM sensor_latest WHERE instrument_id = $1 AND sensor = $2",
         )

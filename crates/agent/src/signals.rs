@@ -1,0 +1,89 @@
+//! The allow-list of run-derived signals: a finished run folder's hardware figures
+//! (`seqhealth_interop::signals`) → sensor readings that leave as one telemetry batch,
+//! stamped at the run's end.
+//!
+//! Each figure leaves only under a sensor name listed in [`RUN_SIGNALS`], which the
+//! server declares too (`seqhealth_api::domain::SENSORS`, source `run`); only numbers
+//! leave, each finite and within its plausible range, else it is dropped.
+
+use chrono::{DateTime, TimeZone, Utc};
+use seqhealth_api::domain::{sensor_spec, Source};
+use seqhealth_api::{RunIngest, SensorReading, TelemetryBatch};
+use seqhealth_interop::signals::RunSignals;
+
+/// Sensor name, the figure, and the range a real run can give (anything else is a
+/// parsing accident and stays home).
+type Pick = fn(&RunSignals) -> Option<f64>;
+
+pub const RUN_SIGNALS: [(&str, Pick, (f64, f64)); 8] = [
+    ("run_fwhm_px", |s| s.fwhm_px, (0.0, 20.0)),
+    ("run_out_of_focus_pct", |s| s.out_of_focus_pct, (0.0, 100.0)),
+    (
+        "run_surface_fwhm_delta_px",
+        |s| s.surface_fwhm_delta_px,
+        (0.0, 20.0),
+    ),
+    ("run_c1_intensity", |s| s.c1_intensity, (0.0, 65_535.0)),
+    (
+        "run_intensity_change_pct",
+        |s| s.intensity_change_pct_per_cycle,
+        (-100.0, 100.0),
+    ),
+    ("run_cycle_minutes", |s| s.cycle_minutes, (0.0, 600.0)),
+    ("run_phasing_pct", |s| s.phasing_pct, (0.0, 100.0)),
+    ("run_prephasing_pct", |s| s.prephasing_pct, (0.0, 100.0)),
+];
+
+/// When the run ended: its last image, if the extraction file has timestamps and the
+/// time is after the run's start; `None` otherwise.
+pub fn completed_at(run: &RunIngest, signals: &RunSignals) -> Option<DateTime<Utc>> {
+    let at = Utc.timestamp_opt(signals.last_image_at?, 0).single()?;
+    (at >= run.started_at).then_some(at)
+}
+
+/// The telemetry batch of a run's derived signals, stamped at the run's end (or its
+/// start, when the folder does not say when it ended); `None` when the folder gives no
+/// signal. Its id is derived from the run id, so a resend changes nothing.
+pub fn run_batch(run: &RunIngest, signals: &RunSignals) -> Option<TelemetryBatch> {
+    let at = run.completed_at.unwrap_or(run.started_at);
+    let readings: Vec<SensorReading> = RUN_SIGNALS
+        .iter()
+        .filter_map(|(name, pick, (lo, hi))| {
+            let value = pick(signals).filter(|v| v.is_finite() && (*lo..=*hi).contains(v))?;
+            let spec = sensor_spec(name).filter(|s| s.source == Source::Run)?;
+            Some(SensorReading {
+                at,
+                subsystem: spec.subsystem,
+                sensor: (*name).to_string(),
+                value,
+            })
+        })
+        .collect();
+    if readings.is_empty() {
+        return None;
+    }
+    let id: String = format!("run-signals.{}", run.run_id)
+        .chars()
+        .take(128)
+        .collect();
+    Some(TelemetryBatch {
+        batch_id: id,
+        instrument: None,
+        readings,
+        events: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_run_signal_is_a_declared_run_sensor() {
+        for (name, _, (lo, hi)) in RUN_SIGNALS {
+            let spec = sensor_spec(name).unwrap_or_else(|| panic!("{name} undeclared"));
+            assert_eq!(spec.source, Source::Run, "{name}");
+            assert!(lo < hi);
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Health from real instruments: run folders alone (no simulator, no sensor feed) give an
+//! instrument subsystem health, trends and freshness, through the agent's own code.
+
+use super::*;
+use seqhealth_agent::spool::Spool;
+use seqhealth_agent::watch::{queue_new, Handled};
+use seqhealth_api::{Health, Subsystem, TelemetrySeries};
+use std::path::{Path, PathBuf};
+
+fn shared_runs() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/interop/runs");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE"));
+    assert!(
+        !ci,
+        "../shared/interop/runs is missing, and CI must run this test"
+    );
+    eprintln!("skipping: ../shared/interop/runs is not beside this checkout");
+    None
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Summarises the finished folders under `runs` with the agent's watch code and pushes
+/// what it spooled (runs and their signal batches), in order, as instrument `token`.
+pub async fn push_spooled(env: &Env, runs: &Path, spool_dir: &Path, token: &str) -> usize {
+    let spool = Spool::open(spool_dir).unwrap();
+    let handled = queue_new(runs, &spool).unwrap();
+    assert!(
+        handled.iter().all(|h| matches!(h, Handled::Queued { .. })),
+        "{handled:?}"
+    );
+    let mut sent = 0;
+    for path in spool.pending().unwrap() {
+        let body: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let kind = if path.to_string_lossy().ends_with(".telemetry.json") {
+            "telemetry"
+        } else {
+            "runs"
+        };
+        let (s, v) = env.ingest(kind, token, &body).await;
+        assert_eq!(s, StatusCode::OK, "{}: {v}", path.display());
+        std::fs::remove_file(&path).unwrap();
+        sent += 1;
+    }
+    sent
+}
+
+#[tokio::test]
+async fn real_run_folders_alone_give_every_subsystem_its_health() {
+    let Some(shared) = shared_runs() else { return };
+    let env = env().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().join("runs");
+    // Three real MiSeq runs on the lab's MiSeq, which has never sent a sensor reading.
+    for f in [
+        "illuminate_miseq_2013-04_16_2-index",
+        "illuminate_miseq_2013-04_10_has_errors",
+        "illuminate_miseq_2014-02_11_50kit_single_read",
+    ] {
+        copy_dir(&shared.join(f), &runs.join(f));
+        std::fs::write(runs.join(f).join("RTAComplete.txt"), "done").unwrap();
+    }
+    let id = env.id("M03302");
+    let sent = push_spooled(&env, &runs, &tmp.path().join("spool"), env.token("M03302")).await;
+    assert_eq!(sent, 6, "three runs and their three signal batches");
+
+    let cookie = env.login("rosalind@riverside.example").await;
+    let detail: InstrumentDetail = env
+        .get_json(&format!("/api/v1/instruments/{id}"), &cookie)
+        .await;
+    // The newest run (2014-02-11, last image 2014-02-12 01:24) is what each subsystem shows.
+    let last_run: chrono::DateTime<chrono::Utc> = "2014-02-12T01:24:26Z".parse().unwrap();
+    for s in Subsystem::ALL {
+        assert_eq!(detail.health.get(s), Health::Ok, "{s}: {detail:?}");
+        assert_eq!(detail.freshness.get(s), Some(last_run), "{s}");
+        assert!(detail.freshness.from_run(s), "{s}: from the last run");
+    }
+    let fleet: Fleet = env.get_json("/api/v1/fleet", &cookie).await;
+    let row = fleet.instruments.iter().find(|i| i.id == id).unwrap();
+    assert!(
+        Subsystem::ALL
+            .iter()
+            .all(|s| row.health.get(*s) != Health::Unknown),
+        "the fleet no longer shows it without data: {row:?}"
+    );
+
+    // Each derived signal is a trend with its MiSeq band, one point per run.
+    for (metric, warn) in [
+        ("run_fwhm_px", (1.8, 3.6)),
+        ("run_c1_intensity", (120.0, 800.0)),
+        ("run_surface_fwhm_delta_px", (0.0, 0.35)),
+        ("run_cycle_minutes", (3.0, 5.5)),
+        ("run_phasing_pct", (0.0, 0.3)),
+    ] {
+        let series: TelemetrySeries = env
+            .get_json(
+                &format!(
+                    "/api/v1/instruments/{id}/telemetry?metric={metric}&from=2013-01-01&to=2014-12-31"
+                ),
+                &cookie,
+            )
+            .await;
+        assert_eq!(series.sensor.warn, warn, "{metric}");
+        let n: i64 = series.points.iter().map(|p| p.n).sum();
+        assert_eq!(n, 3, "{metric}: {series:?}");
+    }
+    // The run list shows when each run ended (its last image).
+    let list: RunList = env
+        .get_json(
+            &format!("/api/v1/instruments/{id}/runs?from=2013-01-01&to=2014-12-31"),
+            &cookie,
+        )
+        .await;
+    assert_eq!(list.runs.len(), 3);
+    assert!(
+        list.runs.iter().all(|r| r.completed_at.is_some()),
+        "{list:?}"
+    );
+}
+
+/// Thirty synthetic MiSeq runs, one a day up to now, written by the project's InterOp
+/// writer with focus `fwhm(k)` and cycle-1 intensity `intensity(k)` for run k; pushed
+/// through the agent's code. Returns the open warnings' rules and the predicted sensors.
+async fn synthetic_sequence(
+    fwhm: impl Fn(f64) -> f64,
+    intensity: impl Fn(f64) -> f64,
+) -> (Vec<String>, Vec<String>) {
+    use seqhealth_interop::write::SyntheticRun;
+    let env = env().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = tmp.path().join("runs");
+    let now = chrono::Utc::now().timestamp();
+    for k in 0..30u32 {
+        let run_id = format!("250101_M03302_{:04}_000000000-SYN{k:02}", k + 1);
+        let dir = runs.join(&run_id);
+        SyntheticRun {
+            run_id,
+            instrument: "M03302".into(),
+            reads: vec![(51, false)],
+            lanes: 1,
+            channels: ["A", "C", "G", "T"].map(String::from).to_vec(),
+            q: None,
+            error_version: None,
+            tile_version: Some(2),
+            extraction_version: Some(2),
+            focus_fwhm: fwhm(f64::from(k)),
+            // Channel c is 1 + 0.2·c times the first: the mean of four is 1.3 times it.
+            intensity: intensity(f64::from(k)) / 1.3,
+            // A MiSeq's intensity rises along the read (the real folders: +0.7–1.1 %).
+            intensity_decay_per_cycle: -0.008,
+            imaged_from: Some((now - i64::from(29 - k) * 86_400 - 6 * 3_600, 4.0)),
+            seed: 11 + u64::from(k),
+            ..SyntheticRun::default()
+        }
+        .write(&dir)
+        .unwrap();
+        std::fs::write(dir.join("RTAComplete.txt"), "done").unwrap();
+    }
+    let sent = push_spooled(&env, &runs, &tmp.path().join("spool"), env.token("M03302")).await;
+    assert_eq!(sent, 60, "thirty runs and their signal batches");
+    let cookie = env.login("rosalind@riverside.example").await;
+    let id = env.id("M03302");
+    let warnings: seqhealth_api::WarningList = env
+        .get_json(&format!("/api/v1/warnings?instrument={id}"), &cookie)
+        .await;
+    let predictions: seqhealth_api::PredictionList = env
+        .get_json(&format!("/api/v1/instruments/{id}/predictions"), &cookie)
+        .await;
+    let mut rules: Vec<String> = warnings.warnings.into_iter().map(|w| w.rule).collect();
+    rules.sort();
+    let predicted = predictions
+        .predictions
+        .into_iter()
+        .map(|p| p.sensor)
+        .collect();
+    (rules, predicted)
+}
+
+#[tokio::test]
+async fn a_slow_intensity_decline_over_runs_raises_an_optical_warning_and_a_prediction() {
+    // 390 counts falling by 10 a run: the last two runs are below the MiSeq band (120).
+    let (rules, predicted) = synthetic_sequence(|_| 2.6, |k| 390.0 - 10.0 * k).await;
+    assert_eq!(rules, ["threshold:run_c1_intensity"]);
+    assert_eq!(predicted, ["run_c1_intensity"]);
+}
+
+#[tokio::test]
+async fn a_focus_drift_over_runs_raises_an_optical_warning_and_a_prediction() {
+    // FWHM 2.6 px rising by 0.04 a run: past the MiSeq band (3.6 px) in the last runs.
+    let (rules, predicted) = synthetic_sequence(|k| 2.6 + 0.04 * k, |_| 300.0).await;
+    assert_eq!(rules, ["threshold:run_fwhm_px"]);
+    assert_eq!(predicted, ["run_fwhm_px"]);
+}
+
+#[tokio::test]
+async fn the_same_runs_without_a_drift_raise_nothing() {
+    let (rules, predicted) = synthetic_sequence(|_| 2.6, |_| 300.0).await;
+    assert!(rules.is_empty(), "{rules:?}");
+    assert!(predicted.is_empty(), "{predicted:?}");
+}
