@@ -14,11 +14,13 @@ demo: setup build server
 
 ## test: install what is missing (with Chromium and PostgreSQL), lint, install into
 ## target/install (an e2e test runs that binary alone), and run unit, API and end-to-end
-## tests; then the server's API suite again on a throwaway PostgreSQL cluster
+## tests; then the server's API suite again on a throwaway PostgreSQL cluster, and the
+## agent's tests cross-built for Windows and run under Wine (scripts/windows.sh)
 test: setup-browser build lint
 	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/target/install
 	cargo test --workspace --locked
 	scripts/with-postgres.sh
+	scripts/windows.sh
 
 ## bench: performance figures (ingest, API latency under load, first-load sizes); not a test
 BENCH_ARGS ?= --instruments 100 --days 365 --clients 50 --requests 2000

@@ -25,6 +25,8 @@ const PERIODS: [(i64, &str); 4] = [
 #[component]
 pub fn Sensors(
     id: i64,
+    /// The sensors the instrument has reported: only these are charted.
+    sensors: Vec<String>,
     tz: String,
     predictions: Remote<PredictionList>,
     replacements: Remote<ReplacementList>,
@@ -54,10 +56,16 @@ pub fn Sensors(
                     </select>
                 </label>
             </div>
+            {sensors.is_empty().then(|| view! {
+                <p class="state">
+                    "No sensor readings yet: they come from the instrument's own sensors, a local sensor feed, and the signals derived from each finished run."
+                </p>
+            })}
             <div class="sensor-grid">
                 {Subsystem::ALL
                     .into_iter()
                     .flat_map(|s| SENSORS.iter().filter(move |spec| spec.subsystem == s))
+                    .filter(|spec| sensors.iter().any(|n| n == spec.name))
                     .map(|spec| {
                         view! {
                             <SensorChart

@@ -77,6 +77,7 @@ pub fn InstrumentPage(id: i64) -> impl IntoView {
                                 instrument: Some(id),
                             });
                             let connection = d.clone();
+                            let sensors = d.sensors.clone();
                             view! {
                                 <Summary detail=d />
                                 <ConnectionCard detail=connection on_change=retry />
@@ -85,7 +86,7 @@ pub fn InstrumentPage(id: i64) -> impl IntoView {
                                 <Replacements id=id list=replacements />
                                 // The sensors hold the evidence of the predictions above, so
                                 // they come before the runs (which can be hundreds of rows).
-                                <Sensors id=id tz=tz.clone() predictions=predictions replacements=replacements />
+                                <Sensors id=id sensors=sensors tz=tz.clone() predictions=predictions replacements=replacements />
                                 <PlannedRuns id=id />
                                 <Trend id=id tz=tz />
                             }

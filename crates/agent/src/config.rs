@@ -25,6 +25,13 @@ pub struct AgentConfig {
     /// Who the server says this instrument is (for people reading the file).
     #[serde(default)]
     pub instrument: Option<String>,
+    /// A local feed of sensor readings to tail (JSON lines: a file or a folder of them),
+    /// as `watch --feed`; the lab adds it by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed: Option<PathBuf>,
+    /// The sensors the feed may carry (as `watch --feed-sensor`); others are refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub feed_sensors: Vec<String>,
 }
 
 impl AgentConfig {
@@ -132,6 +139,8 @@ mod tests {
             sharing: true,
             sharing_changed_at: Utc::now(),
             instrument: Some("Orion (VH09999)".into()),
+            feed: Some(dir.path().join("room.jsonl")),
+            feed_sensors: vec!["room_temp_c".into()],
         };
         let path = dir.path().join(CONFIG_FILE);
         c.save(&path).unwrap();

@@ -130,6 +130,32 @@ struct WatchArgs {
     feed_sensor: Vec<String>,
 }
 
+impl WatchArgs {
+    /// The local feed and its declared sensors: from the flags, else from the
+    /// configuration (`feed`, `feed_sensors`); each sensor checked against the allow-list.
+    fn local_feed(&self) -> Result<Option<(PathBuf, Vec<String>)>, String> {
+        let feed = match (&self.feed, &self.config) {
+            (Some(path), _) => Some((path.clone(), self.feed_sensor.clone())),
+            (None, Some(config)) => {
+                let c = AgentConfig::load(config).map_err(|e| e.to_string())?;
+                c.feed.map(|path| (path, c.feed_sensors))
+            }
+            (None, None) => None,
+        };
+        if let Some((path, sensors)) = &feed {
+            if sensors.is_empty() {
+                return Err(format!(
+                    "the feed {} declares no sensor (--feed-sensor, or feed_sensors in the configuration)",
+                    path.display()
+                ));
+            }
+            seqhealth_agent::feed::check_declared(sensors)
+                .map_err(|e| format!("feed sensors: {e}"))?;
+        }
+        Ok(feed)
+    }
+}
+
 #[derive(Subcommand)]
 enum ServiceCommand {
     /// Windows (as administrator): register `watch` as a service that starts at boot (as
@@ -171,17 +197,14 @@ async fn main() -> ExitCode {
                     return e;
                 }
             }
-            if let Err(e) = seqhealth_agent::feed::check_declared(&args.feed_sensor) {
-                return fail(&format!("--feed-sensor: {e}"));
-            }
+            let feed = match args.local_feed() {
+                Ok(f) => f,
+                Err(e) => return fail(&e),
+            };
             let target = match Target::from_args(&args) {
                 Ok(t) => t,
                 Err(code) => return code,
             };
-            let feed = args
-                .feed
-                .clone()
-                .map(|path| (path, args.feed_sensor.clone()));
             watch(
                 &args.runs_dir,
                 &target,
@@ -406,10 +429,13 @@ async fn service_command(action: ServiceCommand) -> ExitCode {
 /// `watch` for the service: its exit status as a number (the service's exit code).
 #[cfg(windows)]
 async fn watch_status(args: &WatchArgs, target: &Target) -> u8 {
-    let feed = args
-        .feed
-        .clone()
-        .map(|path| (path, args.feed_sensor.clone()));
+    let feed = match args.local_feed() {
+        Ok(f) => f,
+        Err(e) => {
+            log::err(&e);
+            return 1;
+        }
+    };
     let code = watch(
         &args.runs_dir,
         target,
@@ -518,6 +544,8 @@ async fn enroll(
             "{} ({}, {})",
             enrolled.nickname, enrolled.model, enrolled.serial
         )),
+        feed: None,
+        feed_sensors: Vec::new(),
     };
     if let Err(e) = cfg.save(config_path) {
         return fail(&format!("cannot save {}: {e}", config_path.display()));

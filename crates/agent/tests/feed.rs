@@ -197,3 +197,49 @@ fn undeclarable_sensors_are_refused_at_the_start() {
         );
     }
 }
+
+/// The feed declared in the configuration `enroll` wrote (`feed`, `feed_sensors`), for a
+/// `watch --config` that takes no feed flag (the Windows service's, for one).
+#[test]
+fn a_feed_in_the_configuration_is_read_like_the_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let runs = root.join("runs");
+    std::fs::create_dir_all(&runs).unwrap();
+    let feed = root.join("room.jsonl");
+    append(
+        &feed,
+        &[
+            reading("room_temp_c", 9, 20.5),
+            reading("room_humidity_pct", 9, 45.0),
+        ],
+    );
+    let up = Capture::start("127.0.0.1:0", Box::new(|_| (200, ACK.to_string())));
+    let token = root.join("token");
+    seqhealth_agent::config::write_atomically(&token, b"tok-feed", true).unwrap();
+    let config = root.join("seqhealth-agent.json");
+    let c = seqhealth_agent::config::AgentConfig {
+        server: format!("http://{}", up.addr),
+        token_file: token,
+        ca: None,
+        sharing: true,
+        sharing_changed_at: chrono::Utc::now(),
+        instrument: None,
+        feed: Some(feed.clone()),
+        feed_sensors: vec!["room_temp_c".into()],
+    };
+    c.save(&config).unwrap();
+    let spool = root.join("spool");
+    let out = run_agent(&[
+        "watch".as_ref(),
+        runs.as_os_str(),
+        "--once".as_ref(),
+        "--spool".as_ref(),
+        spool.as_os_str(),
+        "--config".as_ref(),
+        config.as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // room_humidity_pct is not declared there: refused, the temperature arrives.
+    assert_eq!(received(&up), vec![("room_temp_c".to_string(), 20.5)]);
+}

@@ -291,6 +291,10 @@ pub struct InstrumentDetail {
     /// When the server last heard from the agent (not the time of the data it sent).
     #[serde(default)]
     pub last_contact_at: Option<DateTime<Utc>>,
+    /// The sensors (and run-derived signals) this instrument has reported, by name: the
+    /// instrument page charts these, not every sensor a model could have.
+    #[serde(default)]
+    pub sensors: Vec<String>,
 }
 
 /// One run as the dashboard shows it.

@@ -232,11 +232,21 @@ pub async fn push_real_runs(
         let Some(target) = fleet.iter().find(|p| p.instrument.model.name() == model) else {
             continue;
         };
-        let run = seqhealth_agent::extract::run_ingest(&summary);
-        match pusher(base_url, &target.token).run(&run).await {
-            Ok(_) => pushed.push(run.run_id),
-            Err(e) => tracing::warn!(folder = %folder.display(), error = %e, "real run not pushed"),
+        // As the agent does: the run, then the hardware signals derived from its folder.
+        let mut run = seqhealth_agent::extract::run_ingest(&summary);
+        let signals = seqhealth_interop::signals::derive(&folder, &summary);
+        run.completed_at = seqhealth_agent::signals::completed_at(&run, &signals);
+        let push = pusher(base_url, &target.token);
+        if let Err(e) = push.run(&run).await {
+            tracing::warn!(folder = %folder.display(), error = %e, "real run not pushed");
+            continue;
         }
+        if let Some(batch) = seqhealth_agent::signals::run_batch(&run, &signals) {
+            if let Err(e) = push.telemetry(&batch).await {
+                tracing::warn!(folder = %folder.display(), error = %e, "its signals not pushed");
+            }
+        }
+        pushed.push(run.run_id);
     }
     pushed
 }

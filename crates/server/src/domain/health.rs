@@ -142,6 +142,16 @@ pub async fn freshness_for_lab(
     Ok(out)
 }
 
+/// The sensors (run-derived signals included) instrument `id` has reported, by name.
+pub async fn reported_sensors(db: &AnyPool, id: i64) -> AppResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT sensor FROM sensor_latest WHERE instrument_id = $1 ORDER BY sensor",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?)
+}
+
 pub fn unknown() -> SubsystemHealth {
     Acc::default().done()
 }

@@ -134,6 +134,7 @@ pub async fn detail(db: &AnyPool, lab_id: i64, id: i64) -> AppResult<InstrumentD
         token_revoked_at: revoked_at.map(to_time),
         data_sharing_since: sharing_since.map(to_time),
         last_contact_at: contact.map(to_time),
+        sensors: health::reported_sensors(db, id).await?,
     })
 }
 
