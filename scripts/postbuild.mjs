@@ -1,18 +1,58 @@
 // After `trunk build`: make dist/ fit a strict Content-Security-Policy and serve fast.
 //  1. Trunk inlines the module that starts the wasm; CSP `script-src 'self'` forbids inline
 //     script, so it moves to its own hashed file and index.html loads it by src.
-//  2. .br and .gz siblings of text and wasm files, so the server sends them precompressed
+//  2. The JS glue minified with terser (.tools/, from npm) and the stylesheet stripped of
+//     comments and spaces, their integrity hashes in index.html updated: the first load's
+//     budget is 250 KB brotli.
+//  3. .br and .gz siblings of text and wasm files, so the server sends them precompressed
 //     (brotli at maximum quality: done once per build, not per request).
 // Usage: node scripts/postbuild.mjs dist
 import { readdirSync, readFileSync, writeFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, dirname } from "node:path";
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { brotliCompressSync, gzipSync, constants } from "node:zlib";
 
 const dir = process.argv[2] ?? "dist";
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 const indexPath = join(dir, "index.html");
 let html = readFileSync(indexPath, "utf8");
+
+// 2. Minify, and say the new content's hash where index.html pins it.
+const sri = (bytes) => "sha384-" + createHash("sha384").update(bytes).digest("base64");
+const repin = (name, text) => {
+  writeFileSync(join(dir, name), text);
+  const pinned = new RegExp(`(href="/${name.replace(/[.]/g, "[.]")}"[^>]*integrity=")sha384-[^"]+`);
+  if (pinned.test(html)) html = html.replace(pinned, `$1${sri(text)}`);
+};
+let terser;
+try {
+  terser = createRequire(join(root, ".tools/binaryen/package.json"))("terser");
+} catch {
+  console.error("postbuild: terser is missing: run scripts/setup.sh");
+  process.exit(1);
+}
+for (const name of readdirSync(dir)) {
+  if (/^seqhealth-[0-9a-f]+\.js$/.test(name)) {
+    const before = readFileSync(join(dir, name), "utf8");
+    const out = await terser.minify(before, { module: true, compress: { passes: 2 }, mangle: true });
+    repin(name, out.code);
+    console.log(`${name}: minified ${before.length} → ${out.code.length} B`);
+  } else if (/^main-[0-9a-f]+\.css$/.test(name)) {
+    const before = readFileSync(join(dir, name), "utf8");
+    // Our own stylesheet: no strings with these characters in it, so this is safe.
+    const css = before
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/\s+/g, " ")
+      .replace(/\s*([{};,>])\s*/g, "$1")
+      .replace(/;}/g, "}")
+      .trim();
+    repin(name, css);
+    console.log(`${name}: minified ${before.length} → ${css.length} B`);
+  }
+}
 let moved = 0;
 html = html.replace(/<script type="module">([\s\S]*?)<\/script>/g, (_, body) => {
   const hash = createHash("sha256").update(body).digest("hex").slice(0, 16);

@@ -14,6 +14,7 @@ root=$(pwd)
 TRUNK_VERSION=0.21.14
 CARGO_DENY_VERSION=0.20.2
 BINARYEN_VERSION=132.0.0
+TERSER_VERSION=5.51.2
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 [ -n "$WASM_BINDGEN_VERSION" ] || { echo "setup: no wasm-bindgen in Cargo.lock" >&2; exit 1; }
 
@@ -52,6 +53,15 @@ else
   say "installing binaryen $BINARYEN_VERSION from npm into .tools/"
   mkdir -p .tools/binaryen
   npm install --silent --no-audit --no-fund --prefix .tools/binaryen "binaryen@$BINARYEN_VERSION"
+fi
+
+# terser minifies the wasm-bindgen JS glue in scripts/postbuild.mjs (first-load budget).
+if [ "$(node -e "console.log(require('$root/.tools/binaryen/node_modules/terser/package.json').version)" 2>/dev/null)" = "$TERSER_VERSION" ]; then
+  say "terser $TERSER_VERSION: present"
+else
+  say "installing terser $TERSER_VERSION from npm into .tools/"
+  mkdir -p .tools/binaryen
+  npm install --silent --no-audit --no-fund --prefix .tools/binaryen "terser@$TERSER_VERSION"
 fi
 
 if [ "${1:-}" = "--browser" ]; then

@@ -5,7 +5,10 @@ use seqhealth_api::{Health, Subsystem, SubsystemFreshness, SubsystemHealth};
 
 fn freshness_text(at: Option<DateTime<Utc>>, from_run: bool) -> String {
     match at {
-        Some(t) if from_run => format!("from the last run, {}", time::iso_date(t, "UTC")),
+        Some(t) if from_run => {
+            let tz = crate::session::use_session().time_zone();
+            format!("from the last run, {}", time::date(t, &tz))
+        }
         Some(t) => format!("last reading {}", time::age(t)),
         None => "no readings yet".into(),
     }

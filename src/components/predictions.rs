@@ -48,6 +48,13 @@ fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
                     time::date(p.latest, &tz)
                 )
             };
+            // A signal derived from each run is counted in runs too, at this pace.
+            let runs = p.in_runs.filter(|_| !overdue).map(|r| {
+                format!(
+                    "about {} more runs at {:.1} a week ({:+.3} {} a run)",
+                    r.runs_to_crossing, r.runs_per_week, r.change_per_run, p.unit
+                )
+            });
             // The date the replacements list shows too (the server gives both the same).
             let due = p.replace_by <= now;
             let replace = time::date(p.replace_by, &tz);
@@ -69,7 +76,7 @@ fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
                 <tr data-component=p.component.clone()>
                     <th scope="row">{p.component.clone()} <span class="sub">{p.subsystem.label()}</span></th>
                     <td>{why}</td>
-                    <td>{when}</td>
+                    <td>{when}{runs.map(|r| view! { <span class="sub">{r}</span> })}</td>
                     <td class=if due { "due" } else { "" }>
                         {replace}
                         {due.then_some(view! { <span class="sub">"overdue"</span> })}

@@ -432,6 +432,19 @@ pub struct Prediction {
     pub fit: Vec<FitPoint>,
     /// Days of readings the fit used.
     pub basis_days: usize,
+    /// For a signal derived from each run: the forecast counted in runs, at the
+    /// instrument's own pace.
+    #[serde(default)]
+    pub in_runs: Option<RunForecast>,
+}
+
+/// A run-derived signal's forecast in runs: how many more runs until the crossing at the
+/// pace of the last 90 days, and the change per run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RunForecast {
+    pub runs_to_crossing: u32,
+    pub runs_per_week: f64,
+    pub change_per_run: f64,
 }
 
 /// A point of a fitted trend.

@@ -8,8 +8,8 @@ use crate::domain::replacements;
 use crate::error::AppResult;
 use crate::store::buckets::DAY;
 use crate::store::to_time;
-use seqhealth_api::domain::SENSORS;
-use seqhealth_api::{FitPoint, Prediction};
+use seqhealth_api::domain::{Source, SENSORS};
+use seqhealth_api::{FitPoint, Prediction, RunForecast};
 use seqhealth_health::predict::{forecast_from_daily, DailyAggregate, Forecast};
 use sqlx::AnyPool;
 use std::sync::Arc;
@@ -75,6 +75,7 @@ pub async fn for_instrument(
         .fetch_optional(db)
         .await?
         .unwrap_or_default();
+    let pace = runs_per_day(db, instrument_id, now).await?;
     for spec in SENSORS {
         // Run-derived signals are forecast to the band of the instrument's model.
         let spec = &spec.for_model(&model);
@@ -119,10 +120,51 @@ pub async fn for_instrument(
             fit_from_value: f.fit_from_value,
             fit: fit_points(&f, now),
             basis_days: f.days_used,
+            in_runs: (spec.source == Source::Run)
+                .then(|| in_runs(pace, f.slope_per_day, p.crossing - now))
+                .flatten(),
         });
     }
     out.sort_by_key(|p| p.replace_by);
     Ok(out)
+}
+
+/// The window a run-derived forecast's pace is measured over.
+const PACE_DAYS: i64 = 90;
+
+/// Runs a day the instrument finished over the last [`PACE_DAYS`] (or since its first run,
+/// if that is more recent: a new instrument's pace is not diluted by days before it ran).
+async fn runs_per_day(db: &AnyPool, instrument_id: i64, now: i64) -> AppResult<f64> {
+    // A run's end where the folder says it (its last image), else its start.
+    let (n, first): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MIN(COALESCE(completed_at, started_at)) FROM runs
+         WHERE instrument_id = $1 AND COALESCE(completed_at, started_at) >= $2
+           AND COALESCE(completed_at, started_at) <= $3",
+    )
+    .bind(instrument_id)
+    .bind(now - PACE_DAYS * DAY)
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    let Some(first) = first else {
+        return Ok(0.0);
+    };
+    // At least a week, so that two runs on one day do not read as a run an hour.
+    let days = ((now - first) as f64 / DAY as f64).clamp(7.0, PACE_DAYS as f64);
+    Ok(n as f64 / days)
+}
+
+/// The forecast in runs at `pace` runs a day, `seconds` before the crossing.
+fn in_runs(pace: f64, slope_per_day: f64, seconds: i64) -> Option<RunForecast> {
+    if pace <= 0.0 {
+        return None;
+    }
+    let runs = (seconds.max(0) as f64 / DAY as f64 * pace).ceil();
+    Some(RunForecast {
+        runs_to_crossing: runs.min(u32::MAX as f64) as u32,
+        runs_per_week: pace * 7.0,
+        change_per_run: slope_per_day / pace,
+    })
 }
 
 /// A bent trend is drawn through this many points; a line through its two ends.

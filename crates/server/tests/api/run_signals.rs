@@ -134,11 +134,11 @@ async fn real_run_folders_alone_give_every_subsystem_its_health() {
 
 /// Thirty synthetic MiSeq runs, one a day up to now, written by the project's InterOp
 /// writer with focus `fwhm(k)` and cycle-1 intensity `intensity(k)` for run k; pushed
-/// through the agent's code. Returns the open warnings' rules and the predicted sensors.
+/// through the agent's code. Returns the open warnings' rules and the predictions.
 async fn synthetic_sequence(
     fwhm: impl Fn(f64) -> f64,
     intensity: impl Fn(f64) -> f64,
-) -> (Vec<String>, Vec<String>) {
+) -> (Vec<String>, Vec<seqhealth_api::Prediction>) {
     use seqhealth_interop::write::SyntheticRun;
     let env = env().await;
     let tmp = tempfile::tempdir().unwrap();
@@ -182,12 +182,11 @@ async fn synthetic_sequence(
         .await;
     let mut rules: Vec<String> = warnings.warnings.into_iter().map(|w| w.rule).collect();
     rules.sort();
-    let predicted = predictions
-        .predictions
-        .into_iter()
-        .map(|p| p.sensor)
-        .collect();
-    (rules, predicted)
+    (rules, predictions.predictions)
+}
+
+fn sensors(predictions: &[seqhealth_api::Prediction]) -> Vec<&str> {
+    predictions.iter().map(|p| p.sensor.as_str()).collect()
 }
 
 #[tokio::test]
@@ -195,7 +194,7 @@ async fn a_slow_intensity_decline_over_runs_raises_an_optical_warning_and_a_pred
     // 390 counts falling by 10 a run: the last two runs are below the MiSeq band (120).
     let (rules, predicted) = synthetic_sequence(|_| 2.6, |k| 390.0 - 10.0 * k).await;
     assert_eq!(rules, ["threshold:run_c1_intensity"]);
-    assert_eq!(predicted, ["run_c1_intensity"]);
+    assert_eq!(sensors(&predicted), ["run_c1_intensity"]);
 }
 
 #[tokio::test]
@@ -203,7 +202,7 @@ async fn a_focus_drift_over_runs_raises_an_optical_warning_and_a_prediction() {
     // FWHM 2.6 px rising by 0.04 a run: past the MiSeq band (3.6 px) in the last runs.
     let (rules, predicted) = synthetic_sequence(|k| 2.6 + 0.04 * k, |_| 300.0).await;
     assert_eq!(rules, ["threshold:run_fwhm_px"]);
-    assert_eq!(predicted, ["run_fwhm_px"]);
+    assert_eq!(sensors(&predicted), ["run_fwhm_px"]);
 }
 
 #[tokio::test]
@@ -211,4 +210,21 @@ async fn the_same_runs_without_a_drift_raise_nothing() {
     let (rules, predicted) = synthetic_sequence(|_| 2.6, |_| 300.0).await;
     assert!(rules.is_empty(), "{rules:?}");
     assert!(predicted.is_empty(), "{predicted:?}");
+}
+
+/// A decline that has not reached the band yet is forecast in runs as well as in days, at
+/// the instrument's pace: thirty runs in thirty days, about seven a week.
+#[tokio::test]
+async fn a_run_derived_forecast_counts_the_runs_left_at_the_instruments_pace() {
+    // 390 counts falling by 6 a run: 216 at the last run, the MiSeq band's 120 about 16
+    // runs later.
+    let (rules, predicted) = synthetic_sequence(|_| 2.6, |k| 390.0 - 6.0 * k).await;
+    assert!(rules.is_empty(), "{rules:?}");
+    assert_eq!(sensors(&predicted), ["run_c1_intensity"]);
+    let r = predicted[0]
+        .in_runs
+        .expect("a run-derived signal is forecast in runs");
+    assert!((6.5..8.0).contains(&r.runs_per_week), "{r:?}");
+    assert!((10..=25).contains(&r.runs_to_crossing), "{r:?}");
+    assert!((-7.5..-4.5).contains(&r.change_per_run), "{r:?}");
 }
