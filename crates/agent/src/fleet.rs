@@ -54,6 +54,12 @@ pub enum Story {
     ChillerFailing,
     /// The XY stage's position error grows (mechanical warning).
     StageWear,
+    /// The laser dims slowly: still within its band at the end, heading for it about six
+    /// weeks later (an upcoming replacement, not an overdue one).
+    LaserDimming,
+    /// The fluidics pump wears: line pressure creeping up, still within its band at the
+    /// end, reaching it about three weeks later.
+    PumpWear,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -131,7 +137,7 @@ pub const DEMO_FLEET: [DemoInstrument; 14] = [
         Model::NextSeq2000,
         "Vesta",
         "Building B, core lab",
-        Story::Healthy,
+        Story::LaserDimming,
     ),
     inst(
         "northgate",
@@ -179,7 +185,7 @@ pub const DEMO_FLEET: [DemoInstrument; 14] = [
         Model::NextSeq2000,
         "Raven",
         "Genomics suite",
-        Story::Healthy,
+        Story::PumpWear,
     ),
     inst(
         "riverside",

@@ -196,6 +196,8 @@ fn sensor_value_of(
     let days_to_end = (cfg.end - t).num_hours() as f64 / 24.0;
     match (sensor, story) {
         ("laser_power_pct", Story::LaserDecay) => 100.0 - 25.0 * f.powf(1.3) + 1.0 * n,
+        // 84 % at the end, falling 0.09 % a day: the 80 % limit some six weeks ahead.
+        ("laser_power_pct", Story::LaserDimming) => 100.0 - 16.0 * f * f + 0.6 * n,
         ("laser_power_pct", _) => 100.0 - 3.0 * f + 1.0 * n,
         ("focus_fwhm_px", Story::LaserDecay) => 2.6 + 0.5 * f + 0.08 * n,
         ("focus_fwhm_px", _) => 2.6 + 0.08 * n,
@@ -209,6 +211,9 @@ fn sensor_value_of(
         }
         ("chiller_temp_c", _) => 4.0 + 0.25 * n,
         ("line_pressure_kpa", Story::PressureDrift) => 105.0 + 23.0 * f.powf(1.5) + 1.5 * n,
+        // 122 kPa at the end, rising 0.14 kPa a day: the 125 kPa limit some three weeks
+        // ahead.
+        ("line_pressure_kpa", Story::PumpWear) => 105.0 + 17.0 * f.powi(3) + 1.0 * n,
         ("line_pressure_kpa", _) => 105.0 + 1.5 * n,
         _ => n,
     }
@@ -601,6 +606,15 @@ mod tests {
         assert_eq!(
             judge(by_story(Story::StageWear), "stage_position_error_um"),
             Health::Warning
+        );
+        // The upcoming ones are still within their bands: their replacements lie ahead.
+        assert_eq!(
+            judge(by_story(Story::LaserDimming), "laser_power_pct"),
+            Health::Ok
+        );
+        assert_eq!(
+            judge(by_story(Story::PumpWear), "line_pressure_kpa"),
+            Health::Ok
         );
         for (sensor, _) in SIM_SENSORS {
             assert_eq!(

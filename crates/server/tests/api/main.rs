@@ -67,6 +67,11 @@ pub fn on_postgres(test: &str) -> bool {
 
 /// Three instruments in two labs: two of Northgate's, one of Riverside's.
 pub async fn env() -> Env {
+    env_of(&["A00317", "NB552091", "M03302"]).await
+}
+
+/// The demo instruments `serials`, provisioned in their labs.
+pub async fn env_of(serials: &[&str]) -> Env {
     // The server's errors reach a failing test's output (a 500 says only "logged").
     let _ = tracing_subscriber::fmt()
         .with_env_filter("seqhealth_server=error")
@@ -75,10 +80,7 @@ pub async fn env() -> Env {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_db_url(dir.path()).await;
     let pool = db::connect(&url).await.unwrap();
-    let fleet = provision(&pool, Some(&["A00317", "NB552091", "M03302"]))
-        .await
-        .unwrap()
-        .unwrap();
+    let fleet = provision(&pool, Some(serials)).await.unwrap().unwrap();
     let state = AppState::new(pool.clone());
     let app = app(state.clone(), None);
     Env {
@@ -138,14 +140,19 @@ impl Env {
 
     /// Pushes the simulated history of every provisioned instrument.
     pub async fn fill(&self) {
+        self.fill_with(&cfg()).await
+    }
+
+    /// [`Env::fill`] with another simulated window.
+    pub async fn fill_with(&self, cfg: &SimConfig) {
         for p in &self.fleet {
-            for b in telemetry(p.instrument, &cfg()) {
+            for b in telemetry(p.instrument, cfg) {
                 let (s, v) = self
                     .ingest("telemetry", &p.token, &serde_json::to_value(&b).unwrap())
                     .await;
                 assert_eq!(s, StatusCode::OK, "{v}");
             }
-            for r in runs(p.instrument, &cfg()) {
+            for r in runs(p.instrument, cfg) {
                 let (s, v) = self
                     .ingest("runs", &p.token, &serde_json::to_value(&r).unwrap())
                     .await;

@@ -543,3 +543,48 @@ async fn a_replace_by_date_moves_only_when_the_data_moves_it_and_says_why() {
         moved.why
     );
 }
+
+/// The demo shows replacements ahead, not only overdue ones: Vesta's laser dims and
+/// Raven's pump wears, both still within their bands at the end of the history, their
+/// limits forecast two to eight weeks later, each recommended with its interval.
+#[tokio::test]
+async fn the_demo_fleet_has_replacements_coming_up_not_only_overdue() {
+    use seqhealth_server::domain::{predictions, recommendations};
+    let env = env_of(&["VH00788", "VH01507"]).await;
+    let cfg = SimConfig { days: 120, ..cfg() };
+    env.fill_with(&cfg).await;
+    let end = cfg.end.timestamp();
+    recommendations::refresh_all(&env.db, end).await.unwrap();
+    for (serial, sensor) in [
+        ("VH00788", "laser_power_pct"),
+        ("VH01507", "line_pressure_kpa"),
+    ] {
+        let id = env.id(serial);
+        let list = predictions::for_instrument(&env.db, id, end).await.unwrap();
+        let p = list
+            .iter()
+            .find(|p| p.sensor == sensor)
+            .unwrap_or_else(|| panic!("{serial}'s {sensor} is predicted: {list:?}"));
+        let weeks = (p.predicted_at.timestamp() - end) as f64 / (7.0 * 86_400.0);
+        eprintln!("{serial} {sensor}: crossing {weeks:.1} weeks after the history ends");
+        assert!(
+            (2.0..=8.0).contains(&weeks),
+            "{serial} {sensor}: {weeks:.1} weeks ahead"
+        );
+        assert!(
+            p.earliest < p.latest && p.replace_by.timestamp() > end,
+            "{p:?}"
+        );
+        let open: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT status, replace_by FROM replacements WHERE instrument_id = $1 AND sensor = $2",
+        )
+        .bind(id)
+        .bind(sensor)
+        .fetch_all(&env.db)
+        .await
+        .unwrap();
+        assert_eq!(open.len(), 1, "{serial}: one recommendation: {open:?}");
+        assert_eq!(open[0].0, "recommended");
+        assert!(open[0].1 > end, "{serial}: upcoming, not overdue");
+    }
+}
