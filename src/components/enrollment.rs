@@ -19,15 +19,20 @@ fn origin() -> String {
 #[component]
 pub fn CodeCard(code: EnrollmentCode) -> impl IntoView {
     let session = use_session();
+    // The server's public address (`--public-url`); this page's own only if it has none.
+    let server = match code.server_url.as_str() {
+        "" => origin(),
+        url => url.to_string(),
+    };
     let command = format!(
-        "seqhealth-agent enroll --server {} --code {}",
-        origin(),
+        "seqhealth-agent enroll --server {server} --code {}",
         code.code
     );
     let expires = code.expires_at;
     view! {
         <div class="card code-card" role="status">
             <p>
+                {format!("For {}. ", code.instrument)}
                 "Enrollment code (usable once, until "
                 {move || time::date_time(expires, &session.time_zone())}
                 "):"
@@ -45,7 +50,9 @@ pub fn CodeCard(code: EnrollmentCode) -> impl IntoView {
                     input.select();
                 }
             />
-            <p class="note">"Then start it with: seqhealth-agent watch <runs-dir> --config seqhealth-agent.json"</p>
+            <p class="note">
+                "Then start it with: seqhealth-agent watch <runs-dir> --config seqhealth-agent.json, where <runs-dir> is the folder the instrument's control software writes its runs into (a MiSeq's is D:\\Illumina\\MiSeqOutput). On Windows, seqhealth-agent.exe service install takes the same arguments and runs it at boot (README, \"Connect an instrument\")."
+            </p>
         </div>
     }
 }

@@ -96,6 +96,9 @@ async fn a_manager_adds_an_instrument_whose_agent_enrolls_and_sends_a_real_run()
     b.click(Locator::Css("form.add button[type=submit]")).await;
     let code = b.text(".code-card .enrollment-code").await;
     assert_eq!(code.len(), 11, "{code}");
+    let card = b.text(".code-card").await;
+    assert!(card.contains("For Mira (MiSeq M09999)."), "{card}");
+    assert!(card.contains("D:\\Illumina\\MiSeqOutput"), "{card}");
     let command = b
         .client
         .find(Locator::Css(".code-card input.command"))

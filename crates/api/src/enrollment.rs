@@ -39,6 +39,13 @@ pub struct EnrollmentCode {
     /// Ten characters in two groups, e.g. "K7QM2-XR4TD": no 0/O or 1/I/L to confuse.
     pub code: String,
     pub expires_at: DateTime<Utc>,
+    /// Who the code is for, in words: "Bench MiSeq (MiSeq M07777)".
+    #[serde(default)]
+    pub instrument: String,
+    /// The address the agent reaches the server at (the server's `--public-url`), for the
+    /// command the instrument PC runs: not the browser's, which may be a loopback one.
+    #[serde(default)]
+    pub server_url: String,
 }
 
 /// Body of `POST /enroll` (the agent, no session).

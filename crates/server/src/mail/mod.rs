@@ -79,7 +79,8 @@ impl Mailer {
             from: "seqhealth <seqhealth@localhost>"
                 .parse()
                 .expect("a valid address"),
-            public_url: "http://127.0.0.1:8080".into(),
+            // Unknown: whatever shows an address (the enrollment command) uses the page's.
+            public_url: String::new(),
         }
     }
 

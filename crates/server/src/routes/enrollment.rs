@@ -59,8 +59,9 @@ pub async fn add(
     check(&req)?;
     let now = Utc::now().timestamp();
     let mut tx = crate::store::begin_write(&state.db).await?;
-    let code = instruments::add(&mut tx, user.lab_id, user.user_id, &req, now).await?;
+    let mut code = instruments::add(&mut tx, user.lab_id, user.user_id, &req, now).await?;
     tx.commit().await?;
+    code.server_url = state.mailer.public_url.clone();
     Ok((StatusCode::CREATED, Json(code)))
 }
 
@@ -75,8 +76,9 @@ pub async fn new_code(
     user.require_manager("issue enrollment codes")?;
     let now = Utc::now().timestamp();
     let mut tx = crate::store::begin_write(&state.db).await?;
-    let code = enrollment::reissue(&mut tx, user.lab_id, user.user_id, id, now).await?;
+    let mut code = enrollment::reissue(&mut tx, user.lab_id, user.user_id, id, now).await?;
     tx.commit().await?;
+    code.server_url = state.mailer.public_url.clone();
     Ok(Json(code))
 }
 

@@ -448,3 +448,46 @@ async fn a_manager_invites_a_colleague_who_joins_with_the_link() {
     assert!(team.invited.is_empty());
     assert!(team.users.iter().any(|u| u.name == "Lise Meitner"));
 }
+
+/// The code names the instrument it is for and the address the agent must use: the
+/// server's `--public-url`, not the address a manager's browser happens to use.
+#[tokio::test]
+async fn an_enrollment_code_names_its_instrument_and_the_public_address() {
+    use tower::ServiceExt;
+    let env = env().await;
+    let mail = tempfile::tempdir().unwrap();
+    let mailer = seqhealth_server::mail::Mailer::new(
+        None,
+        mail.path(),
+        "seqhealth <seqhealth@lab.example>",
+        "https://seq.example.org/",
+    )
+    .unwrap();
+    let app = seqhealth_server::app(AppState::with_mailer(env.db.clone(), mailer), None);
+    let ada = env.login("ada@northgate.example").await;
+    let req = Request::post("/api/v1/instruments")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::COOKIE, &ada)
+        .body(Body::from(
+            json!({ "model": "MiSeq", "serial": "M07777", "nickname": "Bench MiSeq" }).to_string(),
+        ))
+        .unwrap();
+    let resp = app.oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let code: seqhealth_api::EnrollmentCode =
+        serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(code.server_url, "https://seq.example.org");
+    assert_eq!(code.instrument, "Bench MiSeq (MiSeq M07777)");
+    // Without a public address the dashboard uses its own page's.
+    let (s, b) = post_json(
+        &env,
+        &format!("/api/v1/instruments/{}/enrollment-code", code.instrument_id),
+        &ada,
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let again: seqhealth_api::EnrollmentCode = serde_json::from_slice(&b).unwrap();
+    assert_eq!(again.server_url, "");
+    assert_eq!(again.instrument, "Bench MiSeq (MiSeq M07777)");
+}

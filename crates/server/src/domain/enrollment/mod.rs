@@ -85,10 +85,18 @@ pub async fn issue_code(
     .bind(expires_at)
     .execute(&mut *conn)
     .await?;
+    let (nickname, model, serial): (String, String, String) =
+        sqlx::query_as("SELECT nickname, model, serial FROM instruments WHERE id = $1")
+            .bind(instrument_id)
+            .fetch_one(&mut *conn)
+            .await?;
     Ok(EnrollmentCode {
         instrument_id,
         code,
         expires_at: crate::store::to_time(expires_at),
+        instrument: format!("{nickname} ({model} {serial})"),
+        // The route sets it: the public address is the server's, not the domain's.
+        server_url: String::new(),
     })
 }
 
