@@ -8,7 +8,7 @@ use crate::store::kept::KeptJson;
 use crate::store::to_time;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use seqhealth_api::{FleetInstrument, LabInfo};
+use seqhealth_api::{FleetInstrument, Health, LabInfo, Subsystem};
 use sqlx::AnyPool;
 use std::sync::Arc;
 
@@ -94,7 +94,7 @@ async fn instruments(db: &AnyPool, lab_id: i64) -> AppResult<Vec<FleetInstrument
     .await?;
     let healths = health::for_lab(db, lab_id, None).await?;
     let fresh = health::freshness_for_lab(db, lab_id, None).await?;
-    Ok(rows
+    let mut fleet: Vec<FleetInstrument> = rows
         .into_iter()
         .map(
             |(id, serial, model, nickname, site, last_report, q30, last_run, token)| {
@@ -113,5 +113,23 @@ async fn instruments(db: &AnyPool, lab_id: i64) -> AppResult<Vec<FleetInstrument
                 }
             },
         )
-        .collect())
+        .collect();
+    // What needs attention first: critical, then warnings, then no data, then OK; within
+    // each, by site and name as before (a stable sort).
+    fleet.sort_by_key(|i| attention_rank(&i.health));
+    Ok(fleet)
+}
+
+/// 0 for an instrument with a critical subsystem, 1 a warning, 2 one without data, 3 OK.
+fn attention_rank(h: &seqhealth_api::SubsystemHealth) -> u8 {
+    Subsystem::ALL
+        .iter()
+        .map(|s| match h.get(*s) {
+            Health::Critical => 0,
+            Health::Warning => 1,
+            Health::Unknown => 2,
+            Health::Ok => 3,
+        })
+        .min()
+        .unwrap_or(3)
 }

@@ -484,3 +484,37 @@ async fn kept_lists_are_gzipped_for_browsers_that_accept_it() {
         }
     }
 }
+
+/// The fleet lists what needs attention first: critical, then warnings, then instruments
+/// without data, then healthy ones (by site and name within each).
+#[tokio::test]
+async fn the_fleet_lists_what_needs_attention_first() {
+    let env = env_of(&["M04210", "VH00412", "A02250", "NB552091", "M06617"]).await;
+    // Northgate: Mira (M04210) healthy, Vega (VH00412) healthy, Nimbus (NB552091) with a
+    // failing chiller; only Mira and Nimbus report, Vega has never sent anything.
+    let cfg = SimConfig { days: 30, ..cfg() };
+    for p in env
+        .fleet
+        .iter()
+        .filter(|p| p.instrument.serial != "VH00412")
+    {
+        for b in telemetry(p.instrument, &cfg) {
+            let (s, v) = env
+                .ingest("telemetry", &p.token, &serde_json::to_value(&b).unwrap())
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+    }
+    let cookie = env.login("ada@northgate.example").await;
+    let fleet: Fleet = env.get_json("/api/v1/fleet", &cookie).await;
+    let order: Vec<&str> = fleet
+        .instruments
+        .iter()
+        .map(|i| i.serial.as_str())
+        .collect();
+    assert_eq!(
+        order,
+        ["NB552091", "VH00412", "M04210"],
+        "critical, no data, OK"
+    );
+}
