@@ -19,6 +19,8 @@ pub struct ThresholdRule {
     pub warn_low: Option<f64>,
     pub warn_high: Option<f64>,
     pub critical_high: Option<f64>,
+    /// What to do, appended to the message: "check the chiller's door, fan and coolant…".
+    pub advice: Option<String>,
 }
 
 impl ThresholdRule {
@@ -77,10 +79,14 @@ impl ThresholdRule {
             message: format!(
                 // "… at 11.9 °C, above the 10.0 °C critical limit": the reading, then the
                 // limit it is past (not "11.9 °C above", which reads as a difference).
-                "{} at {} {unit}, {side} the {} {unit} {kind} limit",
+                "{} at {} {unit}, {side} the {} {unit} {kind} limit{}",
                 self.label,
                 fmt_num(v),
-                fmt_num(limit)
+                fmt_num(limit),
+                self.advice
+                    .as_deref()
+                    .map(|a| format!("; {a}"))
+                    .unwrap_or_default()
             ),
         })
     }
@@ -110,6 +116,7 @@ mod tests {
             warn_low: Some(2.0),
             warn_high: Some(6.0),
             critical_high: Some(8.0),
+            advice: None,
         }
     }
 

@@ -32,6 +32,15 @@ async fn out_of_band_readings_raise_warnings_that_managers_acknowledge_and_that_
         "{}",
         chiller.message
     );
+    // It says what to do.
+    assert!(
+        chiller.message.ends_with(
+            "; check the reagent chiller's door, fan and coolant, and move reagents elsewhere \
+             while it is warm; if it does not recover, book a replacement of the reagent chiller"
+        ),
+        "{}",
+        chiller.message
+    );
     // Kept open by a later reading, it says when the one its message quotes came.
     assert_eq!(chiller.latest_at, None, "raised by its latest reading");
     let later = chiller.raised_at + chrono::Duration::days(3);

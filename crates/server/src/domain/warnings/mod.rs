@@ -33,7 +33,40 @@ pub fn threshold_rule(spec: &SensorSpec) -> ThresholdRule {
         warn_low: Some(spec.warn.0),
         warn_high: Some(spec.warn.1),
         critical_high: Some(spec.critical.1),
+        advice: Some(advice(spec)),
     }
+}
+
+/// What a manager does about a sensor past its band: a first check, then the booking.
+fn advice(spec: &SensorSpec) -> String {
+    let first = match spec.name {
+        "laser_power_pct" => "check the optics are clean and the laser's hours",
+        "focus_fwhm_px" | "run_fwhm_px" | "run_out_of_focus_pct" => {
+            "check the flow cell is clean and seated, then run the instrument's optics check"
+        }
+        "stage_position_error_um" | "run_surface_fwhm_delta_px" => {
+            "check the flow cell is seated flat, then run the stage calibration"
+        }
+        "flow_cell_temp_delta_c" | "run_cycle_minutes" => {
+            "check the flow-cell door and heater contacts, then the room's temperature"
+        }
+        "chiller_temp_c" => {
+            "check the reagent chiller's door, fan and coolant, and move reagents elsewhere while it is warm"
+        }
+        "line_pressure_kpa" | "run_phasing_pct" | "run_prephasing_pct" | "run_intensity_change_pct" => {
+            "run a maintenance wash and check the lines and reagent positions"
+        }
+        "run_c1_intensity" => "compare with the next run's reagent lot, then check the optics",
+        "room_temp_c" | "room_humidity_pct" => {
+            return "check the room's air conditioning: the instrument's operating range is exceeded"
+                .into()
+        }
+        _ => "check the instrument's own diagnostics",
+    };
+    format!(
+        "{first}; if it does not recover, book a replacement of the {}",
+        spec.component.to_lowercase()
+    )
 }
 
 /// The rate-of-change rule of a sensor, if its spec judges a direction.
