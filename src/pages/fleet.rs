@@ -9,7 +9,7 @@ use crate::routes::Route;
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use seqhealth_api::{Connection, Fleet, FleetInstrument, Health, Subsystem};
+use seqhealth_api::{Connection, Fleet, FleetInstrument, Handling, Health, Subsystem};
 use std::time::Duration;
 
 /// The fleet is re-read this often; the table stays on screen meanwhile.
@@ -148,10 +148,18 @@ fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
             <td role="cell" data-label="Site">{i.site}</td>
             {Subsystem::ALL
                 .into_iter()
-                .map(|s| {
+                .zip(i.handling)
+                .map(|(s, handled)| {
+                    // An acknowledged or booked problem says so under its badge.
+                    let handled = match handled {
+                        Handling::Open => None,
+                        Handling::Acknowledged => Some("acknowledged".to_string()),
+                        Handling::Booked(t) => Some(format!("booked {}", time::date(t, tz))),
+                    };
                     view! {
                         <td role="cell" data-label=s.label()>
                             <HealthBadge health=i.health.get(s) subsystem=s fresh=i.freshness.get(s) from_run=i.freshness.from_run(s) />
+                            {handled.map(|h| view! { <span class="sub handled">{h}</span> })}
                         </td>
                     }
                 })

@@ -130,6 +130,14 @@ async fn a_manager_schedules_a_replacement_that_shows_on_the_chart_and_in_the_ca
     );
     b.screenshot("instrument-replacement").await;
 
+    // The fleet's critical badge says the problem is booked, and when.
+    b.click(Locator::LinkText("Fleet")).await;
+    b.wait_path("/").await;
+    let nimbus = format!("tr[data-instrument-id='{}']", chiller.instrument_id);
+    let said = b.wait_text(&nimbus, &["booked"]).await;
+    assert!(said.contains("Critical"), "still critical until the part is replaced: {said}");
+    b.screenshot("fleet-booked").await;
+
     // The .ics the replacements page links to, fetched with the browser's own session.
     b.click(Locator::LinkText("Replacements")).await;
     b.wait_path("/replacements").await;

@@ -241,6 +241,23 @@ pub struct FleetInstrument {
     pub last_report_at: Option<DateTime<Utc>>,
     #[serde(default = "enrolled")]
     pub connection: Connection,
+    /// Per subsystem (in `Subsystem::ALL` order): how far its worst open problem has been
+    /// handled, so that an acknowledged and booked critical reads differently from a new one.
+    #[serde(default)]
+    pub handling: [Handling; 4],
+}
+
+/// How far a subsystem's worst open warnings have been handled: the least handled of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Handling {
+    /// Nobody has acted on it yet (or there is no open warning).
+    #[default]
+    Open,
+    /// A manager acknowledged it.
+    Acknowledged,
+    /// A replacement of its component is booked, its slot starting then.
+    Booked(DateTime<Utc>),
 }
 
 fn enrolled() -> Connection {

@@ -94,6 +94,7 @@ async fn instruments(db: &AnyPool, lab_id: i64) -> AppResult<Vec<FleetInstrument
     .await?;
     let healths = health::for_lab(db, lab_id, None).await?;
     let fresh = health::freshness_for_lab(db, lab_id, None).await?;
+    let handled = health::handling_for_lab(db, lab_id, chrono::Utc::now().timestamp()).await?;
     let mut fleet: Vec<FleetInstrument> = rows
         .into_iter()
         .map(
@@ -110,6 +111,7 @@ async fn instruments(db: &AnyPool, lab_id: i64) -> AppResult<Vec<FleetInstrument
                     last_run_at: last_run.map(to_time),
                     last_report_at: last_report.map(to_time),
                     connection: crate::domain::enrollment::connection(&token),
+                    handling: handled.get(&id).copied().unwrap_or_default(),
                 }
             },
         )

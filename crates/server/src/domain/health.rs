@@ -3,7 +3,7 @@
 
 use crate::error::AppResult;
 use seqhealth_api::domain::{sensor_spec, sensor_spec_for, Source};
-use seqhealth_api::{Health, Subsystem, SubsystemFreshness, SubsystemHealth};
+use seqhealth_api::{Handling, Health, Subsystem, SubsystemFreshness, SubsystemHealth};
 use sqlx::AnyPool;
 use std::collections::HashMap;
 
@@ -150,6 +150,67 @@ pub async fn reported_sensors(db: &AnyPool, id: i64) -> AppResult<Vec<String>> {
     .bind(id)
     .fetch_all(db)
     .await?)
+}
+
+/// How far each subsystem's worst open warnings have been handled, per instrument of a lab
+/// (only those with an open warning): the least handled of them, a booking's earliest slot.
+pub async fn handling_for_lab(
+    db: &AnyPool,
+    lab_id: i64,
+    now: i64,
+) -> AppResult<HashMap<i64, [Handling; 4]>> {
+    let rows: Vec<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT w.instrument_id, w.subsystem, w.severity, w.status,
+            (SELECT MIN(r.slot_start) FROM replacements r
+              WHERE r.instrument_id = w.instrument_id
+                AND w.rule IN ('threshold:' || r.sensor, 'rate:' || r.sensor)
+                AND r.status = 'scheduled' AND r.slot_end > $2)
+         FROM warnings w JOIN instruments i ON i.id = w.instrument_id
+         WHERE i.lab_id = $1 AND w.status <> 'resolved'",
+    )
+    .bind(lab_id)
+    .bind(now)
+    .fetch_all(db)
+    .await?;
+    // Per instrument and subsystem: the worst severity seen, and its least handled state.
+    let mut worst: HashMap<(i64, usize), (u8, Handling)> = HashMap::new();
+    for (id, subsystem, severity, status, booked) in rows {
+        let Some(k) = Subsystem::ALL.iter().position(|s| s.as_str() == subsystem) else {
+            continue;
+        };
+        let severity = if severity == "critical" { 2 } else { 1 };
+        let handled = match (booked, status.as_str()) {
+            (Some(at), _) => Handling::Booked(crate::store::to_time(at)),
+            (None, "acknowledged") => Handling::Acknowledged,
+            _ => Handling::Open,
+        };
+        let e = worst.entry((id, k)).or_insert((severity, handled));
+        if severity > e.0 {
+            *e = (severity, handled);
+        } else if severity == e.0 {
+            e.1 = less_handled(e.1, handled);
+        }
+    }
+    let mut out: HashMap<i64, [Handling; 4]> = HashMap::new();
+    for ((id, k), (_, handled)) in worst {
+        out.entry(id).or_default()[k] = handled;
+    }
+    Ok(out)
+}
+
+/// Of two warnings' states, the one that still needs more: open, then acknowledged, then
+/// booked (the earlier booking).
+fn less_handled(a: Handling, b: Handling) -> Handling {
+    let rank = |h: &Handling| match h {
+        Handling::Open => 0,
+        Handling::Acknowledged => 1,
+        Handling::Booked(_) => 2,
+    };
+    match (a, b) {
+        (Handling::Booked(x), Handling::Booked(y)) => Handling::Booked(x.min(y)),
+        (a, b) if rank(&b) < rank(&a) => b,
+        (a, _) => a,
+    }
 }
 
 pub fn unknown() -> SubsystemHealth {

@@ -588,3 +588,64 @@ async fn the_demo_fleet_has_replacements_coming_up_not_only_overdue() {
         assert!(open[0].1 > end, "{serial}: upcoming, not overdue");
     }
 }
+
+/// One story per problem: the fleet's badge for Nimbus's failing chiller says what has
+/// been done about it — nothing yet, then acknowledged, then the replacement's booking.
+#[tokio::test]
+async fn the_fleet_says_how_far_a_problem_has_been_handled() {
+    use seqhealth_api::{Fleet, Handling, Subsystem, WarningList};
+    let env = env().await;
+    env.fill().await;
+    let ada = env.login("ada@northgate.example").await;
+    let nimbus = env.id("NB552091");
+    let thermal = Subsystem::ALL
+        .iter()
+        .position(|s| *s == Subsystem::Thermal)
+        .unwrap();
+    let state = || async {
+        let fleet: Fleet = env.get_json("/api/v1/fleet", &ada).await;
+        let row = fleet
+            .instruments
+            .iter()
+            .find(|i| i.id == nimbus)
+            .unwrap()
+            .clone();
+        (row.health.thermal, row.handling[thermal])
+    };
+    assert_eq!(state().await, (Health::Critical, Handling::Open));
+
+    let warnings: WarningList = env
+        .get_json(&format!("/api/v1/warnings?instrument={nimbus}"), &ada)
+        .await;
+    let chiller = warnings
+        .warnings
+        .iter()
+        .find(|w| w.rule == "threshold:chiller_temp_c")
+        .unwrap();
+    let path = format!("/api/v1/warnings/{}/acknowledge", chiller.id);
+    let (s, _) = post_json(&env, &path, &ada, json!({ "reason": "engineer called" })).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(state().await, (Health::Critical, Handling::Acknowledged));
+
+    let rec = chiller_recommendation(&env, &ada).await;
+    let schedule = format!("/api/v1/replacements/{}/schedule", rec.id);
+    let (s, b) = post_json(
+        &env,
+        &schedule,
+        &ada,
+        json!({ "date": day(10), "slot": "am" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let booked: ReplacementRow = serde_json::from_slice(&b).unwrap();
+    let (health, handled) = state().await;
+    assert_eq!(
+        health,
+        Health::Critical,
+        "still critical: the part is not replaced yet"
+    );
+    assert_eq!(
+        handled,
+        Handling::Booked(booked.appointment.unwrap().starts_at)
+    );
+}
