@@ -265,12 +265,14 @@ fn ScheduleForm(
     on_change: Callback<()>,
 ) -> impl IntoView {
     let session = use_session();
-    // A new appointment starts from a week ahead, in the morning.
+    // A new appointment is proposed on the first weekday morning free of planned runs.
     let (d0, s0) = initial.unwrap_or_else(|| {
         let tz = session.0.get_untracked().map(|s| s.lab.time_zone);
         let tz = tz.unwrap_or_else(|| "UTC".into());
+        let today = time::iso_date(time::now(), &tz).parse().unwrap_or_default();
+        // `planned` holds this instrument's runs only.
         (
-            time::iso_date(time::now() + chrono::Duration::days(7), &tz),
+            seqhealth_api::first_free_weekday(today, &planned).to_string(),
             Slot::Am,
         )
     });

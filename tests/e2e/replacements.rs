@@ -3,7 +3,7 @@
 //! viewer gets no schedule button, and the API refuses the viewer.
 
 use crate::harness::*;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use seqhealth_api::{PlannedRunList, ReplacementList};
 
 /// Northgate's local date `days` from today.
@@ -88,6 +88,27 @@ async fn a_manager_schedules_a_replacement_that_shows_on_the_chart_and_in_the_ca
         planned.contains("WGS batch 14"),
         "the form lists Nimbus's planned runs: {planned}"
     );
+    // It proposes the first weekday free of Nimbus's planned runs, in the morning.
+    let proposed: NaiveDate = b
+        .client
+        .find(Locator::Css(&format!("{form} input[type=date]")))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mine: PlannedRunList = api_get(&base, &format!("/planned-runs?instrument={nimbus}")).await;
+    assert_eq!(
+        proposed,
+        seqhealth_api::first_free_weekday(day(0), &mine.planned_runs)
+    );
+    assert!(
+        proposed.weekday().num_days_from_monday() < 5 && !(first..=last).contains(&proposed),
+        "{proposed}"
+    );
     set_date(b, &format!("{form} input[type=date]"), day(7)).await;
     let warning = b
         .wait_text(&format!("{form} .collision"), &["WGS batch 14"])
@@ -135,7 +156,10 @@ async fn a_manager_schedules_a_replacement_that_shows_on_the_chart_and_in_the_ca
     b.wait_path("/").await;
     let nimbus = format!("tr[data-instrument-id='{}']", chiller.instrument_id);
     let said = b.wait_text(&nimbus, &["booked"]).await;
-    assert!(said.contains("Critical"), "still critical until the part is replaced: {said}");
+    assert!(
+        said.contains("Critical"),
+        "still critical until the part is replaced: {said}"
+    );
     b.screenshot("fleet-booked").await;
 
     // The .ics the replacements page links to, fetched with the browser's own session.

@@ -195,6 +195,55 @@ impl PlannedRun {
     }
 }
 
+/// The day a new appointment is proposed for: the first weekday after `today` that none of
+/// the instrument's `planned` runs covers (within 90 days; else the first weekday).
+pub fn first_free_weekday(today: NaiveDate, planned: &[PlannedRun]) -> NaiveDate {
+    use chrono::Datelike;
+    let weekdays = today
+        .iter_days()
+        .skip(1)
+        .take(90)
+        .filter(|d| d.weekday().num_days_from_monday() < 5);
+    let mut first = None;
+    for day in weekdays {
+        first.get_or_insert(day);
+        if !planned.iter().any(|p| p.covers(day)) {
+            return day;
+        }
+    }
+    first.unwrap_or(today)
+}
+
+#[cfg(test)]
+mod first_free_tests {
+    use super::*;
+
+    fn run(from: &str, to: &str) -> PlannedRun {
+        PlannedRun {
+            id: 1,
+            instrument_id: 1,
+            instrument_nickname: "Nimbus".into(),
+            starts_on: from.parse().unwrap(),
+            ends_on: to.parse().unwrap(),
+            label: "WGS".into(),
+        }
+    }
+
+    #[test]
+    fn a_new_appointment_is_proposed_on_the_first_free_weekday() {
+        let friday: NaiveDate = "2026-12-04".parse().unwrap();
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        // Not the weekend: Monday.
+        assert_eq!(first_free_weekday(friday, &[]), d("2026-12-07"));
+        // Monday to Wednesday taken by a planned run: Thursday.
+        let busy = [run("2026-12-07", "2026-12-09")];
+        assert_eq!(first_free_weekday(friday, &busy), d("2026-12-10"));
+        // Booked solid for three months: the first weekday all the same.
+        let solid = [run("2026-12-01", "2027-06-01")];
+        assert_eq!(first_free_weekday(friday, &solid), d("2026-12-07"));
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlannedRunList {
     pub planned_runs: Vec<PlannedRun>,
