@@ -53,6 +53,14 @@ export SEQHEALTH_WINE_PREFIX=$scratch/prefix
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=$PWD/scripts/windows/wine-runner.sh
 cleanup() { WINEPREFIX=$SEQHEALTH_WINE_PREFIX /usr/lib/wine/wineserver -k 2>/dev/null || true; }
 trap cleanup EXIT
+# A new prefix boots once, fully, before the tests: on its first session Wine's service
+# manager stays locked (ERROR_SERVICE_DATABASE_LOCKED) while it sets itself up.
+if [ ! -d "$SEQHEALTH_WINE_PREFIX/dosdevices" ]; then
+    say "making the Wine prefix $SEQHEALTH_WINE_PREFIX"
+    mkdir -p "$SEQHEALTH_WINE_PREFIX"
+    WINEPREFIX=$SEQHEALTH_WINE_PREFIX WINEDEBUG=-all /usr/lib/wine/wine64 wineboot --init >/dev/null 2>&1 || true
+    WINEPREFIX=$SEQHEALTH_WINE_PREFIX /usr/lib/wine/wineserver -w 2>/dev/null || true
+fi
 
 # 3. Cross-build, then the tests under Wine.
 t0=$(now)

@@ -108,7 +108,17 @@ mod imp {
                 err(e)
             ));
         }
-        service.start(&[] as &[&OsStr]).map_err(err)
+        // The service manager answers "database locked" (1055) while it is still starting
+        // up (right after boot; Wine's on a fresh session): wait for it, up to 30 s.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match service.start(&[] as &[&OsStr]).map_err(err) {
+                Err(e) if e.raw_os_error() == Some(1055) && Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+                done => return done,
+            }
+        }
     }
 
     /// Stops the service (waiting up to 30 s) and removes it.

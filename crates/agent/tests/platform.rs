@@ -161,13 +161,14 @@ fn windows_paths_in_the_configuration_and_the_arguments() {
         "{}",
         stdout(&out)
     );
+    // The run, and the hardware signals derived from its folder.
     assert!(
-        stdout(&out).contains("sent 1, already there 0, refused 0"),
+        stdout(&out).contains("sent 2, already there 0, refused 0"),
         "{}",
         stdout(&out)
     );
     assert!(home.join("spool").join("handled.txt").is_file());
-    assert_eq!(up.requests().len(), 1);
+    assert_eq!(up.requests().len(), 2);
     let _ = std::fs::remove_dir_all(&root);
 }
 
@@ -191,26 +192,29 @@ fn the_service_installs_sends_logs_and_uninstalls() {
     );
     let base = up.base();
     let spool = dir.path().join("spool");
-    let install = run_agent(&[
-        "service".as_ref(),
-        "install".as_ref(),
-        "--name".as_ref(),
-        name.as_ref(),
-        runs.as_os_str(),
-        "--server".as_ref(),
-        base.as_ref(),
-        "--token-file".as_ref(),
-        token.as_os_str(),
-        "--spool".as_ref(),
-        spool.as_os_str(),
-        "--every".as_ref(),
-        "1".as_ref(),
-    ]);
-    assert!(install.status.success(), "{}", stderr(&install));
+    let install = || {
+        run_agent(&[
+            "service".as_ref(),
+            "install".as_ref(),
+            "--name".as_ref(),
+            name.as_ref(),
+            runs.as_os_str(),
+            "--server".as_ref(),
+            base.as_ref(),
+            "--token-file".as_ref(),
+            token.as_os_str(),
+            "--spool".as_ref(),
+            spool.as_os_str(),
+            "--every".as_ref(),
+            "1".as_ref(),
+        ])
+    };
+    let installed = install();
+    assert!(installed.status.success(), "{}", stderr(&installed));
     let log = dir.path().join("logs").join("seqhealth-agent.log");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let mut said = String::new();
-    while std::time::Instant::now() < deadline && !said.contains("sent 1") {
+    while std::time::Instant::now() < deadline && !said.contains("sent 2") {
         std::thread::sleep(std::time::Duration::from_millis(250));
         said = std::fs::read_to_string(&log).unwrap_or_default();
     }
@@ -221,11 +225,12 @@ fn the_service_installs_sends_logs_and_uninstalls() {
         name.as_ref(),
     ]);
     assert!(said.contains(&format!("service {name} started")), "{said}");
+    // The run and its derived signals.
     assert!(
-        said.contains("sent 1, already there 0, refused 0"),
+        said.contains("sent 2, already there 0, refused 0"),
         "{said}"
     );
-    assert_eq!(up.requests().len(), 1);
+    assert_eq!(up.requests().len(), 2);
     assert!(uninstall.status.success(), "{}", stderr(&uninstall));
     let after = std::fs::read_to_string(&log).unwrap();
     assert!(after.contains("service stopping"), "{after}");
