@@ -21,19 +21,6 @@ fn agent_binary() -> PathBuf {
     bin
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 async fn agent(args: &[&str]) -> std::process::Output {
     let out = tokio::process::Command::new(agent_binary())
         .args(args)
@@ -51,18 +38,9 @@ async fn agent(args: &[&str]) -> std::process::Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manager_adds_an_instrument_whose_agent_enrolls_and_sends_a_real_run() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/interop/runs");
-    if !shared.is_dir() {
-        // CI always has ../shared beside the clone: there, its absence is a failure.
-        let ci =
-            std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE"));
-        assert!(
-            !ci,
-            "../shared/interop/runs is missing, and CI must run this test"
-        );
-        eprintln!("skipping: ../shared/interop/runs is not beside this checkout");
+    let Some(shared) = shared_runs() else {
         return;
-    }
+    };
     let (mut server, browser) = start().await;
     let base = server.base.clone();
     let b = &browser;

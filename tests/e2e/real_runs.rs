@@ -7,31 +7,24 @@ use seqhealth_agent::push::Pusher;
 use seqhealth_agent::spool::Spool;
 use seqhealth_agent::watch::queue_new;
 
-fn shared_runs() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/interop/runs");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"));
-    assert!(
-        !ci,
-        "../shared/interop/runs is missing, and CI must run this test"
-    );
-    eprintln!("skipping: ../shared/interop/runs is not beside this checkout");
-    None
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
+/// Sends what the agent's watch code spooled, in order, as the agent does.
+async fn send_spooled(agent: &Pusher, spool: &Spool) -> usize {
+    let mut sent = 0;
+    for path in spool.pending().unwrap() {
+        let bytes = std::fs::read(&path).unwrap();
+        if path.to_string_lossy().ends_with(".telemetry.json") {
+            let batch = serde_json::from_slice(&bytes).unwrap();
+            agent.telemetry(&batch).await.unwrap();
         } else {
-            std::fs::copy(entry.path(), target).unwrap();
+            agent
+                .run(&serde_json::from_slice(&bytes).unwrap())
+                .await
+                .unwrap();
         }
+        std::fs::remove_file(&path).unwrap();
+        sent += 1;
     }
+    sent
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,22 +68,7 @@ async fn an_instrument_fed_only_by_its_run_folders_has_derived_health() {
     let spool = Spool::open(&tmp.path().join("spool")).unwrap();
     queue_new(&runs, &spool).unwrap();
     let agent = Pusher::new(&base, &enrolled.token);
-    let mut sent = 0;
-    for path in spool.pending().unwrap() {
-        let bytes = std::fs::read(&path).unwrap();
-        if path.to_string_lossy().ends_with(".telemetry.json") {
-            agent
-                .telemetry(&serde_json::from_slice(&bytes).unwrap())
-                .await
-                .unwrap();
-        } else {
-            agent
-                .run(&serde_json::from_slice(&bytes).unwrap())
-                .await
-                .unwrap();
-        }
-        sent += 1;
-    }
+    let sent = send_spooled(&agent, &spool).await;
     assert_eq!(sent, 6, "three runs and their three signal batches");
 
     b.client
@@ -139,20 +117,7 @@ async fn an_instrument_fed_only_by_its_run_folders_has_derived_health() {
         std::fs::write(dir.join("RTAComplete.txt"), "done").unwrap();
     }
     queue_new(&recent, &spool).unwrap();
-    for path in spool.pending().unwrap() {
-        let bytes = std::fs::read(&path).unwrap();
-        if path.to_string_lossy().ends_with(".telemetry.json") {
-            agent
-                .telemetry(&serde_json::from_slice(&bytes).unwrap())
-                .await
-                .unwrap();
-        } else {
-            agent
-                .run(&serde_json::from_slice(&bytes).unwrap())
-                .await
-                .unwrap();
-        }
-    }
+    assert_eq!(send_spooled(&agent, &spool).await, 60);
     b.client.refresh().await.unwrap();
     let predictions = b.wait_text("main", &["more runs at"]).await;
     assert!(predictions.contains("a week"), "{predictions}");
