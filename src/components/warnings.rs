@@ -97,31 +97,33 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
     let latest = w.latest_at.filter(|l| (*l - raised).num_hours() >= 24);
     let status_text = {
         let w = w.clone();
-        move || match w.status {
-            WarningStatus::Active | WarningStatus::Acknowledged if w.muted_until.is_some() => {
-                format!(
-                    "Muted until {}: its component's replacement is scheduled",
-                    w.muted_until
+        // The whole story: acknowledged (by whom, why), then booked (muted until when).
+        move || {
+            let told = match w.status {
+                WarningStatus::Active => "Active".to_string(),
+                WarningStatus::Acknowledged => format!(
+                    "Acknowledged by {} on {}: “{}”",
+                    w.acknowledged_by.clone().unwrap_or_default(),
+                    w.acknowledged_at
                         .map(|t| time::date_time(t, &tz()))
-                        .unwrap_or_default()
-                )
-            }
-            WarningStatus::Active => "Active".to_string(),
-            WarningStatus::Acknowledged => format!(
-                "Acknowledged by {} on {}: “{}”",
-                w.acknowledged_by.clone().unwrap_or_default(),
-                w.acknowledged_at
-                    .map(|t| time::date_time(t, &tz()))
-                    .unwrap_or_default(),
-                w.acknowledge_reason.clone().unwrap_or_default()
-            ),
-            WarningStatus::Resolved => {
-                format!(
-                    "Resolved on {}",
-                    w.resolved_at
-                        .map(|t| time::date_time(t, &tz()))
-                        .unwrap_or_default()
-                )
+                        .unwrap_or_default(),
+                    w.acknowledge_reason.clone().unwrap_or_default()
+                ),
+                WarningStatus::Resolved => {
+                    format!(
+                        "Resolved on {}",
+                        w.resolved_at
+                            .map(|t| time::date_time(t, &tz()))
+                            .unwrap_or_default()
+                    )
+                }
+            };
+            match w.muted_until {
+                Some(t) => format!(
+                    "{told}. Replacement booked: muted until {}",
+                    time::date_time(t, &tz())
+                ),
+                None => told,
             }
         }
     };

@@ -161,6 +161,13 @@ async fn a_manager_schedules_a_replacement_that_shows_on_the_chart_and_in_the_ca
         "still critical until the part is replaced: {said}"
     );
     b.screenshot("fleet-booked").await;
+    // The warning says it too, beside its own status.
+    b.click(Locator::LinkText("Warnings")).await;
+    b.wait_path("/warnings").await;
+    let warning = b
+        .wait_text("table.warnings", &["Replacement booked: muted until"])
+        .await;
+    assert!(warning.contains("Active. Replacement booked"), "{warning}");
 
     // The .ics the replacements page links to, fetched with the browser's own session.
     b.click(Locator::LinkText("Replacements")).await;
