@@ -17,8 +17,8 @@ use api::Remote;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use seqhealth_api::{
-    InstrumentDetail, ReplacementList, ReplacementQuery, RunList, RunRow, Severity, StatusFilter,
-    WarningQuery,
+    Health, InstrumentDetail, ReplacementList, ReplacementQuery, RunList, RunRow, Severity,
+    StatusFilter, Subsystem, WarningQuery,
 };
 
 /// Rows of the runs table shown until the user asks for all of them: a year of runs is
@@ -78,10 +78,12 @@ pub fn InstrumentPage(id: i64) -> impl IntoView {
                             });
                             let connection = d.clone();
                             let sensors = d.sensors.clone();
+                            let cards = d.clone();
                             view! {
                                 <Summary detail=d />
-                                <ConnectionCard detail=connection on_change=retry />
                                 <OpenWarnings id=id />
+                                <Cards detail=cards />
+                                <ConnectionCard detail=connection on_change=retry />
                                 <Predictions list=predictions tz=tz.clone() />
                                 <Replacements id=id list=replacements />
                                 // The sensors hold the evidence of the predictions above, so
@@ -177,14 +179,39 @@ fn Trend(id: i64, tz: String) -> impl IntoView {
 
 #[component]
 fn Summary(detail: InstrumentDetail) -> impl IntoView {
-    // The instrument's configuration and health are on screen (its charts follow).
+    // The instrument's heading and verdict are on screen (its charts follow).
     crate::components::mark_once("seqhealth:instrument-rendered");
     let d = detail;
     crate::components::set_title(&format!("{} ({})", d.nickname, d.serial));
-    let tz = d.lab.time_zone.clone();
-    let report = match d.last_report_at {
-        Some(t) => format!("{} ({})", time::date_time(t, &tz), time::age(t)),
-        None => "Never".into(),
+    // One line that answers "does it need me?": the worst subsystem, named.
+    let worst = Subsystem::ALL
+        .into_iter()
+        .map(|s| (d.health.get(s), s))
+        .max_by_key(|(h, _)| match h {
+            Health::Ok => 0,
+            Health::Unknown => 1,
+            Health::Warning => 2,
+            Health::Critical => 3,
+        })
+        .map_or(Health::Unknown, |w| w.0);
+    let named = |h: Health| {
+        Subsystem::ALL
+            .into_iter()
+            .filter(|s| d.health.get(*s) == h)
+            .map(|s| s.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let verdict = match worst {
+        Health::Critical => format!(
+            "Critical: {} — act now (open warnings below).",
+            named(worst)
+        ),
+        Health::Warning => format!("Needs attention: {} (open warnings below).", named(worst)),
+        Health::Unknown => {
+            "No data yet from some subsystems: see each one's freshness below.".into()
+        }
+        Health::Ok => "OK: every subsystem within its band.".into(),
     };
     view! {
         <nav aria-label="Breadcrumb" class="breadcrumb">
@@ -193,6 +220,27 @@ fn Summary(detail: InstrumentDetail) -> impl IntoView {
             <span aria-current="page">{d.nickname.clone()}</span>
         </nav>
         <h1>{format!("{} ", d.nickname)} <span class="sub">{format!("{} {}", d.model, d.serial)}</span></h1>
+        <p class=format!("verdict {}", worst.css_class())>{verdict}</p>
+        <nav aria-label="On this page" class="sections">
+            <a href="#open-warnings-heading">"Warnings"</a>
+            <a href="#predictions-heading">"Predictions"</a>
+            <a href="#replacements-heading">"Replacements"</a>
+            <a href="#sensors-heading">"Sensors"</a>
+            <a href="#trend-heading">"Runs"</a>
+        </nav>
+    }
+}
+
+/// The instrument's configuration and subsystem health, after its open warnings.
+#[component]
+fn Cards(detail: InstrumentDetail) -> impl IntoView {
+    let d = detail;
+    let tz = d.lab.time_zone.clone();
+    let report = match d.last_report_at {
+        Some(t) => format!("{} ({})", time::date_time(t, &tz), time::age(t)),
+        None => "Never".into(),
+    };
+    view! {
         <div class="cards">
             <section class="card" aria-labelledby="config-heading">
                 <h2 id="config-heading">"Configuration"</h2>

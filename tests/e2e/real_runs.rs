@@ -76,6 +76,23 @@ async fn an_instrument_fed_only_by_its_run_folders_has_derived_health() {
         .await
         .unwrap();
     let health = b.wait_text("main", &["from the last run"]).await;
+    // The page opens with its verdict and links to its sections; open warnings come
+    // before the configuration.
+    assert_eq!(
+        b.text("p.verdict").await,
+        "OK: every subsystem within its band."
+    );
+    assert_eq!(b.count("nav.sections a").await, 5);
+    let order = b
+        .client
+        .execute(
+            "return document.getElementById('open-warnings-heading')
+                .compareDocumentPosition(document.getElementById('config-heading'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(order.as_u64().unwrap() & 4, 4, "warnings first");
     assert!(
         !health.contains("No data"),
         "every subsystem has health: {health}"

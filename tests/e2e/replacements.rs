@@ -150,6 +150,8 @@ async fn a_manager_schedules_a_replacement_that_shows_on_the_chart_and_in_the_ca
         "the region is labelled: {svg}"
     );
     b.screenshot("instrument-replacement").await;
+    let verdict = b.text("p.verdict").await;
+    assert!(verdict.starts_with("Critical: Thermal"), "{verdict}");
 
     // The fleet's critical badge says the problem is booked, and when.
     b.click(Locator::LinkText("Fleet")).await;
