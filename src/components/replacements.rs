@@ -106,12 +106,20 @@ fn ReplacementRowView(
             let tz = tz();
             match (r.status, &r.appointment) {
                 (ReplacementStatus::Scheduled, Some(a)) => format!(
-                    "{}, {}{}",
+                    "{}, {}{}{}{}",
                     time::date(a.starts_at, &tz),
                     a.slot.label(),
                     a.scheduled_by
                         .as_ref()
                         .map(|b| format!("; booked by {b}"))
+                        .unwrap_or_default(),
+                    a.engineer
+                        .as_ref()
+                        .map(|e| format!("; engineer {e}"))
+                        .unwrap_or_default(),
+                    a.case_number
+                        .as_ref()
+                        .map(|c| format!("; case {c}"))
                         .unwrap_or_default()
                 ),
                 (ReplacementStatus::Completed, _) => format!(
@@ -144,7 +152,8 @@ fn ReplacementRowView(
     };
     let what = format!("{} of {}", r.component, r.instrument_nickname);
     let nickname = r.instrument_nickname.clone();
-    let form = move || match editing.get() {
+    let form = move || {
+        match editing.get() {
         Editing::None => ().into_any(),
         Editing::Schedule => view! {
             <ScheduleForm
@@ -154,6 +163,7 @@ fn ReplacementRowView(
                 nickname=nickname.clone()
                 planned=planned.clone()
                 initial=appointment.clone().map(|a| (a.date.to_string(), a.slot))
+                details=appointment.clone().map(|a| (a.engineer.unwrap_or_default(), a.case_number.unwrap_or_default())).unwrap_or_default()
                 editing=editing
                 on_change=on_change
             />
@@ -167,6 +177,7 @@ fn ReplacementRowView(
             view! { <CompleteForm id=id what=what.clone() editing=editing on_change=on_change /> }
                 .into_any()
         }
+    }
     };
     view! {
         <tr data-replacement-id=id.to_string() data-status=status.as_str() role="row">
@@ -261,6 +272,8 @@ fn ScheduleForm(
     nickname: String,
     planned: Vec<PlannedRun>,
     initial: Option<(String, Slot)>,
+    /// The appointment's engineer and vendor case number, when rescheduling.
+    details: (String, String),
     editing: RwSignal<Editing>,
     on_change: Callback<()>,
 ) -> impl IntoView {
@@ -308,6 +321,8 @@ fn ScheduleForm(
             )
         })
     };
+    let engineer = RwSignal::new(details.0);
+    let case_number = RwSignal::new(details.1);
     let save = Mutation::new(
         move || match date.get_untracked().parse::<chrono::NaiveDate>() {
             Ok(date) => api::schedule(
@@ -316,6 +331,8 @@ fn ScheduleForm(
                     date,
                     slot: slot.get_untracked(),
                     allow_collision: collision(),
+                    engineer: Some(engineer.get_untracked()),
+                    case_number: Some(case_number.get_untracked()),
                 },
                 reschedule,
             ),
@@ -326,6 +343,8 @@ fn ScheduleForm(
     let today = move || time::iso_date(time::now(), &session.time_zone());
     let date_id = format!("schedule-date-{id}");
     let slot_id = format!("schedule-slot-{id}");
+    let engineer_id = format!("schedule-engineer-{id}");
+    let case_id = format!("schedule-case-{id}");
     let verb = if reschedule { "Reschedule" } else { "Schedule" };
     view! {
         <form
@@ -352,6 +371,10 @@ fn ScheduleForm(
                     .map(|s| view! { <option value=s.as_str() selected=move || slot.get() == s>{s.label()}</option> })
                     .collect_view()}
             </select>
+            <label for=engineer_id.clone()>"Service engineer (optional)"</label>
+            <input id=engineer_id type="text" maxlength="120" autocomplete="off" bind:value=engineer />
+            <label for=case_id.clone()>"Vendor case number (optional)"</label>
+            <input id=case_id type="text" maxlength="60" autocomplete="off" bind:value=case_number />
             <div class="planned-list">
                 {planned
                     .with_value(|runs| {

@@ -129,10 +129,25 @@ async fn a_manager_schedules_a_replacement_that_shows_on_the_chart_and_in_the_ca
         .await
         .unwrap();
     slot.select_by_value("pm").await.unwrap();
+    // Who comes, and the vendor's case number (both optional).
+    for (field, text) in [("engineer", "Sam Okafor"), ("case", "CS-00481516")] {
+        b.client
+            .find(Locator::Id(&format!("schedule-{field}-{}", chiller.id)))
+            .await
+            .unwrap()
+            .send_keys(text)
+            .await
+            .unwrap();
+    }
+    b.screenshot("schedule-form").await;
     b.click(Locator::Css(&format!("{form} button[type=submit]")))
         .await;
     let scheduled = b.wait_text(&row, &["Scheduled"]).await;
     assert!(scheduled.contains("Afternoon"), "{scheduled}");
+    assert!(
+        scheduled.contains("engineer Sam Okafor; case CS-00481516"),
+        "{scheduled}"
+    );
 
     // The instrument page shades the appointment on the chiller's chart and says so.
     b.click(Locator::Css(&format!("{row} th a"))).await;

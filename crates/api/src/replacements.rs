@@ -104,6 +104,12 @@ pub struct Appointment {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub scheduled_by: Option<String>,
+    /// Who comes, if said when booking.
+    #[serde(default)]
+    pub engineer: Option<String>,
+    /// The vendor's case number, if said when booking.
+    #[serde(default)]
+    pub case_number: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,6 +118,9 @@ pub struct ReplacementRow {
     pub instrument_id: i64,
     pub instrument_nickname: String,
     pub instrument_serial: String,
+    /// Where the instrument stands, for the appointment.
+    #[serde(default)]
+    pub instrument_site: String,
     pub subsystem: Subsystem,
     pub component: String,
     /// The degradation signal whose chart is the evidence.
@@ -163,6 +172,12 @@ pub struct ScheduleRequest {
     /// Book the slot even though it falls inside a planned run.
     #[serde(default)]
     pub allow_collision: bool,
+    /// Who comes (optional, up to 120 characters).
+    #[serde(default)]
+    pub engineer: Option<String>,
+    /// The vendor's service case number (optional, up to 60 characters).
+    #[serde(default)]
+    pub case_number: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

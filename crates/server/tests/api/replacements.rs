@@ -649,3 +649,63 @@ async fn the_fleet_says_how_far_a_problem_has_been_handled() {
         Handling::Booked(booked.appointment.unwrap().starts_at)
     );
 }
+
+/// Booking like an operations tool: the service engineer and the vendor's case number
+/// (both optional) go into the appointment, the audit log and the calendar event, with the
+/// instrument's site; rescheduling keeps or changes them; nonsense is refused.
+#[tokio::test]
+async fn an_appointment_records_its_engineer_and_vendor_case() {
+    let env = env().await;
+    env.fill().await;
+    let ada = env.login("ada@northgate.example").await;
+    let rec = chiller_recommendation(&env, &ada).await;
+    let schedule = format!("/api/v1/replacements/{}/schedule", rec.id);
+    let too_long = json!({ "date": day(10), "slot": "am", "engineer": "x".repeat(121) });
+    let (s, b) = post_json(&env, &schedule, &ada, too_long).await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        String::from_utf8_lossy(&b)
+    );
+    assert!(error_of(&b).detail.contains("`engineer`"));
+    let body = json!({ "date": day(10), "slot": "pm", "engineer": " Sam Okafor ", "case_number": "CS-00481516" });
+    let (s, b) = post_json(&env, &schedule, &ada, body).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let row: ReplacementRow = serde_json::from_slice(&b).unwrap();
+    let a = row.appointment.unwrap();
+    assert_eq!(a.engineer.as_deref(), Some("Sam Okafor"));
+    assert_eq!(a.case_number.as_deref(), Some("CS-00481516"));
+    assert_eq!(row.instrument_site, "Building A, room 2.16");
+
+    let audit: AuditList = env.get_json("/api/v1/audit", &ada).await;
+    assert!(
+        audit.entries.iter().any(|e| e
+            .detail
+            .ends_with("(engineer Sam Okafor, case CS-00481516)")),
+        "{:?}",
+        audit.entries.first()
+    );
+    let (s, ics) = env.get("/api/v1/replacements.ics", Some(&ada)).await;
+    assert_eq!(s, StatusCode::OK);
+    let ics = String::from_utf8(ics).unwrap().replace("\r\n ", "");
+    assert!(ics.contains("Engineer: Sam Okafor"), "{ics}");
+    assert!(ics.contains("Vendor case: CS-00481516"), "{ics}");
+    assert!(
+        ics.contains("LOCATION:Nimbus\\, Building A\\, room 2.16"),
+        "{ics}"
+    );
+
+    // Rescheduled without them: the appointment no longer names them.
+    let reschedule = format!("/api/v1/replacements/{}/reschedule", rec.id);
+    let (s, b) = post_json(
+        &env,
+        &reschedule,
+        &ada,
+        json!({ "date": day(11), "slot": "am" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let row: ReplacementRow = serde_json::from_slice(&b).unwrap();
+    assert_eq!(row.appointment.unwrap().engineer, None);
+}

@@ -45,6 +45,12 @@ pub fn render(lab_name: &str, tz: Tz, events: &[CalendarEvent<'_>], now: DateTim
             _ => "CONFIRMED",
         };
         let mut description = format!("Why: {}", r.reason);
+        if let Some(who) = &a.engineer {
+            write!(description, "\nEngineer: {who}").ok();
+        }
+        if let Some(case) = &a.case_number {
+            write!(description, "\nVendor case: {case}").ok();
+        }
         if let Some(c) = &r.cancel_reason {
             write!(description, "\nCancelled: {c}").ok();
         }
@@ -71,7 +77,13 @@ pub fn render(lab_name: &str, tz: Tz, events: &[CalendarEvent<'_>], now: DateTim
                 ))
             ),
             format!("DESCRIPTION:{}", text(&description)),
-            format!("LOCATION:{}", text(&r.instrument_nickname)),
+            format!(
+                "LOCATION:{}",
+                text(&match r.instrument_site.as_str() {
+                    "" => r.instrument_nickname.clone(),
+                    site => format!("{}, {site}", r.instrument_nickname),
+                })
+            ),
             format!("STATUS:{status}"),
             "TRANSP:OPAQUE".into(),
             "END:VEVENT".into(),

@@ -108,16 +108,18 @@ async fn book(
     if moving != before.is_some() || (!moving && row.status != ReplacementStatus::Recommended) {
         return Err(refused(id, row.status.as_str(), refusal));
     }
+    let engineer = detail_field("engineer", req.engineer.as_deref(), 120)?;
+    let case_number = detail_field("case_number", req.case_number.as_deref(), 60)?;
     let tz = lab_zone(conn, lab_id).await?;
     let (start, end) = check_slot(conn, &row, req, tz, now).await?;
     let update = sqlx::query(if moving {
         "UPDATE replacements SET scheduled_date = $1, slot = $2, slot_start = $3, slot_end = $4, scheduled_by = $5,
-                updated_at = $6, sequence = sequence + 1
-         WHERE id = $7 AND status = 'scheduled' AND slot_start = $8"
+                updated_at = $6, engineer = $7, case_number = $8, sequence = sequence + 1
+         WHERE id = $9 AND status = 'scheduled' AND slot_start = $10"
     } else {
         "UPDATE replacements SET status = 'scheduled', scheduled_date = $1, slot = $2, slot_start = $3, slot_end = $4,
-                scheduled_by = $5, updated_at = $6
-         WHERE id = $7 AND status = 'recommended'"
+                scheduled_by = $5, updated_at = $6, engineer = $7, case_number = $8
+         WHERE id = $9 AND status = 'recommended'"
     })
     .bind(req.date.to_string())
     .bind(req.slot.as_str())
@@ -125,13 +127,22 @@ async fn book(
     .bind(end)
     .bind(user_id)
     .bind(now)
+    .bind(engineer.clone())
+    .bind(case_number.clone())
     .bind(id);
+    // Who comes and the vendor's case, in the audit log too.
+    let who = match (&engineer, &case_number) {
+        (Some(e), Some(c)) => format!(" (engineer {e}, case {c})"),
+        (Some(e), None) => format!(" (engineer {e})"),
+        (None, Some(c)) => format!(" (case {c})"),
+        (None, None) => String::new(),
+    };
     let (update, action, detail) = match &before {
         Some(before) => (
             update.bind(before.starts_at.timestamp()),
             action::RESCHEDULED,
             format!(
-                "{} replacement moved from {} to {}",
+                "{} replacement moved from {} to {}{who}",
                 row.component,
                 slot_text(before.date, before.slot),
                 slot_text(req.date, req.slot)
@@ -141,7 +152,7 @@ async fn book(
             update,
             action::SCHEDULED,
             format!(
-                "{} replacement scheduled for {}",
+                "{} replacement scheduled for {}{who}",
                 row.component,
                 slot_text(req.date, req.slot)
             ),
@@ -156,6 +167,20 @@ async fn book(
     )
     .await?;
     logged(conn, lab_id, user_id, action, &row, detail, now).await
+}
+
+/// An optional appointment detail: trimmed, empty as none, at most `max` characters of
+/// printable text (it goes into the calendar and the audit log).
+fn detail_field(name: &str, value: Option<&str>, max: usize) -> AppResult<Option<String>> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if v.chars().count() > max || v.chars().any(char::is_control) {
+        return Err(AppError::BadRequest(format!(
+            "`{name}` must be at most {max} characters of text, on one line"
+        )));
+    }
+    Ok(Some(v.to_string()))
 }
 
 /// recommended or scheduled → cancelled, with a reason.

@@ -16,6 +16,7 @@ pub(super) struct Row {
     instrument_id: i64,
     nickname: String,
     serial: String,
+    site: String,
     sensor: String,
     status: String,
     source: String,
@@ -31,6 +32,8 @@ pub(super) struct Row {
     slot_start: Option<i64>,
     slot_end: Option<i64>,
     scheduled_by: Option<String>,
+    engineer: Option<String>,
+    case_number: Option<String>,
     cancel_reason: Option<String>,
     completed_at: Option<i64>,
     completed_by: Option<String>,
@@ -38,10 +41,10 @@ pub(super) struct Row {
     updated_at: i64,
 }
 
-pub(super) const SELECT: &str = "SELECT r.id, r.instrument_id, i.nickname, i.serial, r.sensor, r.status, r.source, r.reason,
+pub(super) const SELECT: &str = "SELECT r.id, r.instrument_id, i.nickname, i.serial, i.site, r.sensor, r.status, r.source, r.reason,
         r.warning_id, r.predicted_at, r.replace_by, r.replace_by_was, r.replace_by_moved_at, r.replace_by_why,
         r.scheduled_date, r.slot, r.slot_start, r.slot_end,
-        us.name AS scheduled_by, r.cancel_reason, r.completed_at, uc.name AS completed_by, r.created_at, r.updated_at
+        us.name AS scheduled_by, r.engineer, r.case_number, r.cancel_reason, r.completed_at, uc.name AS completed_by, r.created_at, r.updated_at
     FROM replacements r JOIN instruments i ON i.id = r.instrument_id
     LEFT JOIN users us ON us.id = r.scheduled_by LEFT JOIN users uc ON uc.id = r.completed_by";
 
@@ -57,6 +60,8 @@ pub(super) fn to_row(r: Row) -> AppResult<ReplacementRow> {
             starts_at: to_time(start),
             ends_at: to_time(end),
             scheduled_by: r.scheduled_by,
+            engineer: r.engineer,
+            case_number: r.case_number,
         }),
         _ => None,
     };
@@ -65,6 +70,7 @@ pub(super) fn to_row(r: Row) -> AppResult<ReplacementRow> {
         instrument_id: r.instrument_id,
         instrument_nickname: r.nickname,
         instrument_serial: r.serial,
+        instrument_site: r.site,
         subsystem: spec.subsystem,
         component: spec.component.into(),
         sensor: r.sensor,
