@@ -118,9 +118,17 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
                     )
                 }
             };
-            match w.muted_until {
+            let told = match w.muted_until {
                 Some(t) => format!(
                     "{told}. Replacement booked: muted until {}",
+                    time::date_time(t, &tz())
+                ),
+                None => told,
+            };
+            // Worse since it was handled: it alerts again, and says so.
+            match w.worse_at {
+                Some(t) => format!(
+                    "{told}. Got worse on {}: now critical",
                     time::date_time(t, &tz())
                 ),
                 None => told,

@@ -571,6 +571,10 @@ pub struct WarningRow {
     /// warning is expected, and muted until the appointment ends.
     #[serde(default)]
     pub muted_until: Option<DateTime<Utc>>,
+    /// When the open warning got worse (became critical). An acknowledgement or booking
+    /// made before then no longer quiets it: it alerts again.
+    #[serde(default)]
+    pub worse_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

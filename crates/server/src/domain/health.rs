@@ -159,12 +159,16 @@ pub async fn handling_for_lab(
     lab_id: i64,
     now: i64,
 ) -> AppResult<HashMap<i64, [Handling; 4]>> {
+    // An acknowledgement or booking made before the warning got worse does not count.
     let rows: Vec<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT w.instrument_id, w.subsystem, w.severity, w.status,
+        "SELECT w.instrument_id, w.subsystem, w.severity,
+            CASE WHEN w.status = 'acknowledged' AND w.worse_at > w.acknowledged_at
+                 THEN 'active' ELSE w.status END,
             (SELECT MIN(r.slot_start) FROM replacements r
               WHERE r.instrument_id = w.instrument_id
                 AND w.rule IN ('threshold:' || r.sensor, 'rate:' || r.sensor)
-                AND r.status = 'scheduled' AND r.slot_end > $2)
+                AND r.status = 'scheduled' AND r.slot_end > $2
+                AND (w.worse_at IS NULL OR w.worse_at < r.updated_at))
          FROM warnings w JOIN instruments i ON i.id = w.instrument_id
          WHERE i.lab_id = $1 AND w.status <> 'resolved'",
     )

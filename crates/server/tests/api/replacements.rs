@@ -709,3 +709,79 @@ async fn an_appointment_records_its_engineer_and_vendor_case() {
     let row: ReplacementRow = serde_json::from_slice(&b).unwrap();
     assert_eq!(row.appointment.unwrap().engineer, None);
 }
+
+/// A handled warning that gets worse alerts again and says why: Nimbus's chiller is warm
+/// (a warning), acknowledged and its replacement booked; then it turns critical. The
+/// booking no longer mutes it, the fleet's badge no longer says "booked", and the warning
+/// says when it got worse.
+#[tokio::test]
+async fn a_handled_warning_that_gets_worse_alerts_again() {
+    use seqhealth_api::{Fleet, Handling, Severity, WarningList, WarningStatus};
+    let env = env().await;
+    let ada = env.login("ada@northgate.example").await;
+    let nimbus = env.id("NB552091");
+    let token = env.token("NB552091").to_string();
+    let push = |id: &str, hours_ago: i64, value: f64| {
+        let batch = json!({ "batch_id": id, "readings": [{
+            "at": Utc::now() - Duration::hours(hours_ago), "subsystem": "thermal",
+            "sensor": "chiller_temp_c", "value": value }] });
+        let env = &env;
+        let token = token.clone();
+        async move {
+            let (s, v) = env.ingest("telemetry", &token, &batch).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+    };
+    let chiller = || async {
+        let list: WarningList = env
+            .get_json(&format!("/api/v1/warnings?instrument={nimbus}"), &ada)
+            .await;
+        list.warnings
+            .into_iter()
+            .find(|w| w.rule == "threshold:chiller_temp_c")
+            .expect("the chiller's warning")
+    };
+    let thermal_handling = || async {
+        let fleet: Fleet = env.get_json("/api/v1/fleet", &ada).await;
+        let row = fleet
+            .instruments
+            .iter()
+            .find(|i| i.id == nimbus)
+            .unwrap()
+            .clone();
+        row.handling[2]
+    };
+    // Warm: a warning, acknowledged, its replacement booked.
+    push("warm-1", 3, 8.2).await;
+    let w = chiller().await;
+    assert_eq!(w.severity, Severity::Warning);
+    let path = format!("/api/v1/warnings/{}/acknowledge", w.id);
+    let (s, _) = post_json(&env, &path, &ada, json!({ "reason": "door was open" })).await;
+    assert_eq!(s, StatusCode::OK);
+    let rec = chiller_recommendation(&env, &ada).await;
+    let schedule = format!("/api/v1/replacements/{}/schedule", rec.id);
+    let (s, b) = post_json(
+        &env,
+        &schedule,
+        &ada,
+        json!({ "date": day(10), "slot": "am" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let w = chiller().await;
+    assert!(w.muted_until.is_some() && w.worse_at.is_none(), "{w:?}");
+    assert!(matches!(thermal_handling().await, Handling::Booked(_)));
+
+    // Then critical (a reading after the booking): it alerts again.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    push("hot-1", 0, 11.4).await;
+    let w = chiller().await;
+    assert_eq!(w.severity, Severity::Critical);
+    assert_eq!(
+        w.muted_until, None,
+        "a booking made before it got worse does not mute it"
+    );
+    assert!(w.worse_at.is_some(), "it says when it got worse");
+    assert_eq!(w.status, WarningStatus::Acknowledged, "its history stays");
+    assert_eq!(thermal_handling().await, Handling::Open);
+}

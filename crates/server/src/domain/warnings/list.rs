@@ -33,6 +33,7 @@ pub(super) struct Row {
     acknowledge_reason: Option<String>,
     resolved_at: Option<i64>,
     muted_until: Option<i64>,
+    worse_at: Option<i64>,
 }
 
 /// The warning rows' query; parameter `$now` is the time now (a scheduled replacement
@@ -44,7 +45,9 @@ pub(super) fn select(now: usize) -> String {
         (SELECT MAX(r.slot_end) FROM replacements r
           WHERE r.instrument_id = w.instrument_id AND w.rule IN ('threshold:' || r.sensor, 'rate:' || r.sensor)
             AND r.status = 'scheduled'
-            AND w.status <> 'resolved' AND r.slot_end > ${now}) AS muted_until
+            AND w.status <> 'resolved' AND r.slot_end > ${now}
+            AND (w.worse_at IS NULL OR w.worse_at < r.updated_at)) AS muted_until,
+        w.worse_at
     FROM warnings w JOIN instruments i ON i.id = w.instrument_id LEFT JOIN users u ON u.id = w.acknowledged_by")
 }
 
@@ -73,6 +76,10 @@ pub(super) fn to_row(r: Row) -> AppResult<WarningRow> {
         acknowledge_reason: r.acknowledge_reason,
         resolved_at: r.resolved_at.map(to_time),
         muted_until: r.muted_until.map(to_time),
+        worse_at: r
+            .worse_at
+            .filter(|_| status != WarningStatus::Resolved)
+            .map(to_time),
     })
 }
 

@@ -176,10 +176,12 @@ pub(super) async fn reconcile(
             .execute(&mut **tx)
             .await?;
         }
-        // Still out of band: follow the latest reading (a warning may become critical).
+        // Still out of band: follow the latest reading (a warning may become critical, and
+        // then says when: an acknowledgement or booking before then no longer quiets it).
         (Reconcile::Follow { .. }, Some(id), Some(f)) => {
             sqlx::query(
-                "UPDATE warnings SET severity = $1, value = $2, message = $3, updated_at = $4
+                "UPDATE warnings SET severity = $1, value = $2, message = $3, updated_at = $4,
+                        worse_at = CASE WHEN severity = 'warning' AND $1 = 'critical' THEN $4 ELSE worse_at END
                  WHERE id = $5 AND updated_at <= $6",
             )
             .bind(f.severity.as_str())
