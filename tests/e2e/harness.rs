@@ -6,6 +6,7 @@ pub use fantoccini::{Client, ClientBuilder, Locator};
 pub use hyper_util::client::legacy::connect::HttpConnector;
 pub use seqhealth_agent::simulate::SimConfig;
 pub use seqhealth_api::{Fleet, RunList};
+pub use seqhealth_demo::run_folders::{copy_dir, shared_runs};
 pub use seqhealth_demo::smtp_sink::SmtpSink;
 pub use seqhealth_demo::{provision, push_fleet, Provisioned, DEMO_PASSWORD};
 pub use seqhealth_server::mail::Mailer;
@@ -416,34 +417,4 @@ pub async fn api_runs(base: &str, id: i64) -> RunList {
     let fleet: Fleet = api_get(base, "/fleet").await;
     assert_eq!(fleet.instruments.len(), NORTHGATE.len());
     api_get(base, &format!("/instruments/{id}/runs")).await
-}
-
-/// The shared real run folders (`../shared/interop/runs`), or `None` with a message where
-/// they are absent (CI always has them: there a missing folder fails the test).
-pub fn shared_runs() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/interop/runs");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE"));
-    assert!(
-        !ci,
-        "../shared/interop/runs is missing, and CI must run this test"
-    );
-    eprintln!("skipping: ../shared/interop/runs is not beside this checkout");
-    None
-}
-
-/// Copies a folder and everything in it.
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }

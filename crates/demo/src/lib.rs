@@ -4,6 +4,7 @@
 //! The demo: two labs with users, the simulated fleet provisioned, and its history pushed
 //! through the real ingest API over HTTP, exactly as instruments would send it.
 
+pub mod run_folders;
 pub mod smtp_sink;
 
 use chrono::{DateTime, Utc};

@@ -589,55 +589,61 @@ async fn the_demo_fleet_has_replacements_coming_up_not_only_overdue() {
     }
 }
 
+/// Nimbus's thermal health and how far its problem is handled, as the fleet shows them.
+async fn nimbus_thermal(env: &Env, cookie: &str) -> (Health, seqhealth_api::Handling) {
+    let fleet: Fleet = env.get_json("/api/v1/fleet", cookie).await;
+    let nimbus = env.id("NB552091");
+    let row = fleet.instruments.iter().find(|i| i.id == nimbus).unwrap();
+    let thermal = seqhealth_api::Subsystem::ALL
+        .iter()
+        .position(|s| *s == seqhealth_api::Subsystem::Thermal)
+        .unwrap();
+    (row.health.thermal, row.handling[thermal])
+}
+
+/// Nimbus's open chiller warning.
+async fn chiller_warning(env: &Env, cookie: &str) -> seqhealth_api::WarningRow {
+    let nimbus = env.id("NB552091");
+    let list: seqhealth_api::WarningList = env
+        .get_json(&format!("/api/v1/warnings?instrument={nimbus}"), cookie)
+        .await;
+    list.warnings
+        .into_iter()
+        .find(|w| w.rule == "threshold:chiller_temp_c")
+        .expect("the chiller's warning")
+}
+
+/// Acknowledges Nimbus's chiller warning with `reason`.
+async fn acknowledge_chiller(env: &Env, cookie: &str, reason: &str) {
+    let w = chiller_warning(env, cookie).await;
+    let path = format!("/api/v1/warnings/{}/acknowledge", w.id);
+    let (s, _) = post_json(env, &path, cookie, json!({ "reason": reason })).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+/// Books the chiller's recommended replacement ten days ahead, in the morning.
+async fn book_chiller(env: &Env, cookie: &str) -> ReplacementRow {
+    let rec = chiller_recommendation(env, cookie).await;
+    let schedule = format!("/api/v1/replacements/{}/schedule", rec.id);
+    let body = json!({ "date": day(10), "slot": "am" });
+    let (s, b) = post_json(env, &schedule, cookie, body).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    serde_json::from_slice(&b).unwrap()
+}
+
 /// One story per problem: the fleet's badge for Nimbus's failing chiller says what has
 /// been done about it — nothing yet, then acknowledged, then the replacement's booking.
 #[tokio::test]
 async fn the_fleet_says_how_far_a_problem_has_been_handled() {
-    use seqhealth_api::{Fleet, Handling, Subsystem, WarningList};
+    use seqhealth_api::Handling;
     let env = env().await;
     env.fill().await;
     let ada = env.login("ada@northgate.example").await;
-    let nimbus = env.id("NB552091");
-    let thermal = Subsystem::ALL
-        .iter()
-        .position(|s| *s == Subsystem::Thermal)
-        .unwrap();
-    let state = || async {
-        let fleet: Fleet = env.get_json("/api/v1/fleet", &ada).await;
-        let row = fleet
-            .instruments
-            .iter()
-            .find(|i| i.id == nimbus)
-            .unwrap()
-            .clone();
-        (row.health.thermal, row.handling[thermal])
-    };
+    let state = || nimbus_thermal(&env, &ada);
     assert_eq!(state().await, (Health::Critical, Handling::Open));
-
-    let warnings: WarningList = env
-        .get_json(&format!("/api/v1/warnings?instrument={nimbus}"), &ada)
-        .await;
-    let chiller = warnings
-        .warnings
-        .iter()
-        .find(|w| w.rule == "threshold:chiller_temp_c")
-        .unwrap();
-    let path = format!("/api/v1/warnings/{}/acknowledge", chiller.id);
-    let (s, _) = post_json(&env, &path, &ada, json!({ "reason": "engineer called" })).await;
-    assert_eq!(s, StatusCode::OK);
+    acknowledge_chiller(&env, &ada, "engineer called").await;
     assert_eq!(state().await, (Health::Critical, Handling::Acknowledged));
-
-    let rec = chiller_recommendation(&env, &ada).await;
-    let schedule = format!("/api/v1/replacements/{}/schedule", rec.id);
-    let (s, b) = post_json(
-        &env,
-        &schedule,
-        &ada,
-        json!({ "date": day(10), "slot": "am" }),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
-    let booked: ReplacementRow = serde_json::from_slice(&b).unwrap();
+    let booked = book_chiller(&env, &ada).await;
     let (health, handled) = state().await;
     assert_eq!(
         health,
@@ -716,10 +722,9 @@ async fn an_appointment_records_its_engineer_and_vendor_case() {
 /// says when it got worse.
 #[tokio::test]
 async fn a_handled_warning_that_gets_worse_alerts_again() {
-    use seqhealth_api::{Fleet, Handling, Severity, WarningList, WarningStatus};
+    use seqhealth_api::{Handling, Severity, WarningStatus};
     let env = env().await;
     let ada = env.login("ada@northgate.example").await;
-    let nimbus = env.id("NB552091");
     let token = env.token("NB552091").to_string();
     let push = |id: &str, hours_ago: i64, value: f64| {
         let batch = json!({ "batch_id": id, "readings": [{
@@ -732,50 +737,25 @@ async fn a_handled_warning_that_gets_worse_alerts_again() {
             assert_eq!(s, StatusCode::OK, "{v}");
         }
     };
-    let chiller = || async {
-        let list: WarningList = env
-            .get_json(&format!("/api/v1/warnings?instrument={nimbus}"), &ada)
-            .await;
-        list.warnings
-            .into_iter()
-            .find(|w| w.rule == "threshold:chiller_temp_c")
-            .expect("the chiller's warning")
-    };
-    let thermal_handling = || async {
-        let fleet: Fleet = env.get_json("/api/v1/fleet", &ada).await;
-        let row = fleet
-            .instruments
-            .iter()
-            .find(|i| i.id == nimbus)
-            .unwrap()
-            .clone();
-        row.handling[2]
-    };
     // Warm: a warning, acknowledged, its replacement booked.
     push("warm-1", 3, 8.2).await;
-    let w = chiller().await;
-    assert_eq!(w.severity, Severity::Warning);
-    let path = format!("/api/v1/warnings/{}/acknowledge", w.id);
-    let (s, _) = post_json(&env, &path, &ada, json!({ "reason": "door was open" })).await;
-    assert_eq!(s, StatusCode::OK);
-    let rec = chiller_recommendation(&env, &ada).await;
-    let schedule = format!("/api/v1/replacements/{}/schedule", rec.id);
-    let (s, b) = post_json(
-        &env,
-        &schedule,
-        &ada,
-        json!({ "date": day(10), "slot": "am" }),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
-    let w = chiller().await;
+    assert_eq!(
+        chiller_warning(&env, &ada).await.severity,
+        Severity::Warning
+    );
+    acknowledge_chiller(&env, &ada, "door was open").await;
+    book_chiller(&env, &ada).await;
+    let w = chiller_warning(&env, &ada).await;
     assert!(w.muted_until.is_some() && w.worse_at.is_none(), "{w:?}");
-    assert!(matches!(thermal_handling().await, Handling::Booked(_)));
+    assert!(matches!(
+        nimbus_thermal(&env, &ada).await.1,
+        Handling::Booked(_)
+    ));
 
     // Then critical (a reading after the booking): it alerts again.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     push("hot-1", 0, 11.4).await;
-    let w = chiller().await;
+    let w = chiller_warning(&env, &ada).await;
     assert_eq!(w.severity, Severity::Critical);
     assert_eq!(
         w.muted_until, None,
@@ -783,5 +763,5 @@ async fn a_handled_warning_that_gets_worse_alerts_again() {
     );
     assert!(w.worse_at.is_some(), "it says when it got worse");
     assert_eq!(w.status, WarningStatus::Acknowledged, "its history stays");
-    assert_eq!(thermal_handling().await, Handling::Open);
+    assert_eq!(nimbus_thermal(&env, &ada).await.1, Handling::Open);
 }

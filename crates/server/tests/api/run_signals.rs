@@ -5,34 +5,8 @@ use super::*;
 use seqhealth_agent::spool::Spool;
 use seqhealth_agent::watch::{queue_new, Handled};
 use seqhealth_api::{Health, Subsystem, TelemetrySeries};
-use std::path::{Path, PathBuf};
-
-fn shared_runs() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/interop/runs");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE"));
-    assert!(
-        !ci,
-        "../shared/interop/runs is missing, and CI must run this test"
-    );
-    eprintln!("skipping: ../shared/interop/runs is not beside this checkout");
-    None
-}
-
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+use seqhealth_demo::run_folders::{copy_dir, shared_runs};
+use std::path::Path;
 
 /// Summarises the finished folders under `runs` with the agent's watch code and pushes
 /// what it spooled (runs and their signal batches), in order, as instrument `token`.
