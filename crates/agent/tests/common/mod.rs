@@ -52,7 +52,18 @@ pub fn agent() -> Command {
 }
 
 pub fn run_agent(args: &[&std::ffi::OsStr]) -> Output {
-    agent().args(args).output().expect("the agent binary runs")
+    let run = || agent().args(args).output().expect("the agent binary runs");
+    let mut out = run();
+    // Under Wine a busy session now and then fails to start a process at all
+    // (STATUS_DLL_INIT_FAILED, before a line of ours runs): start it again.
+    for _ in 0..3 {
+        if out.status.code() != Some(0xC000_0142_u32 as i32) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        out = run();
+    }
+    out
 }
 
 pub fn stdout(o: &Output) -> String {
