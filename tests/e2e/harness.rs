@@ -210,14 +210,18 @@ impl Browser {
             .unwrap()
     }
 
+    /// Clicks the element, once the page has rendered it (a page that has just been
+    /// opened is still starting its wasm).
     pub async fn click(&self, locator: Locator<'_>) {
-        self.client
-            .find(locator)
-            .await
-            .unwrap_or_else(|e| panic!("{locator:?}: {e}"))
-            .click()
-            .await
-            .unwrap();
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let element = loop {
+            match self.client.find(locator).await {
+                Ok(e) => break e,
+                Err(e) if tokio::time::Instant::now() >= deadline => panic!("{locator:?}: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        };
+        element.click().await.unwrap();
     }
 
     /// The text of every cell of every row of the table `css` (rows of its tbody), and
