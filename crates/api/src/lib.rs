@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod domain;
 pub mod enrollment;
+pub mod notify;
 pub mod people;
 pub mod query;
 pub mod replacements;

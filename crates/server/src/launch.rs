@@ -39,6 +39,21 @@ pub struct ServeArgs {
     /// Seconds between sweeps for instruments that stopped reporting.
     #[arg(long, env = "SEQHEALTH_SWEEP_SECS", default_value_t = 300)]
     pub sweep_secs: u64,
+    /// Seconds between passes of the notification worker (escalations, digests, mail
+    /// and webhook deliveries and their retries).
+    #[arg(long, env = "SEQHEALTH_NOTIFY_SECS", default_value_t = 5)]
+    pub notify_secs: u64,
+    /// Events of one instrument within this many seconds go out as one message.
+    #[arg(long, env = "SEQHEALTH_NOTIFY_GROUP_SECS", default_value_t = 120)]
+    pub notify_group_secs: u64,
+    /// The first retry of a failed delivery waits this many seconds; each next doubles
+    /// (up to an hour), for a day.
+    #[arg(long, env = "SEQHEALTH_NOTIFY_RETRY_SECS", default_value_t = 30)]
+    pub notify_retry_secs: u64,
+    /// A delivery claimed by a server process that died is sent again after this many
+    /// seconds.
+    #[arg(long, env = "SEQHEALTH_NOTIFY_LEASE_SECS", default_value_t = 120)]
+    pub notify_lease_secs: u64,
     /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
     #[arg(long, env = "SEQHEALTH_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -202,6 +217,16 @@ pub async fn start(args: &ServeArgs) -> Result<Started, String> {
         &args.public_url(),
     )?;
     tracing::info!("{}", mailer.describe());
+    let notifier = jobs::notify::Notifier::new(
+        pool.clone(),
+        mailer.clone(),
+        jobs::notify::NotifyConfig {
+            every: std::time::Duration::from_secs(args.notify_secs.max(1)),
+            group_secs: args.notify_group_secs as i64,
+            retry_base_secs: args.notify_retry_secs.max(1) as i64,
+            lease_secs: args.notify_lease_secs.max(1) as i64,
+        },
+    );
     let router = app_with(AppState::with_mailer(pool.clone(), mailer), dashboard);
     let trust_pem = tls.as_ref().map(|(_, pem)| pem.clone());
     let serving = crate::Serving {
@@ -231,6 +256,7 @@ pub async fn start(args: &ServeArgs) -> Result<Started, String> {
         pool.clone(),
         std::time::Duration::from_secs(args.sweep_secs.max(1)),
     ));
+    tokio::spawn(notifier.run_forever());
     tracing::info!("seqhealth listening on {addr}: {base}");
 
     Ok(Started {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod launch;
 pub mod mail;
 pub mod state;
+pub mod webhook;
 
 pub use http::web::Dashboard;
 pub use state::AppState;

@@ -32,6 +32,14 @@ pub mod action {
     pub const DEACTIVATED: &str = "deactivated";
     pub const RESET_LINK_MADE: &str = "reset link made";
     pub const PASSWORD_RESET: &str = "password reset";
+    pub const WEBHOOK_ADDED: &str = "webhook added";
+    pub const WEBHOOK_ENABLED: &str = "webhook enabled";
+    pub const WEBHOOK_DISABLED: &str = "webhook disabled";
+    pub const WEBHOOK_REMOVED: &str = "webhook removed";
+    pub const WEBHOOK_TESTED: &str = "webhook tested";
+    pub const NOTIFY_SETTINGS_CHANGED: &str = "notification settings changed";
+    pub const INSTRUMENT_SILENCED: &str = "notifications silenced";
+    pub const SILENCE_ENDED: &str = "notifications silence ended";
 }
 
 /// What happened, and to what.

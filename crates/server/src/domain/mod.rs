@@ -11,6 +11,7 @@ pub mod health;
 pub mod ingest;
 pub mod instruments;
 pub mod invitations;
+pub mod notify;
 pub mod passwords;
 pub mod people;
 pub mod planned_runs;

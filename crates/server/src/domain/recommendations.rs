@@ -69,6 +69,13 @@ async fn recommend(
         .warning(warning_id)
         .record(conn, now)
         .await?;
+    crate::domain::notify::outbox::replacement_event(
+        conn,
+        id,
+        crate::domain::notify::outbox::Reason::Opened,
+        now,
+    )
+    .await?;
     Ok(true)
 }
 

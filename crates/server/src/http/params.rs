@@ -36,6 +36,7 @@ pub enum OfReplacement {}
 pub enum OfPlannedRun {}
 pub enum OfUser {}
 pub enum OfInvitation {}
+pub enum OfWebhook {}
 
 impl Noun for OfInstrument {
     const NOUN: &'static str = "instrument";
@@ -54,6 +55,9 @@ impl Noun for OfUser {
 }
 impl Noun for OfInvitation {
     const NOUN: &'static str = "invitation";
+}
+impl Noun for OfWebhook {
+    const NOUN: &'static str = "webhook";
 }
 
 /// The `{id}` of a path, a number or the one JSON 404 ("no warning with id \"x\""): an id
@@ -82,6 +86,7 @@ pub type ReplacementId = PathId<OfReplacement>;
 pub type PlannedRunId = PathId<OfPlannedRun>;
 pub type UserId = PathId<OfUser>;
 pub type InvitationId = PathId<OfInvitation>;
+pub type WebhookId = PathId<OfWebhook>;
 
 /// The instrument of a path, if it is the caller's lab's (else the one 404).
 pub async fn instrument_in_lab(

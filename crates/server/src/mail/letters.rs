@@ -116,7 +116,7 @@ pub fn local(at: DateTime<Utc>, time_zone: &str) -> String {
     format!("{} ({})", t.format("%-d %b %Y, %H:%M %Z"), tz.name())
 }
 
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -7,6 +7,7 @@
 //! What a message says is in [`letters`].
 
 pub mod letters;
+pub mod notices;
 
 pub use letters::Letter;
 use lettre::message::{Mailbox, Message, MultiPart};
@@ -124,6 +125,48 @@ impl Mailer {
                 tracing::warn!(error = %e, "a message could not be sent");
             }
         });
+    }
+}
+
+/// Why a message did not go: worth trying again later, or not.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failed {
+    Retry(String),
+    Refused(String),
+}
+
+impl Mailer {
+    /// Sends `notice` to `to` now, as plain text and HTML, and says how it went: the
+    /// notification outbox retries what failed for a reason that may pass (a mail
+    /// server down), and gives up on what the server refuses for good.
+    pub async fn deliver(&self, to: &str, notice: &notices::Notice) -> Result<(), Failed> {
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e| Failed::Refused(format!("not a mail address: {e}")))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&notice.subject)
+            .multipart(MultiPart::alternative_plain_html(
+                notice.text(),
+                notice.html(),
+            ))
+            .map_err(|e| Failed::Refused(format!("the message could not be made: {e}")))?;
+        match &*self.how {
+            How::Smtp(t, host) => t.send(message).await.map(|_| ()).map_err(|e| {
+                let said = format!("SMTP server {host}: {e}");
+                match e.is_permanent() {
+                    true => Failed::Refused(said),
+                    false => Failed::Retry(said),
+                }
+            }),
+            How::Folder(t, _) => t
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| Failed::Retry(e.to_string())),
+            How::Off => Ok(()),
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod fleet;
 pub mod ingest;
 pub mod instruments;
 pub mod invitations;
+pub mod notifications;
 pub mod people;
 pub mod planned_runs;
 pub mod predictions;
@@ -89,6 +90,80 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::DELETE, "/sessions", User, session::logout_everywhere),
         endpoint(M::POST, "/account/name", User, account::set_name),
         endpoint(M::POST, "/account/password", User, account::set_password),
+        endpoint(
+            M::GET,
+            "/account/notifications",
+            User,
+            notifications::my_prefs,
+        ),
+        endpoint(
+            M::PUT,
+            "/account/notifications",
+            User,
+            notifications::set_my_prefs,
+        ),
+        endpoint(
+            M::GET,
+            "/notifications/settings",
+            User,
+            notifications::settings,
+        ),
+        endpoint(
+            M::PUT,
+            "/notifications/settings",
+            Manager,
+            notifications::set_settings,
+        ),
+        endpoint(
+            M::GET,
+            "/notifications/deliveries",
+            Manager,
+            notifications::delivery_log,
+        ),
+        endpoint(M::GET, "/webhooks", Manager, notifications::list_webhooks),
+        endpoint(M::POST, "/webhooks", Manager, notifications::add_webhook),
+        endpoint(
+            M::POST,
+            "/webhooks/{id}/enabled",
+            Manager,
+            notifications::enable_webhook,
+        ),
+        endpoint(
+            M::POST,
+            "/webhooks/{id}/test",
+            Manager,
+            notifications::test_webhook,
+        ),
+        endpoint(
+            M::DELETE,
+            "/webhooks/{id}",
+            Manager,
+            notifications::remove_webhook,
+        ),
+        endpoint(
+            M::POST,
+            "/instruments/{id}/silence",
+            Manager,
+            notifications::silence_instrument,
+        ),
+        endpoint(
+            M::DELETE,
+            "/instruments/{id}/silence",
+            Manager,
+            notifications::end_silence,
+        ),
+        endpoint(
+            M::GET,
+            "/unsubscribe/{token}",
+            Public,
+            notifications::unsubscribe_page,
+        ),
+        endpoint(
+            M::POST,
+            "/unsubscribe/{token}",
+            Public,
+            notifications::unsubscribe,
+        ),
         endpoint(M::GET, "/users", User, people::team),
         endpoint(M::POST, "/users/{id}/role", Manager, people::set_role),
         endpoint(

@@ -110,6 +110,8 @@ struct LabObjects {
     user: i64,
     /// An open invitation into the lab (which an attacker would withdraw or resend).
     invitation: i64,
+    /// A webhook of the lab (which an attacker would test, turn off or remove).
+    webhook: i64,
 }
 
 /// The world the attacks run in: both labs with a warning, a recommended replacement, a
@@ -182,7 +184,20 @@ async fn lab_objects(env: &Env, serial: &str, manager: &str, label: &str) -> Lab
     assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
     let team: seqhealth_api::Team = env.get_json("/api/v1/users", manager).await;
     let invitation = team.invited.first().expect("the invitation is open").id;
+    let (s, b) = post_json(
+        env,
+        "/api/v1/webhooks",
+        manager,
+        json!({ "name": format!("{label} chat"), "url": "https://hooks.lab.example/x" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
+    let webhook = serde_json::from_slice::<seqhealth_api::notify::WebhookCreated>(&b)
+        .unwrap()
+        .webhook
+        .id;
     LabObjects {
+        webhook,
         instrument,
         warning,
         replacement,
@@ -337,6 +352,34 @@ fn recipe(e: &Endpoint, ids: &LabObjects, calendar: &str) -> Recipe {
             "",
             Some(json!({ "name": "Mallory", "password": "a long enough password" })),
         ),
+        ("GET", "/account/notifications")
+        | ("GET", "/notifications/settings")
+        | ("GET", "/notifications/deliveries")
+        | ("GET", "/webhooks")
+        | ("POST", "/webhooks/{id}/test")
+        | ("DELETE", "/webhooks/{id}")
+        | ("DELETE", "/instruments/{id}/silence")
+        | ("GET", "/unsubscribe/{token}")
+        | ("POST", "/unsubscribe/{token}") => ("", None),
+        ("PUT", "/account/notifications") => (
+            "",
+            Some(json!({ "modes": [["warning", "never"]], "quiet_from": null, "quiet_to": null })),
+        ),
+        ("PUT", "/notifications/settings") => (
+            "",
+            Some(
+                json!({ "digest_at": "06:00", "escalate_after_minutes": 30, "remind_every_hours": 12 }),
+            ),
+        ),
+        ("POST", "/webhooks") => (
+            "",
+            Some(json!({ "name": "attack", "url": "https://hooks.evil.example/x" })),
+        ),
+        ("POST", "/webhooks/{id}/enabled") => ("", Some(json!({ "enabled": false }))),
+        ("POST", "/instruments/{id}/silence") => (
+            "",
+            Some(json!({ "until": Utc::now() + Duration::hours(2), "reason": "attack" })),
+        ),
         (m, p) => panic!(
             "no attack recipe for {m} {p}: add one to tests/api/attacks.rs::recipe \
              (a body its rightful caller would send, and which ids it takes)"
@@ -354,6 +397,8 @@ fn recipe(e: &Endpoint, ids: &LabObjects, calendar: &str) -> Recipe {
         ids.user
     } else if e.path.starts_with("/team/invitations/{id}") {
         ids.invitation
+    } else if e.path.starts_with("/webhooks/{id}") {
+        ids.webhook
     } else {
         assert!(
             !e.path.contains("{id}"),
@@ -462,6 +507,7 @@ const PUBLIC_INFO: &[(&str, &str)] = &[("GET", "/setup")];
 /// State-changing endpoints a viewer may call: they change only the caller's own account
 /// (their sessions, name, password).
 const VIEWER_MAY: &[(&str, &str)] = &[
+    ("PUT", "/account/notifications"),
     ("DELETE", "/sessions"),
     ("POST", "/account/name"),
     ("POST", "/account/password"),
@@ -618,7 +664,12 @@ async fn a_viewer_is_refused_every_state_changing_endpoint_and_nothing_changes()
     let w = world().await;
     let mut tally = Tally::default();
     let grace = Creds::Cookie(w.grace.clone());
-    for e in endpoints().iter().filter(|e| e.changes_state()) {
+    // Every manager's endpoint, reads too (the delivery log, the webhooks), and every
+    // state-changing one.
+    for e in endpoints()
+        .iter()
+        .filter(|e| e.changes_state() || e.access == Access::Manager)
+    {
         let allowed_to_viewer = VIEWER_MAY.contains(&(e.method.as_str(), e.path));
         match e.access {
             Access::Manager => {

@@ -224,6 +224,7 @@ mod enrollment;
 mod faults;
 mod fuzz;
 mod ingest;
+mod notifications;
 mod people;
 mod reads;
 mod replacements;

@@ -3,6 +3,7 @@
 //! `warnings` table in step: one open warning per instrument and rule, its severity
 //! following the latest reading, resolved when the condition clears.
 
+use crate::domain::notify::outbox;
 use crate::error::AppResult;
 use seqhealth_api::domain::{sensor_spec_for, SensorSpec};
 use seqhealth_api::{Subsystem, WarningStatus};
@@ -145,25 +146,26 @@ pub(super) async fn reconcile(
     at: i64,
     finding: Option<Finding>,
 ) -> AppResult<()> {
-    let open: Option<(i64, String)> = sqlx::query_as(
-        "SELECT id, status FROM warnings WHERE instrument_id = $1 AND rule = $2 AND status <> 'resolved'",
+    let open: Option<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, status, severity FROM warnings WHERE instrument_id = $1 AND rule = $2 AND status <> 'resolved'",
     )
     .bind(instrument_id)
     .bind(rule)
     .fetch_optional(&mut **tx)
     .await?;
-    let status = open.as_ref().and_then(|(_, s)| WarningStatus::parse(s));
-    let id = open.map(|(id, _)| id);
+    let status = open.as_ref().and_then(|(_, s, _)| WarningStatus::parse(s));
+    let was_critical = open.as_ref().is_some_and(|(_, _, sev)| sev == "critical");
+    let id = open.map(|(id, _, _)| id);
     match (
         seqhealth_health::warning::reconcile(status, finding.is_some()),
         id,
         finding,
     ) {
         (Reconcile::Open, _, Some(f)) => {
-            sqlx::query(
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO warnings (instrument_id, subsystem, rule, severity, status, raised_at, updated_at,
                                        value, message)
-                 VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8)",
+                 VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8) RETURNING id",
             )
             .bind(instrument_id)
             .bind(subsystem.as_str())
@@ -173,13 +175,15 @@ pub(super) async fn reconcile(
             .bind(f.at)
             .bind(f.value)
             .bind(&f.message)
-            .execute(&mut **tx)
+            .fetch_one(&mut **tx)
             .await?;
+            // In this transaction: the warning and its notification land together.
+            outbox::warning_event(tx, id, outbox::Reason::Opened, f.at).await?;
         }
         // Still out of band: follow the latest reading (a warning may become critical, and
         // then says when: an acknowledgement or booking before then no longer quiets it).
         (Reconcile::Follow { .. }, Some(id), Some(f)) => {
-            sqlx::query(
+            let moved = sqlx::query(
                 "UPDATE warnings SET severity = $1, value = $2, message = $3, updated_at = $4,
                         worse_at = CASE WHEN severity = 'warning' AND $1 = 'critical' THEN $4 ELSE worse_at END
                  WHERE id = $5 AND updated_at <= $6",
@@ -192,6 +196,12 @@ pub(super) async fn reconcile(
             .bind(f.at)
             .execute(&mut **tx)
             .await?;
+            if moved.rows_affected() > 0
+                && !was_critical
+                && f.severity == seqhealth_api::Severity::Critical
+            {
+                outbox::warning_event(tx, id, outbox::Reason::Worse, f.at).await?;
+            }
         }
         (Reconcile::Resolve, Some(id), _) => {
             sqlx::query(

@@ -1,0 +1,243 @@
+//! Notifications: one's own preferences (`/account/notifications`), the lab's settings
+//! (`/notifications/settings`), webhooks (`/webhooks`), the delivery log
+//! (`/notifications/deliveries`), silencing an instrument (`/instruments/{id}/silence`)
+//! and the unsubscribe links mail carries (`/unsubscribe/{token}`: no login, the signed
+//! token is the credential; the link shows a button, so a mail scanner that opens it
+//! unsubscribes nobody).
+
+use crate::domain::audit::{action, Event};
+use crate::domain::notify::{deliveries, prefs, silence, unsubscribe, webhooks};
+use crate::error::{AppError, AppResult};
+use crate::http::extract::{ApiJson, CurrentUser};
+use crate::http::params::{InstrumentId, WebhookId};
+use crate::mail::letters::escape;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use seqhealth_api::notify::{
+    DeliveryLog, NewWebhook, NotifyPrefs, NotifySettings, SilenceRequest, Webhook, WebhookCreated,
+    WebhookEnabled,
+};
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+pub async fn my_prefs(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> AppResult<Json<NotifyPrefs>> {
+    let mut conn = state.db.acquire().await?;
+    Ok(Json(
+        prefs::prefs(&mut conn, user.user_id, user.role).await?,
+    ))
+}
+
+pub async fn set_my_prefs(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(req): ApiJson<NotifyPrefs>,
+) -> AppResult<Json<NotifyPrefs>> {
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    prefs::set_prefs(&mut tx, user.user_id, &req).await?;
+    let now = prefs::prefs(&mut tx, user.user_id, user.role).await?;
+    tx.commit().await?;
+    Ok(Json(now))
+}
+
+pub async fn settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> AppResult<Json<NotifySettings>> {
+    let mut conn = state.db.acquire().await?;
+    Ok(Json(prefs::settings(&mut conn, user.lab_id).await?))
+}
+
+pub async fn set_settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(req): ApiJson<NotifySettings>,
+) -> AppResult<Json<NotifySettings>> {
+    user.require_manager("change the lab's notification settings")?;
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    prefs::set_settings(&mut tx, user.lab_id, &req).await?;
+    Event::new(
+        user.lab_id,
+        Some(user.user_id),
+        action::NOTIFY_SETTINGS_CHANGED,
+        format!(
+            "digest at {}, escalate after {} min, remind every {} h",
+            req.digest_at, req.escalate_after_minutes, req.remind_every_hours
+        ),
+    )
+    .record(&mut tx, now())
+    .await?;
+    let saved = prefs::settings(&mut tx, user.lab_id).await?;
+    tx.commit().await?;
+    Ok(Json(saved))
+}
+
+pub async fn list_webhooks(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> AppResult<Json<Vec<Webhook>>> {
+    user.require_manager("see the lab's webhooks")?;
+    let mut conn = state.db.acquire().await?;
+    Ok(Json(webhooks::list(&mut conn, user.lab_id).await?))
+}
+
+pub async fn add_webhook(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(req): ApiJson<NewWebhook>,
+) -> AppResult<(StatusCode, Json<WebhookCreated>)> {
+    user.require_manager("add webhooks")?;
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    let made = webhooks::create(&mut tx, user.lab_id, user.user_id, &req, now()).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(made)))
+}
+
+pub async fn enable_webhook(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: WebhookId,
+    ApiJson(req): ApiJson<WebhookEnabled>,
+) -> AppResult<Json<Webhook>> {
+    user.require_manager("turn webhooks on or off")?;
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    let hook =
+        webhooks::set_enabled(&mut tx, user.lab_id, user.user_id, id.0, req.enabled, now()).await?;
+    tx.commit().await?;
+    Ok(Json(hook))
+}
+
+pub async fn test_webhook(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: WebhookId,
+) -> AppResult<StatusCode> {
+    user.require_manager("test webhooks")?;
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    webhooks::test(&mut tx, user.lab_id, user.user_id, id.0, now()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+pub async fn remove_webhook(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: WebhookId,
+) -> AppResult<StatusCode> {
+    user.require_manager("remove webhooks")?;
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    webhooks::remove(&mut tx, user.lab_id, user.user_id, id.0, now()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn delivery_log(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> AppResult<Json<DeliveryLog>> {
+    user.require_manager("see the delivery log")?;
+    let mut conn = state.db.acquire().await?;
+    Ok(Json(deliveries::log(&mut conn, user.lab_id).await?))
+}
+
+pub async fn silence_instrument(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: InstrumentId,
+    ApiJson(req): ApiJson<SilenceRequest>,
+) -> AppResult<StatusCode> {
+    user.require_manager("silence an instrument's notifications")?;
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    silence::set(
+        &mut tx,
+        user.lab_id,
+        user.user_id,
+        id.0,
+        req.until.timestamp(),
+        &req.reason,
+        now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn end_silence(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    id: InstrumentId,
+) -> AppResult<StatusCode> {
+    user.require_manager("end an instrument's silence")?;
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    silence::end(&mut tx, user.lab_id, user.user_id, id.0, now()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn page(status: StatusCode, body: &str) -> impl IntoResponse {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width\"><title>seqhealth: unsubscribe</title></head>\
+             <body style=\"font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em\">{body}</body></html>"
+        ),
+    )
+}
+
+fn bad_link() -> AppError {
+    AppError::NotFound(
+        "this unsubscribe link is not valid: check that it was copied whole, or change what \
+         you are told on your Account page"
+            .into(),
+    )
+}
+
+/// `GET /unsubscribe/{token}`: what the link would stop, and a button to confirm.
+pub async fn unsubscribe_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> AppResult<impl IntoResponse> {
+    let key = unsubscribe::key(&mut *state.db.acquire().await?).await?;
+    Ok(match unsubscribe::verify(&key, &token) {
+        Some((_, kind)) => page(
+            StatusCode::OK,
+            &format!(
+                "<h1>Stop mail about {what}?</h1><form method=\"post\"><button type=\"submit\">\
+                 Stop mail about {what}</button></form><p>You can change it back on your Account page.</p>",
+                what = escape(&kind.label().to_lowercase())
+            ),
+        ),
+        None => return Err(bad_link()),
+    })
+}
+
+/// `POST /unsubscribe/{token}` (the page's button, or a mail program's one-click
+/// unsubscribe).
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> AppResult<impl IntoResponse> {
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    let done = unsubscribe::apply(&mut tx, &token).await?;
+    tx.commit().await?;
+    Ok(match done {
+        Some((email, kind)) => page(
+            StatusCode::OK,
+            &format!(
+                "<h1>Done</h1><p>{} gets no more mail about {}.</p>",
+                escape(&email),
+                escape(&kind.label().to_lowercase())
+            ),
+        ),
+        None => return Err(bad_link()),
+    })
+}
