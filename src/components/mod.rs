@@ -62,7 +62,7 @@ pub fn mark_once(name: &'static str) {
 pub fn follow_date(date: RwSignal<String>) -> impl Fn(web_sys::Event) + Clone + 'static {
     move |ev| {
         let value = event_target_value(&ev);
-        if value.parse::<chrono::NaiveDate>().is_ok() {
+        if crate::json::date(&value).is_some() {
             date.set(value);
         }
     }
