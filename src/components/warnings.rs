@@ -96,11 +96,10 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
     // A warning kept open by later findings says when the one it quotes came.
     let latest = w.latest_at.filter(|l| (*l - raised).num_hours() >= 24);
     // Got worse after it was acknowledged (or while active): a manager acknowledges it
-    // (again). Acknowledged after it got worse: "acknowledged again".
+    // (again); acknowledged since, it says it was after it got worse.
     let worse = w
         .worse_at
         .is_some_and(|t| w.acknowledged_at.is_none_or(|a| t > a));
-    let again = w.status == WarningStatus::Acknowledged && w.worse_at.is_some() && !worse;
     let status_text = {
         let w = w.clone();
         // The whole story: acknowledged (by whom, why), then booked (muted until when).
@@ -108,8 +107,7 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
             let told = match w.status {
                 WarningStatus::Active => "Active".to_string(),
                 WarningStatus::Acknowledged => format!(
-                    "Acknowledged {}by {} on {}: “{}”",
-                    if again { "again " } else { "" },
+                    "Acknowledged by {} on {}: “{}”",
                     w.acknowledged_by.clone().unwrap_or_default(),
                     w.acknowledged_at
                         .map(|t| time::date_time(t, &tz()))
@@ -139,7 +137,10 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
                     "{told}. Got worse on {}: now critical",
                     time::date_time(t, &tz())
                 ),
-                Some(t) => format!("{told} (it got worse on {})", time::date_time(t, &tz())),
+                Some(t) => format!(
+                    "{told} (after it got worse on {})",
+                    time::date_time(t, &tz())
+                ),
                 None => told,
             }
         }

@@ -271,10 +271,10 @@ async fn the_fleet_sorts_filters_stay_in_the_address_and_a_worse_warning_is_ackn
     shot(b, "warning-worse", 1366).await;
     shot(b, "warning-worse", 375).await;
     b.click(Locator::Css("form.ack button[type=submit]")).await;
-    let text = b
-        .wait_text(&row, &["Acknowledged again by Ada Lovelace"])
-        .await;
-    assert!(text.contains("compressor replaced Friday"), "{text}");
+    let text = b.wait_text(&row, &["compressor replaced Friday"]).await;
+    assert!(text.contains("Acknowledged by Ada Lovelace on"), "{text}");
+    assert!(text.contains("(after it got worse on"), "{text}");
+    assert!(!text.contains("door left open"), "{text}");
     assert!(!text.contains("Acknowledge again"), "{text}");
     shot(b, "warning-acknowledged-again", 1366).await;
     // The fleet's badge says it is handled again.
