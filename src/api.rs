@@ -1,5 +1,6 @@
 //! The typed API client: one function per endpoint, the server's error body decoded.
 
+use crate::json::FromJson;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::*;
 use seqhealth_api::{
@@ -11,7 +12,6 @@ use seqhealth_api::{
     RoleRequest, RunList, ScheduleRequest, SessionInfo, Team, TelemetryQuery, TelemetrySeries,
     WarningList, WarningQuery, WarningRow, WindowQuery, API_PREFIX,
 };
-use serde::de::DeserializeOwned;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -70,7 +70,8 @@ async fn send(req: Result<Request, gloo_net::Error>) -> Result<Response, ApiFail
         200..=299 => Ok(resp),
         401 => Err(ApiFailure::Unauthenticated),
         status => {
-            let error = resp.json::<ApiError>().await.unwrap_or_else(|_| ApiError {
+            let body = resp.text().await.unwrap_or_default();
+            let error = decode::<ApiError>(&body).unwrap_or_else(|_| ApiError {
                 error: "http_error".into(),
                 detail: resp.status_text(),
             });
@@ -88,11 +89,11 @@ async fn text(req: Result<Request, gloo_net::Error>) -> Result<String, ApiFailur
         .map_err(|e| ApiFailure::Decode(e.to_string()))
 }
 
-fn decode<T: DeserializeOwned>(body: &str) -> Result<T, ApiFailure> {
-    serde_json::from_str(body).map_err(|e| ApiFailure::Decode(e.to_string()))
+fn decode<T: FromJson>(body: &str) -> Result<T, ApiFailure> {
+    crate::json::from_str(body).map_err(|e| ApiFailure::Decode(e.to_string()))
 }
 
-async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiFailure> {
+async fn get<T: FromJson>(path: &str) -> Result<T, ApiFailure> {
     decode(&text(RequestBuilder::new(&url(path)).build()).await?)
 }
 
@@ -115,7 +116,7 @@ impl<T> Clone for Remote<T> {
 
 impl<T> Copy for Remote<T> {}
 
-impl<T: DeserializeOwned> Remote<T> {
+impl<T: FromJson> Remote<T> {
     /// `path`: the path under the API prefix, reactive.
     pub fn new(path: impl Fn() -> String + 'static) -> Self {
         Remote {
@@ -364,7 +365,7 @@ impl<T> Clone for Mutation<T> {
 
 impl<T> Copy for Mutation<T> {}
 
-impl<T: DeserializeOwned> Mutation<T> {
+impl<T: FromJson> Mutation<T> {
     /// `call` builds the request on each dispatch (read inputs untracked).
     pub fn new(call: impl Fn() -> Call<T> + 'static) -> Self {
         Mutation {

@@ -4,14 +4,73 @@ pub const MISSING: &str = "—";
 
 pub fn pct(v: Option<f64>) -> String {
     v.filter(|x| x.is_finite())
-        .map(|x| format!("{x:.1} %"))
+        .map(|x| fixed(x, 1) + " %")
         .unwrap_or_else(|| MISSING.into())
 }
 
 pub fn number(v: Option<f64>, decimals: usize) -> String {
     v.filter(|x| x.is_finite())
-        .map(|x| format!("{x:.decimals$}"))
+        .map(|x| fixed(x, decimals))
         .unwrap_or_else(|| MISSING.into())
+}
+
+/// `x` scaled by 10^`decimals` and rounded to the nearest integer, ties to even, from its
+/// exact binary value (as `format!` rounds): the sign and the digits' value.
+fn scaled(x: f64, decimals: usize) -> (bool, u64) {
+    let bits = x.to_bits();
+    let (exp, frac) = (((bits >> 52) & 0x7ff) as i32, bits & ((1 << 52) - 1));
+    let (m, e) = if exp == 0 {
+        (frac, -1074)
+    } else {
+        (frac | 1 << 52, exp - 1075)
+    };
+    // x · 10^d = m · 10^d · 2^e exactly.
+    let n = u128::from(m) * 10u128.pow(decimals.min(17) as u32);
+    let k = if e >= 0 {
+        n << e.min(40)
+    } else if e <= -127 {
+        0 // below 2^83 · 2^-127: under a half
+    } else {
+        let s = -e as u32;
+        let (q, r, half) = (n >> s, n & ((1 << s) - 1), 1u128 << (s - 1));
+        q + u128::from(r > half || (r == half && q & 1 == 1))
+    };
+    (bits >> 63 == 1, k.min(u128::from(u64::MAX)) as u64)
+}
+
+/// `format!("{x:.decimals$}")` without core's float formatting (kilobytes of wasm): the
+/// same digits for every value a screen shows (below 10^19 once scaled).
+pub fn fixed(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return format!(
+            "{}{}",
+            if x < 0.0 { "-" } else { "" },
+            if x.is_nan() { "NaN" } else { "inf" }
+        );
+    }
+    let (negative, k) = scaled(x, decimals);
+    let mut digits = k.to_string();
+    if digits.len() <= decimals {
+        digits.insert_str(0, &"0".repeat(decimals + 1 - digits.len()));
+    }
+    if decimals > 0 {
+        digits.insert(digits.len() - decimals, '.');
+    }
+    if negative {
+        digits.insert(0, '-');
+    }
+    digits
+}
+
+/// `format!("{x}")` for the figures of a sensor table (limits such as 10, 0.5, 85.2): the
+/// fewest decimals that read back as `x`.
+pub fn shortest(x: f64) -> String {
+    (0..17)
+        .find(|&d| {
+            let (_, k) = scaled(x, d);
+            k < 1 << 53 && k as f64 / 10f64.powi(d as i32) == x.abs()
+        })
+        .map_or_else(|| fixed(x, 17), |d| fixed(x, d))
 }
 
 pub fn text(v: &Option<String>) -> String {
@@ -109,6 +168,54 @@ pub fn spacing(bucket_seconds: i64, starts: &[i64]) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_and_shortest_write_what_format_writes() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.25,
+            0.35,
+            1.15,
+            2.5,
+            -2.5,
+            0.5,
+            1.5,
+            -0.04,
+            0.05,
+            1.005,
+            91.25,
+            99.95,
+            1e-9,
+            123456.789,
+            1e15,
+            -7.0,
+            10.0,
+            85.2,
+            0.1,
+            3.3,
+            f64::NAN,
+            f64::INFINITY,
+            -f64::INFINITY,
+        ];
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push((x % 2_000_000) as f64 / 1000.0 - 1000.0);
+            values.push((x % 100_000) as f64 / 997.0);
+            values.push(f64::from_bits(x) % 1e6);
+        }
+        for v in values {
+            for d in 0..=3 {
+                assert_eq!(fixed(v, d), format!("{v:.d$}"), "{v:e} to {d}");
+            }
+            if v.is_finite() && format!("{v}").len() <= 12 {
+                assert_eq!(shortest(v), format!("{v}"), "{v:e}");
+            }
+        }
+    }
 
     #[test]
     fn missing_figures_are_a_dash() {

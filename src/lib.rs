@@ -8,6 +8,7 @@
 
 pub mod chart;
 pub mod format;
+pub mod json;
 pub mod routes;
 
 #[cfg(target_arch = "wasm32")]

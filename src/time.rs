@@ -33,7 +33,7 @@ fn local(t: DateTime<Utc>, tz: &str) -> Option<(NaiveDate, String)> {
         .call1(&JsValue::UNDEFINED, &date)
         .ok()?
         .as_string()?;
-    let day = s.get(..10)?.parse().ok()?;
+    let day = crate::json::date(s.get(..10)?)?;
     let clock = s.get(s.len().checked_sub(5)?..)?.to_string();
     Some((day, clock))
 }

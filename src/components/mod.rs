@@ -62,10 +62,37 @@ pub fn mark_once(name: &'static str) {
 pub fn follow_date(date: RwSignal<String>) -> impl Fn(web_sys::Event) + Clone + 'static {
     move |ev| {
         let value = event_target_value(&ev);
-        if value.parse::<chrono::NaiveDate>().is_ok() {
+        if crate::json::date(&value).is_some() {
             date.set(value);
         }
     }
+}
+
+/// Keeps the address bar's query in step with a page's filters (`query`, reactive), so a
+/// filtered view can be bookmarked, shared and reloaded. It replaces the history entry
+/// rather than adding one per change; the page itself reads the query once, on opening.
+pub fn filters_in_url(path: &'static str, query: impl Fn() -> String + 'static) {
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |first: Option<()>| {
+        let q = query();
+        if first.is_some() {
+            navigate(
+                &format!("{path}?{q}"),
+                leptos_router::NavigateOptions {
+                    replace: true,
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+}
+
+/// The value of `name` in the address bar's query, as the page was opened.
+pub fn query_value(name: &str) -> Option<String> {
+    leptos_router::hooks::use_query_map()
+        .get_untracked()
+        .get(name)
 }
 
 /// Names the page in the browser tab and for screen readers.

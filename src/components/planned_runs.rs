@@ -4,6 +4,7 @@
 use crate::api::{self, Mutation};
 use crate::components::states::loaded;
 use crate::components::{follow_date, when};
+use crate::json::date;
 use crate::session::use_session;
 use leptos::prelude::*;
 use seqhealth_api::{PlannedRun, PlannedRunRequest};
@@ -19,8 +20,8 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
         RwSignal::new(String::new()),
     );
     let add = Mutation::<PlannedRun>::new(move || {
-        match (starts.get_untracked().parse(), ends.get_untracked().parse()) {
-            (Ok(starts_on), Ok(ends_on)) => api::add_planned_run(
+        match (date(&starts.get_untracked()), date(&ends.get_untracked())) {
+            (Some(starts_on), Some(ends_on)) => api::add_planned_run(
                 id,
                 PlannedRunRequest {
                     starts_on,

@@ -2,7 +2,7 @@
 
 use crate::api::Remote;
 use crate::components::states::{loaded, Empty};
-use crate::time;
+use crate::{format, time};
 use leptos::prelude::*;
 use seqhealth_api::domain::LimitOn;
 use seqhealth_api::{Prediction, PredictionList};
@@ -50,26 +50,31 @@ fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
             };
             // A signal derived from each run is counted in runs too, at this pace.
             let runs = p.in_runs.filter(|_| !overdue).map(|r| {
+                let change = format::fixed(r.change_per_run, 3);
                 format!(
-                    "about {} more runs at {:.1} a week ({:+.3} {} a run)",
-                    r.runs_to_crossing, r.runs_per_week, r.change_per_run, p.unit
+                    "about {} more runs at {} a week ({}{} {} a run)",
+                    r.runs_to_crossing,
+                    format::fixed(r.runs_per_week, 1),
+                    if change.starts_with('-') { "" } else { "+" },
+                    change,
+                    p.unit
                 )
             });
             // The date the replacements list shows too (the server gives both the same).
             let due = p.replace_by <= now;
             let replace = time::date(p.replace_by, &tz);
             let why = format!(
-                "{}{} {} {:.3} {} per day over {} days, towards {} {}",
+                "{}{} {} {} {} per day over {} days, towards {} {}",
                 p.sensor_label,
                 match p.fitted {
                     LimitOn::Level => "",
                     LimitOn::Peaks => "'s daily peak",
                 },
                 if p.slope_per_day < 0.0 { "falls" } else { "rises" },
-                p.slope_per_day.abs(),
+                format::fixed(p.slope_per_day.abs(), 3),
                 p.unit,
                 p.basis_days,
-                p.limit,
+                format::shortest(p.limit),
                 p.unit
             );
             view! {

@@ -282,7 +282,7 @@ fn ScheduleForm(
     let (d0, s0) = initial.unwrap_or_else(|| {
         let tz = session.0.get_untracked().map(|s| s.lab.time_zone);
         let tz = tz.unwrap_or_else(|| "UTC".into());
-        let today = time::iso_date(time::now(), &tz).parse().unwrap_or_default();
+        let today = crate::json::date(&time::iso_date(time::now(), &tz)).unwrap_or_default();
         // `planned` holds this instrument's runs only.
         (
             seqhealth_api::first_free_weekday(today, &planned).to_string(),
@@ -295,7 +295,7 @@ fn ScheduleForm(
     let nickname_shown = nickname.clone();
     let planned = StoredValue::new(planned);
     let collisions = move || -> Vec<PlannedRun> {
-        let Ok(day) = date.get().parse::<chrono::NaiveDate>() else {
+        let Some(day) = crate::json::date(&date.get()) else {
             return Vec::new();
         };
         planned.with_value(|p| p.iter().filter(|p| p.covers(day)).cloned().collect())
@@ -323,22 +323,20 @@ fn ScheduleForm(
     };
     let engineer = RwSignal::new(details.0);
     let case_number = RwSignal::new(details.1);
-    let save = Mutation::new(
-        move || match date.get_untracked().parse::<chrono::NaiveDate>() {
-            Ok(date) => api::schedule(
-                id,
-                ScheduleRequest {
-                    date,
-                    slot: slot.get_untracked(),
-                    allow_collision: collision(),
-                    engineer: Some(engineer.get_untracked()),
-                    case_number: Some(case_number.get_untracked()),
-                },
-                reschedule,
-            ),
-            Err(_) => api::refused(ApiFailure::Decode("pick a date".into())),
-        },
-    );
+    let save = Mutation::new(move || match crate::json::date(&date.get_untracked()) {
+        Some(date) => api::schedule(
+            id,
+            ScheduleRequest {
+                date,
+                slot: slot.get_untracked(),
+                allow_collision: collision(),
+                engineer: Some(engineer.get_untracked()),
+                case_number: Some(case_number.get_untracked()),
+            },
+            reschedule,
+        ),
+        None => api::refused(ApiFailure::Decode("pick a date".into())),
+    });
     refresh_on_success(save, on_change);
     let today = move || time::iso_date(time::now(), &session.time_zone());
     let date_id = format!("schedule-date-{id}");

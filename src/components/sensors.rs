@@ -329,7 +329,7 @@ fn caption(
                     LimitOn::Level => "",
                     LimitOn::Peaks => " of the daily peaks (purple dots)",
                 },
-                p.limit,
+                format::shortest(p.limit),
                 time::date(p.predicted_at, tz)
             )
         })
@@ -357,8 +357,8 @@ fn caption(
         } else {
             "mean and range".to_string()
         },
-        s.sensor.warn.0,
-        s.sensor.warn.1,
+        format::shortest(s.sensor.warn.0),
+        format::shortest(s.sensor.warn.1),
         latest.map(|l| format!("; {l}")).unwrap_or_default()
     )
 }

@@ -95,6 +95,11 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
     let raised = w.raised_at;
     // A warning kept open by later findings says when the one it quotes came.
     let latest = w.latest_at.filter(|l| (*l - raised).num_hours() >= 24);
+    // Got worse after it was acknowledged (or while active): a manager acknowledges it
+    // (again); acknowledged since, it says it was after it got worse.
+    let worse = w
+        .worse_at
+        .is_some_and(|t| w.acknowledged_at.is_none_or(|a| t > a));
     let status_text = {
         let w = w.clone();
         // The whole story: acknowledged (by whom, why), then booked (muted until when).
@@ -125,17 +130,27 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
                 ),
                 None => told,
             };
-            // Worse since it was handled: it alerts again, and says so.
+            // Worse since it was handled: it alerts again, and says so (until a manager
+            // acknowledges it again).
             match w.worse_at {
-                Some(t) => format!(
+                Some(t) if worse => format!(
                     "{told}. Got worse on {}: now critical",
+                    time::date_time(t, &tz())
+                ),
+                Some(t) => format!(
+                    "{told} (after it got worse on {})",
                     time::date_time(t, &tz())
                 ),
                 None => told,
             }
         }
     };
-    let active = w.status == WarningStatus::Active;
+    let active = w.status == WarningStatus::Active || worse;
+    let ack_label = if w.status == WarningStatus::Acknowledged {
+        "Acknowledge again"
+    } else {
+        "Acknowledge"
+    };
     let muted = w.muted_until.is_some();
     let editing = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
@@ -172,7 +187,7 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
                 <span>{status_text}</span>
                 {when(move || active && is_manager() && !editing.get(), move || view! {
                     <button type="button" class="secondary" on:click=move |_| editing.set(true)>
-                        "Acknowledge"
+                        {ack_label}
                     </button>
                 }.into_any())}
                 {when(move || editing.get(), move || view! {

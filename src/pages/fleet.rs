@@ -10,6 +10,7 @@ use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use seqhealth_api::{Connection, Fleet, FleetInstrument, Handling, Health, Subsystem};
+use std::cmp::Ordering;
 use std::time::Duration;
 
 /// The fleet is re-read this often; the table stays on screen meanwhile.
@@ -33,6 +34,7 @@ pub fn FleetPage() -> impl IntoView {
     let fleet = api::fleet();
     // Here, not in the table, so a refresh (a new table) keeps the page the user is on.
     let page = RwSignal::new(0usize);
+    let sort = RwSignal::new((Column::Attention, false));
     if let Ok(h) = set_interval_with_handle(move || fleet.refetch(), REFRESH) {
         on_cleanup(move || h.clear());
     }
@@ -45,13 +47,17 @@ pub fn FleetPage() -> impl IntoView {
         {loaded(
             "the fleet",
             retry,
-            move || fleet.get().map(|f| f.map(|f| view! { <FleetTable fleet=f page /> }.into_any())),
+            move || fleet.get().map(|f| f.map(|f| view! { <FleetTable fleet=f page sort /> }.into_any())),
         )}
     }
 }
 
 #[component]
-fn FleetTable(fleet: Fleet, page: RwSignal<usize>) -> impl IntoView {
+fn FleetTable(
+    fleet: Fleet,
+    page: RwSignal<usize>,
+    sort: RwSignal<(Column, bool)>,
+) -> impl IntoView {
     // The fleet's answer (its table, or that it has no instrument yet) is on screen.
     crate::components::mark_once("seqhealth:fleet-rendered");
     if fleet.instruments.is_empty() {
@@ -83,13 +89,29 @@ fn FleetTable(fleet: Fleet, page: RwSignal<usize>) -> impl IntoView {
     let instruments = StoredValue::new(fleet.instruments);
     let row_tz = tz.clone();
     let rows = move || {
+        let (column, descending) = sort.get();
         let (start, end, _, _) = page_of(total, page.get());
         instruments.with_value(|all| {
-            all[start..end]
+            sorted(all, column, descending)[start..end]
                 .iter()
-                .map(|i| row(i.clone(), &row_tz))
+                .map(|&k| row(all[k].clone(), &row_tz))
                 .collect_view()
         })
+    };
+    let order = move || {
+        let (column, descending) = sort.get();
+        match column {
+            Column::Attention => " — what needs attention first".to_string(),
+            _ => format!(
+                ", sorted by {} ({})",
+                column.label(),
+                if descending {
+                    "descending"
+                } else {
+                    "ascending"
+                }
+            ),
+        }
     };
     let pager = (total > PAGE_ROWS).then(|| view! { <Pager total page /> });
     view! {
@@ -99,19 +121,20 @@ fn FleetTable(fleet: Fleet, page: RwSignal<usize>) -> impl IntoView {
             // Explicit roles: narrow screens lay the rows out as cards (style/main.css), and
             // some browsers drop a table's semantics once its display changes.
             <table class="fleet narrow-cards" role="table">
-                <caption>{format!("Instruments of {}", fleet.lab.name)}</caption>
+                <caption>{format!("Instruments of {}", fleet.lab.name)} {order}</caption>
                 <thead role="rowgroup">
                     <tr role="row">
-                        <th scope="col" role="columnheader">"Instrument"</th>
-                        <th scope="col" role="columnheader">"Model"</th>
-                        <th scope="col" role="columnheader">"Serial"</th>
-                        <th scope="col" role="columnheader">"Site"</th>
+                        {header("Instrument", Column::Name, sort, None)}
+                        {header("Model", Column::Model, sort, None)}
+                        {header("Serial", Column::Serial, sort, None)}
+                        {header("Site", Column::Site, sort, None)}
                         {Subsystem::ALL
                             .into_iter()
-                            .map(|s| view! { <th scope="col" role="columnheader">{s.label()}</th> })
+                            .enumerate()
+                            .map(|(k, s)| header(s.label(), Column::Health(k), sort, None))
                             .collect_view()}
-                        <th scope="col" role="columnheader">"Last run %≥Q30"</th>
-                        <th scope="col" role="columnheader">"Last report" <span class="sub">{tz.clone()}</span></th>
+                        {header("Last run %≥Q30", Column::LastRun, sort, None)}
+                        {header("Last report", Column::LastReport, sort, Some(tz.clone()))}
                     </tr>
                 </thead>
                 <tbody role="rowgroup">{rows}</tbody>
@@ -119,6 +142,135 @@ fn FleetTable(fleet: Fleet, page: RwSignal<usize>) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// A column the fleet table is sorted by; `Attention` is the server's order (critical,
+/// warnings, no data, then OK; by site and name within each).
+#[derive(Clone, Copy, PartialEq)]
+enum Column {
+    Attention,
+    Name,
+    Model,
+    Serial,
+    Site,
+    /// A subsystem's health, by its index in `Subsystem::ALL`.
+    Health(usize),
+    LastRun,
+    LastReport,
+}
+
+impl Column {
+    fn label(self) -> &'static str {
+        match self {
+            Column::Attention => "attention",
+            Column::Name => "Instrument",
+            Column::Model => "Model",
+            Column::Serial => "Serial",
+            Column::Site => "Site",
+            Column::Health(k) => Subsystem::ALL[k].label(),
+            Column::LastRun => "Last run %≥Q30",
+            Column::LastReport => "Last report",
+        }
+    }
+}
+
+/// How urgent a health is: critical first, as the server orders the fleet.
+fn urgency(h: Health) -> u8 {
+    match h {
+        Health::Critical => 0,
+        Health::Warning => 1,
+        Health::Unknown => 2,
+        Health::Ok => 3,
+    }
+}
+
+/// Compares `a` and `b` by `column`; a missing figure (no run, no report) sorts last.
+fn compare(a: &FleetInstrument, b: &FleetInstrument, column: Column, descending: bool) -> Ordering {
+    let text = |x: &str, y: &str| {
+        x.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(y.bytes().map(|c| c.to_ascii_lowercase()))
+    };
+    let order = match column {
+        Column::Attention => Ordering::Equal,
+        Column::Name => text(&a.nickname, &b.nickname),
+        Column::Model => text(&a.model, &b.model),
+        Column::Serial => text(&a.serial, &b.serial),
+        Column::Site => text(&a.site, &b.site),
+        Column::Health(k) => {
+            let s = Subsystem::ALL[k];
+            urgency(a.health.get(s)).cmp(&urgency(b.health.get(s)))
+        }
+        Column::LastRun => match (a.last_run_pct_q30, b.last_run_pct_q30) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (x, y) => return y.is_some().cmp(&x.is_some()),
+        },
+        Column::LastReport => match (a.last_report_at, b.last_report_at) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (x, y) => return y.is_some().cmp(&x.is_some()),
+        },
+    };
+    if descending {
+        order.reverse()
+    } else {
+        order
+    }
+}
+
+/// The rows' indices in `column`'s order; ties keep the server's order (an insertion
+/// sort: stable, and far smaller in the wasm than the standard library's).
+fn sorted(all: &[FleetInstrument], column: Column, descending: bool) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    if column == Column::Attention {
+        return order;
+    }
+    for i in 1..order.len() {
+        let mut j = i;
+        while j > 0 && compare(&all[order[j - 1]], &all[order[j]], column, descending).is_gt() {
+            order.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    order
+}
+
+/// A column's header: a button that sorts by it (ascending, then descending, then back to
+/// what needs attention first), with `aria-sort` while the table is sorted by it.
+fn header(
+    label: &'static str,
+    column: Column,
+    sort: RwSignal<(Column, bool)>,
+    sub: Option<String>,
+) -> impl IntoView {
+    let state = move || match sort.get() {
+        (c, false) if c == column => Some("ascending"),
+        (c, true) if c == column => Some("descending"),
+        _ => None,
+    };
+    let next = move |_| {
+        sort.update(|s| {
+            *s = match *s {
+                (c, false) if c == column => (column, true),
+                (c, true) if c == column => (Column::Attention, false),
+                _ => (column, false),
+            }
+        })
+    };
+    view! {
+        <th scope="col" role="columnheader" aria-sort=state>
+            <button type="button" class="sort" on:click=next>
+                {label}
+                <span aria-hidden="true">
+                    {move || match state() {
+                        Some("ascending") => " ▲",
+                        Some(_) => " ▼",
+                        None => " ↕",
+                    }}
+                </span>
+            </button>
+            {sub.map(|s| view! { <span class="sub">{s}</span> })}
+        </th>
+    }
 }
 
 /// One instrument's row: name (a link), model, serial, site, each subsystem's health, the

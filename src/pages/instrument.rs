@@ -341,14 +341,14 @@ fn q30_chart(list: &RunList, tz: &str) -> impl IntoView {
                     .as_ref()
                     .map(|c| {
                         format!(
-                            "Grey: control limits of {} runs{} (mean {:.1} %, ±3σ {:.1}–{:.1} %, from its first {} runs){}; red markers: runs a control rule flags. ",
+                            "Grey: control limits of {} runs{} (mean {} %, ±3σ {}–{} %, from its first {} runs){}; red markers: runs a control rule flags. ",
                             c.read_structure,
                             c.flow_cell_type.as_ref().map(|t| format!(" on {t} flow cells")).unwrap_or_default(),
-                            c.center,
-                            c.lower,
-                            c.upper,
+                            format::fixed(c.center, 1),
+                            format::fixed(c.lower, 1),
+                            format::fixed(c.upper, 1),
                             c.baseline_runs,
-                            c.floor.map(|f| format!(", red dashed: spec floor {f:.0} %")).unwrap_or_default()
+                            c.floor.map(|f| format!(", red dashed: spec floor {} %", format::fixed(f, 0))).unwrap_or_default()
                         )
                     })}
                 <a href="#runs-table">"The runs table"</a>

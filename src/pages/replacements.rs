@@ -7,8 +7,7 @@ use crate::components::calendar::CalendarLink;
 use crate::components::replacements::ReplacementTable;
 use crate::components::states::loaded;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
-use seqhealth_api::{ReplacementQuery, ReplacementStatus, StatusFilter};
+use seqhealth_api::{Query, ReplacementQuery, ReplacementStatus, StatusFilter};
 
 /// A status option's value as the filter it selects.
 fn status(v: &str) -> StatusFilter<ReplacementStatus> {
@@ -21,15 +20,18 @@ fn status(v: &str) -> StatusFilter<ReplacementStatus> {
 #[component]
 pub fn ReplacementsPage() -> impl IntoView {
     crate::components::set_title("Replacements");
-    // `?instrument=` preselects an instrument (the instrument page links here).
-    let query = use_query_map();
+    // The filters come from the address (a bookmark, a reload; the instrument page links
+    // here with `?instrument=`) and go back into it.
+    let q = crate::components::query_value;
     let filter = RwSignal::new(ReplacementQuery {
-        status: StatusFilter::Open,
-        instrument: query
-            .get_untracked()
-            .get("instrument")
-            .and_then(|i| i.parse().ok()),
+        status: q("status").map_or(StatusFilter::Open, |v| status(&v)),
+        instrument: q("instrument").and_then(|i| i.parse().ok()),
     });
+    crate::components::filters_in_url("/replacements", move || filter.get().to_query());
+    let shown_status = filter
+        .get_untracked()
+        .status
+        .as_str(ReplacementStatus::as_str);
     let list = api::replacements(move || filter.get());
     let planned = api::planned_runs(None);
     let fleet = api::fleet();
@@ -63,12 +65,12 @@ pub fn ReplacementsPage() -> impl IntoView {
             <label>
                 "Status"
                 <select on:change=set(|f, v| f.status = status(&v))>
-                    <option value="open" selected=true>"Open (recommended or scheduled)"</option>
+                    <option value="open" selected=shown_status == "open">"Open (recommended or scheduled)"</option>
                     {ReplacementStatus::ALL
                         .into_iter()
-                        .map(|s| view! { <option value=s.as_str()>{s.label()}</option> })
+                        .map(|s| view! { <option value=s.as_str() selected=shown_status == s.as_str()>{s.label()}</option> })
                         .collect_view()}
-                    <option value="all">"All"</option>
+                    <option value="all" selected=shown_status == "all">"All"</option>
                 </select>
             </label>
             <label>

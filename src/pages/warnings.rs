@@ -4,7 +4,7 @@ use crate::api;
 use crate::components::states::loaded;
 use crate::components::warnings::{severity_label, WarningTable};
 use leptos::prelude::*;
-use seqhealth_api::{Severity, StatusFilter, Subsystem, WarningQuery, WarningStatus};
+use seqhealth_api::{Query, Severity, StatusFilter, Subsystem, WarningQuery, WarningStatus};
 
 const STATUSES: [(&str, &str); 5] = [
     ("open", "Open (active or acknowledged)"),
@@ -25,7 +25,17 @@ fn status(v: &str) -> StatusFilter<WarningStatus> {
 #[component]
 pub fn WarningsPage() -> impl IntoView {
     crate::components::set_title("Warnings");
-    let filter = RwSignal::new(WarningQuery::default());
+    // The filters come from the address (a bookmark, a reload) and go back into it.
+    let q = crate::components::query_value;
+    let initial = WarningQuery {
+        status: q("status").map_or(StatusFilter::Open, |v| status(&v)),
+        severity: q("severity").and_then(|v| Severity::parse(&v)),
+        subsystem: q("subsystem").and_then(|v| Subsystem::parse(&v)),
+        instrument: q("instrument").and_then(|v| v.parse().ok()),
+    };
+    let filter = RwSignal::new(initial);
+    crate::components::filters_in_url("/warnings", move || filter.get().to_query());
+    let shown_status = initial.status.as_str(WarningStatus::as_str);
     let list = api::warnings(move || filter.get());
     let fleet = api::fleet();
     let retry = Callback::new(move |_| list.refetch());
@@ -36,7 +46,10 @@ pub fn WarningsPage() -> impl IntoView {
         fleet.get().and_then(Result::ok).map(|f| {
             f.instruments
                 .into_iter()
-                .map(|i| view! { <option value=i.id.to_string()>{format!("{} ({})", i.nickname, i.serial)}</option> })
+                .map(|i| {
+                    let selected = Some(i.id) == initial.instrument;
+                    view! { <option value=i.id.to_string() selected=selected>{format!("{} ({})", i.nickname, i.serial)}</option> }
+                })
                 .collect_view()
         })
     };
@@ -48,7 +61,7 @@ pub fn WarningsPage() -> impl IntoView {
                 <select on:change=set(|f, v| f.status = status(&v))>
                     {STATUSES
                         .into_iter()
-                        .map(|(v, l)| view! { <option value=v selected=v == "open">{l}</option> })
+                        .map(|(v, l)| view! { <option value=v selected=v == shown_status>{l}</option> })
                         .collect_view()}
                 </select>
             </label>
@@ -59,7 +72,7 @@ pub fn WarningsPage() -> impl IntoView {
                     {Severity::ALL
                         .into_iter()
                         .rev()
-                        .map(|s| view! { <option value=s.as_str()>{severity_label(s)}</option> })
+                        .map(|s| view! { <option value=s.as_str() selected=Some(s) == initial.severity>{severity_label(s)}</option> })
                         .collect_view()}
                 </select>
             </label>
@@ -69,7 +82,7 @@ pub fn WarningsPage() -> impl IntoView {
                     <option value="">"Any"</option>
                     {Subsystem::ALL
                         .into_iter()
-                        .map(|s| view! { <option value=s.as_str()>{s.label()}</option> })
+                        .map(|s| view! { <option value=s.as_str() selected=Some(s) == initial.subsystem>{s.label()}</option> })
                         .collect_view()}
                 </select>
             </label>

@@ -78,7 +78,8 @@ pub enum StatusFilter<S> {
 }
 
 impl<S: Copy> StatusFilter<S> {
-    fn as_str(self, name: fn(S) -> &'static str) -> &'static str {
+    /// The filter as its query value: `open`, `all` or the one status's name.
+    pub fn as_str(self, name: fn(S) -> &'static str) -> &'static str {
         match self {
             StatusFilter::Open => "open",
             StatusFilter::All => "all",

@@ -719,7 +719,8 @@ async fn an_appointment_records_its_engineer_and_vendor_case() {
 /// A handled warning that gets worse alerts again and says why: Nimbus's chiller is warm
 /// (a warning), acknowledged and its replacement booked; then it turns critical. The
 /// booking no longer mutes it, the fleet's badge no longer says "booked", and the warning
-/// says when it got worse.
+/// says when it got worse; a manager acknowledges it again (once), which the fleet and
+/// the audit log show.
 #[tokio::test]
 async fn a_handled_warning_that_gets_worse_alerts_again() {
     use seqhealth_api::{Handling, Severity, WarningStatus};
@@ -764,4 +765,32 @@ async fn a_handled_warning_that_gets_worse_alerts_again() {
     assert!(w.worse_at.is_some(), "it says when it got worse");
     assert_eq!(w.status, WarningStatus::Acknowledged, "its history stays");
     assert_eq!(nimbus_thermal(&env, &ada).await.1, Handling::Open);
+
+    // A manager acknowledges it again, now that it is critical: who, when and why are
+    // the new ones, the fleet's badge says acknowledged, and the audit log says "again".
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    acknowledge_chiller(&env, &ada, "chiller fan ordered").await;
+    let again = chiller_warning(&env, &ada).await;
+    assert_eq!(
+        again.acknowledge_reason.as_deref(),
+        Some("chiller fan ordered")
+    );
+    assert!(again.acknowledged_at > w.worse_at, "{again:?}");
+    assert_eq!(nimbus_thermal(&env, &ada).await.1, Handling::Acknowledged);
+    let audit: seqhealth_api::AuditList = env.get_json("/api/v1/audit", &ada).await;
+    assert!(
+        audit.entries.iter().any(|e| e.warning_id == Some(w.id)
+            && e.detail
+                .starts_with("Acknowledged again after it got worse")),
+        "{:?}",
+        audit.entries.first()
+    );
+    // Once is enough: not worse since, so another acknowledgement is refused; and a
+    // viewer still cannot.
+    let path = format!("/api/v1/warnings/{}/acknowledge", w.id);
+    let (s, _) = post_json(&env, &path, &ada, json!({ "reason": "twice" })).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let grace = env.login("grace@northgate.example").await;
+    let (s, _) = post_json(&env, &path, &grace, json!({ "reason": "viewer" })).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
 }

@@ -19,7 +19,9 @@ pub async fn status_in_lab(db: &AnyPool, lab_id: i64, id: i64) -> AppResult<Stri
 
 /// Acknowledges warning `id` (of `lab_id`) for `user_id` with `reason`, in `tx`, which
 /// must be the exclusive write transaction: the status is read and changed in it, so of
-/// two managers at once exactly one succeeds and the other gets 409.
+/// two managers at once exactly one succeeds and the other gets 409. An acknowledged
+/// warning that got worse afterwards (`worse_at` after `acknowledged_at`) is acknowledged
+/// again: who, when and why are replaced, and the audit log says it was again.
 pub async fn acknowledge(
     tx: &mut Transaction<'_, Any>,
     lab_id: i64,
@@ -28,23 +30,29 @@ pub async fn acknowledge(
     reason: &str,
     now: i64,
 ) -> AppResult<()> {
-    let status: String = sqlx::query_scalar("SELECT status FROM warnings WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut **tx)
-        .await?;
+    let (status, acknowledged_at, worse_at): (String, Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT status, acknowledged_at, worse_at FROM warnings WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await?;
     let refused = || {
         AppError::Conflict(format!(
-            "warning {id} is {status}; only an active warning can be acknowledged"
+            "warning {id} is {status}; only an active warning, or an acknowledged one that got worse since, can be acknowledged"
         ))
     };
+    let again = status == "acknowledged"
+        && matches!((worse_at, acknowledged_at), (Some(w), Some(a)) if w > a);
     // The lifecycle is the health crate's; the status was read in this exclusive
     // transaction, so it cannot change before the UPDATE below.
-    WarningStatus::parse(&status)
-        .ok_or_else(refused)
-        .and_then(|s| seqhealth_health::warning::acknowledge(s).map_err(|_| refused()))?;
+    if !again {
+        WarningStatus::parse(&status)
+            .ok_or_else(refused)
+            .and_then(|s| seqhealth_health::warning::acknowledge(s).map_err(|_| refused()))?;
+    }
     let changed = sqlx::query(
         "UPDATE warnings SET status = 'acknowledged', acknowledged_by = $1, acknowledged_at = $2, acknowledge_reason = $3
-         WHERE id = $4 AND status = 'active'",
+         WHERE id = $4 AND (status = 'active'
+            OR (status = 'acknowledged' AND worse_at > acknowledged_at))",
     )
     .bind(user_id)
     .bind(now)
@@ -61,7 +69,11 @@ pub async fn acknowledge(
             .bind(id)
             .fetch_one(&mut **tx)
             .await?;
-    let detail = format!("Acknowledged warning: {message} — {reason}");
+    let detail = if again {
+        format!("Acknowledged again after it got worse: {message} — {reason}")
+    } else {
+        format!("Acknowledged warning: {message} — {reason}")
+    };
     audit::Event::new(lab_id, Some(user_id), audit::action::ACKNOWLEDGED, detail)
         .instrument(instrument_id)
         .warning(Some(id))
