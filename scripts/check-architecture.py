@@ -8,6 +8,7 @@
 3. No SQL outside the server's domain and store layers: `sqlx::` never appears in
    routes/, http/ or jobs/.
 4. No file in crates/server/src is over MAX_LINES lines.
+5. The server speaks HTTP to others only in `webhook.rs` (the lab's webhooks).
 
 Prints each violation and exits 1 if there is any. Run by `make lint`.
 """
@@ -152,6 +153,9 @@ def main():
                         )
                 if layer in ("routes", "http", "jobs") and re.search(r"\bsqlx::query", code):
                     problems.append(f"{os.path.relpath(path, ROOT)}: SQL (sqlx) in the {layer} layer")
+                # The server's one HTTP client is the webhook module (deny.toml).
+                if module != ("webhook",) and re.search(r"\breqwest::", code):
+                    problems.append(f"{os.path.relpath(path, ROOT)}: an HTTP client outside webhook.rs")
                 lines = text.count("\n")
                 if lines > MAX_LINES:
                     problems.append(f"{os.path.relpath(path, ROOT)}: {lines} lines (over {MAX_LINES})")
