@@ -620,3 +620,43 @@ mod tests {
         assert_eq!(serde_json::from_str::<SensorReading>(&json).unwrap(), r);
     }
 }
+
+// ---------------------------------------------------------------- today
+
+/// What a "Today" item is about, in the order a manager takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TodayKind {
+    Critical,
+    Warning,
+    ReplacementDue,
+    PlannedRunAtRisk,
+    Silent,
+}
+
+/// One thing that needs a manager now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TodayItem {
+    pub kind: TodayKind,
+    pub instrument_id: i64,
+    pub instrument_nickname: String,
+    pub instrument_serial: String,
+    /// What it is, for people: "Reagent chiller temperature: at 14.2 °C, above …".
+    pub title: String,
+    /// How far it has been handled; only `Open` items count as unhandled.
+    pub handling: Handling,
+    /// When it began (a warning) or is due (a replacement, a planned run's first day).
+    pub at: DateTime<Utc>,
+    pub warning_id: Option<i64>,
+    pub replacement_id: Option<i64>,
+}
+
+/// The lab's "Today": what needs a manager now, ranked, and how many nobody has handled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Today {
+    pub items: Vec<TodayItem>,
+    pub unhandled: usize,
+}
+
+/// Replacements due within this many days are on "Today".
+pub const TODAY_DUE_DAYS: i64 = 14;

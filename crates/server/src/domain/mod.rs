@@ -23,4 +23,5 @@ pub mod resets;
 pub mod sessions;
 pub mod spc;
 pub mod telemetry;
+pub mod today;
 pub mod warnings;

@@ -16,3 +16,14 @@ pub async fn fleet(
     let kept = fleet::fleet(&state.db, &state.fleet, user.lab_id).await?;
     Ok(kept.response(&request))
 }
+
+/// `GET /today`: what needs a manager now, ranked, with the count nobody has handled.
+pub async fn today(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> AppResult<axum::Json<seqhealth_api::Today>> {
+    let now = chrono::Utc::now().timestamp();
+    Ok(axum::Json(
+        crate::domain::today::today(&state.db, user.lab_id, now).await?,
+    ))
+}

@@ -196,6 +196,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             invitations::accept,
         ),
         endpoint(M::GET, "/fleet", User, fleet::fleet),
+        endpoint(M::GET, "/today", User, fleet::today),
         endpoint(M::POST, "/instruments", Manager, enrollment::add),
         endpoint(M::GET, "/instruments/{id}", User, instruments::detail),
         endpoint(

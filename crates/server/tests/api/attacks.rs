@@ -284,7 +284,7 @@ fn recipe(e: &Endpoint, ids: &LabObjects, calendar: &str) -> Recipe {
             Some(json!({ "email": "rosalind@riverside.example", "password": "guess" })),
         ),
         ("GET", "/session") | ("DELETE", "/session") | ("DELETE", "/sessions") => ("", None),
-        ("GET", "/fleet") => ("", None),
+        ("GET", "/fleet") | ("GET", "/today") => ("", None),
         ("POST", "/instruments") => (
             "",
             Some(

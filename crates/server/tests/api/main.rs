@@ -232,5 +232,6 @@ mod resources;
 mod run_signals;
 mod session;
 mod telemetry;
+mod today;
 mod warnings;
 mod web;
