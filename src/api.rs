@@ -251,6 +251,20 @@ pub fn fleet() -> Remote<Fleet> {
     Remote::new(|| "/fleet".into())
 }
 
+/// What needs a manager now, ranked.
+pub fn today() -> Remote<seqhealth_api::Today> {
+    today_on(|| ())
+}
+
+/// [`today`], read again whenever what `track` reads changes (the nav's count follows
+/// each navigation, so a warning acknowledged on another page leaves the count at once).
+pub fn today_on(track: impl Fn() + 'static) -> Remote<seqhealth_api::Today> {
+    Remote::new(move || {
+        track();
+        "/today".into()
+    })
+}
+
 pub fn instrument(id: i64) -> Remote<InstrumentDetail> {
     Remote::new(move || format!("/instruments/{id}"))
 }

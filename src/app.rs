@@ -149,9 +149,22 @@ fn Header() -> impl IntoView {
                     .0
                     .get()
                     .map(|s| {
+                        let location = use_location();
+                        let today = api::today_on(move || location.pathname.track());
+                        let unhandled = move || {
+                            today
+                                .get()
+                                .and_then(Result::ok)
+                                .map(|t| t.unhandled)
+                                .filter(|n| *n > 0)
+                                .map(|n| view! {
+                                    <span class="count" aria-hidden="true">{n}</span>
+                                    <span class="visually-hidden">{format!(", {n} need a manager")}</span>
+                                })
+                        };
                         view! {
                             <nav aria-label="Main">
-                                <A href=Route::Fleet.href()>"Fleet"</A>
+                                <A href=Route::Fleet.href()>"Fleet" {unhandled}</A>
                                 <A href=Route::Warnings.href()>"Warnings"</A>
                                 <A href=Route::Replacements.href()>"Replacements"</A>
                                 <A href=Route::Audit.href()>"Audit log"</A>

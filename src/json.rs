@@ -593,6 +593,10 @@ names! {
     }
     rep::ReplacementSource { "prediction" => Prediction, "warning" => Warning }
     rep::Slot { "am" => Am, "pm" => Pm }
+    seqhealth_api::TodayKind {
+        "critical" => Critical, "warning" => Warning, "replacement_due" => ReplacementDue,
+        "planned_run_at_risk" => PlannedRunAtRisk, "silent" => Silent,
+    }
 }
 
 objects! {
@@ -614,6 +618,11 @@ objects! {
         last_report_at, connection, handling,
     }
     seqhealth_api::Fleet { lab, instruments }
+    seqhealth_api::TodayItem {
+        kind, instrument_id, instrument_nickname, instrument_serial, title, handling, at,
+        warning_id, replacement_id,
+    }
+    seqhealth_api::Today { items, unhandled }
     seqhealth_api::InstrumentDetail {
         id, serial, model, nickname, site, control_software_version, rta_version,
         data_sharing, health, freshness, last_report_at, lab, connection, enrolled_at,

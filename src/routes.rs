@@ -12,6 +12,8 @@ pub enum Route<'a> {
     Instrument(i64),
     /// One sensor's chart on an instrument's page (`#sensor-…`).
     Sensor(i64, &'a str),
+    /// An instrument's open warnings, on its page.
+    InstrumentWarnings(i64),
     Warnings,
     Replacements,
     /// The replacements page narrowed to one instrument.
@@ -35,6 +37,7 @@ impl Route<'_> {
             },
             Route::Instrument(id) => format!("/instruments/{id}"),
             Route::Sensor(id, sensor) => format!("/instruments/{id}#{}", sensor_anchor(sensor)),
+            Route::InstrumentWarnings(id) => format!("/instruments/{id}#warnings"),
             Route::Warnings => "/warnings".into(),
             Route::Replacements => "/replacements".into(),
             Route::InstrumentReplacements(id) => format!("/replacements?instrument={id}"),

@@ -8,6 +8,7 @@ pub mod predictions;
 pub mod replacements;
 pub mod sensors;
 pub mod states;
+pub mod today;
 pub mod warnings;
 
 use leptos::prelude::*;

@@ -4,6 +4,7 @@ use crate::api;
 use crate::components::enrollment::AddInstrument;
 use crate::components::health::HealthBadge;
 use crate::components::states::{loaded, Empty};
+use crate::components::today::TodayPanel;
 use crate::format;
 use crate::routes::Route;
 use crate::time;
@@ -32,10 +33,15 @@ pub fn page_of(total: usize, page: usize) -> (usize, usize, usize, usize) {
 pub fn FleetPage() -> impl IntoView {
     crate::components::set_title("Fleet overview");
     let fleet = api::fleet();
+    let today = api::today();
     // Here, not in the table, so a refresh (a new table) keeps the page the user is on.
     let page = RwSignal::new(0usize);
     let sort = RwSignal::new((Column::Attention, false));
-    if let Ok(h) = set_interval_with_handle(move || fleet.refetch(), REFRESH) {
+    let refresh = move || {
+        fleet.refetch();
+        today.refetch();
+    };
+    if let Ok(h) = set_interval_with_handle(refresh, REFRESH) {
         on_cleanup(move || h.clear());
     }
     let retry = Callback::new(move |_| fleet.refetch());
@@ -44,6 +50,7 @@ pub fn FleetPage() -> impl IntoView {
             <h1>"Fleet overview"</h1>
             <AddInstrument on_added=retry />
         </div>
+        <TodayPanel today />
         {loaded(
             "the fleet",
             retry,

@@ -13,6 +13,7 @@ mod installed;
 mod real_runs;
 mod replacements;
 mod setup;
+mod today;
 mod worklists;
 
 use harness::*;

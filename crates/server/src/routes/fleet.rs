@@ -22,6 +22,8 @@ pub async fn today(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> AppResult<axum::Json<seqhealth_api::Today>> {
+    // The replacements due come from the recommendations, as the replacements list's do.
+    crate::routes::replacements::refresh_due(&state, user.lab_id).await?;
     let now = chrono::Utc::now().timestamp();
     Ok(axum::Json(
         crate::domain::today::today(&state.db, user.lab_id, now).await?,

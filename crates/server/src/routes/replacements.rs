@@ -68,7 +68,7 @@ async fn fetch(
 
 /// Recommendations follow the latest predictions and warnings when the list is read, at
 /// most every REFRESH_SECS per lab (the periodic sweep refreshes them too).
-async fn refresh_due(state: &AppState, lab_id: i64) -> AppResult<()> {
+pub(crate) async fn refresh_due(state: &AppState, lab_id: i64) -> AppResult<()> {
     let now = Utc::now().timestamp();
     let due = {
         let mut last = state

@@ -1,0 +1,132 @@
+//! "Today": what needs a manager now, ranked (unhandled critical warnings, warnings,
+//! replacements due soon, planned runs at risk, instruments gone silent), each with its
+//! state and the one action it needs. At the top of the fleet page; the nav shows the
+//! count nobody has handled.
+
+use crate::api::Remote;
+use crate::routes::Route;
+use crate::session::use_session;
+use crate::time;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use seqhealth_api::{Handling, Today, TodayItem, TodayKind};
+
+/// Items shown before "and N more".
+const SHOWN: usize = 8;
+
+fn kind_label(k: TodayKind) -> &'static str {
+    match k {
+        TodayKind::Critical => "Critical",
+        TodayKind::Warning => "Warning",
+        TodayKind::ReplacementDue => "Replacement due",
+        TodayKind::PlannedRunAtRisk => "Planned run at risk",
+        TodayKind::Silent => "Gone silent",
+    }
+}
+
+fn kind_class(k: TodayKind) -> &'static str {
+    match k {
+        TodayKind::Critical => "today-item critical",
+        TodayKind::Warning => "today-item warning",
+        _ => "today-item",
+    }
+}
+
+/// The one action an item needs, and where it is done.
+fn action(i: &TodayItem) -> (&'static str, String) {
+    let id = i.instrument_id;
+    match (i.kind, i.handling, i.replacement_id) {
+        (TodayKind::Critical | TodayKind::Warning, Handling::Open, _) => {
+            ("Acknowledge", Route::InstrumentWarnings(id).href())
+        }
+        (TodayKind::ReplacementDue, _, _) | (TodayKind::PlannedRunAtRisk, _, Some(_)) => {
+            ("Book", Route::InstrumentReplacements(id).href())
+        }
+        _ => ("Open", Route::Instrument(id).href()),
+    }
+}
+
+fn item_view(i: TodayItem, tz: &str) -> impl IntoView {
+    let (verb, href) = action(&i);
+    let state = match i.handling {
+        Handling::Open => "New".to_string(),
+        Handling::Acknowledged => "Acknowledged".to_string(),
+        Handling::Booked(at) => format!("Booked {}", time::date(at, tz)),
+    };
+    let when = match i.kind {
+        TodayKind::ReplacementDue => "due",
+        TodayKind::PlannedRunAtRisk => "starts",
+        _ => "since",
+    };
+    let name = format!("{} ({})", i.instrument_nickname, i.instrument_serial);
+    let label = format!("{verb}: {name}");
+    view! {
+        <li class=kind_class(i.kind)>
+            <span class="kind">{kind_label(i.kind)}</span>
+            <A href=Route::Instrument(i.instrument_id).href()>{name}</A>
+            <span class="what">{i.title}</span>
+            <span class="handled">{state}</span>
+            <span class="when">{format!("{when} {}", time::date(i.at, tz))}</span>
+            <A href=href attr:class="action" attr:aria-label=label>
+                {verb}
+            </A>
+        </li>
+    }
+}
+
+#[component]
+pub fn TodayPanel(today: Remote<Today>) -> impl IntoView {
+    let session = use_session();
+    view! {
+        <section class="today" aria-labelledby="today-heading">
+            <h2 id="today-heading">"Today"</h2>
+            {move || {
+                let tz = session.time_zone();
+                match today.get() {
+                    None => view! {
+                        <p class="state loading" role="status">"Loading what needs attention…"</p>
+                    }
+                        .into_any(),
+                    Some(Err(e)) => view! {
+                        <p class="state error" role="alert">
+                            {format!("What needs attention could not be loaded ({e}); the fleet below is current.")}
+                        </p>
+                    }
+                        .into_any(),
+                    Some(Ok(t)) if t.items.is_empty() => view! {
+                        <p class="state empty" role="status">"Nothing needs a manager today."</p>
+                    }
+                        .into_any(),
+                    Some(Ok(t)) => {
+                        let more = t.items.len().saturating_sub(SHOWN);
+                        let summary = match t.unhandled {
+                            0 => "Everything here is being handled.".to_string(),
+                            1 => "1 item needs a manager.".to_string(),
+                            n => format!("{n} items need a manager."),
+                        };
+                        view! {
+                            <p class="summary">{summary}</p>
+                            <ol class="today-list">
+                                {t.items
+                                    .into_iter()
+                                    .take(SHOWN)
+                                    .map(|i| item_view(i, &tz))
+                                    .collect_view()}
+                            </ol>
+                            {(more > 0).then(|| view! {
+                                <p class="more">
+                                    {format!("And {more} more: see ")}
+                                    <A href=Route::Warnings.href()>"Warnings"</A>
+                                    " and "
+                                    <A href=Route::Replacements.href()>"Replacements"</A>
+                                    "."
+                                </p>
+                            })}
+                        }
+                            .into_any()
+                    }
+                }
+            }}
+        </section>
+    }
+}
