@@ -24,6 +24,14 @@ pub fn AccountPage() -> impl IntoView {
             .map(|s| s.user.name)
             .unwrap_or_default(),
     );
+    // The page opened by its address: the session (and so the name) arrives after it.
+    Effect::new(move |_| {
+        if let Some(s) = session.0.get() {
+            if name.get_untracked().is_empty() {
+                name.set(s.user.name);
+            }
+        }
+    });
     let (current, new, again) = (
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
