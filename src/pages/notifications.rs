@@ -190,7 +190,7 @@ fn Hooks(list: Vec<Webhook>, on_change: Callback<()>, on_test: Callback<()>) -> 
                     <td data-label="Added">
                         <time datetime=added.to_rfc3339()>{move || time::date_time(added, &tz())}</time>
                     </td>
-                    <td data-label="">
+                    <td data-label="" class="row-actions">
                         <HookActions id=h.id name=h.name enabled=h.enabled on_change on_test />
                     </td>
                 </tr>
