@@ -480,7 +480,7 @@ fn DeliveryRow(d: Delivery) -> impl IntoView {
     };
     view! {
         <tr data-delivery=d.id data-status=d.status.as_str()>
-            <td data-label="When">
+            <td data-label="When" class="when">
                 <time datetime=made.to_rfc3339()>{move || time::date_time(made, &tz())}</time>
             </td>
             <th scope="row">{d.subject}</th>
@@ -492,7 +492,7 @@ fn DeliveryRow(d: Delivery) -> impl IntoView {
             </td>
             <td data-label="Attempts" class="num">{d.attempts}</td>
             <td data-label="Last error" class="target">{d.last_error.unwrap_or_else(|| "—".into())}</td>
-            <td data-label="Next attempt">
+            <td data-label="Next attempt" class="when">
                 {match next {
                     Some(t) => view! { <time datetime=t.to_rfc3339()>{move || time::date_time(t, &tz())}</time> }.into_any(),
                     None => "—".into_any(),

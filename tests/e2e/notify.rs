@@ -12,9 +12,9 @@ use std::sync::{Arc, Mutex};
 /// What a webhook receiver was sent: each request's signature header and body.
 type Seen = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
 
-/// A webhook receiver on loopback (plain std sockets on a thread): answers 200 to each
-/// POST and keeps what it was sent.
-fn receiver() -> (String, Seen) {
+/// A webhook receiver on loopback (plain std sockets on a thread): answers 500 to the
+/// first `failing` requests, then 200, and keeps what it was sent.
+fn receiver(mut failing: usize) -> (String, Seen) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let seen: Seen = Arc::default();
@@ -63,8 +63,16 @@ fn receiver() -> (String, Seen) {
             if !head.is_empty() {
                 keep.lock().unwrap().push((signature, body));
             }
-            let _ =
-                s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            let status = if failing > 0 {
+                failing -= 1;
+                "500 Internal Server Error"
+            } else {
+                "200 OK"
+            };
+            let _ = s.write_all(
+                format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
         }
     });
     (url, seen)
@@ -168,11 +176,13 @@ async fn a_manager_chooses_notifications_adds_a_webhook_tests_it_and_sees_the_de
         Mailer::off(),
         NotifyConfig {
             every: Duration::from_secs(1),
+            // Long enough for the log (read every 5 s) to show the delivery retrying.
+            retry_base_secs: 15,
             ..NotifyConfig::default()
         },
     );
     let worker = tokio::spawn(notifier.run_forever());
-    let (hook_url, seen) = receiver();
+    let (hook_url, seen) = receiver(1);
     let b = Browser::start().await;
     b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
     b.wait_path("/").await;
@@ -319,7 +329,9 @@ async fn a_manager_chooses_notifications_adds_a_webhook_tests_it_and_sees_the_de
     test.send_keys(ENTER).await.unwrap();
     b.wait_text("#webhooks p[role=status]", &["Test queued"])
         .await;
-    b.wait_count("table.deliveries tbody tr[data-status=sent]", 1)
+    // The receiver answers 500 first: the log shows the delivery retrying, with the
+    // error and when it is tried again.
+    b.wait_count("table.deliveries tbody tr[data-status=retrying]", 1)
         .await;
     let cells = b.table_cells("table.deliveries").await;
     assert_eq!(cells.len(), 1, "{cells:?}");
@@ -327,26 +339,39 @@ async fn a_manager_chooses_notifications_adds_a_webhook_tests_it_and_sees_the_de
     assert!(when.is_some(), "the time is a <time datetime>");
     assert_eq!(cells[2], "Webhook", "{cells:?}");
     assert_eq!(cells[3], hook_url, "{cells:?}");
-    assert!(cells[4].starts_with("Sent"), "{cells:?}");
+    assert_eq!(cells[4], "Retrying", "{cells:?}");
     assert_eq!(cells[5], "1", "{cells:?}");
-    assert_eq!(cells[6], "—", "{cells:?}");
+    assert!(cells[6].contains("answered 500"), "{cells:?}");
+    assert_ne!(cells[7], "—", "{cells:?}");
     let caption = b.text("table.deliveries caption").await;
     assert!(caption.contains("Europe/London"), "{caption}");
-    // The receiver got it, signed with the secret the page showed.
-    let got = seen.lock().unwrap().clone();
-    assert_eq!(got.len(), 1);
-    let (signature, body) = &got[0];
-    let t: i64 = signature
-        .strip_prefix("t=")
-        .and_then(|s| s.split(',').next())
-        .and_then(|t| t.parse().ok())
-        .unwrap_or_else(|| panic!("{signature:?}"));
-    assert_eq!(
-        *signature,
-        seqhealth_server::webhook::signature(&secret, t, body)
-    );
     shot(&b, "notify-page", 1366).await;
     shot(&b, "notify-page", 375).await;
+    // Then sent, on the page as it refreshes itself.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while b.count("table.deliveries tbody tr[data-status=sent]").await == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "never sent");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let cells = &b.table_cells("table.deliveries").await[0].1;
+    assert!(cells[4].starts_with("Sent"), "{cells:?}");
+    assert_eq!(cells[5], "2", "{cells:?}");
+    assert_eq!((&cells[6][..], &cells[7][..]), ("—", "—"), "{cells:?}");
+    // The receiver got it twice, each signed with the secret the page showed.
+    let got = seen.lock().unwrap().clone();
+    assert_eq!(got.len(), 2);
+    for (signature, body) in &got {
+        let t: i64 = signature
+            .strip_prefix("t=")
+            .and_then(|s| s.split(',').next())
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(|| panic!("{signature:?}"));
+        assert_eq!(
+            *signature,
+            seqhealth_server::webhook::signature(&secret, t, body)
+        );
+    }
+    shot(&b, "notify-page-sent", 1366).await;
 
     // Off, then removed (asked twice; the confirmation takes the focus).
     b.click(Locator::Css(
