@@ -115,7 +115,7 @@ async fn unlabelled(b: &Browser, css: &str) -> Vec<String> {
 async fn overflows(b: &Browser) -> bool {
     b.client
         .execute(
-            "return document.documentElement.scrollWidth > window.innerWidth;",
+            "return document.documentElement.scrollWidth > document.documentElement.clientWidth;",
             vec![],
         )
         .await
