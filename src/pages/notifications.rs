@@ -53,6 +53,10 @@ fn Manage() -> impl IntoView {
     if let Ok(h) = set_interval_with_handle(move || log.refetch(), LOG_REFRESH) {
         on_cleanup(move || h.clear());
     }
+    // The table is rebuilt only when the log changed: reading it every few seconds must
+    // not pull the table (and a keyboard's or screen reader's place in it) from under
+    // whoever is reading it.
+    let shown = Memo::new(move |_| log.get());
     let retry_settings = Callback::new(move |_| settings.refetch());
     let retry_hooks = Callback::new(move |_| hooks.refetch());
     let retry_log = Callback::new(move |_| log.refetch());
@@ -90,7 +94,7 @@ fn Manage() -> impl IntoView {
             {loaded(
                 "the delivery log",
                 retry_log,
-                move || log.get().map(|r| r.map(|l| view! { <Deliveries log=l /> }.into_any())),
+                move || shown.get().map(|r| r.map(|l| view! { <Deliveries log=l /> }.into_any())),
             )}
         </section>
     }

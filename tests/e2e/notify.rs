@@ -372,6 +372,17 @@ async fn a_manager_chooses_notifications_adds_a_webhook_tests_it_and_sees_the_de
         );
     }
     shot(&b, "notify-page-sent", 1366).await;
+    // The log is read again every 5 s, but its table is rebuilt only when it changed: a
+    // reader's place in it stays.
+    b.client
+        .execute(
+            "document.querySelector('table.deliveries').dataset.marked = 'yes';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(b.count("table.deliveries[data-marked=yes]").await, 1);
 
     // Off, then removed (asked twice; the confirmation takes the focus).
     b.click(Locator::Css(
