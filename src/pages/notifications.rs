@@ -180,12 +180,14 @@ fn Hooks(list: Vec<Webhook>, on_change: Callback<()>, on_test: Callback<()>) -> 
         .into_iter()
         .map(|h| {
             let added = h.created_at;
+            // Turning a webhook off or on changes this row only: the button keeps the focus.
+            let enabled = RwSignal::new(h.enabled);
             view! {
                 <tr data-webhook=h.id>
                     <th scope="row">{h.name.clone()}</th>
                     <td data-label="Address" class="mono target">{h.url}</td>
                     <td data-label="State">
-                        {if h.enabled {
+                        {move || if enabled.get() {
                             view! { <span class="badge health-ok">"On"</span> }.into_any()
                         } else {
                             view! { <span class="badge health-unknown">"Off: sends nothing"</span> }.into_any()
@@ -195,7 +197,7 @@ fn Hooks(list: Vec<Webhook>, on_change: Callback<()>, on_test: Callback<()>) -> 
                         <time datetime=added.to_rfc3339()>{move || time::date_time(added, &tz())}</time>
                     </td>
                     <td data-label="" class="row-actions">
-                        <HookActions id=h.id name=h.name enabled=h.enabled on_change on_test />
+                        <HookActions id=h.id name=h.name enabled=enabled on_change on_test />
                     </td>
                 </tr>
             }
@@ -228,22 +230,37 @@ fn Hooks(list: Vec<Webhook>, on_change: Callback<()>, on_test: Callback<()>) -> 
 fn HookActions(
     id: i64,
     name: String,
-    enabled: bool,
+    enabled: RwSignal<bool>,
     on_change: Callback<()>,
     on_test: Callback<()>,
 ) -> impl IntoView {
-    let toggle = Mutation::<Webhook>::new(move || api::enable_webhook(id, !enabled));
+    let toggle =
+        Mutation::<Webhook>::new(move || api::enable_webhook(id, !enabled.get_untracked()));
     let test = Mutation::<()>::new(move || api::test_webhook(id));
     let remove = Mutation::<()>::new(move || api::remove_webhook(id));
     let confirming = RwSignal::new(false);
-    let confirm = NodeRef::<leptos::html::Button>::new();
+    // The focus follows the question: to the confirmation, and back to "Remove…" on
+    // "Keep it".
+    let kept = RwSignal::new(false);
+    let (confirm, ask_again) = (
+        NodeRef::<leptos::html::Button>::new(),
+        NodeRef::<leptos::html::Button>::new(),
+    );
     Effect::new(move |_| {
         if let Some(b) = confirm.get() {
             let _ = b.focus();
         }
+        if let Some(b) = ask_again.get().filter(|_| kept.get_untracked()) {
+            let _ = b.focus();
+        }
     });
     Effect::new(move |_| {
-        if toggle.succeeded() || remove.succeeded() {
+        if let Some(Ok(hook)) = toggle.value() {
+            enabled.set(hook.enabled);
+        }
+    });
+    Effect::new(move |_| {
+        if remove.succeeded() {
             on_change.run(());
         }
     });
@@ -252,20 +269,22 @@ fn HookActions(
             on_test.run(());
         }
     });
-    let (verb, label) = if enabled {
-        ("Turn off", format!("Turn off {name}"))
-    } else {
-        ("Turn on", format!("Turn on {name}"))
+    // These two are never disabled while their request is on its way: a disabled button
+    // drops the focus (a second press is ignored instead).
+    let verb = move || if enabled.get() { "Turn off" } else { "Turn on" };
+    let label = {
+        let name = name.clone();
+        move || format!("{} {name}", verb())
     };
     let test_label = format!("Send a test to {name}");
     let remove_label = format!("Remove {name}");
     let ask = format!("Remove {name}: nothing more is sent there. Confirm");
     view! {
         <div class="actions">
-            <button type="button" class="secondary" aria-label=label disabled=move || toggle.pending() on:click=move |_| toggle.dispatch()>
+            <button type="button" class="secondary" aria-label=label on:click=move |_| if !toggle.pending() { toggle.dispatch() }>
                 {verb}
             </button>
-            <button type="button" class="secondary" aria-label=test_label disabled=move || test.pending() on:click=move |_| test.dispatch()>
+            <button type="button" class="secondary" aria-label=test_label on:click=move |_| if !test.pending() { test.dispatch() }>
                 "Send test"
             </button>
             {move || if confirming.get() {
@@ -273,11 +292,11 @@ fn HookActions(
                     <button type="button" class="danger" node_ref=confirm disabled=move || remove.pending() on:click=move |_| remove.dispatch()>
                         {ask.clone()}
                     </button>
-                    <button type="button" class="secondary" on:click=move |_| confirming.set(false)>"Keep it"</button>
+                    <button type="button" class="secondary" on:click=move |_| { kept.set(true); confirming.set(false); }>"Keep it"</button>
                 }.into_any()
             } else {
                 view! {
-                    <button type="button" class="secondary" aria-label=remove_label.clone() on:click=move |_| confirming.set(true)>"Remove…"</button>
+                    <button type="button" class="secondary" node_ref=ask_again aria-label=remove_label.clone() on:click=move |_| confirming.set(true)>"Remove…"</button>
                 }.into_any()
             }}
         </div>

@@ -329,6 +329,15 @@ async fn a_manager_chooses_notifications_adds_a_webhook_tests_it_and_sees_the_de
     test.send_keys(ENTER).await.unwrap();
     b.wait_text("#webhooks p[role=status]", &["Test queued"])
         .await;
+    let focused = b
+        .client
+        .execute(
+            "return document.activeElement.getAttribute('aria-label')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(focused.as_str(), Some("Send a test to Lab chat"));
     // The receiver answers 500 first: the log shows the delivery retrying, with the
     // error and when it is tried again.
     b.wait_count("table.deliveries tbody tr[data-status=retrying]", 1)
@@ -390,10 +399,40 @@ async fn a_manager_chooses_notifications_adds_a_webhook_tests_it_and_sees_the_de
     ))
     .await;
     b.wait_text("table.webhooks tbody tr", &["Off"]).await;
+    // The row changed in place: the button, now "Turn on", still has the focus.
+    let focused = b
+        .client
+        .execute(
+            "return document.activeElement.getAttribute('aria-label')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(focused.as_str(), Some("Turn on Lab chat"));
+    // "Remove…", then "Keep it": nothing removed, the focus back on "Remove…".
     b.click(Locator::Css(
         "table.webhooks button[aria-label='Remove Lab chat']",
     ))
     .await;
+    b.click(Locator::XPath(
+        "//table[contains(@class,'webhooks')]//button[normalize-space(.)='Keep it']",
+    ))
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let focused = b
+        .client
+        .execute(
+            "return document.activeElement.getAttribute('aria-label')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(focused.as_str(), Some("Remove Lab chat"));
+    b.click(Locator::Css(
+        "table.webhooks button[aria-label='Remove Lab chat']",
+    ))
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let focused = b
         .client
         .execute("return document.activeElement.textContent", vec![])
