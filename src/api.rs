@@ -3,6 +3,9 @@
 use crate::json::FromJson;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::*;
+use seqhealth_api::notify::{
+    DeliveryLog, NewWebhook, NotifyPrefs, NotifySettings, Webhook, WebhookCreated, WebhookEnabled,
+};
 use seqhealth_api::{
     AcceptInvitation, AcknowledgeRequest, ApiError, AuditList, CalendarFeed, CalendarInfo,
     CancelRequest, CompleteRequest, EnrollmentCode, Fleet, InstrumentDetail, InstrumentQuery,
@@ -352,6 +355,10 @@ fn post<T>(path: &str, body: &impl serde::Serialize) -> Call<T> {
     call(Box::pin(text(Request::post(&url(path)).json(body))))
 }
 
+fn put<T>(path: &str, body: &impl serde::Serialize) -> Call<T> {
+    call(Box::pin(text(Request::put(&url(path)).json(body))))
+}
+
 /// A request whose answer carries nothing: it answers JSON `null`, which decodes as `()`.
 fn no_content(req: Result<Request, gloo_net::Error>) -> Call<()> {
     call(Box::pin(async move {
@@ -507,4 +514,56 @@ pub fn new_enrollment_code(id: i64) -> Call<EnrollmentCode> {
 
 pub fn revoke_token(id: i64) -> Call<()> {
     no_content(Request::post(&url(&format!("/instruments/{id}/revoke"))).build())
+}
+
+/// One's own notification choices.
+pub fn my_notifications() -> Remote<NotifyPrefs> {
+    Remote::new(|| "/account/notifications".into())
+}
+
+/// Answers the choices as stored.
+pub fn set_my_notifications(prefs: NotifyPrefs) -> Call<NotifyPrefs> {
+    put("/account/notifications", &prefs)
+}
+
+/// The lab's digest time, escalation delay and reminder interval.
+pub fn notify_settings() -> Remote<NotifySettings> {
+    Remote::new(|| "/notifications/settings".into())
+}
+
+/// A manager changes the lab's settings; answers them as stored.
+pub fn set_notify_settings(settings: NotifySettings) -> Call<NotifySettings> {
+    put("/notifications/settings", &settings)
+}
+
+/// The lab's webhooks (managers).
+pub fn webhooks() -> Remote<Vec<Webhook>> {
+    Remote::new(|| "/webhooks".into())
+}
+
+/// Answers the webhook and its secret, shown this once.
+pub fn add_webhook(req: NewWebhook) -> Call<WebhookCreated> {
+    post("/webhooks", &req)
+}
+
+/// Answers the `Webhook`.
+pub fn enable_webhook(id: i64, enabled: bool) -> Call<Webhook> {
+    post(
+        &format!("/webhooks/{id}/enabled"),
+        &WebhookEnabled { enabled },
+    )
+}
+
+/// Queues a test delivery (202): it shows in the delivery log.
+pub fn test_webhook(id: i64) -> Call<()> {
+    no_content(Request::post(&url(&format!("/webhooks/{id}/test"))).build())
+}
+
+pub fn remove_webhook(id: i64) -> Call<()> {
+    no_content(Request::delete(&url(&format!("/webhooks/{id}"))).build())
+}
+
+/// The lab's newest deliveries, by mail and to webhooks (managers).
+pub fn deliveries() -> Remote<DeliveryLog> {
+    Remote::new(|| "/notifications/deliveries".into())
 }

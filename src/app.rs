@@ -10,6 +10,7 @@ use crate::pages::{
     instrument::{InstrumentPage, NoInstrument},
     login::LoginPage,
     not_found::NotFound,
+    notifications::NotificationsPage,
     replacements::ReplacementsPage,
     team::TeamPage,
     warnings::WarningsPage,
@@ -59,6 +60,7 @@ enum Page {
     Audit,
     Team,
     Account,
+    Notifications,
     NotFound,
 }
 
@@ -76,6 +78,7 @@ impl Page {
             "/audit" => Page::Audit,
             "/team" => Page::Team,
             "/account" => Page::Account,
+            "/notifications" => Page::Notifications,
             p => {
                 let tail = |prefix: &str| {
                     p.strip_prefix(prefix)
@@ -124,6 +127,7 @@ fn Pages() -> impl IntoView {
         Page::Audit => view! { <AuditPage /> }.into_any(),
         Page::Team => view! { <TeamPage /> }.into_any(),
         Page::Account => view! { <AccountPage /> }.into_any(),
+        Page::Notifications => view! { <NotificationsPage /> }.into_any(),
         Page::NotFound => view! { <NotFound /> }.into_any(),
     }
 }
@@ -169,6 +173,9 @@ fn Header() -> impl IntoView {
                                 <A href=Route::Replacements.href()>"Replacements"</A>
                                 <A href=Route::Audit.href()>"Audit log"</A>
                                 <A href=Route::Team.href()>"Team"</A>
+                                {(s.user.role == seqhealth_api::Role::Manager).then(|| view! {
+                                    <A href=Route::Notifications.href()>"Notifications"</A>
+                                })}
                             </nav>
                             <p class="who">
                                 <span class="lab">{s.lab.name.clone()}</span>

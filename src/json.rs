@@ -558,7 +558,7 @@ macro_rules! names {
 
 // ------------------------------------------------------------------ the API's answers
 
-use seqhealth_api::{domain, enrollment, people, replacements as rep, Handling};
+use seqhealth_api::{domain, enrollment, notify, people, replacements as rep, Handling};
 
 impl FromJson for Handling {
     fn from_json(v: Json) -> Result<Self, Error> {
@@ -596,6 +596,15 @@ names! {
     seqhealth_api::TodayKind {
         "critical" => Critical, "warning" => Warning, "replacement_due" => ReplacementDue,
         "planned_run_at_risk" => PlannedRunAtRisk, "silent" => Silent,
+    }
+    notify::NotifyKind {
+        "critical_warning" => CriticalWarning, "warning" => Warning,
+        "recommendation" => Recommendation, "replacement_due" => ReplacementDue,
+        "silent" => Silent, "run_flagged" => RunFlagged,
+    }
+    notify::NotifyMode { "immediately" => Immediately, "digest" => Digest, "never" => Never }
+    notify::DeliveryStatus {
+        "pending" => Pending, "retrying" => Retrying, "sent" => Sent, "failed" => Failed,
     }
 }
 
@@ -676,6 +685,15 @@ objects! {
     rep::CalendarInfo { has_feed, created_at }
     rep::CalendarFeed { path, created_at }
     enrollment::EnrollmentCode { instrument_id, code, expires_at, instrument, server_url }
+    notify::NotifyPrefs { modes, quiet_from, quiet_to, quiet_escalations }
+    notify::NotifySettings { digest_at, escalate_after_minutes, remind_every_hours }
+    notify::Webhook { id, name, url, enabled, created_at }
+    notify::WebhookCreated { webhook, secret }
+    notify::Delivery {
+        id, channel, target, subject, status, attempts, last_error, created_at, sent_at,
+        next_at,
+    }
+    notify::DeliveryLog { deliveries }
 }
 
 #[rustfmt::skip]
@@ -886,5 +904,69 @@ mod tests {
         assert!(from_str::<Subsystem>(r#""optics""#).is_err());
         assert!(from_str::<()>("null").is_ok());
         assert!(from_str::<Vec<bool>>("[true,false] x").is_err());
+    }
+
+    #[test]
+    fn notification_answers_read_back_as_written() {
+        use seqhealth_api::notify::{
+            Delivery, DeliveryLog, DeliveryStatus, NotifyKind, NotifyMode, NotifyPrefs,
+            NotifySettings, Webhook, WebhookCreated,
+        };
+        round_trip(NotifyPrefs {
+            modes: NotifyKind::ALL
+                .iter()
+                .zip(
+                    [
+                        NotifyMode::Immediately,
+                        NotifyMode::Digest,
+                        NotifyMode::Never,
+                    ]
+                    .iter()
+                    .cycle(),
+                )
+                .map(|(k, m)| (*k, *m))
+                .collect(),
+            quiet_from: Some("22:00".into()),
+            quiet_to: None,
+            quiet_escalations: true,
+        });
+        round_trip(NotifySettings {
+            digest_at: "07:30".into(),
+            escalate_after_minutes: 120,
+            remind_every_hours: 24,
+        });
+        round_trip(WebhookCreated {
+            webhook: Webhook {
+                id: 3,
+                name: "Lab chat".into(),
+                url: "https://hooks.example/x?y=1".into(),
+                enabled: false,
+                created_at: at("2026-12-06T10:00:00Z"),
+            },
+            secret: "whsec_abc".into(),
+        });
+        round_trip(DeliveryLog {
+            deliveries: [
+                DeliveryStatus::Pending,
+                DeliveryStatus::Retrying,
+                DeliveryStatus::Sent,
+                DeliveryStatus::Failed,
+            ]
+            .into_iter()
+            .enumerate()
+            .map(|(i, status)| Delivery {
+                id: i as i64,
+                channel: "webhook".into(),
+                target: "http://127.0.0.1:9/hook".into(),
+                subject: "Test".into(),
+                status,
+                attempts: 2,
+                last_error: Some("HTTP 500".into()),
+                created_at: at("2026-12-06T10:00:00Z"),
+                sent_at: None,
+                next_at: Some(at("2026-12-06T10:00:30Z")),
+            })
+            .collect(),
+        });
     }
 }

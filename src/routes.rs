@@ -21,6 +21,8 @@ pub enum Route<'a> {
     Audit,
     Team,
     Account,
+    /// The lab's notification settings, webhooks and delivery log (managers).
+    Notifications,
 }
 
 impl Route<'_> {
@@ -44,6 +46,7 @@ impl Route<'_> {
             Route::Audit => "/audit".into(),
             Route::Team => "/team".into(),
             Route::Account => "/account".into(),
+            Route::Notifications => "/notifications".into(),
         }
     }
 }
@@ -108,6 +111,7 @@ mod tests {
                 "/replacements?instrument=7",
             ),
             (Route::Audit, "/audit"),
+            (Route::Notifications, "/notifications"),
         ];
         for (route, href) in cases {
             assert_eq!(route.href(), href, "{route:?}");

@@ -7,6 +7,7 @@ pub mod fleet;
 pub mod instrument;
 pub mod login;
 pub mod not_found;
+pub mod notifications;
 pub mod replacements;
 pub mod team;
 pub mod warnings;

@@ -353,7 +353,12 @@ async fn every_page_fits_a_phone() {
         ),
         ("/audit".into(), "table.audit tbody tr", "audit"),
         ("/team".into(), "table.team tbody tr", "team"),
-        ("/account".into(), "#account-name", "account"),
+        ("/account".into(), "#notify-warning", "account"),
+        (
+            "/notifications".into(),
+            "#deliveries .state:not(.loading)",
+            "notifications",
+        ),
     ];
     // A 375 px viewport: the window is wider by its scroll bar.
     b.client.set_window_size(375, 800).await.unwrap();

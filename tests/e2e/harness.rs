@@ -118,6 +118,21 @@ impl Server {
         server
     }
 
+    /// The demo's labs, people and instruments, without history: nothing has happened
+    /// yet, so nothing is due to be notified.
+    pub async fn provisioned() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = db::connect(&format!("sqlite://{}", dir.path().join("e2e.db").display()))
+            .await
+            .unwrap();
+        let subset: Vec<&str> = NORTHGATE.iter().chain(RIVERSIDE.iter()).copied().collect();
+        let fleet = provision(&pool, Some(&subset))
+            .await
+            .unwrap()
+            .expect("fresh database");
+        Server::serving(pool, dir, fleet, None).await
+    }
+
     pub async fn stop(&mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());

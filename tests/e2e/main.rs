@@ -10,6 +10,7 @@ mod harness;
 use seqhealth::format;
 mod attention;
 mod installed;
+mod notify;
 mod real_runs;
 mod replacements;
 mod setup;

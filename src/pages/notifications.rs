@@ -1,0 +1,526 @@
+//! The lab's notifications (managers): its settings (digest time, escalation delay,
+//! reminder interval), its webhooks (added with their signing secret shown once, turned
+//! off and on, tested, removed) and the delivery log. What each person is told is theirs
+//! to choose, on the Account page.
+
+use crate::api::{self, Mutation};
+use crate::components::states::{loaded, Empty};
+use crate::components::{set_title, when_else};
+use crate::routes::Route;
+use crate::session::use_session;
+use crate::time;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use seqhealth_api::notify::{
+    parse_hhmm, Delivery, DeliveryLog, DeliveryStatus, NewWebhook, NotifySettings, Webhook,
+    WebhookCreated,
+};
+use std::time::Duration;
+
+/// How often the delivery log is read again while the page is open.
+const LOG_REFRESH: Duration = Duration::from_secs(5);
+
+#[component]
+pub fn NotificationsPage() -> impl IntoView {
+    set_title("Notifications");
+    let session = use_session();
+    view! {
+        <h1>"Notifications"</h1>
+        <p class="lede">
+            "What the lab is told, by mail and webhooks. What you yourself are told is yours to choose on "
+            <A href=Route::Account.href()>"your Account page"</A>
+            "."
+        </p>
+        {when_else(
+            move || session.is_manager(),
+            || view! { <Manage /> }.into_any(),
+            move || {
+                session.0.get().is_some().then(|| view! {
+                    <p class="state" role="status">
+                        "View-only: ask a lab manager to change the lab's notification settings or webhooks, or to see the delivery log."
+                    </p>
+                }).into_any()
+            },
+        )}
+    }
+}
+
+#[component]
+fn Manage() -> impl IntoView {
+    let settings = api::notify_settings();
+    let hooks = api::webhooks();
+    let log = api::deliveries();
+    if let Ok(h) = set_interval_with_handle(move || log.refetch(), LOG_REFRESH) {
+        on_cleanup(move || h.clear());
+    }
+    // The table is rebuilt only when the log changed: reading it every few seconds must
+    // not pull the table (and a keyboard's or screen reader's place in it) from under
+    // whoever is reading it.
+    let shown = Memo::new(move |_| log.get());
+    let retry_settings = Callback::new(move |_| settings.refetch());
+    let retry_hooks = Callback::new(move |_| hooks.refetch());
+    let retry_log = Callback::new(move |_| log.refetch());
+    view! {
+        <nav class="sections" aria-label="On this page">
+            <a href="#settings">"The lab's settings"</a>
+            <a href="#webhooks">"Webhooks"</a>
+            <a href="#deliveries">"Delivery log"</a>
+        </nav>
+        <section id="settings" class="card" aria-labelledby="settings-heading">
+            <h2 id="settings-heading">"The lab's settings"</h2>
+            {loaded(
+                "the lab's settings",
+                retry_settings,
+                move || settings.get().map(|r| r.map(|s| view! { <SettingsForm settings=s /> }.into_any())),
+            )}
+        </section>
+        <section id="webhooks" aria-labelledby="webhooks-heading">
+            <h2 id="webhooks-heading">"Webhooks"</h2>
+            <p class="lede">
+                "Critical warnings (with their escalations and reminders) and instruments gone silent also go to these addresses, as JSON. A Slack or Microsoft Teams incoming-webhook address shows the message's text as it is."
+            </p>
+            {loaded(
+                "the webhooks",
+                retry_hooks,
+                move || hooks.get().map(|r| r.map(|list| view! { <Hooks list=list on_change=retry_hooks on_test=retry_log /> }.into_any())),
+            )}
+            <AddWebhook on_added=retry_hooks />
+        </section>
+        <section id="deliveries" aria-labelledby="deliveries-heading">
+            <div class="section-head">
+                <h2 id="deliveries-heading">"Delivery log"</h2>
+                <button type="button" class="secondary" on:click=move |_| log.refetch()>"Refresh"</button>
+            </div>
+            {loaded(
+                "the delivery log",
+                retry_log,
+                move || shown.get().map(|r| r.map(|l| view! { <Deliveries log=l /> }.into_any())),
+            )}
+        </section>
+    }
+}
+
+#[component]
+fn SettingsForm(settings: NotifySettings) -> impl IntoView {
+    let session = use_session();
+    let digest = RwSignal::new(settings.digest_at);
+    let escalate = RwSignal::new(settings.escalate_after_minutes.to_string());
+    let remind = RwSignal::new(settings.remind_every_hours.to_string());
+    let edited = RwSignal::new(false);
+    let save = Mutation::<NotifySettings>::new(move || {
+        let number = |s: RwSignal<String>| s.get_untracked().trim().parse().unwrap_or(0);
+        api::set_notify_settings(NotifySettings {
+            digest_at: digest.get_untracked(),
+            escalate_after_minutes: number(escalate),
+            remind_every_hours: number(remind),
+        })
+    });
+    view! {
+        <form
+            class="stacked settings"
+            on:input=move |_| edited.set(true)
+            on:submit=move |ev| {
+                ev.prevent_default();
+                edited.set(false);
+                save.dispatch();
+            }
+        >
+            <label for="digest-at">"The daily digest goes out at"</label>
+            <input
+                id="digest-at"
+                type="time"
+                required
+                aria-describedby="digest-at-hint"
+                prop:value=digest.get_untracked()
+                on:input=move |ev| {
+                    let v = event_target_value(&ev);
+                    if parse_hhmm(&v).is_some() {
+                        digest.set(v);
+                    }
+                }
+            />
+            <p id="digest-at-hint" class="hint">
+                {move || format!("In {}. No digest is sent on a day when nothing changed.", session.time_zone())}
+            </p>
+            <label for="escalate-after">"Escalate a critical warning nobody acknowledged after (minutes)"</label>
+            <input
+                id="escalate-after"
+                type="number"
+                min="1"
+                max="10080"
+                required
+                aria-describedby="escalate-after-hint"
+                bind:value=escalate
+            />
+            <p id="escalate-after-hint" class="hint">
+                "It then goes to every manager and to the webhooks, marked escalated. 120 is two hours."
+            </p>
+            <label for="remind-every">"Remind of a critical warning still open every (hours)"</label>
+            <input id="remind-every" type="number" min="1" max="168" required bind:value=remind />
+            <button type="submit" disabled=move || save.pending()>"Save the lab's settings"</button>
+        </form>
+        {move || (save.succeeded() && !edited.get()).then(|| view! { <p class="state" role="status">"Saved."</p> })}
+        {move || save.failure().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })}
+    }
+}
+
+#[component]
+fn Hooks(list: Vec<Webhook>, on_change: Callback<()>, on_test: Callback<()>) -> impl IntoView {
+    if list.is_empty() {
+        return view! {
+            <Empty>
+                <p>"No webhook yet: add one below."</p>
+            </Empty>
+        }
+        .into_any();
+    }
+    let session = use_session();
+    let tz = move || session.time_zone();
+    let rows = list
+        .into_iter()
+        .map(|h| {
+            let added = h.created_at;
+            // Turning a webhook off or on changes this row only: the button keeps the focus.
+            let enabled = RwSignal::new(h.enabled);
+            view! {
+                <tr data-webhook=h.id>
+                    <th scope="row">{h.name.clone()}</th>
+                    <td data-label="Address" class="mono target">{h.url}</td>
+                    <td data-label="State">
+                        {move || if enabled.get() {
+                            view! { <span class="badge health-ok">"On"</span> }.into_any()
+                        } else {
+                            view! { <span class="badge health-unknown">"Off: sends nothing"</span> }.into_any()
+                        }}
+                    </td>
+                    <td data-label="Added">
+                        <time datetime=added.to_rfc3339()>{move || time::date_time(added, &tz())}</time>
+                    </td>
+                    <td data-label="" class="row-actions">
+                        <HookActions id=h.id name=h.name enabled=enabled on_change on_test />
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Webhooks">
+            <table class="webhooks narrow-cards">
+                <caption>{move || format!("The lab's webhooks; times in {}", tz())}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Address"</th>
+                        <th scope="col">"State"</th>
+                        <th scope="col">"Added"</th>
+                        <th scope="col">
+                            <span class="visually-hidden">"Actions"</span>
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// A webhook's buttons: turn off or on, send a test, remove (asked twice).
+#[component]
+fn HookActions(
+    id: i64,
+    name: String,
+    enabled: RwSignal<bool>,
+    on_change: Callback<()>,
+    on_test: Callback<()>,
+) -> impl IntoView {
+    let toggle =
+        Mutation::<Webhook>::new(move || api::enable_webhook(id, !enabled.get_untracked()));
+    let test = Mutation::<()>::new(move || api::test_webhook(id));
+    let remove = Mutation::<()>::new(move || api::remove_webhook(id));
+    let confirming = RwSignal::new(false);
+    // The focus follows the question: to the confirmation, and back to "Remove…" on
+    // "Keep it".
+    let kept = RwSignal::new(false);
+    let (confirm, ask_again) = (
+        NodeRef::<leptos::html::Button>::new(),
+        NodeRef::<leptos::html::Button>::new(),
+    );
+    Effect::new(move |_| {
+        if let Some(b) = confirm.get() {
+            let _ = b.focus();
+        }
+        if let Some(b) = ask_again.get().filter(|_| kept.get_untracked()) {
+            let _ = b.focus();
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(hook)) = toggle.value() {
+            enabled.set(hook.enabled);
+        }
+    });
+    Effect::new(move |_| {
+        if remove.succeeded() {
+            on_change.run(());
+        }
+    });
+    Effect::new(move |_| {
+        if test.succeeded() {
+            on_test.run(());
+        }
+    });
+    // These two are never disabled while their request is on its way: a disabled button
+    // drops the focus (a second press is ignored instead).
+    let verb = move || if enabled.get() { "Turn off" } else { "Turn on" };
+    let label = {
+        let name = name.clone();
+        move || format!("{} {name}", verb())
+    };
+    let test_label = format!("Send a test to {name}");
+    let remove_label = format!("Remove {name}");
+    let ask = format!("Remove {name}: nothing more is sent there. Confirm");
+    view! {
+        <div class="actions">
+            <button type="button" class="secondary" aria-label=label on:click=move |_| if !toggle.pending() { toggle.dispatch() }>
+                {verb}
+            </button>
+            <button type="button" class="secondary" aria-label=test_label on:click=move |_| if !test.pending() { test.dispatch() }>
+                "Send test"
+            </button>
+            {move || if confirming.get() {
+                view! {
+                    <button type="button" class="danger" node_ref=confirm disabled=move || remove.pending() on:click=move |_| remove.dispatch()>
+                        {ask.clone()}
+                    </button>
+                    <button type="button" class="secondary" on:click=move |_| { kept.set(true); confirming.set(false); }>"Keep it"</button>
+                }.into_any()
+            } else {
+                view! {
+                    <button type="button" class="secondary" node_ref=ask_again aria-label=remove_label.clone() on:click=move |_| confirming.set(true)>"Remove…"</button>
+                }.into_any()
+            }}
+        </div>
+        {move || test.succeeded().then(|| view! {
+            <p class="hint" role="status">"Test queued: it shows in the delivery log below within seconds."</p>
+        })}
+        {move || toggle.failure().or_else(|| test.failure()).or_else(|| remove.failure()).map(|e| view! {
+            <p class="state error" role="alert">{e.to_string()}</p>
+        })}
+    }
+}
+
+/// A manager's form for a new webhook, and its secret (shown once).
+#[component]
+fn AddWebhook(on_added: Callback<()>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let url = RwSignal::new(String::new());
+    let add = Mutation::<WebhookCreated>::new(move || {
+        api::add_webhook(NewWebhook {
+            name: name.get_untracked().trim().to_string(),
+            url: url.get_untracked().trim().to_string(),
+        })
+    });
+    Effect::new(move |_| {
+        if add.succeeded() {
+            name.set(String::new());
+            url.set(String::new());
+            on_added.run(());
+        }
+    });
+    view! {
+        <h3 id="add-webhook-heading">"Add a webhook"</h3>
+        <form
+            class="webhook-add"
+            aria-labelledby="add-webhook-heading"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                add.dispatch();
+            }
+        >
+            <label for="webhook-name">"Name"</label>
+            <input id="webhook-name" required maxlength="80" autocomplete="off" placeholder="Lab chat" bind:value=name />
+            <label for="webhook-url">"Address"</label>
+            <input
+                id="webhook-url"
+                type="url"
+                required
+                autocomplete="off"
+                placeholder="https://hooks.slack.com/services/…"
+                aria-describedby="webhook-url-hint"
+                bind:value=url
+            />
+            <p id="webhook-url-hint" class="hint">
+                "An https:// address (plain http:// only to this machine): deliveries name your instruments."
+            </p>
+            <div class="actions">
+                <button type="submit" disabled=move || add.pending()>"Add the webhook"</button>
+            </div>
+        </form>
+        {move || add.value().map(|r| match r {
+            Ok(made) => view! { <Secret made=made /> }.into_any(),
+            Err(e) => view! { <p class="state error" role="alert">{e.to_string()}</p> }.into_any(),
+        })}
+    }
+}
+
+/// Copies the text of `input` to the clipboard: the Clipboard API where the page may use
+/// it (HTTPS, or this machine), else the selection and the `copy` command. Whether it
+/// worked, as far as the browser says.
+fn copy_from(input: &web_sys::HtmlInputElement) -> bool {
+    use wasm_bindgen::JsCast;
+    input.select();
+    let get = |o: &wasm_bindgen::JsValue, k: &str| {
+        js_sys::Reflect::get(o, &k.into()).unwrap_or(wasm_bindgen::JsValue::UNDEFINED)
+    };
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let clipboard = get(&get(&window, "navigator"), "clipboard");
+    if let Ok(write) = get(&clipboard, "writeText").dyn_into::<js_sys::Function>() {
+        return write.call1(&clipboard, &input.value().into()).is_ok();
+    }
+    let document = get(&window, "document");
+    get(&document, "execCommand")
+        .dyn_into::<js_sys::Function>()
+        .ok()
+        .and_then(|f| f.call1(&document, &"copy".into()).ok())
+        .is_some_and(|ok| ok.is_truthy())
+}
+
+/// A new webhook's signing secret, this once, with how a receiver checks a signature.
+#[component]
+fn Secret(made: WebhookCreated) -> impl IntoView {
+    let input = NodeRef::<leptos::html::Input>::new();
+    let copied = RwSignal::new(None::<bool>);
+    let copy = move |_| {
+        if let Some(i) = input.get() {
+            copied.set(Some(copy_from(&i)));
+        }
+    };
+    view! {
+        <div class="card code-card secret" role="status">
+            <p>
+                <strong>{format!("Webhook “{}” added.", made.webhook.name)}</strong>
+                " Its signing secret is shown this once: copy it into the receiver's settings now."
+            </p>
+            <label for="webhook-secret">"Signing secret"</label>
+            <div class="copy-row">
+                <input
+                    id="webhook-secret"
+                    class="mono command"
+                    type="text"
+                    readonly
+                    node_ref=input
+                    value=made.secret
+                    on:focus=move |ev| {
+                        let i: web_sys::HtmlInputElement = event_target(&ev);
+                        i.select();
+                    }
+                />
+                <button type="button" class="secondary" on:click=copy>"Copy the secret"</button>
+            </div>
+            {move || copied.get().map(|ok| view! {
+                <p class="hint" role="status">
+                    {if ok { "Copied." } else { "Select the secret and copy it (Ctrl+C or ⌘C)." }}
+                </p>
+            })}
+            <p class="hint">
+                "Each request carries "
+                <code>"X-Seqhealth-Signature: t=<unix seconds>,v1=<hex>"</code>
+                ": the hex HMAC-SHA256, keyed with this secret, of "
+                <code>"<t>.<body>"</code>
+                " (the t, a dot, then the raw request body). A receiver recomputes it, compares in constant time and refuses a t more than five minutes old. "
+                <code>"Idempotency-Key"</code>
+                " is the same on every retry of one delivery."
+            </p>
+        </div>
+    }
+}
+
+fn status_word(s: DeliveryStatus) -> (&'static str, &'static str) {
+    match s {
+        DeliveryStatus::Pending => ("Pending", "health-unknown"),
+        DeliveryStatus::Retrying => ("Retrying", "health-warning"),
+        DeliveryStatus::Sent => ("Sent", "health-ok"),
+        DeliveryStatus::Failed => ("Failed", "health-critical"),
+    }
+}
+
+#[component]
+fn Deliveries(log: DeliveryLog) -> impl IntoView {
+    if log.deliveries.is_empty() {
+        return view! {
+            <Empty>
+                <p>"No notifications sent yet."</p>
+                <p class="hint">"Every email and webhook delivery shows here, with its status."</p>
+            </Empty>
+        }
+        .into_any();
+    }
+    let session = use_session();
+    let tz = move || session.time_zone();
+    let rows = log
+        .deliveries
+        .into_iter()
+        .map(|d| view! { <DeliveryRow d=d /> })
+        .collect_view();
+    view! {
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Delivery log">
+            <table class="deliveries narrow-cards">
+                <caption>{move || format!("The newest deliveries first; times in {}", tz())}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"When"</th>
+                        <th scope="col">"Subject"</th>
+                        <th scope="col">"Channel"</th>
+                        <th scope="col">"To"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Attempts"</th>
+                        <th scope="col">"Last error"</th>
+                        <th scope="col">"Next attempt"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn DeliveryRow(d: Delivery) -> impl IntoView {
+    let session = use_session();
+    let tz = move || session.time_zone();
+    let (word, class) = status_word(d.status);
+    let (made, sent) = (d.created_at, d.sent_at);
+    let next = d
+        .next_at
+        .filter(|_| matches!(d.status, DeliveryStatus::Pending | DeliveryStatus::Retrying));
+    let channel = match d.channel.as_str() {
+        "email" => "Email".to_string(),
+        "webhook" => "Webhook".to_string(),
+        other => other.to_string(),
+    };
+    view! {
+        <tr data-delivery=d.id data-status=d.status.as_str()>
+            <td data-label="When" class="when">
+                <time datetime=made.to_rfc3339()>{move || time::date_time(made, &tz())}</time>
+            </td>
+            <th scope="row">{d.subject}</th>
+            <td data-label="Channel">{channel}</td>
+            <td data-label="To" class="mono target">{d.target}</td>
+            <td data-label="Status" class="delivery-status">
+                <span class=format!("badge {class}")>{word}</span>
+                {sent.map(|t| view! { <span class="sub">{move || format!("at {}", time::date_time(t, &tz()))}</span> })}
+            </td>
+            <td data-label="Attempts" class="num">{d.attempts}</td>
+            <td data-label="Last error" class="target">{d.last_error.unwrap_or_else(|| "—".into())}</td>
+            <td data-label="Next attempt" class="when">
+                {match next {
+                    Some(t) => view! { <time datetime=t.to_rfc3339()>{move || time::date_time(t, &tz())}</time> }.into_any(),
+                    None => "—".into_any(),
+                }}
+            </td>
+        </tr>
+    }
+}
