@@ -35,6 +35,12 @@ bench-postgres: setup build
 	./target/server/seqhealth-bench $(BENCH_ARGS) --dist dist
 	PG_FSYNC=on scripts/with-postgres.sh sh -c './target/server/seqhealth-bench $(BENCH_ARGS) --dist dist --database-url "$$SEQHEALTH_TEST_POSTGRES"'
 
+## bench-notify: notification figures (issue 25): a critical reading to its email at a real
+## SMTP server on loopback, and the deliveries per second the worker sends
+.PHONY: bench-notify
+bench-notify: setup-browser
+	cargo run --locked --profile server -p seqhealth-demo --bin seqhealth-bench-notify -- --events 1000
+
 setup:
 	scripts/setup.sh
 

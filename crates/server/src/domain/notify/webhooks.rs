@@ -201,7 +201,7 @@ pub async fn test(
         reason: Reason::Test,
         warning_id: None,
         replacement_id: None,
-        title: format!("Test from seqhealth: the webhook {:?} works", hook.name),
+        title: format!("Test from seqhealth: the webhook “{}” works", hook.name),
         detail: "Nothing is wrong: a manager sent this to test the webhook.".into(),
     };
     let key = new_key("evt");
