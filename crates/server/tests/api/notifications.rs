@@ -635,3 +635,74 @@ async fn a_silenced_instrument_and_quiet_hours_hold_mail_back() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(error_of(&b).detail.contains("quiet_to"));
 }
+
+/// Two workers at once (two server processes on one database: separate pools) send each
+/// delivery once: claims are taken under the write lock (on PostgreSQL, by the suite's
+/// run against it, its advisory lock).
+#[tokio::test]
+async fn two_workers_at_once_send_each_delivery_once() {
+    use seqhealth_api::notify::NotifyKind;
+    use seqhealth_server::domain::notify::outbox::{self, NewEvent, Reason};
+    let env = env_of(&[NIMBUS, ATLAS]).await;
+    let ada = env.login("ada@northgate.example").await;
+    let hook = receiver(&[]).await;
+    add_webhook(&env, &ada, &hook.url).await;
+    let lab: i64 = sqlx::query_scalar("SELECT lab_id FROM instruments WHERE serial = $1")
+        .bind(NIMBUS)
+        .fetch_one(&env.db)
+        .await
+        .unwrap();
+    let t0 = now();
+    for n in 0..60 {
+        let mut tx = seqhealth_server::store::begin_write(&env.db).await.unwrap();
+        let e = NewEvent {
+            lab_id: lab,
+            instrument_id: Some(env.id(if n % 2 == 0 { NIMBUS } else { ATLAS })),
+            kind: NotifyKind::CriticalWarning,
+            reason: Reason::Opened,
+            warning_id: None,
+            replacement_id: None,
+            title: format!("event {n}"),
+            detail: "two workers".into(),
+        };
+        outbox::record(&mut tx, e, t0).await.unwrap();
+        tx.commit().await.unwrap();
+        // One message per event: fanned out one by one.
+        seqhealth_server::domain::notify::fanout::fan_out(&env.db, t0, 0)
+            .await
+            .unwrap();
+    }
+    let worker = |pool: sqlx::AnyPool| {
+        Notifier::new(
+            pool,
+            seqhealth_server::mail::Mailer::off(),
+            NotifyConfig {
+                every: Duration::from_secs(1),
+                group_secs: 0,
+                retry_base_secs: 1,
+                lease_secs: 60,
+            },
+        )
+    };
+    let (a, b) = (
+        worker(seqhealth_server::store::connect(&env.url).await.unwrap()),
+        worker(seqhealth_server::store::connect(&env.url).await.unwrap()),
+    );
+    let (pa, pb) = tokio::join!(a.pass(t0), b.pass(t0));
+    let (pa, pb) = (pa.unwrap(), pb.unwrap());
+    assert_eq!(
+        pa.sent + pb.sent,
+        120,
+        "60 mails and 60 webhook posts: {pa:?} {pb:?}"
+    );
+    let seen = hook.seen.lock().unwrap().clone();
+    let mut keys: Vec<&str> = seen
+        .iter()
+        .map(|(h, _)| h["idempotency-key"].to_str().unwrap())
+        .collect();
+    keys.sort();
+    let all = keys.len();
+    keys.dedup();
+    assert_eq!((all, keys.len()), (60, 60), "each delivery once");
+    println!("two workers: {} and {} deliveries", pa.sent, pb.sent);
+}
