@@ -706,3 +706,57 @@ async fn two_workers_at_once_send_each_delivery_once() {
     assert_eq!((all, keys.len()), (60, 60), "each delivery once");
     println!("two workers: {} and {} deliveries", pa.sent, pb.sent);
 }
+
+/// The mail server down: the delivery waits as "retrying" with the reason, and goes out
+/// when the server is back.
+#[tokio::test]
+async fn mail_waits_while_the_mail_server_is_down_and_goes_out_when_it_returns() {
+    let env = env_of(&[NIMBUS]).await;
+    let ada = env.login("ada@northgate.example").await;
+    // Nothing listens on this port: the mail server is down.
+    let down = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mailer = seqhealth_server::mail::Mailer::new(
+        Some(&format!("smtp://127.0.0.1:{down}?tls=none")),
+        std::path::Path::new("/nonexistent"),
+        "seqhealth <seqhealth@lab.example>",
+        "https://seq.example.org",
+    )
+    .unwrap();
+    let config = NotifyConfig {
+        every: Duration::from_secs(1),
+        group_secs: 0,
+        retry_base_secs: 1,
+        lease_secs: 60,
+    };
+    let worker = Notifier::new(env.db.clone(), mailer, config);
+    chiller(&env, NIMBUS, 13.5).await;
+    let t0 = now();
+    let p = worker.pass(t0).await.unwrap();
+    assert_eq!((p.sent, p.retrying), (0, 1), "{p:?}");
+    let p = worker.pass(t0 + 1).await.unwrap();
+    assert_eq!(p.retrying, 1, "{p:?}");
+    let log: DeliveryLog = env.get_json("/api/v1/notifications/deliveries", &ada).await;
+    let d = &log.deliveries[0];
+    assert_eq!((d.status, d.attempts), (DeliveryStatus::Retrying, 2));
+    assert!(
+        d.last_error
+            .as_deref()
+            .unwrap()
+            .contains(&format!("127.0.0.1:{down}")),
+        "{d:?}"
+    );
+    // Back (here: the same lab's server now reaches a working one).
+    let sink = SmtpSink::start();
+    let back = notifier(&env, &sink);
+    assert_eq!(back.pass(t0 + 60).await.unwrap().sent, 1);
+    let mail = sink.messages(1).await;
+    assert_eq!(to(&mail[0]), "ada@northgate.example");
+    let log: DeliveryLog = env.get_json("/api/v1/notifications/deliveries", &ada).await;
+    assert_eq!(
+        (log.deliveries[0].status, log.deliveries[0].attempts),
+        (DeliveryStatus::Sent, 3)
+    );
+}
