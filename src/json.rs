@@ -635,7 +635,8 @@ objects! {
     seqhealth_api::InstrumentDetail {
         id, serial, model, nickname, site, control_software_version, rta_version,
         data_sharing, health, freshness, last_report_at, lab, connection, enrolled_at,
-        token_revoked_at, data_sharing_since, last_contact_at, sensors,
+        token_revoked_at, data_sharing_since, last_contact_at, sensors, silenced_until,
+        silence_reason,
     }
     seqhealth_api::Q30Signal { rule, side, severity }
     seqhealth_api::RunRow {

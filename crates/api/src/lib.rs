@@ -313,6 +313,13 @@ pub struct InstrumentDetail {
     /// instrument page charts these, not every sensor a model could have.
     #[serde(default)]
     pub sensors: Vec<String>,
+    /// Until when the instrument's notifications are silenced (a service visit), while
+    /// that is still ahead; `None` when they are not.
+    #[serde(default)]
+    pub silenced_until: Option<DateTime<Utc>>,
+    /// Why they are silenced, with `silenced_until`.
+    #[serde(default)]
+    pub silence_reason: Option<String>,
 }
 
 /// One run as the dashboard shows it.

@@ -87,7 +87,8 @@ type DetailRow = (
 );
 
 /// The instrument page's figures of instrument `id` of `lab_id`.
-pub async fn detail(db: &AnyPool, lab_id: i64, id: i64) -> AppResult<InstrumentDetail> {
+/// `now` (Unix seconds) decides whether a silence is still on.
+pub async fn detail(db: &AnyPool, lab_id: i64, id: i64, now: i64) -> AppResult<InstrumentDetail> {
     let (id, serial, model, nickname, site, csv, rta, data_sharing, last_report, lab, tz): DetailRow =
         sqlx::query_as(
             "SELECT i.id, i.serial, i.model, i.nickname, i.site, i.control_software_version, i.rta_version,
@@ -113,6 +114,11 @@ pub async fn detail(db: &AnyPool, lab_id: i64, id: i64) -> AppResult<InstrumentD
     .bind(id)
     .fetch_one(db)
     .await?;
+    let silence = crate::domain::notify::silence::current(db, id, now).await?;
+    let (silenced_until, silence_reason) = match silence {
+        Some((until, reason)) => (Some(to_time(until)), Some(reason)),
+        None => (None, None),
+    };
     Ok(InstrumentDetail {
         id,
         serial,
@@ -135,6 +141,8 @@ pub async fn detail(db: &AnyPool, lab_id: i64, id: i64) -> AppResult<InstrumentD
         data_sharing_since: sharing_since.map(to_time),
         last_contact_at: contact.map(to_time),
         sensors: health::reported_sensors(db, id).await?,
+        silenced_until,
+        silence_reason,
     })
 }
 

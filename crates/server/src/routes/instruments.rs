@@ -17,7 +17,9 @@ pub async fn detail(
     id: InstrumentId,
 ) -> AppResult<Json<InstrumentDetail>> {
     let id = instrument_in_lab(&state, &user, id).await?;
-    Ok(Json(instruments::detail(&state.db, user.lab_id, id).await?))
+    Ok(Json(
+        instruments::detail(&state.db, user.lab_id, id, Utc::now().timestamp()).await?,
+    ))
 }
 
 pub async fn runs(

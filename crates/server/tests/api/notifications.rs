@@ -566,6 +566,17 @@ async fn a_silenced_instrument_and_quiet_hours_hold_mail_back() {
         .entries
         .iter()
         .any(|e| e.detail.contains("service visit, chiller swap")));
+    let detail_path = format!("/api/v1/instruments/{}", env.id(NIMBUS));
+    let detail: seqhealth_api::InstrumentDetail = env.get_json(&detail_path, &ada).await;
+    assert_eq!(
+        detail.silenced_until.map(|t| t.timestamp()),
+        Some(until.timestamp()),
+        "the page shows the silence"
+    );
+    assert_eq!(
+        detail.silence_reason.as_deref(),
+        Some("service visit, chiller swap")
+    );
     chiller(&env, NIMBUS, 15.0).await;
     let p = worker.pass(now()).await.unwrap();
     assert_eq!(p.sent, 0, "silenced: {p:?}");
@@ -581,6 +592,14 @@ async fn a_silenced_instrument_and_quiet_hours_hold_mail_back() {
         .warnings
         .iter()
         .any(|w| w.instrument_id == env.id(NIMBUS)));
+    let (s, _) = send_json(&env, Method::DELETE, &path, &ada, json!({})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let detail: seqhealth_api::InstrumentDetail = env.get_json(&detail_path, &ada).await;
+    assert_eq!(
+        (detail.silenced_until, detail.silence_reason),
+        (None, None),
+        "ended"
+    );
 
     // Quiet hours around now hold Ada's mail until they end.
     let mut prefs: NotifyPrefs = env.get_json("/api/v1/account/notifications", &ada).await;

@@ -3,7 +3,7 @@
 
 use crate::domain::audit::{action, Event};
 use crate::error::{AppError, AppResult};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AnyPool};
 
 /// The longest silence: a service visit, not a way to forget an instrument.
 pub const MAX_SILENCE_SECS: i64 = 30 * 86_400;
@@ -70,6 +70,17 @@ pub async fn end(
         .instrument(instrument_id)
         .record(conn, now)
         .await
+}
+
+/// Instrument `id`'s silence (until, Unix seconds, and reason) while it is on at `now`.
+pub async fn current(db: &AnyPool, id: i64, now: i64) -> AppResult<Option<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT until, reason FROM instrument_silences WHERE instrument_id = $1 AND until > $2",
+    )
+    .bind(id)
+    .bind(now)
+    .fetch_optional(db)
+    .await?)
 }
 
 /// The nickname of instrument `id` of the lab (404 for another lab's, as for none).
