@@ -512,6 +512,14 @@ pub fn new_enrollment_code(id: i64) -> Call<EnrollmentCode> {
     post(&format!("/instruments/{id}/enrollment-code"), &Nothing {})
 }
 
+pub fn silence(id: i64, req: seqhealth_api::notify::SilenceRequest) -> Call<()> {
+    no_content(Request::post(&url(&format!("/instruments/{id}/silence"))).json(&req))
+}
+
+pub fn end_silence(id: i64) -> Call<()> {
+    no_content(Request::delete(&url(&format!("/instruments/{id}/silence"))).build())
+}
+
 pub fn revoke_token(id: i64) -> Call<()> {
     no_content(Request::post(&url(&format!("/instruments/{id}/revoke"))).build())
 }

@@ -63,3 +63,30 @@ pub fn iso_date(t: DateTime<Utc>, tz: &str) -> String {
         .map_or_else(|| t.date_naive(), |l| l.0)
         .to_string()
 }
+
+/// The lab's clock at `t` as if it were UTC.
+fn local_as_utc(t: DateTime<Utc>, tz: &str) -> Option<DateTime<Utc>> {
+    let (day, clock) = local(t, tz)?;
+    crate::json::date_time(&format!("{day}T{clock}:00Z"))
+}
+
+/// The lab's local "YYYY-MM-DDTHH:MM" (what a datetime-local input holds) `minutes_ahead`
+/// of now.
+pub fn local_input_ahead(tz: &str, minutes_ahead: i64) -> String {
+    let t = now() + chrono::Duration::minutes(minutes_ahead);
+    local(t, tz).map_or_else(String::new, |(d, c)| format!("{d}T{c}"))
+}
+
+/// A datetime-local input's "YYYY-MM-DDTHH:MM", read in the lab's zone, as UTC; `None`
+/// if it is not one. The lab's offset is asked of the browser twice, so a time just across
+/// a daylight-saving change lands on the right side of it.
+pub fn from_local_input(s: &str, tz: &str) -> Option<DateTime<Utc>> {
+    let guess = crate::json::date_time(&format!("{}:00Z", s.get(..16)?))?;
+    // The offset (lab's clock − UTC), at whole minutes as the clock reads.
+    let offset = |t: DateTime<Utc>| {
+        let whole = DateTime::from_timestamp(t.timestamp() - t.timestamp().rem_euclid(60), 0)?;
+        Some(local_as_utc(t, tz)? - whole)
+    };
+    let first = guess - offset(guess)?;
+    Some(guess - offset(first)?)
+}

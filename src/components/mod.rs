@@ -7,6 +7,7 @@ pub mod planned_runs;
 pub mod predictions;
 pub mod replacements;
 pub mod sensors;
+pub mod silence;
 pub mod states;
 pub mod today;
 pub mod warnings;

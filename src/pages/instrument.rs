@@ -8,6 +8,7 @@ use crate::components::planned_runs::PlannedRuns;
 use crate::components::predictions::Predictions;
 use crate::components::replacements::ReplacementTable;
 use crate::components::sensors::Sensors;
+use crate::components::silence::Silence;
 use crate::components::states::{loaded, Empty, Failure};
 use crate::components::warnings::WarningTable;
 use crate::format;
@@ -79,8 +80,10 @@ pub fn InstrumentPage(id: i64) -> impl IntoView {
                             let connection = d.clone();
                             let sensors = d.sensors.clone();
                             let cards = d.clone();
+                            let silence = d.clone();
                             view! {
                                 <Summary detail=d />
+                                <Silence detail=silence on_change=retry />
                                 <OpenWarnings id=id />
                                 <Cards detail=cards />
                                 <ConnectionCard detail=connection on_change=retry />

@@ -474,3 +474,103 @@ async fn a_manager_chooses_notifications_adds_a_webhook_tests_it_and_sees_the_de
     worker.abort();
     server.stop().await;
 }
+
+/// Issue 25: a manager silences an instrument's notifications from its page (a service
+/// visit), the page says until when and why (in the lab's zone, named), and she ends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_silences_an_instrument_from_its_page_and_ends_the_silence() {
+    let mut server = Server::provisioned().await;
+    let base = server.base.clone();
+    let id = server.id("NB552091");
+    let b = Browser::start().await;
+    b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
+    b.wait_path("/").await;
+    b.client
+        .goto(&format!("{base}/instruments/{id}"))
+        .await
+        .unwrap();
+    let section = "section.silence";
+    b.wait_count("#silence-until", 1).await;
+    assert_eq!(unlabelled(&b, section).await, Vec::<String>::new());
+    // It starts at tomorrow, this time: a value the input holds.
+    assert_eq!(value(&b, "#silence-until").await.len(), 16);
+    let reason = b
+        .client
+        .find(Locator::Css("#silence-reason"))
+        .await
+        .unwrap();
+    reason
+        .send_keys("service visit, chiller swap")
+        .await
+        .unwrap();
+    // A time in the past: the API's reason is shown.
+    b.client
+        .execute(
+            "const e = document.querySelector('#silence-until'); e.value = '2020-01-01T09:00';
+             e.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    reason.send_keys(ENTER).await.unwrap();
+    b.wait_text(&format!("{section} p[role=alert]"), &["in the future"])
+        .await;
+    // Two days ahead on the lab's clock (the UTC clock's figures, read in the lab's zone).
+    let typed = (chrono::Utc::now() + chrono::Duration::days(2))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    b.client
+        .execute(
+            "const e = document.querySelector('#silence-until'); e.value = arguments[0];
+             e.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![serde_json::json!(typed)],
+        )
+        .await
+        .unwrap();
+    button(&b, "self::form[contains(@class,'silence-form')]", "Silence")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let line = b
+        .wait_text(
+            &format!("{section} p.silenced"),
+            &["service visit, chiller swap"],
+        )
+        .await;
+    assert!(line.starts_with("Notifications silenced until "), "{line}");
+    assert!(
+        line.contains(&typed[11..]),
+        "the time typed, in the lab's zone: {line}"
+    );
+    let detail: seqhealth_api::InstrumentDetail =
+        api_get(&base, &format!("/instruments/{id}")).await;
+    assert!(
+        line.contains(&format!("({})", detail.lab.time_zone)),
+        "{line}"
+    );
+    let until = detail.silenced_until.expect("silenced");
+    let ahead = until - chrono::Utc::now();
+    assert!(
+        ahead > chrono::Duration::hours(33) && ahead < chrono::Duration::hours(63),
+        "two days ahead, read in the lab's zone: {ahead}"
+    );
+    shot(&b, "instrument-silenced", 1366).await;
+    shot(&b, "instrument-silenced", 375).await;
+    button(
+        &b,
+        "self::section[contains(@class,'silence')]",
+        "End silence",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    b.wait_count("#silence-until", 1).await;
+    assert_eq!(b.count(&format!("{section} p.silenced")).await, 0);
+    let detail: seqhealth_api::InstrumentDetail =
+        api_get(&base, &format!("/instruments/{id}")).await;
+    assert_eq!(detail.silenced_until, None);
+    b.close().await;
+    server.stop().await;
+}
