@@ -515,6 +515,9 @@ async fn a_manager_silences_an_instrument_from_its_page_and_ends_the_silence() {
     reason.send_keys(ENTER).await.unwrap();
     b.wait_text(&format!("{section} p[role=alert]"), &["in the future"])
         .await;
+    shot(&b, "instrument-silence-form", 375).await;
+    b.wait_text(&format!("{section} p[role=alert]"), &["in the future"])
+        .await;
     // Two days ahead on the lab's clock (the UTC clock's figures, read in the lab's zone).
     let typed = (chrono::Utc::now() + chrono::Duration::days(2))
         .format("%Y-%m-%dT%H:%M")
