@@ -779,3 +779,73 @@ async fn mail_waits_while_the_mail_server_is_down_and_goes_out_when_it_returns()
         (DeliveryStatus::Sent, 3)
     );
 }
+
+/// An instrument gone silent: what follows from its silence is told inside the one
+/// "gone silent" message (webhooks get both in one delivery), and not again on its own
+/// while the silence lasts; the dashboard still lists every warning.
+#[tokio::test]
+async fn what_follows_an_instrument_s_silence_is_folded_into_its_message() {
+    let env = env_of(&[NIMBUS]).await;
+    let sink = SmtpSink::start();
+    let worker = notifier(&env, &sink);
+    let ada = env.login("ada@northgate.example").await;
+    let hook = receiver(&[]).await;
+    add_webhook(&env, &ada, &hook.url).await;
+    // The sweep's finding, as `warnings::sweep_missing_data` stores it.
+    let t = now();
+    let silent: i64 = sqlx::query_scalar(
+        "INSERT INTO warnings (instrument_id, subsystem, rule, severity, status, raised_at, updated_at, message)
+         VALUES ($1, 'fluidics', 'missing_data:fluidics', 'warning', 'active', $2, $3, 'no fluidics data for 3 h')
+         RETURNING id",
+    )
+    .bind(env.id(NIMBUS))
+    .bind(t)
+    .bind(t)
+    .fetch_one(&env.db)
+    .await
+    .unwrap();
+    {
+        let mut conn = env.db.acquire().await.unwrap();
+        seqhealth_server::domain::notify::outbox::warning_event(
+            &mut conn,
+            silent,
+            seqhealth_server::domain::notify::outbox::Reason::Opened,
+            t,
+        )
+        .await
+        .unwrap();
+    }
+    chiller(&env, NIMBUS, 14.0).await;
+    worker.pass(now()).await.unwrap();
+    let seen = hook.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "one delivery for both");
+    let body: Value = serde_json::from_slice(&seen[0].1).unwrap();
+    let kinds: Vec<&str> = body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["silent", "critical_warning"], "{body}");
+    // Later, while still silent: a new finding is folded, not sent on its own.
+    let batch = json!({
+        "batch_id": "laser-while-silent",
+        "readings": [{ "at": chrono::Utc::now(), "subsystem": "optical",
+                       "sensor": "laser_power_pct", "value": 40.0 }],
+    });
+    let (s, v) = env.ingest("telemetry", env.token(NIMBUS), &batch).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let p = worker.pass(now()).await.unwrap();
+    assert_eq!(p.sent, 0, "{p:?}");
+    let outcome: Option<String> =
+        sqlx::query_scalar("SELECT outcome FROM notify_events ORDER BY id DESC LIMIT 1")
+            .fetch_one(&env.db)
+            .await
+            .unwrap();
+    assert_eq!(outcome.as_deref(), Some("folded"));
+    let warnings: seqhealth_api::WarningList = env.get_json("/api/v1/warnings", &ada).await;
+    assert!(warnings
+        .warnings
+        .iter()
+        .any(|w| w.rule == "threshold:laser_power_pct"));
+}
