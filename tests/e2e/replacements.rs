@@ -169,7 +169,7 @@ async fn a_manager_schedules_a_replacement_that_shows_on_the_chart_and_in_the_ca
     assert!(verdict.starts_with("Critical: Thermal"), "{verdict}");
 
     // The fleet's critical badge says the problem is booked, and when.
-    b.click(Locator::LinkText("Fleet")).await;
+    b.click(Locator::Css("header nav a[href='/']")).await;
     b.wait_path("/").await;
     let nimbus = format!("tr[data-instrument-id='{}']", chiller.instrument_id);
     let said = b.wait_text(&nimbus, &["booked"]).await;
