@@ -123,6 +123,21 @@ pub fn rule(code: &str) -> String {
     }
 }
 
+/// A control rule a run completes, in plain words: "4 of the last 5 runs more than 1 SD
+/// below the mean" (the server names the rule as `spc::rule_label` does).
+pub fn control_rule(s: &seqhealth_api::Q30Signal) -> String {
+    let side = &s.side;
+    let beyond = |runs: &str, sd: u8| format!("{runs}more than {sd} SD {side} the mean");
+    match s.rule.as_str() {
+        "1 beyond 3σ" => beyond("", 3),
+        "2 of 3 beyond 2σ" => beyond("2 of the last 3 runs ", 2),
+        "4 of 5 beyond 1σ" => beyond("4 of the last 5 runs ", 1),
+        "8 in a row on one side" => format!("8 runs in a row {side} the mean"),
+        "below spec floor" => "below the model's specification".into(),
+        other => other.into(),
+    }
+}
+
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];

@@ -571,6 +571,19 @@ impl FromJson for Handling {
     }
 }
 
+impl FromJson for seqhealth_api::RunControl {
+    fn from_json(v: Json) -> Result<Self, Error> {
+        use seqhealth_api::RunControl;
+        match v {
+            Json::Obj(_) => Ok(RunControl::Flagged(Fields::of(v)?.take("flagged")?)),
+            v => Ok(match variant(v, &["no_limits", "in_control"])? {
+                0 => RunControl::NoLimits,
+                _ => RunControl::InControl,
+            }),
+        }
+    }
+}
+
 names! {
     domain::Role { "manager" => Manager, "viewer" => Viewer }
     domain::Health { "unknown" => Unknown, "ok" => Ok, "warning" => Warning, "critical" => Critical }
@@ -624,7 +637,8 @@ objects! {
     seqhealth_api::SubsystemFreshness { optical, mechanical, thermal, fluidics, from_run }
     seqhealth_api::FleetInstrument {
         id, serial, model, nickname, site, health, freshness, last_run_pct_q30, last_run_at,
-        last_report_at, connection, handling,
+        last_report_at, connection, handling, last_run_control, next_appointment,
+        next_planned_run,
     }
     seqhealth_api::Fleet { lab, instruments }
     seqhealth_api::TodayItem {
@@ -860,7 +874,20 @@ mod tests {
                 Handling::Booked(at("2026-12-10T08:00:00Z")),
                 Handling::Open,
             ],
+            last_run_control: seqhealth_api::RunControl::Flagged(seqhealth_api::Q30Signal {
+                rule: "4 of 5 beyond 1σ".into(),
+                side: "below".into(),
+                severity: Severity::Warning,
+            }),
+            next_appointment: Some(at("2026-12-10T08:00:00Z")),
+            next_planned_run: NaiveDate::from_ymd_opt(2026, 12, 14),
         });
+        for control in [
+            seqhealth_api::RunControl::NoLimits,
+            seqhealth_api::RunControl::InControl,
+        ] {
+            round_trip(control);
+        }
         round_trip(SensorInfo {
             name: "chiller_temp_c".into(),
             label: "Reagent chiller temperature".into(),

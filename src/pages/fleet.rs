@@ -10,7 +10,9 @@ use crate::routes::Route;
 use crate::time;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use seqhealth_api::{Connection, Fleet, FleetInstrument, Handling, Health, Subsystem};
+use seqhealth_api::{
+    Connection, Fleet, FleetInstrument, Handling, Health, RunControl, Severity, Subsystem,
+};
 use std::cmp::Ordering;
 use std::time::Duration;
 
@@ -141,6 +143,7 @@ fn FleetTable(
                             .map(|(k, s)| header(s.label(), Column::Health(k), sort, None))
                             .collect_view()}
                         {header("Last run %≥Q30", Column::LastRun, sort, None)}
+                        {header("Coming up", Column::ComingUp, sort, None)}
                         {header("Last report", Column::LastReport, sort, Some(tz.clone()))}
                     </tr>
                 </thead>
@@ -163,6 +166,8 @@ enum Column {
     /// A subsystem's health, by its index in `Subsystem::ALL`.
     Health(usize),
     LastRun,
+    /// The sooner of the next booked replacement and the next planned run.
+    ComingUp,
     LastReport,
 }
 
@@ -176,6 +181,7 @@ impl Column {
             Column::Site => "Site",
             Column::Health(k) => Subsystem::ALL[k].label(),
             Column::LastRun => "Last run %≥Q30",
+            Column::ComingUp => "Coming up",
             Column::LastReport => "Last report",
         }
     }
@@ -212,6 +218,10 @@ fn compare(a: &FleetInstrument, b: &FleetInstrument, column: Column, descending:
             (Some(x), Some(y)) => x.total_cmp(&y),
             (x, y) => return y.is_some().cmp(&x.is_some()),
         },
+        Column::ComingUp => match (coming_up(a), coming_up(b)) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (x, y) => return y.is_some().cmp(&x.is_some()),
+        },
         Column::LastReport => match (a.last_report_at, b.last_report_at) {
             (Some(x), Some(y)) => x.cmp(&y),
             (x, y) => return y.is_some().cmp(&x.is_some()),
@@ -221,6 +231,15 @@ fn compare(a: &FleetInstrument, b: &FleetInstrument, column: Column, descending:
         order.reverse()
     } else {
         order
+    }
+}
+
+/// The first day something is booked or planned on the instrument (UTC days: only an order).
+fn coming_up(i: &FleetInstrument) -> Option<chrono::NaiveDate> {
+    let booked = i.next_appointment.map(|t| t.date_naive());
+    match (booked, i.next_planned_run) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -284,16 +303,30 @@ fn header(
 /// last run and the last report.
 fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
     let href = Route::Instrument(i.id).href();
-    let last_run = i
-        .last_run_at
-        .map(|t| {
-            format!(
-                "{} on {}",
-                format::pct(i.last_run_pct_q30),
-                time::date(t, tz)
-            )
-        })
-        .unwrap_or_else(|| "No runs yet".into());
+    let last_run = i.last_run_at.map(|t| time::date(t, tz));
+    // Coloured by its control status, and said in words (colour alone tells no one).
+    let (control, said) = match &i.last_run_control {
+        RunControl::NoLimits => ("", None),
+        RunControl::InControl => ("ctl-ok", Some("✓ in control".to_string())),
+        RunControl::Flagged(s) => (
+            match s.severity {
+                Severity::Critical => "ctl-critical",
+                Severity::Warning => "ctl-warning",
+                Severity::Info => "ctl-info",
+            },
+            Some(format!(
+                "{} {}",
+                if s.side == "below" { "▼" } else { "▲" },
+                format::control_rule(s)
+            )),
+        ),
+    };
+    let coming = [
+        i.next_appointment
+            .map(|t| format!("Replacement {}", time::date(t, tz))),
+        i.next_planned_run
+            .map(|d| format!("Run planned {}", format::day(d))),
+    ];
     let report = i
         .last_report_at
         .map(|t| (t.to_rfc3339(), time::date_time(t, tz), time::age(t)));
@@ -323,7 +356,32 @@ fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
                     }
                 })
                 .collect_view()}
-            <td role="cell" data-label="Last run %≥Q30" class="num">{last_run}</td>
+            <td role="cell" data-label="Last run %≥Q30" class="num">
+                {match last_run {
+                    Some(on) => {
+                        view! {
+                            <span class=format!("q30 {control}")>{format::pct(i.last_run_pct_q30)}</span>
+                            " on "
+                            {on}
+                            {said.map(|s| view! { <span class=format!("sub {control}")>{s}</span> })}
+                        }
+                            .into_any()
+                    }
+                    None => view! { "No runs yet" }.into_any(),
+                }}
+            </td>
+            <td role="cell" data-label="Coming up">
+                {if coming.iter().all(Option::is_none) {
+                    view! { <span class="sub">"None"</span> }.into_any()
+                } else {
+                    coming
+                        .into_iter()
+                        .flatten()
+                        .map(|c| view! { <span class="line">{c}</span> })
+                        .collect_view()
+                        .into_any()
+                }}
+            </td>
             <td role="cell" data-label=format!("Last report ({tz})")>
                 {match report {
                     _ if i.connection == Connection::AwaitingEnrollment => {

@@ -117,6 +117,33 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         head.contains("Last report") && head.contains("Europe/London"),
         "the zone is named: {head}"
     );
+    // Each last run's %≥Q30 says its control status in words, as the API judged it.
+    assert!(head.contains("Coming up"), "{head}");
+    let fleet: seqhealth_api::Fleet = api_get(&base, "/fleet").await;
+    let mut judged = 0;
+    for i in &fleet.instruments {
+        let cell = b
+            .text(&format!(
+                "tr[data-instrument-id='{}'] td[data-label='Last run %≥Q30']",
+                i.id
+            ))
+            .await;
+        let words = match &i.last_run_control {
+            seqhealth_api::RunControl::NoLimits => None,
+            seqhealth_api::RunControl::InControl => Some("✓ in control".to_string()),
+            seqhealth_api::RunControl::Flagged(s) => Some(format::control_rule(s)),
+        };
+        judged += usize::from(words.is_some());
+        match words {
+            Some(w) => assert!(cell.contains(&w), "{}: {cell} lacks {w}", i.serial),
+            None => assert!(!cell.contains("control"), "{}: {cell}", i.serial),
+        }
+    }
+    assert!(
+        judged > 0,
+        "the demo's runs are judged: {:?}",
+        fleet.instruments
+    );
     // The failing chiller shows as critical, in words.
     let chiller = format!("tr[data-instrument-id='{}']", server.id("NB552091"));
     let row = b.text(&chiller).await;

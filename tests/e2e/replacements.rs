@@ -177,6 +177,15 @@ async fn a_manager_schedules_a_replacement_that_shows_on_the_chart_and_in_the_ca
         said.contains("Critical"),
         "still critical until the part is replaced: {said}"
     );
+    // Its row says what is coming up: the appointment booked, and the planned run.
+    let coming = b
+        .text(&format!("{nimbus} td[data-label='Coming up']"))
+        .await;
+    assert!(
+        coming.contains(&format!("Replacement {}", seqhealth::format::day(chosen)))
+            && coming.contains(&format!("Run planned {}", seqhealth::format::day(first))),
+        "{coming}"
+    );
     b.screenshot("fleet-booked").await;
     // The warning says it too, beside its own status.
     b.click(Locator::LinkText("Warnings")).await;

@@ -5,7 +5,7 @@
 //! Ingest bodies reject unknown fields: an agent that sends something off the allow-list
 //! is refused rather than silently trimmed.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub mod domain;
@@ -246,6 +246,29 @@ pub struct FleetInstrument {
     /// handled, so that an acknowledged and booked critical reads differently from a new one.
     #[serde(default)]
     pub handling: [Handling; 4],
+    /// The last run's %≥Q30 against the control limits of its kind of run, judged when it
+    /// arrived.
+    #[serde(default)]
+    pub last_run_control: RunControl,
+    /// When the next booked replacement's slot starts (one not over yet).
+    #[serde(default)]
+    pub next_appointment: Option<DateTime<Utc>>,
+    /// The first day of the next planned run (one not over yet, in the lab's zone).
+    #[serde(default)]
+    pub next_planned_run: Option<NaiveDate>,
+}
+
+/// A run's %≥Q30 against the control limits of its kind (read structure, flow cell).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunControl {
+    /// Not judged: too few runs of its kind for limits yet (or stored before runs were
+    /// judged as they arrived).
+    #[default]
+    NoLimits,
+    InControl,
+    /// The worst control rule it completes.
+    Flagged(Q30Signal),
 }
 
 /// How far a subsystem's worst open warnings have been handled: the least handled of them.

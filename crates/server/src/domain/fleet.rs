@@ -1,7 +1,8 @@
 //! The fleet: every instrument of a lab, one row each, with its health; kept per lab at
 //! the lab's data version, so a thousand viewers cost one computation per change.
 
-use crate::domain::health;
+use crate::domain::replacements as slots;
+use crate::domain::{health, spc};
 use crate::error::{AppError, AppResult};
 use crate::store::cache::Versioned;
 use crate::store::kept::KeptJson;
@@ -12,16 +13,17 @@ use seqhealth_api::{FleetInstrument, Health, LabInfo, Subsystem};
 use sqlx::AnyPool;
 use std::sync::Arc;
 
+/// An instrument's columns, then its last run's, then what is booked and planned next.
 type Row = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<f64>,
-    Option<i64>,
-    String,
+    (i64, String, String, String, String, Option<i64>, String),
+    (
+        Option<f64>,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ),
+    (Option<i64>, Option<String>),
 );
 
 /// A lab's `Fleet` as JSON, and the lab's name and time zone it was made with.
@@ -82,37 +84,62 @@ pub async fn fleet(db: &AnyPool, kept: &KeptFleets, lab_id: i64) -> AppResult<Ar
 }
 
 async fn instruments(db: &AnyPool, lab_id: i64) -> AppResult<Vec<FleetInstrument>> {
-    // The last run is the one started last; the correlated subqueries use runs_instrument_started.
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT i.id, i.serial, i.model, i.nickname, i.site, i.last_report_at,
-                (SELECT r.pct_q30 FROM runs r WHERE r.instrument_id = i.id ORDER BY r.started_at DESC LIMIT 1),
-                (SELECT MAX(r.started_at) FROM runs r WHERE r.instrument_id = i.id), i.token_hash
-         FROM instruments i WHERE i.lab_id = $1 ORDER BY i.site, i.nickname, i.serial",
+    let now = chrono::Utc::now();
+    let mut conn = db.acquire().await?;
+    let today = now
+        .with_timezone(&slots::lab_zone(&mut conn, lab_id).await?)
+        .date_naive();
+    // The last run is the one started last (found through runs_instrument_started); the
+    // next appointment and planned run through their instrument indexes.
+    let rows = sqlx::query(
+        "SELECT i.id, i.serial, i.model, i.nickname, i.site, i.last_report_at, i.token_hash,
+                r.pct_q30, r.started_at, r.q30_control, r.q30_rule, r.q30_side,
+                (SELECT MIN(p.slot_start) FROM replacements p
+                  WHERE p.instrument_id = i.id AND p.status = 'scheduled' AND p.slot_end > $2),
+                (SELECT MIN(pr.starts_on) FROM planned_runs pr
+                  WHERE pr.instrument_id = i.id AND pr.ends_on >= $3)
+         FROM instruments i
+         LEFT JOIN runs r ON r.id = (SELECT r2.id FROM runs r2 WHERE r2.instrument_id = i.id
+                                     ORDER BY r2.started_at DESC LIMIT 1)
+         WHERE i.lab_id = $1 ORDER BY i.site, i.nickname, i.serial",
     )
     .bind(lab_id)
-    .fetch_all(db)
+    .bind(now.timestamp())
+    .bind(today.to_string())
+    .fetch_all(&mut *conn)
     .await?;
+    drop(conn);
+    let rows: Vec<Row> = rows.iter().map(read_row).collect::<Result<_, _>>()?;
     let healths = health::for_lab(db, lab_id, None).await?;
     let fresh = health::freshness_for_lab(db, lab_id, None).await?;
-    let handled = health::handling_for_lab(db, lab_id, chrono::Utc::now().timestamp()).await?;
+    let handled = health::handling_for_lab(db, lab_id, now.timestamp()).await?;
     let mut fleet: Vec<FleetInstrument> = rows
         .into_iter()
         .map(
-            |(id, serial, model, nickname, site, last_report, q30, last_run, token)| {
-                FleetInstrument {
-                    id,
-                    serial,
-                    model,
-                    nickname,
-                    site,
-                    health: healths.get(&id).copied().unwrap_or_else(health::unknown),
-                    freshness: fresh.get(&id).copied().unwrap_or_default(),
-                    last_run_pct_q30: q30,
-                    last_run_at: last_run.map(to_time),
-                    last_report_at: last_report.map(to_time),
-                    connection: crate::domain::enrollment::connection(&token),
-                    handling: handled.get(&id).copied().unwrap_or_default(),
-                }
+            |(
+                (id, serial, model, nickname, site, last_report, token),
+                (q30, last_run, control, rule, side),
+                (appointment, planned),
+            )| FleetInstrument {
+                id,
+                serial,
+                model,
+                nickname,
+                site,
+                health: healths.get(&id).copied().unwrap_or_else(health::unknown),
+                freshness: fresh.get(&id).copied().unwrap_or_default(),
+                last_run_pct_q30: q30,
+                last_run_at: last_run.map(to_time),
+                last_report_at: last_report.map(to_time),
+                connection: crate::domain::enrollment::connection(&token),
+                handling: handled.get(&id).copied().unwrap_or_default(),
+                last_run_control: spc::stored_control(
+                    control.as_deref(),
+                    rule.as_deref(),
+                    side.as_deref(),
+                ),
+                next_appointment: appointment.map(to_time),
+                next_planned_run: planned.and_then(|d| d.parse().ok()),
             },
         )
         .collect();
@@ -120,6 +147,29 @@ async fn instruments(db: &AnyPool, lab_id: i64) -> AppResult<Vec<FleetInstrument
     // each, by site and name as before (a stable sort).
     fleet.sort_by_key(|i| attention_rank(&i.health));
     Ok(fleet)
+}
+
+fn read_row(r: &sqlx::any::AnyRow) -> Result<Row, sqlx::Error> {
+    use sqlx::Row as _;
+    Ok((
+        (
+            r.try_get(0)?,
+            r.try_get(1)?,
+            r.try_get(2)?,
+            r.try_get(3)?,
+            r.try_get(4)?,
+            r.try_get(5)?,
+            r.try_get(6)?,
+        ),
+        (
+            r.try_get(7)?,
+            r.try_get(8)?,
+            r.try_get(9)?,
+            r.try_get(10)?,
+            r.try_get(11)?,
+        ),
+        (r.try_get(12)?, r.try_get(13)?),
+    ))
 }
 
 /// 0 for an instrument with a critical subsystem, 1 a warning, 2 one without data, 3 OK.

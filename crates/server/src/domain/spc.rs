@@ -5,7 +5,7 @@
 
 use crate::error::AppResult;
 use seqhealth_api::domain::q30_floor;
-use seqhealth_api::{Q30Control, Q30Signal, RunRow};
+use seqhealth_api::{Q30Control, Q30Signal, RunControl, RunRow};
 use seqhealth_health::settings::{SPC_BASELINE_RUNS, SPC_MIN_BASELINE_RUNS, SPC_RECENT_RUNS};
 use seqhealth_health::spc::{evaluate, Baseline, Side, SpcRule};
 use sqlx::AnyPool;
@@ -70,6 +70,14 @@ async fn baseline_values(
     .await?)
 }
 
+const RULES: [SpcRule; 5] = [
+    SpcRule::OneBeyond3Sd,
+    SpcRule::TwoOfThreeBeyond2Sd,
+    SpcRule::FourOfFiveBeyond1Sd,
+    SpcRule::EightOnOneSide,
+    SpcRule::BelowSpecFloor,
+];
+
 pub fn rule_label(r: SpcRule) -> &'static str {
     match r {
         SpcRule::OneBeyond3Sd => "1 beyond 3σ",
@@ -77,6 +85,49 @@ pub fn rule_label(r: SpcRule) -> &'static str {
         SpcRule::FourOfFiveBeyond1Sd => "4 of 5 beyond 1σ",
         SpcRule::EightOnOneSide => "8 in a row on one side",
         SpcRule::BelowSpecFloor => "below spec floor",
+    }
+}
+
+/// The rule as the `runs` table keeps it.
+fn rule_code(r: SpcRule) -> &'static str {
+    match r {
+        SpcRule::OneBeyond3Sd => "1_beyond_3sd",
+        SpcRule::TwoOfThreeBeyond2Sd => "2_of_3_beyond_2sd",
+        SpcRule::FourOfFiveBeyond1Sd => "4_of_5_beyond_1sd",
+        SpcRule::EightOnOneSide => "8_on_one_side",
+        SpcRule::BelowSpecFloor => "below_floor",
+    }
+}
+
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Above => "above",
+        Side::Below => "below",
+    }
+}
+
+fn signal(rule: SpcRule, side: Side, severity: seqhealth_api::Severity) -> Q30Signal {
+    Q30Signal {
+        rule: rule_label(rule).into(),
+        side: side_name(side).into(),
+        severity,
+    }
+}
+
+/// A run's stored judgement (`runs.q30_control`, `q30_rule`, `q30_side`) as the fleet
+/// shows it; anything unreadable counts as not judged.
+pub fn stored_control(control: Option<&str>, rule: Option<&str>, side: Option<&str>) -> RunControl {
+    let rule = RULES.into_iter().find(|r| Some(rule_code(*r)) == rule);
+    let side = [Side::Above, Side::Below]
+        .into_iter()
+        .find(|s| Some(side_name(*s)) == side);
+    match (control, rule, side) {
+        (Some("in_control"), _, _) => RunControl::InControl,
+        (Some(severity), Some(rule), Some(side)) => seqhealth_api::Severity::parse(severity)
+            .map_or(RunControl::NoLimits, |s| {
+                RunControl::Flagged(signal(rule, side, s))
+            }),
+        _ => RunControl::NoLimits,
     }
 }
 
@@ -107,16 +158,11 @@ pub async fn annotate(
             .iter()
             .map(|&i| runs[i].pct_q30.unwrap_or(f64::NAN))
             .collect();
-        for signal in evaluate(&values, &baseline, floor) {
-            if let Some(&i) = members.get(signal.run_index) {
-                runs[i].q30_signals.push(Q30Signal {
-                    rule: rule_label(signal.rule).into(),
-                    side: match signal.side {
-                        Side::Above => "above".into(),
-                        Side::Below => "below".into(),
-                    },
-                    severity: signal.severity(),
-                });
+        for fired in evaluate(&values, &baseline, floor) {
+            if let Some(&i) = members.get(fired.run_index) {
+                runs[i]
+                    .q30_signals
+                    .push(signal(fired.rule, fired.side, fired.severity()));
             }
         }
         let limits = baseline.limits();
@@ -140,7 +186,7 @@ pub async fn annotate(
 /// Whether the instrument's newest run of `kind` completes a control-chart
 /// pattern on the low side (a drift, or a run below the spec floor): the early sign of a
 /// run-quality problem, raised before runs fail outright. `None`: in control, or too few
-/// runs for a baseline.
+/// runs for a baseline. The newest run keeps its judgement (either side) for the fleet.
 pub async fn newest_run_signal(
     conn: &mut sqlx::AnyConnection,
     instrument_id: i64,
@@ -173,9 +219,27 @@ pub async fn newest_run_signal(
     let values: Vec<f64> = recent.iter().map(|r| r.2).collect();
     let floor = q30_floor(&model, &kind.read_structure);
     let last = values.len().saturating_sub(1);
-    let worst = evaluate(&values, &baseline, floor)
+    let newest: Vec<_> = evaluate(&values, &baseline, floor)
         .into_iter()
-        .filter(|s| s.run_index == last && s.side == Side::Below)
+        .filter(|s| s.run_index == last)
+        .collect();
+    if let Some((run_id, _, _)) = recent.get(last) {
+        let judged = newest.iter().max_by_key(|s| s.severity());
+        sqlx::query(
+            "UPDATE runs SET q30_control = $1, q30_rule = $2, q30_side = $3
+             WHERE instrument_id = $4 AND run_id = $5",
+        )
+        .bind(judged.map_or("in_control", |s| s.severity().as_str()))
+        .bind(judged.map(|s| rule_code(s.rule)))
+        .bind(judged.map(|s| side_name(s.side)))
+        .bind(instrument_id)
+        .bind(run_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let worst = newest
+        .into_iter()
+        .filter(|s| s.side == Side::Below)
         .max_by_key(|s| s.severity());
     Ok(worst.map(|s| {
         let (run_id, at, value) = &recent[last];

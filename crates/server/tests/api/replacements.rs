@@ -650,10 +650,42 @@ async fn the_fleet_says_how_far_a_problem_has_been_handled() {
         Health::Critical,
         "still critical: the part is not replaced yet"
     );
+    let starts = booked.appointment.unwrap().starts_at;
+    assert_eq!(handled, Handling::Booked(starts));
+    // The fleet's row says what is coming up: the appointment, and a planned run.
+    let nimbus = env.id("NB552091");
+    let row = |fleet: Fleet| {
+        fleet
+            .instruments
+            .into_iter()
+            .find(|i| i.id == nimbus)
+            .unwrap()
+    };
+    let before = row(env.get_json("/api/v1/fleet", &ada).await);
+    assert_eq!(before.next_appointment, Some(starts));
+    let planned = |days| chrono::Utc::now().date_naive() + chrono::Duration::days(days);
+    for (from, to) in [(20, 21), (12, 13)] {
+        let (s, b) = post_json(
+            &env,
+            &format!("/api/v1/instruments/{nimbus}/planned-runs"),
+            &ada,
+            json!({ "starts_on": planned(from), "ends_on": planned(to), "label": "exome batch" }),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
+    }
+    let after = row(env.get_json("/api/v1/fleet", &ada).await);
     assert_eq!(
-        handled,
-        Handling::Booked(booked.appointment.unwrap().starts_at)
+        (after.next_appointment, after.next_planned_run),
+        (Some(starts), Some(planned(12))),
+        "the sooner of the two planned runs"
     );
+    // Another instrument has nothing coming up.
+    let fleet: Fleet = env.get_json("/api/v1/fleet", &ada).await;
+    let others = fleet.instruments.iter().filter(|i| i.id != nimbus);
+    assert!(others
+        .into_iter()
+        .all(|i| i.next_appointment.is_none() && i.next_planned_run.is_none()));
 }
 
 /// Booking like an operations tool: the service engineer and the vendor's case number

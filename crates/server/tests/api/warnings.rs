@@ -331,7 +331,7 @@ async fn a_fast_change_inside_the_band_raises_a_rate_warning_that_clears_when_it
 
 #[tokio::test]
 async fn a_q30_drift_raises_a_run_quality_warning_before_runs_fail() {
-    use seqhealth_api::{Severity, WarningList, WarningStatus};
+    use seqhealth_api::{RunControl, Severity, WarningList, WarningStatus};
     let env = env().await;
     let token = env.token("A00317").to_string();
     let ada = env.login("ada@northgate.example").await;
@@ -362,16 +362,31 @@ async fn a_q30_drift_raises_a_run_quality_warning_before_runs_fail() {
             .find(|w| w.rule == "spc:q30:151-8-8-151")
             .cloned()
     };
+    // The fleet's last run, judged against its kind's limits as it arrived.
+    let atlas = env.id("A00317");
+    let last_run = || async {
+        let fleet: seqhealth_api::Fleet = env.get_json("/api/v1/fleet", &ada).await;
+        let row = fleet.instruments.into_iter().find(|i| i.id == atlas);
+        row.unwrap().last_run_control
+    };
+    assert_eq!(last_run().await, RunControl::NoLimits, "no run yet");
     // A steady baseline: no warning.
     let baseline: Vec<f64> = (0..20)
         .map(|i| 90.0 + [0.4, -0.4, 0.2, -0.2][i % 4])
         .collect();
-    for body in push(baseline) {
+    let mut baseline = push(baseline).into_iter();
+    for body in baseline.by_ref().take(2) {
+        let (s, v) = env.ingest("runs", &token, &body).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    assert_eq!(last_run().await, RunControl::NoLimits, "too few for limits");
+    for body in baseline {
         let (s, v) = env.ingest("runs", &token, &body).await;
         assert_eq!(s, StatusCode::OK, "{v}");
     }
     let list: WarningList = env.get_json("/api/v1/warnings", &ada).await;
     assert!(open(&list).is_none(), "in control");
+    assert_eq!(last_run().await, RunControl::InControl);
     // Two of three runs well below: a warning, though the runs still pass the spec floor (75 %).
     for body in push(vec![88.8, 90.1, 88.7]) {
         env.ingest("runs", &token, &body).await;
@@ -386,6 +401,27 @@ async fn a_q30_drift_raises_a_run_quality_warning_before_runs_fail() {
         w.message.contains("2 of 3 beyond 2σ") && w.message.contains("run-023"),
         "{}",
         w.message
+    );
+    // The fleet colours that run as the instrument page's runs table flags it.
+    let runs: seqhealth_api::RunList = env
+        .get_json(&format!("/api/v1/instruments/{atlas}/runs"), &ada)
+        .await;
+    let newest = runs.runs.last().unwrap();
+    assert_eq!(newest.run_id, "run-023");
+    let expected = newest
+        .q30_signals
+        .iter()
+        .max_by_key(|s| s.severity)
+        .cloned()
+        .expect("flagged on the instrument page");
+    assert_eq!(last_run().await, RunControl::Flagged(expected.clone()));
+    assert_eq!(
+        (
+            expected.rule.as_str(),
+            expected.side.as_str(),
+            expected.severity
+        ),
+        ("2 of 3 beyond 2σ", "below", Severity::Warning)
     );
     // Back in control: it resolves by itself.
     for body in push(vec![90.2, 89.9, 90.3]) {
