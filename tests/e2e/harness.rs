@@ -351,12 +351,17 @@ impl Browser {
             .as_u64()
             .unwrap_or(900)
             .clamp(900, 4000);
+        // At the window's width (a phone's, 1,366 px…), then back to its size.
+        let (width, was) = self.client.get_window_size().await.unwrap();
         self.client
-            .set_window_size(1280, height as u32 + 140)
+            .set_window_size(width as u32, height as u32 + 140)
             .await
             .unwrap();
         let png = self.client.screenshot().await.unwrap();
-        self.client.set_window_size(1280, 900).await.unwrap();
+        self.client
+            .set_window_size(width as u32, was as u32)
+            .await
+            .unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 

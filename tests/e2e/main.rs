@@ -176,7 +176,7 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
     assert!(b.text(show_all).await.contains("newest"));
     let with_q30 = expected.runs.iter().filter(|r| r.pct_q30.is_some()).count();
     assert_eq!(
-        b.count("figure.chart svg circle").await,
+        b.count("figure.chart svg .pt").await,
         with_q30,
         "one chart marker per run"
     );
@@ -190,8 +190,11 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
             .q30_signals
             .iter()
             .filter(|s| s.severity >= seqhealth_api::Severity::Warning)
-            .map(|s| format!("{} ({})", s.rule, s.side))
+            .map(format::control_rule)
             .collect();
+        let judged = expected.control.iter().any(|c| {
+            c.read_structure == run.read_structure && c.flow_cell_type == run.flow_cell_type
+        });
         assert_eq!(
             datetime.as_deref(),
             Some(run.started_at.to_rfc3339().as_str())
@@ -205,25 +208,40 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
         );
         let expected_row = [
             run.run_id.clone(),
-            run.read_structure.clone(),
-            format::text(&run.flow_cell_type),
-            format::number(run.yield_gb, 1),
+            match &run.flow_cell_type {
+                Some(t) => format!("{} on {t}", run.read_structure),
+                None => run.read_structure.clone(),
+            },
             format::pct(run.pct_q30),
+            match (flags.is_empty(), judged) {
+                (false, _) => flags.join("; "),
+                (true, true) => "In control".to_string(),
+                (true, false) => "No limits yet".to_string(),
+            },
+            format::number(run.yield_gb, 1),
             format::pct(run.pct_pf),
             format::number(run.cluster_density_k_mm2, 0),
             format::pct(run.error_rate),
             format::text(&run.reagent_kit_lot),
             format::text(&run.flow_cell_lot),
-            if flags.is_empty() {
-                "In control".to_string()
-            } else {
-                flags.join("; ")
-            },
         ];
         assert_eq!(&row[1..], &expected_row[..], "run {}", run.run_id);
     }
     let caption = b.text("figure.chart:not(.sensor) figcaption").await;
-    assert!(caption.contains("control limits of"), "{caption}");
+    assert!(caption.contains("control limits"), "{caption}");
+    // The legend names each kind of run with its own limits.
+    let mut kinds: Vec<_> = expected
+        .runs
+        .iter()
+        .map(|r| (&r.read_structure, &r.flow_cell_type))
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    assert_eq!(
+        b.count("figure.chart ul.legend li").await,
+        kinds.len(),
+        "{caption}"
+    );
     let flagged_in_api = expected
         .runs
         .iter()
@@ -569,4 +587,97 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
     b.screenshot("server-down").await;
 
     browser.close().await;
+}
+
+/// Part 4 of issue 22: each kind of run (read structure, flow cell) is its own series with
+/// its own limits and a legend; a flagged run's marker can be reached by keyboard and says
+/// its run, date, value and rule in plain words; the control column is in view at 1,366 px.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_q_score_trend_has_a_series_per_kind_and_points_a_keyboard_reaches() {
+    let (mut server, browser) = start().await;
+    let base = server.base.clone();
+    let b = &browser;
+    let atlas = server.id("A00317");
+    let runs = api_runs(&base, atlas).await;
+    assert!(
+        runs.control.len() >= 2,
+        "the demo's Atlas runs two kinds: {:?}",
+        runs.control
+    );
+    b.client.set_window_size(1366, 900).await.unwrap();
+    b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
+    b.wait_path("/").await;
+    b.client
+        .goto(&format!("{base}/instruments/{atlas}"))
+        .await
+        .unwrap();
+    b.text("table.runs tbody tr").await;
+    let legend = b.text("figure.chart ul.legend").await;
+    for c in &runs.control {
+        let name = match &c.flow_cell_type {
+            Some(t) => format!("{} on {t}", c.read_structure),
+            None => c.read_structure.clone(),
+        };
+        assert!(
+            legend.contains(&format!("{name}: ")) && legend.contains(&format::fixed(c.center, 1)),
+            "{name} in {legend}"
+        );
+    }
+    // One polyline per kind; the flagged runs and each kind's newest take the focus.
+    assert_eq!(
+        b.count("figure.chart:not(.sensor) svg polyline").await,
+        runs.control.len()
+    );
+    let flagged: Vec<&seqhealth_api::RunRow> = runs
+        .runs
+        .iter()
+        .filter(|r| {
+            r.q30_signals
+                .iter()
+                .any(|s| s.severity >= seqhealth_api::Severity::Warning)
+        })
+        .collect();
+    assert!(!flagged.is_empty(), "Atlas has a flagged run");
+    let r = flagged.last().unwrap();
+    let worst = r.q30_signals.iter().max_by_key(|s| s.severity).unwrap();
+    let said: String = serde_json::from_value(
+        b.client
+            .execute(
+                "const p = [...document.querySelectorAll('figure.chart .pt[tabindex=\"0\"]')]
+                   .find(p => p.getAttribute('aria-label').startsWith(arguments[0]));
+                 p.focus();
+                 return document.activeElement === p ? p.getAttribute('aria-label') : 'not focused';",
+                vec![serde_json::json!(r.run_id)],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        said.contains(&format::pct(r.pct_q30))
+            && said.contains("flagged: ")
+            && said.contains(&format::control_rule(worst)),
+        "{said}"
+    );
+    b.screenshot_of("figure.chart:not(.sensor)", "q30-trend-chart").await;
+    b.screenshot("q30-trend-1366").await;
+    // The control column is in view without scrolling the table sideways.
+    let (right, visible): (f64, f64) = serde_json::from_value(
+        b.client
+            .execute(
+                "const c = document.querySelector('table.runs tbody td.control');
+                 const w = c.closest('.table-wrap').getBoundingClientRect();
+                 return [c.getBoundingClientRect().right, w.right];",
+                vec![],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        right <= visible + 0.5,
+        "control column ends at {right}, view at {visible}"
+    );
+    browser.close().await;
+    server.stop().await;
 }
