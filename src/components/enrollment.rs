@@ -8,6 +8,7 @@ use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
 use seqhealth_api::{Connection, EnrollmentCode, InstrumentDetail, NewInstrumentRequest, MODELS};
+use wasm_bindgen::JsCast;
 
 fn origin() -> String {
     web_sys::window()
@@ -15,7 +16,28 @@ fn origin() -> String {
         .unwrap_or_default()
 }
 
-/// The code, its expiry and the command, shown once.
+/// Models whose control PCs run Windows (the others run Linux).
+const ON_WINDOWS: [&str; 6] = [
+    "MiSeq",
+    "iSeq 100",
+    "NextSeq 500",
+    "NextSeq 550",
+    "NovaSeq 6000",
+    "HiSeq 2500",
+];
+
+/// The model named in the code's "Bench MiSeq (MiSeq M07777)": the longest that fits.
+fn model_of(instrument: &str) -> Option<&'static str> {
+    let (_, inside) = instrument.rsplit_once('(')?;
+    MODELS
+        .iter()
+        .filter(|m| inside.starts_with(&format!("{m} ")))
+        .max_by_key(|m| m.len())
+        .copied()
+}
+
+/// The code, its expiry and the commands to run on the instrument PC, shown once, each
+/// with a Copy button; the runs folder explained for the instrument's model.
 #[component]
 pub fn CodeCard(code: EnrollmentCode) -> impl IntoView {
     let session = use_session();
@@ -24,11 +46,31 @@ pub fn CodeCard(code: EnrollmentCode) -> impl IntoView {
         "" => origin(),
         url => url.to_string(),
     };
-    let command = format!(
-        "seqhealth-agent enroll --server {server} --code {}",
-        code.code
-    );
+    let model = model_of(&code.instrument);
+    let windows = model.is_some_and(|m| ON_WINDOWS.contains(&m));
+    let agent = if windows {
+        "seqhealth-agent.exe"
+    } else {
+        "seqhealth-agent"
+    };
+    let runs_dir = match model {
+        Some("MiSeq") => "D:\\Illumina\\MiSeqOutput",
+        _ => "<runs-dir>",
+    };
+    let enroll = format!("{agent} enroll --server {server} --code {}", code.code);
+    let watch = format!("{agent} watch {runs_dir} --config seqhealth-agent.json");
     let expires = code.expires_at;
+    let id = code.instrument_id;
+    let where_runs = match (model, windows) {
+        (Some("MiSeq"), _) => "D:\\Illumina\\MiSeqOutput is a MiSeq's runs folder unless its settings name another.".to_string(),
+        (_, true) => "Replace <runs-dir> with the output folder set in the control software (its settings screen names it; often on D:, or a network share mapped on the PC).".to_string(),
+        (_, false) => "Replace <runs-dir> with the output folder set in the control software: this model runs Linux, and its runs usually go to a network share; use the path it is mounted at.".to_string(),
+    };
+    let service = if windows {
+        "On Windows, seqhealth-agent.exe service install takes the same arguments and starts it at boot."
+    } else {
+        "A systemd unit starts it at boot."
+    };
     view! {
         <div class="card code-card" role="status">
             <p>
@@ -38,21 +80,65 @@ pub fn CodeCard(code: EnrollmentCode) -> impl IntoView {
                 "):"
             </p>
             <p class="enrollment-code mono">{code.code.clone()}</p>
-            <label for=format!("enroll-command-{}", code.instrument_id)>"On the instrument PC, run:"</label>
+            <CopyField id=format!("enroll-command-{id}") label="1. On the instrument PC, run:" text=enroll />
+            <CopyField id=format!("watch-command-{id}") label="2. Then start it:" text=watch />
+            <p class="note">
+                {where_runs} " " {service} " README, \"Connect an instrument\", has the details."
+            </p>
+        </div>
+    }
+}
+
+/// A command to copy: read-only, selected on focus, and a Copy button that says whether
+/// it worked (a page without HTTPS has no clipboard: the command is left selected).
+#[component]
+fn CopyField(id: String, label: &'static str, text: String) -> impl IntoView {
+    let said = RwSignal::new("");
+    let (field, copied) = (id.clone(), text.clone());
+    let copy = move |_| {
+        let window = web_sys::window();
+        let input = window
+            .as_ref()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&field));
+        if let Some(input) = input.and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+            input.select();
+        }
+        let get = |o: &wasm_bindgen::JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok();
+        let write = window
+            .and_then(|w| get(&w, "navigator"))
+            .and_then(|n| get(&n, "clipboard").filter(|c| !c.is_undefined()))
+            .and_then(|c| {
+                let f: js_sys::Function = get(&c, "writeText")?.dyn_into().ok()?;
+                f.call1(&c, &copied.as_str().into()).ok()
+            });
+        let fallback = "Selected: press Ctrl+C to copy.";
+        match write.and_then(|p| p.dyn_into::<js_sys::Promise>().ok()) {
+            Some(p) => leptos::task::spawn_local(async move {
+                let done = wasm_bindgen_futures::JsFuture::from(p).await;
+                said.set(if done.is_ok() { "Copied." } else { fallback });
+            }),
+            None => said.set(fallback),
+        }
+    };
+    view! {
+        <label for=id.clone()>{label}</label>
+        <div class="copy-field">
             <input
-                id=format!("enroll-command-{}", code.instrument_id)
+                id=id.clone()
                 class="mono command"
                 type="text"
                 readonly
-                value=command
+                value=text
                 on:focus=move |ev| {
                     let input: web_sys::HtmlInputElement = event_target(&ev);
                     input.select();
                 }
             />
-            <p class="note">
-                "Then start it with: seqhealth-agent watch <runs-dir> --config seqhealth-agent.json, where <runs-dir> is the folder the instrument's control software writes its runs into (a MiSeq's is D:\\Illumina\\MiSeqOutput). On Windows, seqhealth-agent.exe service install takes the same arguments and runs it at boot (README, \"Connect an instrument\")."
-            </p>
+            <button type="button" class="secondary" aria-describedby=id on:click=copy>
+                "Copy"
+            </button>
+            <span class="copied" aria-live="polite">{move || said.get()}</span>
         </div>
     }
 }

@@ -86,9 +86,43 @@ async fn a_manager_adds_an_instrument_whose_agent_enrolls_and_sends_a_real_run()
         .await
         .unwrap()
         .unwrap();
+    // A MiSeq's PC runs Windows: the commands say so, with its usual runs folder.
     assert_eq!(
         command,
-        format!("seqhealth-agent enroll --server {base} --code {code}")
+        format!("seqhealth-agent.exe enroll --server {base} --code {code}")
+    );
+    let watch = b
+        .client
+        .find(Locator::Css(".code-card input[id^=watch-command]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        watch,
+        "seqhealth-agent.exe watch D:\\Illumina\\MiSeqOutput --config seqhealth-agent.json"
+    );
+    // Copy: the clipboard has it, or (where the browser refuses) it is selected and the
+    // card says to press Ctrl+C; either way the card says which.
+    b.click(Locator::Css(".code-card .copy-field button")).await;
+    let said = b.wait_text(".code-card .copy-field .copied", &["."]).await;
+    let selected: (u64, u64) = serde_json::from_value(
+        b.client
+            .execute(
+                "const i = document.querySelector('.code-card input.command');
+                 return [i.selectionStart, i.selectionEnd];",
+                vec![],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(selected, (0, command.chars().count() as u64), "{said}");
+    assert!(
+        said == "Copied." || said == "Selected: press Ctrl+C to copy.",
+        "{said}"
     );
     let row = b.wait_text("table.fleet", &["Mira"]).await;
     assert!(row.contains("Awaiting its agent"), "{row}");

@@ -659,7 +659,8 @@ async fn the_q_score_trend_has_a_series_per_kind_and_points_a_keyboard_reaches()
             && said.contains(&format::control_rule(worst)),
         "{said}"
     );
-    b.screenshot_of("figure.chart:not(.sensor)", "q30-trend-chart").await;
+    b.screenshot_of("figure.chart:not(.sensor)", "q30-trend-chart")
+        .await;
     b.screenshot("q30-trend-1366").await;
     // The control column is in view without scrolling the table sideways.
     let (right, visible): (f64, f64) = serde_json::from_value(
