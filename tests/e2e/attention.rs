@@ -300,7 +300,7 @@ async fn dates_read_one_way_and_captions_say_the_data_s_step() {
 /// At the window's current width: elements whose box reaches past the viewport (not
 /// counting those inside a box that scrolls or clips sideways: that box is checked
 /// instead), and boxes that scroll sideways without a keyboard stop and a name.
-async fn phone_overflow(b: &Browser) -> (f64, Vec<String>, Vec<String>) {
+pub(crate) async fn phone_overflow(b: &Browser) -> (f64, Vec<String>, Vec<String>) {
     let v = b
         .client
         .execute(

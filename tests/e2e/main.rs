@@ -13,6 +13,7 @@ mod installed;
 mod notify;
 mod real_runs;
 mod replacements;
+mod screens;
 mod setup;
 mod today;
 mod worklists;
