@@ -1,0 +1,158 @@
+//! The API's answers: one field list per type (`objects!`), one name list per enum of
+//! unit variants (`names!`), and the few enums with data read by hand. A field added to a
+//! type of `seqhealth_api` does not compile until it is listed here.
+
+use super::{variant, Error, Fields, FromJson, Json};
+
+use seqhealth_api::{domain, enrollment, notify, people, replacements as rep, Handling};
+
+impl FromJson for Handling {
+    fn from_json(v: Json) -> Result<Self, Error> {
+        match v {
+            Json::Obj(_) => Ok(Handling::Booked(Fields::of(v)?.take("booked")?)),
+            v => Ok(
+                [Handling::Open, Handling::Acknowledged][variant(v, &["open", "acknowledged"])?]
+            ),
+        }
+    }
+}
+
+impl FromJson for seqhealth_api::RunControl {
+    fn from_json(v: Json) -> Result<Self, Error> {
+        use seqhealth_api::RunControl;
+        match v {
+            Json::Obj(_) => Ok(RunControl::Flagged(Fields::of(v)?.take("flagged")?)),
+            v => Ok(match variant(v, &["no_limits", "in_control"])? {
+                0 => RunControl::NoLimits,
+                _ => RunControl::InControl,
+            }),
+        }
+    }
+}
+
+names! {
+    domain::Role { "manager" => Manager, "viewer" => Viewer }
+    domain::Health { "unknown" => Unknown, "ok" => Ok, "warning" => Warning, "critical" => Critical }
+    domain::Subsystem {
+        "optical" => Optical, "mechanical" => Mechanical, "thermal" => Thermal,
+        "fluidics" => Fluidics,
+    }
+    domain::LimitOn { "level" => Level, "peaks" => Peaks }
+    enrollment::Connection {
+        "awaiting_enrollment" => AwaitingEnrollment, "enrolled" => Enrolled,
+        "revoked" => Revoked,
+    }
+    seqhealth_api::Severity { "info" => Info, "warning" => Warning, "critical" => Critical }
+    seqhealth_api::WarningStatus {
+        "active" => Active, "acknowledged" => Acknowledged, "resolved" => Resolved,
+    }
+    rep::ReplacementStatus {
+        "recommended" => Recommended, "scheduled" => Scheduled, "completed" => Completed,
+        "cancelled" => Cancelled,
+    }
+    rep::ReplacementSource { "prediction" => Prediction, "warning" => Warning }
+    rep::Slot { "am" => Am, "pm" => Pm }
+    seqhealth_api::TodayKind {
+        "critical" => Critical, "warning" => Warning, "replacement_due" => ReplacementDue,
+        "planned_run_at_risk" => PlannedRunAtRisk, "silent" => Silent,
+    }
+    notify::NotifyKind {
+        "critical_warning" => CriticalWarning, "warning" => Warning,
+        "recommendation" => Recommendation, "replacement_due" => ReplacementDue,
+        "silent" => Silent, "run_flagged" => RunFlagged,
+    }
+    notify::NotifyMode { "immediately" => Immediately, "digest" => Digest, "never" => Never }
+    notify::DeliveryStatus {
+        "pending" => Pending, "retrying" => Retrying, "sent" => Sent, "failed" => Failed,
+    }
+}
+
+objects! {
+    seqhealth_api::ApiError { error, detail }
+    seqhealth_api::UserInfo { email, name, role }
+    seqhealth_api::LabInfo { name, time_zone }
+    seqhealth_api::SessionInfo { user, lab }
+    people::Member { id, name, email, role, last_login, deactivated_at }
+    people::Invited { id, email, role, invited_by, expires_at }
+    people::Team { users, invited }
+    people::InvitationLink { token, email, expires_at }
+    people::SetupStatus { set_up }
+    people::ResetInfo { lab, email, expires_at }
+    people::Invitation { lab, email, role, expires_at }
+    seqhealth_api::SubsystemHealth { optical, mechanical, thermal, fluidics }
+    seqhealth_api::SubsystemFreshness { optical, mechanical, thermal, fluidics, from_run }
+    seqhealth_api::FleetInstrument {
+        id, serial, model, nickname, site, health, freshness, last_run_pct_q30, last_run_at,
+        last_report_at, connection, handling, last_run_control, next_appointment,
+        next_planned_run,
+    }
+    seqhealth_api::Fleet { lab, instruments }
+    seqhealth_api::TodayItem {
+        kind, instrument_id, instrument_nickname, instrument_serial, title, handling, at,
+        warning_id, replacement_id,
+    }
+    seqhealth_api::Today { items, unhandled }
+    seqhealth_api::InstrumentDetail {
+        id, serial, model, nickname, site, control_software_version, rta_version,
+        data_sharing, health, freshness, last_report_at, lab, connection, enrolled_at,
+        token_revoked_at, data_sharing_since, last_contact_at, sensors, silenced_until,
+        silence_reason,
+    }
+    seqhealth_api::Q30Signal { rule, side, severity }
+    seqhealth_api::RunRow {
+        run_id, started_at, completed_at, read_structure, yield_gb, pct_q30, pct_pf,
+        cluster_density_k_mm2, error_rate, reagent_kit_lot, flow_cell_lot, flow_cell_type,
+        control_software_version, q30_signals,
+    }
+    seqhealth_api::Q30Control {
+        read_structure, flow_cell_type, baseline_runs, center, lower, upper, floor,
+    }
+    seqhealth_api::RunList { from, to, runs, control, truncated }
+    seqhealth_api::SensorInfo { name, label, unit, subsystem, warn, critical }
+    seqhealth_api::TelemetryPoint { at, mean, min, max, n }
+    seqhealth_api::TelemetrySeries { sensor, from, to, bucket_seconds, points }
+    seqhealth_api::FitPoint { at, value }
+    seqhealth_api::RunForecast { runs_to_crossing, runs_per_week, change_per_run }
+    seqhealth_api::Prediction {
+        component, subsystem, sensor, sensor_label, unit, limit, slope_per_day, fitted,
+        predicted_at, earliest, latest, replace_by, fit_from, fit_from_value, fit,
+        basis_days, in_runs,
+    }
+    seqhealth_api::PredictionList { evaluated_at, predictions }
+    seqhealth_api::WarningRow {
+        id, instrument_id, instrument_nickname, instrument_serial, subsystem, rule, severity,
+        status, raised_at, latest_at, value, message, acknowledged_by, acknowledged_at,
+        acknowledge_reason, resolved_at, muted_until, worse_at,
+    }
+    seqhealth_api::WarningList { warnings, truncated }
+    rep::ReplaceByMove { on, from, why }
+    rep::Appointment {
+        date, slot, starts_at, ends_at, scheduled_by, engineer, case_number,
+    }
+    rep::ReplacementRow {
+        id, instrument_id, instrument_nickname, instrument_serial, instrument_site,
+        subsystem, component, sensor, sensor_label, status, source, reason, warning_id,
+        predicted_at, replace_by, moved, appointment, cancel_reason, completed_at,
+        completed_by, created_at, updated_at,
+    }
+    rep::ReplacementList { replacements, truncated }
+    rep::PlannedRun { id, instrument_id, instrument_nickname, starts_on, ends_on, label }
+    rep::PlannedRunList { planned_runs }
+    rep::AuditEntry {
+        id, at, actor, action, instrument_id, instrument_nickname, replacement_id,
+        warning_id, detail,
+    }
+    rep::AuditList { entries, truncated }
+    rep::CalendarInfo { has_feed, created_at }
+    rep::CalendarFeed { path, created_at }
+    enrollment::EnrollmentCode { instrument_id, code, expires_at, instrument, server_url }
+    notify::NotifyPrefs { modes, quiet_from, quiet_to, quiet_escalations }
+    notify::NotifySettings { digest_at, escalate_after_minutes, remind_every_hours }
+    notify::Webhook { id, name, url, enabled, created_at }
+    notify::WebhookCreated { webhook, secret }
+    notify::Delivery {
+        id, channel, target, subject, status, attempts, last_error, created_at, sent_at,
+        next_at,
+    }
+    notify::DeliveryLog { deliveries }
+}
