@@ -145,6 +145,11 @@ fn Header() -> impl IntoView {
             navigate(&Route::Login.href(), Default::default());
         });
     };
+    let dark = RwSignal::new(crate::theme::is_dark());
+    let switch_theme = move |_| {
+        dark.update(|d| *d = !*d);
+        crate::theme::set(dark.get_untracked());
+    };
     view! {
         <header class="top">
             <A href=Route::Fleet.href() attr:class="brand">"seqhealth"</A>
@@ -193,6 +198,14 @@ fn Header() -> impl IntoView {
                         }
                     })
             }}
+            <button
+                type="button"
+                class="theme"
+                aria-pressed=move || dark.get().to_string()
+                on:click=switch_theme
+            >
+                "Dark theme"
+            </button>
         </header>
     }
 }

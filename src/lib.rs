@@ -22,4 +22,6 @@ pub mod pages;
 #[cfg(target_arch = "wasm32")]
 pub mod session;
 #[cfg(target_arch = "wasm32")]
+pub mod theme;
+#[cfg(target_arch = "wasm32")]
 pub mod time;
