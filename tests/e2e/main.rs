@@ -15,6 +15,7 @@ mod real_runs;
 mod replacements;
 mod screens;
 mod setup;
+mod theme;
 mod today;
 mod worklists;
 
