@@ -722,6 +722,7 @@ mod tests {
                 Handling::Booked(at("2026-12-10T08:00:00Z")),
                 Handling::Open,
             ],
+            causes: [None, None, Some("threshold:chiller_temp_c".into()), None],
             last_run_control: seqhealth_api::RunControl::Flagged(seqhealth_api::Q30Signal {
                 rule: "4 of 5 beyond 1σ".into(),
                 side: "below".into(),

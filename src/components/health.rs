@@ -22,12 +22,16 @@ pub fn HealthBadge(
     #[prop(optional)] subsystem: Option<Subsystem>,
     #[prop(default = None)] fresh: Option<DateTime<Utc>>,
     #[prop(default = false)] from_run: bool,
+    /// What made it so, in words (the worst open warning's rule).
+    #[prop(default = None)]
+    cause: Option<String>,
 ) -> impl IntoView {
     let label = match subsystem {
         Some(s) => format!(
-            "{}: {}; {}",
+            "{}: {}{}; {}",
             s.label(),
             health.label(),
+            cause.map(|c| format!(" ({c})")).unwrap_or_default(),
             freshness_text(fresh, from_run)
         ),
         None => health.label().to_string(),

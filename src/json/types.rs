@@ -83,7 +83,7 @@ objects! {
     seqhealth_api::SubsystemFreshness { optical, mechanical, thermal, fluidics, from_run }
     seqhealth_api::FleetInstrument {
         id, serial, model, nickname, site, health, freshness, last_run_pct_q30, last_run_at,
-        last_report_at, connection, handling, last_run_control, next_appointment,
+        last_report_at, connection, handling, causes, last_run_control, next_appointment,
         next_planned_run,
     }
     seqhealth_api::Fleet { lab, instruments }

@@ -341,16 +341,38 @@ fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
             {Subsystem::ALL
                 .into_iter()
                 .zip(i.handling)
-                .map(|(s, handled)| {
+                .zip(i.causes)
+                .map(|((s, handled), cause)| {
                     // An acknowledged or booked problem says so under its badge.
                     let handled = match handled {
                         Handling::Open => None,
                         Handling::Acknowledged => Some("acknowledged".to_string()),
                         Handling::Booked(t) => Some(format!("booked {}", time::date(t, tz))),
                     };
+                    // A badge a warning made links to the instrument's open warnings, and
+                    // says which (on hover, and to a screen reader in the link's name).
+                    let why = cause
+                        .filter(|_| i.health.get(s) >= Health::Warning)
+                        .map(|rule| format::rule(&rule));
+                    let badge = view! {
+                        <HealthBadge health=i.health.get(s) subsystem=s fresh=i.freshness.get(s) from_run=i.freshness.from_run(s) cause=why.clone() />
+                    };
+                    let badge = match why {
+                        Some(why) => {
+                            let said = format!(": {why}");
+                            view! {
+                                <A href=Route::InstrumentWarnings(i.id).href() attr:class="cause">
+                                    {badge}
+                                    <span class="visually-hidden">{said}</span>
+                                </A>
+                            }
+                                .into_any()
+                        }
+                        None => badge.into_any(),
+                    };
                     view! {
                         <td role="cell" data-label=s.label()>
-                            <HealthBadge health=i.health.get(s) subsystem=s fresh=i.freshness.get(s) from_run=i.freshness.from_run(s) />
+                            {badge}
                             {handled.map(|h| view! { <span class="sub handled">{h}</span> })}
                         </td>
                     }

@@ -150,6 +150,27 @@ async fn a_lab_manager_logs_in_sees_the_fleet_and_an_instrument_and_logs_out() {
     let chiller = format!("tr[data-instrument-id='{}']", server.id("NB552091"));
     let row = b.text(&chiller).await;
     assert!(row.contains("Critical"), "{row}");
+    // Its badge links to the instrument's open warnings and names the cause.
+    let cause = b
+        .client
+        .find(Locator::Css(&format!("{chiller} a.cause")))
+        .await
+        .unwrap();
+    assert_eq!(
+        cause.attr("href").await.unwrap(),
+        Some(format!("/instruments/{}#warnings", server.id("NB552091")))
+    );
+    let named: String = serde_json::from_value(
+        b.client
+            .execute(
+                "return document.querySelector(arguments[0]).textContent;",
+                vec![serde_json::json!(format!("{chiller} a.cause"))],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(named, "Critical: Reagent chiller temperature out of range");
     b.screenshot("fleet").await;
 
     // On a phone-sized window each instrument is a card: its health is in view, not off

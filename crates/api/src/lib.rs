@@ -246,6 +246,10 @@ pub struct FleetInstrument {
     /// handled, so that an acknowledged and booked critical reads differently from a new one.
     #[serde(default)]
     pub handling: [Handling; 4],
+    /// Per subsystem (in `Subsystem::ALL` order): the rule of its worst open warning, what
+    /// made its badge so (`threshold:chiller_temp_c`; the dashboard words it).
+    #[serde(default)]
+    pub causes: [Option<String>; 4],
     /// The last run's %≥Q30 against the control limits of its kind of run, judged when it
     /// arrived.
     #[serde(default)]

@@ -112,7 +112,7 @@ async fn instruments(db: &AnyPool, lab_id: i64) -> AppResult<Vec<FleetInstrument
     let rows: Vec<Row> = rows.iter().map(read_row).collect::<Result<_, _>>()?;
     let healths = health::for_lab(db, lab_id, None).await?;
     let fresh = health::freshness_for_lab(db, lab_id, None).await?;
-    let handled = health::handling_for_lab(db, lab_id, now.timestamp()).await?;
+    let mut problems = health::problems_for_lab(db, lab_id, now.timestamp()).await?;
     let mut fleet: Vec<FleetInstrument> = rows
         .into_iter()
         .map(
@@ -120,26 +120,30 @@ async fn instruments(db: &AnyPool, lab_id: i64) -> AppResult<Vec<FleetInstrument
                 (id, serial, model, nickname, site, last_report, token),
                 (q30, last_run, control, rule, side),
                 (appointment, planned),
-            )| FleetInstrument {
-                id,
-                serial,
-                model,
-                nickname,
-                site,
-                health: healths.get(&id).copied().unwrap_or_else(health::unknown),
-                freshness: fresh.get(&id).copied().unwrap_or_default(),
-                last_run_pct_q30: q30,
-                last_run_at: last_run.map(to_time),
-                last_report_at: last_report.map(to_time),
-                connection: crate::domain::enrollment::connection(&token),
-                handling: handled.get(&id).copied().unwrap_or_default(),
-                last_run_control: spc::stored_control(
-                    control.as_deref(),
-                    rule.as_deref(),
-                    side.as_deref(),
-                ),
-                next_appointment: appointment.map(to_time),
-                next_planned_run: planned.and_then(|d| d.parse().ok()),
+            )| {
+                let problem = problems.remove(&id);
+                FleetInstrument {
+                    id,
+                    serial,
+                    model,
+                    nickname,
+                    site,
+                    health: healths.get(&id).copied().unwrap_or_else(health::unknown),
+                    freshness: fresh.get(&id).copied().unwrap_or_default(),
+                    last_run_pct_q30: q30,
+                    last_run_at: last_run.map(to_time),
+                    last_report_at: last_report.map(to_time),
+                    connection: crate::domain::enrollment::connection(&token),
+                    handling: problem.as_ref().map(|p| p.handling).unwrap_or_default(),
+                    causes: problem.map(|p| p.causes).unwrap_or_default(),
+                    last_run_control: spc::stored_control(
+                        control.as_deref(),
+                        rule.as_deref(),
+                        side.as_deref(),
+                    ),
+                    next_appointment: appointment.map(to_time),
+                    next_planned_run: planned.and_then(|d| d.parse().ok()),
+                }
             },
         )
         .collect();

@@ -154,13 +154,20 @@ pub async fn reported_sensors(db: &AnyPool, id: i64) -> AppResult<Vec<String>> {
 
 /// How far each subsystem's worst open warnings have been handled, per instrument of a lab
 /// (only those with an open warning): the least handled of them, a booking's earliest slot.
-pub async fn handling_for_lab(
+/// Per instrument and subsystem, its worst open problem: how far it has been handled, and
+/// the rule of a warning of that severity (the fleet's badge says and links to it).
+pub struct Problems {
+    pub handling: [Handling; 4],
+    pub causes: [Option<String>; 4],
+}
+
+pub async fn problems_for_lab(
     db: &AnyPool,
     lab_id: i64,
     now: i64,
-) -> AppResult<HashMap<i64, [Handling; 4]>> {
+) -> AppResult<HashMap<i64, Problems>> {
     // An acknowledgement or booking made before the warning got worse does not count.
-    let rows: Vec<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<(i64, String, String, String, Option<i64>, String)> = sqlx::query_as(
         "SELECT w.instrument_id, w.subsystem, w.severity,
             CASE WHEN w.status = 'acknowledged' AND w.worse_at > w.acknowledged_at
                  THEN 'active' ELSE w.status END,
@@ -168,17 +175,20 @@ pub async fn handling_for_lab(
               WHERE r.instrument_id = w.instrument_id
                 AND w.rule IN ('threshold:' || r.sensor, 'rate:' || r.sensor)
                 AND r.status = 'scheduled' AND r.slot_end > $2
-                AND (w.worse_at IS NULL OR w.worse_at < r.updated_at))
+                AND (w.worse_at IS NULL OR w.worse_at < r.updated_at)),
+            w.rule
          FROM warnings w JOIN instruments i ON i.id = w.instrument_id
-         WHERE i.lab_id = $1 AND w.status <> 'resolved'",
+         WHERE i.lab_id = $1 AND w.status <> 'resolved'
+         ORDER BY w.raised_at, w.id",
     )
     .bind(lab_id)
     .bind(now)
     .fetch_all(db)
     .await?;
-    // Per instrument and subsystem: the worst severity seen, and its least handled state.
-    let mut worst: HashMap<(i64, usize), (u8, Handling)> = HashMap::new();
-    for (id, subsystem, severity, status, booked) in rows {
+    // Per instrument and subsystem: the worst severity seen, its least handled state, and
+    // the rule of the first warning raised at that severity.
+    let mut worst: HashMap<(i64, usize), (u8, Handling, String)> = HashMap::new();
+    for (id, subsystem, severity, status, booked, rule) in rows {
         let Some(k) = Subsystem::ALL.iter().position(|s| s.as_str() == subsystem) else {
             continue;
         };
@@ -188,16 +198,23 @@ pub async fn handling_for_lab(
             (None, "acknowledged") => Handling::Acknowledged,
             _ => Handling::Open,
         };
-        let e = worst.entry((id, k)).or_insert((severity, handled));
+        let e = worst
+            .entry((id, k))
+            .or_insert((severity, handled, rule.clone()));
         if severity > e.0 {
-            *e = (severity, handled);
+            *e = (severity, handled, rule);
         } else if severity == e.0 {
             e.1 = less_handled(e.1, handled);
         }
     }
-    let mut out: HashMap<i64, [Handling; 4]> = HashMap::new();
-    for ((id, k), (_, handled)) in worst {
-        out.entry(id).or_default()[k] = handled;
+    let mut out: HashMap<i64, Problems> = HashMap::new();
+    for ((id, k), (_, handled, rule)) in worst {
+        let p = out.entry(id).or_insert_with(|| Problems {
+            handling: Default::default(),
+            causes: Default::default(),
+        });
+        p.handling[k] = handled;
+        p.causes[k] = Some(rule);
     }
     Ok(out)
 }

@@ -641,6 +641,22 @@ async fn the_fleet_says_how_far_a_problem_has_been_handled() {
     let ada = env.login("ada@northgate.example").await;
     let state = || nimbus_thermal(&env, &ada);
     assert_eq!(state().await, (Health::Critical, Handling::Open));
+    // The badge says what made it so: the chiller's critical warning, by its rule.
+    let fleet: Fleet = env.get_json("/api/v1/fleet", &ada).await;
+    let row = fleet
+        .instruments
+        .iter()
+        .find(|i| i.id == env.id("NB552091"))
+        .unwrap();
+    assert_eq!(
+        row.causes,
+        [
+            None,
+            None,
+            Some("threshold:chiller_temp_c".to_string()),
+            None
+        ]
+    );
     acknowledge_chiller(&env, &ada, "engineer called").await;
     assert_eq!(state().await, (Health::Critical, Handling::Acknowledged));
     let booked = book_chiller(&env, &ada).await;
