@@ -150,6 +150,25 @@ pub fn day(d: chrono::NaiveDate) -> String {
     format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
 }
 
+/// A chosen date with its weekday: "Thursday 10 Dec 2026" (beside date fields).
+pub fn weekday(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    const DAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    format!(
+        "{} {}",
+        DAYS[d.weekday().num_days_from_monday() as usize],
+        day(d)
+    )
+}
+
 /// A time span as a caption says it after "per": "hour", "6 h", "day", "7 days".
 pub fn span(seconds: i64) -> String {
     match seconds {
@@ -183,6 +202,14 @@ pub fn spacing(bucket_seconds: i64, starts: &[i64]) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chosen_date_says_its_weekday() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(weekday(d(2026, 12, 10)), "Thursday 10 Dec 2026");
+        assert_eq!(weekday(d(2026, 12, 13)), "Sunday 13 Dec 2026");
+        assert_eq!(weekday(d(2024, 2, 29)), "Thursday 29 Feb 2024");
+    }
 
     #[test]
     fn fixed_and_shortest_write_what_format_writes() {

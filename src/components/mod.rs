@@ -70,6 +70,17 @@ pub fn follow_date(date: RwSignal<String>) -> impl Fn(web_sys::Event) + Clone + 
     }
 }
 
+/// The day a date field holds, with its weekday, beside it (`id`: the field's
+/// aria-describedby), so nobody books a Sunday by mistake.
+#[component]
+pub fn DayInWords(id: String, date: RwSignal<String>) -> impl IntoView {
+    view! {
+        <span id=id class="sub weekday">
+            {move || crate::json::date(&date.get()).map(crate::format::weekday)}
+        </span>
+    }
+}
+
 /// Keeps the address bar's query in step with a page's filters (`query`, reactive), so a
 /// filtered view can be bookmarked, shared and reloaded. It replaces the history entry
 /// rather than adding one per change; the page itself reads the query once, on opening.

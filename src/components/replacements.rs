@@ -4,7 +4,7 @@
 
 use crate::api::{self, ApiFailure, Mutation};
 use crate::components::states::Empty;
-use crate::components::{follow_date, when, ColumnHeads};
+use crate::components::{follow_date, when, ColumnHeads, DayInWords};
 use crate::format;
 use crate::routes::Route;
 use crate::session::use_session;
@@ -354,7 +354,8 @@ fn ScheduleForm(
             }
         >
             <label for=date_id.clone()>"Date"</label>
-            <input id=date_id type="date" required min=today prop:value=d0 on:input=follow_date(date) />
+            <input id=date_id.clone() type="date" required min=today prop:value=d0 on:input=follow_date(date) aria-describedby=format!("{date_id}-day") />
+            <DayInWords id=format!("{date_id}-day") date />
             <label for=slot_id.clone()>"Slot"</label>
             <select
                 id=slot_id

@@ -123,6 +123,11 @@ async fn a_manager_schedules_a_replacement_that_shows_on_the_chart_and_in_the_ca
     let chosen = day(10);
     set_date(b, &format!("{form} input[type=date]"), chosen).await;
     b.wait_count(&format!("{form} .collision"), 0).await;
+    // The day is said with its weekday beside the field.
+    assert_eq!(
+        b.text(&format!("{form} .weekday")).await,
+        seqhealth::format::weekday(chosen)
+    );
     let slot = b
         .client
         .find(Locator::Css(&format!("{form} select")))
