@@ -60,17 +60,6 @@ async fn break_fetch(b: &Browser, hang: bool) {
         .unwrap();
 }
 
-/// Clicks the first element `css` matches, when there is one; whether there was.
-async fn click_if_any(b: &Browser, css: &str) -> bool {
-    match b.client.find(Locator::Css(css)).await {
-        Ok(e) => {
-            e.click().await.unwrap();
-            true
-        }
-        Err(_) => false,
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_and_state_passes_the_wcag_audit_as_manager_and_viewer() {
     let (mut server, browser) = start().await;
@@ -132,12 +121,15 @@ async fn every_page_and_state_passes_the_wcag_audit_as_manager_and_viewer() {
         .await
         .unwrap();
     b.text("table.data tbody tr").await;
-    click_if_any(b, "button[aria-controls=runs-table]").await;
+    b.click(Locator::Css("button[aria-controls=runs-table]"))
+        .await;
     audit(b, "instrument (manager)", "instrument").await;
     b.click(Locator::Css("table.warnings tbody tr .status button"))
         .await;
     b.text("table.warnings tbody tr form").await;
-    click_if_any(b, "section.connection button.secondary").await;
+    b.click(Locator::Css("section.connection button.secondary"))
+        .await;
+    b.text("section.connection button.danger").await;
     audit(b, "instrument, acknowledge and revoke forms open", "").await;
 
     // The warnings list, a warning's form open.
@@ -159,11 +151,12 @@ async fn every_page_and_state_passes_the_wcag_audit_as_manager_and_viewer() {
     b.click(Locator::Css("table.replacements tbody tr .actions button"))
         .await;
     b.text("table.replacements form.schedule").await;
-    click_if_any(
-        b,
-        "table.replacements tbody tr:nth-child(2) .actions button.secondary:last-child",
-    )
+    let second = "table.replacements tbody tr:nth-child(2)";
+    b.click(Locator::Css(&format!(
+        "{second} .actions button.secondary:last-child"
+    )))
     .await;
+    b.text(&format!("{second} form")).await;
     audit(
         b,
         "replacements, schedule and cancel forms",
@@ -188,11 +181,11 @@ async fn every_page_and_state_passes_the_wcag_audit_as_manager_and_viewer() {
     b.click(Locator::Css("form.invite button[type=submit]"))
         .await;
     b.text("table.invited tbody tr").await;
-    click_if_any(
-        b,
+    b.click(Locator::Css(
         "table.team tbody tr:last-child button.secondary:last-child",
-    )
+    ))
     .await;
+    b.text("table.team tbody tr:last-child button.danger").await;
     audit(b, "team, an invitation made, deactivation asked", "").await;
 
     b.client.goto(&format!("{base}/account")).await.unwrap();
@@ -236,7 +229,11 @@ async fn every_page_and_state_passes_the_wcag_audit_as_manager_and_viewer() {
         .await;
     b.text(".code-card.secret").await;
     b.text("table.webhooks tbody tr").await;
-    click_if_any(b, "table.webhooks tbody tr button[aria-label^=Remove]").await;
+    b.click(Locator::Css(
+        "table.webhooks tbody tr button[aria-label^=Remove]",
+    ))
+    .await;
+    b.text("table.webhooks tbody tr button.danger").await;
     audit(
         b,
         "notifications, a webhook's secret, removal asked",
