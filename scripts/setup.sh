@@ -4,8 +4,9 @@
 #   always:     the wasm32 target, trunk 0.21.14, wasm-bindgen-cli = Cargo.lock's
 #               wasm-bindgen, wasm-opt (binaryen 132 from npm, into .tools/)
 #   --browser:  what the tests need too: Debian's chromium and chromium-driver (end-to-end
-#               tests), brotli, postgresql, cargo-deny 0.20.2 (the dependency check) and
-#               aiosmtpd from PyPI (the tests' SMTP server)
+#               tests), brotli, postgresql, cargo-deny 0.20.2 (the dependency check),
+#               aiosmtpd from PyPI (the tests' SMTP server) and axe-core 4.14.1 from npm
+#               into .tools/axe (the end-to-end tests' accessibility audit)
 # Nothing is downloaded from GitHub: only crates.io, npm and Debian packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ TRUNK_VERSION=0.21.14
 CARGO_DENY_VERSION=0.20.2
 BINARYEN_VERSION=132.0.0
 TERSER_VERSION=5.51.2
+AXE_CORE_VERSION=4.14.1
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 [ -n "$WASM_BINDGEN_VERSION" ] || { echo "setup: no wasm-bindgen in Cargo.lock" >&2; exit 1; }
 
@@ -92,6 +94,15 @@ if [ "${1:-}" = "--browser" ]; then
     say "installing aiosmtpd 1.4.6 (the tests' SMTP server) into .tools/smtp-venv"
     python3 -m venv .tools/smtp-venv
     .tools/smtp-venv/bin/pip install --quiet aiosmtpd==1.4.6
+  fi
+
+  # The e2e suite's WCAG audit (tests/e2e/harness.rs, Browser::assert_accessible).
+  if [ "$(node -e "console.log(require('$root/.tools/axe/node_modules/axe-core/package.json').version)" 2>/dev/null)" = "$AXE_CORE_VERSION" ]; then
+    say "axe-core $AXE_CORE_VERSION: present"
+  else
+    say "installing axe-core $AXE_CORE_VERSION from npm into .tools/axe"
+    mkdir -p .tools/axe
+    npm install --silent --no-audit --no-fund --prefix .tools/axe "axe-core@$AXE_CORE_VERSION"
   fi
 fi
 say "ready"

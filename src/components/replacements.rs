@@ -152,6 +152,7 @@ fn ReplacementRowView(
     };
     let what = format!("{} of {}", r.component, r.instrument_nickname);
     let nickname = r.instrument_nickname.clone();
+    let group = what.clone();
     let form = move || {
         match editing.get() {
         Editing::None => ().into_any(),
@@ -220,7 +221,8 @@ fn ReplacementRowView(
                     move || {
                         let scheduled = status == ReplacementStatus::Scheduled;
                         view! {
-                            <div class="actions">
+                            // Named by its row: every row has the same buttons (WCAG 2.4.6).
+                            <div class="actions" role="group" aria-label=group.clone()>
                                 <button type="button" on:click=move |_| editing.set(Editing::Schedule)>
                                     {if scheduled { "Reschedule" } else { "Schedule" }}
                                 </button>

@@ -163,6 +163,8 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
     let input_id = format!("ack-reason-{id}");
     let rule = crate::format::rule(&w.rule);
     let what = format!("{rule} on {}", w.instrument_nickname);
+    // The button named by its row: a page lists several "Acknowledge" (WCAG 2.4.6).
+    let ack_name = format!("{ack_label}: {what}");
     view! {
         <tr data-warning-id=id.to_string() class=if muted { "muted" } else { "" } role="row">
             <td role="cell" data-label="Severity">
@@ -186,7 +188,7 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
             <td role="cell" data-label="Status" class="status">
                 <span>{status_text}</span>
                 {when(move || active && is_manager() && !editing.get(), move || view! {
-                    <button type="button" class="secondary" on:click=move |_| editing.set(true)>
+                    <button type="button" class="secondary" aria-label=ack_name.clone() on:click=move |_| editing.set(true)>
                         {ack_label}
                     </button>
                 }.into_any())}

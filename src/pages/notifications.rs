@@ -276,7 +276,8 @@ fn HookActions(
         let name = name.clone();
         move || format!("{} {name}", verb())
     };
-    let test_label = format!("Send a test to {name}");
+    // The visible words first, as spoken (WCAG 2.5.3, label in name).
+    let test_label = format!("Send test to {name}");
     let remove_label = format!("Remove {name}");
     let ask = format!("Remove {name}: nothing more is sent there. Confirm");
     view! {

@@ -374,6 +374,65 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
+    /// Audits the page as it is now with axe-core (WCAG 2.0, 2.1 and 2.2, levels A and
+    /// AA) and panics listing every violation. axe is injected through WebDriver (the
+    /// server's Content-Security-Policy refuses any script the dashboard does not serve).
+    pub async fn assert_accessible(&self, what: &str) {
+        let loaded = self
+            .client
+            .execute("return typeof window.axe === 'object';", vec![])
+            .await
+            .unwrap();
+        if loaded != serde_json::json!(true) {
+            self.client
+                .execute(axe_source(), vec![])
+                .await
+                .unwrap_or_else(|e| panic!("{what}: injecting axe-core: {e}"));
+        }
+        let found = self
+            .client
+            .execute_async(
+                r"const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag', values: arguments[0] },
+                                     resultTypes: ['violations'] })
+                   .then(r => done(r.violations.map(v => ({
+                       id: v.id, impact: v.impact, help: v.help,
+                       nodes: v.nodes.length,
+                       targets: v.nodes.slice(0, 4).map(n => [
+                           n.target.join(' '), n.html.slice(0, 240),
+                           (n.failureSummary || '').replace(/\s+/g, ' ').slice(0, 300)])}))))
+                   .catch(e => done([{ id: 'axe-error', impact: 'error', help: String(e),
+                                       nodes: 0, targets: [] }]));",
+                vec![serde_json::json!(AXE_TAGS)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{what}: running axe-core: {e}"));
+        let violations = found.as_array().cloned().unwrap_or_default();
+        if violations.is_empty() {
+            return;
+        }
+        let mut report = format!("{what}: {} accessibility violation(s)", violations.len());
+        for v in &violations {
+            let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
+            report += &format!(
+                "\n- {} ({}): {} [{} element(s)]",
+                s("id"),
+                s("impact"),
+                s("help"),
+                v["nodes"]
+            );
+            for t in v["targets"].as_array().into_iter().flatten() {
+                report += &format!(
+                    "\n    {}\n      {}\n      {}",
+                    t[0].as_str().unwrap_or(""),
+                    t[1].as_str().unwrap_or(""),
+                    t[2].as_str().unwrap_or("")
+                );
+            }
+        }
+        panic!("{report}");
+    }
+
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
     }
@@ -385,6 +444,24 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// The axe-core rule tags the accessibility audit runs: WCAG 2.0, 2.1 and 2.2, A and AA.
+pub const AXE_TAGS: [&str; 5] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+
+/// axe-core's script, as `make setup-browser` installs it from npm (read once).
+fn axe_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(".tools/axe/node_modules/axe-core/axe.min.js");
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "axe-core is missing ({}: {e}): run `make setup-browser`",
+                path.display()
+            )
+        })
+    })
 }
 
 /// A fresh demo server and a browser beside it.

@@ -5,6 +5,7 @@
 //! Needs `dist/` (`make build`) and Debian's chromium + chromium-driver (`make setup`);
 //! `make test` provides both.
 
+mod a11y;
 mod enrollment;
 mod harness;
 use seqhealth::format;

@@ -322,7 +322,7 @@ async fn a_manager_chooses_notifications_adds_a_webhook_tests_it_and_sees_the_de
         .wait()
         .at_most(WAIT)
         .for_element(Locator::Css(
-            "table.webhooks button[aria-label='Send a test to Lab chat']",
+            "table.webhooks button[aria-label='Send test to Lab chat']",
         ))
         .await
         .unwrap();
@@ -337,7 +337,7 @@ async fn a_manager_chooses_notifications_adds_a_webhook_tests_it_and_sees_the_de
         )
         .await
         .unwrap();
-    assert_eq!(focused.as_str(), Some("Send a test to Lab chat"));
+    assert_eq!(focused.as_str(), Some("Send test to Lab chat"));
     // The receiver answers 500 first: the log shows the delivery retrying, with the
     // error and when it is tried again.
     b.wait_count("table.deliveries tbody tr[data-status=retrying]", 1)

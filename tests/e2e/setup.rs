@@ -227,7 +227,7 @@ async fn a_new_lab_s_first_manager_sets_up_an_account_from_the_init_link() {
 }
 
 /// The first link in a message that starts with `prefix`, up to the end of its token.
-fn link_in(message: &str, prefix: &str) -> String {
+pub(crate) fn link_in(message: &str, prefix: &str) -> String {
     let token: String = message
         .split(prefix)
         .nth(1)
