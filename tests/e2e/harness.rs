@@ -389,25 +389,36 @@ impl Browser {
                 .await
                 .unwrap_or_else(|e| panic!("{what}: injecting axe-core: {e}"));
         }
-        let found = self
-            .client
-            .execute_async(
-                r"const done = arguments[arguments.length - 1];
-                 axe.run(document, { runOnly: { type: 'tag', values: arguments[0] },
-                                     resultTypes: ['violations'] })
-                   .then(r => done(r.violations.map(v => ({
-                       id: v.id, impact: v.impact, help: v.help,
-                       nodes: v.nodes.length,
-                       targets: v.nodes.slice(0, 4).map(n => [
-                           n.target.join(' '), n.html.slice(0, 240),
-                           (n.failureSummary || '').replace(/\s+/g, ' ').slice(0, 300)])}))))
-                   .catch(e => done([{ id: 'axe-error', impact: 'error', help: String(e),
-                                       nodes: 0, targets: [] }]));",
-                vec![serde_json::json!(AXE_TAGS)],
+        // Both themes: as the page is, then in the other one (the attribute the header's
+        // switch sets), then back.
+        let mut violations = Vec::new();
+        for pass in 0..2 {
+            let theme = self
+                .client
+                .execute(
+                    "const r = document.documentElement;
+                     if (arguments[0]) r.dataset.theme = r.dataset.theme === 'dark' ? 'light' : 'dark';
+                     return r.dataset.theme || 'light';",
+                    vec![serde_json::json!(pass == 1)],
+                )
+                .await
+                .unwrap();
+            let found = self.axe_violations(what).await;
+            violations.extend(found.into_iter().map(|mut v| {
+                v["id"] = serde_json::json!(format!(
+                    "{} [{theme} theme]",
+                    v["id"].as_str().unwrap_or("")
+                ));
+                v
+            }));
+        }
+        self.client
+            .execute(
+                "const r = document.documentElement; r.dataset.theme = r.dataset.theme === 'dark' ? 'light' : 'dark';",
+                vec![],
             )
             .await
-            .unwrap_or_else(|e| panic!("{what}: running axe-core: {e}"));
-        let violations = found.as_array().cloned().unwrap_or_default();
+            .unwrap();
         if violations.is_empty() {
             return;
         }
@@ -431,6 +442,29 @@ impl Browser {
             }
         }
         panic!("{report}");
+    }
+
+    /// axe-core's WCAG A and AA violations on the page as it is now.
+    async fn axe_violations(&self, what: &str) -> Vec<serde_json::Value> {
+        let found = self
+            .client
+            .execute_async(
+                r"const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag', values: arguments[0] },
+                                     resultTypes: ['violations'] })
+                   .then(r => done(r.violations.map(v => ({
+                       id: v.id, impact: v.impact, help: v.help,
+                       nodes: v.nodes.length,
+                       targets: v.nodes.slice(0, 4).map(n => [
+                           n.target.join(' '), n.html.slice(0, 240),
+                           (n.failureSummary || '').replace(/\s+/g, ' ').slice(0, 300)])}))))
+                   .catch(e => done([{ id: 'axe-error', impact: 'error', help: String(e),
+                                       nodes: 0, targets: [] }]));",
+                vec![serde_json::json!(AXE_TAGS)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{what}: running axe-core: {e}"));
+        found.as_array().cloned().unwrap_or_default()
     }
 
     pub async fn close(self) {
