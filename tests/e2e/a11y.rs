@@ -92,13 +92,7 @@ async fn every_page_and_state_passes_the_wcag_audit_as_manager_and_viewer() {
     b.text("form.add").await;
     audit(b, "fleet, add-instrument form", "").await;
     for (field, text) in [("#add-serial", "FS10000001"), ("#add-nickname", "Juno")] {
-        b.client
-            .find(Locator::Css(field))
-            .await
-            .unwrap()
-            .send_keys(text)
-            .await
-            .unwrap();
+        b.type_into(field, text).await;
     }
     b.click(Locator::Css("form.add button[type=submit]")).await;
     b.text("section.add-instrument .code-card").await;
@@ -195,13 +189,7 @@ async fn every_page_and_state_passes_the_wcag_audit_as_manager_and_viewer() {
         ("#current-password", "whatever"),
         ("#new-password", "ada@northgate.example"),
     ] {
-        b.client
-            .find(Locator::Css(field))
-            .await
-            .unwrap()
-            .send_keys(text)
-            .await
-            .unwrap();
+        b.type_into(field, text).await;
     }
     b.text("main [role=alert]").await;
     audit(b, "account, a password refused", "").await;
@@ -217,13 +205,7 @@ async fn every_page_and_state_passes_the_wcag_audit_as_manager_and_viewer() {
         ("#webhook-name", "Lab chat"),
         ("#webhook-url", "http://127.0.0.1:9/hook"),
     ] {
-        b.client
-            .find(Locator::Css(field))
-            .await
-            .unwrap()
-            .send_keys(text)
-            .await
-            .unwrap();
+        b.type_into(field, text).await;
     }
     b.click(Locator::Css("form.webhook-add button[type=submit]"))
         .await;

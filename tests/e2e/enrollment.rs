@@ -77,29 +77,13 @@ async fn a_manager_adds_an_instrument_whose_agent_enrolls_and_sends_a_real_run()
     let card = b.text(".code-card").await;
     assert!(card.contains("For Mira (MiSeq M09999)."), "{card}");
     assert!(card.contains("D:\\Illumina\\MiSeqOutput"), "{card}");
-    let command = b
-        .client
-        .find(Locator::Css(".code-card input.command"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap();
+    let command = b.value(".code-card input.command").await;
     // A MiSeq's PC runs Windows: the commands say so, with its usual runs folder.
     assert_eq!(
         command,
         format!("seqhealth-agent.exe enroll --server {base} --code {code}")
     );
-    let watch = b
-        .client
-        .find(Locator::Css(".code-card input[id^=watch-command]"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap();
+    let watch = b.value(".code-card input[id^=watch-command]").await;
     assert_eq!(
         watch,
         "seqhealth-agent.exe watch D:\\Illumina\\MiSeqOutput --config seqhealth-agent.json"

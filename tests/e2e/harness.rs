@@ -255,6 +255,24 @@ impl Browser {
         serde_json::from_value(rows).unwrap()
     }
 
+    /// Types `text` into the first element `css` matches.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let field = self.client.find(Locator::Css(css)).await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// The current value of the first input `css` matches.
+    pub async fn value(&self, css: &str) -> String {
+        let field = self.client.find(Locator::Css(css)).await.unwrap();
+        field.prop("value").await.unwrap().unwrap_or_default()
+    }
+
+    /// An attribute of the first element `css` matches.
+    pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        let el = self.client.find(Locator::Css(css)).await.unwrap();
+        el.attr(name).await.unwrap()
+    }
+
     pub async fn count(&self, css: &str) -> usize {
         self.client.find_all(Locator::Css(css)).await.unwrap().len()
     }

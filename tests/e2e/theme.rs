@@ -32,26 +32,14 @@ async fn the_dark_theme_is_switched_remembered_and_followed_by_the_charts() {
     );
     let switch = "header button.theme";
     assert_eq!(
-        b.client
-            .find(Locator::Css(switch))
-            .await
-            .unwrap()
-            .attr("aria-pressed")
-            .await
-            .unwrap(),
-        Some("false".into())
+        b.attr(switch, "aria-pressed").await.as_deref(),
+        Some("false")
     );
     b.click(Locator::Css(switch)).await;
     assert_eq!(theme(b).await, ("dark".into(), "rgb(18, 20, 24)".into()));
     assert_eq!(
-        b.client
-            .find(Locator::Css(switch))
-            .await
-            .unwrap()
-            .attr("aria-pressed")
-            .await
-            .unwrap(),
-        Some("true".into())
+        b.attr(switch, "aria-pressed").await.as_deref(),
+        Some("true")
     );
     b.screenshot("dark-fleet").await;
 
