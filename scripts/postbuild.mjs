@@ -1,17 +1,19 @@
 // After `trunk build`: make dist/ fit a strict Content-Security-Policy and serve fast.
 //  1. Trunk inlines the module that starts the wasm; CSP `script-src 'self'` forbids inline
 //     script, so it moves to its own hashed file and index.html loads it by src.
-//  2. The JS glue minified with terser (.tools/, from npm) and the stylesheet stripped of
-//     comments and spaces, their integrity hashes in index.html updated: the first load's
-//     budget is 250 KB brotli.
+//  2. The JS glue minified with terser (.tools/, from npm), the wasm's import and export
+//     names shortened in it and in the wasm, and the stylesheet stripped of comments and
+//     spaces, their integrity hashes in index.html updated: the first load's budget is
+//     250 KB brotli.
 //  3. .br and .gz siblings of text and wasm files, so the server sends them precompressed
 //     (brotli at maximum quality: done once per build, not per request).
 // Usage: node scripts/postbuild.mjs dist
-import { readdirSync, readFileSync, writeFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync, statSync, unlinkSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { minifyNames } from "./minify-names.mjs";
 import { brotliCompressSync, gzipSync, constants } from "node:zlib";
 
 const dir = process.argv[2] ?? "dist";
@@ -34,12 +36,32 @@ try {
   console.error("postbuild: terser is missing: run scripts/setup.sh");
   process.exit(1);
 }
-for (const name of readdirSync(dir)) {
+for (let name of readdirSync(dir)) {
   if (/^seqhealth-[0-9a-f]+\.js$/.test(name)) {
     const before = readFileSync(join(dir, name), "utf8");
     const out = await terser.minify(before, { module: true, compress: { passes: 2 }, mangle: true });
-    repin(name, out.code);
-    console.log(`${name}: minified ${before.length} → ${out.code.length} B`);
+    let code = out.code;
+    console.log(`${name}: minified ${before.length} → ${code.length} B`);
+    // The wasm's import and export names shortened in both files (scripts/minify-names.mjs).
+    const wasmName = name.replace(/\.js$/, "_bg.wasm");
+    const wasm = readFileSync(join(dir, wasmName));
+    if (WebAssembly.Module.imports(new WebAssembly.Module(wasm)).some((i) => i.name.startsWith("__wb"))) {
+      const m = minifyNames(wasm, code, "./seqhealth_bg.js");
+      // Trunk's hash is of the wasm before wasm-opt and this step: the pair gets a name
+      // from its final bytes, so a browser never holds (cached for a year) a glue and a
+      // wasm from different builds of the same code under one name.
+      const hash = createHash("sha256").update(m.wasm).update(m.js).digest("hex").slice(0, 16);
+      const base = name.replace(/\.js$/, "");
+      const renamed = `seqhealth-${hash}`;
+      html = html.split(base).join(renamed);
+      code = m.js.split(base).join(renamed);
+      unlinkSync(join(dir, name));
+      unlinkSync(join(dir, wasmName));
+      name = `${renamed}.js`;
+      repin(`${renamed}_bg.wasm`, m.wasm);
+      console.log(`${wasmName}: ${m.renamed} import and export names shortened → ${m.wasm.length} B, now ${renamed}_bg.wasm`);
+    }
+    repin(name, code);
   } else if (/^main-[0-9a-f]+\.css$/.test(name)) {
     const before = readFileSync(join(dir, name), "utf8");
     // Our own stylesheet: no strings with these characters in it, so this is safe.

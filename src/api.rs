@@ -131,10 +131,9 @@ impl<T: FromJson> Remote<T> {
     /// `None` until the first answer, then the latest one (the previous answer stays while
     /// it is read again). Reactive.
     pub fn get(&self) -> Option<Result<T, ApiFailure>> {
-        self.body.map(|b| match b {
-            Ok(body) => decode(body),
-            Err(e) => Err(e.clone()),
-        })
+        let mut out = None;
+        read_body(&self.body, &mut |b| out = Some(answer(b)));
+        out
     }
 
     /// Whether an answer (or failure) has arrived. Reactive; decodes nothing.
@@ -145,6 +144,24 @@ impl<T: FromJson> Remote<T> {
     pub fn refetch(&self) {
         self.body.refetch()
     }
+}
+
+/// The answer of a body as read: decoded, or the failure.
+fn answer<T: FromJson>(body: &Result<String, ApiFailure>) -> Result<T, ApiFailure> {
+    match body {
+        Ok(body) => decode(body),
+        Err(e) => Err(e.clone()),
+    }
+}
+
+/// Reads (reactively) a resource's body, if it has one, with `f`: one reader for every
+/// type of answer instead of the resource's reading compiled into each `Remote<T>::get`.
+#[inline(never)]
+fn read_body(
+    body: &LocalResource<Result<String, ApiFailure>>,
+    f: &mut dyn FnMut(&Result<String, ApiFailure>),
+) {
+    body.map(f);
 }
 
 fn body_resource(path: Box<dyn Fn() -> String>) -> LocalResource<Result<String, ApiFailure>> {
@@ -406,12 +423,9 @@ impl<T: FromJson> Mutation<T> {
 
     /// The latest answer, `None` before the first. Reactive.
     pub fn value(&self) -> Option<Result<T, ApiFailure>> {
-        self.action.value().with(|v| {
-            v.as_ref().map(|r| match r {
-                Ok(body) => decode(body),
-                Err(e) => Err(e.clone()),
-            })
-        })
+        let mut out = None;
+        read_value(&self.action, &mut |r| out = Some(answer(r)));
+        out
     }
 
     /// Whether the latest request succeeded. Reactive; decodes nothing.
@@ -425,6 +439,20 @@ impl<T: FromJson> Mutation<T> {
             .value()
             .with(|v| v.as_ref().and_then(|r| r.as_ref().err().cloned()))
     }
+}
+
+/// Reads (reactively) an action's latest answer, if any, with `f`: one reader for every
+/// type of answer.
+#[inline(never)]
+fn read_value(
+    action: &Action<(), Result<String, ApiFailure>>,
+    f: &mut dyn FnMut(&Result<String, ApiFailure>),
+) {
+    action.value().with(|v| {
+        if let Some(r) = v {
+            f(r)
+        }
+    });
 }
 
 fn mutation_action(call: Box<dyn Fn() -> Pending>) -> Action<(), Result<String, ApiFailure>> {

@@ -3,6 +3,7 @@
 //! (awaiting its agent, connected, revoked) with a new code or revocation for managers.
 
 use crate::api::{self, ApiFailure, Mutation};
+use crate::components::states::failure_line;
 use crate::components::{when, when_else};
 use crate::session::use_session;
 use crate::time;
@@ -294,7 +295,7 @@ pub fn ConnectionCard(detail: InstrumentDetail, on_change: Callback<()>) -> impl
                 </div>
             }.into_any())}
             {move || new_code.value().and_then(|r| r.ok()).map(|code| view! { <CodeCard code=code /> })}
-            {move || error().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })}
+            {failure_line(error)}
         </section>
     }
 }

@@ -2,7 +2,7 @@
 //! Managers add and remove them; everyone sees them.
 
 use crate::api::{self, Mutation};
-use crate::components::states::loaded;
+use crate::components::states::{failure_line, loaded};
 use crate::components::{follow_date, when, DayInWords};
 use crate::json::date;
 use crate::session::use_session;
@@ -106,11 +106,7 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
                     <button type="submit" disabled=move || add.pending()>"Add planned run"</button>
                 </form>
             }.into_any())}
-            {move || {
-                add.failure()
-                    .or_else(|| remove.failure())
-                    .map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })
-            }}
+            {failure_line(move || add.failure().or_else(|| remove.failure()))}
         </section>
     }
 }

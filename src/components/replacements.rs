@@ -3,7 +3,7 @@
 //! reschedule, cancel with a reason, and mark completed.
 
 use crate::api::{self, ApiFailure, Mutation};
-use crate::components::states::Empty;
+use crate::components::states::{failure_line, Empty};
 use crate::components::{follow_date, when, ColumnHeads, DayInWords};
 use crate::format;
 use crate::routes::Route;
@@ -249,11 +249,8 @@ fn ReplacementRowView(
 }
 
 /// Shows an action's failure under its form.
-fn failure_of(a: Mutation<ReplacementRow>) -> impl IntoView {
-    move || {
-        a.failure()
-            .map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })
-    }
+fn failure_of(a: Mutation<ReplacementRow>) -> AnyView {
+    failure_line(move || a.failure())
 }
 
 /// Runs `on_change` when the action succeeds.

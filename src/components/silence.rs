@@ -2,6 +2,7 @@
 //! the silence; managers set and end it. Its warnings still show on the dashboard.
 
 use crate::api::{self, Mutation};
+use crate::components::states::failure_line;
 use crate::components::when;
 use crate::session::use_session;
 use crate::time;
@@ -36,11 +37,7 @@ pub fn Silence(detail: InstrumentDetail, on_change: Callback<()>) -> impl IntoVi
             on_change.run(());
         }
     });
-    let failure = move || {
-        set.failure()
-            .or_else(|| end.failure())
-            .map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })
-    };
+    let failure = failure_line(move || set.failure().or_else(|| end.failure()));
     let body = match (detail.silenced_until, detail.silence_reason) {
         (Some(t), reason) => view! {
             <p class="silenced" role="status">

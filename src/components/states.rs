@@ -39,6 +39,17 @@ fn loaded_dyn(
     .into_any()
 }
 
+/// A change request's failure where it was asked, as an alert: `failure` reads the
+/// requests' latest failure (reactively). One non-generic body for every form.
+pub fn failure_line(failure: impl Fn() -> Option<ApiFailure> + Send + Sync + 'static) -> AnyView {
+    failure_line_dyn(Arc::new(failure))
+}
+
+fn failure_line_dyn(failure: Arc<dyn Fn() -> Option<ApiFailure> + Send + Sync>) -> AnyView {
+    (move || failure().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> }))
+        .into_any()
+}
+
 #[component]
 pub fn Loading(#[prop(into)] what: String) -> impl IntoView {
     view! { <p class="state loading" role="status" aria-live="polite">{format!("Loading {what}…")}</p> }

@@ -2,7 +2,7 @@
 //! what triggered it, when, its status, and acknowledgement for managers.
 
 use crate::api::{self, Mutation};
-use crate::components::states::Empty;
+use crate::components::states::{failure_line, Empty};
 use crate::components::{when, ColumnHeads};
 use crate::routes::Route;
 use crate::session::use_session;
@@ -210,10 +210,7 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
                         </button>
                     </form>
                 }.into_any())}
-                {move || {
-                    ack.failure()
-                        .map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })
-                }}
+                {failure_line(move || ack.failure())}
             </td>
         </tr>
     }

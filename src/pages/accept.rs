@@ -2,7 +2,7 @@
 //! `seqhealth-server init`, chooses a name and a password here and is logged in.
 
 use crate::api::{self, Mutation};
-use crate::components::states::loaded;
+use crate::components::states::{failure_line, loaded};
 use crate::routes::Route;
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -107,7 +107,7 @@ fn AcceptForm(token: String, invitation: Invitation) -> impl IntoView {
                 {move || if accept.pending() { "Setting up…" } else { "Set up my account" }}
             </button>
         </form>
-        {move || accept.failure().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })}
+        {failure_line(move || accept.failure())}
     }
 }
 
@@ -173,6 +173,6 @@ fn ResetForm(token: String, email: String, lab: String) -> impl IntoView {
             {move || problem().map(|p| view! { <p class="state error" role="alert">{p}</p> })}
             <button type="submit" disabled=move || reset.pending() || !ready()>"Set the password"</button>
         </form>
-        {move || reset.failure().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })}
+        {failure_line(move || reset.failure())}
     }
 }

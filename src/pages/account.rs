@@ -3,7 +3,7 @@
 //! everywhere.
 
 use crate::api::{self, Mutation};
-use crate::components::states::loaded;
+use crate::components::states::{failure_line, loaded};
 use crate::components::when;
 use crate::routes::Route;
 use crate::session::use_session;
@@ -85,7 +85,7 @@ pub fn AccountPage() -> impl IntoView {
                 <button type="submit" disabled=move || rename.pending()>"Save the name"</button>
             </form>
             {move || rename.succeeded().then(|| view! { <p class="state" role="status">"Saved."</p> })}
-            {move || rename.failure().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })}
+            {failure_line(move || rename.failure())}
         </section>
         <section class="card" aria-labelledby="password-heading">
             <h2 id="password-heading">"Password"</h2>
@@ -105,7 +105,7 @@ pub fn AccountPage() -> impl IntoView {
             {move || change.succeeded().then(|| view! {
                 <p class="state" role="status">"Password changed; your other sessions have ended."</p>
             })}
-            {move || change.failure().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })}
+            {failure_line(move || change.failure())}
         </section>
         <Notifications />
         <section class="card" aria-labelledby="sessions-heading">
@@ -266,6 +266,6 @@ fn PrefsForm(prefs: NotifyPrefs) -> impl IntoView {
             <button type="submit" disabled=move || save.pending()>"Save notification choices"</button>
         </form>
         {move || (save.succeeded() && !edited.get()).then(|| view! { <p class="state" role="status">"Saved."</p> })}
-        {move || save.failure().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })}
+        {failure_line(move || save.failure())}
     }
 }

@@ -1,4 +1,5 @@
 use crate::api::{self, Mutation};
+use crate::components::states::failure_line;
 use crate::routes::Route;
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -107,7 +108,7 @@ fn Forgot(email: RwSignal<String>) -> impl IntoView {
                     )}
                 </p>
             })}
-            {move || ask.failure().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })}
+            {failure_line(move || ask.failure())}
         </details>
     }
 }

@@ -4,7 +4,7 @@
 //! to choose, on the Account page.
 
 use crate::api::{self, Mutation};
-use crate::components::states::{loaded, Empty};
+use crate::components::states::{failure_line, loaded, Empty};
 use crate::components::{set_title, when_else};
 use crate::routes::Route;
 use crate::session::use_session;
@@ -160,7 +160,7 @@ fn SettingsForm(settings: NotifySettings) -> impl IntoView {
             <button type="submit" disabled=move || save.pending()>"Save the lab's settings"</button>
         </form>
         {move || (save.succeeded() && !edited.get()).then(|| view! { <p class="state" role="status">"Saved."</p> })}
-        {move || save.failure().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })}
+        {failure_line(move || save.failure())}
     }
 }
 
@@ -304,9 +304,7 @@ fn HookActions(
         {move || test.succeeded().then(|| view! {
             <p class="hint" role="status">"Test queued: it shows in the delivery log below within seconds."</p>
         })}
-        {move || toggle.failure().or_else(|| test.failure()).or_else(|| remove.failure()).map(|e| view! {
-            <p class="state error" role="alert">{e.to_string()}</p>
-        })}
+        {failure_line(move || toggle.failure().or_else(|| test.failure()).or_else(|| remove.failure()))}
     }
 }
 

@@ -2,7 +2,7 @@
 //! manager invites a colleague here and gets the one-time link to send them.
 
 use crate::api::{self, Mutation};
-use crate::components::states::{loaded, Empty};
+use crate::components::states::{failure_line, loaded, Empty};
 use crate::components::when_else;
 use crate::session::use_session;
 use crate::time;
@@ -157,9 +157,7 @@ fn MemberActions(id: i64, name: String, role: Role, on_change: Callback<()>) -> 
                 }.into_any()
             }}
         </div>
-        {move || change.failure().or_else(|| deactivate.failure()).map(|e| view! {
-            <p class="state error" role="alert">{e.to_string()}</p>
-        })}
+        {failure_line(move || change.failure().or_else(|| deactivate.failure()))}
     }
 }
 
@@ -183,9 +181,7 @@ fn InvitationActions(id: i64, on_change: Callback<()>) -> impl IntoView {
             </button>
         </div>
         {move || resend.value().map(|r| r.map(|link| view! { <LinkCard link=link /> }))}
-        {move || resend.failure().or_else(|| withdraw.failure()).map(|e| view! {
-            <p class="state error" role="alert">{e.to_string()}</p>
-        })}
+        {failure_line(move || resend.failure().or_else(|| withdraw.failure()))}
     }
 }
 
