@@ -1,9 +1,9 @@
 // After `trunk build`: make dist/ fit a strict Content-Security-Policy and serve fast.
 //  1. Trunk inlines the module that starts the wasm; CSP `script-src 'self'` forbids inline
 //     script, so it moves to its own hashed file and index.html loads it by src.
-//  2. The JS glue minified with terser (.tools/, from npm) and the stylesheet stripped of
-//     comments and spaces, their integrity hashes in index.html updated: the first load's
-//     budget is 250 KB brotli.
+//  2. The JS glue (and public/'s keys.js and theme.js) minified with terser (.tools/,
+//     from npm) and the stylesheet stripped of comments and spaces, their integrity hashes
+//     in index.html updated: the first load's budget is 250 KB brotli.
 //  3. .br and .gz siblings of text and wasm files, so the server sends them precompressed
 //     (brotli at maximum quality: done once per build, not per request).
 // Usage: node scripts/postbuild.mjs dist
@@ -35,7 +35,7 @@ try {
   process.exit(1);
 }
 for (const name of readdirSync(dir)) {
-  if (/^seqhealth-[0-9a-f]+\.js$/.test(name)) {
+  if (/^(seqhealth-[0-9a-f]+|keys|theme)\.js$/.test(name)) {
     const before = readFileSync(join(dir, name), "utf8");
     const out = await terser.minify(before, { module: true, compress: { passes: 2 }, mangle: true });
     repin(name, out.code);
