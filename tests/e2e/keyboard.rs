@@ -1,9 +1,10 @@
 //! Issue 26, by keyboard only: a manager logs in (typing), opens an instrument,
 //! acknowledges a warning, schedules a replacement typing its date, downloads the calendar
 //! and logs out, with Tab, Shift+Tab, Enter, Space and Esc alone (WebDriver key actions,
-//! never a click). After every step the focus is on a real element (never the page's
-//! body) that shows a focus indicator; Esc closes an open form and gives the focus back to
-//! the button that opened it; the live region says each outcome.
+//! never a click), trying Esc on the add-instrument form and the revoke confirmation on the
+//! way. After every step the focus is on a real element (never the page's body) that shows
+//! a focus indicator; Esc closes an open form and gives the focus back to the button that
+//! opened it; the live region says each outcome.
 
 use crate::harness::*;
 use chrono::Datelike;
@@ -143,6 +144,14 @@ async fn a_manager_does_the_whole_journey_by_keyboard_alone() {
     // The login form went with its page: the focus is on the fleet's heading.
     wait_focus(&b, "logged in", |f| f.tag == "H1").await;
 
+    // Add instrument opens its form on its first field; Esc closes it.
+    tab_to(&b, false, "Add instrument", |f| f.opens == "add").await;
+    press(&b, &[Key::Enter]).await;
+    wait_focus(&b, "the add-instrument form", |f| f.id == "add-model").await;
+    press(&b, &[Key::Escape]).await;
+    b.wait_count("form.add", 0).await;
+    wait_focus(&b, "Esc on the add-instrument form", |f| f.opens == "add").await;
+
     // Open Nimbus.
     let href = format!("/instruments/{nimbus}");
     tab_to(&b, false, "Nimbus in the fleet", |f| {
@@ -185,6 +194,17 @@ async fn a_manager_does_the_whole_journey_by_keyboard_alone() {
         "{status:?}"
     );
     b.screenshot("keyboard-acknowledged").await;
+
+    // Revoke token… asks first, its first button focused; Esc keeps the token.
+    tab_to(&b, false, "Revoke token…", |f| f.opens == "revoke").await;
+    press(&b, &[Key::Enter]).await;
+    wait_focus(&b, "the revoke confirmation", |f| f.text == "Revoke token").await;
+    press(&b, &[Key::Escape]).await;
+    wait_focus(&b, "Esc on the revoke confirmation", |f| {
+        f.opens == "revoke"
+    })
+    .await;
+    assert_eq!(b.count("section.connection button.danger").await, 0);
 
     // Schedule the chiller's replacement, typing the date: a Thursday at least four days on.
     let mut day = Utc::now().date_naive() + TimeDelta::days(4);
