@@ -1,10 +1,10 @@
 // After `trunk build`: make dist/ fit a strict Content-Security-Policy and serve fast.
 //  1. Trunk inlines the module that starts the wasm; CSP `script-src 'self'` forbids inline
 //     script, so it moves to its own hashed file and index.html loads it by src.
-//  2. The JS glue minified with terser (.tools/, from npm), the wasm's import and export
-//     names shortened in it and in the wasm, and the stylesheet stripped of comments and
-//     spaces, their integrity hashes in index.html updated: the first load's budget is
-//     250 KB brotli.
+//  2. The JS glue (and public/'s keys.js and theme.js) minified with terser (.tools/,
+//     from npm), the wasm's import and export names shortened in the glue and in the wasm,
+//     and the stylesheet stripped of comments and spaces, their integrity hashes in
+//     index.html updated: the first load's budget is 250 KB brotli.
 //  3. .br and .gz siblings of text and wasm files, so the server sends them precompressed
 //     (brotli at maximum quality: done once per build, not per request).
 // Usage: node scripts/postbuild.mjs dist
@@ -37,15 +37,15 @@ try {
   process.exit(1);
 }
 for (let name of readdirSync(dir)) {
-  if (/^seqhealth-[0-9a-f]+\.js$/.test(name)) {
+  if (/^(seqhealth-[0-9a-f]+|keys|theme)\.js$/.test(name)) {
     const before = readFileSync(join(dir, name), "utf8");
     const out = await terser.minify(before, { module: true, compress: { passes: 2 }, mangle: true });
     let code = out.code;
     console.log(`${name}: minified ${before.length} → ${code.length} B`);
     // The wasm's import and export names shortened in both files (scripts/minify-names.mjs).
     const wasmName = name.replace(/\.js$/, "_bg.wasm");
-    const wasm = readFileSync(join(dir, wasmName));
-    if (WebAssembly.Module.imports(new WebAssembly.Module(wasm)).some((i) => i.name.startsWith("__wb"))) {
+    const wasm = name.startsWith("seqhealth-") ? readFileSync(join(dir, wasmName)) : null;
+    if (wasm && WebAssembly.Module.imports(new WebAssembly.Module(wasm)).some((i) => i.name.startsWith("__wb"))) {
       const m = minifyNames(wasm, code, "./seqhealth_bg.js");
       // Trunk's hash is of the wasm before wasm-opt and this step: the pair gets a name
       // from its final bytes, so a browser never holds (cached for a year) a glue and a

@@ -40,6 +40,8 @@ pub fn App() -> impl IntoView {
             <main id="main" tabindex="-1">
                 <Pages />
             </main>
+            // What a change did, said once (components::done).
+            <p id="announce" class="visually-hidden" aria-live="polite"></p>
         </Router>
     }
 }
@@ -113,6 +115,13 @@ fn Pages() -> impl IntoView {
         location.pathname.track();
         if let Some(b) = &browser {
             b.ready_to_complete();
+        }
+    });
+    // A new page whose link or button went with the old one: the focus goes to its heading.
+    Effect::new(move |first: Option<()>| {
+        page.track();
+        if first.is_some() {
+            crate::components::done("", "main h1");
         }
     });
     move || match page.get() {

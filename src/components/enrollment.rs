@@ -166,6 +166,13 @@ pub fn AddInstrument(on_added: Callback<()>) -> impl IntoView {
     Effect::new(move |_| {
         if add.succeeded() {
             open.set(false);
+            crate::components::done(
+                &format!(
+                    "{} added: its enrollment code is below.",
+                    nickname.get_untracked()
+                ),
+                ".add-instrument .code-card",
+            );
             on_added.run(());
         }
     });
@@ -182,7 +189,7 @@ pub fn AddInstrument(on_added: Callback<()>) -> impl IntoView {
                         }
                     >
                         <label for="add-model">"Model"</label>
-                        <select id="add-model" on:change=move |ev| model.set(event_target_value(&ev))>
+                        <select id="add-model" autofocus on:change=move |ev| model.set(event_target_value(&ev))>
                             {MODELS.iter().map(|m| view! { <option value=*m>{*m}</option> }).collect_view()}
                         </select>
                         <label for="add-serial">"Serial number"</label>
@@ -193,11 +200,11 @@ pub fn AddInstrument(on_added: Callback<()>) -> impl IntoView {
                         <input id="add-site" type="text" maxlength="120" bind:value=site />
                         <div class="actions">
                             <button type="submit" disabled=move || add.pending()>"Add and get a code"</button>
-                            <button type="button" class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                            <button type="button" class="secondary" data-closes="add" on:click=move |_| open.set(false)>"Cancel"</button>
                         </div>
                     </form>
                 }.into_any(), move || view! {
-                    <button type="button" on:click=move |_| open.set(true)>
+                    <button type="button" data-opens="add" on:click=move |_| open.set(true)>
                         "Add instrument"
                     </button>
                 }.into_any())}
@@ -261,6 +268,7 @@ pub fn ConnectionCard(detail: InstrumentDetail, on_change: Callback<()>) -> impl
     Effect::new(move |_| {
         if revoke.succeeded() {
             confirming.set(false);
+            crate::components::done("Token revoked.", ".connection-status");
             on_change.run(());
         }
     });
@@ -279,16 +287,16 @@ pub fn ConnectionCard(detail: InstrumentDetail, on_change: Callback<()>) -> impl
                         </button>
                     })}
                     {when(move || connection == Connection::Enrolled && !confirming.get(), move || view! {
-                        <button type="button" class="secondary" on:click=move |_| confirming.set(true)>
+                        <button type="button" class="secondary" data-opens="revoke" on:click=move |_| confirming.set(true)>
                             "Revoke token…"
                         </button>
                     }.into_any())}
                     {when(move || confirming.get(), move || view! {
                         <p role="alert">"Revoke this instrument's token? Its agent stops sending until it enrolls again."</p>
-                        <button type="button" class="danger" on:click=move |_| revoke.dispatch()>
+                        <button type="button" class="danger" autofocus on:click=move |_| revoke.dispatch()>
                             "Revoke token"
                         </button>
-                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>
+                        <button type="button" class="secondary" data-closes="revoke" on:click=move |_| confirming.set(false)>
                             "Keep it"
                         </button>
                     }.into_any())}

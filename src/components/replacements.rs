@@ -223,18 +223,18 @@ fn ReplacementRowView(
                         view! {
                             // Named by its row: every row has the same buttons (WCAG 2.4.6).
                             <div class="actions" role="group" aria-label=group.clone()>
-                                <button type="button" on:click=move |_| editing.set(Editing::Schedule)>
+                                <button type="button" data-opens="schedule" on:click=move |_| editing.set(Editing::Schedule)>
                                     {if scheduled { "Reschedule" } else { "Schedule" }}
                                 </button>
                                 {scheduled
                                     .then(|| {
                                         view! {
-                                            <button type="button" class="secondary" on:click=move |_| editing.set(Editing::Complete)>
+                                            <button type="button" class="secondary" data-opens="complete" on:click=move |_| editing.set(Editing::Complete)>
                                                 "Mark completed"
                                             </button>
                                         }
                                     })}
-                                <button type="button" class="secondary" on:click=move |_| editing.set(Editing::Cancel)>
+                                <button type="button" class="secondary" data-opens="cancel" on:click=move |_| editing.set(Editing::Cancel)>
                                     "Cancel…"
                                 </button>
                             </div>
@@ -253,10 +253,20 @@ fn failure_of(a: Mutation<ReplacementRow>) -> AnyView {
     failure_line(move || a.failure())
 }
 
-/// Runs `on_change` when the action succeeds.
-fn refresh_on_success(a: Mutation<ReplacementRow>, on_change: Callback<()>) {
+/// Runs `on_change` when the action succeeds, says `said()` and focuses the row's new
+/// status.
+fn refresh_on_success(
+    a: Mutation<ReplacementRow>,
+    on_change: Callback<()>,
+    id: i64,
+    said: Box<dyn Fn() -> String>,
+) {
     Effect::new(move |_| {
         if a.succeeded() {
+            crate::components::done(
+                &said(),
+                &format!("[data-replacement-id=\"{id}\"] .status span"),
+            );
             on_change.run(());
         }
     });
@@ -277,6 +287,7 @@ fn ScheduleForm(
     on_change: Callback<()>,
 ) -> impl IntoView {
     let session = use_session();
+    let verb = if reschedule { "Reschedule" } else { "Schedule" };
     // A new appointment is proposed on the first weekday morning free of planned runs.
     let (d0, s0) = initial.unwrap_or_else(|| {
         let tz = session.0.get_untracked().map(|s| s.lab.time_zone);
@@ -336,13 +347,31 @@ fn ScheduleForm(
         ),
         None => api::refused(ApiFailure::Decode("pick a date".into())),
     });
-    refresh_on_success(save, on_change);
+    {
+        let what = what.clone();
+        refresh_on_success(
+            save,
+            on_change,
+            id,
+            Box::new(move || {
+                let day = crate::json::date(&date.get_untracked()).map(format::weekday);
+                let slot = match slot.get_untracked() {
+                    Slot::Am => "morning",
+                    Slot::Pm => "afternoon",
+                };
+                format!(
+                    "Replacement of {what} {}d for {}, {slot}.",
+                    verb.to_ascii_lowercase(),
+                    day.unwrap_or_default()
+                )
+            }),
+        );
+    }
     let today = move || time::iso_date(time::now(), &session.time_zone());
     let date_id = format!("schedule-date-{id}");
     let slot_id = format!("schedule-slot-{id}");
     let engineer_id = format!("schedule-engineer-{id}");
     let case_id = format!("schedule-case-{id}");
-    let verb = if reschedule { "Reschedule" } else { "Schedule" };
     view! {
         <form
             class="schedule"
@@ -353,7 +382,7 @@ fn ScheduleForm(
             }
         >
             <label for=date_id.clone()>"Date"</label>
-            <input id=date_id.clone() type="date" required min=today prop:value=d0 on:input=follow_date(date) aria-describedby=format!("{date_id}-day") />
+            <input id=date_id.clone() type="date" required autofocus min=today prop:value=d0 on:input=follow_date(date) aria-describedby=format!("{date_id}-day") />
             <DayInWords id=format!("{date_id}-day") date />
             <label for=slot_id.clone()>"Slot"</label>
             <select
@@ -391,7 +420,7 @@ fn ScheduleForm(
             <button type="submit" disabled=move || save.pending()>
                 {move || if collision() { format!("{verb} anyway") } else { verb.to_string() }}
             </button>
-            <button type="button" class="secondary" on:click=move |_| editing.set(Editing::None)>
+            <button type="button" class="secondary" data-closes="schedule" on:click=move |_| editing.set(Editing::None)>
                 "Close"
             </button>
             {failure_of(save)}
@@ -408,7 +437,8 @@ fn CancelForm(
 ) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let save = Mutation::new(move || api::cancel_replacement(id, reason.get_untracked()));
-    refresh_on_success(save, on_change);
+    let said = format!("Replacement of {what} cancelled.");
+    refresh_on_success(save, on_change, id, Box::new(move || said.clone()));
     let input_id = format!("cancel-reason-{id}");
     view! {
         <form
@@ -419,11 +449,11 @@ fn CancelForm(
             }
         >
             <label for=input_id.clone()>{format!("Reason for cancelling the replacement of {what}")}</label>
-            <input id=input_id type="text" required maxlength="500" bind:value=reason />
+            <input id=input_id type="text" required autofocus maxlength="500" bind:value=reason />
             <button type="submit" class="danger" disabled=move || save.pending()>
                 "Cancel replacement"
             </button>
-            <button type="button" class="secondary" on:click=move |_| editing.set(Editing::None)>
+            <button type="button" class="secondary" data-closes="cancel" on:click=move |_| editing.set(Editing::None)>
                 "Keep it"
             </button>
             {failure_of(save)}
@@ -443,7 +473,8 @@ fn CompleteForm(
         let n = note.get_untracked();
         api::complete_replacement(id, (!n.trim().is_empty()).then_some(n))
     });
-    refresh_on_success(save, on_change);
+    let said = format!("Replacement of {what} marked completed.");
+    refresh_on_success(save, on_change, id, Box::new(move || said.clone()));
     let input_id = format!("complete-note-{id}");
     view! {
         <form
@@ -459,11 +490,11 @@ fn CompleteForm(
                 )}
             </p>
             <label for=input_id.clone()>"Note (optional)"</label>
-            <input id=input_id type="text" maxlength="500" bind:value=note />
+            <input id=input_id type="text" autofocus maxlength="500" bind:value=note />
             <button type="submit" disabled=move || save.pending()>
                 "Confirm completed"
             </button>
-            <button type="button" class="secondary" on:click=move |_| editing.set(Editing::None)>
+            <button type="button" class="secondary" data-closes="complete" on:click=move |_| editing.set(Editing::None)>
                 "Not yet"
             </button>
             {failure_of(save)}

@@ -155,14 +155,16 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
     let editing = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
     let ack = Mutation::<WarningRow>::new(move || api::acknowledge(id, reason.get_untracked()));
-    Effect::new(move |_| {
-        if ack.succeeded() {
-            on_change.run(());
-        }
-    });
     let input_id = format!("ack-reason-{id}");
     let rule = crate::format::rule(&w.rule);
     let what = format!("{rule} on {}", w.instrument_nickname);
+    let said = format!("Warning acknowledged: {what}.");
+    Effect::new(move |_| {
+        if ack.succeeded() {
+            crate::components::done(&said, &format!("[data-warning-id=\"{id}\"] .status span"));
+            on_change.run(());
+        }
+    });
     // The button named by its row: a page lists several "Acknowledge" (WCAG 2.4.6).
     let ack_name = format!("{ack_label}: {what}");
     view! {
@@ -188,7 +190,7 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
             <td role="cell" data-label="Status" class="status">
                 <span>{status_text}</span>
                 {when(move || active && is_manager() && !editing.get(), move || view! {
-                    <button type="button" class="secondary" aria-label=ack_name.clone() on:click=move |_| editing.set(true)>
+                    <button type="button" class="secondary" data-opens="ack" aria-label=ack_name.clone() on:click=move |_| editing.set(true)>
                         {ack_label}
                     </button>
                 }.into_any())}
@@ -201,11 +203,11 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
                         }
                     >
                         <label for=input_id.clone()>{format!("Reason for acknowledging {what}")}</label>
-                        <input id=input_id.clone() type="text" required maxlength="500" bind:value=reason />
+                        <input id=input_id.clone() type="text" required autofocus maxlength="500" bind:value=reason />
                         <button type="submit" disabled=move || ack.pending()>
                             "Confirm"
                         </button>
-                        <button type="button" class="secondary" on:click=move |_| editing.set(false)>
+                        <button type="button" class="secondary" data-closes="ack" on:click=move |_| editing.set(false)>
                             "Cancel"
                         </button>
                     </form>

@@ -293,11 +293,11 @@ fn HookActions(
                     <button type="button" class="danger" node_ref=confirm disabled=move || remove.pending() on:click=move |_| remove.dispatch()>
                         {ask.clone()}
                     </button>
-                    <button type="button" class="secondary" on:click=move |_| { kept.set(true); confirming.set(false); }>"Keep it"</button>
+                    <button type="button" class="secondary" data-closes="remove" on:click=move |_| { kept.set(true); confirming.set(false); }>"Keep it"</button>
                 }.into_any()
             } else {
                 view! {
-                    <button type="button" class="secondary" node_ref=ask_again aria-label=remove_label.clone() on:click=move |_| confirming.set(true)>"Remove…"</button>
+                    <button type="button" class="secondary" node_ref=ask_again data-opens="remove" aria-label=remove_label.clone() on:click=move |_| confirming.set(true)>"Remove…"</button>
                 }.into_any()
             }}
         </div>

@@ -132,15 +132,31 @@ fn MemberActions(id: i64, name: String, role: Role, on_change: Callback<()>) -> 
     let change = Mutation::<()>::new(move || api::set_role(id, other));
     let deactivate = Mutation::<()>::new(move || api::deactivate(id));
     let confirming = RwSignal::new(false);
-    Effect::new(move |_| {
-        if change.succeeded() || deactivate.succeeded() {
-            on_change.run(());
-        }
-    });
     let label = match other {
         Role::Manager => format!("Make {name} a manager"),
         Role::Viewer => format!("Make {name} a viewer"),
     };
+    let (made, gone) = (
+        format!(
+            "{name} is now a {}.",
+            if other == Role::Manager {
+                "manager"
+            } else {
+                "viewer"
+            }
+        ),
+        format!("{name} deactivated."),
+    );
+    Effect::new(move |_| {
+        let said = match (change.succeeded(), deactivate.succeeded()) {
+            (true, _) => &made,
+            (_, true) => &gone,
+            _ => return,
+        };
+        // The table is made anew: the focus goes to its caption.
+        crate::components::done(said, "table.team caption");
+        on_change.run(());
+    });
     let ask = format!("Deactivate {name}: their sessions end now. Confirm");
     view! {
         <div class="actions">
@@ -149,11 +165,12 @@ fn MemberActions(id: i64, name: String, role: Role, on_change: Callback<()>) -> 
             </button>
             {move || if confirming.get() {
                 view! {
-                    <button type="button" class="danger" on:click=move |_| deactivate.dispatch()>{ask.clone()}</button>
+                    <button type="button" class="danger" autofocus on:click=move |_| deactivate.dispatch()>{ask.clone()}</button>
+                    <button type="button" class="secondary" data-closes="deactivate" on:click=move |_| confirming.set(false)>"Keep it"</button>
                 }.into_any()
             } else {
                 view! {
-                    <button type="button" class="secondary" on:click=move |_| confirming.set(true)>"Deactivate…"</button>
+                    <button type="button" class="secondary" data-opens="deactivate" on:click=move |_| confirming.set(true)>"Deactivate…"</button>
                 }.into_any()
             }}
         </div>

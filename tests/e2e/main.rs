@@ -11,6 +11,7 @@ mod harness;
 use seqhealth::format;
 mod attention;
 mod installed;
+mod keyboard;
 mod notify;
 mod real_runs;
 mod replacements;
