@@ -40,6 +40,12 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
         let removed = remove.succeeded();
         if added || removed {
             list.refetch();
+            let said = if added {
+                "Planned run added."
+            } else {
+                "Planned run removed."
+            };
+            crate::components::done(said, "#planned-starts");
         }
     });
     let row = move |p: PlannedRun| {

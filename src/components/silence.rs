@@ -33,8 +33,13 @@ pub fn Silence(detail: InstrumentDetail, on_change: Callback<()>) -> impl IntoVi
         );
     let end = Mutation::<()>::new(move || api::end_silence(id));
     Effect::new(move |_| {
-        if set.succeeded() || end.succeeded() {
+        let (silenced, ended) = (set.succeeded(), end.succeeded());
+        if silenced || ended {
             on_change.run(());
+            match silenced {
+                true => crate::components::done("Notifications silenced.", "p.silenced"),
+                false => crate::components::done("Notifications back on.", "#silence-until"),
+            }
         }
     });
     let failure = failure_line(move || set.failure().or_else(|| end.failure()));

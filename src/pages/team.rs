@@ -253,8 +253,10 @@ fn Invite(on_invited: Callback<()>) -> impl IntoView {
     });
     Effect::new(move |_| {
         if invite.succeeded() {
+            let said = format!("Invitation made for {}.", email.get_untracked());
             email.set(String::new());
             on_invited.run(());
+            crate::components::done(&said, "form.invite ~ .code-card");
         }
     });
     view! {

@@ -542,6 +542,7 @@ async fn a_manager_silences_an_instrument_from_its_page_and_ends_the_silence() {
         )
         .await;
     assert!(line.starts_with("Notifications silenced until "), "{line}");
+    b.wait_text("#announce", &["Notifications silenced."]).await;
     assert!(
         line.contains(&typed[11..]),
         "the time typed, in the lab's zone: {line}"
@@ -571,6 +572,7 @@ async fn a_manager_silences_an_instrument_from_its_page_and_ends_the_silence() {
     .unwrap();
     b.wait_count("#silence-until", 1).await;
     assert_eq!(b.count(&format!("{section} p.silenced")).await, 0);
+    b.wait_text("#announce", &["Notifications back on."]).await;
     let detail: seqhealth_api::InstrumentDetail =
         api_get(&base, &format!("/instruments/{id}")).await;
     assert_eq!(detail.silenced_until, None);

@@ -406,6 +406,7 @@ async fn a_manager_types_the_appointment_date_with_the_keyboard() {
     b.click(Locator::Css("form.planned-add button[type=submit]"))
         .await;
     b.wait_text("ul.planned", &["Typed run"]).await;
+    b.wait_text("#announce", &["Planned run added."]).await;
     let runs: PlannedRunList = api_get(&base, &format!("/planned-runs?instrument={nimbus}")).await;
     let typed = runs
         .planned_runs

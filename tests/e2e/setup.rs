@@ -76,6 +76,8 @@ async fn a_new_lab_s_first_manager_sets_up_an_account_from_the_init_link() {
     b.click(Locator::Css("form.invite button[type=submit]"))
         .await;
     b.wait_text("table.invited", &["lise@core.example"]).await;
+    b.wait_text("#announce", &["Invitation made for lise@core.example."])
+        .await;
     let shown = |css: &'static str| async move {
         b.client
             .find(Locator::Css(css))
