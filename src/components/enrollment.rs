@@ -3,13 +3,13 @@
 //! (awaiting its agent, connected, revoked) with a new code or revocation for managers.
 
 use crate::api::{self, ApiFailure, Mutation};
+use crate::components::copy_field::CopyField;
 use crate::components::states::failure_line;
 use crate::components::{when, when_else};
 use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
 use seqhealth_api::{Connection, EnrollmentCode, InstrumentDetail, NewInstrumentRequest, MODELS};
-use wasm_bindgen::JsCast;
 
 fn origin() -> String {
     web_sys::window()
@@ -86,60 +86,6 @@ pub fn CodeCard(code: EnrollmentCode) -> impl IntoView {
             <p class="note">
                 {where_runs} " " {service} " README, \"Connect an instrument\", has the details."
             </p>
-        </div>
-    }
-}
-
-/// A command to copy: read-only, selected on focus, and a Copy button that says whether
-/// it worked (a page without HTTPS has no clipboard: the command is left selected).
-#[component]
-fn CopyField(id: String, label: &'static str, text: String) -> impl IntoView {
-    let said = RwSignal::new("");
-    let (field, copied) = (id.clone(), text.clone());
-    let copy = move |_| {
-        let window = web_sys::window();
-        let input = window
-            .as_ref()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(&field));
-        if let Some(input) = input.and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-            input.select();
-        }
-        let get = |o: &wasm_bindgen::JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok();
-        let write = window
-            .and_then(|w| get(&w, "navigator"))
-            .and_then(|n| get(&n, "clipboard").filter(|c| !c.is_undefined()))
-            .and_then(|c| {
-                let f: js_sys::Function = get(&c, "writeText")?.dyn_into().ok()?;
-                f.call1(&c, &copied.as_str().into()).ok()
-            });
-        let fallback = "Selected: press Ctrl+C to copy.";
-        match write.and_then(|p| p.dyn_into::<js_sys::Promise>().ok()) {
-            Some(p) => leptos::task::spawn_local(async move {
-                let done = wasm_bindgen_futures::JsFuture::from(p).await;
-                said.set(if done.is_ok() { "Copied." } else { fallback });
-            }),
-            None => said.set(fallback),
-        }
-    };
-    view! {
-        <label for=id.clone()>{label}</label>
-        <div class="copy-field">
-            <input
-                id=id.clone()
-                class="mono command"
-                type="text"
-                readonly
-                value=text
-                on:focus=move |ev| {
-                    let input: web_sys::HtmlInputElement = event_target(&ev);
-                    input.select();
-                }
-            />
-            <button type="button" class="secondary" aria-describedby=id on:click=copy>
-                "Copy"
-            </button>
-            <span class="copied" aria-live="polite">{move || said.get()}</span>
         </div>
     }
 }

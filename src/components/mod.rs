@@ -1,10 +1,12 @@
 //! Pieces shared by pages.
 
 pub mod calendar;
+pub mod copy_field;
 pub mod enrollment;
 pub mod health;
 pub mod planned_runs;
 pub mod predictions;
+pub mod q30_trend;
 pub mod replacements;
 pub mod sensors;
 pub mod silence;

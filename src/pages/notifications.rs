@@ -4,6 +4,7 @@
 //! to choose, on the Account page.
 
 use crate::api::{self, Mutation};
+use crate::components::copy_field::CopyField;
 use crate::components::states::{failure_line, loaded, Empty};
 use crate::components::{set_title, when_else};
 use crate::routes::Route;
@@ -362,67 +363,21 @@ fn AddWebhook(on_added: Callback<()>) -> impl IntoView {
     }
 }
 
-/// Copies the text of `input` to the clipboard: the Clipboard API where the page may use
-/// it (HTTPS, or this machine), else the selection and the `copy` command. Whether it
-/// worked, as far as the browser says.
-fn copy_from(input: &web_sys::HtmlInputElement) -> bool {
-    use wasm_bindgen::JsCast;
-    input.select();
-    let get = |o: &wasm_bindgen::JsValue, k: &str| {
-        js_sys::Reflect::get(o, &k.into()).unwrap_or(wasm_bindgen::JsValue::UNDEFINED)
-    };
-    let Some(window) = web_sys::window() else {
-        return false;
-    };
-    let clipboard = get(&get(&window, "navigator"), "clipboard");
-    if let Ok(write) = get(&clipboard, "writeText").dyn_into::<js_sys::Function>() {
-        return write.call1(&clipboard, &input.value().into()).is_ok();
-    }
-    let document = get(&window, "document");
-    get(&document, "execCommand")
-        .dyn_into::<js_sys::Function>()
-        .ok()
-        .and_then(|f| f.call1(&document, &"copy".into()).ok())
-        .is_some_and(|ok| ok.is_truthy())
-}
-
 /// A new webhook's signing secret, this once, with how a receiver checks a signature.
 #[component]
 fn Secret(made: WebhookCreated) -> impl IntoView {
-    let input = NodeRef::<leptos::html::Input>::new();
-    let copied = RwSignal::new(None::<bool>);
-    let copy = move |_| {
-        if let Some(i) = input.get() {
-            copied.set(Some(copy_from(&i)));
-        }
-    };
     view! {
         <div class="card code-card secret" role="status">
             <p>
                 <strong>{format!("Webhook “{}” added.", made.webhook.name)}</strong>
                 " Its signing secret is shown this once: copy it into the receiver's settings now."
             </p>
-            <label for="webhook-secret">"Signing secret"</label>
-            <div class="copy-row">
-                <input
-                    id="webhook-secret"
-                    class="mono command"
-                    type="text"
-                    readonly
-                    node_ref=input
-                    value=made.secret
-                    on:focus=move |ev| {
-                        let i: web_sys::HtmlInputElement = event_target(&ev);
-                        i.select();
-                    }
-                />
-                <button type="button" class="secondary" on:click=copy>"Copy the secret"</button>
-            </div>
-            {move || copied.get().map(|ok| view! {
-                <p class="hint" role="status">
-                    {if ok { "Copied." } else { "Select the secret and copy it (Ctrl+C or ⌘C)." }}
-                </p>
-            })}
+            <CopyField
+                id="webhook-secret".to_string()
+                label="Signing secret"
+                text=made.secret
+                button="Copy the secret"
+            />
             <p class="hint">
                 "Each request carries "
                 <code>"X-Seqhealth-Signature: t=<unix seconds>,v1=<hex>"</code>

@@ -302,8 +302,11 @@ async fn a_manager_chooses_notifications_adds_a_webhook_tests_it_and_sees_the_de
         .click()
         .await
         .unwrap();
-    b.wait_text(".secret p[role=status]", &["Copied.", "Select the secret"])
-        .await;
+    b.wait_text(
+        ".secret .copy-field .copied",
+        &["Copied.", "Selected: press Ctrl+C"],
+    )
+    .await;
     b.wait_count("table.webhooks tbody tr", 1).await;
     let row = b.text("table.webhooks tbody tr").await;
     assert!(

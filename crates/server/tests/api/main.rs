@@ -223,6 +223,7 @@ mod consistency;
 mod enrollment;
 mod faults;
 mod fuzz;
+mod handling;
 mod ingest;
 mod notifications;
 mod people;
