@@ -48,32 +48,32 @@ fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
                     time::date(p.latest, &tz)
                 )
             };
-            // A signal derived from each run is counted in runs too, at this pace.
+            // A signal derived from each run is fitted per run and counted in runs, at
+            // the instrument's pace.
             let runs = p.in_runs.filter(|_| !overdue).map(|r| {
-                let change = format::fixed(r.change_per_run, 3);
                 format!(
-                    "about {} more runs at {} a week ({}{} {} a run)",
+                    "about {} more runs at {} a week",
                     r.runs_to_crossing,
                     format::fixed(r.runs_per_week, 1),
-                    if change.starts_with('-') { "" } else { "+" },
-                    change,
-                    p.unit
                 )
             });
             // The date the replacements list shows too (the server gives both the same).
             let due = p.replace_by <= now;
             let replace = time::date(p.replace_by, &tz);
+            let (rate, per, basis) = match p.in_runs {
+                Some(r) => (r.change_per_run, "a run", format!("{} runs", r.runs_used)),
+                None => (p.slope_per_day, "per day", format!("{} days", p.basis_days)),
+            };
             let why = format!(
-                "{}{} {} {} {} per day over {} days, towards {} {}",
+                "{}{} {} {} {} {per} over {basis}, towards {} {}",
                 p.sensor_label,
                 match p.fitted {
                     LimitOn::Level => "",
                     LimitOn::Peaks => "'s daily peak",
                 },
-                if p.slope_per_day < 0.0 { "falls" } else { "rises" },
-                format::fixed(p.slope_per_day.abs(), 3),
+                if rate < 0.0 { "falls" } else { "rises" },
+                format::fixed(rate.abs(), 3),
                 p.unit,
-                p.basis_days,
                 format::shortest(p.limit),
                 p.unit
             );

@@ -9,17 +9,20 @@ use crate::format;
 use crate::routes::sensor_anchor;
 use crate::time;
 use leptos::prelude::*;
-use seqhealth_api::domain::{LimitOn, SENSORS};
+use seqhealth_api::domain::{LimitOn, Source, SENSORS};
 use seqhealth_api::{
     Prediction, PredictionList, ReplacementList, ReplacementStatus, Severity, StatusFilter,
     Subsystem, TelemetrySeries, WarningList, WarningQuery,
 };
 
-const PERIODS: [(i64, &str); 4] = [
+const PERIODS: [(i64, &str); 5] = [
     (7, "Last 7 days"),
     (30, "Last 30 days"),
     (90, "Last 90 days"),
     (365, "Last 12 months"),
+    // A signal derived from runs has a point per run, and a lab's older runs may be years
+    // back (an instrument's archive, the demo's real folders).
+    (36_500, "All readings"),
 ];
 
 #[component]
@@ -213,7 +216,12 @@ fn SensorView(
     view! {
         {if s.points.is_empty() {
             // An empty chart with an axis from 1970 helps no one.
-            view! { <p class="state empty">"No readings in this period."</p> }.into_any()
+            let why = if SENSORS.iter().any(|x| x.name == s.sensor.name && x.source == Source::Run) {
+                "No runs in this period: choose \u{201c}All readings\u{201d} above for older runs."
+            } else {
+                "No readings in this period."
+            };
+            view! { <p class="state empty">{why}</p> }.into_any()
         } else {
             view! { <div class="svg" role="img" aria-label=caption.clone() inner_html=svg></div> }
                 .into_any()

@@ -112,7 +112,7 @@ objects! {
     seqhealth_api::TelemetryPoint { at, mean, min, max, n }
     seqhealth_api::TelemetrySeries { sensor, from, to, bucket_seconds, points }
     seqhealth_api::FitPoint { at, value }
-    seqhealth_api::RunForecast { runs_to_crossing, runs_per_week, change_per_run }
+    seqhealth_api::RunForecast { runs_to_crossing, runs_per_week, change_per_run, runs_used }
     seqhealth_api::Prediction {
         component, subsystem, sensor, sensor_label, unit, limit, slope_per_day, fitted,
         predicted_at, earliest, latest, replace_by, fit_from, fit_from_value, fit,

@@ -490,13 +490,16 @@ pub struct Prediction {
     pub in_runs: Option<RunForecast>,
 }
 
-/// A run-derived signal's forecast in runs: how many more runs until the crossing at the
-/// pace of the last 90 days, and the change per run.
+/// A run-derived signal's forecast in runs: fitted one run per step, how many more runs
+/// until the crossing, the change per run, and the pace of the last 90 days that dates it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RunForecast {
     pub runs_to_crossing: u32,
     pub runs_per_week: f64,
     pub change_per_run: f64,
+    /// Runs the forecast was fitted on (the most recent since the part was fitted).
+    #[serde(default)]
+    pub runs_used: u32,
 }
 
 /// A point of a fitted trend.

@@ -6,7 +6,7 @@
 //! them to SQL, hence the integer types). Each says why it has its value.
 
 use crate::domain::Severity;
-use crate::predict::{Aggregate, ForecastMethod, Toward};
+use crate::predict::{Aggregate, ForecastMethod, RunMethod, Toward};
 use crate::trend::local::Shape;
 use crate::trend::Z_95;
 use seqhealth_api::domain::{LimitOn, SensorSpec, WearsToward};
@@ -109,6 +109,22 @@ pub const FORECAST: ForecastMethod = ForecastMethod {
     safety_margin_s: 7 * DAY,
 };
 
+/// How a run-derived signal is forecast: [`FORECAST`] with one run per step
+/// ([`crate::predict::forecast_from_runs`]). Why each value:
+///
+/// - `basis_runs` 60: at the three to seven runs a week of a busy instrument, two to five
+///   months, about the daily method's season; older runs describe a part that wore
+///   differently.
+/// - `bandwidth_runs` 30: half the basis, as the daily method's 45 of 90 days.
+/// - `min_runs` 12: a run's value is already a whole run's figure (thousands of tiles),
+///   steadier than a day of sensor readings, so fewer than the daily method's 14; fewer
+///   than 12 and two unusual runs decide the slope.
+pub const RUN_FORECAST: RunMethod = RunMethod {
+    basis_runs: 60,
+    min_runs: 12,
+    bandwidth_runs: 30.0,
+};
+
 // Settings that must agree with each other, checked when the crate compiles.
 const _: () = {
     // At one reading every 6 hours, the rate window holds the points a slope needs.
@@ -116,6 +132,7 @@ const _: () = {
     // "Repeated" means more than once.
     assert!(REPEATED_ERRORS >= 2);
     assert!(SPC_MIN_BASELINE_RUNS as i64 <= SPC_BASELINE_RUNS);
+    assert!(RUN_FORECAST.min_runs <= RUN_FORECAST.basis_runs);
     assert!(MISSING_INTERVAL_SAMPLE > MISSING_MIN_GAPS as i64);
 };
 

@@ -9,11 +9,13 @@
 
 pub mod daily;
 pub mod limit;
+pub mod runs;
 pub mod signal;
 pub mod wear;
 
 pub use daily::{forecast_from_daily, Aggregate, DailyAggregate, Forecast, ForecastMethod, Toward};
 pub use limit::{time_to_limit, Limit, LimitKind, PredictConfig, TimeToLimit};
+pub use runs::{forecast_from_runs, RunForecast, RunMethod, RunValue};
 pub use signal::{predict_from_daily, DailyMethod, SignalPrediction};
 pub use wear::{rate_per_day_from_counter, usage_exhaustion, UsageCounter, WearPrediction};
 

@@ -8,9 +8,11 @@ use crate::domain::replacements;
 use crate::error::AppResult;
 use crate::store::buckets::DAY;
 use crate::store::to_time;
-use seqhealth_api::domain::{Source, SENSORS};
+use seqhealth_api::domain::{SensorSpec, Source, SENSORS};
 use seqhealth_api::{FitPoint, Prediction, RunForecast};
-use seqhealth_health::predict::{forecast_from_daily, DailyAggregate, Forecast};
+use seqhealth_health::predict::{
+    forecast_from_daily, forecast_from_runs, DailyAggregate, Forecast, RunValue,
+};
 use sqlx::AnyPool;
 use std::sync::Arc;
 
@@ -79,30 +81,14 @@ pub async fn for_instrument(
     for spec in SENSORS {
         // Run-derived signals are forecast to the band of the instrument's model.
         let spec = &spec.for_model(&model);
-        let method = seqhealth_health::settings::forecast_for(spec);
-        let rows: Vec<(i64, i64, f64, f64, f64)> = sqlx::query_as(
-            "SELECT start, n, sum, min, max FROM sensor_buckets
-             WHERE instrument_id = $1 AND sensor = $2 AND width = $3 AND start >= $4 AND start < $5 ORDER BY start",
-        )
-        .bind(instrument_id)
-        .bind(spec.name)
-        .bind(DAY)
-        .bind(now - method.basis_days * DAY)
-        .bind(now)
-        .fetch_all(db)
-        .await?;
-        let days: Vec<DailyAggregate> = rows
-            .into_iter()
-            .filter_map(|(start, n, sum, min, max)| {
-                DailyAggregate::from_sum(start, u32::try_from(n).ok()?, sum, min, max)
-            })
-            .collect();
-        // A replaced component starts a fresh baseline: the old part's days do not count.
+        // A replaced component starts a fresh baseline: the old part's data do not count.
         let since = replacements::last_completed(db, instrument_id, spec.name).await?;
-        let Some(f) = forecast_from_daily(&days, spec.warn, now, since, &method) else {
-            continue;
+        let found = match spec.source {
+            Source::Run => by_run(db, instrument_id, spec, now, since, pace).await?,
+            _ => by_day(db, instrument_id, spec, now, since).await?,
         };
-        let p = f.time;
+        let Some(found) = found else { continue };
+        let (f, p) = (&found.forecast, found.forecast.time);
         out.push(Prediction {
             component: spec.component.into(),
             subsystem: spec.subsystem,
@@ -118,15 +104,107 @@ pub async fn for_instrument(
             replace_by: to_time(p.replace_by),
             fit_from: to_time(f.fit_from),
             fit_from_value: f.fit_from_value,
-            fit: fit_points(&f, now),
+            fit: found.fit,
             basis_days: f.days_used,
-            in_runs: (spec.source == Source::Run)
-                .then(|| in_runs(pace, f.slope_per_day, p.crossing - now))
-                .flatten(),
+            in_runs: found.in_runs,
         });
     }
     out.sort_by_key(|p| p.replace_by);
     Ok(out)
+}
+
+/// A forecast with the points that draw its evidence, and its count in runs.
+struct Found {
+    forecast: Forecast,
+    fit: Vec<FitPoint>,
+    in_runs: Option<RunForecast>,
+}
+
+/// A sensor's forecast over its daily buckets.
+async fn by_day(
+    db: &AnyPool,
+    instrument_id: i64,
+    spec: &SensorSpec,
+    now: i64,
+    since: Option<i64>,
+) -> AppResult<Option<Found>> {
+    let method = seqhealth_health::settings::forecast_for(spec);
+    let rows: Vec<(i64, i64, f64, f64, f64)> = sqlx::query_as(
+        "SELECT start, n, sum, min, max FROM sensor_buckets
+         WHERE instrument_id = $1 AND sensor = $2 AND width = $3 AND start >= $4 AND start < $5 ORDER BY start",
+    )
+    .bind(instrument_id)
+    .bind(spec.name)
+    .bind(DAY)
+    .bind(now - method.basis_days * DAY)
+    .bind(now)
+    .fetch_all(db)
+    .await?;
+    let days: Vec<DailyAggregate> = rows
+        .into_iter()
+        .filter_map(|(start, n, sum, min, max)| {
+            DailyAggregate::from_sum(start, u32::try_from(n).ok()?, sum, min, max)
+        })
+        .collect();
+    Ok(
+        forecast_from_daily(&days, spec.warn, now, since, &method).map(|f| Found {
+            fit: fit_points(&f, now),
+            forecast: f,
+            in_runs: None,
+        }),
+    )
+}
+
+/// A run-derived signal's forecast, one run per step, dated at the instrument's `pace`:
+/// a lab that runs weekly gets one as soon as it has enough runs, and three runs on one
+/// day are three steps, not one day's mean.
+async fn by_run(
+    db: &AnyPool,
+    instrument_id: i64,
+    spec: &SensorSpec,
+    now: i64,
+    since: Option<i64>,
+    pace: f64,
+) -> AppResult<Option<Found>> {
+    let method = seqhealth_health::settings::RUN_FORECAST;
+    // Each run's value is one reading, stamped at the run's last image.
+    let rows: Vec<(i64, f64)> = sqlx::query_as(
+        "SELECT at, value FROM sensor_readings
+         WHERE instrument_id = $1 AND sensor = $2 AND at > $3 AND at < $4
+         ORDER BY at DESC LIMIT $5",
+    )
+    .bind(instrument_id)
+    .bind(spec.name)
+    .bind(since.unwrap_or(i64::MIN))
+    .bind(now)
+    .bind(method.basis_runs as i64)
+    .fetch_all(db)
+    .await?;
+    let runs: Vec<RunValue> = rows
+        .into_iter()
+        .map(|(at, value)| RunValue { at, value })
+        .collect();
+    let daily = seqhealth_health::settings::forecast_for(spec);
+    let Some(f) = forecast_from_runs(&runs, spec.warn, now, None, pace, &daily, &method) else {
+        return Ok(None);
+    };
+    Ok(Some(Found {
+        fit: f
+            .fit
+            .iter()
+            .map(|&(at, value)| FitPoint {
+                at: to_time(at),
+                value,
+            })
+            .collect(),
+        in_runs: Some(RunForecast {
+            runs_to_crossing: f.runs_to_crossing,
+            runs_per_week: pace * 7.0,
+            change_per_run: f.change_per_run,
+            runs_used: u32::try_from(f.runs_used).unwrap_or(u32::MAX),
+        }),
+        forecast: f.forecast,
+    }))
 }
 
 /// The window a run-derived forecast's pace is measured over.
@@ -152,19 +230,6 @@ async fn runs_per_day(db: &AnyPool, instrument_id: i64, now: i64) -> AppResult<f
     // At least a week, so that two runs on one day do not read as a run an hour.
     let days = ((now - first) as f64 / DAY as f64).clamp(7.0, PACE_DAYS as f64);
     Ok(n as f64 / days)
-}
-
-/// The forecast in runs at `pace` runs a day, `seconds` before the crossing.
-fn in_runs(pace: f64, slope_per_day: f64, seconds: i64) -> Option<RunForecast> {
-    if pace <= 0.0 {
-        return None;
-    }
-    let runs = (seconds.max(0) as f64 / DAY as f64 * pace).ceil();
-    Some(RunForecast {
-        runs_to_crossing: runs.min(u32::MAX as f64) as u32,
-        runs_per_week: pace * 7.0,
-        change_per_run: slope_per_day / pace,
-    })
 }
 
 /// A bent trend is drawn through this many points; a line through its two ends.

@@ -113,6 +113,15 @@ async fn synthetic_sequence(
     fwhm: impl Fn(f64) -> f64,
     intensity: impl Fn(f64) -> f64,
 ) -> (Vec<String>, Vec<seqhealth_api::Prediction>) {
+    synthetic_runs(86_400, fwhm, intensity).await
+}
+
+/// As [`synthetic_sequence`], the runs `every` seconds apart.
+async fn synthetic_runs(
+    every: i64,
+    fwhm: impl Fn(f64) -> f64,
+    intensity: impl Fn(f64) -> f64,
+) -> (Vec<String>, Vec<seqhealth_api::Prediction>) {
     use seqhealth_interop::write::SyntheticRun;
     let env = env().await;
     let tmp = tempfile::tempdir().unwrap();
@@ -136,7 +145,7 @@ async fn synthetic_sequence(
             intensity: intensity(f64::from(k)) / 1.3,
             // A MiSeq's intensity rises along the read (the real folders: +0.7–1.1 %).
             intensity_decay_per_cycle: -0.008,
-            imaged_from: Some((now - i64::from(29 - k) * 86_400 - 6 * 3_600, 4.0)),
+            imaged_from: Some((now - i64::from(29 - k) * every - 6 * 3_600, 4.0)),
             seed: 11 + u64::from(k),
             ..SyntheticRun::default()
         }
@@ -201,4 +210,30 @@ async fn a_run_derived_forecast_counts_the_runs_left_at_the_instruments_pace() {
     assert!((6.5..8.0).contains(&r.runs_per_week), "{r:?}");
     assert!((10..=25).contains(&r.runs_to_crossing), "{r:?}");
     assert!((-7.5..-4.5).contains(&r.change_per_run), "{r:?}");
+}
+
+/// A lab that runs its MiSeq once a week: a daily forecast would have thirteen days in
+/// its 90-day basis and say nothing. Fitted per run, the decline is forecast in runs and
+/// dated at one run a week.
+#[tokio::test]
+async fn a_weekly_instrument_is_forecast_per_run_and_dated_at_its_pace() {
+    // 300 counts falling by 5 a run: 155 at the thirtieth, the band's 120 seven runs on.
+    let (rules, predicted) = synthetic_runs(7 * 86_400, |_| 2.6, |k| 300.0 - 5.0 * k).await;
+    assert!(rules.is_empty(), "{rules:?}");
+    assert_eq!(sensors(&predicted), ["run_c1_intensity"]);
+    let p = &predicted[0];
+    let r = p.in_runs.expect("forecast in runs");
+    assert!((0.9..1.2).contains(&r.runs_per_week), "{r:?}");
+    assert!((-5.6..-4.4).contains(&r.change_per_run), "{r:?}");
+    assert!((4..=10).contains(&r.runs_to_crossing), "{r:?}");
+    assert!(r.runs_used >= 12, "{r:?}");
+    // The date is the runs at one a week.
+    let weeks = (p.predicted_at - chrono::Utc::now()).num_days() as f64 / 7.0;
+    assert!(
+        (weeks - f64::from(r.runs_to_crossing)).abs() <= 1.5,
+        "{weeks} {r:?}"
+    );
+    // The fitted evidence passes through the runs: one point per run, then the crossing.
+    assert_eq!(p.fit.len() as u32, r.runs_used + 1, "{:?}", p.fit);
+    assert_eq!(p.fit.last().unwrap().value, p.limit);
 }
