@@ -32,7 +32,12 @@
     if (b) b.click();
   });
   window.seqhealthDone = (text, css) => {
-    if (text) q(doc, "#announce").textContent = text;
+    // Emptied first: the same words again (a second code) are a change, and said again.
+    const r = q(doc, "#announce");
+    if (text && r) {
+      r.textContent = "";
+      setTimeout(() => (r.textContent = text), 100);
+    }
     const old = text && q(doc, css);
     let tries = 60;
     const seek = () => {

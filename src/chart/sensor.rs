@@ -182,7 +182,22 @@ fn band(out: &mut String, f: &Frame, points: &[BandPoint]) {
     );
     points_at(out, f, points.iter().map(|p| (p.at as f64, p.mean)));
     out.push_str(r#""/>"#);
+    // Few buckets (a run-derived signal: a run now and then) are dots as well, so that a
+    // lone run is seen, not a line of no length.
+    if points.len() <= DOTS_UP_TO {
+        for p in points {
+            let _ = write!(
+                out,
+                r#"<circle cx="{}" cy="{}" r="3" fill="{BLUE}"/>"#,
+                f.px(p.at as f64),
+                f.py(p.mean)
+            );
+        }
+    }
 }
+
+/// Buckets drawn as dots too, up to this many.
+const DOTS_UP_TO: usize = 40;
 
 /// A prediction's fitted line, dashed, within the view; a cross where it reaches the
 /// limit, if that is in view.
@@ -394,6 +409,28 @@ mod tests {
             fitted_to: vec![],
         };
         assert!(empty.clipped(0.0, 1.0).is_empty());
+    }
+
+    #[test]
+    fn a_lone_run_is_a_dot() {
+        let one = [BandPoint {
+            at: 1_365_000_000,
+            mean: 2.6,
+            min: 2.6,
+            max: 2.6,
+        }];
+        let limits = Limits {
+            warn: (1.8, 3.6),
+            critical: (1.5, 4.5),
+        };
+        let overlay = Overlay {
+            limits,
+            trend: None,
+            warnings: &[],
+            regions: &[],
+        };
+        let svg = sensor_svg(&one, &overlay, "px", (500, 200), &|t| t.to_string());
+        assert_eq!(svg.matches("<circle").count(), 1, "{svg}");
     }
 
     #[test]

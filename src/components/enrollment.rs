@@ -212,6 +212,14 @@ pub fn ConnectionCard(detail: InstrumentDetail, on_change: Callback<()>) -> impl
     let revoke = Mutation::<()>::new(move || api::revoke_token(id));
     let confirming = RwSignal::new(false);
     Effect::new(move |_| {
+        if new_code.succeeded() {
+            crate::components::done(
+                "New enrollment code made: it is below, with the commands to run.",
+                ".connection .code-card",
+            );
+        }
+    });
+    Effect::new(move |_| {
         if revoke.succeeded() {
             confirming.set(false);
             crate::components::done("Token revoked.", ".connection-status");

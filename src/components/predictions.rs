@@ -97,7 +97,7 @@ fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
                 <thead>
                     <tr>
                         <th scope="col">"Component"</th>
-                        <th scope="col">"Why (robust trend of the daily readings)"</th>
+                        <th scope="col">"Why (robust trend of its days or runs)"</th>
                         <th scope="col">"Predicted to reach its limit"</th>
                         <th scope="col">"Replace by"</th>
                     </tr>

@@ -112,6 +112,58 @@ async fn a_manager_adds_an_instrument_whose_agent_enrolls_and_sends_a_real_run()
     assert!(row.contains("Awaiting its agent"), "{row}");
     b.screenshot("add-instrument").await;
 
+    // On Mira's page, "New enrollment code" puts the focus on the new code and says so in
+    // the live region; a second one is said again (the region is emptied first, so the
+    // same words are a change). The newest code is the one that enrolls.
+    b.click(Locator::LinkText("Mira")).await;
+    let new_code = Locator::XPath("//button[normalize-space()='New enrollment code']");
+    b.click(new_code).await;
+    b.wait_text("#announce", &["New enrollment code made"])
+        .await;
+    b.client
+        .execute(
+            "const r = document.getElementById('announce');
+             window.said = [];
+             new MutationObserver(() => window.said.push(r.textContent))
+                 .observe(r, { childList: true, characterData: true, subtree: true });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.click(new_code).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let said: Vec<String> = loop {
+        let v = b
+            .client
+            .execute("return window.said;", vec![])
+            .await
+            .unwrap();
+        let said: Vec<String> = serde_json::from_value(v).unwrap();
+        if said
+            .iter()
+            .any(|t| t.starts_with("New enrollment code made"))
+        {
+            break said;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not said again: {said:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(said.first().map(String::as_str), Some(""), "{said:?}");
+    let focus_in_card = "return !!(document.activeElement && document.activeElement.closest('.connection .code-card'));";
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while b.client.execute(focus_in_card, vec![]).await.unwrap() != serde_json::Value::Bool(true) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the focus is not on the new code"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let code = b.text(".connection .code-card .enrollment-code").await;
+    assert_eq!(code.len(), 11, "{code}");
+
     // On the "instrument PC": a wrong code is refused and writes nothing; the right one enrolls.
     let pc = tempfile::tempdir().unwrap();
     let config = pc.path().join("seqhealth-agent.json");
@@ -225,6 +277,38 @@ async fn a_manager_adds_an_instrument_whose_agent_enrolls_and_sends_a_real_run()
         .await
         .unwrap();
     b.wait_text("main", &[run_id.as_str()]).await;
+    // Its derived signals are from 2013 too: an empty period says where they are, and
+    // "All readings" charts them.
+    b.wait_text(
+        "figure.sensor[data-sensor=run_fwhm_px]",
+        &["choose “All readings”"],
+    )
+    .await;
+    b.client
+        .find(Locator::Css(
+            "section[aria-labelledby=sensors-heading] select",
+        ))
+        .await
+        .unwrap()
+        .select_by_value("36500")
+        .await
+        .unwrap();
+    let caption = b
+        .wait_text(
+            "figure.sensor[data-sensor=run_fwhm_px] figcaption",
+            &["latest"],
+        )
+        .await;
+    assert!(
+        caption.contains("normal 1.8–3.6 px"),
+        "MiSeq's band: {caption}"
+    );
+    assert!(
+        b.count("figure.sensor[data-sensor=run_fwhm_px] div.svg")
+            .await
+            == 1,
+        "charted"
+    );
     b.screenshot("enrolled-instrument").await;
 
     // Sharing off: the dashboard says so; a run finished meanwhile stays on the

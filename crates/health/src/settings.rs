@@ -119,10 +119,13 @@ pub const FORECAST: ForecastMethod = ForecastMethod {
 /// - `min_runs` 12: a run's value is already a whole run's figure (thousands of tiles),
 ///   steadier than a day of sensor readings, so fewer than the daily method's 14; fewer
 ///   than 12 and two unusual runs decide the slope.
+/// - `max_age_days` 365: the forecast's own horizon; a run older than that (an archive's,
+///   a part's before a service) describes the part as it was then.
 pub const RUN_FORECAST: RunMethod = RunMethod {
     basis_runs: 60,
     min_runs: 12,
     bandwidth_runs: 30.0,
+    max_age_days: 365,
 };
 
 // Settings that must agree with each other, checked when the crate compiles.

@@ -381,7 +381,13 @@ impl SyntheticRun {
         let _ = writeln!(x, r#"  <Run Id="{}" Number="1">"#, self.run_id);
         let _ = writeln!(x, "    <Flowcell>{}</Flowcell>", self.flowcell);
         let _ = writeln!(x, "    <Instrument>{}</Instrument>", self.instrument);
-        let _ = writeln!(x, "    <Date>250101</Date>");
+        // The run id's own date (YYMMDD_…), as an instrument writes both.
+        let date = self
+            .run_id
+            .get(..6)
+            .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
+            .unwrap_or("250101");
+        let _ = writeln!(x, "    <Date>{date}</Date>");
         let _ = writeln!(x, "    <Reads>");
         for (i, (cycles, index)) in self.reads.iter().enumerate() {
             let _ = writeln!(

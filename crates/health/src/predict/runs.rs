@@ -29,6 +29,9 @@ pub struct RunMethod {
     pub min_runs: usize,
     /// Tricube bandwidth, in runs back from the newest.
     pub bandwidth_runs: f64,
+    /// Runs older than this many days are left out, however few the recent ones: an
+    /// archive's old runs describe the part as it was then.
+    pub max_age_days: i64,
 }
 
 /// A forecast in runs and the dates it gives at the instrument's pace.
@@ -66,7 +69,12 @@ pub fn forecast_from_runs(
     let mut used: Vec<RunValue> = runs
         .iter()
         .copied()
-        .filter(|r| r.at < now && since.is_none_or(|s| r.at > s) && r.value.is_finite())
+        .filter(|r| {
+            r.at < now
+                && r.at >= now.saturating_sub(method.max_age_days.saturating_mul(DAY))
+                && since.is_none_or(|s| r.at > s)
+                && r.value.is_finite()
+        })
         .collect();
     used.sort_by_key(|r| r.at);
     let skip = used.len().saturating_sub(method.basis_runs);
@@ -232,5 +240,9 @@ mod tests {
         assert!(f(&falling[..11], None, 1.0).is_none(), "eleven runs");
         // A part replaced before the last ten runs: its old runs do not count.
         assert!(f(&falling, Some(falling[19].at), 1.0).is_none());
+        // Runs more than a year old are not this part's recent wear.
+        let archive = runs(30, 30 * DAY, |k| 300.0 - 5.0 * k);
+        let r = f(&archive, None, 1.0 / 30.0).unwrap();
+        assert_eq!(r.runs_used, 12, "a year of monthly runs: {r:?}");
     }
 }
