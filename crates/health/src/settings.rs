@@ -23,6 +23,15 @@ pub const RATE_WINDOW_SECS: i64 = 72 * HOUR;
 pub const RATE_MIN_POINTS: usize = 8;
 /// A steep change while still in band is an early sign, not yet a fault.
 pub const RATE_SEVERITY: Severity = Severity::Warning;
+/// A run-derived signal's rate is judged over its most recent runs, one step apart…
+pub const RUN_RATE_RUNS: i64 = 10;
+/// …once it has this many of them (fewer, and one odd run decides the slope)…
+pub const RUN_RATE_MIN_RUNS: usize = 8;
+/// …against a change per run that would cross the whole normal band of the model in this
+/// many runs: at a busy lab's five runs a week, two months from one edge to the other, a
+/// part failing rather than wearing. No public figure gives a normal change per run; the
+/// band is the one scale every signal and model has.
+pub const RUN_RATE_BAND_RUNS: f64 = 40.0;
 
 // ------------------------------------------------------------ repeated error codes
 
@@ -132,6 +141,7 @@ pub const RUN_FORECAST: RunMethod = RunMethod {
 const _: () = {
     // At one reading every 6 hours, the rate window holds the points a slope needs.
     assert!(RATE_WINDOW_SECS / (6 * HOUR) >= RATE_MIN_POINTS as i64);
+    assert!(RUN_RATE_MIN_RUNS as i64 <= RUN_RATE_RUNS);
     // "Repeated" means more than once.
     assert!(REPEATED_ERRORS >= 2);
     assert!(SPC_MIN_BASELINE_RUNS as i64 <= SPC_BASELINE_RUNS);

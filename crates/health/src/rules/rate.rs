@@ -60,30 +60,72 @@ impl RateOfChangeRule {
             return None;
         }
         let slope = theil_sen(&pts).ok()?.slope;
-        let (word, limit) = if let Some(l) = self.max_rise_per_day.filter(|&l| slope > l) {
-            ("rising", l)
-        } else if let Some(l) = self.max_fall_per_day.filter(|&l| slope < -l) {
-            ("falling", l)
-        } else {
-            return None;
-        };
+        let (word, limit) = self.beyond(slope)?;
         let unit = &self.unit;
-        Some(Finding {
-            rule_id: self.id.clone(),
-            kind: RuleKind::RateOfChange,
-            severity: self.severity,
-            subsystem: self.subsystem,
-            value: slope,
-            at: now,
-            code: None,
-            message: format!(
+        Some(self.finding(
+            slope,
+            now,
+            format!(
                 "{} {word} {} {unit}/day over the last {} (limit {} {unit}/day)",
                 self.label,
                 fmt_num(slope.abs()),
                 fmt_duration(self.window_s as f64),
                 fmt_num(limit)
             ),
-        })
+        ))
+    }
+
+    /// The same judgement over a run-indexed series: `values` are the most recent runs'
+    /// values, oldest first, one step apart, and the limits are per run rather than per
+    /// day. `at`: when the newest run ended.
+    pub fn evaluate_runs(&self, values: &[f64], at: i64) -> Option<Finding> {
+        let pts: Vec<(f64, f64)> = values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_finite())
+            .map(|(k, v)| (k as f64, *v))
+            .collect();
+        if pts.len() < self.min_points.max(2) {
+            return None;
+        }
+        let slope = theil_sen(&pts).ok()?.slope;
+        let (word, limit) = self.beyond(slope)?;
+        let unit = &self.unit;
+        Some(self.finding(
+            slope,
+            at,
+            format!(
+                "{} {word} {} {unit} a run over the last {} runs (limit {} {unit} a run)",
+                self.label,
+                fmt_num(slope.abs()),
+                pts.len(),
+                fmt_num(limit)
+            ),
+        ))
+    }
+
+    /// Which way `slope` goes past a limit, and that limit.
+    fn beyond(&self, slope: f64) -> Option<(&'static str, f64)> {
+        if let Some(l) = self.max_rise_per_day.filter(|&l| slope > l) {
+            Some(("rising", l))
+        } else {
+            self.max_fall_per_day
+                .filter(|&l| slope < -l)
+                .map(|l| ("falling", l))
+        }
+    }
+
+    fn finding(&self, slope: f64, at: i64, message: String) -> Finding {
+        Finding {
+            rule_id: self.id.clone(),
+            kind: RuleKind::RateOfChange,
+            severity: self.severity,
+            subsystem: self.subsystem,
+            value: slope,
+            at,
+            code: None,
+            message,
+        }
     }
 }
 
@@ -133,6 +175,28 @@ mod tests {
             f.message,
             "line pressure rising 3.00 kPa/day over the last 7.0 d (limit 2.00 kPa/day)"
         );
+    }
+
+    #[test]
+    fn runs_are_judged_per_run() {
+        let rule = RateOfChangeRule {
+            max_rise_per_day: Some(0.05),
+            max_fall_per_day: None,
+            min_points: 8,
+            unit: "px".into(),
+            label: "Run focus".into(),
+            ..pressure_rule()
+        };
+        let rising: Vec<f64> = (0..10).map(|k| 2.6 + 0.1 * k as f64).collect();
+        let f = rule.evaluate_runs(&rising, NOW).expect("0.1 px a run");
+        assert!((f.value - 0.1).abs() < 1e-9);
+        assert_eq!(
+            f.message,
+            "Run focus rising 0.10 px a run over the last 10 runs (limit 0.05 px a run)"
+        );
+        let slow: Vec<f64> = (0..10).map(|k| 2.6 + 0.02 * k as f64).collect();
+        assert_eq!(rule.evaluate_runs(&slow, NOW), None);
+        assert_eq!(rule.evaluate_runs(&rising[..7], NOW), None, "too few runs");
     }
 
     #[test]

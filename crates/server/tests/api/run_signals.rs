@@ -237,3 +237,13 @@ async fn a_weekly_instrument_is_forecast_per_run_and_dated_at_its_pace() {
     assert_eq!(p.fit.len() as u32, r.runs_used + 1, "{:?}", p.fit);
     assert_eq!(p.fit.last().unwrap().value, p.limit);
 }
+
+/// The same rules as the sensors': a run-derived signal changing fast while still inside
+/// its band raises a rate-of-change warning, judged per run over the last ten runs. Focus
+/// steady at 2.0 px, then 0.1 px worse a run: 3.0 px at the last run, inside the MiSeq band
+/// (1.8–3.6 px), and faster than the 0.045 px a run that would cross it in 40 runs.
+#[tokio::test]
+async fn a_fast_change_per_run_within_the_band_raises_a_rate_warning() {
+    let (rules, _) = synthetic_sequence(|k| 2.0 + 0.1 * (k - 19.0).max(0.0), |_| 300.0).await;
+    assert_eq!(rules, ["rate:run_fwhm_px"]);
+}

@@ -5,8 +5,8 @@
 
 use crate::domain::notify::outbox;
 use crate::error::AppResult;
-use seqhealth_api::domain::{sensor_spec_for, SensorSpec};
-use seqhealth_api::{Subsystem, WarningStatus};
+use seqhealth_api::domain::{sensor_spec_for, SensorSpec, Source, WearsToward};
+use seqhealth_api::{Subsystem, WarningStatus, DAY};
 use seqhealth_health::rules::error_codes::{LogEvent, RepeatedErrorRule};
 use seqhealth_health::rules::rate::RateOfChangeRule;
 use seqhealth_health::rules::threshold::ThresholdRule;
@@ -70,6 +70,33 @@ fn advice(spec: &SensorSpec) -> String {
     )
 }
 
+/// The rate-of-change rule of a run-derived signal: per run, against a change that would
+/// cross its model's normal band in [`settings::RUN_RATE_BAND_RUNS`] runs, in the
+/// direction its part wears (an unjudged band, the full range, never fires).
+pub fn run_rate_rule(spec: &SensorSpec) -> Option<RateOfChangeRule> {
+    let per_run = (spec.warn.1 - spec.warn.0) / settings::RUN_RATE_BAND_RUNS;
+    if !(per_run.is_finite() && per_run > 0.0) {
+        return None;
+    }
+    let (rise, fall) = match spec.wears_toward {
+        WearsToward::Low => (None, Some(per_run)),
+        WearsToward::High => (Some(per_run), None),
+        WearsToward::Either => (Some(per_run), Some(per_run)),
+    };
+    Some(RateOfChangeRule {
+        id: format!("rate:{}", spec.name).as_str().into(),
+        subsystem: spec.subsystem,
+        label: spec.label.to_string(),
+        unit: spec.unit.to_string(),
+        // Not a time: runs are judged by count (`evaluate_runs`).
+        window_s: settings::RUN_RATE_RUNS * DAY,
+        max_rise_per_day: rise,
+        max_fall_per_day: fall,
+        min_points: settings::RUN_RATE_MIN_RUNS,
+        severity: settings::RATE_SEVERITY,
+    })
+}
+
 /// The rate-of-change rule of a sensor, if its spec judges a direction.
 pub fn rate_rule(spec: &SensorSpec) -> Option<RateOfChangeRule> {
     let (rise, fall) = spec.max_change_per_day;
@@ -115,7 +142,23 @@ pub async fn evaluate_sensors(
         let rule = threshold_rule(spec);
         let finding = rule.evaluate(Reading { at, value });
         reconcile(tx, instrument_id, spec.subsystem, &rule.id.0, at, finding).await?;
-        if let Some(rule) = rate_rule(spec) {
+        if spec.source == Source::Run {
+            if let Some(rule) = run_rate_rule(spec) {
+                let mut recent: Vec<f64> = sqlx::query_scalar(
+                    "SELECT value FROM sensor_readings WHERE instrument_id = $1 AND sensor = $2 AND at <= $3
+                     ORDER BY at DESC LIMIT $4",
+                )
+                .bind(instrument_id)
+                .bind(name)
+                .bind(at)
+                .bind(settings::RUN_RATE_RUNS)
+                .fetch_all(&mut **tx)
+                .await?;
+                recent.reverse();
+                let finding = rule.evaluate_runs(&recent, at);
+                reconcile(tx, instrument_id, spec.subsystem, &rule.id.0, at, finding).await?;
+            }
+        } else if let Some(rule) = rate_rule(spec) {
             let recent: Vec<(i64, f64)> = sqlx::query_as(
                 "SELECT at, value FROM sensor_readings WHERE instrument_id = $1 AND sensor = $2 AND at > $3 AND at <= $4",
             )
