@@ -4,7 +4,9 @@
 //!
 //! Each figure leaves only under a sensor name listed in [`RUN_SIGNALS`], which the
 //! server declares too (`seqhealth_api::domain::SENSORS`, source `run`); only numbers
-//! leave, each finite and within its plausible range, else it is dropped.
+//! leave, each finite and within its plausible range, else it is dropped. How the run
+//! ended (RunCompletionStatus.xml) rides in the same batch as one operation event
+//! (`crate::oplog`), so it is spooled and sent with the run's readings.
 
 use chrono::{DateTime, TimeZone, Utc};
 use seqhealth_api::domain::{sensor_spec, Source};
@@ -15,7 +17,7 @@ use seqhealth_interop::signals::RunSignals;
 /// parsing accident and stays home).
 type Pick = fn(&RunSignals) -> Option<f64>;
 
-pub const RUN_SIGNALS: [(&str, Pick, (f64, f64)); 8] = [
+pub const RUN_SIGNALS: [(&str, Pick, (f64, f64)); 9] = [
     ("run_fwhm_px", |s| s.fwhm_px, (0.0, 20.0)),
     ("run_out_of_focus_pct", |s| s.out_of_focus_pct, (0.0, 100.0)),
     (
@@ -32,6 +34,11 @@ pub const RUN_SIGNALS: [(&str, Pick, (f64, f64)); 8] = [
     ("run_cycle_minutes", |s| s.cycle_minutes, (0.0, 600.0)),
     ("run_phasing_pct", |s| s.phasing_pct, (0.0, 100.0)),
     ("run_prephasing_pct", |s| s.prephasing_pct, (0.0, 100.0)),
+    (
+        "run_cycles_completed_pct",
+        |s| s.completion.and_then(|c| c.completed_pct()),
+        (0.0, 100.0),
+    ),
 ];
 
 /// When the run ended: its last image, if the extraction file has timestamps and the
@@ -41,9 +48,9 @@ pub fn completed_at(run: &RunIngest, signals: &RunSignals) -> Option<DateTime<Ut
     (at >= run.started_at).then_some(at)
 }
 
-/// The telemetry batch of a run's derived signals, stamped at the run's end (or its
-/// start, when the folder does not say when it ended); `None` when the folder gives no
-/// signal. Its id is derived from the run id, so a resend changes nothing.
+/// The telemetry batch of a run's derived signals and how it ended, stamped at the run's
+/// end (or its start, when the folder does not say when it ended); `None` when the folder
+/// gives neither. Its id is derived from the run id, so a resend changes nothing.
 pub fn run_batch(run: &RunIngest, signals: &RunSignals) -> Option<TelemetryBatch> {
     let at = run.completed_at.unwrap_or(run.started_at);
     let readings: Vec<SensorReading> = RUN_SIGNALS
@@ -59,7 +66,12 @@ pub fn run_batch(run: &RunIngest, signals: &RunSignals) -> Option<TelemetryBatch
             })
         })
         .collect();
-    if readings.is_empty() {
+    let events: Vec<_> = signals
+        .completion
+        .iter()
+        .map(|c| crate::oplog::completion_event(c, at))
+        .collect();
+    if readings.is_empty() && events.is_empty() {
         return None;
     }
     let id: String = format!("run-signals.{}", run.run_id)
@@ -70,7 +82,7 @@ pub fn run_batch(run: &RunIngest, signals: &RunSignals) -> Option<TelemetryBatch
         batch_id: id,
         instrument: None,
         readings,
-        events: Vec::new(),
+        events,
     })
 }
 

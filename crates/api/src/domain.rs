@@ -509,6 +509,25 @@ pub const SENSORS: &[SensorSpec] = &[
             },
         ],
     },
+    // How far a run got (RunCompletionStatus.xml, NextSeq 500/550 and later). Not judged:
+    // a run that ended early is judged by its operation event (an error only when the
+    // software stopped it); a user-stopped run at 40 % is no hardware fault. The reading
+    // shows where in the run the stops happen.
+    SensorSpec {
+        name: "run_cycles_completed_pct",
+        component: "Fluidics pump and lines",
+        label: "Cycles completed",
+        subsystem: Subsystem::Fluidics,
+        unit: "% of planned cycles",
+        warn: (0.0, 100.0),
+        critical: (0.0, 100.0),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Level,
+        // Never forecast as wear: it cannot pass 100, and a drop is a stop, not a trend.
+        wears_toward: WearsToward::High,
+        source: Source::Run,
+        model_bands: &[],
+    },
 ];
 
 /// The longest non-index read of a read structure such as "151-8-8-151": what spec

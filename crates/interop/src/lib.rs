@@ -12,6 +12,7 @@
 //! unreadable RunInfo.xml/RunParameters.xml stops the summary.
 
 pub mod binary;
+pub mod completion;
 pub mod error;
 pub mod error_metrics;
 pub mod extraction;

@@ -12,6 +12,7 @@
 //! | intensity change (% per cycle) | ExtractionMetrics | exp(least-squares slope of ln(mean intensity) over cycles 2 … min(50, n−1) of the first non-index read) − 1; negative: intensity decays along the read |
 //! | cycle time (min) | ExtractionMetrics v2 timestamps | median time between the ends of consecutive cycles |
 //! | phasing, prephasing (%) | TileMetrics v2 | read 1's mean over tiles, mean over lanes (the summary's figures) |
+//! | how the run ended, cycles done | RunCompletionStatus.xml | the allow-listed status and cycle counts ([`crate::completion`]) |
 //!
 //! A signal a folder cannot give (no such file, an empty one, one channel, one surface,
 //! Extraction v3 without timestamps) is `None`. Reading never fails: a file that does not
@@ -25,6 +26,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::binary::{Fields, RecordReader, RunBounds, SeenCycles};
+use crate::completion::{read_run_completion, RunCompletion};
 use crate::error::InteropError;
 use crate::RunSummary;
 
@@ -51,11 +53,17 @@ pub struct RunSignals {
     /// When the last image of the run was taken (Unix seconds, the instrument's clock as
     /// written: Extraction v2 timestamps carry no zone we can trust).
     pub last_image_at: Option<i64>,
+    /// How the run ended, where the control software writes RunCompletionStatus.xml.
+    pub completion: Option<RunCompletion>,
 }
 
 /// The signals of a run folder whose summary is `summary`.
 pub fn derive(run_folder: &Path, summary: &RunSummary) -> RunSignals {
-    let mut out = RunSignals::default();
+    let mut out = RunSignals {
+        // A file that does not parse says nothing about how the run ended.
+        completion: read_run_completion(run_folder).ok().flatten(),
+        ..RunSignals::default()
+    };
     // Phasing is per read in TileMetrics; the first non-index read, mean over its lanes.
     if let Some(read) = first_read(summary) {
         let lanes = summary.lanes.iter().filter(|l| l.read == read);
