@@ -16,6 +16,7 @@ pub mod completion;
 pub mod error;
 pub mod error_metrics;
 pub mod extraction;
+pub mod lasers;
 pub mod q;
 pub mod q_binning;
 pub mod q_collapsed;
