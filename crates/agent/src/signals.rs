@@ -17,7 +17,7 @@ use seqhealth_interop::signals::RunSignals;
 /// parsing accident and stays home).
 type Pick = fn(&RunSignals) -> Option<f64>;
 
-pub const RUN_SIGNALS: [(&str, Pick, (f64, f64)); 9] = [
+pub const RUN_SIGNALS: [(&str, Pick, (f64, f64)); 15] = [
     ("run_fwhm_px", |s| s.fwhm_px, (0.0, 20.0)),
     ("run_out_of_focus_pct", |s| s.out_of_focus_pct, (0.0, 100.0)),
     (
@@ -26,6 +26,25 @@ pub const RUN_SIGNALS: [(&str, Pick, (f64, f64)); 9] = [
         (0.0, 20.0),
     ),
     ("run_c1_intensity", |s| s.c1_intensity, (0.0, 65_535.0)),
+    // Per laser, in `Laser::ALL` order: red, green, blue.
+    ("run_fwhm_px_red", |s| s.fwhm_px_by_laser[0], (0.0, 20.0)),
+    ("run_fwhm_px_green", |s| s.fwhm_px_by_laser[1], (0.0, 20.0)),
+    ("run_fwhm_px_blue", |s| s.fwhm_px_by_laser[2], (0.0, 20.0)),
+    (
+        "run_early_intensity_red",
+        |s| s.early_intensity_by_laser[0],
+        (0.0, 65_535.0),
+    ),
+    (
+        "run_early_intensity_green",
+        |s| s.early_intensity_by_laser[1],
+        (0.0, 65_535.0),
+    ),
+    (
+        "run_early_intensity_blue",
+        |s| s.early_intensity_by_laser[2],
+        (0.0, 65_535.0),
+    ),
     (
         "run_intensity_change_pct",
         |s| s.intensity_change_pct_per_cycle,
@@ -89,6 +108,27 @@ pub fn run_batch(run: &RunIngest, signals: &RunSignals) -> Option<TelemetryBatch
 #[cfg(test)]
 mod tests {
     use super::*;
+    use seqhealth_interop::lasers::Laser;
+
+    #[test]
+    fn per_laser_signals_follow_the_laser_order() {
+        let mut s = RunSignals::default();
+        for laser in Laser::ALL {
+            s.fwhm_px_by_laser[laser.index()] = Some(2.0 + laser.index() as f64);
+            s.early_intensity_by_laser[laser.index()] = Some(100.0 * laser.index() as f64);
+        }
+        let value = |name: &str| {
+            RUN_SIGNALS
+                .iter()
+                .find(|r| r.0 == name)
+                .and_then(|r| (r.1)(&s))
+        };
+        assert_eq!(value("run_fwhm_px_red"), Some(2.0));
+        assert_eq!(value("run_fwhm_px_green"), Some(3.0));
+        assert_eq!(value("run_fwhm_px_blue"), Some(4.0));
+        assert_eq!(value("run_early_intensity_green"), Some(100.0));
+        assert_eq!(value("run_early_intensity_blue"), Some(200.0));
+    }
 
     #[test]
     fn every_run_signal_is_a_declared_run_sensor() {
