@@ -758,6 +758,34 @@ mod tests {
         }
     }
 
+    /// No public figures and no real folder for these models: intensity, its change and
+    /// cycle time judge nothing there (README, "Not judged on NovaSeq 6000 …").
+    #[test]
+    fn unmeasured_models_are_not_judged() {
+        let unjudged = [
+            "run_c1_intensity",
+            "run_early_intensity_red",
+            "run_early_intensity_green",
+            "run_early_intensity_blue",
+            "run_intensity_change_pct",
+            "run_cycle_minutes",
+        ];
+        for model in [
+            "NovaSeq 6000",
+            "iSeq 100",
+            "NextSeq 1000",
+            "NextSeq 2000",
+            "NovaSeq X",
+        ] {
+            for name in unjudged {
+                let s = sensor_spec_for(name, model).unwrap();
+                assert_eq!(s.warn, s.critical, "{name} on {model}");
+                assert_eq!(s.judge(s.warn.0), Health::Ok, "{name} on {model}");
+                assert_eq!(s.judge(s.warn.1), Health::Ok, "{name} on {model}");
+            }
+        }
+    }
+
     #[test]
     fn run_signals_are_judged_by_the_model_band() {
         let c1 = sensor_spec("run_c1_intensity").unwrap();
