@@ -110,6 +110,66 @@ mod tests {
     use super::*;
     use seqhealth_interop::lasers::Laser;
 
+    /// A run the software stopped, from a folder with no extraction file: the batch still
+    /// leaves, with the error event and how far the run got, at the run's end.
+    #[test]
+    fn an_aborted_run_sends_its_error_event_with_its_signals() {
+        use seqhealth_api::{EventSeverity, RunConfiguration, RunSummary};
+        use seqhealth_interop::completion::{CompletionStatus, Cycles, RunCompletion};
+        let end = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+        let run = RunIngest {
+            run_id: "260301_NS500318_0001_AHXXXXXXXX".into(),
+            started_at: end - chrono::Duration::hours(10),
+            completed_at: Some(end),
+            read_structure: "151-151".into(),
+            configuration: RunConfiguration {
+                control_software_version: None,
+                rta_version: None,
+                flow_cell_id: None,
+                flow_cell_lot: None,
+                reagent_kit_lot: None,
+                chemistry: None,
+                flow_cell_type: None,
+            },
+            summary: RunSummary {
+                yield_gb: None,
+                pct_q30: None,
+                pct_pf: None,
+                cluster_density_k_mm2: None,
+                error_rate: None,
+            },
+        };
+        assert_eq!(run_batch(&run, &RunSignals::default()), None);
+        let signals = RunSignals {
+            completion: Some(RunCompletion {
+                status: CompletionStatus::ExceptionEndedEarly,
+                cycles: Some(Cycles {
+                    planned: 302,
+                    completed: 151,
+                }),
+            }),
+            ..RunSignals::default()
+        };
+        let b = run_batch(&run, &signals).unwrap();
+        assert_eq!(b.events.len(), 1);
+        let e = &b.events[0];
+        assert_eq!(
+            (e.code.as_str(), e.severity, e.subsystem, e.at),
+            (
+                crate::oplog::RUN_ENDED_BY_ERROR,
+                EventSeverity::Error,
+                seqhealth_api::domain::Subsystem::Fluidics,
+                end
+            )
+        );
+        let cycles: Vec<_> = b
+            .readings
+            .iter()
+            .map(|r| (r.sensor.as_str(), r.value))
+            .collect();
+        assert_eq!(cycles, [("run_cycles_completed_pct", 50.0)]);
+    }
+
     #[test]
     fn per_laser_signals_follow_the_laser_order() {
         let mut s = RunSignals::default();
