@@ -98,7 +98,8 @@ async fn an_instrument_fed_only_by_its_run_folders_has_derived_health() {
         "every subsystem has health: {health}"
     );
     // The derived signals are charted, with their MiSeq bands; no simulated sensor is.
-    b.wait_count("figure.sensor", 8).await;
+    // Eight run figures and four per laser (focus and early intensity, red and green).
+    b.wait_count("figure.sensor", 12).await;
     assert_eq!(b.count("figure.sensor[data-sensor='run_fwhm_px']").await, 1);
     assert_eq!(
         b.count("figure.sensor[data-sensor='chiller_temp_c']").await,

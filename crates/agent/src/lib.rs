@@ -8,6 +8,8 @@
 //! - [`watch`], [`spool`]: finished runs in a runs directory → spool → server, nothing lost
 //!   while the server is unreachable.
 //! - [`log`]: what `watch` says, also in a size-bounded rotating log file.
+//! - [`signals`], [`oplog`]: a finished run folder's hardware signals and how the run ended
+//!   → one telemetry batch of allow-listed readings and event codes.
 //! - [`service`]: `watch` as a Windows service.
 //! - [`simulate`]: a deterministic, believable fleet (runs and sensor telemetry) for the
 //!   demo and the tests; it only ever produces the wire types an instrument may send.
@@ -18,6 +20,7 @@ pub mod extract;
 pub mod feed;
 pub mod fleet;
 pub mod log;
+pub mod oplog;
 pub mod push;
 pub mod report;
 pub mod service;

@@ -1,8 +1,9 @@
 //! Watching a runs directory: a run folder is finished when the instrument writes
 //! RTAComplete.txt or CopyComplete.txt. Each finished run is summarised once, and what
 //! may leave (the allow-lists in `extract` and `signals`) goes to the spool: the run
-//! summary, then its derived hardware signals as a telemetry batch. A ledger in the spool
-//! remembers which folders were handled, so a restart does not summarise them again.
+//! summary, then its derived hardware signals and how it ended (an operation event) as one
+//! telemetry batch. A ledger in the spool remembers which folders were handled, so a
+//! restart does not summarise them again.
 
 use crate::extract::run_ingest;
 use crate::spool::Spool;

@@ -261,6 +261,44 @@ fn plant_files(dir: &Path, m: &mut Markers) {
     .unwrap();
 }
 
+/// RunCompletionStatus.xml: the real one keeps its status and counts, with markers in its
+/// run id and free-text error description; a folder without one gets a run the software
+/// stopped (MiSeq folders) or a status word nobody knows (the others), each with a
+/// planted description.
+fn plant_completion(dir: &Path, name: &str, m: &mut Markers) {
+    let path = dir.join("RunCompletionStatus.xml");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(real) => real,
+        Err(_) => {
+            let status = if name.contains("miseq") {
+                "ExceptionEndedEarly".to_string()
+            } else {
+                m.next("CompletionStatus")
+            };
+            format!(
+                "<?xml version=\"1.0\"?>\n<RunCompletionStatus>\n<Version>1</Version>\n\
+                 <CompletionStatus>{status}</CompletionStatus>\n<RunId>x</RunId>\n\
+                 <PlannedRead1Cycles>151</PlannedRead1Cycles>\n<PlannedRead2Cycles>151</PlannedRead2Cycles>\n\
+                 <CompletedRead1Cycles>151</CompletedRead1Cycles>\n<CompletedRead2Cycles>12</CompletedRead2Cycles>\n\
+                 <ErrorDescription>x</ErrorDescription>\n</RunCompletionStatus>\n"
+            )
+        }
+    };
+    let mut planted = String::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let field = ["RunId", "ErrorDescription"]
+            .into_iter()
+            .find(|f| trimmed.starts_with(&format!("<{f}>")));
+        match field {
+            Some(f) => planted.push_str(&format!("<{f}>{}</{f}>", m.next(f))),
+            None => planted.push_str(line),
+        }
+        planted.push('\n');
+    }
+    std::fs::write(&path, planted).unwrap();
+}
+
 /// A copy of a real run folder with markers planted.
 struct Planted {
     name: String,
@@ -297,6 +335,7 @@ fn plant(original: &Path, into: &Path, tag: &str) -> Planted {
     planted = planted.replacen("<Run ", &run_attr, 1);
     std::fs::write(&info, planted).unwrap();
 
+    plant_completion(&copy, &name, &mut m);
     plant_files(&copy, &mut m);
     let least = if params.is_some() { 40 } else { 10 };
     assert!(
@@ -502,12 +541,21 @@ fn planted_free_text_never_goes_on_the_wire_nor_into_the_spool() {
         .count();
     assert_eq!(run_requests, summarisable, "one request per run");
     let mut batches = 0;
+    let mut codes = Vec::new();
     for r in &requests {
         if r.line.starts_with("POST /api/v1/ingest/telemetry ") {
-            // A run's derived signals: numbers under allow-listed names, nothing else.
+            // A run's derived signals and how it ended: numbers under allow-listed names
+            // and codes from the closed list, nothing else.
             let b: seqhealth_api::TelemetryBatch =
                 serde_json::from_slice(&r.body).expect("a telemetry body");
-            assert!(b.events.is_empty() && b.instrument.is_none(), "{b:?}");
+            assert!(b.instrument.is_none() && b.events.len() <= 1, "{b:?}");
+            for e in &b.events {
+                assert!(
+                    seqhealth_agent::oplog::CODES.contains(&e.code.as_str()),
+                    "{e:?}"
+                );
+                codes.push((e.code.clone(), e.severity));
+            }
             for reading in &b.readings {
                 assert!(
                     seqhealth_agent::signals::RUN_SIGNALS
@@ -533,6 +581,19 @@ fn planted_free_text_never_goes_on_the_wire_nor_into_the_spool() {
         );
     }
     assert!(batches >= summarisable - 1, "{batches} signal batches");
+    // The real NextSeq file, the planted aborts and unknown statuses all arrived as codes.
+    use seqhealth_agent::oplog::{RUN_COMPLETED, RUN_ENDED_BY_ERROR, RUN_ENDED_OTHER};
+    use seqhealth_api::EventSeverity::{Error, Info};
+    for want in [
+        (RUN_COMPLETED, Info),
+        (RUN_ENDED_BY_ERROR, Error),
+        (RUN_ENDED_OTHER, Error),
+    ] {
+        assert!(
+            codes.iter().any(|(c, s)| (c.as_str(), *s) == want),
+            "{want:?} not in {codes:?}"
+        );
+    }
     let rejected = files_under(&spool.join("rejected"));
     assert_eq!(
         rejected.len(),

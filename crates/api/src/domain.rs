@@ -208,6 +208,66 @@ impl SensorSpec {
     }
 }
 
+/// Run focus (FWHM) per model, for the run's figure and each laser's: the shared folders
+/// (MiSeq 2.31–3.13, HiSeq 2500 2.49–2.59, NextSeq 500 2.72–2.88 px) with room around them.
+const FWHM_BANDS: &[ModelBand] = &[
+    ModelBand {
+        models: &["MiSeq"],
+        warn: (1.8, 3.6),
+        critical: (1.5, 4.2),
+    },
+    ModelBand {
+        models: &["HiSeq"],
+        warn: (1.8, 3.2),
+        critical: (1.5, 3.8),
+    },
+    ModelBand {
+        models: &["NextSeq 5"],
+        warn: (2.0, 3.5),
+        critical: (1.5, 4.0),
+    },
+];
+
+/// Early intensity of the red laser's channels: shared folders MiSeq 228–310, HiSeq 2500
+/// 10,884, NextSeq 500 5,338 counts.
+const EARLY_RED_BANDS: &[ModelBand] = &[
+    ModelBand {
+        models: &["MiSeq"],
+        warn: (140.0, 900.0),
+        critical: (90.0, 1_300.0),
+    },
+    ModelBand {
+        models: &["HiSeq"],
+        warn: (5_000.0, 20_000.0),
+        critical: (3_000.0, 26_000.0),
+    },
+    ModelBand {
+        models: &["NextSeq 5"],
+        warn: (2_500.0, 10_000.0),
+        critical: (1_500.0, 14_000.0),
+    },
+];
+
+/// Early intensity of the green laser's channels: shared folders MiSeq 120–248, HiSeq
+/// 2500 5,805, NextSeq 500 4,223 counts.
+const EARLY_GREEN_BANDS: &[ModelBand] = &[
+    ModelBand {
+        models: &["MiSeq"],
+        warn: (70.0, 700.0),
+        critical: (45.0, 1_000.0),
+    },
+    ModelBand {
+        models: &["HiSeq"],
+        warn: (2_800.0, 11_000.0),
+        critical: (1_800.0, 15_000.0),
+    },
+    ModelBand {
+        models: &["NextSeq 5"],
+        warn: (2_000.0, 8_500.0),
+        critical: (1_200.0, 12_000.0),
+    },
+];
+
 /// Sensors common to the simulated and real fleets (approximate public figures, DOMAIN.md).
 pub const SENSORS: &[SensorSpec] = &[
     SensorSpec {
@@ -345,23 +405,7 @@ pub const SENSORS: &[SensorSpec] = &[
         limit_on: LimitOn::Level,
         wears_toward: WearsToward::High,
         source: Source::Run,
-        model_bands: &[
-            ModelBand {
-                models: &["MiSeq"],
-                warn: (1.8, 3.6),
-                critical: (1.5, 4.2),
-            },
-            ModelBand {
-                models: &["HiSeq"],
-                warn: (1.8, 3.2),
-                critical: (1.5, 3.8),
-            },
-            ModelBand {
-                models: &["NextSeq 5"],
-                warn: (2.0, 3.5),
-                critical: (1.5, 4.0),
-            },
-        ],
+        model_bands: FWHM_BANDS,
     },
     SensorSpec {
         name: "run_out_of_focus_pct",
@@ -509,6 +553,114 @@ pub const SENSORS: &[SensorSpec] = &[
             },
         ],
     },
+    // Per laser (red: A and C, or the red channel; green: G and T, or the green channel;
+    // blue on blue/green instruments): a laser or its channel's optics that fade show in
+    // its own channels first. Intensity over cycles 1–5 of read 1. Bands: the shared
+    // folders' values (README), margins as for the run's figures; no real blue/green
+    // folder here, so blue is not judged.
+    SensorSpec {
+        name: "run_early_intensity_red",
+        component: "Laser",
+        label: "Early intensity, red laser",
+        subsystem: Subsystem::Optical,
+        unit: "counts",
+        warn: (0.0, 65_535.0),
+        critical: (0.0, 65_535.0),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Level,
+        wears_toward: WearsToward::Low,
+        source: Source::Run,
+        model_bands: EARLY_RED_BANDS,
+    },
+    SensorSpec {
+        name: "run_early_intensity_green",
+        component: "Laser",
+        label: "Early intensity, green laser",
+        subsystem: Subsystem::Optical,
+        unit: "counts",
+        warn: (0.0, 65_535.0),
+        critical: (0.0, 65_535.0),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Level,
+        wears_toward: WearsToward::Low,
+        source: Source::Run,
+        model_bands: EARLY_GREEN_BANDS,
+    },
+    SensorSpec {
+        name: "run_early_intensity_blue",
+        component: "Laser",
+        label: "Early intensity, blue laser",
+        subsystem: Subsystem::Optical,
+        unit: "counts",
+        warn: (0.0, 65_535.0),
+        critical: (0.0, 65_535.0),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Level,
+        wears_toward: WearsToward::Low,
+        source: Source::Run,
+        model_bands: &[],
+    },
+    SensorSpec {
+        name: "run_fwhm_px_red",
+        component: "Objective and autofocus",
+        label: "Focus (FWHM), red channels",
+        subsystem: Subsystem::Optical,
+        unit: "px",
+        warn: (1.5, 3.6),
+        critical: (1.0, 4.2),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Level,
+        wears_toward: WearsToward::High,
+        source: Source::Run,
+        model_bands: FWHM_BANDS,
+    },
+    SensorSpec {
+        name: "run_fwhm_px_green",
+        component: "Objective and autofocus",
+        label: "Focus (FWHM), green channels",
+        subsystem: Subsystem::Optical,
+        unit: "px",
+        warn: (1.5, 3.6),
+        critical: (1.0, 4.2),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Level,
+        wears_toward: WearsToward::High,
+        source: Source::Run,
+        model_bands: FWHM_BANDS,
+    },
+    SensorSpec {
+        name: "run_fwhm_px_blue",
+        component: "Objective and autofocus",
+        label: "Focus (FWHM), blue channels",
+        subsystem: Subsystem::Optical,
+        unit: "px",
+        warn: (1.5, 3.6),
+        critical: (1.0, 4.2),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Level,
+        wears_toward: WearsToward::High,
+        source: Source::Run,
+        model_bands: FWHM_BANDS,
+    },
+    // How far a run got (RunCompletionStatus.xml, NextSeq 500/550 and later). Not judged:
+    // a run that ended early is judged by its operation event (an error only when the
+    // software stopped it); a user-stopped run at 40 % is no hardware fault. The reading
+    // shows where in the run the stops happen.
+    SensorSpec {
+        name: "run_cycles_completed_pct",
+        component: "Fluidics pump and lines",
+        label: "Cycles completed",
+        subsystem: Subsystem::Fluidics,
+        unit: "% of planned cycles",
+        warn: (0.0, 100.0),
+        critical: (0.0, 100.0),
+        max_change_per_day: (None, None),
+        limit_on: LimitOn::Level,
+        // Never forecast as wear: it cannot pass 100, and a drop is a stop, not a trend.
+        wears_toward: WearsToward::High,
+        source: Source::Run,
+        model_bands: &[],
+    },
 ];
 
 /// The longest non-index read of a read structure such as "151-8-8-151": what spec
@@ -606,6 +758,34 @@ mod tests {
         }
     }
 
+    /// No public figures and no real folder for these models: intensity, its change and
+    /// cycle time judge nothing there (README, "Not judged on NovaSeq 6000 …").
+    #[test]
+    fn unmeasured_models_are_not_judged() {
+        let unjudged = [
+            "run_c1_intensity",
+            "run_early_intensity_red",
+            "run_early_intensity_green",
+            "run_early_intensity_blue",
+            "run_intensity_change_pct",
+            "run_cycle_minutes",
+        ];
+        for model in [
+            "NovaSeq 6000",
+            "iSeq 100",
+            "NextSeq 1000",
+            "NextSeq 2000",
+            "NovaSeq X",
+        ] {
+            for name in unjudged {
+                let s = sensor_spec_for(name, model).unwrap();
+                assert_eq!(s.warn, s.critical, "{name} on {model}");
+                assert_eq!(s.judge(s.warn.0), Health::Ok, "{name} on {model}");
+                assert_eq!(s.judge(s.warn.1), Health::Ok, "{name} on {model}");
+            }
+        }
+    }
+
     #[test]
     fn run_signals_are_judged_by_the_model_band() {
         let c1 = sensor_spec("run_c1_intensity").unwrap();
@@ -616,6 +796,26 @@ mod tests {
         assert_eq!(c1.for_model("NextSeq 550").warn, (2_500.0, 10_000.0));
         // A model without a band of its own: the default, which judges nothing real.
         assert_eq!(c1.for_model("NovaSeq 6000").judge(175.0), Health::Ok);
+        // Per laser: the shared NextSeq 500's figures are normal on a NextSeq 550.
+        for (name, value) in [
+            ("run_early_intensity_red", 5_337.5),
+            ("run_early_intensity_green", 4_222.7),
+            ("run_fwhm_px_red", 2.88),
+            ("run_fwhm_px_green", 2.72),
+        ] {
+            let spec = sensor_spec_for(name, "NextSeq 550").unwrap();
+            assert_eq!(
+                (spec.source, spec.subsystem),
+                (Source::Run, Subsystem::Optical)
+            );
+            assert_eq!(spec.judge(value), Health::Ok, "{name}");
+        }
+        assert_eq!(
+            sensor_spec_for("run_early_intensity_red", "MiSeq")
+                .unwrap()
+                .judge(60.0),
+            Health::Critical
+        );
         assert_eq!(
             sensor_spec_for("laser_power_pct", "MiSeq").unwrap().warn,
             (80.0, 110.0)

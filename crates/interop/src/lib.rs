@@ -12,9 +12,11 @@
 //! unreadable RunInfo.xml/RunParameters.xml stops the summary.
 
 pub mod binary;
+pub mod completion;
 pub mod error;
 pub mod error_metrics;
 pub mod extraction;
+pub mod lasers;
 pub mod q;
 pub mod q_binning;
 pub mod q_collapsed;

@@ -9,9 +9,12 @@
 //! | tiles out of focus (%) | ExtractionMetrics | share of tile × cycle images whose FWHM (mean of channels) is over 1.25 × the run's median image |
 //! | surface focus difference (px) | ExtractionMetrics | \|mean FWHM of the top surface − the bottom surface\| (two-surface flow cells) |
 //! | cycle-1 intensity (counts) | ExtractionMetrics | mean over tiles and channels of the 90th-percentile intensity at cycle 1 of the first non-index read |
+//! | early intensity per laser (counts) | ExtractionMetrics | as cycle-1 intensity, over the laser's channels ([`crate::lasers`]) and cycles 1 … 5 of that read: less sensitive to one odd first cycle |
+//! | focus per laser (FWHM, px) | ExtractionMetrics | as focus, over the laser's channels |
 //! | intensity change (% per cycle) | ExtractionMetrics | exp(least-squares slope of ln(mean intensity) over cycles 2 … min(50, n−1) of the first non-index read) − 1; negative: intensity decays along the read |
 //! | cycle time (min) | ExtractionMetrics v2 timestamps | median time between the ends of consecutive cycles |
 //! | phasing, prephasing (%) | TileMetrics v2 | read 1's mean over tiles, mean over lanes (the summary's figures) |
+//! | how the run ended, cycles done | RunCompletionStatus.xml | the allow-listed status and cycle counts ([`crate::completion`]) |
 //!
 //! A signal a folder cannot give (no such file, an empty one, one channel, one surface,
 //! Extraction v3 without timestamps) is `None`. Reading never fails: a file that does not
@@ -25,7 +28,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::binary::{Fields, RecordReader, RunBounds, SeenCycles};
+use crate::completion::{read_run_completion, RunCompletion};
 use crate::error::InteropError;
+use crate::lasers::{channel_lasers, Laser};
 use crate::RunSummary;
 
 /// An image (tile × cycle) is out of focus when its FWHM exceeds the run's median image
@@ -37,6 +42,10 @@ pub const OUT_OF_FOCUS_FACTOR: f64 = 1.25;
 /// up near cycle 105), not the run's steady decay.
 pub const DECAY_LAST_CYCLE: f64 = 50.0;
 
+/// Early intensity is the mean over the first cycles of the first read: one cycle can be
+/// off (template generation), five are still before the decay matters.
+pub const EARLY_CYCLES: u32 = 5;
+
 /// The hardware signals of one run; `None` where the folder does not hold what it needs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RunSignals {
@@ -44,6 +53,12 @@ pub struct RunSignals {
     pub out_of_focus_pct: Option<f64>,
     pub surface_fwhm_delta_px: Option<f64>,
     pub c1_intensity: Option<f64>,
+    /// Per laser, in [`Laser::ALL`] order (red, green, blue): mean FWHM of its channels
+    /// over the non-index images.
+    pub fwhm_px_by_laser: [Option<f64>; 3],
+    /// Per laser: mean intensity of its channels over cycles 1 … [`EARLY_CYCLES`] of the
+    /// first non-index read.
+    pub early_intensity_by_laser: [Option<f64>; 3],
     pub intensity_change_pct_per_cycle: Option<f64>,
     pub cycle_minutes: Option<f64>,
     pub phasing_pct: Option<f64>,
@@ -51,11 +66,17 @@ pub struct RunSignals {
     /// When the last image of the run was taken (Unix seconds, the instrument's clock as
     /// written: Extraction v2 timestamps carry no zone we can trust).
     pub last_image_at: Option<i64>,
+    /// How the run ended, where the control software writes RunCompletionStatus.xml.
+    pub completion: Option<RunCompletion>,
 }
 
 /// The signals of a run folder whose summary is `summary`.
 pub fn derive(run_folder: &Path, summary: &RunSummary) -> RunSignals {
-    let mut out = RunSignals::default();
+    let mut out = RunSignals {
+        // A file that does not parse says nothing about how the run ended.
+        completion: read_run_completion(run_folder).ok().flatten(),
+        ..RunSignals::default()
+    };
     // Phasing is per read in TileMetrics; the first non-index read, mean over its lanes.
     if let Some(read) = first_read(summary) {
         let lanes = summary.lanes.iter().filter(|l| l.read == read);
@@ -80,6 +101,13 @@ pub fn derive(run_folder: &Path, summary: &RunSummary) -> RunSignals {
         .map(|n| run_folder.join("InterOp").join(n))
         .find(|p| p.is_file());
     let index_reads: Vec<bool> = summary.run_info.reads.iter().map(|r| r.is_index).collect();
+    // A legacy RunInfo.xml names no channels: the instrument's default order applies.
+    let legacy = summary
+        .run_parameters
+        .as_ref()
+        .filter(|_| summary.run_info.channels.is_empty())
+        .and_then(|p| p.instrument_type.as_deref());
+    let lasers = channel_lasers(&summary.run_info.channels, legacy);
     if let Some(path) = path {
         let parsed = File::open(&path)
             .map_err(|source| InteropError::Io {
@@ -91,6 +119,7 @@ pub fn derive(run_folder: &Path, summary: &RunSummary) -> RunSignals {
                     BufReader::with_capacity(64 * 1024, f),
                     Path::new("InterOp/ExtractionMetricsOut.bin"),
                     &bounds,
+                    &lasers,
                 )
             });
         if let Ok(images) = parsed {
@@ -133,6 +162,8 @@ struct Image {
     within: u32,
     fwhm: f64,
     intensity: f64,
+    /// (FWHM, intensity) of each laser's channels, in [`Laser::ALL`] order.
+    by_laser: [Option<(f64, f64)>; 3],
 }
 
 /// Every image of an ExtractionMetrics file, reduced to a few numbers each.
@@ -158,6 +189,7 @@ fn read_images<R: Read>(
     reader: R,
     path: &Path,
     bounds: &RunBounds,
+    lasers: &[Option<Laser>],
 ) -> Result<Images, InteropError> {
     let mut rr = RecordReader::new(reader, path);
     let [version, record_size] = rr.header::<2>()?;
@@ -198,21 +230,38 @@ fn read_images<R: Read>(
         }
         // Channels the instrument does not image (a 2-colour NextSeq writes four slots)
         // have no focus value: they count in neither mean.
-        let (focus, intensity): (Vec<f64>, Vec<f64>) = focus
+        let imaged: Vec<(Option<Laser>, f64, f64)> = focus
             .iter()
             .zip(&intensity)
-            .map(|(&x, &i)| (f64::from(x), f64::from(i)))
-            .filter(|(x, _)| x.is_finite() && *x > 0.0)
-            .unzip();
-        let (Some(fwhm), Some(intensity)) = (mean(&focus), mean(&intensity)) else {
+            .enumerate()
+            .map(|(slot, (&x, &i))| {
+                (
+                    lasers.get(slot).copied().flatten(),
+                    f64::from(x),
+                    f64::from(i),
+                )
+            })
+            .filter(|(_, x, _)| x.is_finite() && *x > 0.0)
+            .collect();
+        let means = |of: &dyn Fn(&Option<Laser>) -> bool| {
+            let (f, i): (Vec<f64>, Vec<f64>) = imaged
+                .iter()
+                .filter(|(l, _, _)| of(l))
+                .map(|&(_, x, i)| (x, i))
+                .unzip();
+            mean(&f).zip(mean(&i))
+        };
+        let Some((fwhm, intensity)) = means(&|_| true) else {
             continue;
         };
+        let by_laser = Laser::ALL.map(|laser| means(&|l| *l == Some(laser)));
         out.images.push(Image {
             tile,
             read_index: info.read_index,
             within: info.cycle_within_read,
             fwhm,
             intensity,
+            by_laser,
         });
     }
     Ok(out)
@@ -296,6 +345,26 @@ impl Images {
             out.cycle_minutes = median(&mut gaps);
         }
         out.last_image_at = self.cycle_end.values().max().copied();
+        self.apply_lasers(out, &sequenced, first_read);
+    }
+
+    /// Focus and early intensity per laser.
+    fn apply_lasers(&self, out: &mut RunSignals, sequenced: &[&Image], first_read: Option<usize>) {
+        for laser in Laser::ALL {
+            let l = laser.index();
+            let fwhm: Vec<f64> = sequenced
+                .iter()
+                .filter_map(|i| Some(i.by_laser[l]?.0))
+                .collect();
+            out.fwhm_px_by_laser[l] = mean(&fwhm);
+            let early: Vec<f64> = self
+                .images
+                .iter()
+                .filter(|i| Some(i.read_index) == first_read && i.within <= EARLY_CYCLES)
+                .filter_map(|i| Some(i.by_laser[l]?.1))
+                .collect();
+            out.early_intensity_by_laser[l] = mean(&early);
+        }
     }
 }
 

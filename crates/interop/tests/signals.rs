@@ -117,6 +117,71 @@ fn real_folders_give_their_hardware_signals() {
     }
 }
 
+/// Per laser (red: A and C, or the red channel; green: G and T, or the green channel): the
+/// figures an independent reading of the same files gives (a short Python script: the
+/// 90th-percentile intensities and FWHMs of ExtractionMetricsOut.bin, first record of a
+/// lane/tile/cycle kept, images with no imaged channel skipped), and consistency with the
+/// per-run figures, which average the same channels.
+#[test]
+fn real_folders_give_focus_and_early_intensity_per_laser() {
+    let cases = [
+        // folder, FWHM red, FWHM green, early intensity red, green (cycles 1–5 of read 1)
+        (
+            "illuminate_miseq_2013-04_16_2-index",
+            3.1277,
+            3.1170,
+            235.18,
+            120.28,
+        ),
+        (
+            "illuminate_miseq_2014-02_11_50kit_single_read",
+            2.3925,
+            2.3089,
+            310.23,
+            247.84,
+        ),
+        (
+            "illuminate_miseq_2013-04_10_has_errors",
+            2.9887,
+            2.9474,
+            227.72,
+            177.49,
+        ),
+        (
+            "illuminate_nextseq500_160404_HW37NBGXX",
+            2.8818,
+            2.7213,
+            5337.54,
+            4222.73,
+        ),
+        (
+            "illuminate_hiseq2500_140213_average_run",
+            2.5930,
+            2.4942,
+            10883.63,
+            5804.65,
+        ),
+    ];
+    for (folder, f_red, f_green, i_red, i_green) in cases {
+        let Some(s) = signals(folder) else { return };
+        let [fr, fg, fb] = s.fwhm_px_by_laser;
+        let [ir, ig, ib] = s.early_intensity_by_laser;
+        assert!(
+            near(fr, f_red, 0.0001) && near(fg, f_green, 0.0001),
+            "{folder}: {s:?}"
+        );
+        assert!(
+            near(ir, i_red, 0.01) && near(ig, i_green, 0.01),
+            "{folder}: {s:?}"
+        );
+        assert_eq!((fb, ib), (None, None), "{folder}: no blue channel");
+        // Each laser lights as many channels as the other (2 + 2, or 1 + 1), so the run's
+        // focus is the mean of the two lasers'.
+        let both = (fr.unwrap() + fg.unwrap()) / 2.0;
+        assert!(near(s.fwhm_px, both, 1e-9), "{folder}: {s:?}");
+    }
+}
+
 /// A folder whose extraction file is empty still gives what TileMetrics holds; the
 /// run's time comes from RunInfo then.
 #[test]
