@@ -181,15 +181,25 @@ pub async fn refresh_lab(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<usize
         .fetch_all(db)
         .await?;
         let mut tx = crate::store::begin_write(db).await?;
+        let mut open = OpenParts::read(&mut tx, instrument_id).await?;
         for p in predictions
             .iter()
             .filter(|p| p.replace_by.timestamp() <= now + RECOMMEND_WITHIN_DAYS * DAY)
         {
+            if open.taken_by_another(&p.sensor) {
+                continue;
+            }
             let day = |t: chrono::DateTime<chrono::Utc>| spoken_date(t.timestamp(), tz);
-            let trend = format!(
-                "a trend of {:+.3} {}/day over {} days",
-                p.slope_per_day, p.unit, p.basis_days
-            );
+            let trend = match p.in_runs {
+                Some(r) => format!(
+                    "a trend of {:+.3} {} a run over {} runs",
+                    r.change_per_run, p.unit, r.runs_used
+                ),
+                None => format!(
+                    "a trend of {:+.3} {}/day over {} days",
+                    p.slope_per_day, p.unit, p.basis_days
+                ),
+            };
             // A crossing already behind us is said as such, not "predicted".
             let reason = if p.predicted_at.timestamp() <= now {
                 format!(
@@ -222,6 +232,7 @@ pub async fn refresh_lab(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<usize
             };
             if recommend(&mut tx, lab_id, r, now).await? {
                 made += 1;
+                open.sensors.push(p.sensor.clone());
             } else {
                 follow(&mut tx, instrument_id, p, &reason, now).await?;
             }
@@ -230,7 +241,7 @@ pub async fn refresh_lab(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<usize
             let Some(sensor) = rule.strip_prefix("threshold:") else {
                 continue;
             };
-            if sensor_spec(sensor).is_none() {
+            if sensor_spec(sensor).is_none() || open.taken_by_another(sensor) {
                 continue;
             }
             // Critical: as soon as possible; a warning leaves a week to plan.
@@ -251,6 +262,7 @@ pub async fn refresh_lab(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<usize
             };
             if recommend(&mut tx, lab_id, r, now).await? {
                 made += 1;
+                open.sensors.push(sensor.to_string());
             }
         }
         tx.commit().await?;
@@ -268,6 +280,38 @@ pub async fn refresh_all(db: &AnyPool, now: i64) -> AppResult<usize> {
         made += refresh_lab(db, lab, now).await?;
     }
     Ok(made)
+}
+
+/// The sensors of an instrument's open replacements (recommended or scheduled). A
+/// component is replaced once, whichever of its signals asked first: a laser that dims in
+/// every channel is one replacement, not one per channel's signal.
+struct OpenParts {
+    sensors: Vec<String>,
+}
+
+impl OpenParts {
+    async fn read(conn: &mut AnyConnection, instrument_id: i64) -> AppResult<Self> {
+        let sensors = sqlx::query_scalar(
+            "SELECT sensor FROM replacements
+             WHERE instrument_id = $1 AND status IN ('recommended', 'scheduled')",
+        )
+        .bind(instrument_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(OpenParts { sensors })
+    }
+
+    /// Whether `sensor`'s component already has an open replacement asked for by another
+    /// of its signals (its own is followed, not made again).
+    fn taken_by_another(&self, sensor: &str) -> bool {
+        let component = |s: &str| sensor_spec(s).map(|spec| spec.component);
+        let Some(mine) = component(sensor) else {
+            return false;
+        };
+        self.sensors
+            .iter()
+            .any(|s| s != sensor && component(s) == Some(mine))
+    }
 }
 
 #[cfg(test)]

@@ -113,15 +113,17 @@ async fn synthetic_sequence(
     fwhm: impl Fn(f64) -> f64,
     intensity: impl Fn(f64) -> f64,
 ) -> (Vec<String>, Vec<seqhealth_api::Prediction>) {
-    synthetic_runs(86_400, fwhm, intensity).await
+    let (rules, predicted, _) = synthetic_runs(86_400, fwhm, intensity).await;
+    (rules, predicted)
 }
 
-/// As [`synthetic_sequence`], the runs `every` seconds apart.
+/// As [`synthetic_sequence`], the runs `every` seconds apart; also the components of the
+/// instrument's recommended replacements.
 async fn synthetic_runs(
     every: i64,
     fwhm: impl Fn(f64) -> f64,
     intensity: impl Fn(f64) -> f64,
-) -> (Vec<String>, Vec<seqhealth_api::Prediction>) {
+) -> (Vec<String>, Vec<seqhealth_api::Prediction>, Vec<String>) {
     use seqhealth_interop::write::SyntheticRun;
     let env = env().await;
     let tmp = tempfile::tempdir().unwrap();
@@ -165,7 +167,15 @@ async fn synthetic_runs(
         .await;
     let mut rules: Vec<String> = warnings.warnings.into_iter().map(|w| w.rule).collect();
     rules.sort();
-    (rules, predictions.predictions)
+    let replacements: seqhealth_api::ReplacementList = env
+        .get_json(&format!("/api/v1/replacements?instrument={id}"), &cookie)
+        .await;
+    let components = replacements
+        .replacements
+        .into_iter()
+        .map(|r| r.component)
+        .collect();
+    (rules, predictions.predictions, components)
 }
 
 fn sensors(predictions: &[seqhealth_api::Prediction]) -> Vec<&str> {
@@ -241,10 +251,19 @@ async fn a_run_derived_forecast_counts_the_runs_left_at_the_instruments_pace() {
 #[tokio::test]
 async fn a_weekly_instrument_is_forecast_per_run_and_dated_at_its_pace() {
     // 300 counts falling by 5 a run: 155 at the thirtieth, the band's 120 seven runs on.
-    let (rules, predicted) = synthetic_runs(7 * 86_400, |_| 2.6, |k| 300.0 - 5.0 * k).await;
-    assert!(rules.is_empty(), "{rules:?}");
-    assert_eq!(sensors(&predicted), ["run_c1_intensity"]);
-    let p = &predicted[0];
+    let (rules, predicted, components) =
+        synthetic_runs(7 * 86_400, |_| 2.6, |k| 300.0 - 5.0 * k).await;
+    // The red laser's channels (the dimmer two of the writer's four) may reach their band
+    // first; nothing but intensity is raised.
+    assert!(
+        thresholds(&rules).iter().all(|r| INTENSITY.contains(r)),
+        "{rules:?}"
+    );
+    just(&sensors(&predicted), "run_c1_intensity", &INTENSITY);
+    let p = predicted
+        .iter()
+        .find(|p| p.sensor == "run_c1_intensity")
+        .unwrap();
     let r = p.in_runs.expect("forecast in runs");
     assert!((0.9..1.2).contains(&r.runs_per_week), "{r:?}");
     assert!((-5.6..-4.4).contains(&r.change_per_run), "{r:?}");
@@ -256,6 +275,8 @@ async fn a_weekly_instrument_is_forecast_per_run_and_dated_at_its_pace() {
         (weeks - f64::from(r.runs_to_crossing)).abs() <= 1.5,
         "{weeks} {r:?}"
     );
+    // The laser is recommended for replacement once, however many of its signals ask.
+    assert_eq!(components, ["Laser"], "{predicted:?}");
     // The fitted evidence passes through the runs: one point per run, then the crossing.
     assert_eq!(p.fit.len() as u32, r.runs_used + 1, "{:?}", p.fit);
     assert_eq!(p.fit.last().unwrap().value, p.limit);
@@ -268,5 +289,14 @@ async fn a_weekly_instrument_is_forecast_per_run_and_dated_at_its_pace() {
 #[tokio::test]
 async fn a_fast_change_per_run_within_the_band_raises_a_rate_warning() {
     let (rules, _) = synthetic_sequence(|k| 2.0 + 0.1 * (k - 19.0).max(0.0), |_| 300.0).await;
-    assert_eq!(rules, ["rate:run_fwhm_px"]);
+    let rates: Vec<&str> = rules
+        .iter()
+        .filter_map(|r| r.strip_prefix("rate:"))
+        .collect();
+    assert_eq!(
+        rates.len(),
+        rules.len(),
+        "only rates, no threshold: {rules:?}"
+    );
+    just(&rates, "run_fwhm_px", &FOCUS);
 }

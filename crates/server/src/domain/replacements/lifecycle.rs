@@ -256,11 +256,21 @@ pub async fn last_completed(
     instrument_id: i64,
     sensor: &str,
 ) -> AppResult<Option<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT MAX(completed_at) FROM replacements WHERE instrument_id = $1 AND sensor = $2 AND status = 'completed'",
+    // The component's, whichever of its signals booked it: a new laser is new for every
+    // signal that watches it.
+    let component = |s: &str| seqhealth_api::domain::sensor_spec(s).map(|spec| spec.component);
+    let done: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT sensor, MAX(completed_at) FROM replacements
+         WHERE instrument_id = $1 AND status = 'completed' AND completed_at IS NOT NULL GROUP BY sensor",
     )
     .bind(instrument_id)
-    .bind(sensor)
-    .fetch_one(db)
-    .await?)
+    .fetch_all(db)
+    .await?;
+    Ok(done
+        .into_iter()
+        .filter(|(s, _)| {
+            s == sensor || (component(s).is_some() && component(s) == component(sensor))
+        })
+        .map(|(_, at)| at)
+        .max())
 }

@@ -42,7 +42,8 @@ pub fn threshold_rule(spec: &SensorSpec) -> ThresholdRule {
 fn advice(spec: &SensorSpec) -> String {
     let first = match spec.name {
         "laser_power_pct" => "check the optics are clean and the laser's hours",
-        "focus_fwhm_px" | "run_fwhm_px" | "run_out_of_focus_pct" => {
+        "focus_fwhm_px" | "run_fwhm_px" | "run_fwhm_px_red" | "run_fwhm_px_green"
+        | "run_fwhm_px_blue" | "run_out_of_focus_pct" => {
             "check the flow cell is clean and seated, then run the instrument's optics check"
         }
         "stage_position_error_um" | "run_surface_fwhm_delta_px" => {
@@ -58,6 +59,10 @@ fn advice(spec: &SensorSpec) -> String {
             "run a maintenance wash and check the lines and reagent positions"
         }
         "run_c1_intensity" => "compare with the next run's reagent lot, then check the optics",
+        // One laser's channels alone: its laser or its light path, not the reagents.
+        "run_early_intensity_red" | "run_early_intensity_green" | "run_early_intensity_blue" => {
+            "compare its channels with the other laser's, then run the instrument's optics check"
+        }
         "room_temp_c" | "room_humidity_pct" => {
             return "check the room's air conditioning: the instrument's operating range is exceeded"
                 .into()
