@@ -314,3 +314,26 @@ async fn init_sets_up_a_lab_whose_first_manager_accepts_a_one_time_link() {
     .await;
     assert_eq!(s, StatusCode::OK);
 }
+
+/// `--help` names the environment variables but never prints a secret taken from them.
+#[test]
+fn help_does_not_print_passwords_from_the_environment() {
+    let out = Command::new(BIN)
+        .arg("--help")
+        .env("SEQHEALTH_SMTP_URL", "smtp://u:S3cretPw@h:587")
+        .env(
+            "SEQHEALTH_DATABASE_URL",
+            "postgres://seq:DbPassw0rd@db.example.org/seq",
+        )
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("SEQHEALTH_SMTP_URL"), "{text}");
+    assert!(!text.contains("S3cretPw"), "{text}");
+    assert!(!text.contains("DbPassw0rd"), "{text}");
+}
