@@ -59,8 +59,11 @@ async fn off_the_runtime<T: Send + 'static>(
         .map_err(|e| crate::error::AppError::Internal(format!("password hashing: {e}")))
 }
 
-/// Stores a new session of `user_id` for `token`.
+/// Stores a new session of `user_id` for `token`, and the login's time on the user (the
+/// Team page's "last login": sessions themselves are deleted on logout).
 pub async fn start(db: &AnyPool, user_id: i64, token: &str, now: i64) -> AppResult<()> {
+    // Two blind writes (nothing read first): a plain transaction, not the writers' lock.
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
     )
@@ -68,8 +71,14 @@ pub async fn start(db: &AnyPool, user_id: i64, token: &str, now: i64) -> AppResu
     .bind(user_id)
     .bind(now)
     .bind(now + SESSION_HOURS * 3600)
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
+    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
     Ok(())
 }
 

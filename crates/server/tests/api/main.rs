@@ -227,6 +227,7 @@ mod handling;
 mod ingest;
 mod notifications;
 mod people;
+mod people_account;
 mod reads;
 mod replacements;
 mod resources;
