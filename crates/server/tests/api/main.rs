@@ -228,6 +228,7 @@ mod ingest;
 mod notifications;
 mod people;
 mod people_account;
+mod people_links;
 mod reads;
 mod replacements;
 mod resources;
