@@ -1,4 +1,5 @@
-//! "Forgot password?": its answer takes the same time for every address.
+//! One-time links and "Forgot password?" at their edges: expired links change nothing,
+//! asking for a link is rate-limited, and its answer takes the same time for every address.
 
 use super::people::mailing;
 use super::*;
@@ -89,4 +90,130 @@ async fn forgot_password_answers_as_fast_for_known_and_unknown_addresses() {
         assert!(sent.iter().any(|m| m.contains(&rcpt)), "{email}: {sent:?}");
     }
     assert!(!sent.iter().any(|m| m.contains("nobody")));
+}
+
+/// "Forgot password?" is counted like a failed login: per account (whatever the address)
+/// and per client address (whatever the account), then 429 with a JSON body.
+#[tokio::test]
+async fn forgot_password_is_rate_limited_per_account_and_per_address() {
+    let env = env().await;
+    let answer = |req| async {
+        let (s, b, _) = env.send(req).await;
+        (s, b)
+    };
+    // One account from ever new addresses.
+    let limit = seqhealth_server::http::limits::PER_ACCOUNT;
+    for i in 0..limit {
+        let from = SocketAddr::from(([10, 1, 0, i as u8 + 1], 40000));
+        let (s, _) = answer(ask("grace@northgate.example", Some(from))).await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{i}");
+    }
+    let from = SocketAddr::from(([10, 1, 1, 1], 40000));
+    let (s, b) = answer(ask("Grace@Northgate.example", Some(from))).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    let e = error_of(&b);
+    assert_eq!(e.error, "too_many_requests");
+    assert!(e.detail.contains("15 minutes"), "{}", e.detail);
+
+    // One address asking for ever new accounts.
+    let from = SocketAddr::from(([10, 2, 0, 1], 40000));
+    for i in 0..seqhealth_server::http::limits::PER_ADDRESS {
+        let (s, _) = answer(ask(&format!("n{i}@northgate.example"), Some(from))).await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{i}");
+    }
+    let (s, b) = answer(ask("ada@northgate.example", Some(from))).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error_of(&b).error, "too_many_requests");
+    // Another address is not held back by it.
+    let other = SocketAddr::from(([10, 3, 0, 1], 40000));
+    assert_eq!(
+        answer(ask("ada@northgate.example", Some(other))).await.0,
+        StatusCode::ACCEPTED
+    );
+}
+
+/// An invitation or a reset link past its expiry answers 410, read or used, and changes
+/// nothing: no account, no password, no session ended.
+#[tokio::test]
+async fn expired_invitation_and_reset_links_answer_410_and_change_nothing() {
+    let env = env().await;
+    let ada = env.login("ada@northgate.example").await;
+    let grace = env.login("grace@northgate.example").await;
+    let (s, b) = post_json(
+        &env,
+        "/api/v1/invitations",
+        &ada,
+        json!({ "email": "lise@northgate.example", "role": "viewer" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{}", String::from_utf8_lossy(&b));
+    let invitation: seqhealth_api::InvitationLink = serde_json::from_slice(&b).unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let grace_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind("grace@northgate.example")
+        .fetch_one(&env.db)
+        .await
+        .unwrap();
+    let mut tx = db::begin_write(&env.db).await.unwrap();
+    let reset = seqhealth_server::domain::resets::issue(&mut tx, grace_id, now, 24)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    for table in ["invitations", "password_resets"] {
+        sqlx::query(&format!("UPDATE {table} SET expires_at = $1"))
+            .bind(now - 1)
+            .execute(&env.db)
+            .await
+            .unwrap();
+    }
+    let users = env.count("users").await;
+    let hash = || async {
+        sqlx::query_scalar::<_, String>("SELECT password_hash FROM users WHERE id = $1")
+            .bind(grace_id)
+            .fetch_one(&env.db)
+            .await
+            .unwrap()
+    };
+    let grace_hash = hash().await;
+
+    let inv = format!("/api/v1/invitations/{}", invitation.token);
+    let (s, b) = env.get(&inv, None).await;
+    assert_eq!(s, StatusCode::GONE, "{}", String::from_utf8_lossy(&b));
+    assert!(error_of(&b).detail.contains("expired"));
+    let (s, b) = post_json(
+        &env,
+        &format!("{inv}/accept"),
+        "",
+        json!({ "name": "Lise Meitner", "password": "fission in the snow" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::GONE, "{}", String::from_utf8_lossy(&b));
+
+    let path = format!("/api/v1/resets/{reset}");
+    let (s, b) = env.get(&path, None).await;
+    assert_eq!(s, StatusCode::GONE, "{}", String::from_utf8_lossy(&b));
+    assert!(error_of(&b).detail.contains("expired"));
+    let (s, b) = post_json(
+        &env,
+        &path,
+        "",
+        json!({ "password": "a compiler for every ship" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::GONE, "{}", String::from_utf8_lossy(&b));
+
+    assert_eq!(env.count("users").await, users, "no account made");
+    assert_eq!(hash().await, grace_hash, "the password is unchanged");
+    let used: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM invitations WHERE used_at IS NOT NULL")
+            .fetch_one(&env.db)
+            .await
+            .unwrap();
+    assert_eq!(used, 0);
+    assert_eq!(
+        env.get("/api/v1/fleet", Some(&grace)).await.0,
+        StatusCode::OK,
+        "her session goes on"
+    );
+    env.login("grace@northgate.example").await;
 }
