@@ -56,7 +56,8 @@ server:
 	cargo build --locked --profile server -p seqhealth-server -p seqhealth-demo
 
 ## install: the server (the dashboard built in) and the agent under PREFIX (default
-## /usr/local): bin/, the systemd unit in lib/systemd/system/, the docs in share/doc/seqhealth/
+## /usr/local): bin/, the systemd unit in lib/systemd/system/, the docs (and the
+## common-password list's licence) in share/doc/seqhealth/
 PREFIX ?= /usr/local
 install: setup build
 	cargo build --locked --profile server -p seqhealth-server -p seqhealth-agent
@@ -65,6 +66,8 @@ install: setup build
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/doc/seqhealth
 	sed 's|@PREFIX@|$(PREFIX)|g' deploy/seqhealth.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/seqhealth.service
 	install -m 644 README.md SECURITY.md ARCHITECTURE.md $(DESTDIR)$(PREFIX)/share/doc/seqhealth/
+	# The common-password list is built into the binary; its licence ships beside it.
+	install -m 644 crates/server/data/common-passwords.LICENSE $(DESTDIR)$(PREFIX)/share/doc/seqhealth/
 	@echo "installed under $(DESTDIR)$(PREFIX): bin/seqhealth-server (dashboard built in), bin/seqhealth-agent, lib/systemd/system/seqhealth.service"
 
 lint:

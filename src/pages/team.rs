@@ -15,19 +15,26 @@ pub fn TeamPage() -> impl IntoView {
     let session = use_session();
     let team = api::team();
     let retry = Callback::new(move |_| team.refetch());
+    // The link the invitation form made, shown above the table until that invitation is
+    // sent again (its link then stops working; the row shows the new one).
+    let made = RwSignal::new(None::<InvitationLink>);
     view! {
         <h1>"Team"</h1>
         {when_else(
             move || session.is_manager(),
-            move || view! { <Invite on_invited=retry /> }.into_any(),
+            move || view! { <Invite on_invited=retry made=made /> }.into_any(),
             || view! { <p class="lede">"View-only: ask a lab manager to invite someone."</p> }.into_any(),
         )}
-        {loaded("the team", retry, move || team.get().map(|r| r.map(|t| view! { <People team=t on_change=retry /> }.into_any())))}
+        {loaded("the team", retry, move || team.get().map(|r| r.map(|t| view! { <People team=t on_change=retry made=made /> }.into_any())))}
     }
 }
 
 #[component]
-fn People(team: Team, on_change: Callback<()>) -> impl IntoView {
+fn People(
+    team: Team,
+    on_change: Callback<()>,
+    made: RwSignal<Option<InvitationLink>>,
+) -> impl IntoView {
     let session = use_session();
     let tz = move || session.time_zone();
     let role = |r: Role| match r {
@@ -72,7 +79,7 @@ fn People(team: Team, on_change: Callback<()>) -> impl IntoView {
                         <td data-label="Invited by">{i.invited_by.unwrap_or_else(|| "seqhealth init".into())}</td>
                         <td data-label="Link works until">{move || time::date_time(until, &tz())}</td>
                         <td data-label="">
-                            {session.is_manager().then(|| view! { <InvitationActions id=id on_change=on_change /> })}
+                            {session.is_manager().then(|| view! { <InvitationActions id=id on_change=on_change made=made /> })}
                         </td>
                     </tr>
                 }
@@ -180,12 +187,25 @@ fn MemberActions(id: i64, name: String, role: Role, on_change: Callback<()>) -> 
 
 /// A manager's buttons for an open invitation: a new link (mailed and shown), or withdraw.
 #[component]
-fn InvitationActions(id: i64, on_change: Callback<()>) -> impl IntoView {
+fn InvitationActions(
+    id: i64,
+    on_change: Callback<()>,
+    made: RwSignal<Option<InvitationLink>>,
+) -> impl IntoView {
     let resend = Mutation::<InvitationLink>::new(move || api::resend_invitation(id));
     let withdraw = Mutation::<()>::new(move || api::withdraw_invitation(id));
     Effect::new(move |_| {
         if withdraw.succeeded() {
             on_change.run(());
+        }
+    });
+    // The form's card may show this invitation's first link, which no longer works.
+    Effect::new(move |_| {
+        if let Some(Ok(new)) = resend.value() {
+            let stale = made.with_untracked(|m| m.as_ref().is_some_and(|m| m.email == new.email));
+            if stale {
+                made.set(None);
+            }
         }
     });
     view! {
@@ -242,7 +262,7 @@ fn LinkCard(link: InvitationLink) -> impl IntoView {
 
 /// A manager's invitation form, and the link it makes (shown once).
 #[component]
-fn Invite(on_invited: Callback<()>) -> impl IntoView {
+fn Invite(on_invited: Callback<()>, made: RwSignal<Option<InvitationLink>>) -> impl IntoView {
     let email = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Viewer);
     let invite = Mutation::<InvitationLink>::new(move || {
@@ -252,11 +272,17 @@ fn Invite(on_invited: Callback<()>) -> impl IntoView {
         })
     });
     Effect::new(move |_| {
-        if invite.succeeded() {
-            let said = format!("Invitation made for {}.", email.get_untracked());
-            email.set(String::new());
-            on_invited.run(());
-            crate::components::done(&said, "form.invite ~ .code-card");
+        match invite.value() {
+            Some(Ok(link)) => {
+                made.set(Some(link));
+                let said = format!("Invitation made for {}.", email.get_untracked());
+                email.set(String::new());
+                on_invited.run(());
+                crate::components::done(&said, "form.invite ~ .code-card");
+            }
+            // The error takes the card's place, as the answer to this attempt.
+            Some(Err(_)) => made.set(None),
+            None => {}
         }
     });
     view! {
@@ -283,9 +309,7 @@ fn Invite(on_invited: Callback<()>) -> impl IntoView {
             <button type="submit" disabled=move || invite.pending()>"Invite"</button>
         </form>
         <p class="hint">"A viewer sees everything and changes nothing; a manager also acknowledges, books, and invites."</p>
-        {move || invite.value().map(|r| match r {
-            Ok(link) => view! { <LinkCard link=link /> }.into_any(),
-            Err(e) => view! { <p class="state error" role="alert">{e.to_string()}</p> }.into_any(),
-        })}
+        {move || made.get().map(|link| view! { <LinkCard link=link /> })}
+        {move || invite.failure().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })}
     }
 }

@@ -28,6 +28,11 @@ async fn the_installed_binary_alone_serves_its_dashboard_and_a_lab_sets_up() {
         unit.contains(&format!("ExecStart={}", bin.display())),
         "the unit starts the installed binary: {unit}"
     );
+    // The common-password list is inside the binary: its licence is installed with it.
+    let notice =
+        std::fs::read_to_string(prefix.join("share/doc/seqhealth/common-passwords.LICENSE"))
+            .expect("the common-password list's licence is installed");
+    assert!(notice.contains("Dropbox, Inc."), "{notice}");
     for hardening in [
         "User=seqhealth",
         "StateDirectory=seqhealth",

@@ -109,6 +109,11 @@ async fn a_new_lab_s_first_manager_sets_up_an_account_from_the_init_link() {
         .await;
     let link = shown("table.invited input.invite-link").await;
     assert_ne!(link, first, "a new link");
+    assert_eq!(
+        b.count("form.invite ~ .code-card").await,
+        0,
+        "the first link, which no longer works, is no longer shown"
+    );
     let sent = mail.messages(2).await;
     assert!(
         sent.iter().any(|m| m.contains(&link)),

@@ -59,7 +59,35 @@ async fn run(cli: Cli) -> Result<(), String> {
         cli.demo_run_folders.as_deref(),
     )
     .await?;
+    print!("{}", banner(&started.base, &cli.serve));
     launch::wait(started).await
+}
+
+/// What the demo says once it is ready: where to open it, who to log in as, and where
+/// the mail it sends (invitations, reset links) can be read.
+fn banner(base: &str, serve: &ServeArgs) -> String {
+    let mut out = format!("\n  seqhealth demo is running at {base}\n\n");
+    for (_, email, _, role) in demo::DEMO_USERS
+        .iter()
+        .filter(|u| u.3 == seqhealth_api::Role::Manager)
+    {
+        out += &format!(
+            "  log in as {email} / {}  ({})\n",
+            demo::DEMO_PASSWORD,
+            role.as_str()
+        );
+    }
+    out += &match &serve.smtp_url {
+        Some(_) => "\n  mail (invitations, reset links) goes through --smtp-url\n".to_string(),
+        // Absolute, so it can be opened from any directory.
+        None => format!(
+            "\n  mail (invitations, reset links) is written as .eml files to {}\n",
+            std::path::absolute(&serve.mail_dir)
+                .unwrap_or_else(|_| serve.mail_dir.clone())
+                .display()
+        ),
+    };
+    out + "\n  Ctrl-C stops it.\n\n"
 }
 
 async fn run_demo(
@@ -112,18 +140,6 @@ async fn run_demo(
             ));
         }
     }
-    println!("\n  seqhealth demo is running at {base}\n");
-    for (_, email, _, role) in demo::DEMO_USERS
-        .iter()
-        .filter(|u| u.3 == seqhealth_api::Role::Manager)
-    {
-        println!(
-            "  log in as {email} / {}  ({})",
-            demo::DEMO_PASSWORD,
-            role.as_str()
-        );
-    }
-    println!("\n  Ctrl-C stops it.\n");
     Ok(())
 }
 
@@ -140,4 +156,28 @@ fn write_tokens(path: &std::path::Path, fleet: &[demo::Provisioned]) -> std::io:
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut f = options.open(path)?;
     f.write_all(serde_json::to_string_pretty(&map)?.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_banner_says_where_the_mail_folder_is_as_an_absolute_path() {
+        let cli = Cli::try_parse_from(["seqhealth-demo", "--mail-dir", "demo-mail"]).unwrap();
+        let text = banner("http://127.0.0.1:8080", &cli.serve);
+        let dir = std::env::current_dir().unwrap().join("demo-mail");
+        assert!(
+            text.contains(&format!("written as .eml files to {}\n", dir.display())),
+            "{text}"
+        );
+        assert!(text.contains("log in as ada@northgate.example"), "{text}");
+        let cli =
+            Cli::try_parse_from(["seqhealth-demo", "--smtp-url", "smtp://u:pw@h:587"]).unwrap();
+        let text = banner("http://127.0.0.1:8080", &cli.serve);
+        assert!(
+            text.contains("goes through --smtp-url") && !text.contains("pw"),
+            "{text}"
+        );
+    }
 }

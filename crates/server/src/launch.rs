@@ -23,7 +23,9 @@ pub struct ServeArgs {
         long,
         env = "SEQHEALTH_DATABASE_URL",
         default_value = "sqlite://seqhealth.db",
-        global = true
+        global = true,
+        // `--help` would print a PostgreSQL URL's password from the environment.
+        hide_env_values = true
     )]
     pub database_url: String,
     /// A file holding the database key: 64 hex digits, a 256-bit AES key (`openssl rand
@@ -73,7 +75,7 @@ pub struct ServeArgs {
     pub public_url: Option<String>,
     /// Send mail (invitations, reset links) through this SMTP server:
     /// smtp[s]://user:password@host:port (never printed with its password).
-    #[arg(long, env = "SEQHEALTH_SMTP_URL")]
+    #[arg(long, env = "SEQHEALTH_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// The sender of that mail.
     #[arg(

@@ -32,7 +32,7 @@ enum Command {
         #[arg(long, env = "SEQHEALTH_MANAGER_EMAIL")]
         manager_email: String,
         /// Add this lab to a server that has labs already (each lab sees only its own).
-        #[arg(long)]
+        #[arg(long, env = "SEQHEALTH_ANOTHER_LAB")]
         another_lab: bool,
     },
     /// People, for operators (when the lab's only manager is away): list, add, disable,

@@ -20,6 +20,11 @@ fn init(url: &str, args: &[&str]) -> (bool, String) {
 
 /// The real binary, one subcommand, on the database at `url`: success and what it said.
 fn run(url: &str, args: &[&str]) -> (bool, String) {
+    run_with(url, args, &[])
+}
+
+/// [`run`] with these environment variables set.
+fn run_with(url: &str, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
     let out = Command::new(BIN)
         .args([
             "--database-url",
@@ -28,6 +33,7 @@ fn run(url: &str, args: &[&str]) -> (bool, String) {
             "https://seq.example.org/",
         ])
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     let text = format!(
@@ -313,4 +319,166 @@ async fn init_sets_up_a_lab_whose_first_manager_accepts_a_one_time_link() {
     )
     .await;
     assert_eq!(s, StatusCode::OK);
+}
+
+/// `--help` names the environment variables but never prints a secret taken from them.
+#[test]
+fn help_does_not_print_passwords_from_the_environment() {
+    let out = Command::new(BIN)
+        .arg("--help")
+        .env("SEQHEALTH_SMTP_URL", "smtp://u:S3cretPw@h:587")
+        .env(
+            "SEQHEALTH_DATABASE_URL",
+            "postgres://seq:DbPassw0rd@db.example.org/seq",
+        )
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("SEQHEALTH_SMTP_URL"), "{text}");
+    assert!(!text.contains("S3cretPw"), "{text}");
+    assert!(!text.contains("DbPassw0rd"), "{text}");
+}
+
+/// The token of the one link (`/accept/…`) in what the binary printed.
+fn link_in(text: &str) -> String {
+    text.split_whitespace()
+        .find(|w| w.starts_with("https://seq.example.org/accept/"))
+        .unwrap_or_else(|| panic!("a link: {text}"))
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// `init` takes the lab, its time zone, its manager and `--another-lab` from the
+/// environment too (a container's settings); a second lab joins a set-up server.
+#[test]
+fn init_reads_the_environment_and_adds_another_lab() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("lab.db").display());
+    let (ok, text) = run_with(
+        &url,
+        &["init"],
+        &[
+            ("SEQHEALTH_LAB", "Core Genomics"),
+            ("SEQHEALTH_TIME_ZONE", "Europe/Berlin"),
+            ("SEQHEALTH_MANAGER_EMAIL", "ada@core.example"),
+        ],
+    );
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("\"Core Genomics\" is set up (Europe/Berlin)"),
+        "{text}"
+    );
+    assert!(text.contains("ada@core.example"), "{text}");
+    link_in(&text);
+
+    let second = [
+        "init",
+        "--lab",
+        "Clinical",
+        "--time-zone",
+        "America/Chicago",
+        "--manager-email",
+        "bob@clinical.example",
+    ];
+    let (ok, text) = run(&url, &second);
+    assert!(!ok && text.contains("--another-lab"), "{text}");
+    let (ok, text) = run(&url, &[&second[..], &["--another-lab"]].concat());
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("\"Clinical\" is set up (America/Chicago)"),
+        "{text}"
+    );
+    link_in(&text);
+    let (ok, text) = run_with(
+        &url,
+        &["init"],
+        &[
+            ("SEQHEALTH_LAB", "Third"),
+            ("SEQHEALTH_TIME_ZONE", "UTC"),
+            ("SEQHEALTH_MANAGER_EMAIL", "cy@third.example"),
+            ("SEQHEALTH_ANOTHER_LAB", "true"),
+        ],
+    );
+    assert!(ok, "{text}");
+    let (ok, list) = run(&url, &["users", "list"]);
+    assert!(ok, "{list}");
+    let (ok, nope) = run(
+        &url,
+        &["users", "add", "--lab", "x", "--email", "x@x.example"],
+    );
+    assert!(!ok, "{nope}");
+    for lab in ["Core Genomics", "Clinical", "Third"] {
+        assert!(nope.contains(lab), "{lab}: {nope}");
+    }
+}
+
+/// `users disable` by an operator: the person's sessions end and they cannot log in.
+#[tokio::test]
+async fn an_operator_disables_someone_who_then_cannot_log_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("lab.db").display());
+    let (ok, text) = init(
+        &url,
+        &[
+            "--lab",
+            "Core",
+            "--time-zone",
+            "UTC",
+            "--manager-email",
+            "ada@core.example",
+        ],
+    );
+    assert!(ok, "{text}");
+    let (ok, text) = run(
+        &url,
+        &[
+            "users",
+            "add",
+            "--lab",
+            "Core",
+            "--email",
+            "lise@core.example",
+        ],
+    );
+    assert!(ok, "{text}");
+    let token = link_in(&text);
+    let db = store::connect(&url).await.unwrap();
+    let app = app(AppState::new(db.clone()), None);
+    let password = "fission in the snow";
+    let (s, b, cookie) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/invitations/{token}/accept"),
+        Some(json!({ "name": "Lise", "password": password })),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let cookie = cookie.expect("logged in");
+
+    let (ok, text) = run(&url, &["users", "disable", "--email", "Lise@Core.example"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("is deactivated"), "{text}");
+    let (s, _, _) = call(&app, "GET", "/api/v1/fleet", None, Some(&cookie)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "her session ended");
+    let login = json!({ "email": "lise@core.example", "password": password });
+    let (s, _, _) = call(&app, "POST", "/api/v1/session", Some(login), None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (ok, list) = run(&url, &["users", "list"]);
+    assert!(
+        ok && list.contains("lise@core.example\tviewer\tdeactivated"),
+        "{list}"
+    );
+    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
+        .fetch_all(&db)
+        .await
+        .unwrap();
+    assert!(actions.contains(&"deactivated".to_string()), "{actions:?}");
 }

@@ -32,6 +32,9 @@ pub mod action {
     pub const DEACTIVATED: &str = "deactivated";
     pub const RESET_LINK_MADE: &str = "reset link made";
     pub const PASSWORD_RESET: &str = "password reset";
+    pub const NAME_CHANGED: &str = "name changed";
+    pub const PASSWORD_CHANGED: &str = "password changed";
+    pub const LOGGED_OUT_EVERYWHERE: &str = "logged out everywhere";
     pub const WEBHOOK_ADDED: &str = "webhook added";
     pub const WEBHOOK_ENABLED: &str = "webhook enabled";
     pub const WEBHOOK_DISABLED: &str = "webhook disabled";

@@ -7,14 +7,13 @@ use crate::store::to_time;
 use seqhealth_api::{Invited, Member, Role, Team};
 use sqlx::{AnyConnection, AnyPool};
 
-/// A user as stored: id, name, email, role, latest session start, deactivation time.
+/// A user as stored: id, name, email, role, last login, deactivation time.
 type MemberRow = (i64, String, String, String, Option<i64>, Option<i64>);
 
 /// The lab's people and its open invitations.
 pub async fn team(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<Team> {
     let users: Vec<MemberRow> = sqlx::query_as(
-        "SELECT u.id, u.name, u.email, u.role,
-                (SELECT MAX(s.created_at) FROM sessions s WHERE s.user_id = u.id), u.deactivated_at
+        "SELECT u.id, u.name, u.email, u.role, u.last_login_at, u.deactivated_at
          FROM users u WHERE u.lab_id = $1 ORDER BY u.deactivated_at IS NOT NULL, u.role, u.name",
     )
     .bind(lab_id)

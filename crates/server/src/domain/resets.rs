@@ -6,6 +6,7 @@
 use crate::domain::audit::{action, Event};
 use crate::domain::credentials::{hash_token, new_token};
 use crate::error::{AppError, AppResult};
+use crate::mail::{letters, Mailer};
 use crate::store::to_time;
 use axum::http::StatusCode;
 use seqhealth_api::people::MAILED_RESET_LINK_HOURS;
@@ -127,10 +128,34 @@ pub async fn reset(
     Ok(user_id)
 }
 
-/// "Forgot password?": a link ([`MAILED_RESET_LINK_HOURS`]) for the active user with
-/// `email`, if there is one, with their lab, made in the write transaction `conn`. Says
-/// nothing otherwise.
-pub async fn for_email(
+/// "Forgot password?" once it is answered: a link for the active user with `email`, if
+/// there is one, made and mailed in a task of its own. Everything that depends on the
+/// account (the lookup, the link, the audit entry, the mail) happens here and not before
+/// the answer, so the answer takes the same time for every address. Failures are logged.
+pub fn mail_a_link_later(db: AnyPool, mailer: Mailer, email: String, now: i64) {
+    tokio::spawn(async move {
+        if let Err(e) = mail_a_link(&db, &mailer, &email, now).await {
+            tracing::warn!(error = %e, "a password-reset link could not be made");
+        }
+    });
+}
+
+async fn mail_a_link(db: &AnyPool, mailer: &Mailer, email: &str, now: i64) -> AppResult<()> {
+    let mut tx = crate::store::begin_write(db).await?;
+    let made = for_email(&mut tx, email, now).await?;
+    tx.commit().await?;
+    if let Some((token, lab)) = made {
+        let url = format!("{}/reset/{token}", mailer.public_url);
+        let expires = chrono::DateTime::from_timestamp(now + MAILED_RESET_LINK_HOURS * 3600, 0)
+            .unwrap_or_default();
+        mailer.send(email, letters::reset(email, &lab, &url, expires));
+    }
+    Ok(())
+}
+
+/// A link ([`MAILED_RESET_LINK_HOURS`]) for the active user with `email`, if there is
+/// one, with their lab, made in the write transaction `conn`. Says nothing otherwise.
+async fn for_email(
     conn: &mut AnyConnection,
     email: &str,
     now: i64,

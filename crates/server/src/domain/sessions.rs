@@ -1,9 +1,10 @@
 //! Users' sessions: a random token whose hash is stored, valid for [`SESSION_HOURS`].
 
+use crate::domain::audit::{action, Event};
 use crate::domain::credentials::{dummy_hash, hash_password, hash_token, verify_password};
 use crate::error::AppResult;
 use seqhealth_api::{LabInfo, Role, SessionInfo, UserInfo};
-use sqlx::AnyPool;
+use sqlx::{AnyConnection, AnyPool};
 
 pub const SESSION_HOURS: i64 = 12;
 
@@ -59,8 +60,11 @@ async fn off_the_runtime<T: Send + 'static>(
         .map_err(|e| crate::error::AppError::Internal(format!("password hashing: {e}")))
 }
 
-/// Stores a new session of `user_id` for `token`.
+/// Stores a new session of `user_id` for `token`, and the login's time on the user (the
+/// Team page's "last login": sessions themselves are deleted on logout).
 pub async fn start(db: &AnyPool, user_id: i64, token: &str, now: i64) -> AppResult<()> {
+    // Two blind writes (nothing read first): a plain transaction, not the writers' lock.
+    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
     )
@@ -68,8 +72,14 @@ pub async fn start(db: &AnyPool, user_id: i64, token: &str, now: i64) -> AppResu
     .bind(user_id)
     .bind(now)
     .bind(now + SESSION_HOURS * 3600)
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
+    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -82,17 +92,35 @@ pub async fn end(db: &AnyPool, token: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Ends every session of `user_id`; returns how many there were.
-pub async fn end_all(db: &AnyPool, user_id: i64) -> AppResult<u64> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+/// Logging out everywhere: ends every session of `user_id` (of `lab_id`), in the write
+/// transaction `conn`, and says so in the audit log; returns how many there were.
+pub async fn end_all(
+    conn: &mut AnyConnection,
+    lab_id: i64,
+    user_id: i64,
+    now: i64,
+) -> AppResult<u64> {
+    let ended = end_all_in(conn, user_id).await?;
+    let detail = format!(
+        "{} logged out everywhere ({ended} sessions ended)",
+        name_of(conn, user_id).await?
+    );
+    Event::new(lab_id, Some(user_id), action::LOGGED_OUT_EVERYWHERE, detail)
+        .record(conn, now)
+        .await?;
+    Ok(ended)
+}
+
+/// `user_id`'s name, as the audit log's details say it.
+async fn name_of(conn: &mut AnyConnection, user_id: i64) -> AppResult<String> {
+    Ok(sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
         .bind(user_id)
-        .execute(db)
-        .await?
-        .rows_affected())
+        .fetch_one(&mut *conn)
+        .await?)
 }
 
 /// [`end_all`] inside the caller's transaction (a deactivation, a password reset).
-pub async fn end_all_in(conn: &mut sqlx::AnyConnection, user_id: i64) -> AppResult<u64> {
+pub async fn end_all_in(conn: &mut AnyConnection, user_id: i64) -> AppResult<u64> {
     Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut *conn)
@@ -153,34 +181,55 @@ pub async fn is_password_of(db: &AnyPool, user_id: i64, password: &str) -> AppRe
 }
 
 /// Sets `user_id`'s password to the argon2 `hash` and ends every other session of theirs
-/// (all but the one whose token is `keep`), in the write transaction `conn`.
+/// (all but the one whose token is `keep`), in the write transaction `conn`; the audit
+/// log says so (never with the password).
 pub async fn set_password(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut AnyConnection,
+    lab_id: i64,
     user_id: i64,
     hash: &str,
     keep: &str,
+    now: i64,
 ) -> AppResult<u64> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
-    Ok(
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-            .bind(user_id)
-            .bind(hash_token(keep))
-            .execute(&mut *conn)
-            .await?
-            .rows_affected(),
-    )
+    let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(hash_token(keep))
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let name = name_of(conn, user_id).await?;
+    let detail = format!("{name} changed their password; {ended} other sessions ended");
+    Event::new(lab_id, Some(user_id), action::PASSWORD_CHANGED, detail)
+        .record(conn, now)
+        .await?;
+    Ok(ended)
 }
 
-/// Sets `user_id`'s name (as the header, the team and the audit log show it).
-pub async fn set_name(conn: &mut sqlx::AnyConnection, user_id: i64, name: &str) -> AppResult<()> {
+/// Sets `user_id`'s name (as the header, the team and the audit log show it), in the
+/// write transaction `conn`; the audit log keeps the old one.
+pub async fn set_name(
+    conn: &mut AnyConnection,
+    lab_id: i64,
+    user_id: i64,
+    name: &str,
+    now: i64,
+) -> AppResult<()> {
+    let was = name_of(conn, user_id).await?;
+    if was == name {
+        return Ok(());
+    }
     sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
         .bind(name)
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    let detail = format!("{was} is now called {name}");
+    Event::new(lab_id, Some(user_id), action::NAME_CHANGED, detail)
+        .record(conn, now)
+        .await
 }

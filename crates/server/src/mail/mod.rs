@@ -50,15 +50,7 @@ impl Mailer {
                             format!("--smtp-url: {e} (smtp[s]://user:password@host:port)")
                         })?
                         .build();
-                // Said without the password.
-                let shown = match url.split_once('@') {
-                    Some((_, host)) => host.to_string(),
-                    None => url
-                        .trim_start_matches("smtps://")
-                        .trim_start_matches("smtp://")
-                        .into(),
-                };
-                How::Smtp(transport, shown)
+                How::Smtp(transport, shown_url(url))
             }
             None => {
                 std::fs::create_dir_all(dir)
@@ -223,9 +215,38 @@ fn transport_url(url: &str) -> Result<String, String> {
     }
 }
 
+/// `url` as logs may show it: the credentials masked. They run up to the authority's
+/// LAST `@` (as lettre reads them), since a username is often an email address.
+fn shown_url(url: &str) -> String {
+    let (scheme, after) = url.split_once("://").unwrap_or(("", url));
+    let end = after.find(['/', '?']).unwrap_or(after.len());
+    let (authority, rest) = after.split_at(end);
+    match authority.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://***@{host}{rest}"),
+        None => format!("{scheme}://{authority}{rest}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::transport_url;
+    use super::{shown_url, transport_url};
+
+    #[test]
+    fn the_shown_url_masks_credentials_up_to_the_last_at() {
+        assert_eq!(
+            shown_url("smtp://ops@lab.org:secret@mail.example.org:587"),
+            "smtp://***@mail.example.org:587"
+        );
+        assert_eq!(
+            shown_url("smtps://u:p@ss@mail.example.org?tls=required"),
+            "smtps://***@mail.example.org?tls=required"
+        );
+        assert_eq!(
+            shown_url("smtp://mail.example.org:25"),
+            "smtp://mail.example.org:25"
+        );
+        assert!(!shown_url("smtp://a@b:pw@c@h:1").contains("pw"));
+    }
 
     #[test]
     fn smtp_urls_always_encrypt_except_to_this_machine() {

@@ -23,8 +23,9 @@ pub async fn set_name(
             "`name` must be 1–120 characters".into(),
         ));
     }
+    let now = chrono::Utc::now().timestamp();
     let mut tx = crate::store::begin_write(&state.db).await?;
-    sessions::set_name(&mut tx, user.user_id, name).await?;
+    sessions::set_name(&mut tx, user.lab_id, user.user_id, name, now).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -51,7 +52,9 @@ pub async fn set_password(
         .unwrap_or_default();
     let hash = sessions::hash_off_the_runtime(req.new).await?;
     let mut tx = crate::store::begin_write(&state.db).await?;
-    let ended = sessions::set_password(&mut tx, user.user_id, &hash, &keep).await?;
+    let now = chrono::Utc::now().timestamp();
+    let ended =
+        sessions::set_password(&mut tx, user.lab_id, user.user_id, &hash, &keep, now).await?;
     tx.commit().await?;
     tracing::info!(
         user = user.user_id,

@@ -14,7 +14,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use axum_extra::extract::CookieJar;
-use seqhealth_api::people::MAILED_RESET_LINK_HOURS;
 use seqhealth_api::{
     AcceptInvitation, Invitation, InvitationLink, InviteRequest, NewPassword, ResetInfo,
     ResetRequest, SessionInfo,
@@ -162,9 +161,10 @@ pub async fn reset(
     crate::routes::session::open(&state, tls, jar, user_id, now).await
 }
 
-/// `POST /password-reset` ("Forgot password?", no session): the same 202 for every address
-/// (whether it has an account is not said, nor shown by the time taken: the mail goes out
-/// in the background); counted like a failed login per address and account.
+/// `POST /password-reset` ("Forgot password?", no session): the same 202 for every address,
+/// at once. Whether it has an account is not said, nor shown by the time taken: the
+/// request only checks its rate (counted like a failed login, per address and account),
+/// and the link is made and mailed after the answer.
 pub async fn forgot(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
@@ -177,15 +177,6 @@ pub async fn forgot(
             "too many attempts; wait 15 minutes and try again".into(),
         ));
     }
-    let mut tx = crate::store::begin_write(&state.db).await?;
-    let made = resets::for_email(&mut tx, &email, now).await?;
-    tx.commit().await?;
-    if let Some((token, lab)) = made {
-        let m = &state.mailer;
-        let url = format!("{}/reset/{token}", m.public_url);
-        let expires = chrono::DateTime::from_timestamp(now + MAILED_RESET_LINK_HOURS * 3600, 0)
-            .unwrap_or_default();
-        m.send(&email, letters::reset(&email, &lab, &url, expires));
-    }
+    resets::mail_a_link_later(state.db.clone(), state.mailer.clone(), email, now);
     Ok(StatusCode::ACCEPTED)
 }

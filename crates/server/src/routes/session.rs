@@ -94,7 +94,10 @@ pub async fn logout_everywhere(
     tls: Option<Extension<OverTls>>,
     jar: CookieJar,
 ) -> AppResult<(CookieJar, StatusCode)> {
-    let ended = sessions::end_all(&state.db, user.user_id).await?;
+    let now = chrono::Utc::now().timestamp();
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    let ended = sessions::end_all(&mut tx, user.lab_id, user.user_id, now).await?;
+    tx.commit().await?;
     tracing::info!(
         user = user.user_id,
         sessions = ended,

@@ -227,6 +227,8 @@ mod handling;
 mod ingest;
 mod notifications;
 mod people;
+mod people_account;
+mod people_links;
 mod reads;
 mod replacements;
 mod resources;

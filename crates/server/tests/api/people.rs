@@ -195,7 +195,7 @@ async fn a_user_changes_their_name_and_password_and_other_sessions_end() {
 }
 
 /// The app with mail through a real SMTP server on loopback (aiosmtpd, AUTH required).
-fn mailing(env: &Env) -> (axum::Router, SmtpSink) {
+pub(super) fn mailing(env: &Env) -> (axum::Router, SmtpSink) {
     let sink = SmtpSink::with_login();
     let mailer = seqhealth_server::mail::Mailer::new(
         Some(&sink.url()),
