@@ -11,6 +11,9 @@ pub struct AppState {
     /// Content-Security-Policy violations browsers have reported since start.
     pub csp_reports: Arc<AtomicU64>,
     pub logins: Arc<LoginLimiter>,
+    /// "Forgot password?" requests, counted as logins are but apart from them: asking for
+    /// someone's reset links must not lock them out of logging in.
+    pub resets: Arc<LoginLimiter>,
     /// When each lab's replacement recommendations were last brought up to date on a
     /// read (unix seconds): a large lab's predictions are not recomputed on every view.
     pub recommended_at: Arc<Mutex<HashMap<i64, i64>>>,
@@ -30,6 +33,7 @@ impl AppState {
             db,
             csp_reports: Arc::new(AtomicU64::new(0)),
             logins: Arc::new(LoginLimiter::default()),
+            resets: Arc::new(LoginLimiter::default()),
             recommended_at: Arc::default(),
             fleet: Arc::default(),
             lab_lists: Arc::default(),

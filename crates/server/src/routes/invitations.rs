@@ -163,8 +163,9 @@ pub async fn reset(
 
 /// `POST /password-reset` ("Forgot password?", no session): the same 202 for every address,
 /// at once. Whether it has an account is not said, nor shown by the time taken: the
-/// request only checks its rate (counted like a failed login, per address and account),
-/// and the link is made and mailed after the answer.
+/// request only checks its rate (per address and account, as logins are, but on its own
+/// counters so that asking for someone's links cannot lock them out), and the link is
+/// made and mailed after the answer.
 pub async fn forgot(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
@@ -172,7 +173,7 @@ pub async fn forgot(
 ) -> AppResult<StatusCode> {
     let email = req.email.trim().to_lowercase();
     let now = chrono::Utc::now().timestamp();
-    if state.logins.login(&email, addr, now).is_err() {
+    if state.resets.login(&email, addr, now).is_err() {
         return Err(AppError::TooManyRequests(
             "too many attempts; wait 15 minutes and try again".into(),
         ));
