@@ -46,8 +46,17 @@ pub fn failure_line(failure: impl Fn() -> Option<ApiFailure> + Send + Sync + 'st
 }
 
 fn failure_line_dyn(failure: Arc<dyn Fn() -> Option<ApiFailure> + Send + Sync>) -> AnyView {
-    (move || failure().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> }))
-        .into_any()
+    (move || {
+        failure().map(|e| match e {
+            // A session ended meanwhile (deactivated, logged out elsewhere): to the login
+            // page, coming back here, as a page's own read does.
+            ApiFailure::Unauthenticated => {
+                view! { <Failure failure=e retry=Callback::new(|_| ()) /> }.into_any()
+            }
+            e => view! { <p class="state error" role="alert">{e.to_string()}</p> }.into_any(),
+        })
+    })
+    .into_any()
 }
 
 #[component]

@@ -149,30 +149,36 @@ async fn a_new_lab_s_first_manager_sets_up_an_account_from_the_init_link() {
     assert_eq!(b.count("form.invite").await, 0);
     b.screenshot("team-viewer").await;
 
-    // Ada deactivates Lise (from her own browser, here through the API): Lise's next
-    // request is refused and her page goes back to the login page.
-    let ada = logged_in_as(&base, "ada@core.example", "violet kettle on the moor").await;
-    let team: seqhealth_api::Team = ada
-        .get(format!("{base}/api/v1/users"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let lise = team
-        .users
-        .iter()
-        .find(|u| u.email == "lise@core.example")
-        .unwrap();
-    let r = ada
-        .post(format!("{base}/api/v1/users/{}/deactivate", lise.id))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    // Lise's fleet page stays open. Ada, in her own browser, deactivates her from the Team
+    // page; at Lise's next request (she opens Warnings) her page goes to the login page.
     b.client.goto(&format!("{base}/")).await.unwrap();
+    b.wait_text("main", &["No instruments"]).await;
+    let ada_browser = Browser::start().await;
+    let a = &ada_browser;
+    a.login(&base, "ada@core.example", "violet kettle on the moor")
+        .await;
+    a.wait_path("/").await;
+    a.client.goto(&format!("{base}/team")).await.unwrap();
+    a.click(Locator::XPath(
+        "//table[contains(@class,'team')]//tr[contains(., 'Lise Meitner')]//button[normalize-space()='Deactivate…']",
+    ))
+    .await;
+    a.click(Locator::XPath(
+        "//table[contains(@class,'team')]//button[starts-with(normalize-space(), 'Deactivate Lise Meitner')]",
+    ))
+    .await;
+    let row = a.wait_text("table.team", &["Deactivated"]).await;
+    assert!(row.contains("Lise Meitner"), "{row}");
+    ada_browser.close().await;
+    b.click(Locator::Css("header nav a[href='/warnings']"))
+        .await;
     b.wait_path("/login").await;
+    // Her password no longer opens a session.
+    b.submit_login("lise@core.example", "fission at the kitchen table")
+        .await;
+    b.wait_text("main [role=alert]", &["Wrong email or password"])
+        .await;
+    b.client.goto(&format!("{base}/login")).await.unwrap();
 
     // Ada changes her password on her Account page (the header's name leads there).
     b.submit_login("ada@core.example", "violet kettle on the moor")
