@@ -127,6 +127,7 @@ async fn a_new_lab_s_first_manager_sets_up_an_account_from_the_init_link() {
     b.client.goto(&link).await.unwrap();
     let intro = b.wait_text("section.accept", &["as a viewer"]).await;
     assert!(intro.contains("lise@core.example"), "{intro}");
+    b.screenshot("accept-invitation").await;
     fill("#name", "Lise Meitner").await;
     fill("#password", "fission at the kitchen table").await;
     fill("#again", "fission at the kitchen table").await;
@@ -159,10 +160,27 @@ async fn a_new_lab_s_first_manager_sets_up_an_account_from_the_init_link() {
         .await;
     a.wait_path("/").await;
     a.client.goto(&format!("{base}/team")).await.unwrap();
-    a.click(Locator::XPath(
+    a.wait_text("table.team", &["Lise Meitner"]).await;
+    a.screenshot("team-before-deactivation").await;
+    let loc = Locator::XPath(
         "//table[contains(@class,'team')]//tr[contains(., 'Lise Meitner')]//button[normalize-space()='Deactivate…']",
-    ))
-    .await;
+    );
+    // Waited for as `click` does, but a failure shows the table it looked in.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let deactivate = loop {
+        match a.client.find(loc).await {
+            Ok(e) => break e,
+            Err(_) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await
+            }
+            Err(e) => {
+                let html = a.client.source().await.unwrap_or_default();
+                let i = html.find("<main").unwrap_or(0);
+                panic!("{e}: {}", &html[i..(i + 5000).min(html.len())]);
+            }
+        }
+    };
+    deactivate.click().await.unwrap();
     a.click(Locator::XPath(
         "//table[contains(@class,'team')]//button[starts-with(normalize-space(), 'Deactivate Lise Meitner')]",
     ))

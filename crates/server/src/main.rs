@@ -240,9 +240,19 @@ async fn users(pool: &sqlx::AnyPool, action: &UsersAction, public_url: &str) -> 
     let e = |e: seqhealth_server::error::AppError| e.to_string();
     match action {
         UsersAction::List => {
-            for (lab, name, email, role, active) in people::everyone(pool).await.map_err(e)? {
-                let state = if active { "active" } else { "deactivated" };
-                println!("{lab}\t{name}\t{email}\t{role}\t{state}");
+            // Tab-separated: lab, name, email, role, state, last login (UTC).
+            for p in people::everyone(pool, now).await.map_err(e)? {
+                let last = p
+                    .last_login
+                    .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                    .map_or_else(
+                        || "never".into(),
+                        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    );
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{last}",
+                    p.lab, p.name, p.email, p.role, p.state
+                );
             }
         }
         UsersAction::Add { lab, email, role } => {

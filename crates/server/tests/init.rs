@@ -246,6 +246,17 @@ async fn init_sets_up_a_lab_whose_first_manager_accepts_a_one_time_link() {
     );
     assert!(ok, "{added}");
     assert!(added.contains("https://seq.example.org/accept/"), "{added}");
+    // The list says who is on their way in, and who has logged in when.
+    let (_, list) = run(&url, &["users", "list"]);
+    assert!(
+        list.contains("Core Genomics\t\tlise@core.example\tviewer\tinvited\tnever"),
+        "{list}"
+    );
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("Core Genomics\tAda Lovelace\t") && l.ends_with(" UTC")),
+        "Ada has logged in: {list}"
+    );
     let (ok, nope) = run(
         &url,
         &["users", "add", "--lab", "Nope", "--email", "x@core.example"],

@@ -150,17 +150,57 @@ pub async fn deactivate(
 }
 
 /// Every lab's people, for operators: (lab, name, email, role, active), by lab then name.
-pub async fn everyone(db: &AnyPool) -> AppResult<Vec<(String, String, String, String, bool)>> {
-    let rows: Vec<(String, String, String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT l.name, u.name, u.email, u.role, u.deactivated_at FROM users u
+pub async fn everyone(db: &AnyPool, now: i64) -> AppResult<Vec<Listed>> {
+    let rows: Vec<(String, String, String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT l.name, u.name, u.email, u.role, u.deactivated_at, u.last_login_at FROM users u
          JOIN labs l ON l.id = u.lab_id ORDER BY l.name, u.name",
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
+    let mut out: Vec<Listed> = rows
         .into_iter()
-        .map(|(lab, name, email, role, gone)| (lab, name, email, role, gone.is_none()))
-        .collect())
+        .map(|(lab, name, email, role, gone, last_login)| Listed {
+            lab,
+            name,
+            email,
+            role,
+            state: if gone.is_none() {
+                "active"
+            } else {
+                "deactivated"
+            },
+            last_login,
+        })
+        .collect();
+    // Invitations still open: people on their way in.
+    let invited: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT l.name, i.email, i.role FROM invitations i JOIN labs l ON l.id = i.lab_id
+         WHERE i.used_at IS NULL AND i.expires_at > $1 ORDER BY l.name, i.email",
+    )
+    .bind(now)
+    .fetch_all(db)
+    .await?;
+    out.extend(invited.into_iter().map(|(lab, email, role)| Listed {
+        lab,
+        name: String::new(),
+        email,
+        role,
+        state: "invited",
+        last_login: None,
+    }));
+    Ok(out)
+}
+
+/// One line of `seqhealth-server users list`.
+pub struct Listed {
+    pub lab: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    /// active, deactivated or invited.
+    pub state: &'static str,
+    /// Unix seconds.
+    pub last_login: Option<i64>,
 }
 
 /// The user with `email` (lab id, user id), or the one 404.

@@ -13,6 +13,8 @@ pub(super) const PLAIN_HEADER: &[u8; 16] = b"SQLite format 3\0";
 /// SQLITE_BUSY and SQLITE_NOTADB (primary result codes).
 pub(super) const SQLITE_BUSY: i64 = 5;
 pub(super) const SQLITE_NOTADB: i64 = 26;
+/// A malformed page: read while another process rewrites it.
+pub(super) const SQLITE_CORRUPT: i64 = 11;
 
 /// A 256-bit database key. Never printed: `Debug` shows no digits.
 #[derive(Clone, PartialEq, Eq)]
@@ -194,6 +196,10 @@ pub(super) async fn check_file(
     match (plain, key, header.is_empty()) {
         (true, Some(_), false) => return Err(OpenError::NotEncrypted(path.to_path_buf())),
         (false, None, false) => return Err(OpenError::KeyNeeded(path.to_path_buf())),
+        // A plain file's header says it all: no key to test. Nor is it read: a live server
+        // (an operator's `users disable` beside it) may be checkpointing its WAL into the
+        // file, which read without the WAL can look malformed.
+        (true, None, false) => return Ok(AtRest::Plain),
         _ => {}
     }
     // Read-only and, when the file has its first page, immutable: SQLite then reads that
@@ -230,7 +236,8 @@ pub(super) async fn check_file(
         match read {
             Ok(_) if plain => return Ok(AtRest::Plain),
             Ok(_) => return Ok(AtRest::Encrypted),
-            Err(e) if sqlite_code(&e) == Some(SQLITE_NOTADB) => {
+            // Page 1 mid-rewrite: not a database yet, or one that looks malformed.
+            Err(e) if matches!(sqlite_code(&e), Some(SQLITE_NOTADB | SQLITE_CORRUPT)) => {
                 if attempts == 3 {
                     return Err(wrong());
                 }
