@@ -150,8 +150,12 @@ pub async fn deactivate(
 }
 
 /// Every lab's people, for operators: (lab, name, email, role, active), by lab then name.
+/// A person's stored row for the operators' list: lab, name, email, role, deactivated at,
+/// last login.
+type PersonRow = (String, String, String, String, Option<i64>, Option<i64>);
+
 pub async fn everyone(db: &AnyPool, now: i64) -> AppResult<Vec<Listed>> {
-    let rows: Vec<(String, String, String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<PersonRow> = sqlx::query_as(
         "SELECT l.name, u.name, u.email, u.role, u.deactivated_at, u.last_login_at FROM users u
          JOIN labs l ON l.id = u.lab_id ORDER BY l.name, u.name",
     )
