@@ -5,11 +5,12 @@
 #   2. builds the test-only bcryptprimitives.dll shim (scripts/windows/bcryptprimitives.c:
 #      Wine 8.0 lacks ProcessPrng, which Rust's std needs; never shipped);
 #   3. cross-builds seqhealth-agent.exe and the agent's tests, and runs the tests under
-#      Wine (Cargo's runner for the target: scripts/windows/wine-runner.sh);
+#      Wine (Cargo's runner for the target: scripts/windows/wine-runner.sh); then the
+#      reboot test, in two phases around a reboot of the prefix (step 3b);
 #   4. checks that `seqhealth-agent.exe summarize <MiSeq run> --json`, given a Windows
 #      path, prints byte for byte what the Linux build prints, for every MiSeq folder in
 #      ../shared/interop/runs (said and skipped when that folder is absent);
-#   5. prints the figures: build times, tests passed, folders compared.
+#   5. prints the figures: build times, tests passed, the reboot test, folders compared.
 # PROFILE=server builds and compares the optimised builds the instruments get (default:
 # the tests' dev profile, already built by step 3). Extra arguments go to `cargo test`.
 set -euo pipefail
@@ -77,6 +78,47 @@ read -r passed failed ignored < <(awk '/^test result:/ { for (i = 1; i <= NF; i+
     END { print p + 0, f + 0, g + 0 }' "$log")
 suites=$(grep -c '^test result:' "$log" || true)
 
+# 3b. A reboot mid-spool (issue #24). The test that installs the service cannot reboot the
+# prefix it runs in (`wineserver -k` would end it too), so it runs twice around a reboot:
+# `spool` installs the service (automatic start) and leaves its runs spooled (the server
+# is down); here every process of the prefix ends at once (`wineserver -k`, no Stop or
+# Shutdown for the service) and `wineboot` boots it again: Wine's service manager starts
+# the automatic-start services; `deliver` starts the server and checks that the service
+# sent everything once, by itself; it uninstalls it.
+reboot_test=the_service_starts_at_boot_and_sends_what_it_spooled_before_a_reboot
+reboot_log=$scratch/reboot.log
+: >"$reboot_log"
+phase() {
+    SEQHEALTH_REBOOT_PHASE=$1 cargo test --locked -p seqhealth-agent --target "$TARGET" \
+        --test platform -- --ignored --exact "$reboot_test" >>"$reboot_log" 2>&1
+}
+wine_in_prefix() {
+    WINEPREFIX=$SEQHEALTH_WINE_PREFIX WINEDEBUG=-all WINEDLLOVERRIDES="mscoree=;mshtml=" "$@"
+}
+reboot=FAILED
+t5=$(now) t6=$t5 t7=$t5 running=0
+# The prefix stays up after `spool` ends (wineserver -p), so the service is still running,
+# between two attempts to send, when it is ended.
+wine_in_prefix /usr/lib/wine/wineserver -w 2>/dev/null || true
+wine_in_prefix /usr/lib/wine/wineserver -p 2>/dev/null || true
+if phase spool; then
+    t6=$(now)
+    running=$(pgrep -fc 'seqhealth-agent\.exe service run --name seqhealth-agent-reboot-' || true)
+    wine_in_prefix /usr/lib/wine/wineserver -k 2>/dev/null || true
+    wine_in_prefix /usr/lib/wine/wineserver -w 2>/dev/null || true
+    # The booted prefix stays up (until the trap's -k), as a PC does between logins.
+    wine_in_prefix /usr/lib/wine/wineserver -p 2>/dev/null || true
+    wine_in_prefix /usr/lib/wine/wine64 wineboot >/dev/null 2>&1 || true
+    t7=$(now)
+    if [ "$running" = 1 ]; then
+        phase deliver && reboot=passed
+    else
+        say "the service was not running when the prefix was ended ($running process(es))"
+    fi
+fi
+t8=$(now)
+[ "$reboot" = passed ] || { grep -E '^(---- |thread|  left|  right)' "$reboot_log" >&2 || true; }
+
 # 4. Byte for byte: Windows (a Windows path) and Linux `summarize --json`.
 dir=debug; [ "$PROFILE" = dev ] || dir=$PROFILE
 t3=$(now)
@@ -118,8 +160,9 @@ cat <<REPORT
 == the agent on Windows (x86_64-pc-windows-gnu, under $(/usr/lib/wine/wine64 --version))
 cross-build of the agent and its tests: $(secs "$t0" "$t1") s
 tests under Wine:                      $passed passed, $failed failed, $ignored ignored ($suites test binaries, $(secs "$t1" "$t2") s)
+reboot mid-spool, start at boot:       $reboot (installed and spooled $(secs "$t5" "$t6") s, wineserver -k and wineboot $(secs "$t6" "$t7") s, sent once $(secs "$t7" "$t8") s; $reboot_log)
 summarize --json, Windows vs Linux:    $comparison (profile $PROFILE)
 the .exe:                              $exe ($(du -h "$exe" | cut -f1))
 REPORT
 [ "$PROFILE" = dev ] || echo "optimised cross-build ($PROFILE):       $(secs "$t3" "$t4") s"
-[ "$status" = 0 ] && [ "$failed" = 0 ] && [ "$differ" = 0 ] || { say "FAILED (see $log)"; exit 1; }
+[ "$status" = 0 ] && [ "$failed" = 0 ] && [ "$differ" = 0 ] && [ "$reboot" = passed ] || { say "FAILED (see $log, $reboot_log)"; exit 1; }

@@ -1,6 +1,7 @@
 //! What differs between Windows and Linux: the rotating log (both), Windows paths such as
 //! `D:\Illumina\MiSeqOutput` in the configuration and on the command line, and the agent as
-//! a Windows service (install, start at once, send, stop, uninstall); on Linux, `service`
+//! a Windows service (install, start at once, send, stop, uninstall; start at boot after a
+//! reboot mid-spool, run by scripts/windows.sh around a reboot of Wine); on Linux, `service`
 //! points to systemd. Under Wine (scripts/windows.sh) drive D: is a scratch folder
 //! (SEQHEALTH_TEST_DRIVE=D:); on Windows without it the temporary folder stands in.
 
@@ -15,10 +16,22 @@ use std::path::PathBuf;
 
 /// A finished synthetic run in `runs`.
 fn finished_run(runs: &Path, name: &str) {
+    finished_run_as(
+        runs,
+        name,
+        &seqhealth_interop::write::SyntheticRun::default().run_id,
+    );
+}
+
+/// A finished synthetic run in `runs` whose RunInfo.xml gives it the id `run_id`.
+fn finished_run_as(runs: &Path, name: &str, run_id: &str) {
     let folder = runs.join(name);
-    seqhealth_interop::write::SyntheticRun::default()
-        .write(&folder)
-        .unwrap();
+    seqhealth_interop::write::SyntheticRun {
+        run_id: run_id.to_string(),
+        ..Default::default()
+    }
+    .write(&folder)
+    .unwrap();
     std::fs::write(folder.join("RTAComplete.txt"), "done").unwrap();
 }
 
@@ -241,4 +254,181 @@ fn the_service_installs_sends_logs_and_uninstalls() {
         name.as_ref(),
     ]);
     assert!(!again.status.success(), "the service is gone");
+}
+
+/// Issue #24: the service starts at boot and sends, exactly once, what it spooled before a
+/// reboot. Under Wine a test cannot reboot the prefix it runs in (`wineserver -k` ends the
+/// test too), so scripts/windows.sh runs this test twice, SEQHEALTH_REBOOT_PHASE telling it
+/// which half, around a reboot of the prefix:
+/// - `spool`: installs the service (two finished runs; a server address nobody listens on),
+///   waits until the spool holds them and the log says the server is unavailable, and
+///   leaves the service installed;
+/// - the script ends every process of the prefix at once (`wineserver -k`), then boots it
+///   (`wineboot`), whose service manager starts the automatic-start services;
+/// - `deliver`: starts a receiver at that address, starts nothing else, and waits for the
+///   service to send every spooled item, each exactly once; the spool is then empty; it
+///   uninstalls the service.
+///
+/// The halves share D:\seqhealth-reboot on the scratch drive.
+#[cfg(windows)]
+#[test]
+#[ignore = "run by scripts/windows.sh, twice, around a reboot of the Wine prefix"]
+fn the_service_starts_at_boot_and_sends_what_it_spooled_before_a_reboot() {
+    use std::time::{Duration, Instant};
+    let phase = std::env::var("SEQHEALTH_REBOOT_PHASE")
+        .expect("SEQHEALTH_REBOOT_PHASE (spool or deliver): run by scripts/windows.sh");
+    let drive = std::env::var("SEQHEALTH_TEST_DRIVE").expect("the scratch drive D: under Wine");
+    let root = PathBuf::from(format!("{drive}\\seqhealth-reboot"));
+    let (spool, state) = (root.join("spool"), root.join("state.txt"));
+    let log = root.join("logs").join("seqhealth-agent.log");
+    let said = || std::fs::read_to_string(&log).unwrap_or_default();
+    let until = |secs: u64, done: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while !done() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    };
+    match phase.as_str() {
+        "spool" => {
+            // A run stopped between the phases left its service installed: gone first.
+            if let Some(name) = std::fs::read_to_string(&state)
+                .ok()
+                .and_then(|t| t.lines().next().map(str::to_string))
+            {
+                drop(Uninstall(name, true));
+            }
+            let _ = std::fs::remove_dir_all(&root);
+            let runs = root.join("runs");
+            for id in ["250101_SYN001_0003_AREBOOT", "250101_SYN001_0004_AREBOOT"] {
+                finished_run_as(&runs, id, id);
+            }
+            let token = root.join("token");
+            seqhealth_agent::config::write_atomically(&token, b"tok-reboot", true).unwrap();
+            // A free port, closed again: the server is down.
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let name = format!(
+                "seqhealth-agent-reboot-{}",
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_millis()
+            );
+            let installed = run_agent(&[
+                "service".as_ref(),
+                "install".as_ref(),
+                "--name".as_ref(),
+                name.as_ref(),
+                runs.as_os_str(),
+                "--server".as_ref(),
+                format!("http://127.0.0.1:{port}").as_ref(),
+                "--token-file".as_ref(),
+                token.as_os_str(),
+                "--spool".as_ref(),
+                spool.as_os_str(),
+                "--every".as_ref(),
+                "1".as_ref(),
+            ]);
+            assert!(installed.status.success(), "{}", stderr(&installed));
+            let mut guard = Uninstall(name.clone(), true);
+            let kept = "server unavailable";
+            until(60, &|| {
+                said().contains(kept) && said().contains("2 run(s) kept")
+            });
+            let (now, ids) = (said(), spooled(&spool));
+            assert!(now.contains(&format!("service {name} started")), "{now}");
+            assert!(now.contains(kept) && now.contains("2 run(s) kept"), "{now}");
+            // Each run and its derived signals.
+            assert_eq!(ids.len(), 4, "{ids:?}");
+            std::fs::write(&state, format!("{name}\n{port}\n{}\n", ids.join("\n"))).unwrap();
+            guard.1 = false;
+        }
+        "deliver" => {
+            let text = std::fs::read_to_string(&state).expect("the `spool` phase ran");
+            let mut lines = text.lines();
+            let name = lines.next().unwrap().to_string();
+            let port = lines.next().unwrap();
+            let mut ids: Vec<String> = lines.map(str::to_string).collect();
+            ids.sort();
+            let guard = Uninstall(name.clone(), true);
+            let up = Capture::acking(&format!("127.0.0.1:{port}"));
+            until(120, &|| {
+                up.requests().len() >= ids.len() && spooled(&spool).is_empty()
+            });
+            // A few more rounds (every second): a resend would show now.
+            std::thread::sleep(Duration::from_secs(3));
+            drop(guard);
+            let now = said();
+            let start = format!("service {name} started");
+            assert_eq!(
+                now.matches(&start).count(),
+                2,
+                "installed, then at boot:\n{now}"
+            );
+            // Ended abruptly: no Stop or Shutdown reached it before the boot.
+            let second = now.match_indices(&start).nth(1).unwrap().0;
+            assert!(!now[..second].contains("service stopping"), "{now}");
+            let mut got: Vec<String> = up.requests().iter().map(|r| id_of(&r.body)).collect();
+            got.sort();
+            assert_eq!(got, ids, "every spooled item once:\n{now}");
+            assert_eq!(spooled(&spool), Vec::<String>::new());
+            // Uninstalled: a second uninstall fails.
+            let again = run_agent(&[
+                "service".as_ref(),
+                "uninstall".as_ref(),
+                "--name".as_ref(),
+                name.as_ref(),
+            ]);
+            assert!(!again.status.success(), "the service is gone");
+        }
+        other => panic!("SEQHEALTH_REBOOT_PHASE={other}: spool or deliver"),
+    }
+}
+
+/// Uninstalls the service when dropped, if still armed (a failed phase leaves nothing
+/// installed); the caller checks that it is gone.
+#[cfg(windows)]
+struct Uninstall(String, bool);
+
+#[cfg(windows)]
+impl Drop for Uninstall {
+    fn drop(&mut self) {
+        if self.1 {
+            run_agent(&[
+                "service".as_ref(),
+                "uninstall".as_ref(),
+                "--name".as_ref(),
+                self.0.as_ref(),
+            ]);
+        }
+    }
+}
+
+/// The run or batch id of a spooled item or a sent body: "run <id>", "batch <id>".
+#[cfg(windows)]
+fn id_of(json: &[u8]) -> String {
+    let v: serde_json::Value = serde_json::from_slice(json).unwrap_or_default();
+    match (v["run_id"].as_str(), v["batch_id"].as_str()) {
+        (Some(id), _) => format!("run {id}"),
+        (None, Some(id)) => format!("batch {id}"),
+        _ => format!("neither: {}", String::from_utf8_lossy(json)),
+    }
+}
+
+/// The ids of what waits in the spool, sorted.
+#[cfg(windows)]
+fn spooled(spool: &Path) -> Vec<String> {
+    let mut ids: Vec<String> = std::fs::read_dir(spool)
+        .map(|d| d.flatten().map(|e| e.path()).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .map(|p| id_of(&std::fs::read(p).unwrap_or_default()))
+        .collect();
+    ids.sort();
+    ids
 }
