@@ -270,13 +270,18 @@ fn the_service_installs_sends_logs_and_uninstalls() {
 ///   uninstalls the service.
 ///
 /// The halves share D:\seqhealth-reboot on the scratch drive.
+/// Outside those two runs (the test suite's own pass) it says so and does nothing: a
+/// reboot is the script's to make.
 #[cfg(windows)]
 #[test]
-#[ignore = "run by scripts/windows.sh, twice, around a reboot of the Wine prefix"]
 fn the_service_starts_at_boot_and_sends_what_it_spooled_before_a_reboot() {
     use std::time::{Duration, Instant};
-    let phase = std::env::var("SEQHEALTH_REBOOT_PHASE")
-        .expect("SEQHEALTH_REBOOT_PHASE (spool or deliver): run by scripts/windows.sh");
+    let Ok(phase) = std::env::var("SEQHEALTH_REBOOT_PHASE") else {
+        eprintln!(
+            "the reboot test runs in two phases from scripts/windows.sh (SEQHEALTH_REBOOT_PHASE)"
+        );
+        return;
+    };
     let drive = std::env::var("SEQHEALTH_TEST_DRIVE").expect("the scratch drive D: under Wine");
     let root = PathBuf::from(format!("{drive}\\seqhealth-reboot"));
     let (spool, state) = (root.join("spool"), root.join("state.txt"));
