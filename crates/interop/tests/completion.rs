@@ -2,23 +2,11 @@
 //! folder has one; the MiSeq and HiSeq folders (whose software does not write it) give
 //! nothing, and no error.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::runs;
 
 use seqhealth_interop::completion::{read_run_completion, CompletionStatus, Cycles};
-
-fn runs() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/interop/runs");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE"));
-    assert!(
-        !ci,
-        "{} is missing, and CI must run this test",
-        dir.display()
-    );
-    None
-}
 
 #[test]
 fn the_real_nextseq_run_completed_as_planned() {

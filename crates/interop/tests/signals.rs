@@ -1,25 +1,12 @@
 //! Run-derived hardware signals on the real run folders in `shared/interop/runs`: what
 //! each folder can give, and figures within what those instruments show.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::runs;
 
 use seqhealth_interop::signals::{derive, RunSignals};
 use seqhealth_interop::summarize;
-
-fn runs() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/interop/runs");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE"));
-    assert!(
-        !ci,
-        "{} is missing, and CI must run this test",
-        dir.display()
-    );
-    println!("skipping: {} not found", dir.display());
-    None
-}
 
 fn signals(folder: &str) -> Option<RunSignals> {
     let dir = runs()?.join(folder);
