@@ -90,8 +90,14 @@ if (/<script(?![^>]*\bsrc=)[^>]*>/.test(html)) {
 writeFileSync(indexPath, html);
 console.log(`index.html: ${moved} inline module script(s) moved to files`);
 
-const kinds = /\.(wasm|js|css|html|svg)$/;
-for (const name of readdirSync(dir)) {
+const kinds = /\.(wasm|js|css|html|json|svg)$/;
+// The language catalogs (dist/i18n, fetched in Italian or Spanish only): compressed too,
+// and not part of the first load (the sum of dist/*.br).
+const i18n = join(dir, "i18n");
+const catalogs = statSync(i18n, { throwIfNoEntry: false })?.isDirectory()
+  ? readdirSync(i18n).map((n) => `i18n/${n}`)
+  : [];
+for (const name of [...readdirSync(dir), ...catalogs]) {
   const path = join(dir, name);
   if (!kinds.test(name) || !statSync(path).isFile()) continue;
   const raw = readFileSync(path);

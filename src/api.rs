@@ -35,25 +35,25 @@ pub enum ApiFailure {
 
 impl fmt::Display for ApiFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        let said = match self {
             ApiFailure::Unauthenticated => {
-                write!(f, "Your session has ended. Please log in again.")
+                t!("Your session has ended. Please log in again.").to_string()
             }
             ApiFailure::Server { status, error } if *status == 404 => {
-                write!(f, "Not found: {}", error.detail)
+                tf!("Not found: {0}", error.detail)
             }
             ApiFailure::Server { status, error } => {
-                write!(f, "The server answered {status}: {}", error.detail)
+                tf!("The server answered {0}: {1}", status, error.detail)
             }
-            ApiFailure::Network(_) => write!(
-                f,
-                "Cannot reach the seqhealth server. Check the connection and retry."
+            ApiFailure::Network(_) => {
+                t!("Cannot reach the seqhealth server. Check the connection and retry.").to_string()
+            }
+            ApiFailure::Decode(e) => tf!(
+                "The server's answer could not be read ({0}). Reload the page.",
+                e
             ),
-            ApiFailure::Decode(e) => write!(
-                f,
-                "The server's answer could not be read ({e}). Reload the page."
-            ),
-        }
+        };
+        f.write_str(&said)
     }
 }
 

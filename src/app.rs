@@ -35,7 +35,7 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <Router>
-            <a class="skip" href="#main">"Skip to content"</a>
+            <a class="skip" href="#main">{t!("Skip to content")}</a>
             <Header />
             <main id="main" tabindex="-1">
                 <Pages />
@@ -177,32 +177,35 @@ fn Header() -> impl IntoView {
                                 .filter(|n| *n > 0)
                                 .map(|n| view! {
                                     <span class="count" aria-hidden="true">{n}</span>
-                                    <span class="visually-hidden">{format!(", {n} need a manager")}</span>
+                                    <span class="visually-hidden">{tf!(", {0} need a manager", n)}</span>
                                 })
                         };
                         view! {
-                            <nav aria-label="Main">
-                                <A href=Route::Fleet.href()>"Fleet" {unhandled}</A>
-                                <A href=Route::Warnings.href()>"Warnings"</A>
-                                <A href=Route::Replacements.href()>"Replacements"</A>
-                                <A href=Route::Audit.href()>"Audit log"</A>
-                                <A href=Route::Team.href()>"Team"</A>
+                            <nav aria-label=t!("Main")>
+                                <A href=Route::Fleet.href()>{t!("Fleet")} {unhandled}</A>
+                                <A href=Route::Warnings.href()>{t!("Warnings")}</A>
+                                <A href=Route::Replacements.href()>{t!("Replacements")}</A>
+                                <A href=Route::Audit.href()>{t!("Audit log")}</A>
+                                <A href=Route::Team.href()>{t!("Team")}</A>
                                 {(s.user.role == seqhealth_api::Role::Manager).then(|| view! {
-                                    <A href=Route::Notifications.href()>"Notifications"</A>
+                                    <A href=Route::Notifications.href()>{t!("Notifications")}</A>
                                 })}
                             </nav>
                             <p class="who">
                                 <span class="lab">{s.lab.name.clone()}</span>
                                 <A href=Route::Account.href() attr:class="user">
-                                    {format!("{} ({})", s.user.name, s.user.role.as_str())}
+                                    {format!("{} ({})", s.user.name, match s.user.role {
+                                        seqhealth_api::Role::Manager => t!("manager"),
+                                        seqhealth_api::Role::Viewer => t!("viewer"),
+                                    })}
                                 </A>
-                                <span class="tz">{format!("Times in {}", s.lab.time_zone)}</span>
+                                <span class="tz">{tf!("Times in {0}", s.lab.time_zone)}</span>
                                 {(s.user.role == seqhealth_api::Role::Viewer).then(|| view! {
-                                    <span class="view-only">"View-only: ask a lab manager to change anything"</span>
+                                    <span class="view-only">{t!("View-only: ask a lab manager to change anything")}</span>
                                 })}
                             </p>
                             <button type="button" class="logout" on:click=logout.clone()>
-                                "Log out"
+                                {t!("Log out")}
                             </button>
                         }
                     })
@@ -213,8 +216,32 @@ fn Header() -> impl IntoView {
                 aria-pressed=move || dark.get().to_string()
                 on:click=switch_theme
             >
-                "Dark theme"
+                {t!("Dark theme")}
             </button>
+            <Language />
         </header>
+    }
+}
+
+/// The language switch: remembered in this browser, then the page is loaded again in it
+/// (the boot script sets `<html lang>`, `main` loads its catalog before mounting).
+#[component]
+fn Language() -> impl IntoView {
+    let now = crate::i18n::lang().code();
+    let choose = move |ev: leptos::ev::Event| {
+        crate::theme::remember(crate::i18n::KEY, &event_target_value(&ev));
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().reload();
+        }
+    };
+    view! {
+        <label for="lang" class="visually-hidden">{t!("Language")}</label>
+        <select id="lang" class="lang" on:change=choose>
+            {[("en", "English"), ("it", "Italiano"), ("es", "Español")]
+                .map(|(code, name)| view! {
+                    <option value=code lang=code selected=code == now>{name}</option>
+                })
+                .collect_view()}
+        </select>
     }
 }

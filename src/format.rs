@@ -1,4 +1,6 @@
 //! How numbers and ages read on screen. A missing figure is an em dash, never "NaN".
+//! Words come from the user's language (`t!`, `crate::i18n`), and so does the decimal
+//! point ("92,1 %" in Italian and Spanish).
 
 pub const MISSING: &str = "—";
 
@@ -39,7 +41,8 @@ fn scaled(x: f64, decimals: usize) -> (bool, u64) {
 }
 
 /// `format!("{x:.decimals$}")` without core's float formatting (kilobytes of wasm): the
-/// same digits for every value a screen shows (below 10^19 once scaled).
+/// same digits for every value a screen shows (below 10^19 once scaled), with the
+/// language's decimal point (only screens use it).
 pub fn fixed(x: f64, decimals: usize) -> String {
     if !x.is_finite() {
         return format!(
@@ -54,7 +57,7 @@ pub fn fixed(x: f64, decimals: usize) -> String {
         digits.insert_str(0, &"0".repeat(decimals + 1 - digits.len()));
     }
     if decimals > 0 {
-        digits.insert(digits.len() - decimals, '.');
+        digits.insert(digits.len() - decimals, crate::i18n::decimal_point());
     }
     if negative {
         digits.insert(0, '-');
@@ -83,10 +86,10 @@ pub fn text(v: &Option<String>) -> String {
 /// "just now", "5 min ago", "3 h ago", "2 days ago" from an age in seconds.
 pub fn age(seconds: i64) -> String {
     match seconds {
-        s if s < 60 => "just now".into(),
-        s if s < 3600 => format!("{} min ago", s / 60),
-        s if s < 48 * 3600 => format!("{} h ago", s / 3600),
-        s => format!("{} days ago", s / 86400),
+        s if s < 60 => t!("just now").into(),
+        s if s < 3600 => tf!("{0} min ago", s / 60),
+        s if s < 48 * 3600 => tf!("{0} h ago", s / 3600),
+        s => tf!("{0} days ago", s / 86400),
     }
 }
 
@@ -96,28 +99,28 @@ pub fn age(seconds: i64) -> String {
 pub fn rule(code: &str) -> String {
     use seqhealth_api::{domain::sensor_spec, Subsystem};
     let (kind, what) = code.split_once(':').unwrap_or((code, ""));
-    let label = || sensor_spec(what).map(|s| s.label).unwrap_or(what);
+    let label = || sensor_spec(what).map_or(what, |s| crate::i18n::word(s.label));
     match kind {
-        "threshold" => format!("{} out of range", label()),
-        "rate" => {
-            let how = match sensor_spec(what).map(|s| s.max_change_per_day) {
-                Some((Some(_), None)) => "rising fast",
-                Some((None, Some(_))) => "falling fast",
-                _ => "changing fast",
-            };
-            format!("{} {how}", label())
-        }
-        "missing_data" => format!(
-            "{} readings missing",
-            Subsystem::parse(what).map_or(what, |s| s.label())
+        "threshold" => tf!("{0} out of range", label()),
+        "rate" => match sensor_spec(what).map(|s| s.max_change_per_day) {
+            Some((Some(_), None)) => tf!("{0} rising fast", label()),
+            Some((None, Some(_))) => tf!("{0} falling fast", label()),
+            _ => tf!("{0} changing fast", label()),
+        },
+        "missing_data" => tf!(
+            "{0} readings missing",
+            Subsystem::parse(what).map_or(what, |s| crate::i18n::word(s.label()))
         ),
-        "repeated" => format!("Repeated error {what}"),
+        "repeated" => tf!("Repeated error {0}", what),
         // "spc:q30:151-8-8-151", or "spc:q30:151-8-8-151:S4" (on S4 flow cells).
         "spc" => {
             let kind = what.strip_prefix("q30:").unwrap_or(what);
             let (runs, cell) = kind.split_once(':').unwrap_or((kind, ""));
-            let on = if cell.is_empty() { "" } else { " on " };
-            format!("%≥Q30 out of control ({runs}{on}{cell})")
+            if cell.is_empty() {
+                tf!("%≥Q30 out of control ({0})", runs)
+            } else {
+                tf!("%≥Q30 out of control ({0} on {1})", runs, cell)
+            }
         }
         _ => code.to_string(),
     }
@@ -126,47 +129,69 @@ pub fn rule(code: &str) -> String {
 /// A control rule a run completes, in plain words: "4 of the last 5 runs more than 1 SD
 /// below the mean" (the server names the rule as `spc::rule_label` does).
 pub fn control_rule(s: &seqhealth_api::Q30Signal) -> String {
-    let side = &s.side;
-    let beyond = |runs: &str, sd: u8| format!("{runs}more than {sd} SD {side} the mean");
+    let side = match s.side.as_str() {
+        "below" => t!("below"),
+        "above" => t!("above"),
+        other => other,
+    };
+    let of = |k: u8, n: u8, sd: u8| {
+        tf!(
+            "{0} of the last {1} runs more than {2} SD {3} the mean",
+            k,
+            n,
+            sd,
+            side
+        )
+    };
     match s.rule.as_str() {
-        "1 beyond 3σ" => beyond("", 3),
-        "2 of 3 beyond 2σ" => beyond("2 of the last 3 runs ", 2),
-        "4 of 5 beyond 1σ" => beyond("4 of the last 5 runs ", 1),
-        "8 in a row on one side" => format!("8 runs in a row {side} the mean"),
-        "below spec floor" => "below the model's specification".into(),
+        "1 beyond 3σ" => tf!("more than {0} SD {1} the mean", 3, side),
+        "2 of 3 beyond 2σ" => of(2, 3, 2),
+        "4 of 5 beyond 1σ" => of(4, 5, 1),
+        "8 in a row on one side" => tf!("{0} runs in a row {1} the mean", 8, side),
+        "below spec floor" => t!("below the model's specification").into(),
         other => other.into(),
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+/// A month's short name ("Dec"; "dic" in Italian and Spanish), `m0` from 0.
+fn month(m0: u32) -> &'static str {
+    match m0 {
+        0 => t!("Jan"),
+        1 => t!("Feb"),
+        2 => t!("Mar"),
+        3 => t!("Apr"),
+        4 => t!("May"),
+        5 => t!("Jun"),
+        6 => t!("Jul"),
+        7 => t!("Aug"),
+        8 => t!("Sep"),
+        9 => t!("Oct"),
+        10 => t!("Nov"),
+        _ => t!("Dec"),
+    }
+}
 
 /// The dashboard's one date style, "9 Dec 2026" (always "Sep", never "Sept"): every date
 /// people read (`time::date` and `time::date_time` build on it). ISO dates are for inputs
 /// and machine attributes only.
 pub fn day(d: chrono::NaiveDate) -> String {
     use chrono::Datelike;
-    format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
+    format!("{} {} {}", d.day(), month(d.month0()), d.year())
 }
 
 /// A chosen date with its weekday: "Thursday 10 Dec 2026" (beside date fields).
 pub fn weekday(d: chrono::NaiveDate) -> String {
     use chrono::Datelike;
-    const DAYS: [&str; 7] = [
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ];
-    format!(
-        "{} {}",
-        DAYS[d.weekday().num_days_from_monday() as usize],
-        day(d)
-    )
+    let name = match d.weekday().num_days_from_monday() {
+        0 => t!("Monday"),
+        1 => t!("Tuesday"),
+        2 => t!("Wednesday"),
+        3 => t!("Thursday"),
+        4 => t!("Friday"),
+        5 => t!("Saturday"),
+        _ => t!("Sunday"),
+    };
+    format!("{name} {}", day(d))
 }
 
 /// A time span as a caption says it after "per": "hour", "6 h", "day", "7 days".

@@ -350,6 +350,13 @@ impl Fields {
     }
 }
 
+/// The value itself (the i18n catalogs: an object of strings).
+impl FromJson for Json {
+    fn from_json(v: Json) -> Result<Self, Error> {
+        Ok(v)
+    }
+}
+
 impl FromJson for () {
     fn from_json(v: Json) -> Result<Self, Error> {
         match v {

@@ -6,6 +6,9 @@
 //! Imports go one way: `app` → `pages` → `components` → `session`, `api` and the pure
 //! modules; nothing imports `app`.
 
+// First: its `t!` and `tf!` macros are then in scope in every module below.
+#[macro_use]
+pub mod i18n;
 pub mod chart;
 pub mod format;
 pub mod json;

@@ -23,13 +23,18 @@ pub fn set(dark: bool) {
     if let Some(r) = root() {
         let _ = r.set_attribute("data-theme", theme);
     }
-    // A browser that refuses storage (some private modes) keeps the choice for this page.
+    remember(KEY, theme);
+}
+
+/// Keeps `value` under `key` in this browser's localStorage (the theme, the language).
+/// A browser that refuses storage (some private modes) keeps the choice for this page.
+pub fn remember(key: &str, value: &str) {
     let get = |o: &wasm_bindgen::JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).ok();
     let store = web_sys::window().and_then(|w| get(&w, "localStorage"));
     if let Some(store) = store.filter(|s| !s.is_null() && !s.is_undefined()) {
         if let Some(f) = get(&store, "setItem").and_then(|f| f.dyn_into::<js_sys::Function>().ok())
         {
-            let _ = f.call2(&store, &KEY.into(), &theme.into());
+            let _ = f.call2(&store, &key.into(), &value.into());
         }
     }
 }

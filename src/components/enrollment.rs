@@ -113,8 +113,8 @@ pub fn AddInstrument(on_added: Callback<()>) -> impl IntoView {
         if add.succeeded() {
             open.set(false);
             crate::components::done(
-                &format!(
-                    "{} added: its enrollment code is below.",
+                &tf!(
+                    "{0} added: its enrollment code is below.",
                     nickname.get_untracked()
                 ),
                 ".add-instrument .code-card",
@@ -125,7 +125,7 @@ pub fn AddInstrument(on_added: Callback<()>) -> impl IntoView {
     view! {
         {when(move || session.is_manager(), move || view! {
             <section class="add-instrument" aria-labelledby="add-heading">
-                <h2 id="add-heading" class="visually-hidden">"Add an instrument"</h2>
+                <h2 id="add-heading" class="visually-hidden">{t!("Add an instrument")}</h2>
                 {when_else(move || open.get(), move || view! {
                     <form
                         class="add"
@@ -134,24 +134,24 @@ pub fn AddInstrument(on_added: Callback<()>) -> impl IntoView {
                             add.dispatch();
                         }
                     >
-                        <label for="add-model">"Model"</label>
+                        <label for="add-model">{t!("Model")}</label>
                         <select id="add-model" autofocus on:change=move |ev| model.set(event_target_value(&ev))>
                             {MODELS.iter().map(|m| view! { <option value=*m>{*m}</option> }).collect_view()}
                         </select>
-                        <label for="add-serial">"Serial number"</label>
+                        <label for="add-serial">{t!("Serial number")}</label>
                         <input id="add-serial" type="text" required maxlength="40" autocomplete="off" bind:value=serial />
-                        <label for="add-nickname">"Nickname"</label>
+                        <label for="add-nickname">{t!("Nickname")}</label>
                         <input id="add-nickname" type="text" required maxlength="60" bind:value=nickname />
-                        <label for="add-site">"Site (room, building)"</label>
+                        <label for="add-site">{t!("Site (room, building)")}</label>
                         <input id="add-site" type="text" maxlength="120" bind:value=site />
                         <div class="actions">
-                            <button type="submit" disabled=move || add.pending()>"Add and get a code"</button>
-                            <button type="button" class="secondary" data-closes="add" on:click=move |_| open.set(false)>"Cancel"</button>
+                            <button type="submit" disabled=move || add.pending()>{t!("Add and get a code")}</button>
+                            <button type="button" class="secondary" data-closes="add" on:click=move |_| open.set(false)>{t!("Cancel")}</button>
                         </div>
                     </form>
                 }.into_any(), move || view! {
                     <button type="button" data-opens="add" on:click=move |_| open.set(true)>
-                        "Add instrument"
+                        {t!("Add instrument")}
                     </button>
                 }.into_any())}
                 {move || {

@@ -7,10 +7,10 @@ fn freshness_text(at: Option<DateTime<Utc>>, from_run: bool) -> String {
     match at {
         Some(t) if from_run => {
             let tz = crate::session::use_session().time_zone();
-            format!("from the last run, {}", time::date(t, &tz))
+            tf!("from the last run, {0}", time::date(t, &tz))
         }
-        Some(t) => format!("last reading {}", time::age(t)),
-        None => "no readings yet".into(),
+        Some(t) => tf!("last reading {0}", time::age(t)),
+        None => t!("no readings yet").into(),
     }
 }
 
@@ -26,17 +26,18 @@ pub fn HealthBadge(
     #[prop(default = None)]
     cause: Option<String>,
 ) -> impl IntoView {
+    let word = crate::i18n::word(health.label());
     let label = match subsystem {
         Some(s) => format!(
             "{}: {}{}; {}",
-            s.label(),
-            health.label(),
+            crate::i18n::word(s.label()),
+            word,
             cause.map(|c| format!(" ({c})")).unwrap_or_default(),
             freshness_text(fresh, from_run)
         ),
-        None => health.label().to_string(),
+        None => word.to_string(),
     };
-    view! { <span class=format!("badge {}", health.css_class()) title=label>{health.label()}</span> }
+    view! { <span class=format!("badge {}", health.css_class()) title=label>{word}</span> }
 }
 
 /// All four subsystems as a labelled list, each with how fresh its data is.
@@ -46,14 +47,14 @@ pub fn SubsystemHealthList(
     freshness: SubsystemFreshness,
 ) -> impl IntoView {
     view! {
-        <ul class="subsystems" aria-label="Health per subsystem">
+        <ul class="subsystems" aria-label=t!("Health per subsystem")>
             {Subsystem::ALL
                 .into_iter()
                 .map(|s| {
                     view! {
                         <li data-subsystem=s.as_str()>
                             <span class="subsystem-name">
-                                {s.label()}
+                                {crate::i18n::word(s.label())}
                                 <span class="sub">{freshness_text(freshness.get(s), freshness.from_run(s))}</span>
                             </span>
                             <HealthBadge health=health.get(s) subsystem=s fresh=freshness.get(s) from_run=freshness.from_run(s) />

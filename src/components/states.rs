@@ -61,7 +61,7 @@ fn failure_line_dyn(failure: Arc<dyn Fn() -> Option<ApiFailure> + Send + Sync>) 
 
 #[component]
 pub fn Loading(#[prop(into)] what: String) -> impl IntoView {
-    view! { <p class="state loading" role="status" aria-live="polite">{format!("Loading {what}…")}</p> }
+    view! { <p class="state loading" role="status" aria-live="polite">{tf!("Loading {0}…", what)}</p> }
 }
 
 #[component]
@@ -99,9 +99,9 @@ pub fn Failure(failure: ApiFailure, #[prop(into)] retry: Callback<()>) -> impl I
         <div class="state error" role="alert">
             <p>{failure.to_string()}</p>
             {if can_retry {
-                view! { <button type="button" on:click=move |_| retry.run(())>"Retry"</button> }.into_any()
+                view! { <button type="button" on:click=move |_| retry.run(())>{t!("Retry")}</button> }.into_any()
             } else {
-                view! { <p><A href=Route::Fleet.href()>"Back to the fleet overview"</A></p> }.into_any()
+                view! { <p><A href=Route::Fleet.href()>{t!("Back to the fleet overview")}</A></p> }.into_any()
             }}
         </div>
     }

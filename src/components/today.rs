@@ -16,11 +16,11 @@ const SHOWN: usize = 8;
 
 fn kind_label(k: TodayKind) -> &'static str {
     match k {
-        TodayKind::Critical => "Critical",
-        TodayKind::Warning => "Warning",
-        TodayKind::ReplacementDue => "Replacement due",
-        TodayKind::PlannedRunAtRisk => "Planned run at risk",
-        TodayKind::Silent => "Gone silent",
+        TodayKind::Critical => t!("Critical"),
+        TodayKind::Warning => t!("Warning"),
+        TodayKind::ReplacementDue => t!("Replacement due"),
+        TodayKind::PlannedRunAtRisk => t!("Planned run at risk"),
+        TodayKind::Silent => t!("Gone silent"),
     }
 }
 
@@ -37,26 +37,27 @@ fn action(i: &TodayItem) -> (&'static str, String) {
     let id = i.instrument_id;
     match (i.kind, i.handling, i.replacement_id) {
         (TodayKind::Critical | TodayKind::Warning, Handling::Open, _) => {
-            ("Acknowledge", Route::InstrumentWarnings(id).href())
+            (t!("Acknowledge"), Route::InstrumentWarnings(id).href())
         }
         (TodayKind::ReplacementDue, _, _) | (TodayKind::PlannedRunAtRisk, _, Some(_)) => {
-            ("Book", Route::InstrumentReplacements(id).href())
+            (t!("Book"), Route::InstrumentReplacements(id).href())
         }
-        _ => ("Open", Route::Instrument(id).href()),
+        _ => (t!("Open"), Route::Instrument(id).href()),
     }
 }
 
 fn item_view(i: TodayItem, tz: &str) -> impl IntoView {
     let (verb, href) = action(&i);
     let state = match i.handling {
-        Handling::Open => "New".to_string(),
-        Handling::Acknowledged => "Acknowledged".to_string(),
-        Handling::Booked(at) => format!("Booked {}", time::date(at, tz)),
+        Handling::Open => t!("New").to_string(),
+        Handling::Acknowledged => t!("Acknowledged").to_string(),
+        Handling::Booked(at) => tf!("Booked {0}", time::date(at, tz)),
     };
+    let on = time::date(i.at, tz);
     let when = match i.kind {
-        TodayKind::ReplacementDue => "due",
-        TodayKind::PlannedRunAtRisk => "starts",
-        _ => "since",
+        TodayKind::ReplacementDue => tf!("due {0}", on),
+        TodayKind::PlannedRunAtRisk => tf!("starts {0}", on),
+        _ => tf!("since {0}", on),
     };
     let name = format!("{} ({})", i.instrument_nickname, i.instrument_serial);
     let label = format!("{verb}: {name}");
@@ -66,7 +67,7 @@ fn item_view(i: TodayItem, tz: &str) -> impl IntoView {
             <A href=Route::Instrument(i.instrument_id).href()>{name}</A>
             <span class="what">{i.title}</span>
             <span class="handled">{state}</span>
-            <span class="when">{format!("{when} {}", time::date(i.at, tz))}</span>
+            <span class="when">{when}</span>
             <A href=href attr:class="action" attr:aria-label=label>
                 {verb}
             </A>
@@ -79,30 +80,30 @@ pub fn TodayPanel(today: Remote<Today>) -> impl IntoView {
     let session = use_session();
     view! {
         <section class="today" aria-labelledby="today-heading">
-            <h2 id="today-heading">"Today"</h2>
+            <h2 id="today-heading">{t!("Today")}</h2>
             {move || {
                 let tz = session.time_zone();
                 match today.get() {
                     None => view! {
-                        <p class="state loading" role="status">"Loading what needs attention…"</p>
+                        <p class="state loading" role="status">{t!("Loading what needs attention…")}</p>
                     }
                         .into_any(),
                     Some(Err(e)) => view! {
                         <p class="state error" role="alert">
-                            {format!("What needs attention could not be loaded ({e}); the fleet below is current.")}
+                            {tf!("What needs attention could not be loaded ({0}); the fleet below is current.", e)}
                         </p>
                     }
                         .into_any(),
                     Some(Ok(t)) if t.items.is_empty() => view! {
-                        <p class="state empty" role="status">"Nothing needs a manager today."</p>
+                        <p class="state empty" role="status">{t!("Nothing needs a manager today.")}</p>
                     }
                         .into_any(),
                     Some(Ok(t)) => {
                         let more = t.items.len().saturating_sub(SHOWN);
                         let summary = match t.unhandled {
-                            0 => "Everything here is being handled.".to_string(),
-                            1 => "1 item needs a manager.".to_string(),
-                            n => format!("{n} items need a manager."),
+                            0 => t!("Everything here is being handled.").to_string(),
+                            1 => t!("1 item needs a manager.").to_string(),
+                            n => tf!("{0} items need a manager.", n),
                         };
                         view! {
                             <p class="summary">{summary}</p>
@@ -115,10 +116,10 @@ pub fn TodayPanel(today: Remote<Today>) -> impl IntoView {
                             </ol>
                             {(more > 0).then(|| view! {
                                 <p class="more">
-                                    {format!("And {more} more: see ")}
-                                    <A href=Route::Warnings.href()>"Warnings"</A>
-                                    " and "
-                                    <A href=Route::Replacements.href()>"Replacements"</A>
+                                    {tf!("And {0} more: see", more)} " "
+                                    <A href=Route::Warnings.href()>{t!("Warnings")}</A>
+                                    {t!(" and ")}
+                                    <A href=Route::Replacements.href()>{t!("Replacements")}</A>
                                     "."
                                 </p>
                             })}

@@ -33,7 +33,7 @@ pub fn page_of(total: usize, page: usize) -> (usize, usize, usize, usize) {
 
 #[component]
 pub fn FleetPage() -> impl IntoView {
-    crate::components::set_title("Fleet overview");
+    crate::components::set_title(t!("Fleet overview"));
     let fleet = api::fleet();
     let today = api::today();
     // Here, not in the table, so a refresh (a new table) keeps the page the user is on.
@@ -49,12 +49,12 @@ pub fn FleetPage() -> impl IntoView {
     let retry = Callback::new(move |_| fleet.refetch());
     view! {
         <div class="section-head">
-            <h1>"Fleet overview"</h1>
+            <h1>{t!("Fleet overview")}</h1>
             <AddInstrument on_added=retry />
         </div>
         <TodayPanel today />
         {loaded(
-            "the fleet",
+            t!("the fleet"),
             retry,
             move || fleet.get().map(|f| f.map(|f| view! { <FleetTable fleet=f page sort /> }.into_any())),
         )}
@@ -72,8 +72,8 @@ fn FleetTable(
     if fleet.instruments.is_empty() {
         return view! {
             <Empty>
-                <p>"No instruments in " {fleet.lab.name.clone()} " yet."</p>
-                <p>"A lab manager adds one with “Add instrument” and enrolls its agent with the code shown."</p>
+                <p>{tf!("No instruments in {0} yet.", fleet.lab.name)}</p>
+                <p>{t!("A lab manager adds one with “Add instrument” and enrolls its agent with the code shown.")}</p>
             </Empty>
         }
         .into_any();
@@ -86,8 +86,8 @@ fn FleetTable(
             .filter(|i| Subsystem::ALL.iter().map(|s| i.health.get(*s)).max() == Some(h))
             .count()
     };
-    let summary = format!(
-        "{} instruments: {} critical, {} with warnings, {} OK, {} without data",
+    let summary = tf!(
+        "{0} instruments: {1} critical, {2} with warnings, {3} OK, {4} without data",
         fleet.instruments.len(),
         count(Health::Critical),
         count(Health::Warning),
@@ -110,16 +110,9 @@ fn FleetTable(
     let order = move || {
         let (column, descending) = sort.get();
         match column {
-            Column::Attention => " — what needs attention first".to_string(),
-            _ => format!(
-                ", sorted by {} ({})",
-                column.label(),
-                if descending {
-                    "descending"
-                } else {
-                    "ascending"
-                }
-            ),
+            Column::Attention => t!(" — what needs attention first").to_string(),
+            _ if descending => tf!(", sorted by {0} (descending)", column.label()),
+            _ => tf!(", sorted by {0} (ascending)", column.label()),
         }
     };
     let pager = (total > PAGE_ROWS).then(|| view! { <Pager total page /> });
@@ -130,21 +123,19 @@ fn FleetTable(
             // Explicit roles: narrow screens lay the rows out as cards (style/main.css), and
             // some browsers drop a table's semantics once its display changes.
             <table class="fleet narrow-cards" role="table">
-                <caption>{format!("Instruments of {}", fleet.lab.name)} {order}</caption>
+                <caption>{tf!("Instruments of {0}", fleet.lab.name)} {order}</caption>
                 <thead role="rowgroup">
                     <tr role="row">
-                        {header("Instrument", Column::Name, sort, None)}
-                        {header("Model", Column::Model, sort, None)}
-                        {header("Serial", Column::Serial, sort, None)}
-                        {header("Site", Column::Site, sort, None)}
-                        {Subsystem::ALL
-                            .into_iter()
-                            .enumerate()
-                            .map(|(k, s)| header(s.label(), Column::Health(k), sort, None))
+                        {header(Column::Name, sort, None)}
+                        {header(Column::Model, sort, None)}
+                        {header(Column::Serial, sort, None)}
+                        {header(Column::Site, sort, None)}
+                        {(0..Subsystem::ALL.len())
+                            .map(|k| header(Column::Health(k), sort, None))
                             .collect_view()}
-                        {header("Last run %≥Q30", Column::LastRun, sort, None)}
-                        {header("Coming up", Column::ComingUp, sort, None)}
-                        {header("Last report", Column::LastReport, sort, Some(tz.clone()))}
+                        {header(Column::LastRun, sort, None)}
+                        {header(Column::ComingUp, sort, None)}
+                        {header(Column::LastReport, sort, Some(tz.clone()))}
                     </tr>
                 </thead>
                 <tbody role="rowgroup">{rows}</tbody>
@@ -172,17 +163,18 @@ enum Column {
 }
 
 impl Column {
+    /// Its header, in the user's language.
     fn label(self) -> &'static str {
         match self {
-            Column::Attention => "attention",
-            Column::Name => "Instrument",
-            Column::Model => "Model",
-            Column::Serial => "Serial",
-            Column::Site => "Site",
-            Column::Health(k) => Subsystem::ALL[k].label(),
-            Column::LastRun => "Last run %≥Q30",
-            Column::ComingUp => "Coming up",
-            Column::LastReport => "Last report",
+            Column::Attention => t!("attention"),
+            Column::Name => t!("Instrument"),
+            Column::Model => t!("Model"),
+            Column::Serial => t!("Serial"),
+            Column::Site => t!("Site"),
+            Column::Health(k) => crate::i18n::word(Subsystem::ALL[k].label()),
+            Column::LastRun => t!("Last run %≥Q30"),
+            Column::ComingUp => t!("Coming up"),
+            Column::LastReport => t!("Last report"),
         }
     }
 }
@@ -262,12 +254,7 @@ fn sorted(all: &[FleetInstrument], column: Column, descending: bool) -> Vec<usiz
 
 /// A column's header: a button that sorts by it (ascending, then descending, then back to
 /// what needs attention first), with `aria-sort` while the table is sorted by it.
-fn header(
-    label: &'static str,
-    column: Column,
-    sort: RwSignal<(Column, bool)>,
-    sub: Option<String>,
-) -> impl IntoView {
+fn header(column: Column, sort: RwSignal<(Column, bool)>, sub: Option<String>) -> impl IntoView {
     let state = move || match sort.get() {
         (c, false) if c == column => Some("ascending"),
         (c, true) if c == column => Some("descending"),
@@ -285,7 +272,7 @@ fn header(
     view! {
         <th scope="col" role="columnheader" aria-sort=state>
             <button type="button" class="sort" on:click=next>
-                {label}
+                {column.label()}
                 <span aria-hidden="true">
                     {move || match state() {
                         Some("ascending") => " ▲",
@@ -307,7 +294,7 @@ fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
     // Coloured by its control status, and said in words (colour alone tells no one).
     let (control, said) = match &i.last_run_control {
         RunControl::NoLimits => ("", None),
-        RunControl::InControl => ("ctl-ok", Some("✓ in control".to_string())),
+        RunControl::InControl => ("ctl-ok", Some(t!("✓ in control").to_string())),
         RunControl::Flagged(s) => (
             match s.severity {
                 Severity::Critical => "ctl-critical",
@@ -323,9 +310,9 @@ fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
     };
     let coming = [
         i.next_appointment
-            .map(|t| format!("Replacement {}", time::date(t, tz))),
+            .map(|t| tf!("Replacement {0}", time::date(t, tz))),
         i.next_planned_run
-            .map(|d| format!("Run planned {}", format::day(d))),
+            .map(|d| tf!("Run planned {0}", format::day(d))),
     ];
     let report = i
         .last_report_at
@@ -335,9 +322,9 @@ fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
             <th scope="row" role="rowheader">
                 <A href=href>{i.nickname}</A>
             </th>
-            <td role="cell" data-label="Model">{i.model}</td>
-            <td role="cell" data-label="Serial" class="mono">{i.serial}</td>
-            <td role="cell" data-label="Site">{i.site}</td>
+            <td role="cell" data-label=Column::Model.label()>{i.model}</td>
+            <td role="cell" data-label=Column::Serial.label() class="mono">{i.serial}</td>
+            <td role="cell" data-label=Column::Site.label()>{i.site}</td>
             {Subsystem::ALL
                 .into_iter()
                 .zip(i.handling)
@@ -346,8 +333,8 @@ fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
                     // An acknowledged or booked problem says so under its badge.
                     let handled = match handled {
                         Handling::Open => None,
-                        Handling::Acknowledged => Some("acknowledged".to_string()),
-                        Handling::Booked(t) => Some(format!("booked {}", time::date(t, tz))),
+                        Handling::Acknowledged => Some(t!("acknowledged").to_string()),
+                        Handling::Booked(t) => Some(tf!("booked {0}", time::date(t, tz))),
                     };
                     // A badge a warning made links to the instrument's open warnings, and
                     // says which (on hover, and to a screen reader in the link's name).
@@ -371,30 +358,29 @@ fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
                         None => badge.into_any(),
                     };
                     view! {
-                        <td role="cell" data-label=s.label()>
+                        <td role="cell" data-label=crate::i18n::word(s.label())>
                             {badge}
                             {handled.map(|h| view! { <span class="sub handled">{h}</span> })}
                         </td>
                     }
                 })
                 .collect_view()}
-            <td role="cell" data-label="Last run %≥Q30" class="num">
+            <td role="cell" data-label=Column::LastRun.label() class="num">
                 {match last_run {
                     Some(on) => {
                         view! {
                             <span class=format!("q30 {control}")>{format::pct(i.last_run_pct_q30)}</span>
-                            " on "
-                            {on}
+                            {tf!(" on {0}", on)}
                             {said.map(|s| view! { <span class=format!("sub {control}")>{s}</span> })}
                         }
                             .into_any()
                     }
-                    None => view! { "No runs yet" }.into_any(),
+                    None => view! { {t!("No runs yet")} }.into_any(),
                 }}
             </td>
-            <td role="cell" data-label="Coming up">
+            <td role="cell" data-label=Column::ComingUp.label()>
                 {if coming.iter().all(Option::is_none) {
-                    view! { <span class="sub">"None"</span> }.into_any()
+                    view! { <span class="sub">{t!("None")}</span> }.into_any()
                 } else {
                     coming
                         .into_iter()
@@ -404,13 +390,13 @@ fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
                         .into_any()
                 }}
             </td>
-            <td role="cell" data-label=format!("Last report ({tz})")>
+            <td role="cell" data-label=format!("{} ({tz})", Column::LastReport.label())>
                 {match report {
                     _ if i.connection == Connection::AwaitingEnrollment => {
-                        view! { <span class="sub">"Awaiting its agent"</span> }.into_any()
+                        view! { <span class="sub">{t!("Awaiting its agent")}</span> }.into_any()
                     }
                     _ if i.connection == Connection::Revoked => {
-                        view! { <span class="sub">"Token revoked"</span> }.into_any()
+                        view! { <span class="sub">{t!("Token revoked")}</span> }.into_any()
                     }
                     Some((iso, full, age)) => {
                         view! {
@@ -421,7 +407,7 @@ fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
                         }
                             .into_any()
                     }
-                    None => view! { "Never" }.into_any(),
+                    None => view! { {t!("Never")} }.into_any(),
                 }}
             </td>
         </tr>
@@ -434,8 +420,8 @@ fn Pager(total: usize, page: RwSignal<usize>) -> impl IntoView {
     let at = move || page_of(total, page.get());
     let shown = move || {
         let (start, end, p, pages) = at();
-        format!(
-            "Instruments {}–{} of {} (page {} of {})",
+        tf!(
+            "Instruments {0}–{1} of {2} (page {3} of {4})",
             start + 1,
             end,
             total,
@@ -448,14 +434,14 @@ fn Pager(total: usize, page: RwSignal<usize>) -> impl IntoView {
         page.set(p.saturating_add_signed(delta));
     };
     view! {
-        <nav class="pager" aria-label="Fleet table pages">
+        <nav class="pager" aria-label=t!("Fleet table pages")>
             <button
                 type="button"
                 class="secondary"
                 disabled=move || { at().2 == 0 }
                 on:click=move |_| go(-1)
             >
-                "Previous " {PAGE_ROWS}
+                {tf!("Previous {0}", PAGE_ROWS)}
             </button>
             <span aria-live="polite">{shown}</span>
             <button
@@ -467,7 +453,7 @@ fn Pager(total: usize, page: RwSignal<usize>) -> impl IntoView {
                 }
                 on:click=move |_| go(1)
             >
-                "Next " {PAGE_ROWS}
+                {tf!("Next {0}", PAGE_ROWS)}
             </button>
         </nav>
     }

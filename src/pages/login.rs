@@ -7,7 +7,7 @@ use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    crate::components::set_title("Log in");
+    crate::components::set_title(t!("Log in"));
     let session = use_session();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -35,18 +35,18 @@ pub fn LoginPage() -> impl IntoView {
     let setup = api::setup_status();
     view! {
         <section class="login">
-            <h1>"Log in to seqhealth"</h1>
+            <h1>{t!("Log in to seqhealth")}</h1>
             {move || setup.get().and_then(Result::ok).filter(|s| !s.set_up).map(|_| view! {
                 <div class="card" role="note">
-                    <h2>"This server has no lab yet"</h2>
-                    <p>"Its operator makes one on the server's machine, then opens the one-time link it prints:"</p>
+                    <h2>{t!("This server has no lab yet")}</h2>
+                    <p>{t!("Its operator makes one on the server's machine, then opens the one-time link it prints:")}</p>
                     <pre class="mono command">"seqhealth-server init --lab \"Lab name\" --time-zone Region/City --manager-email you@lab.example"</pre>
                 </div>
             })}
             <form on:submit=submit>
-                <label for="email">"Email"</label>
+                <label for="email">{t!("Email")}</label>
                 <input id="email" name="email" type="email" autocomplete="username" required bind:value=email />
-                <label for="password">"Password"</label>
+                <label for="password">{t!("Password")}</label>
                 <input
                     id="password"
                     name="password"
@@ -56,7 +56,7 @@ pub fn LoginPage() -> impl IntoView {
                     bind:value=password
                 />
                 <button type="submit" disabled=move || login.pending()>
-                    {move || if login.pending() { "Logging in…" } else { "Log in" }}
+                    {move || if login.pending() { t!("Logging in…") } else { t!("Log in") }}
                 </button>
             </form>
             <Forgot email=email />
@@ -67,7 +67,7 @@ pub fn LoginPage() -> impl IntoView {
                         let msg = match e {
                             api::ApiFailure::Unauthenticated
                             | api::ApiFailure::Server { status: 401, .. } => {
-                                "Wrong email or password.".to_string()
+                                t!("Wrong email or password.").to_string()
                             }
                             other => other.to_string(),
                         };
@@ -94,16 +94,16 @@ fn Forgot(email: RwSignal<String>) -> impl IntoView {
     let ask = Mutation::<()>::new(move || api::forgot_password(email.get_untracked()));
     view! {
         <details class="forgot">
-            <summary>"Forgot password?"</summary>
+            <summary>{t!("Forgot password?")}</summary>
             <form on:submit=move |ev| { ev.prevent_default(); ask.dispatch(); }>
-                <label for="forgot-email">"Your email"</label>
+                <label for="forgot-email">{t!("Your email")}</label>
                 <input id="forgot-email" type="email" autocomplete="username" required bind:value=email />
-                <button type="submit" class="secondary" disabled=move || ask.pending()>"Mail me a link"</button>
+                <button type="submit" class="secondary" disabled=move || ask.pending()>{t!("Mail me a link")}</button>
             </form>
             {move || ask.succeeded().then(|| view! {
                 <p class="state" role="status">
-                    {format!(
-                        "If {} has an account, a link to choose a new password is on its way (it works for an hour).",
+                    {tf!(
+                        "If {0} has an account, a link to choose a new password is on its way (it works for an hour).",
                         email.get_untracked()
                     )}
                 </p>

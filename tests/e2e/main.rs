@@ -8,6 +8,7 @@
 mod a11y;
 mod enrollment;
 mod harness;
+mod i18n;
 use seqhealth::format;
 mod attention;
 mod installed;

@@ -1,0 +1,208 @@
+//! Italian and Spanish (issue 26, first slice): the header's language switch, the login
+//! page and the fleet page wholly in the language (no string looked up without a
+//! translation), decimals with a comma, `<html lang>`; English loads no catalog.
+
+use crate::harness::*;
+
+/// What a script returns, read as `T`.
+async fn js<T: serde::de::DeserializeOwned>(b: &Browser, script: &str) -> T {
+    serde_json::from_value(b.client.execute(script, vec![]).await.unwrap()).unwrap()
+}
+
+/// The strings shown untranslated on this page so far (`window.seqhealthUntranslated`).
+async fn untranslated(b: &Browser) -> Vec<String> {
+    js::<Option<Vec<String>>>(b, "return window.seqhealthUntranslated || null;")
+        .await
+        .expect("the dashboard exposes its untranslated strings")
+}
+
+/// The catalogs this page load fetched.
+async fn catalogs(b: &Browser) -> Vec<String> {
+    js(
+        b,
+        "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/i18n/'));",
+    )
+    .await
+}
+
+async fn wait_lang(b: &Browser, lang: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let now: String = js(b, "return document.documentElement.lang;").await;
+        // The header is drawn once the app has mounted, after its catalog.
+        if now == lang && b.count("header select#lang").await == 1 {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "<html lang={now:?}>, expected {lang:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Known words of one language.
+struct Words {
+    lang: &'static str,
+    log_in: &'static str,
+    forgot: &'static str,
+    wrong: &'static str,
+    nav: [&'static str; 3],
+    title: &'static str,
+    columns: [&'static str; 3],
+    critical: &'static str,
+    q30_label: &'static str,
+    today: &'static str,
+}
+
+const ITALIAN: Words = Words {
+    lang: "it",
+    log_in: "Accedi a seqhealth",
+    forgot: "Password dimenticata?",
+    wrong: "Email o password errati.",
+    nav: ["Strumenti", "Avvisi", "Sostituzioni"],
+    title: "Panoramica degli strumenti · seqhealth",
+    columns: ["Strumento", "Ultimo invio", "Termico"],
+    critical: "Critico",
+    q30_label: "Ultimo run %≥Q30",
+    today: "Oggi",
+};
+
+const SPANISH: Words = Words {
+    lang: "es",
+    log_in: "Inicia sesión en seqhealth",
+    forgot: "¿Olvidaste la contraseña?",
+    wrong: "Correo o contraseña incorrectos.",
+    nav: ["Instrumentos", "Avisos", "Sustituciones"],
+    title: "Resumen de instrumentos · seqhealth",
+    columns: ["Instrumento", "Último envío", "Térmico"],
+    critical: "Crítico",
+    q30_label: "Últ. carrera %≥Q30",
+    today: "Hoy",
+};
+
+/// The login page, then the fleet, in `w`'s language (the page is loaded afresh).
+async fn check_language(server: &Server, b: &Browser, w: &Words) {
+    let base = &server.base;
+    b.client.goto(&format!("{base}/login")).await.unwrap();
+    wait_lang(b, w.lang).await;
+    assert_eq!(b.text("section.login h1").await, w.log_in);
+    assert_eq!(b.text("details.forgot summary").await, w.forgot);
+    // An error says so in the language too.
+    b.submit_login("ada@northgate.example", "not-the-password")
+        .await;
+    assert_eq!(b.text("section.login [role=alert]").await, w.wrong);
+    assert_eq!(untranslated(b).await, Vec::<String>::new(), "login page");
+    assert_eq!(catalogs(b).await.len(), 1, "its catalog, once");
+
+    // This load (login page, then the fleet in the app) shows every string translated.
+
+    b.login(base, "ada@northgate.example", DEMO_PASSWORD).await;
+    b.wait_path("/").await;
+    b.text("table.fleet tbody tr").await;
+    b.client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("section.today ol, section.today .state.empty"))
+        .await
+        .unwrap();
+    let nav = b.text("header nav").await;
+    for word in w.nav {
+        assert!(nav.contains(word), "{word} in {nav}");
+    }
+    assert_eq!(b.client.title().await.unwrap(), w.title);
+    let head = b.text("table.fleet thead").await;
+    for word in w.columns {
+        assert!(head.contains(word), "{word} in {head}");
+    }
+    assert!(b.text("section.today h2").await.contains(w.today));
+    let chiller = format!("tr[data-instrument-id='{}']", server.id("NB552091"));
+    let row = b.text(&chiller).await;
+    assert!(row.contains(w.critical), "{row}");
+    // Decimals with a comma: "92,1 %".
+    let cell = b
+        .text(&format!(
+            "table.fleet td[data-label='{}'] .q30",
+            w.q30_label
+        ))
+        .await;
+    let digits: Vec<char> = cell.chars().collect();
+    assert!(
+        digits
+            .windows(3)
+            .any(|c| c[0].is_ascii_digit() && c[1] == ',' && c[2].is_ascii_digit())
+            && cell.ends_with(" %")
+            && !cell.contains('.'),
+        "{cell}"
+    );
+    assert_eq!(
+        js::<String>(b, "return document.documentElement.lang;").await,
+        w.lang
+    );
+    assert_eq!(untranslated(b).await, Vec::<String>::new(), "fleet page");
+    b.screenshot(&format!("i18n-fleet-{}", w.lang)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn italian_and_spanish_show_the_shell_login_and_fleet_translated() {
+    let (server, browser) = start().await;
+    let base = server.base.clone();
+    let b = &browser;
+
+    // English (headless Chromium's language): English words, and no catalog fetched.
+    b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
+    b.wait_path("/").await;
+    b.text("table.fleet tbody tr").await;
+    wait_lang(b, "en").await;
+    assert!(b.text("header nav").await.contains("Warnings"));
+    assert!(b.text("table.fleet thead").await.contains("Last report"));
+    assert_eq!(
+        catalogs(b).await,
+        Vec::<String>::new(),
+        "English loads no catalog"
+    );
+    assert_eq!(untranslated(b).await, Vec::<String>::new());
+
+    // Italian, chosen in the header: the page loads again in Italian, and stays so.
+    let select = b
+        .client
+        .find(Locator::Css("header select#lang"))
+        .await
+        .unwrap();
+    assert_eq!(
+        b.attr("label[for=lang]", "class").await.as_deref(),
+        Some("visually-hidden"),
+        "the switch is labelled"
+    );
+    select.select_by_value("it").await.unwrap();
+    wait_lang(b, "it").await;
+    b.wait_text("header nav", &["Avvisi"]).await;
+    let stored: String = js(b, "return localStorage.getItem('seqhealth-lang');").await;
+    assert_eq!(stored, "it");
+    b.click(Locator::Css("button.logout")).await;
+    b.wait_path("/login").await;
+    check_language(&server, b, &ITALIAN).await;
+
+    // Spanish, remembered in this browser before the page loads.
+    b.client
+        .execute("localStorage.setItem('seqhealth-lang', 'es');", vec![])
+        .await
+        .unwrap();
+    b.click(Locator::Css("button.logout")).await;
+    b.wait_path("/login").await;
+    check_language(&server, b, &SPANISH).await;
+
+    // Back to English from the header: no catalog, English words.
+    b.client
+        .find(Locator::Css("header select#lang"))
+        .await
+        .unwrap()
+        .select_by_value("en")
+        .await
+        .unwrap();
+    wait_lang(b, "en").await;
+    b.wait_text("header nav", &["Warnings"]).await;
+    assert_eq!(catalogs(b).await, Vec::<String>::new());
+
+    browser.close().await;
+}
