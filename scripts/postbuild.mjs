@@ -112,3 +112,9 @@ for (const name of [...readdirSync(dir), ...catalogs]) {
   writeFileSync(path + ".gz", gz);
   console.log(`${name}: ${raw.length} B raw, ${gz.length} B gzip, ${br.length} B brotli`);
 }
+
+// The first load: every file of dist/ itself (not the catalogs), as a browser fetches them.
+const first = readdirSync(dir)
+  .filter((n) => n.endsWith(".br"))
+  .reduce((sum, n) => sum + statSync(join(dir, n)).size, 0);
+console.log(`first load: ${first} B brotli (budget 250000 B${first > 250000 ? ": OVER BUDGET" : ""})`);

@@ -55,8 +55,9 @@ fn People(
                     <td data-label="Role">{if active { role(u.role) } else { "Deactivated" }}</td>
                     <td data-label="Last login">{move || last.map(|t| time::date_time(t, &tz())).unwrap_or_else(|| "—".into())}</td>
                     <td data-label="">
-                        {(active && session.is_manager()).then(|| view! {
-                            <MemberActions id=u.id name=u.name role=u.role on_change=on_change />
+                        // Reactive: the list may arrive before the session says who is asking.
+                        {move || (active && session.is_manager()).then(|| view! {
+                            <MemberActions id=u.id name=u.name.clone() role=u.role on_change=on_change />
                         })}
                     </td>
                 </tr>
@@ -79,7 +80,7 @@ fn People(
                         <td data-label="Invited by">{i.invited_by.unwrap_or_else(|| "seqhealth init".into())}</td>
                         <td data-label="Link works until">{move || time::date_time(until, &tz())}</td>
                         <td data-label="">
-                            {session.is_manager().then(|| view! { <InvitationActions id=id on_change=on_change made=made /> })}
+                            {move || session.is_manager().then(|| view! { <InvitationActions id=id on_change=on_change made=made /> })}
                         </td>
                     </tr>
                 }
