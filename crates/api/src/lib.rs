@@ -18,9 +18,9 @@ pub mod validate;
 pub use domain::{Health, Role, Subsystem};
 pub use enrollment::*;
 pub use people::{
-    password_problem, AcceptInvitation, Invitation, InvitationLink, InviteRequest, Invited, Member,
-    NameChange, NewPassword, PasswordChange, ResetInfo, ResetRequest, RoleRequest, SetupStatus,
-    Team,
+    password_problem, AcceptInvitation, Invitation, InvitationLink, InviteRequest, Invited,
+    LanguageChange, Member, NameChange, NewPassword, PasswordChange, ResetInfo, ResetRequest,
+    RoleRequest, SetupStatus, Team,
 };
 pub use query::{
     InstrumentQuery, Query, QueryError, QueryString, ReplacementQuery, StatusFilter,
@@ -63,6 +63,35 @@ pub struct UserInfo {
     pub email: String,
     pub name: String,
     pub role: Role,
+    /// The language the person chose for the dashboard; none yet: the browser's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
+}
+
+/// A language the dashboard speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    En,
+    It,
+    Es,
+}
+
+impl Language {
+    pub const ALL: [Language; 3] = [Language::En, Language::It, Language::Es];
+
+    /// Its code on the wire, in the database and in `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::It => "it",
+            Language::Es => "es",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Language> {
+        Language::ALL.into_iter().find(|l| l.code() == code)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -106,6 +106,13 @@ pub struct NameChange {
     pub name: String,
 }
 
+/// Body of `POST /account/language`: the dashboard's language for this person.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageChange {
+    pub language: crate::Language,
+}
+
 /// Body of `POST /users/{id}/role` (managers).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

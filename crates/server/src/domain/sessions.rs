@@ -3,7 +3,7 @@
 use crate::domain::audit::{action, Event};
 use crate::domain::credentials::{dummy_hash, hash_password, hash_token, verify_password};
 use crate::error::AppResult;
-use seqhealth_api::{LabInfo, Role, SessionInfo, UserInfo};
+use seqhealth_api::{LabInfo, Language, Role, SessionInfo, UserInfo};
 use sqlx::{AnyConnection, AnyPool};
 
 pub const SESSION_HOURS: i64 = 12;
@@ -130,9 +130,10 @@ pub async fn end_all_in(conn: &mut AnyConnection, user_id: i64) -> AppResult<u64
 
 /// Who the user is and which lab they belong to.
 pub async fn info(db: &AnyPool, user_id: i64) -> AppResult<SessionInfo> {
-    let (email, name, role, lab_name, tz): (String, String, String, String, String) = sqlx::query_as(
-        "SELECT u.email, u.name, u.role, l.name, l.time_zone FROM users u JOIN labs l ON l.id = u.lab_id
-         WHERE u.id = $1",
+    type Row = (String, String, String, Option<String>, String, String);
+    let (email, name, role, language, lab_name, tz): Row = sqlx::query_as(
+        "SELECT u.email, u.name, u.role, u.language, l.name, l.time_zone
+         FROM users u JOIN labs l ON l.id = u.lab_id WHERE u.id = $1",
     )
     .bind(user_id)
     .fetch_one(db)
@@ -142,6 +143,7 @@ pub async fn info(db: &AnyPool, user_id: i64) -> AppResult<SessionInfo> {
             email,
             name,
             role: Role::parse(&role).unwrap_or(Role::Viewer),
+            language: language.as_deref().and_then(Language::parse),
         },
         lab: LabInfo {
             name: lab_name,
@@ -212,6 +214,20 @@ pub async fn set_password(
 
 /// Sets `user_id`'s name (as the header, the team and the audit log show it), in the
 /// write transaction `conn`; the audit log keeps the old one.
+/// Remembers the dashboard's language `user_id` chose (a preference: not audited).
+pub async fn set_language(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    language: Language,
+) -> AppResult<()> {
+    sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
+        .bind(language.code())
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_name(
     conn: &mut AnyConnection,
     lab_id: i64,

@@ -1,5 +1,5 @@
-//! One's own account: `POST /account/name` and `POST /account/password` (the current
-//! password required; every other session ends). Logging out everywhere is
+//! One's own account: `POST /account/name`, `POST /account/language` and
+//! `POST /account/password` (the current password required; every other session ends). Logging out everywhere is
 //! `DELETE /sessions`.
 
 use crate::domain::{passwords, sessions};
@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum_extra::extract::CookieJar;
-use seqhealth_api::{NameChange, PasswordChange};
+use seqhealth_api::{LanguageChange, NameChange, PasswordChange};
 
 pub async fn set_name(
     State(state): State<AppState>,
@@ -26,6 +26,17 @@ pub async fn set_name(
     let now = chrono::Utc::now().timestamp();
     let mut tx = crate::store::begin_write(&state.db).await?;
     sessions::set_name(&mut tx, user.lab_id, user.user_id, name, now).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn set_language(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(req): ApiJson<LanguageChange>,
+) -> AppResult<StatusCode> {
+    let mut tx = crate::store::begin_write(&state.db).await?;
+    sessions::set_language(&mut tx, user.user_id, req.language).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -89,6 +89,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(M::DELETE, "/session", Public, session::logout),
         endpoint(M::DELETE, "/sessions", User, session::logout_everywhere),
         endpoint(M::POST, "/account/name", User, account::set_name),
+        endpoint(M::POST, "/account/language", User, account::set_language),
         endpoint(M::POST, "/account/password", User, account::set_password),
         endpoint(
             M::GET,

@@ -331,6 +331,7 @@ fn recipe(e: &Endpoint, ids: &LabObjects, calendar: &str) -> Recipe {
         ("POST", "/ingest/telemetry") => ("", Some(hot_chiller("attack-batch"))),
         ("GET", "/users") | ("GET", "/setup") => ("", None),
         ("POST", "/account/name") => ("", Some(json!({ "name": "Mallory" }))),
+        ("POST", "/account/language") => ("", Some(json!({ "language": "it" }))),
         ("POST", "/account/password") => (
             "",
             Some(json!({ "current": "guess", "new": "a long enough password" })),
@@ -510,6 +511,7 @@ const VIEWER_MAY: &[(&str, &str)] = &[
     ("PUT", "/account/notifications"),
     ("DELETE", "/sessions"),
     ("POST", "/account/name"),
+    ("POST", "/account/language"),
     ("POST", "/account/password"),
 ];
 

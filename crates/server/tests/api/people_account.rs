@@ -1,8 +1,9 @@
 //! One's own account as others see it: the Team page's "last login" outlives the session,
 //! and one's own name change, password change and logout-everywhere are in the audit log.
+//! The dashboard's language is remembered per person.
 
 use super::*;
-use seqhealth_api::{AuditList, Team};
+use seqhealth_api::{AuditList, Language, SessionInfo, Team};
 
 async fn delete(env: &Env, path: &str, cookie: &str) -> StatusCode {
     let req = Request::delete(path)
@@ -99,4 +100,59 @@ async fn own_account_changes_are_in_the_audit_log() {
     let rosalind = env.login("rosalind@riverside.example").await;
     let theirs: AuditList = env.get_json("/api/v1/audit", &rosalind).await;
     assert!(!theirs.entries.iter().any(|e| e.action == "name changed"));
+}
+
+/// The language a person chooses follows them to any browser (the session says it), is
+/// theirs alone, and anything but a language the dashboard speaks is refused by name.
+#[tokio::test]
+async fn the_dashboard_language_is_remembered_per_person() {
+    let env = env().await;
+    let grace = env.login("grace@northgate.example").await;
+    let me: SessionInfo = env.get_json("/api/v1/session", &grace).await;
+    assert_eq!(me.user.language, None, "not chosen yet: the browser's");
+    let (s, _) = post_json(
+        &env,
+        "/api/v1/account/language",
+        &grace,
+        json!({ "language": "it" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    // Another browser: a new session.
+    let elsewhere = env.login("grace@northgate.example").await;
+    let me: SessionInfo = env.get_json("/api/v1/session", &elsewhere).await;
+    assert_eq!(me.user.language, Some(Language::It));
+    let ada = env.login("ada@northgate.example").await;
+    let other: SessionInfo = env.get_json("/api/v1/session", &ada).await;
+    assert_eq!(
+        other.user.language, None,
+        "one person's choice is not another's"
+    );
+
+    let (s, body) = post_json(
+        &env,
+        "/api/v1/account/language",
+        &grace,
+        json!({ "language": "de" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains("unknown variant `de`"), "{body}");
+    let me: SessionInfo = env.get_json("/api/v1/session", &grace).await;
+    assert_eq!(
+        me.user.language,
+        Some(Language::It),
+        "a refused change changes nothing"
+    );
+    let (s, _) = post_json(
+        &env,
+        "/api/v1/account/language",
+        &grace,
+        json!({ "language": "es" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let me: SessionInfo = env.get_json("/api/v1/session", &grace).await;
+    assert_eq!(me.user.language, Some(Language::Es));
 }
