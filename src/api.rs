@@ -9,11 +9,12 @@ use seqhealth_api::notify::{
 use seqhealth_api::{
     AcceptInvitation, AcknowledgeRequest, ApiError, AuditList, CalendarFeed, CalendarInfo,
     CancelRequest, CompleteRequest, EnrollmentCode, Fleet, InstrumentDetail, InstrumentQuery,
-    Invitation, InvitationLink, InviteRequest, LoginRequest, NameChange, NewInstrumentRequest,
-    NewPassword, PasswordChange, PlannedRun, PlannedRunList, PlannedRunRequest, PredictionList,
-    Query, ReplacementList, ReplacementQuery, ReplacementRow, ResetInfo, ResetRequest, Role,
-    RoleRequest, RunList, ScheduleRequest, SessionInfo, Team, TelemetryQuery, TelemetrySeries,
-    WarningList, WarningQuery, WarningRow, WindowQuery, API_PREFIX,
+    Invitation, InvitationLink, InviteRequest, Language, LanguageChange, LoginRequest, NameChange,
+    NewInstrumentRequest, NewPassword, PasswordChange, PlannedRun, PlannedRunList,
+    PlannedRunRequest, PredictionList, Query, ReplacementList, ReplacementQuery, ReplacementRow,
+    ResetInfo, ResetRequest, Role, RoleRequest, RunList, ScheduleRequest, SessionInfo, Team,
+    TelemetryQuery, TelemetrySeries, WarningList, WarningQuery, WarningRow, WindowQuery,
+    API_PREFIX,
 };
 use std::fmt;
 use std::future::Future;
@@ -254,6 +255,12 @@ pub async fn logout_everywhere() -> Result<(), ApiFailure> {
 /// Changes one's own name.
 pub fn set_name(name: String) -> Call<()> {
     no_content(Request::post(&url("/account/name")).json(&NameChange { name }))
+}
+
+/// Remembers the dashboard's language for the caller, in any browser they log in from.
+pub async fn set_language(language: Language) -> Result<(), ApiFailure> {
+    let req = Request::post(&url("/account/language")).json(&LanguageChange { language });
+    send(req).await.map(|_| ())
 }
 
 /// Changes one's own password; every other session ends.

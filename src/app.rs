@@ -15,16 +15,15 @@ use crate::pages::{
     team::TeamPage,
     warnings::WarningsPage,
 };
+use crate::router::{use_navigate, A};
 use crate::routes::Route;
 use crate::session::{use_session, Session};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::{Router, A};
-use leptos_router::hooks::{use_location, use_navigate};
-use leptos_router::location::{BrowserUrl, LocationProvider};
 
 #[component]
 pub fn App() -> impl IntoView {
+    crate::router::start();
     let session = Session(RwSignal::new(None));
     provide_context(session);
     // Learn who is logged in (a page that gets a 401 goes to the login page by itself).
@@ -33,16 +32,22 @@ pub fn App() -> impl IntoView {
             session.0.set(Some(info));
         }
     });
+    // The language the person chose, in any browser: shown once they are known (after
+    // the session is read, or a login).
+    Effect::new(move |_| {
+        let chosen = session.0.with(|s| s.as_ref().and_then(|s| s.user.language));
+        if let Some(chosen) = chosen.filter(|l| l.code() != crate::i18n::lang().code()) {
+            show_language(chosen.code());
+        }
+    });
     view! {
-        <Router>
-            <a class="skip" href="#main">{t!("Skip to content")}</a>
-            <Header />
-            <main id="main" tabindex="-1">
-                <Pages />
-            </main>
-            // What a change did, said once (components::done).
-            <p id="announce" class="visually-hidden" aria-live="polite"></p>
-        </Router>
+        <a class="skip" href="#main">{t!("Skip to content")}</a>
+        <Header />
+        <main id="main" tabindex="-1">
+            <Pages />
+        </main>
+        // What a change did, said once (components::done).
+        <p id="announce" class="visually-hidden" aria-live="polite"></p>
     }
 }
 
@@ -101,22 +106,11 @@ impl Page {
     }
 }
 
-/// The routes, matched by hand: leptos_router's `<Routes>` does the same with much more
-/// code in the wasm. Its `<Router>` still handles links, history and scrolling.
+/// The routes, matched by hand (`crate::router` keeps the path, links and history).
 #[component]
 fn Pages() -> impl IntoView {
-    let location = use_location();
     // A new page only when the path names another one (not on a query or hash change).
-    let page = Memo::new(move |_| Page::of(&location.pathname.read()));
-    // The router puts a new path in the address bar once the routes say its page is
-    // there (`<Routes>` did this).
-    let browser = use_context::<BrowserUrl>();
-    Effect::new(move |_| {
-        location.pathname.track();
-        if let Some(b) = &browser {
-            b.ready_to_complete();
-        }
-    });
+    let page = Memo::new(move |_| Page::of(&crate::router::pathname()));
     // A new page whose link or button went with the old one: the focus goes to its heading.
     Effect::new(move |first: Option<()>| {
         page.track();
@@ -167,8 +161,9 @@ fn Header() -> impl IntoView {
                     .0
                     .get()
                     .map(|s| {
-                        let location = use_location();
-                        let today = api::today_on(move || location.pathname.track());
+                        let today = api::today_on(move || {
+                            crate::router::pathname();
+                        });
                         let unhandled = move || {
                             today
                                 .get()
@@ -223,20 +218,44 @@ fn Header() -> impl IntoView {
     }
 }
 
-/// The language switch: remembered in this browser, then the page is loaded again in it
-/// (the boot script sets `<html lang>`, `main` loads its catalog before mounting).
+/// Shows the dashboard in `code`: remembered in this browser, then the page is loaded
+/// again in it (the boot script sets `<html lang>`, `main` loads its catalog first).
+fn show_language(code: &str) {
+    crate::theme::remember(crate::i18n::KEY, code);
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().reload();
+    }
+}
+
+/// The language switch: the choice is the person's, kept on the server once they are
+/// logged in (so it follows them to another browser), and in this browser.
 #[component]
 fn Language() -> impl IntoView {
     let now = crate::i18n::lang().code();
+    let shown = RwSignal::new(now);
+    let session = use_session();
     let choose = move |ev: leptos::ev::Event| {
-        crate::theme::remember(crate::i18n::KEY, &event_target_value(&ev));
-        if let Some(w) = web_sys::window() {
-            let _ = w.location().reload();
-        }
+        let code = event_target_value(&ev);
+        let chosen = seqhealth_api::Language::parse(&code);
+        let known = session.0.with_untracked(Option::is_some);
+        spawn_local(async move {
+            if let (Some(chosen), true) = (chosen, known) {
+                if api::set_language(chosen).await.is_err() {
+                    // Not kept: the account's language would come back on the next load.
+                    shown.set(now);
+                    crate::components::done(
+                        t!("The language could not be saved. Try again."),
+                        "#lang",
+                    );
+                    return;
+                }
+            }
+            show_language(&code);
+        });
     };
     view! {
         <label for="lang" class="visually-hidden">{t!("Language")}</label>
-        <select id="lang" class="lang" on:change=choose>
+        <select id="lang" class="lang" prop:value=shown on:change=choose>
             {[("en", "English"), ("it", "Italiano"), ("es", "Español")]
                 .map(|(code, name)| view! {
                     <option value=code lang=code selected=code == now>{name}</option>

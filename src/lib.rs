@@ -10,6 +10,7 @@
 #[macro_use]
 pub mod i18n;
 pub mod chart;
+pub mod date_entry;
 pub mod format;
 pub mod json;
 pub mod routes;
@@ -22,6 +23,8 @@ pub mod app;
 pub mod components;
 #[cfg(target_arch = "wasm32")]
 pub mod pages;
+#[cfg(target_arch = "wasm32")]
+pub mod router;
 #[cfg(target_arch = "wasm32")]
 pub mod session;
 #[cfg(target_arch = "wasm32")]

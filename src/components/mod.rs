@@ -58,27 +58,49 @@ pub fn mark_once(name: &'static str) {
     });
 }
 
-/// A date field's `on:input`: `date` follows the field's last valid date. Use it with the
-/// field's starting value as a plain `prop:value`, never `bind:value`: while a segment is
-/// being typed the field's value passes through "" (the day "09" goes through day 0) and
-/// dates not yet meant, and writing those back into the field resets what is being typed
-/// (typing "09" over a date left mm/09/yyyy, which could not be saved).
-pub fn follow_date(date: RwSignal<String>) -> impl Fn(web_sys::Event) + Clone + 'static {
-    move |ev| {
-        let value = event_target_value(&ev);
-        if crate::json::date(&value).is_some() {
-            date.set(value);
-        }
-    }
-}
-
-/// The day a date field holds, with its weekday, beside it (`id`: the field's
-/// aria-describedby), so nobody books a Sunday by mistake.
+/// A date typed in the lab's order (`crate::date_entry`: dd/mm/yyyy in a UK lab, whatever
+/// the browser's language), with what it reads as, weekday included, said beside it (the
+/// field's description) so nobody books a Sunday by mistake, or how to type it while it
+/// reads as no date. `date` holds the date as "YYYY-MM-DD", or "" while the text is not
+/// one; the field starts from it and is never written back while being typed.
 #[component]
-pub fn DayInWords(id: String, date: RwSignal<String>) -> impl IntoView {
+pub fn DateField(
+    id: String,
+    date: RwSignal<String>,
+    #[prop(optional)] autofocus: bool,
+) -> impl IntoView {
+    let order = crate::date_entry::DateOrder::of_zone(&crate::session::use_session().time_zone());
+    let start = crate::json::date(&date.get_untracked()).map(|d| order.show(d));
+    let read = move |ev: web_sys::Event| {
+        let typed = order.read(&event_target_value(&ev)).map(|d| d.to_string());
+        date.set(typed.unwrap_or_default());
+    };
+    let hint = format!("{id}-day");
     view! {
-        <span id=id class="sub weekday">
-            {move || crate::json::date(&date.get()).map(crate::format::weekday)}
+        <input
+            id=id
+            type="text"
+            inputmode="numeric"
+            autocomplete="off"
+            required
+            autofocus=autofocus
+            placeholder=order.pattern()
+            prop:value=start.unwrap_or_default()
+            on:input=read
+            // Typing replaces the whole date, as in a browser's own date field.
+            on:focus=|ev| {
+                use wasm_bindgen::JsCast;
+                if let Some(field) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                    field.select();
+                }
+            }
+            aria-describedby=hint.clone()
+        />
+        <span id=hint class="sub weekday">
+            {move || match crate::json::date(&date.get()) {
+                Some(d) => crate::format::weekday(d),
+                None => tf!("Type the date as {0}", order.pattern()),
+            }}
         </span>
     }
 }
@@ -87,16 +109,15 @@ pub fn DayInWords(id: String, date: RwSignal<String>) -> impl IntoView {
 /// filtered view can be bookmarked, shared and reloaded. It replaces the history entry
 /// rather than adding one per change; the page itself reads the query once, on opening.
 pub fn filters_in_url(path: &'static str, query: impl Fn() -> String + 'static) {
-    let navigate = leptos_router::hooks::use_navigate();
+    let navigate = crate::router::use_navigate();
     Effect::new(move |first: Option<()>| {
         let q = query();
         if first.is_some() {
             navigate(
                 &format!("{path}?{q}"),
-                leptos_router::NavigateOptions {
+                crate::router::NavigateOptions {
                     replace: true,
                     scroll: false,
-                    ..Default::default()
                 },
             );
         }
@@ -105,9 +126,7 @@ pub fn filters_in_url(path: &'static str, query: impl Fn() -> String + 'static) 
 
 /// The value of `name` in the address bar's query, as the page was opened.
 pub fn query_value(name: &str) -> Option<String> {
-    leptos_router::hooks::use_query_map()
-        .get_untracked()
-        .get(name)
+    crate::router::query_value(name)
 }
 
 /// Names the page in the browser tab and for screen readers.

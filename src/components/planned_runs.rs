@@ -3,7 +3,7 @@
 
 use crate::api::{self, Mutation};
 use crate::components::states::{failure_line, loaded};
-use crate::components::{follow_date, when, DayInWords};
+use crate::components::{when, DateField};
 use crate::json::date;
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -102,11 +102,9 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
                     }
                 >
                     <label for="planned-starts">"First day"</label>
-                    <input id="planned-starts" type="date" required prop:value=starts.get_untracked() on:input=follow_date(starts) aria-describedby="planned-starts-day" />
-                    <DayInWords id="planned-starts-day".to_string() date=starts />
+                    <DateField id="planned-starts".to_string() date=starts />
                     <label for="planned-ends">"Last day"</label>
-                    <input id="planned-ends" type="date" required prop:value=ends.get_untracked() on:input=follow_date(ends) aria-describedby="planned-ends-day" />
-                    <DayInWords id="planned-ends-day".to_string() date=ends />
+                    <DateField id="planned-ends".to_string() date=ends />
                     <label for="planned-label">"Run"</label>
                     <input id="planned-label" type="text" required maxlength="120" placeholder="e.g. WGS batch 14" bind:value=label />
                     <button type="submit" disabled=move || add.pending()>"Add planned run"</button>

@@ -4,13 +4,13 @@
 
 use crate::api::{self, ApiFailure, Mutation};
 use crate::components::states::{failure_line, Empty};
-use crate::components::{follow_date, when, ColumnHeads, DayInWords};
+use crate::components::{when, ColumnHeads, DateField};
 use crate::format;
+use crate::router::A;
 use crate::routes::Route;
 use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use seqhealth_api::{
     PlannedRun, ReplacementList, ReplacementRow, ReplacementSource, ReplacementStatus,
     ScheduleRequest, Slot,
@@ -299,8 +299,8 @@ fn ScheduleForm(
             Slot::Am,
         )
     });
-    // The field starts at `d0` and is the user's from then on; `date` is its last valid date.
-    let date = RwSignal::new(d0.clone());
+    // The field starts at `d0` and is the user's from then on (see `DateField`).
+    let date = RwSignal::new(d0);
     let slot = RwSignal::new(s0);
     let nickname_shown = nickname.clone();
     let planned = StoredValue::new(planned);
@@ -367,7 +367,6 @@ fn ScheduleForm(
             }),
         );
     }
-    let today = move || time::iso_date(time::now(), &session.time_zone());
     let date_id = format!("schedule-date-{id}");
     let slot_id = format!("schedule-slot-{id}");
     let engineer_id = format!("schedule-engineer-{id}");
@@ -382,8 +381,7 @@ fn ScheduleForm(
             }
         >
             <label for=date_id.clone()>"Date"</label>
-            <input id=date_id.clone() type="date" required autofocus min=today prop:value=d0 on:input=follow_date(date) aria-describedby=format!("{date_id}-day") />
-            <DayInWords id=format!("{date_id}-day") date />
+            <DateField id=date_id.clone() date autofocus=true />
             <label for=slot_id.clone()>"Slot"</label>
             <select
                 id=slot_id

@@ -3,7 +3,7 @@
 
 use crate::api::{self, Mutation};
 use crate::components::states::failure_line;
-use crate::components::when;
+use crate::components::{when, DateField};
 use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
@@ -14,13 +14,15 @@ use seqhealth_api::InstrumentDetail;
 pub fn Silence(detail: InstrumentDetail, on_change: Callback<()>) -> impl IntoView {
     let session = use_session();
     let (id, tz) = (detail.id, detail.lab.time_zone.clone());
-    // Tomorrow at this time, as a start.
-    let until = RwSignal::new(time::local_input_ahead(&tz, 24 * 60));
+    // Tomorrow at this time, as a start: the day typed in the lab's order, the time 24 h.
+    let ahead = time::local_input_ahead(&tz, 24 * 60);
+    let day = RwSignal::new(ahead.get(..10).unwrap_or_default().to_string());
+    let clock = RwSignal::new(ahead.get(11..).unwrap_or_default().to_string());
     let reason = RwSignal::new(String::new());
     let zone = tz.clone();
     let set =
         Mutation::<()>::new(
-            move || match time::from_local_input(&until.get_untracked(), &zone) {
+            move || match time::from_local_input(&until(day, clock), &zone) {
                 Some(until) => api::silence(
                     id,
                     SilenceRequest {
@@ -66,7 +68,9 @@ pub fn Silence(detail: InstrumentDetail, on_change: Callback<()>) -> impl IntoVi
                 }
             >
                 <label for="silence-until">{format!("Silence notifications until ({})", tz.clone())}</label>
-                <input id="silence-until" type="datetime-local" required bind:value=until />
+                <DateField id="silence-until".to_string() date=day />
+                <label for="silence-until-time">{t!("at (24-hour clock)")}</label>
+                <input id="silence-until-time" type="text" inputmode="numeric" autocomplete="off" required pattern="[0-2]?[0-9]:[0-5][0-9]" placeholder=t!("HH:MM") bind:value=clock />
                 <label for="silence-reason">"because"</label>
                 <input id="silence-reason" type="text" required maxlength="200" placeholder="e.g. service visit" bind:value=reason />
                 <button type="submit" disabled=move || set.pending()>"Silence"</button>
@@ -78,5 +82,31 @@ pub fn Silence(detail: InstrumentDetail, on_change: Callback<()>) -> impl IntoVi
             {body}
             {failure}
         </section>
+    }
+}
+
+/// The datetime-local form ("YYYY-MM-DDTHH:MM") of a typed day and 24-hour time ("9:05"
+/// is "09:05"); what [`time::from_local_input`] reads, so a wrong time reads as none.
+fn until(day: RwSignal<String>, clock: RwSignal<String>) -> String {
+    let clock = clock.get_untracked();
+    let clock = clock.trim();
+    let padded = if clock.len() == 4 {
+        format!("0{clock}")
+    } else {
+        clock.to_string()
+    };
+    let ok = padded.len() == 5
+        && padded.as_bytes()[2] == b':'
+        && padded
+            .get(..2)
+            .and_then(|h| h.parse::<u32>().ok())
+            .is_some_and(|h| h < 24)
+        && padded
+            .get(3..)
+            .and_then(|m| m.parse::<u32>().ok())
+            .is_some_and(|m| m < 60);
+    match ok {
+        true => format!("{}T{padded}", day.get_untracked()),
+        false => String::new(),
     }
 }

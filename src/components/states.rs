@@ -1,11 +1,10 @@
 //! Loading, empty and error states, the same on every page.
 
 use crate::api::ApiFailure;
+use crate::router::A;
+use crate::router::{use_navigate, NavigateOptions};
 use crate::routes::Route;
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 use std::sync::Arc;
 
 /// What [`loaded`] shows: `None` while loading, then a view or a failure.

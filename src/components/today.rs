@@ -4,11 +4,11 @@
 //! count nobody has handled.
 
 use crate::api::Remote;
+use crate::router::A;
 use crate::routes::Route;
 use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use seqhealth_api::{Handling, Today, TodayItem, TodayKind};
 
 /// Items shown before "and N more".

@@ -4,11 +4,11 @@
 use crate::api::{self, Mutation};
 use crate::components::states::{failure_line, Empty};
 use crate::components::{when, ColumnHeads};
+use crate::router::A;
 use crate::routes::Route;
 use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use seqhealth_api::{Role, Severity, WarningList, WarningRow, WarningStatus};
 
 pub fn severity_label(s: Severity) -> &'static str {

@@ -32,6 +32,7 @@ impl FromJson for seqhealth_api::RunControl {
 
 names! {
     domain::Role { "manager" => Manager, "viewer" => Viewer }
+    seqhealth_api::Language { "en" => En, "it" => It, "es" => Es }
     domain::Health { "unknown" => Unknown, "ok" => Ok, "warning" => Warning, "critical" => Critical }
     domain::Subsystem {
         "optical" => Optical, "mechanical" => Mechanical, "thermal" => Thermal,
@@ -69,7 +70,7 @@ names! {
 
 objects! {
     seqhealth_api::ApiError { error, detail }
-    seqhealth_api::UserInfo { email, name, role }
+    seqhealth_api::UserInfo { email, name, role, language }
     seqhealth_api::LabInfo { name, time_zone }
     seqhealth_api::SessionInfo { user, lab }
     people::Member { id, name, email, role, last_login, deactivated_at }

@@ -3,10 +3,10 @@
 
 use crate::api::{self, Mutation};
 use crate::components::states::{failure_line, loaded};
+use crate::router::use_navigate;
 use crate::routes::Route;
 use crate::session::use_session;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 use seqhealth_api::{password_problem, Invitation, Role, SessionInfo};
 
 #[component]

@@ -5,11 +5,11 @@
 use crate::api::{self, Mutation};
 use crate::components::states::{failure_line, loaded};
 use crate::components::when;
+use crate::router::use_navigate;
 use crate::routes::Route;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
 use seqhealth_api::notify::{parse_hhmm, NotifyKind, NotifyMode, NotifyPrefs};
 use seqhealth_api::password_problem;
 

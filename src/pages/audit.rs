@@ -3,11 +3,11 @@
 
 use crate::api;
 use crate::components::states::{loaded, Empty};
+use crate::router::A;
 use crate::routes::Route;
 use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use seqhealth_api::AuditList;
 
 #[component]

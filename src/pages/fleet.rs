@@ -6,10 +6,10 @@ use crate::components::health::HealthBadge;
 use crate::components::states::{loaded, Empty};
 use crate::components::today::TodayPanel;
 use crate::format;
+use crate::router::A;
 use crate::routes::Route;
 use crate::time;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use seqhealth_api::{
     Connection, Fleet, FleetInstrument, Handling, Health, RunControl, Severity, Subsystem,
 };

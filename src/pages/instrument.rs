@@ -12,11 +12,11 @@ use crate::components::silence::Silence;
 use crate::components::states::{loaded, Failure};
 use crate::components::warnings::WarningTable;
 use crate::format;
+use crate::router::A;
 use crate::routes::Route;
 use crate::time;
 use api::Remote;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use seqhealth_api::{
     Health, InstrumentDetail, ReplacementList, ReplacementQuery, StatusFilter, Subsystem,
     WarningQuery,

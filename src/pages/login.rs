@@ -1,9 +1,9 @@
 use crate::api::{self, Mutation};
 use crate::components::states::failure_line;
+use crate::router::use_navigate;
 use crate::routes::Route;
 use crate::session::use_session;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {

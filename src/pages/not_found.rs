@@ -1,6 +1,6 @@
+use crate::router::A;
 use crate::routes::Route;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFound() -> impl IntoView {

@@ -7,11 +7,11 @@ use crate::api::{self, Mutation};
 use crate::components::copy_field::CopyField;
 use crate::components::states::{failure_line, loaded, Empty};
 use crate::components::{set_title, when_else};
+use crate::router::A;
 use crate::routes::Route;
 use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use seqhealth_api::notify::{
     parse_hhmm, Delivery, DeliveryLog, DeliveryStatus, NewWebhook, NotifySettings, Webhook,
     WebhookCreated,

@@ -183,11 +183,15 @@ async fn italian_and_spanish_show_the_shell_login_and_fleet_translated() {
     b.wait_path("/login").await;
     check_language(&server, b, &ITALIAN).await;
 
-    // Spanish, remembered in this browser before the page loads.
+    // Spanish, chosen in the header (kept for her account: `language.rs`).
     b.client
-        .execute("localStorage.setItem('seqhealth-lang', 'es');", vec![])
+        .find(Locator::Css("header select#lang"))
+        .await
+        .unwrap()
+        .select_by_value("es")
         .await
         .unwrap();
+    wait_lang(b, "es").await;
     b.click(Locator::Css("button.logout")).await;
     b.wait_path("/login").await;
     check_language(&server, b, &SPANISH).await;

@@ -13,6 +13,7 @@ use seqhealth::format;
 mod attention;
 mod installed;
 mod keyboard;
+mod language;
 mod notify;
 mod real_runs;
 mod replacements;

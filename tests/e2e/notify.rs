@@ -495,8 +495,14 @@ async fn a_manager_silences_an_instrument_from_its_page_and_ends_the_silence() {
     let section = "section.silence";
     b.wait_count("#silence-until", 1).await;
     assert_eq!(unlabelled(&b, section).await, Vec::<String>::new());
-    // It starts at tomorrow, this time: a value the input holds.
-    assert_eq!(value(&b, "#silence-until").await.len(), 16);
+    // It starts at tomorrow, this time: the day as London writes it, the time 24-hour.
+    let tomorrow =
+        chrono::Utc::now().with_timezone(&chrono_tz::Europe::London) + chrono::Duration::days(1);
+    assert_eq!(
+        value(&b, "#silence-until").await,
+        tomorrow.format("%d/%m/%Y").to_string()
+    );
+    assert_eq!(value(&b, "#silence-until-time").await.len(), 5);
     let reason = b
         .client
         .find(Locator::Css("#silence-reason"))
@@ -507,14 +513,8 @@ async fn a_manager_silences_an_instrument_from_its_page_and_ends_the_silence() {
         .await
         .unwrap();
     // A time in the past: the API's reason is shown.
-    b.client
-        .execute(
-            "const e = document.querySelector('#silence-until'); e.value = '2020-01-01T09:00';
-             e.dispatchEvent(new Event('input', { bubbles: true }));",
-            vec![],
-        )
-        .await
-        .unwrap();
+    set_field(&b, "#silence-until", "01/01/2020").await;
+    set_field(&b, "#silence-until-time", "09:00").await;
     reason.send_keys(ENTER).await.unwrap();
     b.wait_text(&format!("{section} p[role=alert]"), &["in the future"])
         .await;
@@ -522,17 +522,14 @@ async fn a_manager_silences_an_instrument_from_its_page_and_ends_the_silence() {
     b.wait_text(&format!("{section} p[role=alert]"), &["in the future"])
         .await;
     // Two days ahead on the lab's clock (the UTC clock's figures, read in the lab's zone).
-    let typed = (chrono::Utc::now() + chrono::Duration::days(2))
-        .format("%Y-%m-%dT%H:%M")
-        .to_string();
-    b.client
-        .execute(
-            "const e = document.querySelector('#silence-until'); e.value = arguments[0];
-             e.dispatchEvent(new Event('input', { bubbles: true }));",
-            vec![serde_json::json!(typed)],
-        )
-        .await
-        .unwrap();
+    let typed = chrono::Utc::now() + chrono::Duration::days(2);
+    set_field(&b, "#silence-until", &typed.format("%d/%m/%Y").to_string()).await;
+    set_field(
+        &b,
+        "#silence-until-time",
+        &typed.format("%H:%M").to_string(),
+    )
+    .await;
     button(&b, "self::form[contains(@class,'silence-form')]", "Silence")
         .await
         .click()
@@ -547,7 +544,7 @@ async fn a_manager_silences_an_instrument_from_its_page_and_ends_the_silence() {
     assert!(line.starts_with("Notifications silenced until "), "{line}");
     b.wait_text("#announce", &["Notifications silenced."]).await;
     assert!(
-        line.contains(&typed[11..]),
+        line.contains(&typed.format("%H:%M").to_string()),
         "the time typed, in the lab's zone: {line}"
     );
     let detail: seqhealth_api::InstrumentDetail =
@@ -581,4 +578,16 @@ async fn a_manager_silences_an_instrument_from_its_page_and_ends_the_silence() {
     assert_eq!(detail.silenced_until, None);
     b.close().await;
     server.stop().await;
+}
+
+/// Sets a text field the way typing does: its value, then an `input` event.
+async fn set_field(b: &Browser, css: &str, text: &str) {
+    b.client
+        .execute(
+            "const e = document.querySelector(arguments[0]); e.value = arguments[1];
+             e.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![css.into(), text.into()],
+        )
+        .await
+        .unwrap();
 }

@@ -11,13 +11,14 @@ fn day(days: i64) -> NaiveDate {
     (Utc::now().with_timezone(&chrono_tz::Europe::London) + TimeDelta::days(days)).date_naive()
 }
 
-/// Sets a date input the way typing does: its value, then an `input` event.
+/// Sets a date field the way typing does (a London lab's dd/mm/yyyy): its text, then an
+/// `input` event.
 async fn set_date(b: &Browser, css: &str, date: NaiveDate) {
     b.client
         .execute(
             "const el = document.querySelector(arguments[0]); el.value = arguments[1]; \
              el.dispatchEvent(new Event('input', { bubbles: true }));",
-            vec![css.into(), date.to_string().into()],
+            vec![css.into(), date.format("%d/%m/%Y").to_string().into()],
         )
         .await
         .unwrap();
@@ -89,17 +90,16 @@ async fn a_manager_schedules_a_replacement_that_shows_on_the_chart_and_in_the_ca
         "the form lists Nimbus's planned runs: {planned}"
     );
     // It proposes the first weekday free of Nimbus's planned runs, in the morning.
-    let proposed: NaiveDate = b
+    let shown = b
         .client
-        .find(Locator::Css(&format!("{form} input[type=date]")))
+        .find(Locator::Css(&format!("{form} input[inputmode=numeric]")))
         .await
         .unwrap()
         .prop("value")
         .await
         .unwrap()
-        .unwrap()
-        .parse()
         .unwrap();
+    let proposed = NaiveDate::parse_from_str(&shown, "%d/%m/%Y").expect("dd/mm/yyyy in London");
     let mine: PlannedRunList = api_get(&base, &format!("/planned-runs?instrument={nimbus}")).await;
     assert_eq!(
         proposed,
@@ -109,7 +109,7 @@ async fn a_manager_schedules_a_replacement_that_shows_on_the_chart_and_in_the_ca
         proposed.weekday().num_days_from_monday() < 5 && !(first..=last).contains(&proposed),
         "{proposed}"
     );
-    set_date(b, &format!("{form} input[type=date]"), day(7)).await;
+    set_date(b, &format!("{form} input[inputmode=numeric]"), day(7)).await;
     let warning = b
         .wait_text(&format!("{form} .collision"), &["WGS batch 14"])
         .await;
@@ -121,7 +121,7 @@ async fn a_manager_schedules_a_replacement_that_shows_on_the_chart_and_in_the_ca
     b.screenshot("replacement-collision").await;
     // A clear day, in the afternoon.
     let chosen = day(10);
-    set_date(b, &format!("{form} input[type=date]"), chosen).await;
+    set_date(b, &format!("{form} input[inputmode=numeric]"), chosen).await;
     b.wait_count(&format!("{form} .collision"), 0).await;
     // The day is said with its weekday beside the field.
     assert_eq!(
@@ -293,50 +293,22 @@ async fn a_manager_schedules_a_replacement_that_shows_on_the_chart_and_in_the_ca
     server.stop().await;
 }
 
-/// The keys that type `date` into a focused `<input type=date>`: Chromium takes digits
-/// segment by segment, in the order of the browser's locale (month, day, year in en-US).
-async fn date_keys(b: &Browser, date: NaiveDate) -> String {
-    use chrono::Datelike;
-    let order = b
-        .client
-        .execute(
-            "return new Intl.DateTimeFormat().formatToParts(new Date(2001, 1, 3))
-               .map(p => p.type).filter(t => ['day', 'month', 'year'].includes(t));",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let order: Vec<String> = serde_json::from_value(order).unwrap();
-    assert_eq!(order.len(), 3, "{order:?}");
-    order
-        .iter()
-        .map(|part| match part.as_str() {
-            "day" => format!("{:02}", date.day()),
-            "month" => format!("{:02}", date.month()),
-            _ => format!("{:04}", date.year()),
-        })
-        .collect()
-}
-
-/// Types `date` into the date field `css` with the keyboard, from its first segment, and
-/// checks the field then holds it.
+/// Types `date` into the date field `css` with the keyboard, as a London lab writes it
+/// (dd/mm/yyyy, whatever the browser's language), over what the field held, and checks the
+/// field then holds it and says its weekday.
 async fn type_date(b: &Browser, css: &str, date: NaiveDate) {
-    let keys = date_keys(b, date).await;
+    let typed = date.format("%d/%m/%Y").to_string();
     let input = b.client.find(Locator::Css(css)).await.unwrap();
-    // Focus lands on the first segment (the field may hold focus, in its last one).
-    b.client
-        .execute(
-            "const el = document.querySelector(arguments[0]); el.blur(); el.focus();",
-            vec![css.into()],
-        )
-        .await
-        .unwrap();
-    input.send_keys(&keys).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(&typed).await.unwrap();
     assert_eq!(
         input.prop("value").await.unwrap().as_deref(),
-        Some(date.to_string().as_str()),
-        "{css} after typing {keys}"
+        Some(typed.as_str()),
+        "{css} after typing {typed}"
     );
+    let id = input.attr("id").await.unwrap().unwrap();
+    b.wait_text(&format!("#{id}-day"), &[&seqhealth::format::weekday(date)])
+        .await;
 }
 
 /// Typing the appointment's date with the keyboard keeps it. A day "01"–"09" passes through
@@ -373,7 +345,7 @@ async fn a_manager_types_the_appointment_date_with_the_keyboard() {
         .map(day)
         .find(|d| d.day() < 10)
         .expect("a day 1-9 within 50 days");
-    let input = format!("{form} input[type=date]");
+    let input = format!("{form} input[inputmode=numeric]");
     type_date(b, &input, chosen).await;
     b.screenshot_of(&form, "schedule-typed-date").await;
     b.click(Locator::Css(&format!("{form} button[type=submit]")))
