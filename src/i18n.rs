@@ -273,15 +273,18 @@ mod tests {
         assert!(!load(Lang::Es, "[1]"));
     }
 
-    /// The keys `t!("…")` and `tf!("…", …)` of a Rust source, unescaped.
+    /// The keys `t!("…")` and `tf!("…", …)` of a Rust source, unescaped (also when
+    /// rustfmt put the literal on the line after `tf!(`).
     fn keys(src: &str) -> Vec<String> {
         let mut out = Vec::new();
-        for m in ["t!(\"", "tf!(\""] {
+        for m in ["t!(", "tf!("] {
             for (at, _) in src.match_indices(m) {
                 if at > 0 && src.as_bytes()[at - 1].is_ascii_alphanumeric() {
                     continue;
                 }
-                let body = &src[at + m.len()..];
+                let Some(body) = src[at + m.len()..].trim_start().strip_prefix('"') else {
+                    continue;
+                };
                 let mut key = String::new();
                 let mut chars = body.chars();
                 while let Some(c) = chars.next() {
