@@ -268,6 +268,17 @@ async fn check_pages(server: &Server, b: &Browser, w: &Words) {
         tokio::time::sleep(Duration::from_millis(300)).await;
         b.screenshot("i18n-instrument-es-dark").await;
         b.click(Locator::Css("header button.theme")).await;
+        // A phone's width: the longer Spanish words still fit.
+        let (width, height) = b.client.get_window_size().await.unwrap();
+        b.client.set_window_size(375, 900).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        b.screenshot("i18n-instrument-es-375").await;
+        let (_, wide, _) = crate::attention::phone_overflow(b).await;
+        assert!(wide.is_empty(), "wider than a phone in Spanish: {wide:?}");
+        b.client
+            .set_window_size(width as u32, height as u32)
+            .await
+            .unwrap();
     }
     // A chart's data table, as a screen reader's user opens it.
     b.click(Locator::Css("figure.chart.sensor details summary"))
