@@ -197,11 +197,11 @@ pub fn weekday(d: chrono::NaiveDate) -> String {
 /// A time span as a caption says it after "per": "hour", "6 h", "day", "7 days".
 pub fn span(seconds: i64) -> String {
     match seconds {
-        s if s < 3600 => format!("{} min", (s / 60).max(1)),
-        3600 => "hour".into(),
-        s if s < 86_400 => format!("{} h", s / 3600),
-        86_400 => "day".into(),
-        s => format!("{} days", s / 86_400),
+        s if s < 3600 => tf!("{0} min", (s / 60).max(1)),
+        3600 => t!("hour").into(),
+        s if s < 86_400 => tf!("{0} h", s / 3600),
+        86_400 => t!("day").into(),
+        s => tf!("{0} days", s / 86_400),
     }
 }
 

@@ -65,7 +65,7 @@ impl Lang {
 
 thread_local! {
     static LANG: Cell<Lang> = const { Cell::new(Lang::En) };
-    /// (hash of the English text, translation); kept for the page's life.
+    /// (hash of the English text, translation), sorted by hash; kept for the page's life.
     static TABLE: RefCell<Vec<(u32, &'static str)>> = const { RefCell::new(Vec::new()) };
     static MISSED: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
 }
@@ -89,13 +89,15 @@ pub fn load(lang: Lang, catalog: &str) -> bool {
     let Ok(crate::json::Json::Obj(entries)) = crate::json::from_str(catalog) else {
         return false;
     };
-    let table = entries
+    let mut table: Vec<(u32, &'static str)> = entries
         .into_iter()
         .filter_map(|(k, v)| match v {
             crate::json::Json::Str(s) => Some((fnv(&k), &*String::leak(s))),
             _ => None,
         })
         .collect();
+    // Sorted once, so each lookup is a binary search (~600 entries).
+    table.sort_unstable_by_key(|e| e.0);
     TABLE.with(|t| *t.borrow_mut() = table);
     LANG.with(|l| l.set(lang));
     true
@@ -108,7 +110,10 @@ pub fn lookup(english: &'static str) -> &'static str {
         return english;
     }
     let hash = fnv(english);
-    let found = TABLE.with(|t| t.borrow().iter().find(|e| e.0 == hash).map(|e| e.1));
+    let found = TABLE.with(|t| {
+        let t = t.borrow();
+        t.binary_search_by_key(&hash, |e| e.0).ok().map(|i| t[i].1)
+    });
     found.unwrap_or_else(|| {
         missed(hash, english);
         english
@@ -268,15 +273,18 @@ mod tests {
         assert!(!load(Lang::Es, "[1]"));
     }
 
-    /// The keys `t!("…")` and `tf!("…", …)` of a Rust source, unescaped.
+    /// The keys `t!("…")` and `tf!("…", …)` of a Rust source, unescaped (also when
+    /// rustfmt put the literal on the line after `tf!(`).
     fn keys(src: &str) -> Vec<String> {
         let mut out = Vec::new();
-        for m in ["t!(\"", "tf!(\""] {
+        for m in ["t!(", "tf!("] {
             for (at, _) in src.match_indices(m) {
                 if at > 0 && src.as_bytes()[at - 1].is_ascii_alphanumeric() {
                     continue;
                 }
-                let body = &src[at + m.len()..];
+                let Some(body) = src[at + m.len()..].trim_start().strip_prefix('"') else {
+                    continue;
+                };
                 let mut key = String::new();
                 let mut chars = body.chars();
                 while let Some(c) = chars.next() {
@@ -346,6 +354,9 @@ mod tests {
             .map(Health::label),
         );
         words.extend(SENSORS.iter().map(|s| s.label));
+        words.extend(seqhealth_api::ReplacementStatus::ALL.map(|s| s.label()));
+        words.extend([seqhealth_api::Slot::Am, seqhealth_api::Slot::Pm].map(|s| s.label()));
+        words.extend(seqhealth_api::notify::NotifyKind::ALL.map(|k| k.label()));
         for lang in ["it", "es"] {
             let catalog = catalog(lang);
             let missing: Vec<_> = words
@@ -354,6 +365,41 @@ mod tests {
                 .collect();
             assert!(missing.is_empty(), "{lang} lacks {missing:?}");
         }
+    }
+
+    /// Translations are kept by a 32-bit hash of the English text: two keys with the same
+    /// hash would show one's translation for the other.
+    #[test]
+    fn no_two_keys_share_a_hash() {
+        for lang in ["it", "es"] {
+            let mut hashes: Vec<(u32, String)> = catalog(lang)
+                .into_iter()
+                .map(|(k, _)| (fnv(&k), k))
+                .collect();
+            assert!(hashes.len() > 500, "{lang}: only {} keys", hashes.len());
+            hashes.sort();
+            for w in hashes.windows(2) {
+                assert!(
+                    w[0].0 != w[1].0,
+                    "{lang}: {:?} and {:?} share the hash {:#x}",
+                    w[0].1,
+                    w[1].1,
+                    w[0].0
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_sorted_table_finds_every_key() {
+        let catalog =
+            r#"{"Log out": "Esci", "Warnings": "Avvisi", "Team": "Gruppo", "Fleet": "Strumenti"}"#;
+        assert!(load(Lang::Es, catalog));
+        assert_eq!(t!("Warnings"), "Avvisi");
+        assert_eq!(t!("Fleet"), "Strumenti");
+        assert_eq!(t!("Team"), "Gruppo");
+        assert_eq!(t!("Log out"), "Esci");
+        assert_eq!(t!("Nope"), "Nope");
     }
 
     #[test]

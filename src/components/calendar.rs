@@ -23,28 +23,27 @@ pub fn CalendarLink() -> impl IntoView {
         .unwrap_or_default();
     let status = move || {
         match info.get() {
-        None => "Checking…".to_string(),
-        Some(Ok(i)) if i.has_feed => format!(
-            "Your lab has a subscription link, made {}. Its address was shown once; make a new one if you need it again (the old one then stops working).",
+        None => t!("Checking…").to_string(),
+        Some(Ok(i)) if i.has_feed => tf!(
+            "Your lab has a subscription link, made {0}. Its address was shown once; make a new one if you need it again (the old one then stops working).",
             i.created_at.map(|t| time::date_time(t, &session.time_zone())).unwrap_or_default()
         ),
-        Some(Ok(_)) => "Your lab has no subscription link yet.".to_string(),
+        Some(Ok(_)) => t!("Your lab has no subscription link yet.").to_string(),
         Some(Err(e)) => e.to_string(),
     }
     };
     view! {
         <section class="calendar" aria-labelledby="calendar-heading">
-            <h2 id="calendar-heading">"Calendar subscription"</h2>
+            <h2 id="calendar-heading">{t!("Calendar subscription")}</h2>
             <p>
-                "Calendar apps (Outlook, Google Calendar, Apple Calendar) can subscribe to the lab's "
-                "appointments and follow every reschedule and cancellation."
+                {t!("Calendar apps (Outlook, Google Calendar, Apple Calendar) can subscribe to the lab's appointments and follow every reschedule and cancellation.")}
             </p>
             <p role="status">
                 {status}
             </p>
             {when(move || session.is_manager(), move || view! {
                 <button type="button" disabled=move || create.pending() on:click=move |_| create.dispatch()>
-                    "Make a new subscription link"
+                    {t!("Make a new subscription link")}
                 </button>
             }.into_any())}
             {move || {
@@ -54,7 +53,7 @@ pub fn CalendarLink() -> impl IntoView {
                         let address = format!("{origin}{}", feed.path);
                         view! {
                             <div class="feed">
-                                <label for="calendar-address">"Subscription address (copy it now: it is not shown again)"</label>
+                                <label for="calendar-address">{t!("Subscription address (copy it now: it is not shown again)")}</label>
                                 <input id="calendar-address" type="text" readonly value=address on:focus=move |ev| {
                                     let input: web_sys::HtmlInputElement = event_target(&ev);
                                     input.select();

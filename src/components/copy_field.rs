@@ -11,7 +11,7 @@ pub fn CopyField(
     id: String,
     label: &'static str,
     text: String,
-    #[prop(default = "Copy")] button: &'static str,
+    #[prop(default = t!("Copy"))] button: &'static str,
 ) -> impl IntoView {
     let said = RwSignal::new("");
     let (field, copied) = (id.clone(), text.clone());
@@ -32,11 +32,15 @@ pub fn CopyField(
                 let f: js_sys::Function = get(&c, "writeText")?.dyn_into().ok()?;
                 f.call1(&c, &copied.as_str().into()).ok()
             });
-        let fallback = "Selected: press Ctrl+C to copy.";
+        let fallback = t!("Selected: press Ctrl+C to copy.");
         match write.and_then(|p| p.dyn_into::<js_sys::Promise>().ok()) {
             Some(p) => leptos::task::spawn_local(async move {
                 let done = wasm_bindgen_futures::JsFuture::from(p).await;
-                said.set(if done.is_ok() { "Copied." } else { fallback });
+                said.set(if done.is_ok() {
+                    t!("Copied.")
+                } else {
+                    fallback
+                });
             }),
             None => said.set(fallback),
         }

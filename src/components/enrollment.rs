@@ -63,28 +63,29 @@ pub fn CodeCard(code: EnrollmentCode) -> impl IntoView {
     let expires = code.expires_at;
     let id = code.instrument_id;
     let where_runs = match (model, windows) {
-        (Some("MiSeq"), _) => "D:\\Illumina\\MiSeqOutput is a MiSeq's runs folder unless its settings name another.".to_string(),
-        (_, true) => "Replace <runs-dir> with the output folder set in the control software (its settings screen names it; often on D:, or a network share mapped on the PC).".to_string(),
-        (_, false) => "Replace <runs-dir> with the output folder set in the control software: this model runs Linux, and its runs usually go to a network share; use the path it is mounted at.".to_string(),
+        (Some("MiSeq"), _) => tf!("{0} is a MiSeq's runs folder unless its settings name another.", runs_dir),
+        (_, true) => tf!("Replace {0} with the output folder set in the control software (its settings screen names it; often on D:, or a network share mapped on the PC).", runs_dir),
+        (_, false) => tf!("Replace {0} with the output folder set in the control software: this model runs Linux, and its runs usually go to a network share; use the path it is mounted at.", runs_dir),
     };
     let service = if windows {
-        "On Windows, seqhealth-agent.exe service install takes the same arguments and starts it at boot."
+        t!("On Windows, seqhealth-agent.exe service install takes the same arguments and starts it at boot.")
     } else {
-        "A systemd unit starts it at boot."
+        t!("A systemd unit starts it at boot.")
     };
     view! {
         <div class="card code-card" role="status">
             <p>
-                {format!("For {}. ", code.instrument)}
-                "Enrollment code (usable once, until "
-                {move || time::date_time(expires, &session.time_zone())}
-                "):"
+                {move || tf!(
+                    "For {0}. Enrollment code (usable once, until {1}):",
+                    code.instrument,
+                    time::date_time(expires, &session.time_zone())
+                )}
             </p>
             <p class="enrollment-code mono">{code.code.clone()}</p>
-            <CopyField id=format!("enroll-command-{id}") label="1. On the instrument PC, run:" text=enroll />
-            <CopyField id=format!("watch-command-{id}") label="2. Then start it:" text=watch />
+            <CopyField id=format!("enroll-command-{id}") label=t!("1. On the instrument PC, run:") text=enroll />
+            <CopyField id=format!("watch-command-{id}") label=t!("2. Then start it:") text=watch />
             <p class="note">
-                {where_runs} " " {service} " README, \"Connect an instrument\", has the details."
+                {where_runs} " " {service} {t!(" README, \"Connect an instrument\", has the details.")}
             </p>
         </div>
     }
@@ -177,19 +178,19 @@ pub fn ConnectionCard(detail: InstrumentDetail, on_change: Callback<()>) -> impl
         move || {
             match d.connection {
             Connection::AwaitingEnrollment => {
-                "Awaiting its agent: run the enrollment command on the instrument PC.".to_string()
+                t!("Awaiting its agent: run the enrollment command on the instrument PC.").to_string()
             }
-            Connection::Revoked => format!(
-                "Token revoked on {}: the agent's pushes are refused until it enrolls with a new code.",
+            Connection::Revoked => tf!(
+                "Token revoked on {0}: the agent's pushes are refused until it enrolls with a new code.",
                 d.token_revoked_at.map(|t| time::date_time(t, &tz())).unwrap_or_default()
             ),
             Connection::Enrolled => match d.last_contact_at {
-                Some(t) => format!(
-                    "Connected, last heard from {} ({}).",
+                Some(t) => tf!(
+                    "Connected, last heard from {0} ({1}).",
                     time::age(t),
                     time::date_time(t, &tz())
                 ),
-                None => "Enrolled; the agent has not reported yet.".to_string(),
+                None => t!("Enrolled; the agent has not reported yet.").to_string(),
             },
         }
         }
@@ -197,14 +198,12 @@ pub fn ConnectionCard(detail: InstrumentDetail, on_change: Callback<()>) -> impl
     let sharing = {
         let d = d.clone();
         move || {
-            let since = d
-                .data_sharing_since
-                .map(|t| format!(" since {}", time::date_time(t, &tz())))
-                .unwrap_or_default();
-            if d.data_sharing {
-                format!("Sending performance data: on{since}.")
-            } else {
-                format!("Sending performance data: off{since}. The agent sends nothing until it is turned on again.")
+            let since = d.data_sharing_since.map(|t| time::date_time(t, &tz()));
+            match (d.data_sharing, since) {
+                (true, Some(s)) => tf!("Sending performance data: on since {0}.", s),
+                (true, None) => t!("Sending performance data: on.").to_string(),
+                (false, Some(s)) => tf!("Sending performance data: off since {0}. The agent sends nothing until it is turned on again.", s),
+                (false, None) => t!("Sending performance data: off. The agent sends nothing until it is turned on again.").to_string(),
             }
         }
     };
@@ -214,7 +213,7 @@ pub fn ConnectionCard(detail: InstrumentDetail, on_change: Callback<()>) -> impl
     Effect::new(move |_| {
         if new_code.succeeded() {
             crate::components::done(
-                "New enrollment code made: it is below, with the commands to run.",
+                t!("New enrollment code made: it is below, with the commands to run."),
                 ".connection .code-card",
             );
         }
@@ -222,7 +221,7 @@ pub fn ConnectionCard(detail: InstrumentDetail, on_change: Callback<()>) -> impl
     Effect::new(move |_| {
         if revoke.succeeded() {
             confirming.set(false);
-            crate::components::done("Token revoked.", ".connection-status");
+            crate::components::done(t!("Token revoked."), ".connection-status");
             on_change.run(());
         }
     });
@@ -230,28 +229,28 @@ pub fn ConnectionCard(detail: InstrumentDetail, on_change: Callback<()>) -> impl
     let error = move || -> Option<ApiFailure> { new_code.failure().or_else(|| revoke.failure()) };
     view! {
         <section class="card connection" aria-labelledby="connection-heading">
-            <h2 id="connection-heading">"Agent"</h2>
+            <h2 id="connection-heading">{t!("Agent")}</h2>
             <p class="connection-status" data-connection=format!("{connection:?}")>{status}</p>
             <p class="sharing">{sharing}</p>
             {when(move || session.is_manager(), move || view! {
                 <div class="actions">
                     {(connection != Connection::Enrolled).then(|| view! {
                         <button type="button" disabled=move || new_code.pending() on:click=move |_| new_code.dispatch()>
-                            "New enrollment code"
+                            {t!("New enrollment code")}
                         </button>
                     })}
                     {when(move || connection == Connection::Enrolled && !confirming.get(), move || view! {
                         <button type="button" class="secondary" data-opens="revoke" on:click=move |_| confirming.set(true)>
-                            "Revoke token…"
+                            {t!("Revoke token…")}
                         </button>
                     }.into_any())}
                     {when(move || confirming.get(), move || view! {
-                        <p role="alert">"Revoke this instrument's token? Its agent stops sending until it enrolls again."</p>
+                        <p role="alert">{t!("Revoke this instrument's token? Its agent stops sending until it enrolls again.")}</p>
                         <button type="button" class="danger" autofocus on:click=move |_| revoke.dispatch()>
-                            "Revoke token"
+                            {t!("Revoke token")}
                         </button>
                         <button type="button" class="secondary" data-closes="revoke" on:click=move |_| confirming.set(false)>
-                            "Keep it"
+                            {t!("Keep it")}
                         </button>
                     }.into_any())}
                 </div>

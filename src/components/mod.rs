@@ -22,13 +22,13 @@ type ViewFn = Arc<dyn Fn() -> AnyView + Send + Sync>;
 /// A table's column headers, with explicit roles: tables laid out as cards on narrow
 /// screens (`table.narrow-cards`) keep their semantics where a browser would drop them.
 #[component]
-pub fn ColumnHeads(labels: &'static [&'static str]) -> impl IntoView {
+pub fn ColumnHeads(labels: Vec<&'static str>) -> impl IntoView {
     view! {
         <thead role="rowgroup">
             <tr role="row">
                 {labels
-                    .iter()
-                    .map(|l| view! { <th scope="col" role="columnheader">{*l}</th> })
+                    .into_iter()
+                    .map(|l| view! { <th scope="col" role="columnheader">{l}</th> })
                     .collect_view()}
             </tr>
         </thead>

@@ -29,7 +29,7 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
                     label: label.get_untracked(),
                 },
             ),
-            _ => api::refused(api::ApiFailure::Decode("enter both dates".into())),
+            _ => api::refused(api::ApiFailure::Decode(t!("enter both dates").into())),
         }
     });
     // Which run "Remove" was pressed on.
@@ -41,9 +41,9 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
         if added || removed {
             list.refetch();
             let said = if added {
-                "Planned run added."
+                t!("Planned run added.")
             } else {
-                "Planned run removed."
+                t!("Planned run removed.")
             };
             crate::components::done(said, "#planned-starts");
         }
@@ -54,7 +54,7 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
             <li>
                 <span>
                     <time datetime=p.starts_on.to_string()>{crate::format::day(p.starts_on)}</time>
-                    " to "
+                    {t!(" to ")}
                     <time datetime=p.ends_on.to_string()>{crate::format::day(p.ends_on)}</time>
                     {format!(": {}", p.label)}
                 </span>
@@ -62,13 +62,13 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
                     <button
                         type="button"
                         class="secondary"
-                        aria-label=format!("Remove planned run {}", p.label)
+                        aria-label=tf!("Remove planned run {0}", p.label)
                         on:click=move |_| {
                             removing.set_value(run);
                             remove.dispatch();
                         }
                     >
-                        "Remove"
+                        {t!("Remove")}
                     </button>
                 }.into_any())}
             </li>
@@ -76,16 +76,16 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
     };
     view! {
         <section aria-labelledby="planned-heading">
-            <h2 id="planned-heading">"Planned runs"</h2>
+            <h2 id="planned-heading">{t!("Planned runs")}</h2>
             {loaded(
-                "planned runs",
+                t!("planned runs"),
                 retry,
                 move || {
                     list.get()
                         .map(|l| {
                             l.map(|l| {
                                 if l.planned_runs.is_empty() {
-                                    view! { <p class="state empty">"No planned runs ahead."</p> }.into_any()
+                                    view! { <p class="state empty">{t!("No planned runs ahead.")}</p> }.into_any()
                                 } else {
                                     view! { <ul class="planned">{l.planned_runs.into_iter().map(row).collect_view()}</ul> }.into_any()
                                 }
@@ -101,13 +101,13 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
                         add.dispatch();
                     }
                 >
-                    <label for="planned-starts">"First day"</label>
+                    <label for="planned-starts">{t!("First day")}</label>
                     <DateField id="planned-starts".to_string() date=starts />
-                    <label for="planned-ends">"Last day"</label>
+                    <label for="planned-ends">{t!("Last day")}</label>
                     <DateField id="planned-ends".to_string() date=ends />
-                    <label for="planned-label">"Run"</label>
-                    <input id="planned-label" type="text" required maxlength="120" placeholder="e.g. WGS batch 14" bind:value=label />
-                    <button type="submit" disabled=move || add.pending()>"Add planned run"</button>
+                    <label for="planned-label">{t!("Run")}</label>
+                    <input id="planned-label" type="text" required maxlength="120" placeholder=t!("e.g. WGS batch 14") bind:value=label />
+                    <button type="submit" disabled=move || add.pending()>{t!("Add planned run")}</button>
                 </form>
             }.into_any())}
             {failure_line(move || add.failure().or_else(|| remove.failure()))}

@@ -12,9 +12,9 @@ pub fn Predictions(list: Remote<PredictionList>, tz: String) -> impl IntoView {
     let retry = Callback::new(move |_| list.refetch());
     view! {
         <section aria-labelledby="predictions-heading">
-            <h2 id="predictions-heading">"Predicted replacements"</h2>
+            <h2 id="predictions-heading">{t!("Predicted replacements")}</h2>
             {loaded(
-                "predictions",
+                t!("predictions"),
                 retry,
                 move || list.get().map(|l| l.map(|l| view! { <PredictionTable list=l tz=tz.clone() /> }.into_any())),
             )}
@@ -27,7 +27,7 @@ fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
     if list.predictions.is_empty() {
         return view! {
             <Empty>
-                <p>"No component is heading for its limit in the next 12 months."</p>
+                <p>{t!("No component is heading for its limit in the next 12 months.")}</p>
             </Empty>
         }
         .into_any();
@@ -39,10 +39,10 @@ fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
         .map(|p: Prediction| {
             let overdue = p.predicted_at <= now;
             let when = if overdue {
-                format!("Crossed about {}", time::date(p.predicted_at, &tz))
+                tf!("Crossed about {0}", time::date(p.predicted_at, &tz))
             } else {
-                format!(
-                    "{} (between {} and {})",
+                tf!(
+                    "{0} (between {1} and {2})",
                     time::date(p.predicted_at, &tz),
                     time::date(p.earliest, &tz),
                     time::date(p.latest, &tz)
@@ -51,8 +51,8 @@ fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
             // A signal derived from each run is fitted per run and counted in runs, at
             // the instrument's pace.
             let runs = p.in_runs.filter(|_| !overdue).map(|r| {
-                format!(
-                    "about {} more runs at {} a week",
+                tf!(
+                    "about {0} more runs at {1} a week",
                     r.runs_to_crossing,
                     format::fixed(r.runs_per_week, 1),
                 )
@@ -61,45 +61,44 @@ fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
             let due = p.replace_by <= now;
             let replace = time::date(p.replace_by, &tz);
             let (rate, per, basis) = match p.in_runs {
-                Some(r) => (r.change_per_run, "a run", format!("{} runs", r.runs_used)),
-                None => (p.slope_per_day, "per day", format!("{} days", p.basis_days)),
+                Some(r) => (r.change_per_run, t!("a run"), tf!("{0} runs", r.runs_used)),
+                None => (p.slope_per_day, t!("per day"), tf!("{0} days", p.basis_days)),
             };
-            let why = format!(
-                "{}{} {} {} {} {per} over {basis}, towards {} {}",
-                p.sensor_label,
-                match p.fitted {
-                    LimitOn::Level => "",
-                    LimitOn::Peaks => "'s daily peak",
-                },
-                if rate < 0.0 { "falls" } else { "rises" },
-                format::fixed(rate.abs(), 3),
-                p.unit,
-                format::shortest(p.limit),
-                p.unit
-            );
+            let sensor = seqhealth_api::domain::sensor_spec(&p.sensor)
+                .map_or(p.sensor_label.as_str(), |s| crate::i18n::word(s.label));
+            let subject = match p.fitted {
+                LimitOn::Level => sensor.to_string(),
+                LimitOn::Peaks => tf!("{0}'s daily peak", sensor),
+            };
+            let (change, limit) = (format::fixed(rate.abs(), 3), format::shortest(p.limit));
+            let why = if rate < 0.0 {
+                tf!("{0} falls {1} {2} {3} over {4}, towards {5} {2}", subject, change, p.unit, per, basis, limit)
+            } else {
+                tf!("{0} rises {1} {2} {3} over {4}, towards {5} {2}", subject, change, p.unit, per, basis, limit)
+            };
             view! {
                 <tr data-component=p.component.clone()>
-                    <th scope="row">{p.component.clone()} <span class="sub">{p.subsystem.label()}</span></th>
+                    <th scope="row">{p.component.clone()} <span class="sub">{crate::i18n::word(p.subsystem.label())}</span></th>
                     <td>{why}</td>
                     <td>{when}{runs.map(|r| view! { <span class="sub">{r}</span> })}</td>
                     <td class=if due { "due" } else { "" }>
                         {replace}
-                        {due.then_some(view! { <span class="sub">"overdue"</span> })}
+                        {due.then_some(view! { <span class="sub">{t!("overdue")}</span> })}
                     </td>
                 </tr>
             }
         })
         .collect_view();
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Predicted replacements table">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=t!("Predicted replacements table")>
             <table class="predictions">
-                <caption>{format!("Components whose signal is heading for its limit; dates in {tz}")}</caption>
+                <caption>{tf!("Components whose signal is heading for its limit; dates in {0}", tz)}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">"Component"</th>
-                        <th scope="col">"Why (robust trend of its days or runs)"</th>
-                        <th scope="col">"Predicted to reach its limit"</th>
-                        <th scope="col">"Replace by"</th>
+                        <th scope="col">{t!("Component")}</th>
+                        <th scope="col">{t!("Why (robust trend of its days or runs)")}</th>
+                        <th scope="col">{t!("Predicted to reach its limit")}</th>
+                        <th scope="col">{t!("Replace by")}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

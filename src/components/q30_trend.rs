@@ -13,13 +13,15 @@ use seqhealth_api::{RunList, RunRow, Severity};
 /// a hundred rows or more, and the newest are the ones a lab looks at.
 const RUNS_SHOWN: usize = 20;
 
-const WINDOWS: [(i64, &str); 5] = [
-    (90, "Last 90 days"),
-    (180, "Last 6 months"),
-    (365, "Last 12 months"),
-    (730, "Last 2 years"),
-    (36_500, "All (latest 1,000 runs)"),
-];
+fn windows() -> [(i64, &'static str); 5] {
+    [
+        (90, t!("Last 90 days")),
+        (180, t!("Last 6 months")),
+        (365, t!("Last 12 months")),
+        (730, t!("Last 2 years")),
+        (36_500, t!("All (latest 1,000 runs)")),
+    ]
+}
 
 /// The Q-score trend and the runs behind it, for a chosen period.
 #[component]
@@ -30,15 +32,15 @@ pub fn Q30Trend(id: i64, tz: String) -> impl IntoView {
     view! {
         <section aria-labelledby="trend-heading">
             <div class="section-head">
-                <h2 id="trend-heading">"Q-score trend"</h2>
+                <h2 id="trend-heading">{t!("Q-score trend")}</h2>
                 <label>
-                    "Period "
+                    {t!("Period ")}
                     <select on:change=move |ev| {
                         if let Ok(d) = event_target_value(&ev).parse() {
                             days.set(d)
                         }
                     }>
-                        {WINDOWS
+                        {windows()
                             .into_iter()
                             .map(|(d, label)| {
                                 view! {
@@ -52,7 +54,7 @@ pub fn Q30Trend(id: i64, tz: String) -> impl IntoView {
                 </label>
             </div>
             {loaded(
-                "runs",
+                t!("runs"),
                 retry,
                 move || runs.get().map(|r| r.map(|list| view! { <Runs list=list tz=tz.clone() /> }.into_any())),
             )}
@@ -65,7 +67,7 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
     if list.runs.is_empty() {
         return view! {
             <Empty>
-                <p>"No runs in this period. Choose a longer period above, or wait for the next run to finish."</p>
+                <p>{t!("No runs in this period. Choose a longer period above, or wait for the next run to finish.")}</p>
             </Empty>
         }
         .into_any();
@@ -91,7 +93,7 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
         {truncated
             .then(|| {
                 view! {
-                    <p class="note">"Only the most recent runs of this period are shown. Choose a shorter period."</p>
+                    <p class="note">{t!("Only the most recent runs of this period are shown. Choose a shorter period.")}</p>
                 }
             })}
         {(n > RUNS_SHOWN).then(|| show_all_button(show_all, n))}
@@ -110,7 +112,7 @@ fn kind_of(r: &RunRow) -> Kind {
 /// "151-8-8-151 on S4" (or the read structure alone when no flow cell is named).
 fn kind_label((reads, cell): &Kind) -> String {
     match cell {
-        Some(c) => format!("{reads} on {c}"),
+        Some(c) => tf!("{0} on {1}", reads, c),
         None => reads.clone(),
     }
 }
@@ -164,9 +166,9 @@ fn q30_chart(list: &RunList, tz: &str) -> impl IntoView {
                         format::pct(Some(value)),
                         kind_label(k),
                         match &flagged {
-                            Some(f) => format!("flagged: {f}"),
-                            None if control(k).is_some() => "in control".into(),
-                            None => "no control limits yet".into(),
+                            Some(f) => tf!("flagged: {0}", f),
+                            None if control(k).is_some() => t!("in control").into(),
+                            None => t!("no control limits yet").into(),
                         }
                     );
                     Some(TrendPoint {
@@ -191,8 +193,9 @@ fn q30_chart(list: &RunList, tz: &str) -> impl IntoView {
             .unwrap_or_default()
     });
     let n = list.runs.len();
-    let description = format!(
-        "Line chart of %≥Q30 for each of {n} runs, oldest on the left, one line per kind of run. The same figures are in the runs table below."
+    let description = tf!(
+        "Line chart of %≥Q30 for each of {0} runs, oldest on the left, one line per kind of run. The same figures are in the runs table below.",
+        n
     );
     let legend = kinds
         .iter()
@@ -200,8 +203,8 @@ fn q30_chart(list: &RunList, tz: &str) -> impl IntoView {
         .enumerate()
         .map(|(k, (kind, s))| {
             let said = match control(kind) {
-                Some(c) => format!(
-                    "{}: {} runs; mean {} %, control limits {}–{} % (±3σ of its first {} runs){}",
+                Some(c) => tf!(
+                    "{0}: {1} runs; mean {2} %, control limits {3}–{4} % (±3σ of its first {5} runs){6}",
                     kind_label(kind),
                     s.points.len(),
                     format::fixed(c.center, 1),
@@ -209,11 +212,11 @@ fn q30_chart(list: &RunList, tz: &str) -> impl IntoView {
                     format::fixed(c.upper, 1),
                     c.baseline_runs,
                     c.floor
-                        .map(|f| format!(", spec floor {} %", format::fixed(f, 0)))
+                        .map(|f| tf!(", spec floor {0} %", format::fixed(f, 0)))
                         .unwrap_or_default()
                 ),
-                None => format!(
-                    "{}: {} runs; too few for control limits yet",
+                None => tf!(
+                    "{0}: {1} runs; too few for control limits yet",
                     kind_label(kind),
                     s.points.len()
                 ),
@@ -234,14 +237,16 @@ fn q30_chart(list: &RunList, tz: &str) -> impl IntoView {
             <div class="svg" role="group" aria-label=description inner_html=svg></div>
             <figcaption>
                 <ul class="legend">{legend}</ul>
-                {format!(
-                    "%≥Q30 per run, {n} runs; dates in {tz}. Each kind of run (read structure and flow cell) is judged against its own limits: solid line its mean, dashed its control limits, red dashed its spec floor; large red markers are runs a control rule flags. Hover a marker for its run; Tab reaches the flagged runs and each kind's newest. "
+                {tf!(
+                    "%≥Q30 per run, {0} runs; dates in {1}. Each kind of run (read structure and flow cell) is judged against its own limits: solid line its mean, dashed its control limits, red dashed its spec floor; large red markers are runs a control rule flags. Hover a marker for its run; Tab reaches the flagged runs and each kind's newest. ",
+                    n,
+                    tz
                 )}
-                <a href="#runs-table">"The runs table"</a>
+                <a href="#runs-table">{t!("The runs table")}</a>
                 {if n > RUNS_SHOWN {
-                    " holds the same data (its newest rows until you show all)."
+                    t!(" holds the same data (its newest rows until you show all).")
                 } else {
-                    " holds the same data."
+                    t!(" holds the same data.")
                 }}
             </figcaption>
         </figure>
@@ -261,9 +266,9 @@ fn show_all_button(show_all: RwSignal<bool>, n: usize) -> impl IntoView {
             >
                 {move || {
                     if show_all.get() {
-                        format!("Show only the newest {RUNS_SHOWN} runs")
+                        tf!("Show only the newest {0} runs", RUNS_SHOWN)
                     } else {
-                        format!("Show all {n} runs")
+                        tf!("Show all {0} runs", n)
                     }
                 }}
             </button>
@@ -277,9 +282,14 @@ fn runs_table(runs: Vec<(RunRow, bool)>, show_all: RwSignal<bool>, tz: String) -
     let caption_tz = tz.clone();
     let caption = move || {
         if show_all.get() {
-            format!("Runs, newest first ({n}); times in {caption_tz}")
+            tf!("Runs, newest first ({0}); times in {1}", n, caption_tz)
         } else {
-            format!("Runs, newest first (the newest {RUNS_SHOWN} of {n}); times in {caption_tz}")
+            tf!(
+                "Runs, newest first (the newest {0} of {1}); times in {2}",
+                RUNS_SHOWN,
+                n,
+                caption_tz
+            )
         }
     };
     let rows = move || {
@@ -291,22 +301,22 @@ fn runs_table(runs: Vec<(RunRow, bool)>, show_all: RwSignal<bool>, tz: String) -
             .collect_view()
     };
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Runs table">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=t!("Runs table")>
             <table id="runs-table" class="runs">
                 <caption>{caption}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">"Started"</th>
-                        <th scope="col">"Run"</th>
-                        <th scope="col">"Kind of run"</th>
-                        <th scope="col">"%≥Q30"</th>
-                        <th scope="col">"%≥Q30 control"</th>
-                        <th scope="col">"Yield (Gb)"</th>
-                        <th scope="col">"%PF"</th>
-                        <th scope="col">"Density (K/mm²)"</th>
-                        <th scope="col">"Error rate"</th>
-                        <th scope="col">"Reagent-kit lot"</th>
-                        <th scope="col">"Flow-cell lot"</th>
+                        <th scope="col">{t!("Started")}</th>
+                        <th scope="col">{t!("Run")}</th>
+                        <th scope="col">{t!("Kind of run")}</th>
+                        <th scope="col">{t!("%≥Q30")}</th>
+                        <th scope="col">{t!("%≥Q30 control")}</th>
+                        <th scope="col">{t!("Yield (Gb)")}</th>
+                        <th scope="col">{t!("%PF")}</th>
+                        <th scope="col">{t!("Density (K/mm²)")}</th>
+                        <th scope="col">{t!("Error rate")}</th>
+                        <th scope="col">{t!("Reagent-kit lot")}</th>
+                        <th scope="col">{t!("Flow-cell lot")}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -331,8 +341,8 @@ fn run_row(r: RunRow, judged: bool, tz: &str) -> impl IntoView {
             <td class="control">
                 {match flagged {
                     Some(f) => f,
-                    None if judged => "In control".into(),
-                    None => "No limits yet".into(),
+                    None if judged => t!("In control").into(),
+                    None => t!("No limits yet").into(),
                 }}
             </td>
             <td class="num">{format::number(r.yield_gb, 1)}</td>

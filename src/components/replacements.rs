@@ -62,15 +62,15 @@ pub fn ReplacementTable(
             <table class="replacements narrow-cards" role="table">
                 <caption>
                     {move || {
-                        format!(
-                            "{n} {}, soonest replace-by first; times in {}",
-                            if n == 1 { "replacement" } else { "replacements" },
-                            session.time_zone(),
-                        )
+                        if n == 1 {
+                            tf!("1 replacement, soonest replace-by first; times in {0}", session.time_zone())
+                        } else {
+                            tf!("{0} replacements, soonest replace-by first; times in {1}", n, session.time_zone())
+                        }
                     }}
-                    {list.truncated.then_some(" (only the first 500 are shown: narrow the filters)")}
+                    {list.truncated.then(|| t!(" (only the first 500 are shown: narrow the filters)"))}
                 </caption>
-                <ColumnHeads labels=&["Instrument", "Component", "Why", "Replace by", "Status"] />
+                <ColumnHeads labels=vec![t!("Instrument"), t!("Component"), t!("Why"), t!("Replace by"), t!("Status")] />
                 <tbody role="rowgroup">{rows}</tbody>
             </table>
         </div>
@@ -108,30 +108,30 @@ fn ReplacementRowView(
                 (ReplacementStatus::Scheduled, Some(a)) => format!(
                     "{}, {}{}{}{}",
                     time::date(a.starts_at, &tz),
-                    a.slot.label(),
+                    crate::i18n::word(a.slot.label()),
                     a.scheduled_by
                         .as_ref()
-                        .map(|b| format!("; booked by {b}"))
+                        .map(|b| tf!("; booked by {0}", b))
                         .unwrap_or_default(),
                     a.engineer
                         .as_ref()
-                        .map(|e| format!("; engineer {e}"))
+                        .map(|e| tf!("; engineer {0}", e))
                         .unwrap_or_default(),
                     a.case_number
                         .as_ref()
-                        .map(|c| format!("; case {c}"))
+                        .map(|c| tf!("; case {0}", c))
                         .unwrap_or_default()
                 ),
-                (ReplacementStatus::Completed, _) => format!(
-                    "on {}{}",
-                    r.completed_at
+                (ReplacementStatus::Completed, _) => {
+                    let on = r
+                        .completed_at
                         .map(|t| time::date_time(t, &tz))
-                        .unwrap_or_default(),
-                    r.completed_by
-                        .as_ref()
-                        .map(|b| format!(" by {b}"))
-                        .unwrap_or_default()
-                ),
+                        .unwrap_or_default();
+                    match &r.completed_by {
+                        Some(b) => tf!("on {0} by {1}", on, b),
+                        None => tf!("on {0}", on),
+                    }
+                }
                 (ReplacementStatus::Cancelled, _) => {
                     format!("“{}”", r.cancel_reason.clone().unwrap_or_default())
                 }
@@ -142,15 +142,14 @@ fn ReplacementRowView(
     let replace_by = r.replace_by;
     let moved = r.moved.clone();
     let overdue = status.is_open() && replace_by < time::now();
+    let sensor = seqhealth_api::domain::sensor_spec(&r.sensor)
+        .map_or(r.sensor_label.as_str(), |s| crate::i18n::word(s.label))
+        .to_lowercase();
     let evidence = match r.source {
-        ReplacementSource::Prediction => {
-            format!("Trend chart of {}", r.sensor_label.to_ascii_lowercase())
-        }
-        ReplacementSource::Warning => {
-            format!("Readings of {}", r.sensor_label.to_ascii_lowercase())
-        }
+        ReplacementSource::Prediction => tf!("Trend chart of {0}", sensor),
+        ReplacementSource::Warning => tf!("Readings of {0}", sensor),
     };
-    let what = format!("{} of {}", r.component, r.instrument_nickname);
+    let what = tf!("{0} of {1}", r.component, r.instrument_nickname);
     let nickname = r.instrument_nickname.clone();
     let group = what.clone();
     let form = move || {
@@ -186,35 +185,44 @@ fn ReplacementRowView(
                 <A href=Route::Instrument(r.instrument_id).href()>{r.instrument_nickname.clone()}</A>
                 <span class="sub mono">{r.instrument_serial.clone()}</span>
             </th>
-            <td role="cell" data-label="Component">
+            <td role="cell" data-label=t!("Component")>
                 {r.component.clone()}
-                <span class="sub">{r.subsystem.label()}</span>
+                <span class="sub">{crate::i18n::word(r.subsystem.label())}</span>
             </td>
-            <td role="cell" data-label="Why">
+            <td role="cell" data-label=t!("Why")>
                 {r.reason.clone()}
                 <A href=Route::Sensor(r.instrument_id, &r.sensor).href() attr:class="sub">
                     {evidence}
                 </A>
             </td>
-            <td role="cell" data-label="Replace by" class=if overdue { "overdue" } else { "" }>
+            <td role="cell" data-label=t!("Replace by") class=if overdue { "overdue" } else { "" }>
                 {move || time::date(replace_by, &tz())}
-                {overdue.then_some(view! { <span class="sub">"overdue"</span> })}
+                {overdue.then_some(view! { <span class="sub">{t!("overdue")}</span> })}
                 {moved.map(|m| {
-                    let way = if m.from > replace_by { "earlier" } else { "later" };
+                    let earlier = m.from > replace_by;
                     view! {
                         <span class="sub moved">
-                            {move || format!(
-                                "moved {way} on {} (was {}): {}",
-                                time::date(m.on, &tz()),
-                                time::date(m.from, &tz()),
-                                m.why
-                            )}
+                            {move || if earlier {
+                                tf!(
+                                    "moved earlier on {0} (was {1}): {2}",
+                                    time::date(m.on, &tz()),
+                                    time::date(m.from, &tz()),
+                                    m.why
+                                )
+                            } else {
+                                tf!(
+                                    "moved later on {0} (was {1}): {2}",
+                                    time::date(m.on, &tz()),
+                                    time::date(m.from, &tz()),
+                                    m.why
+                                )
+                            }}
                         </span>
                     }
                 })}
             </td>
-            <td role="cell" data-label="Status" class="status">
-                <span class=status_class(status)>{status.label()}</span>
+            <td role="cell" data-label=t!("Status") class="status">
+                <span class=status_class(status)>{crate::i18n::word(status.label())}</span>
                 <span class="detail">{status_text}</span>
                 {when(
                     move || session.is_manager() && status.is_open() && editing.get() == Editing::None,
@@ -224,18 +232,18 @@ fn ReplacementRowView(
                             // Named by its row: every row has the same buttons (WCAG 2.4.6).
                             <div class="actions" role="group" aria-label=group.clone()>
                                 <button type="button" data-opens="schedule" on:click=move |_| editing.set(Editing::Schedule)>
-                                    {if scheduled { "Reschedule" } else { "Schedule" }}
+                                    {if scheduled { t!("Reschedule") } else { t!("Schedule") }}
                                 </button>
                                 {scheduled
                                     .then(|| {
                                         view! {
                                             <button type="button" class="secondary" data-opens="complete" on:click=move |_| editing.set(Editing::Complete)>
-                                                "Mark completed"
+                                                {t!("Mark completed")}
                                             </button>
                                         }
                                     })}
                                 <button type="button" class="secondary" data-opens="cancel" on:click=move |_| editing.set(Editing::Cancel)>
-                                    "Cancel…"
+                                    {t!("Cancel…")}
                                 </button>
                             </div>
                         }
@@ -287,7 +295,11 @@ fn ScheduleForm(
     on_change: Callback<()>,
 ) -> impl IntoView {
     let session = use_session();
-    let verb = if reschedule { "Reschedule" } else { "Schedule" };
+    let verb = if reschedule {
+        t!("Reschedule")
+    } else {
+        t!("Schedule")
+    };
     // A new appointment is proposed on the first weekday morning free of planned runs.
     let (d0, s0) = initial.unwrap_or_else(|| {
         let tz = session.0.get_untracked().map(|s| s.lab.time_zone);
@@ -317,16 +329,17 @@ fn ScheduleForm(
             let runs: Vec<String> = hits
                 .iter()
                 .map(|p| {
-                    format!(
-                        "“{}” ({} to {})",
+                    tf!(
+                        "“{0}” ({1} to {2})",
                         p.label,
                         format::day(p.starts_on),
                         format::day(p.ends_on)
                     )
                 })
                 .collect();
-            format!(
-                "{nickname} has a planned run that day: {}. Pick another day, or book it anyway.",
+            tf!(
+                "{0} has a planned run that day: {1}. Pick another day, or book it anyway.",
+                nickname,
                 runs.join(", ")
             )
         })
@@ -345,7 +358,7 @@ fn ScheduleForm(
             },
             reschedule,
         ),
-        None => api::refused(ApiFailure::Decode("pick a date".into())),
+        None => api::refused(ApiFailure::Decode(t!("pick a date").into())),
     });
     {
         let what = what.clone();
@@ -355,15 +368,27 @@ fn ScheduleForm(
             id,
             Box::new(move || {
                 let day = crate::json::date(&date.get_untracked()).map(format::weekday);
-                let slot = match slot.get_untracked() {
-                    Slot::Am => "morning",
-                    Slot::Pm => "afternoon",
-                };
-                format!(
-                    "Replacement of {what} {}d for {}, {slot}.",
-                    verb.to_ascii_lowercase(),
-                    day.unwrap_or_default()
-                )
+                let day = day.unwrap_or_default();
+                match (reschedule, slot.get_untracked()) {
+                    (false, Slot::Am) => {
+                        tf!("Replacement of {0} scheduled for {1}, morning.", what, day)
+                    }
+                    (false, Slot::Pm) => tf!(
+                        "Replacement of {0} scheduled for {1}, afternoon.",
+                        what,
+                        day
+                    ),
+                    (true, Slot::Am) => tf!(
+                        "Replacement of {0} rescheduled for {1}, morning.",
+                        what,
+                        day
+                    ),
+                    (true, Slot::Pm) => tf!(
+                        "Replacement of {0} rescheduled for {1}, afternoon.",
+                        what,
+                        day
+                    ),
+                }
             }),
         );
     }
@@ -374,15 +399,15 @@ fn ScheduleForm(
     view! {
         <form
             class="schedule"
-            aria-label=format!("{verb} the replacement of {what}")
+            aria-label=if reschedule { tf!("Reschedule the replacement of {0}", what) } else { tf!("Schedule the replacement of {0}", what) }
             on:submit=move |ev| {
                 ev.prevent_default();
                 save.dispatch();
             }
         >
-            <label for=date_id.clone()>"Date"</label>
+            <label for=date_id.clone()>{t!("Date")}</label>
             <DateField id=date_id.clone() date autofocus=true />
-            <label for=slot_id.clone()>"Slot"</label>
+            <label for=slot_id.clone()>{t!("Slot")}</label>
             <select
                 id=slot_id
                 on:change=move |ev| {
@@ -393,33 +418,33 @@ fn ScheduleForm(
             >
                 {[Slot::Am, Slot::Pm]
                     .into_iter()
-                    .map(|s| view! { <option value=s.as_str() selected=move || slot.get() == s>{s.label()}</option> })
+                    .map(|s| view! { <option value=s.as_str() selected=move || slot.get() == s>{crate::i18n::word(s.label())}</option> })
                     .collect_view()}
             </select>
-            <label for=engineer_id.clone()>"Service engineer (optional)"</label>
+            <label for=engineer_id.clone()>{t!("Service engineer (optional)")}</label>
             <input id=engineer_id type="text" maxlength="120" autocomplete="off" bind:value=engineer />
-            <label for=case_id.clone()>"Vendor case number (optional)"</label>
+            <label for=case_id.clone()>{t!("Vendor case number (optional)")}</label>
             <input id=case_id type="text" maxlength="60" autocomplete="off" bind:value=case_number />
             <div class="planned-list">
                 {planned
                     .with_value(|runs| {
                         if runs.is_empty() {
-                            format!("{} has no planned runs ahead.", nickname_shown)
+                            tf!("{0} has no planned runs ahead.", nickname_shown)
                         } else {
                             let list: Vec<String> = runs
                                 .iter()
-                                .map(|p| format!("{} to {} “{}”", format::day(p.starts_on), format::day(p.ends_on), p.label))
+                                .map(|p| tf!("{0} to {1} “{2}”", format::day(p.starts_on), format::day(p.ends_on), p.label))
                                 .collect();
-                            format!("Planned runs on {}: {}.", nickname_shown, list.join("; "))
+                            tf!("Planned runs on {0}: {1}.", nickname_shown, list.join("; "))
                         }
                     })}
             </div>
             {move || collision_text().map(|t| view! { <p class="state warning collision" role="alert">{t}</p> })}
             <button type="submit" disabled=move || save.pending()>
-                {move || if collision() { format!("{verb} anyway") } else { verb.to_string() }}
+                {move || if collision() { if reschedule { t!("Reschedule anyway") } else { t!("Schedule anyway") } } else { verb }}
             </button>
             <button type="button" class="secondary" data-closes="schedule" on:click=move |_| editing.set(Editing::None)>
-                "Close"
+                {t!("Close")}
             </button>
             {failure_of(save)}
         </form>
@@ -435,7 +460,7 @@ fn CancelForm(
 ) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let save = Mutation::new(move || api::cancel_replacement(id, reason.get_untracked()));
-    let said = format!("Replacement of {what} cancelled.");
+    let said = tf!("Replacement of {0} cancelled.", what);
     refresh_on_success(save, on_change, id, Box::new(move || said.clone()));
     let input_id = format!("cancel-reason-{id}");
     view! {
@@ -446,13 +471,13 @@ fn CancelForm(
                 save.dispatch();
             }
         >
-            <label for=input_id.clone()>{format!("Reason for cancelling the replacement of {what}")}</label>
+            <label for=input_id.clone()>{tf!("Reason for cancelling the replacement of {0}", what)}</label>
             <input id=input_id type="text" required autofocus maxlength="500" bind:value=reason />
             <button type="submit" class="danger" disabled=move || save.pending()>
-                "Cancel replacement"
+                {t!("Cancel replacement")}
             </button>
             <button type="button" class="secondary" data-closes="cancel" on:click=move |_| editing.set(Editing::None)>
-                "Keep it"
+                {t!("Keep it")}
             </button>
             {failure_of(save)}
         </form>
@@ -471,7 +496,7 @@ fn CompleteForm(
         let n = note.get_untracked();
         api::complete_replacement(id, (!n.trim().is_empty()).then_some(n))
     });
-    let said = format!("Replacement of {what} marked completed.");
+    let said = tf!("Replacement of {0} marked completed.", what);
     refresh_on_success(save, on_change, id, Box::new(move || said.clone()));
     let input_id = format!("complete-note-{id}");
     view! {
@@ -483,17 +508,18 @@ fn CompleteForm(
             }
         >
             <p>
-                {format!(
-                    "Mark the replacement of {what} done? Its warnings resolve and its prediction starts afresh.",
+                {tf!(
+                    "Mark the replacement of {0} done? Its warnings resolve and its prediction starts afresh.",
+                    what
                 )}
             </p>
-            <label for=input_id.clone()>"Note (optional)"</label>
+            <label for=input_id.clone()>{t!("Note (optional)")}</label>
             <input id=input_id type="text" autofocus maxlength="500" bind:value=note />
             <button type="submit" disabled=move || save.pending()>
-                "Confirm completed"
+                {t!("Confirm completed")}
             </button>
             <button type="button" class="secondary" data-closes="complete" on:click=move |_| editing.set(Editing::None)>
-                "Not yet"
+                {t!("Not yet")}
             </button>
             {failure_of(save)}
         </form>

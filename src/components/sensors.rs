@@ -15,15 +15,22 @@ use seqhealth_api::{
     Subsystem, TelemetrySeries, WarningList, WarningQuery,
 };
 
-const PERIODS: [(i64, &str); 5] = [
-    (7, "Last 7 days"),
-    (30, "Last 30 days"),
-    (90, "Last 90 days"),
-    (365, "Last 12 months"),
-    // A signal derived from runs has a point per run, and a lab's older runs may be years
-    // back (an instrument's archive, the demo's real folders).
-    (36_500, "All readings"),
-];
+fn periods() -> [(i64, &'static str); 5] {
+    [
+        (7, t!("Last 7 days")),
+        (30, t!("Last 30 days")),
+        (90, t!("Last 90 days")),
+        (365, t!("Last 12 months")),
+        // A signal derived from runs has a point per run, and a lab's older runs may be
+        // years back (an instrument's archive, the demo's real folders).
+        (36_500, t!("All readings")),
+    ]
+}
+
+/// A sensor's name in the user's language.
+fn label(s: &seqhealth_api::SensorInfo) -> &str {
+    seqhealth_api::domain::sensor_spec(&s.name).map_or(&s.label, |x| crate::i18n::word(x.label))
+}
 
 #[component]
 pub fn Sensors(
@@ -44,15 +51,15 @@ pub fn Sensors(
     view! {
         <section aria-labelledby="sensors-heading">
             <div class="section-head">
-                <h2 id="sensors-heading">"Subsystem sensors"</h2>
+                <h2 id="sensors-heading">{t!("Subsystem sensors")}</h2>
                 <label>
-                    "Period "
+                    {t!("Period ")}
                     <select on:change=move |ev| {
                         if let Ok(d) = event_target_value(&ev).parse() {
                             days.set(d)
                         }
                     }>
-                        {PERIODS
+                        {periods()
                             .into_iter()
                             .map(|(d, label)| view! { <option value=d.to_string() selected=d == 30>{label}</option> })
                             .collect_view()}
@@ -61,7 +68,7 @@ pub fn Sensors(
             </div>
             {sensors.is_empty().then(|| view! {
                 <p class="state">
-                    "No sensor readings yet: they come from the instrument's own sensors, a local sensor feed, and the signals derived from each finished run."
+                    {t!("No sensor readings yet: they come from the instrument's own sensors, a local sensor feed, and the signals derived from each finished run.")}
                 </p>
             })}
             <div class="sensor-grid">
@@ -135,7 +142,7 @@ fn SensorChart(
     view! {
         <figure class="chart sensor" id=anchor_id data-sensor=metric>
             {loaded(
-                "readings",
+                t!("readings"),
                 retry,
                 move || {
                             // A prediction adds its fitted line; without one the chart still stands.
@@ -172,12 +179,12 @@ fn SensorChart(
                                             Some(Appointment {
                                                 from: a.starts_at.timestamp(),
                                                 to: a.ends_at.timestamp(),
-                                                what: format!(
-                                                    "{} replacement{}",
-                                                    r.component,
-                                                    if r.status == ReplacementStatus::Completed { " (done)" } else { "" }
-                                                ),
-                                                slot: a.slot.label(),
+                                                what: if r.status == ReplacementStatus::Completed {
+                                                    tf!("{0} replacement (done)", r.component)
+                                                } else {
+                                                    tf!("{0} replacement", r.component)
+                                                },
+                                                slot: crate::i18n::word(a.slot.label()),
                                             })
                                         })
                                         .collect()
@@ -217,9 +224,9 @@ fn SensorView(
         {if s.points.is_empty() {
             // An empty chart with an axis from 1970 helps no one.
             let why = if SENSORS.iter().any(|x| x.name == s.sensor.name && x.source == Source::Run) {
-                "No runs in this period: choose \u{201c}All readings\u{201d} above for older runs."
+                t!("No runs in this period: choose “All readings” above for older runs.")
             } else {
-                "No readings in this period."
+                t!("No readings in this period.")
             };
             view! { <p class="state empty">{why}</p> }.into_any()
         } else {
@@ -328,46 +335,57 @@ fn caption(
     let latest = s
         .points
         .last()
-        .map(|p| format!("latest {} {unit}", format::number(Some(p.mean), 2)));
+        .map(|p| tf!("latest {0} {1}", format::number(Some(p.mean), 2), unit));
     let predicted = prediction
         .map(|p| {
-            format!(
-                "; dashed purple: fitted trend{}, reaching {} {unit} about {}",
-                match p.fitted {
-                    LimitOn::Level => "",
-                    LimitOn::Peaks => " of the daily peaks (purple dots)",
-                },
-                format::shortest(p.limit),
-                time::date(p.predicted_at, tz)
-            )
+            let (limit, when) = (format::shortest(p.limit), time::date(p.predicted_at, tz));
+            match p.fitted {
+                LimitOn::Level => tf!(
+                    "; dashed purple: fitted trend, reaching {0} {1} about {2}",
+                    limit,
+                    unit,
+                    when
+                ),
+                LimitOn::Peaks => tf!(
+                    "; dashed purple: fitted trend of the daily peaks (purple dots), reaching {0} {1} about {2}",
+                    limit,
+                    unit,
+                    when
+                ),
+            }
         })
         .unwrap_or_default();
     let warned = match marked {
         0 => String::new(),
-        1 => "; a triangle marks when its warning was raised".to_string(),
-        n => format!("; triangles mark when its {n} warnings were raised"),
+        1 => t!("; a triangle marks when its warning was raised").to_string(),
+        n => tf!("; triangles mark when its {0} warnings were raised", n),
     };
     let shaded: Vec<String> = appointments
         .iter()
-        .map(|a| format!("{} on {}, {}", a.what, day(a.from, tz), a.slot))
+        .map(|a| tf!("{0} on {1}, {2}", a.what, day(a.from, tz), a.slot))
         .collect();
     let shaded = if shaded.is_empty() {
         String::new()
     } else {
-        format!("; shaded: {}", shaded.join("; "))
+        tf!("; shaded: {0}", shaded.join("; "))
     };
     format!(
-        "{} ({}): {} per {bucket}; normal {}–{} {unit}{}{predicted}{warned}{shaded}",
-        s.sensor.label,
-        s.sensor.subsystem.label(),
-        if s.points.is_empty() {
-            "no readings in this period".to_string()
-        } else {
-            "mean and range".to_string()
-        },
-        format::shortest(s.sensor.warn.0),
-        format::shortest(s.sensor.warn.1),
-        latest.map(|l| format!("; {l}")).unwrap_or_default()
+        "{}{predicted}{warned}{shaded}",
+        tf!(
+            "{0} ({1}): {2} per {3}; normal {4}–{5} {6}{7}",
+            label(&s.sensor),
+            crate::i18n::word(s.sensor.subsystem.label()),
+            if s.points.is_empty() {
+                t!("no readings in this period")
+            } else {
+                t!("mean and range")
+            },
+            bucket,
+            format::shortest(s.sensor.warn.0),
+            format::shortest(s.sensor.warn.1),
+            unit,
+            latest.map(|l| format!("; {l}")).unwrap_or_default()
+        )
     )
 }
 
@@ -382,18 +400,18 @@ fn DataTable(series: TelemetrySeries, tz: String) -> impl IntoView {
             let details: web_sys::HtmlDetailsElement = event_target(&ev);
             open.set(details.open());
         }>
-            <summary>"Data table"</summary>
+            <summary>{t!("Data table")}</summary>
             {when(move || open.get(), move || view! {
-                <div class="table-wrap" tabindex="0" role="region" aria-label="Data table">
+                <div class="table-wrap" tabindex="0" role="region" aria-label=t!("Data table")>
                 <table class="data">
-                    <caption>{format!("{}, mean and range per {}; times in {}", s.sensor.label, per(&s), tz)}</caption>
+                    <caption>{tf!("{0}, mean and range per {1}; times in {2}", label(&s.sensor), per(&s), tz)}</caption>
                     <thead>
                         <tr>
-                            <th scope="col">"From"</th>
-                            <th scope="col">{format!("Mean ({unit})")}</th>
-                            <th scope="col">"Min"</th>
-                            <th scope="col">"Max"</th>
-                            <th scope="col">"Readings"</th>
+                            <th scope="col">{t!("From")}</th>
+                            <th scope="col">{tf!("Mean ({0})", unit)}</th>
+                            <th scope="col">{t!("Min")}</th>
+                            <th scope="col">{t!("Max")}</th>
+                            <th scope="col">{t!("Readings")}</th>
                         </tr>
                     </thead>
                     <tbody>

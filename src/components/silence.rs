@@ -30,7 +30,7 @@ pub fn Silence(detail: InstrumentDetail, on_change: Callback<()>) -> impl IntoVi
                         reason: reason.get_untracked(),
                     },
                 ),
-                None => api::refused(api::ApiFailure::Decode("enter a date and time".into())),
+                None => api::refused(api::ApiFailure::Decode(t!("enter a date and time").into())),
             },
         );
     let end = Mutation::<()>::new(move || api::end_silence(id));
@@ -39,8 +39,8 @@ pub fn Silence(detail: InstrumentDetail, on_change: Callback<()>) -> impl IntoVi
         if silenced || ended {
             on_change.run(());
             match silenced {
-                true => crate::components::done("Notifications silenced.", "p.silenced"),
-                false => crate::components::done("Notifications back on.", "#silence-until"),
+                true => crate::components::done(t!("Notifications silenced."), "p.silenced"),
+                false => crate::components::done(t!("Notifications back on."), "#silence-until"),
             }
         }
     });
@@ -48,13 +48,13 @@ pub fn Silence(detail: InstrumentDetail, on_change: Callback<()>) -> impl IntoVi
     let body = match (detail.silenced_until, detail.silence_reason) {
         (Some(t), reason) => view! {
             <p class="silenced" role="status">
-                "Notifications silenced until "
+                {t!("Notifications silenced until ")}
                 <time datetime=t.to_rfc3339()>{format!("{} ({tz})", time::date_time(t, &tz))}</time>
                 {format!(": {}", reason.unwrap_or_default())}
             </p>
             {when(move || session.is_manager(), move || view! {
                 <button type="button" class="secondary" on:click=move |_| end.dispatch()>
-                    "End silence"
+                    {t!("End silence")}
                 </button>
             }.into_any())}
         }
@@ -67,18 +67,18 @@ pub fn Silence(detail: InstrumentDetail, on_change: Callback<()>) -> impl IntoVi
                     set.dispatch();
                 }
             >
-                <label for="silence-until">{format!("Silence notifications until ({})", tz.clone())}</label>
+                <label for="silence-until">{tf!("Silence notifications until ({0})", tz.clone())}</label>
                 <DateField id="silence-until".to_string() date=day />
                 <label for="silence-until-time">{t!("at (24-hour clock)")}</label>
                 <input id="silence-until-time" type="text" inputmode="numeric" autocomplete="off" required pattern="[0-2]?[0-9]:[0-5][0-9]" placeholder=t!("HH:MM") bind:value=clock />
-                <label for="silence-reason">"because"</label>
-                <input id="silence-reason" type="text" required maxlength="200" placeholder="e.g. service visit" bind:value=reason />
-                <button type="submit" disabled=move || set.pending()>"Silence"</button>
+                <label for="silence-reason">{t!("because")}</label>
+                <input id="silence-reason" type="text" required maxlength="200" placeholder=t!("e.g. service visit") bind:value=reason />
+                <button type="submit" disabled=move || set.pending()>{t!("Silence")}</button>
             </form>
         }.into_any()).into_any(),
     };
     view! {
-        <section aria-label="Notifications silence" class="silence">
+        <section aria-label=t!("Notifications silence") class="silence">
             {body}
             {failure}
         </section>

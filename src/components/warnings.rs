@@ -13,9 +13,9 @@ use seqhealth_api::{Role, Severity, WarningList, WarningRow, WarningStatus};
 
 pub fn severity_label(s: Severity) -> &'static str {
     match s {
-        Severity::Info => "Info",
-        Severity::Warning => "Warning",
-        Severity::Critical => "Critical",
+        Severity::Info => t!("Info"),
+        Severity::Warning => t!("Warning"),
+        Severity::Critical => t!("Critical"),
     }
 }
 
@@ -62,10 +62,10 @@ pub fn WarningTable(
             // table's semantics where a browser drops them with the display change.
             <table class="warnings narrow-cards" role="table">
                 <caption>
-                    {move || format!("{n} {}; times in {}", if n == 1 { "warning" } else { "warnings" }, tz())}
-                    {list.truncated.then_some(" (only the first 500 are shown: narrow the filters)")}
+                    {move || if n == 1 { tf!("1 warning; times in {0}", tz()) } else { tf!("{0} warnings; times in {1}", n, tz()) }}
+                    {list.truncated.then(|| t!(" (only the first 500 are shown: narrow the filters)"))}
                 </caption>
-                <ColumnHeads labels=&["Severity", "Instrument", "Subsystem", "What triggered it", "Raised", "Status"] />
+                <ColumnHeads labels=vec![t!("Severity"), t!("Instrument"), t!("Subsystem"), t!("What triggered it"), t!("Raised"), t!("Status")] />
                 <tbody role="rowgroup">{rows}</tbody>
             </table>
         </div>
@@ -105,9 +105,9 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
         // The whole story: acknowledged (by whom, why), then booked (muted until when).
         move || {
             let told = match w.status {
-                WarningStatus::Active => "Active".to_string(),
-                WarningStatus::Acknowledged => format!(
-                    "Acknowledged by {} on {}: “{}”",
+                WarningStatus::Active => t!("Active").to_string(),
+                WarningStatus::Acknowledged => tf!(
+                    "Acknowledged by {0} on {1}: “{2}”",
                     w.acknowledged_by.clone().unwrap_or_default(),
                     w.acknowledged_at
                         .map(|t| time::date_time(t, &tz()))
@@ -115,8 +115,8 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
                     w.acknowledge_reason.clone().unwrap_or_default()
                 ),
                 WarningStatus::Resolved => {
-                    format!(
-                        "Resolved on {}",
+                    tf!(
+                        "Resolved on {0}",
                         w.resolved_at
                             .map(|t| time::date_time(t, &tz()))
                             .unwrap_or_default()
@@ -124,8 +124,9 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
                 }
             };
             let told = match w.muted_until {
-                Some(t) => format!(
-                    "{told}. Replacement booked: muted until {}",
+                Some(t) => tf!(
+                    "{0}. Replacement booked: muted until {1}",
+                    told,
                     time::date_time(t, &tz())
                 ),
                 None => told,
@@ -133,12 +134,14 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
             // Worse since it was handled: it alerts again, and says so (until a manager
             // acknowledges it again).
             match w.worse_at {
-                Some(t) if worse => format!(
-                    "{told}. Got worse on {}: now critical",
+                Some(t) if worse => tf!(
+                    "{0}. Got worse on {1}: now critical",
+                    told,
                     time::date_time(t, &tz())
                 ),
-                Some(t) => format!(
-                    "{told} (after it got worse on {})",
+                Some(t) => tf!(
+                    "{0} (after it got worse on {1})",
+                    told,
                     time::date_time(t, &tz())
                 ),
                 None => told,
@@ -147,9 +150,9 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
     };
     let active = w.status == WarningStatus::Active || worse;
     let ack_label = if w.status == WarningStatus::Acknowledged {
-        "Acknowledge again"
+        t!("Acknowledge again")
     } else {
-        "Acknowledge"
+        t!("Acknowledge")
     };
     let muted = w.muted_until.is_some();
     let editing = RwSignal::new(false);
@@ -157,8 +160,8 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
     let ack = Mutation::<WarningRow>::new(move || api::acknowledge(id, reason.get_untracked()));
     let input_id = format!("ack-reason-{id}");
     let rule = crate::format::rule(&w.rule);
-    let what = format!("{rule} on {}", w.instrument_nickname);
-    let said = format!("Warning acknowledged: {what}.");
+    let what = tf!("{0} on {1}", rule, w.instrument_nickname);
+    let said = tf!("Warning acknowledged: {0}.", what);
     Effect::new(move |_| {
         if ack.succeeded() {
             crate::components::done(&said, &format!("[data-warning-id=\"{id}\"] .status span"));
@@ -169,25 +172,25 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
     let ack_name = format!("{ack_label}: {what}");
     view! {
         <tr data-warning-id=id.to_string() class=if muted { "muted" } else { "" } role="row">
-            <td role="cell" data-label="Severity">
+            <td role="cell" data-label=t!("Severity")>
                 <span class=severity_class(w.severity)>{severity_label(w.severity)}</span>
             </td>
             <th scope="row" role="rowheader">
                 <A href=Route::Instrument(w.instrument_id).href()>{w.instrument_nickname.clone()}</A>
                 <span class="sub mono">{w.instrument_serial.clone()}</span>
             </th>
-            <td role="cell" data-label="Subsystem">{w.subsystem.label()}</td>
-            <td role="cell" data-label="What triggered it">
+            <td role="cell" data-label=t!("Subsystem")>{crate::i18n::word(w.subsystem.label())}</td>
+            <td role="cell" data-label=t!("What triggered it")>
                 {w.message.clone()}
                 <span class="sub rule" data-rule=w.rule.clone()>{rule}</span>
             </td>
-            <td role="cell" data-label="Raised">
+            <td role="cell" data-label=t!("Raised")>
                 {move || time::date_time(raised, &tz())}
                 {latest.map(|l| view! {
-                    <span class="sub">{move || format!("latest finding {}", time::date(l, &tz()))}</span>
+                    <span class="sub">{move || tf!("latest finding {0}", time::date(l, &tz()))}</span>
                 })}
             </td>
-            <td role="cell" data-label="Status" class="status">
+            <td role="cell" data-label=t!("Status") class="status">
                 <span>{status_text}</span>
                 {when(move || active && is_manager() && !editing.get(), move || view! {
                     <button type="button" class="secondary" data-opens="ack" aria-label=ack_name.clone() on:click=move |_| editing.set(true)>
@@ -202,13 +205,13 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
                             ack.dispatch();
                         }
                     >
-                        <label for=input_id.clone()>{format!("Reason for acknowledging {what}")}</label>
+                        <label for=input_id.clone()>{tf!("Reason for acknowledging {0}", what)}</label>
                         <input id=input_id.clone() type="text" required autofocus maxlength="500" bind:value=reason />
                         <button type="submit" disabled=move || ack.pending()>
-                            "Confirm"
+                            {t!("Confirm")}
                         </button>
                         <button type="button" class="secondary" data-closes="ack" on:click=move |_| editing.set(false)>
-                            "Cancel"
+                            {t!("Cancel")}
                         </button>
                     </form>
                 }.into_any())}

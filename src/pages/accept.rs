@@ -7,18 +7,18 @@ use crate::router::use_navigate;
 use crate::routes::Route;
 use crate::session::use_session;
 use leptos::prelude::*;
-use seqhealth_api::{password_problem, Invitation, Role, SessionInfo};
+use seqhealth_api::{Invitation, Role, SessionInfo};
 
 #[component]
 pub fn AcceptPage(token: String) -> impl IntoView {
-    crate::components::set_title("Set up your account");
+    crate::components::set_title(t!("Set up your account"));
     let invitation = api::invitation(token.clone());
     let retry = Callback::new(move |_| invitation.refetch());
     view! {
         <section class="login accept">
-            <h1>"Set up your account"</h1>
+            <h1>{t!("Set up your account")}</h1>
             {loaded(
-                "this link",
+                t!("this link"),
                 retry,
                 move || {
                     invitation
@@ -46,7 +46,7 @@ fn AcceptForm(token: String, invitation: Invitation) -> impl IntoView {
         } else if let Some(why) = email.with_value(|e| password_problem(&p, e)) {
             Some(why)
         } else if !again.get().is_empty() && again.get() != p {
-            Some("the two passwords differ".to_string())
+            Some(t!("the two passwords differ").to_string())
         } else {
             None
         }
@@ -73,18 +73,18 @@ fn AcceptForm(token: String, invitation: Invitation) -> impl IntoView {
         }
     };
     let role = match invitation.role {
-        Role::Manager => "a manager",
-        Role::Viewer => "a viewer",
+        Role::Manager => t!("a manager"),
+        Role::Viewer => t!("a viewer"),
     };
     view! {
         <p class="lede">
-            {format!("You join {} as {role}, with the email {}.", invitation.lab, invitation.email)}
+            {tf!("You join {0} as {1}, with the email {2}.", invitation.lab, role, invitation.email)}
         </p>
         <form on:submit=submit>
-            <label for="name">"Your name"</label>
+            <label for="name">{t!("Your name")}</label>
             <input id="name" name="name" autocomplete="name" required maxlength="120" bind:value=name />
             <input type="email" name="email" autocomplete="username" hidden readonly value=invitation.email.clone() />
-            <label for="password">"Password"</label>
+            <label for="password">{t!("Password")}</label>
             <input
                 id="password"
                 name="password"
@@ -95,16 +95,16 @@ fn AcceptForm(token: String, invitation: Invitation) -> impl IntoView {
                 bind:value=password
             />
             <p id="password-rule" class="hint">
-                {format!(
-                    "At least {} characters; not your email, nor a common password.",
+                {tf!(
+                    "At least {0} characters; not your email, nor a common password.",
                     seqhealth_api::people::MIN_PASSWORD_CHARS
                 )}
             </p>
-            <label for="again">"The same password again"</label>
+            <label for="again">{t!("The same password again")}</label>
             <input id="again" name="again" type="password" autocomplete="new-password" required bind:value=again />
             {move || problem().map(|p| view! { <p class="state error" role="alert">{p}</p> })}
             <button type="submit" disabled=move || accept.pending() || !ready()>
-                {move || if accept.pending() { "Setting up…" } else { "Set up my account" }}
+                {move || if accept.pending() { t!("Setting up…") } else { t!("Set up my account") }}
             </button>
         </form>
         {failure_line(move || accept.failure())}
@@ -115,14 +115,14 @@ fn AcceptForm(token: String, invitation: Invitation) -> impl IntoView {
 /// is logged in; every other session of theirs has ended.
 #[component]
 pub fn ResetPage(token: String) -> impl IntoView {
-    crate::components::set_title("Choose a new password");
+    crate::components::set_title(t!("Choose a new password"));
     let info = api::reset_info(token.clone());
     let retry = Callback::new(move |_| info.refetch());
     view! {
         <section class="login accept">
-            <h1>"Choose a new password"</h1>
+            <h1>{t!("Choose a new password")}</h1>
             {loaded(
-                "this link",
+                t!("this link"),
                 retry,
                 move || {
                     info.get()
@@ -147,7 +147,7 @@ fn ResetForm(token: String, email: String, lab: String) -> impl IntoView {
         } else if let Some(why) = who.with_value(|e| password_problem(&p, e)) {
             Some(why)
         } else if !again.get().is_empty() && again.get() != p {
-            Some("the two passwords differ".to_string())
+            Some(t!("the two passwords differ").to_string())
         } else {
             None
         }
@@ -163,16 +163,37 @@ fn ResetForm(token: String, email: String, lab: String) -> impl IntoView {
     let ready =
         move || !password.get().is_empty() && password.get() == again.get() && problem().is_none();
     view! {
-        <p class="lede">{format!("For {email}, of {lab}. Your other sessions end.")}</p>
+        <p class="lede">{tf!("For {0}, of {1}. Your other sessions end.", email, lab)}</p>
         <form on:submit=move |ev| { ev.prevent_default(); if ready() { reset.dispatch(); } }>
             <input type="email" name="email" autocomplete="username" hidden readonly value=email.clone() />
-            <label for="password">"New password"</label>
+            <label for="password">{t!("New password")}</label>
             <input id="password" type="password" autocomplete="new-password" required bind:value=password />
-            <label for="again">"The same password again"</label>
+            <label for="again">{t!("The same password again")}</label>
             <input id="again" type="password" autocomplete="new-password" required bind:value=again />
             {move || problem().map(|p| view! { <p class="state error" role="alert">{p}</p> })}
-            <button type="submit" disabled=move || reset.pending() || !ready()>"Set the password"</button>
+            <button type="submit" disabled=move || reset.pending() || !ready()>{t!("Set the password")}</button>
         </form>
         {failure_line(move || reset.failure())}
     }
+}
+
+/// What is wrong with `password` (by the rule the server enforces), in the user's
+/// language: `seqhealth_api::password_problem` says it in English.
+pub fn password_problem(password: &str, email: &str) -> Option<String> {
+    let why = seqhealth_api::password_problem(password, email)?;
+    Some(if why.starts_with("a password needs at least") {
+        tf!(
+            "a password needs at least {0} characters (this one has {1})",
+            seqhealth_api::people::MIN_PASSWORD_CHARS,
+            password.chars().count()
+        )
+    } else if why.contains("email") {
+        t!("a password must not be or contain your email address").into()
+    } else if why.contains("repeated") {
+        t!("a password must not be one character repeated").into()
+    } else if why.contains("common") {
+        t!("this password is one of the most common ones; choose another").into()
+    } else {
+        why
+    })
 }

@@ -5,17 +5,17 @@
 use crate::api::{self, Mutation};
 use crate::components::states::{failure_line, loaded};
 use crate::components::when;
+use crate::pages::accept::password_problem;
 use crate::router::use_navigate;
 use crate::routes::Route;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use seqhealth_api::notify::{parse_hhmm, NotifyKind, NotifyMode, NotifyPrefs};
-use seqhealth_api::password_problem;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    crate::components::set_title("Your account");
+    crate::components::set_title(t!("Your account"));
     let session = use_session();
     let name = RwSignal::new(
         session
@@ -58,7 +58,7 @@ pub fn AccountPage() -> impl IntoView {
         } else if let Some(why) = password_problem(&p, &email()) {
             Some(why)
         } else if !again.get().is_empty() && again.get() != p {
-            Some("the two new passwords differ".to_string())
+            Some(t!("the two new passwords differ").to_string())
         } else {
             None
         }
@@ -75,43 +75,43 @@ pub fn AccountPage() -> impl IntoView {
         });
     };
     view! {
-        <h1>"Your account"</h1>
-        <p class="lede">{move || format!("You log in as {}.", email())}</p>
+        <h1>{t!("Your account")}</h1>
+        <p class="lede">{move || tf!("You log in as {0}.", email())}</p>
         <section class="card" aria-labelledby="name-heading">
-            <h2 id="name-heading">"Name"</h2>
+            <h2 id="name-heading">{t!("Name")}</h2>
             <form class="stacked" on:submit=move |ev| { ev.prevent_default(); rename.dispatch(); }>
-                <label for="account-name">"Your name, as your lab sees it"</label>
+                <label for="account-name">{t!("Your name, as your lab sees it")}</label>
                 <input id="account-name" autocomplete="name" required maxlength="120" bind:value=name />
-                <button type="submit" disabled=move || rename.pending()>"Save the name"</button>
+                <button type="submit" disabled=move || rename.pending()>{t!("Save the name")}</button>
             </form>
-            {move || rename.succeeded().then(|| view! { <p class="state" role="status">"Saved."</p> })}
+            {move || rename.succeeded().then(|| view! { <p class="state" role="status">{t!("Saved.")}</p> })}
             {failure_line(move || rename.failure())}
         </section>
         <section class="card" aria-labelledby="password-heading">
-            <h2 id="password-heading">"Password"</h2>
+            <h2 id="password-heading">{t!("Password")}</h2>
             <form class="stacked" on:submit=move |ev| { ev.prevent_default(); if ready() { change.dispatch(); } }>
-                <label for="current-password">"Current password"</label>
+                <label for="current-password">{t!("Current password")}</label>
                 <input id="current-password" type="password" autocomplete="current-password" required bind:value=current />
-                <label for="new-password">"New password"</label>
+                <label for="new-password">{t!("New password")}</label>
                 <input id="new-password" type="password" autocomplete="new-password" required aria-describedby="new-password-rule" bind:value=new />
                 <p id="new-password-rule" class="hint">
-                    "At least 12 characters; not your email, nor a common password. Your other sessions end."
+                    {t!("At least 12 characters; not your email, nor a common password. Your other sessions end.")}
                 </p>
-                <label for="again-password">"The new password again"</label>
+                <label for="again-password">{t!("The new password again")}</label>
                 <input id="again-password" type="password" autocomplete="new-password" required bind:value=again />
                 {move || problem().map(|p| view! { <p class="state error" role="alert">{p}</p> })}
-                <button type="submit" disabled=move || change.pending() || !ready()>"Change the password"</button>
+                <button type="submit" disabled=move || change.pending() || !ready()>{t!("Change the password")}</button>
             </form>
             {move || change.succeeded().then(|| view! {
-                <p class="state" role="status">"Password changed; your other sessions have ended."</p>
+                <p class="state" role="status">{t!("Password changed; your other sessions have ended.")}</p>
             })}
             {failure_line(move || change.failure())}
         </section>
         <Notifications />
         <section class="card" aria-labelledby="sessions-heading">
-            <h2 id="sessions-heading">"Sessions"</h2>
-            <p>"Log out on every browser and device, this one included."</p>
-            <button type="button" class="secondary" on:click=everywhere>"Log out everywhere"</button>
+            <h2 id="sessions-heading">{t!("Sessions")}</h2>
+            <p>{t!("Log out on every browser and device, this one included.")}</p>
+            <button type="button" class="secondary" on:click=everywhere>{t!("Log out everywhere")}</button>
         </section>
     }
 }
@@ -123,12 +123,12 @@ fn Notifications() -> impl IntoView {
     let retry = Callback::new(move |_| prefs.refetch());
     view! {
         <section class="card" aria-labelledby="notify-heading">
-            <h2 id="notify-heading">"Notifications"</h2>
+            <h2 id="notify-heading">{t!("Notifications")}</h2>
             <p class="hint">
-                "What you are told by email about your lab's instruments, and when. The daily digest goes out at the time your lab's managers set."
+                {t!("What you are told by email about your lab's instruments, and when. The daily digest goes out at the time your lab's managers set.")}
             </p>
             {loaded(
-                "your notification choices",
+                t!("your notification choices"),
                 retry,
                 move || prefs.get().map(|r| r.map(|p| view! { <PrefsForm prefs=p /> }.into_any())),
             )}
@@ -144,9 +144,9 @@ const MODES: [NotifyMode; 3] = [
 
 fn mode_label(m: NotifyMode) -> &'static str {
     match m {
-        NotifyMode::Immediately => "Immediately",
-        NotifyMode::Digest => "In the daily digest",
-        NotifyMode::Never => "Never",
+        NotifyMode::Immediately => t!("Immediately"),
+        NotifyMode::Digest => t!("In the daily digest"),
+        NotifyMode::Never => t!("Never"),
     }
 }
 
@@ -182,7 +182,7 @@ fn PrefsForm(prefs: NotifyPrefs) -> impl IntoView {
     });
     let problem = move || {
         (quiet.get() && from.get() == to.get())
-            .then_some("Quiet hours must start and end at different times.")
+            .then(|| t!("Quiet hours must start and end at different times."))
     };
     let rows = NotifyKind::ALL
         .into_iter()
@@ -194,7 +194,7 @@ fn PrefsForm(prefs: NotifyPrefs) -> impl IntoView {
                 .map(|m| view! { <option value=m.as_str() selected=now == Some(m)>{mode_label(m)}</option> })
                 .collect_view();
             view! {
-                <label for=id.clone()>{kind.label()}</label>
+                <label for=id.clone()>{crate::i18n::word(kind.label())}</label>
                 <select
                     id=id
                     on:change=move |ev| {
@@ -225,11 +225,11 @@ fn PrefsForm(prefs: NotifyPrefs) -> impl IntoView {
             }
         >
             <fieldset>
-                <legend>"How you hear about each kind of event"</legend>
+                <legend>{t!("How you hear about each kind of event")}</legend>
                 <div class="modes">{rows}</div>
             </fieldset>
             <fieldset>
-                <legend>"Quiet hours"</legend>
+                <legend>{t!("Quiet hours")}</legend>
                 <label class="check">
                     <input
                         id="quiet-on"
@@ -237,19 +237,19 @@ fn PrefsForm(prefs: NotifyPrefs) -> impl IntoView {
                         prop:checked=quiet.get_untracked()
                         on:change=move |ev| quiet.set(event_target_checked(&ev))
                     />
-                    "Hold my messages back during quiet hours"
+                    {t!("Hold my messages back during quiet hours")}
                 </label>
                 {when(
                     move || quiet.get(),
                     move || view! {
                         <div class="quiet">
-                            <label for="quiet-from">"From"</label>
+                            <label for="quiet-from">{t!("From")}</label>
                             <input id="quiet-from" type="time" required prop:value=from.get_untracked() on:input=follow_time(from) />
-                            <label for="quiet-to">"to"</label>
+                            <label for="quiet-to">{t!("to")}</label>
                             <input id="quiet-to" type="time" required prop:value=to.get_untracked() on:input=follow_time(to) />
-                            <span class="hint">{move || format!("in {}", session.time_zone())}</span>
+                            <span class="hint">{move || tf!("in {0}", session.time_zone())}</span>
                         </div>
-                        <p class="hint">"A message due in quiet hours waits until they end. Escalations (a critical warning nobody acknowledged) still reach you unless you tick this:"</p>
+                        <p class="hint">{t!("A message due in quiet hours waits until they end. Escalations (a critical warning nobody acknowledged) still reach you unless you tick this:")}</p>
                         <label class="check">
                             <input
                                 id="quiet-escalations"
@@ -257,15 +257,15 @@ fn PrefsForm(prefs: NotifyPrefs) -> impl IntoView {
                                 prop:checked=escalations.get_untracked()
                                 on:change=move |ev| escalations.set(event_target_checked(&ev))
                             />
-                            "Also hold back escalations"
+                            {t!("Also hold back escalations")}
                         </label>
                     }.into_any(),
                 )}
             </fieldset>
             {move || problem().map(|p| view! { <p class="state error" role="alert">{p}</p> })}
-            <button type="submit" disabled=move || save.pending()>"Save notification choices"</button>
+            <button type="submit" disabled=move || save.pending()>{t!("Save notification choices")}</button>
         </form>
-        {move || (save.succeeded() && !edited.get()).then(|| view! { <p class="state" role="status">"Saved."</p> })}
+        {move || (save.succeeded() && !edited.get()).then(|| view! { <p class="state" role="status">{t!("Saved.")}</p> })}
         {failure_line(move || save.failure())}
     }
 }

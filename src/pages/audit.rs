@@ -12,7 +12,7 @@ use seqhealth_api::AuditList;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    crate::components::set_title("Audit log");
+    crate::components::set_title(t!("Audit log"));
     let instrument = RwSignal::new(None::<i64>);
     let list = api::audit(instrument);
     let fleet = api::fleet();
@@ -26,22 +26,22 @@ pub fn AuditPage() -> impl IntoView {
         })
     };
     view! {
-        <h1>"Audit log"</h1>
-        <p class="lede">"Every recommendation, appointment, cancellation, completion and acknowledgement in your lab. Entries are never changed or removed."</p>
+        <h1>{t!("Audit log")}</h1>
+        <p class="lede">{t!("Every recommendation, appointment, cancellation, completion and acknowledgement in your lab. Entries are never changed or removed.")}</p>
         <form class="filters" on:submit=|ev| ev.prevent_default()>
             <label>
-                "Instrument"
+                {t!("Instrument")}
                 <select on:change=move |ev| instrument.set(event_target_value(&ev).parse().ok())>
-                    <option value="">"Any"</option>
+                    <option value="">{t!("Any")}</option>
                     {instrument_options}
                 </select>
             </label>
             <p class="downloads">
-                <a href=move || api::audit_csv_href(instrument.get()) download="audit-log.csv">"Download CSV"</a>
+                <a href=move || api::audit_csv_href(instrument.get()) download="audit-log.csv">{t!("Download CSV")}</a>
             </p>
         </form>
         {loaded(
-            "the audit log",
+            t!("the audit log"),
             retry,
             move || list.get().map(|l| l.map(|l| view! { <AuditTable list=l /> }.into_any())),
         )}
@@ -53,7 +53,7 @@ fn AuditTable(list: AuditList) -> impl IntoView {
     if list.entries.is_empty() {
         return view! {
             <Empty>
-                <p>"Nothing has been recorded yet."</p>
+                <p>{t!("Nothing has been recorded yet.")}</p>
             </Empty>
         }
         .into_any();
@@ -86,19 +86,19 @@ fn AuditTable(list: AuditList) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Audit log table">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=t!("Audit log table")>
             <table class="audit">
                 <caption>
-                    {move || format!("{n} {}, newest first; times in {}", if n == 1 { "entry" } else { "entries" }, session.time_zone())}
-                    {list.truncated.then_some(" (only the latest 1,000 are shown; the CSV download has the same limit)")}
+                    {move || if n == 1 { tf!("1 entry, newest first; times in {0}", session.time_zone()) } else { tf!("{0} entries, newest first; times in {1}", n, session.time_zone()) }}
+                    {list.truncated.then(|| t!(" (only the latest 1,000 are shown; the CSV download has the same limit)"))}
                 </caption>
                 <thead>
                     <tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Who"</th>
-                        <th scope="col">"What"</th>
-                        <th scope="col">"Instrument"</th>
-                        <th scope="col">"Detail"</th>
+                        <th scope="col">{t!("When")}</th>
+                        <th scope="col">{t!("Who")}</th>
+                        <th scope="col">{t!("What")}</th>
+                        <th scope="col">{t!("Instrument")}</th>
+                        <th scope="col">{t!("Detail")}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

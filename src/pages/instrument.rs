@@ -26,8 +26,8 @@ use seqhealth_api::{
 #[component]
 pub fn NoInstrument() -> impl IntoView {
     not_here(
-        "No instrument here",
-        "There is no instrument at this address.".into(),
+        t!("No instrument here"),
+        t!("There is no instrument at this address.").into(),
     )
 }
 
@@ -38,7 +38,7 @@ fn not_here(title: &'static str, what: String) -> AnyView {
         <h1>{title}</h1>
         <div class="state error" role="alert">
             <p>{what}</p>
-            <p><A href=Route::Fleet.href()>"Back to the fleet overview"</A></p>
+            <p><A href=Route::Fleet.href()>{t!("Back to the fleet overview")}</A></p>
         </div>
     }
     .into_any()
@@ -52,7 +52,7 @@ pub fn InstrumentPage(id: i64) -> impl IntoView {
     let retry = Callback::new(move |_| detail.refetch());
     view! {
         {loaded(
-            "the instrument",
+            t!("the instrument"),
             retry,
             move || {
                 detail
@@ -88,10 +88,10 @@ pub fn InstrumentPage(id: i64) -> impl IntoView {
                         // A failure still gets the page its heading.
                         .or_else(|e| Ok(match e {
                             api::ApiFailure::Server { status: 404, .. } => not_here(
-                                "Instrument not found",
-                                format!("Instrument {id} was not found in your lab."),
+                                t!("Instrument not found"),
+                                tf!("Instrument {0} was not found in your lab.", id),
                             ),
-                            e => view! { <h1>"Instrument"</h1> <Failure failure=e retry=retry /> }.into_any(),
+                            e => view! { <h1>{t!("Instrument")}</h1> <Failure failure=e retry=retry /> }.into_any(),
                         }))
                     })
             },
@@ -109,16 +109,16 @@ fn OpenWarnings(id: i64) -> impl IntoView {
     let retry = Callback::new(move |_| list.refetch());
     view! {
         <section aria-labelledby="open-warnings-heading">
-            <h2 id="open-warnings-heading">"Open warnings"</h2>
+            <h2 id="open-warnings-heading">{t!("Open warnings")}</h2>
             {loaded(
-                "warnings",
+                t!("warnings"),
                 retry,
                 move || {
                     list.get()
                         .map(|l| {
                             l.map(|l| {
                                 view! {
-                                    <WarningTable list=l on_change=retry empty="No open warnings for this instrument." />
+                                    <WarningTable list=l on_change=retry empty=t!("No open warnings for this instrument.") />
                                 }
                                     .into_any()
                             })
@@ -150,35 +150,35 @@ fn Summary(detail: InstrumentDetail) -> impl IntoView {
         Subsystem::ALL
             .into_iter()
             .filter(|s| d.health.get(*s) == h)
-            .map(|s| s.label())
+            .map(|s| crate::i18n::word(s.label()))
             .collect::<Vec<_>>()
             .join(", ")
     };
     let verdict = match worst {
-        Health::Critical => format!(
-            "Critical: {} — act now (open warnings below).",
+        Health::Critical => tf!(
+            "Critical: {0} — act now (open warnings below).",
             named(worst)
         ),
-        Health::Warning => format!("Needs attention: {} (open warnings below).", named(worst)),
+        Health::Warning => tf!("Needs attention: {0} (open warnings below).", named(worst)),
         Health::Unknown => {
-            "No data yet from some subsystems: see each one's freshness below.".into()
+            t!("No data yet from some subsystems: see each one's freshness below.").into()
         }
-        Health::Ok => "OK: every subsystem within its band.".into(),
+        Health::Ok => t!("OK: every subsystem within its band.").into(),
     };
     view! {
-        <nav aria-label="Breadcrumb" class="breadcrumb">
-            <A href=Route::Fleet.href()>"Fleet overview"</A>
+        <nav aria-label=t!("Breadcrumb") class="breadcrumb">
+            <A href=Route::Fleet.href()>{t!("Fleet overview")}</A>
             " › "
             <span aria-current="page">{d.nickname.clone()}</span>
         </nav>
         <h1>{format!("{} ", d.nickname)} <span class="sub">{format!("{} {}", d.model, d.serial)}</span></h1>
         <p class=format!("verdict {}", worst.css_class())>{verdict}</p>
-        <nav aria-label="On this page" class="sections">
-            <a href="#open-warnings-heading">"Warnings"</a>
-            <a href="#predictions-heading">"Predictions"</a>
-            <a href="#replacements-heading">"Replacements"</a>
-            <a href="#sensors-heading">"Sensors"</a>
-            <a href="#trend-heading">"Runs"</a>
+        <nav aria-label=t!("On this page") class="sections">
+            <a href="#open-warnings-heading">{t!("Warnings")}</a>
+            <a href="#predictions-heading">{t!("Predictions")}</a>
+            <a href="#replacements-heading">{t!("Replacements")}</a>
+            <a href="#sensors-heading">{t!("Sensors")}</a>
+            <a href="#trend-heading">{t!("Runs")}</a>
         </nav>
     }
 }
@@ -190,31 +190,31 @@ fn Cards(detail: InstrumentDetail) -> impl IntoView {
     let tz = d.lab.time_zone.clone();
     let report = match d.last_report_at {
         Some(t) => format!("{} ({})", time::date_time(t, &tz), time::age(t)),
-        None => "Never".into(),
+        None => t!("Never").into(),
     };
     view! {
         <div class="cards">
             <section class="card" aria-labelledby="config-heading">
-                <h2 id="config-heading">"Configuration"</h2>
+                <h2 id="config-heading">{t!("Configuration")}</h2>
                 <dl class="config">
-                    <dt>"Model"</dt>
+                    <dt>{t!("Model")}</dt>
                     <dd>{d.model.clone()}</dd>
-                    <dt>"Serial number"</dt>
+                    <dt>{t!("Serial number")}</dt>
                     <dd class="mono">{d.serial.clone()}</dd>
-                    <dt>"Site"</dt>
+                    <dt>{t!("Site")}</dt>
                     <dd>{d.site.clone()}</dd>
-                    <dt>"Control software"</dt>
+                    <dt>{t!("Control software")}</dt>
                     <dd>{format::text(&d.control_software_version)}</dd>
-                    <dt>"RTA version"</dt>
+                    <dt>{t!("RTA version")}</dt>
                     <dd>{format::text(&d.rta_version)}</dd>
-                    <dt>"Data sharing"</dt>
-                    <dd>{if d.data_sharing { "On" } else { "Off" }}</dd>
-                    <dt>{format!("Last report ({tz})")}</dt>
+                    <dt>{t!("Data sharing")}</dt>
+                    <dd>{if d.data_sharing { t!("On") } else { t!("Off") }}</dd>
+                    <dt>{tf!("Last report ({0})", tz)}</dt>
                     <dd>{report}</dd>
                 </dl>
             </section>
             <section class="card" aria-labelledby="health-heading">
-                <h2 id="health-heading">"Subsystem health"</h2>
+                <h2 id="health-heading">{t!("Subsystem health")}</h2>
                 <SubsystemHealthList health=d.health freshness=d.freshness />
             </section>
         </div>
@@ -232,11 +232,11 @@ fn Replacements(id: i64, list: Remote<ReplacementList>) -> impl IntoView {
     view! {
         <section aria-labelledby="replacements-heading">
             <div class="section-head">
-                <h2 id="replacements-heading">"Replacements"</h2>
-                <A href=Route::InstrumentReplacements(id).href()>"All of this instrument's replacements"</A>
+                <h2 id="replacements-heading">{t!("Replacements")}</h2>
+                <A href=Route::InstrumentReplacements(id).href()>{t!("All of this instrument's replacements")}</A>
             </div>
             {loaded(
-                "replacements",
+                t!("replacements"),
                 retry,
                 move || {
                     let runs = planned.get()?.map(|p| p.planned_runs).unwrap_or_default();
@@ -247,7 +247,7 @@ fn Replacements(id: i64, list: Remote<ReplacementList>) -> impl IntoView {
                                 list=l
                                 planned=runs
                                 on_change=retry
-                                empty="No replacement is due on this instrument."
+                                empty=t!("No replacement is due on this instrument.")
                             />
                         }
                             .into_any()

@@ -23,13 +23,13 @@ const LOG_REFRESH: Duration = Duration::from_secs(5);
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
-    set_title("Notifications");
+    set_title(t!("Notifications"));
     let session = use_session();
     view! {
-        <h1>"Notifications"</h1>
+        <h1>{t!("Notifications")}</h1>
         <p class="lede">
-            "What the lab is told, by mail and webhooks. What you yourself are told is yours to choose on "
-            <A href=Route::Account.href()>"your Account page"</A>
+            {t!("What the lab is told, by mail and webhooks. What you yourself are told is yours to choose on ")}
+            <A href=Route::Account.href()>{t!("your Account page")}</A>
             "."
         </p>
         {when_else(
@@ -38,7 +38,7 @@ pub fn NotificationsPage() -> impl IntoView {
             move || {
                 session.0.get().is_some().then(|| view! {
                     <p class="state" role="status">
-                        "View-only: ask a lab manager to change the lab's notification settings or webhooks, or to see the delivery log."
+                        {t!("View-only: ask a lab manager to change the lab's notification settings or webhooks, or to see the delivery log.")}
                     </p>
                 }).into_any()
             },
@@ -62,26 +62,26 @@ fn Manage() -> impl IntoView {
     let retry_hooks = Callback::new(move |_| hooks.refetch());
     let retry_log = Callback::new(move |_| log.refetch());
     view! {
-        <nav class="sections" aria-label="On this page">
-            <a href="#settings">"The lab's settings"</a>
-            <a href="#webhooks">"Webhooks"</a>
-            <a href="#deliveries">"Delivery log"</a>
+        <nav class="sections" aria-label=t!("On this page")>
+            <a href="#settings">{t!("The lab's settings")}</a>
+            <a href="#webhooks">{t!("Webhooks")}</a>
+            <a href="#deliveries">{t!("Delivery log")}</a>
         </nav>
         <section id="settings" class="card" aria-labelledby="settings-heading">
-            <h2 id="settings-heading">"The lab's settings"</h2>
+            <h2 id="settings-heading">{t!("The lab's settings")}</h2>
             {loaded(
-                "the lab's settings",
+                t!("the lab's settings"),
                 retry_settings,
                 move || settings.get().map(|r| r.map(|s| view! { <SettingsForm settings=s /> }.into_any())),
             )}
         </section>
         <section id="webhooks" aria-labelledby="webhooks-heading">
-            <h2 id="webhooks-heading">"Webhooks"</h2>
+            <h2 id="webhooks-heading">{t!("Webhooks")}</h2>
             <p class="lede">
-                "Critical warnings (with their escalations and reminders) and instruments gone silent also go to these addresses, as JSON. A Slack or Microsoft Teams incoming-webhook address shows the message's text as it is."
+                {t!("Critical warnings (with their escalations and reminders) and instruments gone silent also go to these addresses, as JSON. A Slack or Microsoft Teams incoming-webhook address shows the message's text as it is.")}
             </p>
             {loaded(
-                "the webhooks",
+                t!("the webhooks"),
                 retry_hooks,
                 move || hooks.get().map(|r| r.map(|list| view! { <Hooks list=list on_change=retry_hooks on_test=retry_log /> }.into_any())),
             )}
@@ -89,11 +89,11 @@ fn Manage() -> impl IntoView {
         </section>
         <section id="deliveries" aria-labelledby="deliveries-heading">
             <div class="section-head">
-                <h2 id="deliveries-heading">"Delivery log"</h2>
-                <button type="button" class="secondary" on:click=move |_| log.refetch()>"Refresh"</button>
+                <h2 id="deliveries-heading">{t!("Delivery log")}</h2>
+                <button type="button" class="secondary" on:click=move |_| log.refetch()>{t!("Refresh")}</button>
             </div>
             {loaded(
-                "the delivery log",
+                t!("the delivery log"),
                 retry_log,
                 move || shown.get().map(|r| r.map(|l| view! { <Deliveries log=l /> }.into_any())),
             )}
@@ -126,7 +126,7 @@ fn SettingsForm(settings: NotifySettings) -> impl IntoView {
                 save.dispatch();
             }
         >
-            <label for="digest-at">"The daily digest goes out at"</label>
+            <label for="digest-at">{t!("The daily digest goes out at")}</label>
             <input
                 id="digest-at"
                 type="time"
@@ -141,9 +141,9 @@ fn SettingsForm(settings: NotifySettings) -> impl IntoView {
                 }
             />
             <p id="digest-at-hint" class="hint">
-                {move || format!("In {}. No digest is sent on a day when nothing changed.", session.time_zone())}
+                {move || tf!("In {0}. No digest is sent on a day when nothing changed.", session.time_zone())}
             </p>
-            <label for="escalate-after">"Escalate a critical warning nobody acknowledged after (minutes)"</label>
+            <label for="escalate-after">{t!("Escalate a critical warning nobody acknowledged after (minutes)")}</label>
             <input
                 id="escalate-after"
                 type="number"
@@ -154,13 +154,13 @@ fn SettingsForm(settings: NotifySettings) -> impl IntoView {
                 bind:value=escalate
             />
             <p id="escalate-after-hint" class="hint">
-                "It then goes to every manager and to the webhooks, marked escalated. 120 is two hours."
+                {t!("It then goes to every manager and to the webhooks, marked escalated. 120 is two hours.")}
             </p>
-            <label for="remind-every">"Remind of a critical warning still open every (hours)"</label>
+            <label for="remind-every">{t!("Remind of a critical warning still open every (hours)")}</label>
             <input id="remind-every" type="number" min="1" max="168" required bind:value=remind />
-            <button type="submit" disabled=move || save.pending()>"Save the lab's settings"</button>
+            <button type="submit" disabled=move || save.pending()>{t!("Save the lab's settings")}</button>
         </form>
-        {move || (save.succeeded() && !edited.get()).then(|| view! { <p class="state" role="status">"Saved."</p> })}
+        {move || (save.succeeded() && !edited.get()).then(|| view! { <p class="state" role="status">{t!("Saved.")}</p> })}
         {failure_line(move || save.failure())}
     }
 }
@@ -170,7 +170,7 @@ fn Hooks(list: Vec<Webhook>, on_change: Callback<()>, on_test: Callback<()>) -> 
     if list.is_empty() {
         return view! {
             <Empty>
-                <p>"No webhook yet: add one below."</p>
+                <p>{t!("No webhook yet: add one below.")}</p>
             </Empty>
         }
         .into_any();
@@ -186,15 +186,15 @@ fn Hooks(list: Vec<Webhook>, on_change: Callback<()>, on_test: Callback<()>) -> 
             view! {
                 <tr data-webhook=h.id>
                     <th scope="row">{h.name.clone()}</th>
-                    <td data-label="Address" class="mono target">{h.url}</td>
-                    <td data-label="State">
+                    <td data-label=t!("Address") class="mono target">{h.url}</td>
+                    <td data-label=t!("State")>
                         {move || if enabled.get() {
-                            view! { <span class="badge health-ok">"On"</span> }.into_any()
+                            view! { <span class="badge health-ok">{t!("On")}</span> }.into_any()
                         } else {
-                            view! { <span class="badge health-unknown">"Off: sends nothing"</span> }.into_any()
+                            view! { <span class="badge health-unknown">{t!("Off: sends nothing")}</span> }.into_any()
                         }}
                     </td>
-                    <td data-label="Added">
+                    <td data-label=t!("Added")>
                         <time datetime=added.to_rfc3339()>{move || time::date_time(added, &tz())}</time>
                     </td>
                     <td data-label="" class="row-actions">
@@ -205,17 +205,17 @@ fn Hooks(list: Vec<Webhook>, on_change: Callback<()>, on_test: Callback<()>) -> 
         })
         .collect_view();
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Webhooks">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=t!("Webhooks")>
             <table class="webhooks narrow-cards">
-                <caption>{move || format!("The lab's webhooks; times in {}", tz())}</caption>
+                <caption>{move || tf!("The lab's webhooks; times in {0}", tz())}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Address"</th>
-                        <th scope="col">"State"</th>
-                        <th scope="col">"Added"</th>
+                        <th scope="col">{t!("Name")}</th>
+                        <th scope="col">{t!("Address")}</th>
+                        <th scope="col">{t!("State")}</th>
+                        <th scope="col">{t!("Added")}</th>
                         <th scope="col">
-                            <span class="visually-hidden">"Actions"</span>
+                            <span class="visually-hidden">{t!("Actions")}</span>
                         </th>
                     </tr>
                 </thead>
@@ -272,38 +272,50 @@ fn HookActions(
     });
     // These two are never disabled while their request is on its way: a disabled button
     // drops the focus (a second press is ignored instead).
-    let verb = move || if enabled.get() { "Turn off" } else { "Turn on" };
+    let verb = move || {
+        if enabled.get() {
+            t!("Turn off")
+        } else {
+            t!("Turn on")
+        }
+    };
     let label = {
         let name = name.clone();
-        move || format!("{} {name}", verb())
+        move || {
+            if enabled.get() {
+                tf!("Turn off {0}", name)
+            } else {
+                tf!("Turn on {0}", name)
+            }
+        }
     };
     // The visible words first, as spoken (WCAG 2.5.3, label in name).
-    let test_label = format!("Send test to {name}");
-    let remove_label = format!("Remove {name}");
-    let ask = format!("Remove {name}: nothing more is sent there. Confirm");
+    let test_label = tf!("Send test to {0}", name);
+    let remove_label = tf!("Remove {0}", name);
+    let ask = tf!("Remove {0}: nothing more is sent there. Confirm", name);
     view! {
         <div class="actions">
             <button type="button" class="secondary" aria-label=label on:click=move |_| if !toggle.pending() { toggle.dispatch() }>
                 {verb}
             </button>
             <button type="button" class="secondary" aria-label=test_label on:click=move |_| if !test.pending() { test.dispatch() }>
-                "Send test"
+                {t!("Send test")}
             </button>
             {move || if confirming.get() {
                 view! {
                     <button type="button" class="danger" node_ref=confirm disabled=move || remove.pending() on:click=move |_| remove.dispatch()>
                         {ask.clone()}
                     </button>
-                    <button type="button" class="secondary" data-closes="remove" on:click=move |_| { kept.set(true); confirming.set(false); }>"Keep it"</button>
+                    <button type="button" class="secondary" data-closes="remove" on:click=move |_| { kept.set(true); confirming.set(false); }>{t!("Keep it")}</button>
                 }.into_any()
             } else {
                 view! {
-                    <button type="button" class="secondary" node_ref=ask_again data-opens="remove" aria-label=remove_label.clone() on:click=move |_| confirming.set(true)>"Remove…"</button>
+                    <button type="button" class="secondary" node_ref=ask_again data-opens="remove" aria-label=remove_label.clone() on:click=move |_| confirming.set(true)>{t!("Remove…")}</button>
                 }.into_any()
             }}
         </div>
         {move || test.succeeded().then(|| view! {
-            <p class="hint" role="status">"Test queued: it shows in the delivery log below within seconds."</p>
+            <p class="hint" role="status">{t!("Test queued: it shows in the delivery log below within seconds.")}</p>
         })}
         {failure_line(move || toggle.failure().or_else(|| test.failure()).or_else(|| remove.failure()))}
     }
@@ -328,7 +340,7 @@ fn AddWebhook(on_added: Callback<()>) -> impl IntoView {
         }
     });
     view! {
-        <h3 id="add-webhook-heading">"Add a webhook"</h3>
+        <h3 id="add-webhook-heading">{t!("Add a webhook")}</h3>
         <form
             class="webhook-add"
             aria-labelledby="add-webhook-heading"
@@ -337,9 +349,9 @@ fn AddWebhook(on_added: Callback<()>) -> impl IntoView {
                 add.dispatch();
             }
         >
-            <label for="webhook-name">"Name"</label>
-            <input id="webhook-name" required maxlength="80" autocomplete="off" placeholder="Lab chat" bind:value=name />
-            <label for="webhook-url">"Address"</label>
+            <label for="webhook-name">{t!("Name")}</label>
+            <input id="webhook-name" required maxlength="80" autocomplete="off" placeholder=t!("Lab chat") bind:value=name />
+            <label for="webhook-url">{t!("Address")}</label>
             <input
                 id="webhook-url"
                 type="url"
@@ -350,10 +362,10 @@ fn AddWebhook(on_added: Callback<()>) -> impl IntoView {
                 bind:value=url
             />
             <p id="webhook-url-hint" class="hint">
-                "An https:// address (plain http:// only to this machine): deliveries name your instruments."
+                {t!("An https:// address (plain http:// only to this machine): deliveries name your instruments.")}
             </p>
             <div class="actions">
-                <button type="submit" disabled=move || add.pending()>"Add the webhook"</button>
+                <button type="submit" disabled=move || add.pending()>{t!("Add the webhook")}</button>
             </div>
         </form>
         {move || add.value().map(|r| match r {
@@ -369,23 +381,23 @@ fn Secret(made: WebhookCreated) -> impl IntoView {
     view! {
         <div class="card code-card secret" role="status">
             <p>
-                <strong>{format!("Webhook “{}” added.", made.webhook.name)}</strong>
-                " Its signing secret is shown this once: copy it into the receiver's settings now."
+                <strong>{tf!("Webhook “{0}” added.", made.webhook.name)}</strong>
+                {t!(" Its signing secret is shown this once: copy it into the receiver's settings now.")}
             </p>
             <CopyField
                 id="webhook-secret".to_string()
-                label="Signing secret"
+                label=t!("Signing secret")
                 text=made.secret
-                button="Copy the secret"
+                button=t!("Copy the secret")
             />
             <p class="hint">
-                "Each request carries "
+                {t!("Each request carries ")}
                 <code>"X-Seqhealth-Signature: t=<unix seconds>,v1=<hex>"</code>
-                ": the hex HMAC-SHA256, keyed with this secret, of "
+                {t!(": the hex HMAC-SHA256, keyed with this secret, of ")}
                 <code>"<t>.<body>"</code>
-                " (the t, a dot, then the raw request body). A receiver recomputes it, compares in constant time and refuses a t more than five minutes old. "
+                {t!(" (the t, a dot, then the raw request body). A receiver recomputes it, compares in constant time and refuses a t more than five minutes old. ")}
                 <code>"Idempotency-Key"</code>
-                " is the same on every retry of one delivery."
+                {t!(" is the same on every retry of one delivery.")}
             </p>
         </div>
     }
@@ -393,10 +405,10 @@ fn Secret(made: WebhookCreated) -> impl IntoView {
 
 fn status_word(s: DeliveryStatus) -> (&'static str, &'static str) {
     match s {
-        DeliveryStatus::Pending => ("Pending", "health-unknown"),
-        DeliveryStatus::Retrying => ("Retrying", "health-warning"),
-        DeliveryStatus::Sent => ("Sent", "health-ok"),
-        DeliveryStatus::Failed => ("Failed", "health-critical"),
+        DeliveryStatus::Pending => (t!("Pending"), "health-unknown"),
+        DeliveryStatus::Retrying => (t!("Retrying"), "health-warning"),
+        DeliveryStatus::Sent => (t!("Sent"), "health-ok"),
+        DeliveryStatus::Failed => (t!("Failed"), "health-critical"),
     }
 }
 
@@ -405,8 +417,8 @@ fn Deliveries(log: DeliveryLog) -> impl IntoView {
     if log.deliveries.is_empty() {
         return view! {
             <Empty>
-                <p>"No notifications sent yet."</p>
-                <p class="hint">"Every email and webhook delivery shows here, with its status."</p>
+                <p>{t!("No notifications sent yet.")}</p>
+                <p class="hint">{t!("Every email and webhook delivery shows here, with its status.")}</p>
             </Empty>
         }
         .into_any();
@@ -419,19 +431,19 @@ fn Deliveries(log: DeliveryLog) -> impl IntoView {
         .map(|d| view! { <DeliveryRow d=d /> })
         .collect_view();
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="Delivery log">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=t!("Delivery log")>
             <table class="deliveries narrow-cards">
-                <caption>{move || format!("The newest deliveries first; times in {}", tz())}</caption>
+                <caption>{move || tf!("The newest deliveries first; times in {0}", tz())}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Subject"</th>
-                        <th scope="col">"Channel"</th>
-                        <th scope="col">"To"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Attempts"</th>
-                        <th scope="col">"Last error"</th>
-                        <th scope="col">"Next attempt"</th>
+                        <th scope="col">{t!("When")}</th>
+                        <th scope="col">{t!("Subject")}</th>
+                        <th scope="col">{t!("Channel")}</th>
+                        <th scope="col">{t!("To")}</th>
+                        <th scope="col">{t!("Status")}</th>
+                        <th scope="col">{t!("Attempts")}</th>
+                        <th scope="col">{t!("Last error")}</th>
+                        <th scope="col">{t!("Next attempt")}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -451,25 +463,25 @@ fn DeliveryRow(d: Delivery) -> impl IntoView {
         .next_at
         .filter(|_| matches!(d.status, DeliveryStatus::Pending | DeliveryStatus::Retrying));
     let channel = match d.channel.as_str() {
-        "email" => "Email".to_string(),
-        "webhook" => "Webhook".to_string(),
+        "email" => t!("Email").to_string(),
+        "webhook" => t!("Webhook").to_string(),
         other => other.to_string(),
     };
     view! {
         <tr data-delivery=d.id data-status=d.status.as_str()>
-            <td data-label="When" class="when">
+            <td data-label=t!("When") class="when">
                 <time datetime=made.to_rfc3339()>{move || time::date_time(made, &tz())}</time>
             </td>
             <th scope="row">{d.subject}</th>
-            <td data-label="Channel">{channel}</td>
-            <td data-label="To" class="mono target">{d.target}</td>
-            <td data-label="Status" class="delivery-status">
+            <td data-label=t!("Channel")>{channel}</td>
+            <td data-label=t!("To") class="mono target">{d.target}</td>
+            <td data-label=t!("Status") class="delivery-status">
                 <span class=format!("badge {class}")>{word}</span>
-                {sent.map(|t| view! { <span class="sub">{move || format!("at {}", time::date_time(t, &tz()))}</span> })}
+                {sent.map(|t| view! { <span class="sub">{move || tf!("at {0}", time::date_time(t, &tz()))}</span> })}
             </td>
-            <td data-label="Attempts" class="num">{d.attempts}</td>
-            <td data-label="Last error" class="target">{d.last_error.unwrap_or_else(|| "—".into())}</td>
-            <td data-label="Next attempt" class="when">
+            <td data-label=t!("Attempts") class="num">{d.attempts}</td>
+            <td data-label=t!("Last error") class="target">{d.last_error.unwrap_or_else(|| "—".into())}</td>
+            <td data-label=t!("Next attempt") class="when">
                 {match next {
                     Some(t) => view! { <time datetime=t.to_rfc3339()>{move || time::date_time(t, &tz())}</time> }.into_any(),
                     None => "—".into_any(),

@@ -19,7 +19,7 @@ fn status(v: &str) -> StatusFilter<ReplacementStatus> {
 
 #[component]
 pub fn ReplacementsPage() -> impl IntoView {
-    crate::components::set_title("Replacements");
+    crate::components::set_title(t!("Replacements"));
     // The filters come from the address (a bookmark, a reload; the instrument page links
     // here with `?instrument=`) and go back into it.
     let q = crate::components::query_value;
@@ -56,37 +56,37 @@ pub fn ReplacementsPage() -> impl IntoView {
         })
     };
     view! {
-        <h1>"Replacements"</h1>
+        <h1>{t!("Replacements")}</h1>
         <p class="lede">
-            "Components seqhealth recommends replacing, from their predictions and warnings, soonest first. "
-            "A scheduled replacement mutes its component's warnings until the appointment ends."
+            {t!("Components seqhealth recommends replacing, from their predictions and warnings, soonest first. ")}
+            {t!("A scheduled replacement mutes its component's warnings until the appointment ends.")}
         </p>
         <form class="filters" on:submit=|ev| ev.prevent_default()>
             <label>
-                "Status"
+                {t!("Status")}
                 <select on:change=set(|f, v| f.status = status(&v))>
-                    <option value="open" selected=shown_status == "open">"Open (recommended or scheduled)"</option>
+                    <option value="open" selected=shown_status == "open">{t!("Open (recommended or scheduled)")}</option>
                     {ReplacementStatus::ALL
                         .into_iter()
-                        .map(|s| view! { <option value=s.as_str() selected=shown_status == s.as_str()>{s.label()}</option> })
+                        .map(|s| view! { <option value=s.as_str() selected=shown_status == s.as_str()>{crate::i18n::word(s.label())}</option> })
                         .collect_view()}
-                    <option value="all" selected=shown_status == "all">"All"</option>
+                    <option value="all" selected=shown_status == "all">{t!("All")}</option>
                 </select>
             </label>
             <label>
-                "Instrument"
+                {t!("Instrument")}
                 <select on:change=set(|f, v| f.instrument = v.parse().ok())>
-                    <option value="">"Any"</option>
+                    <option value="">{t!("Any")}</option>
                     {instrument_options}
                 </select>
             </label>
             <p class="downloads">
-                <a href=move || api::replacements_csv_href(&filter.get()) download="replacements.csv">"Download CSV"</a>
-                <a href=api::ics_href() download="seqhealth-replacements.ics">"Download calendar (.ics)"</a>
+                <a href=move || api::replacements_csv_href(&filter.get()) download="replacements.csv">{t!("Download CSV")}</a>
+                <a href=api::ics_href() download="seqhealth-replacements.ics">{t!("Download calendar (.ics)")}</a>
             </p>
         </form>
         {loaded(
-            "replacements",
+            t!("replacements"),
             retry,
             move || {
                 // Planned runs only add collision warnings: the list stands without them.
@@ -97,7 +97,7 @@ pub fn ReplacementsPage() -> impl IntoView {
                             list=l
                             planned=runs
                             on_change=retry
-                            empty="No replacements match these filters."
+                            empty=t!("No replacements match these filters.")
                         />
                     }
                         .into_any()

@@ -11,7 +11,7 @@ use seqhealth_api::{InvitationLink, InviteRequest, Role, Team};
 
 #[component]
 pub fn TeamPage() -> impl IntoView {
-    crate::components::set_title("Team");
+    crate::components::set_title(t!("Team"));
     let session = use_session();
     let team = api::team();
     let retry = Callback::new(move |_| team.refetch());
@@ -19,13 +19,13 @@ pub fn TeamPage() -> impl IntoView {
     // sent again (its link then stops working; the row shows the new one).
     let made = RwSignal::new(None::<InvitationLink>);
     view! {
-        <h1>"Team"</h1>
+        <h1>{t!("Team")}</h1>
         {when_else(
             move || session.is_manager(),
             move || view! { <Invite on_invited=retry made=made /> }.into_any(),
-            || view! { <p class="lede">"View-only: ask a lab manager to invite someone."</p> }.into_any(),
+            || view! { <p class="lede">{t!("View-only: ask a lab manager to invite someone.")}</p> }.into_any(),
         )}
-        {loaded("the team", retry, move || team.get().map(|r| r.map(|t| view! { <People team=t on_change=retry made=made /> }.into_any())))}
+        {loaded(t!("the team"), retry, move || team.get().map(|r| r.map(|t| view! { <People team=t on_change=retry made=made /> }.into_any())))}
     }
 }
 
@@ -38,8 +38,8 @@ fn People(
     let session = use_session();
     let tz = move || session.time_zone();
     let role = |r: Role| match r {
-        Role::Manager => "Manager",
-        Role::Viewer => "Viewer",
+        Role::Manager => t!("Manager"),
+        Role::Viewer => t!("Viewer"),
     };
     let users = team
         .users
@@ -51,9 +51,9 @@ fn People(
             view! {
                 <tr data-user=email>
                     <th scope="row">{u.name.clone()}</th>
-                    <td data-label="Email">{u.email}</td>
-                    <td data-label="Role">{if active { role(u.role) } else { "Deactivated" }}</td>
-                    <td data-label="Last login">{move || last.map(|t| time::date_time(t, &tz())).unwrap_or_else(|| "—".into())}</td>
+                    <td data-label=t!("Email")>{u.email}</td>
+                    <td data-label=t!("Role")>{if active { role(u.role) } else { t!("Deactivated") }}</td>
+                    <td data-label=t!("Last login")>{move || last.map(|t| time::date_time(t, &tz())).unwrap_or_else(|| "—".into())}</td>
                     <td data-label="">
                         // Reactive: the list may arrive before the session says who is asking.
                         {move || (active && session.is_manager()).then(|| view! {
@@ -65,7 +65,7 @@ fn People(
         })
         .collect_view();
     let invited = if team.invited.is_empty() {
-        view! { <Empty><p>"No invitation is waiting."</p></Empty> }.into_any()
+        view! { <Empty><p>{t!("No invitation is waiting.")}</p></Empty> }.into_any()
     } else {
         let rows = team
             .invited
@@ -76,9 +76,9 @@ fn People(
                 view! {
                     <tr>
                         <th scope="row">{i.email}</th>
-                        <td data-label="Role">{role(i.role)}</td>
-                        <td data-label="Invited by">{i.invited_by.unwrap_or_else(|| "seqhealth init".into())}</td>
-                        <td data-label="Link works until">{move || time::date_time(until, &tz())}</td>
+                        <td data-label=t!("Role")>{role(i.role)}</td>
+                        <td data-label=t!("Invited by")>{i.invited_by.unwrap_or_else(|| "seqhealth init".into())}</td>
+                        <td data-label=t!("Link works until")>{move || time::date_time(until, &tz())}</td>
                         <td data-label="">
                             {move || session.is_manager().then(|| view! { <InvitationActions id=id on_change=on_change made=made /> })}
                         </td>
@@ -87,17 +87,17 @@ fn People(
             })
             .collect_view();
         view! {
-            <div class="table-wrap" tabindex="0" role="region" aria-label="Invitations">
+            <div class="table-wrap" tabindex="0" role="region" aria-label=t!("Invitations")>
                 <table class="invited narrow-cards">
-                    <caption>{move || format!("Invited, not yet joined; times in {}", tz())}</caption>
+                    <caption>{move || tf!("Invited, not yet joined; times in {0}", tz())}</caption>
                     <thead>
                         <tr>
-                            <th scope="col">"Email"</th>
-                            <th scope="col">"Role"</th>
-                            <th scope="col">"Invited by"</th>
-                            <th scope="col">"Link works until"</th>
+                            <th scope="col">{t!("Email")}</th>
+                            <th scope="col">{t!("Role")}</th>
+                            <th scope="col">{t!("Invited by")}</th>
+                            <th scope="col">{t!("Link works until")}</th>
                             <th scope="col">
-                                <span class="visually-hidden">"Actions"</span>
+                                <span class="visually-hidden">{t!("Actions")}</span>
                             </th>
                         </tr>
                     </thead>
@@ -108,24 +108,24 @@ fn People(
         .into_any()
     };
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label="People">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=t!("People")>
             <table class="team narrow-cards">
-                <caption>{move || format!("The lab's people; times in {}", tz())}</caption>
+                <caption>{move || tf!("The lab's people; times in {0}", tz())}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Last login"</th>
+                        <th scope="col">{t!("Name")}</th>
+                        <th scope="col">{t!("Email")}</th>
+                        <th scope="col">{t!("Role")}</th>
+                        <th scope="col">{t!("Last login")}</th>
                         <th scope="col">
-                            <span class="visually-hidden">"Actions"</span>
+                            <span class="visually-hidden">{t!("Actions")}</span>
                         </th>
                     </tr>
                 </thead>
                 <tbody>{users}</tbody>
             </table>
         </div>
-        <h2>"Invitations"</h2>
+        <h2>{t!("Invitations")}</h2>
         {invited}
     }
 }
@@ -141,19 +141,16 @@ fn MemberActions(id: i64, name: String, role: Role, on_change: Callback<()>) -> 
     let deactivate = Mutation::<()>::new(move || api::deactivate(id));
     let confirming = RwSignal::new(false);
     let label = match other {
-        Role::Manager => format!("Make {name} a manager"),
-        Role::Viewer => format!("Make {name} a viewer"),
+        Role::Manager => tf!("Make {0} a manager", name),
+        Role::Viewer => tf!("Make {0} a viewer", name),
     };
     let (made, gone) = (
-        format!(
-            "{name} is now a {}.",
-            if other == Role::Manager {
-                "manager"
-            } else {
-                "viewer"
-            }
-        ),
-        format!("{name} deactivated."),
+        if other == Role::Manager {
+            tf!("{0} is now a manager.", name)
+        } else {
+            tf!("{0} is now a viewer.", name)
+        },
+        tf!("{0} deactivated.", name),
     );
     Effect::new(move |_| {
         let said = match (change.succeeded(), deactivate.succeeded()) {
@@ -165,7 +162,7 @@ fn MemberActions(id: i64, name: String, role: Role, on_change: Callback<()>) -> 
         crate::components::done(said, "table.team caption");
         on_change.run(());
     });
-    let ask = format!("Deactivate {name}: their sessions end now. Confirm");
+    let ask = tf!("Deactivate {0}: their sessions end now. Confirm", name);
     view! {
         <div class="actions">
             <button type="button" class="secondary" disabled=move || change.pending() on:click=move |_| change.dispatch()>
@@ -174,11 +171,11 @@ fn MemberActions(id: i64, name: String, role: Role, on_change: Callback<()>) -> 
             {move || if confirming.get() {
                 view! {
                     <button type="button" class="danger" autofocus on:click=move |_| deactivate.dispatch()>{ask.clone()}</button>
-                    <button type="button" class="secondary" data-closes="deactivate" on:click=move |_| confirming.set(false)>"Keep it"</button>
+                    <button type="button" class="secondary" data-closes="deactivate" on:click=move |_| confirming.set(false)>{t!("Keep it")}</button>
                 }.into_any()
             } else {
                 view! {
-                    <button type="button" class="secondary" data-opens="deactivate" on:click=move |_| confirming.set(true)>"Deactivate…"</button>
+                    <button type="button" class="secondary" data-opens="deactivate" on:click=move |_| confirming.set(true)>{t!("Deactivate…")}</button>
                 }.into_any()
             }}
         </div>
@@ -212,10 +209,10 @@ fn InvitationActions(
     view! {
         <div class="actions">
             <button type="button" class="secondary" disabled=move || resend.pending() on:click=move |_| resend.dispatch()>
-                "Send again"
+                {t!("Send again")}
             </button>
             <button type="button" class="secondary" disabled=move || withdraw.pending() on:click=move |_| withdraw.dispatch()>
-                "Withdraw"
+                {t!("Withdraw")}
             </button>
         </div>
         {move || resend.value().map(|r| r.map(|link| view! { <LinkCard link=link /> }))}
@@ -240,8 +237,8 @@ fn LinkCard(link: InvitationLink) -> impl IntoView {
     view! {
         <div class="card code-card" role="status">
             <label for=id.clone()>
-                {move || format!(
-                    "Mailed to {}. The link is here too, should the mail not arrive: it works once, until {}.",
+                {move || tf!(
+                    "Mailed to {0}. The link is here too, should the mail not arrive: it works once, until {1}.",
                     link.email,
                     time::date_time(until, &session.time_zone())
                 )}
@@ -276,7 +273,7 @@ fn Invite(on_invited: Callback<()>, made: RwSignal<Option<InvitationLink>>) -> i
         match invite.value() {
             Some(Ok(link)) => {
                 made.set(Some(link));
-                let said = format!("Invitation made for {}.", email.get_untracked());
+                let said = tf!("Invitation made for {0}.", email.get_untracked());
                 email.set(String::new());
                 on_invited.run(());
                 crate::components::done(&said, "form.invite ~ .code-card");
@@ -295,21 +292,21 @@ fn Invite(on_invited: Callback<()>, made: RwSignal<Option<InvitationLink>>) -> i
             }
         >
             <label>
-                "Email"
+                {t!("Email")}
                 <input id="invite-email" type="email" required autocomplete="off" bind:value=email />
             </label>
             <label>
-                "Role"
+                {t!("Role")}
                 <select on:change=move |ev| {
                     role.set(if event_target_value(&ev) == "manager" { Role::Manager } else { Role::Viewer })
                 }>
-                    <option value="viewer" selected=true>"Viewer"</option>
-                    <option value="manager">"Manager"</option>
+                    <option value="viewer" selected=true>{t!("Viewer")}</option>
+                    <option value="manager">{t!("Manager")}</option>
                 </select>
             </label>
-            <button type="submit" disabled=move || invite.pending()>"Invite"</button>
+            <button type="submit" disabled=move || invite.pending()>{t!("Invite")}</button>
         </form>
-        <p class="hint">"A viewer sees everything and changes nothing; a manager also acknowledges, books, and invites."</p>
+        <p class="hint">{t!("A viewer sees everything and changes nothing; a manager also acknowledges, books, and invites.")}</p>
         {move || made.get().map(|link| view! { <LinkCard link=link /> })}
         {move || invite.failure().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })}
     }

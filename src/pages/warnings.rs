@@ -6,13 +6,15 @@ use crate::components::warnings::{severity_label, WarningTable};
 use leptos::prelude::*;
 use seqhealth_api::{Query, Severity, StatusFilter, Subsystem, WarningQuery, WarningStatus};
 
-const STATUSES: [(&str, &str); 5] = [
-    ("open", "Open (active or acknowledged)"),
-    ("active", "Active"),
-    ("acknowledged", "Acknowledged"),
-    ("resolved", "Resolved (history)"),
-    ("all", "All"),
-];
+fn statuses() -> [(&'static str, &'static str); 5] {
+    [
+        ("open", t!("Open (active or acknowledged)")),
+        ("active", t!("Active")),
+        ("acknowledged", t!("Acknowledged")),
+        ("resolved", t!("Resolved (history)")),
+        ("all", t!("All")),
+    ]
+}
 
 /// A status option's value as the filter it selects.
 fn status(v: &str) -> StatusFilter<WarningStatus> {
@@ -24,7 +26,7 @@ fn status(v: &str) -> StatusFilter<WarningStatus> {
 
 #[component]
 pub fn WarningsPage() -> impl IntoView {
-    crate::components::set_title("Warnings");
+    crate::components::set_title(t!("Warnings"));
     // The filters come from the address (a bookmark, a reload) and go back into it.
     let q = crate::components::query_value;
     let initial = WarningQuery {
@@ -54,21 +56,21 @@ pub fn WarningsPage() -> impl IntoView {
         })
     };
     view! {
-        <h1>"Warnings"</h1>
+        <h1>{t!("Warnings")}</h1>
         <form class="filters" on:submit=|ev| ev.prevent_default()>
             <label>
-                "Status"
+                {t!("Status")}
                 <select on:change=set(|f, v| f.status = status(&v))>
-                    {STATUSES
+                    {statuses()
                         .into_iter()
                         .map(|(v, l)| view! { <option value=v selected=v == shown_status>{l}</option> })
                         .collect_view()}
                 </select>
             </label>
             <label>
-                "Severity"
+                {t!("Severity")}
                 <select on:change=set(|f, v| f.severity = Severity::parse(&v))>
-                    <option value="">"Any"</option>
+                    <option value="">{t!("Any")}</option>
                     {Severity::ALL
                         .into_iter()
                         .rev()
@@ -77,31 +79,31 @@ pub fn WarningsPage() -> impl IntoView {
                 </select>
             </label>
             <label>
-                "Subsystem"
+                {t!("Subsystem")}
                 <select on:change=set(|f, v| f.subsystem = Subsystem::parse(&v))>
-                    <option value="">"Any"</option>
+                    <option value="">{t!("Any")}</option>
                     {Subsystem::ALL
                         .into_iter()
-                        .map(|s| view! { <option value=s.as_str() selected=Some(s) == initial.subsystem>{s.label()}</option> })
+                        .map(|s| view! { <option value=s.as_str() selected=Some(s) == initial.subsystem>{crate::i18n::word(s.label())}</option> })
                         .collect_view()}
                 </select>
             </label>
             <label>
-                "Instrument"
+                {t!("Instrument")}
                 <select on:change=set(|f, v| f.instrument = v.parse().ok())>
-                    <option value="">"Any"</option>
+                    <option value="">{t!("Any")}</option>
                     {instrument_options}
                 </select>
             </label>
         </form>
         {loaded(
-            "warnings",
+            t!("warnings"),
             retry,
             move || {
                 list.get()
                     .map(|l| {
                         l.map(|l| {
-                            view! { <WarningTable list=l on_change=retry empty="No warnings match these filters." /> }
+                            view! { <WarningTable list=l on_change=retry empty=t!("No warnings match these filters.") /> }
                                 .into_any()
                         })
                     })

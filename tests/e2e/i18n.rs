@@ -1,6 +1,9 @@
-//! Italian and Spanish (issue 26, first slice): the header's language switch, the login
-//! page and the fleet page wholly in the language (no string looked up without a
-//! translation), decimals with a comma, `<html lang>`; English loads no catalog.
+//! Italian and Spanish (issue 26): the header's language switch, then every page and its
+//! main states wholly in the language (no string looked up without a translation): login,
+//! fleet, an instrument (warnings, predictions, replacements, sensors, runs), warnings,
+//! replacements with the schedule form open, audit log, team, account, notifications, a
+//! page that does not exist, the invitation and reset links; decimals with a comma,
+//! `<html lang>`; English loads no catalog.
 
 use crate::harness::*;
 
@@ -53,6 +56,12 @@ struct Words {
     critical: &'static str,
     q30_label: &'static str,
     today: &'static str,
+    /// The instrument page's section headings.
+    instrument: [&'static str; 4],
+    /// Each page's (path, what to wait for, a word its text holds).
+    pages: [(&'static str, &'static str, &'static str); 9],
+    /// A label of the schedule form.
+    slot: &'static str,
 }
 
 const ITALIAN: Words = Words {
@@ -66,6 +75,44 @@ const ITALIAN: Words = Words {
     critical: "Critico",
     q30_label: "Ultimo run %≥Q30",
     today: "Oggi",
+    instrument: [
+        "Avvisi aperti",
+        "Sostituzioni previste",
+        "Sensori dei sottosistemi",
+        "Andamento del Q-score",
+    ],
+    pages: [
+        ("/warnings", "table.warnings tbody tr", "Gravità"),
+        (
+            "/audit",
+            "table.audit tbody tr, .state.empty",
+            "Registro attività",
+        ),
+        ("/team", "table.team tbody tr", "Ultimo accesso"),
+        (
+            "/account",
+            "section[aria-labelledby=notify-heading] select",
+            "Ore di silenzio",
+        ),
+        ("/notifications", "#digest-at", "Registro degli invii"),
+        ("/no-such-page", "main h1", "Pagina non trovata"),
+        (
+            "/accept/not-a-token",
+            ".state.error",
+            "Configura il tuo account",
+        ),
+        (
+            "/reset/not-a-token",
+            ".state.error",
+            "Scegli una nuova password",
+        ),
+        (
+            "/replacements",
+            "table.replacements tbody tr",
+            "Scarica calendario",
+        ),
+    ],
+    slot: "Fascia",
 };
 
 const SPANISH: Words = Words {
@@ -79,6 +126,40 @@ const SPANISH: Words = Words {
     critical: "Crítico",
     q30_label: "Últ. carrera %≥Q30",
     today: "Hoy",
+    instrument: [
+        "Avisos abiertos",
+        "Sustituciones previstas",
+        "Sensores de los subsistemas",
+        "Tendencia del Q-score",
+    ],
+    pages: [
+        ("/warnings", "table.warnings tbody tr", "Gravedad"),
+        (
+            "/audit",
+            "table.audit tbody tr, .state.empty",
+            "Registro de auditoría",
+        ),
+        ("/team", "table.team tbody tr", "Último acceso"),
+        (
+            "/account",
+            "section[aria-labelledby=notify-heading] select",
+            "Horas de silencio",
+        ),
+        ("/notifications", "#digest-at", "Registro de envíos"),
+        ("/no-such-page", "main h1", "Página no encontrada"),
+        ("/accept/not-a-token", ".state.error", "Configura tu cuenta"),
+        (
+            "/reset/not-a-token",
+            ".state.error",
+            "Elige una contraseña nueva",
+        ),
+        (
+            "/replacements",
+            "table.replacements tbody tr",
+            "Descargar calendario",
+        ),
+    ],
+    slot: "Franja",
 };
 
 /// The login page, then the fleet, in `w`'s language (the page is loaded afresh).
@@ -141,13 +222,125 @@ async fn check_language(server: &Server, b: &Browser, w: &Words) {
     );
     assert_eq!(untranslated(b).await, Vec::<String>::new(), "fleet page");
     b.screenshot(&format!("i18n-fleet-{}", w.lang)).await;
+    check_pages(server, b, w).await;
+}
+
+/// Fails, listing them, when the page has shown strings without a translation.
+async fn all_translated(b: &Browser, page: &str) {
+    let missed = untranslated(b).await;
+    assert!(
+        missed.is_empty(),
+        "{page}: {} untranslated:\n{}",
+        missed.len(),
+        missed.join("\n")
+    );
+}
+
+/// Every other page in `w`'s language (the browser already shows it), each loaded afresh.
+async fn check_pages(server: &Server, b: &Browser, w: &Words) {
+    let base = &server.base;
+    // The instrument with a critical warning, a prediction and a recommended replacement.
+    let nimbus = server.id("NB552091");
+    b.client
+        .goto(&format!("{base}/instruments/{nimbus}"))
+        .await
+        .unwrap();
+    b.text("p.verdict").await;
+    b.text("table.runs tbody tr").await;
+    b.text("table.warnings tbody tr").await;
+    b.text("table.predictions tbody tr, #predictions-heading ~ .state")
+        .await;
+    b.text("table.replacements tbody tr, #replacements-heading ~ .state")
+        .await;
+    b.text("figure.chart.sensor figcaption").await;
+    let main = b.text("main").await;
+    for word in w.instrument {
+        assert!(main.contains(word), "{word} on the instrument page");
+    }
+    b.client
+        .execute("window.scrollTo(0, 0);", vec![])
+        .await
+        .unwrap();
+    b.screenshot(&format!("i18n-instrument-{}", w.lang)).await;
+    if w.lang == "es" {
+        // The dark theme, then back to light.
+        b.click(Locator::Css("header button.theme")).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        b.screenshot("i18n-instrument-es-dark").await;
+        b.click(Locator::Css("header button.theme")).await;
+        // A phone's width: the longer Spanish words still fit.
+        let (width, height) = b.client.get_window_size().await.unwrap();
+        b.client.set_window_size(375, 900).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        b.screenshot("i18n-instrument-es-375").await;
+        let (_, wide, _) = crate::attention::phone_overflow(b).await;
+        assert!(wide.is_empty(), "wider than a phone in Spanish: {wide:?}");
+        b.client
+            .set_window_size(width as u32, height as u32)
+            .await
+            .unwrap();
+    }
+    // A chart's data table, as a screen reader's user opens it.
+    b.click(Locator::Css("figure.chart.sensor details summary"))
+        .await;
+    b.text("figure.chart.sensor table.data thead").await;
+    all_translated(b, "instrument page").await;
+
+    for (path, ready, word) in w.pages {
+        b.client.goto(&format!("{base}{path}")).await.unwrap();
+        wait_lang(b, w.lang).await;
+        b.text(ready).await;
+        b.wait_text("main", &[word]).await;
+        if path == "/replacements" {
+            // The schedule form of an open replacement.
+            b.click(Locator::Css(
+                "table.replacements button[data-opens=schedule]",
+            ))
+            .await;
+            let form = b.text("form.schedule").await;
+            assert!(form.contains(w.slot), "{} in {form}", w.slot);
+        }
+        all_translated(b, path).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn italian_and_spanish_show_the_shell_login_and_fleet_translated() {
+async fn italian_and_spanish_show_every_page_translated() {
     let (server, browser) = start().await;
     let base = server.base.clone();
     let b = &browser;
+    // More states to say: Nimbus's chiller warning acknowledged and its replacement booked
+    // (as a manager does from the dashboard; here through the same API).
+    let nimbus = server.id("NB552091");
+    let ada = as_ada(&base).await;
+    let warnings: seqhealth_api::WarningList =
+        api_get(&base, &format!("/warnings?instrument={nimbus}")).await;
+    let chiller = warnings
+        .warnings
+        .iter()
+        .find(|w| w.rule == "threshold:chiller_temp_c")
+        .expect("the chiller's warning");
+    let r = ada
+        .post(format!("{base}/api/v1/warnings/{}/acknowledge", chiller.id))
+        .json(&serde_json::json!({ "reason": "engineer called" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let open: seqhealth_api::ReplacementList = api_get(&base, "/replacements?status=open").await;
+    let rec = open
+        .replacements
+        .iter()
+        .find(|r| r.instrument_id == nimbus && r.sensor == "chiller_temp_c")
+        .expect("the chiller's recommendation");
+    let on = seqhealth_api::first_free_weekday(Utc::now().date_naive() + TimeDelta::days(3), &[]);
+    let r = ada
+        .post(format!("{base}/api/v1/replacements/{}/schedule", rec.id))
+        .json(&serde_json::json!({ "date": on, "slot": "am" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
 
     // English (headless Chromium's language): English words, and no catalog fetched.
     b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;
