@@ -41,7 +41,7 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <a class="skip" href="#main">{t!("Skip to content")}</a>
+        <a class="skip" href="#main">{tv!("Skip to content")}</a>
         <Header />
         <main id="main" tabindex="-1">
             <Pages />
@@ -176,14 +176,14 @@ fn Header() -> impl IntoView {
                                 })
                         };
                         view! {
-                            <nav aria-label=t!("Main")>
-                                <A href=Route::Fleet.href()>{t!("Fleet")} {unhandled}</A>
-                                <A href=Route::Warnings.href()>{t!("Warnings")}</A>
-                                <A href=Route::Replacements.href()>{t!("Replacements")}</A>
-                                <A href=Route::Audit.href()>{t!("Audit log")}</A>
-                                <A href=Route::Team.href()>{t!("Team")}</A>
+                            <nav aria-label=tv!("Main")>
+                                <A href=Route::Fleet.href()>{tv!("Fleet")} {unhandled}</A>
+                                <A href=Route::Warnings.href()>{tv!("Warnings")}</A>
+                                <A href=Route::Replacements.href()>{tv!("Replacements")}</A>
+                                <A href=Route::Audit.href()>{tv!("Audit log")}</A>
+                                <A href=Route::Team.href()>{tv!("Team")}</A>
                                 {(s.user.role == seqhealth_api::Role::Manager).then(|| view! {
-                                    <A href=Route::Notifications.href()>{t!("Notifications")}</A>
+                                    <A href=Route::Notifications.href()>{tv!("Notifications")}</A>
                                 })}
                             </nav>
                             <p class="who">
@@ -196,11 +196,11 @@ fn Header() -> impl IntoView {
                                 </A>
                                 <span class="tz">{tf!("Times in {0}", s.lab.time_zone)}</span>
                                 {(s.user.role == seqhealth_api::Role::Viewer).then(|| view! {
-                                    <span class="view-only">{t!("View-only: ask a lab manager to change anything")}</span>
+                                    <span class="view-only">{tv!("View-only: ask a lab manager to change anything")}</span>
                                 })}
                             </p>
                             <button type="button" class="logout" on:click=logout.clone()>
-                                {t!("Log out")}
+                                {tv!("Log out")}
                             </button>
                         }
                     })
@@ -211,7 +211,7 @@ fn Header() -> impl IntoView {
                 aria-pressed=move || dark.get().to_string()
                 on:click=switch_theme
             >
-                {t!("Dark theme")}
+                {tv!("Dark theme")}
             </button>
             <Language />
         </header>
@@ -254,7 +254,7 @@ fn Language() -> impl IntoView {
         });
     };
     view! {
-        <label for="lang" class="visually-hidden">{t!("Language")}</label>
+        <label for="lang" class="visually-hidden">{tv!("Language")}</label>
         <select id="lang" class="lang" prop:value=shown on:change=choose>
             {[("en", "English"), ("it", "Italiano"), ("es", "Español")]
                 .map(|(code, name)| view! {

@@ -179,6 +179,21 @@ pub fn day(d: chrono::NaiveDate) -> String {
     format!("{} {} {}", d.day(), month(d.month0()), d.year())
 }
 
+/// A name put inside a sentence: "Reagent chiller temperature" → "reagent chiller
+/// temperature". Only an ASCII capital is lowered, and only the first letter, when the
+/// second is not a capital too ("XY stage" stays): `str::to_lowercase` would bring
+/// Unicode's case tables into the wasm (kilobytes) for names that are ASCII.
+pub fn mid_sentence(name: &str) -> String {
+    let mut s = name.to_string();
+    let b = s.as_bytes();
+    if b.first().is_some_and(u8::is_ascii_uppercase)
+        && !b.get(1).is_some_and(u8::is_ascii_uppercase)
+    {
+        s[..1].make_ascii_lowercase();
+    }
+    s
+}
+
 /// A chosen date with its weekday: "Thursday 10 Dec 2026" (beside date fields).
 pub fn weekday(d: chrono::NaiveDate) -> String {
     use chrono::Datelike;
@@ -226,6 +241,26 @@ pub fn spacing(bucket_seconds: i64, starts: &[i64]) -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_inside_a_sentence_loses_only_its_first_capital() {
+        assert_eq!(
+            mid_sentence("Reagent chiller temperature"),
+            "reagent chiller temperature"
+        );
+        assert_eq!(
+            mid_sentence("XY stage position error"),
+            "XY stage position error"
+        );
+        assert_eq!(
+            mid_sentence("Temperatura del Chiller"),
+            "temperatura del Chiller"
+        );
+        assert_eq!(mid_sentence("Ötzi"), "Ötzi");
+        assert_eq!(mid_sentence(""), "");
+    }
+
     use super::*;
 
     #[test]

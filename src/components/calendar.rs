@@ -34,16 +34,16 @@ pub fn CalendarLink() -> impl IntoView {
     };
     view! {
         <section class="calendar" aria-labelledby="calendar-heading">
-            <h2 id="calendar-heading">{t!("Calendar subscription")}</h2>
+            <h2 id="calendar-heading">{tv!("Calendar subscription")}</h2>
             <p>
-                {t!("Calendar apps (Outlook, Google Calendar, Apple Calendar) can subscribe to the lab's appointments and follow every reschedule and cancellation.")}
+                {tv!("Calendar apps (Outlook, Google Calendar, Apple Calendar) can subscribe to the lab's appointments and follow every reschedule and cancellation.")}
             </p>
             <p role="status">
                 {status}
             </p>
             {when(move || session.is_manager(), move || view! {
                 <button type="button" disabled=move || create.pending() on:click=move |_| create.dispatch()>
-                    {t!("Make a new subscription link")}
+                    {tv!("Make a new subscription link")}
                 </button>
             }.into_any())}
             {move || {
@@ -53,7 +53,7 @@ pub fn CalendarLink() -> impl IntoView {
                         let address = format!("{origin}{}", feed.path);
                         view! {
                             <div class="feed">
-                                <label for="calendar-address">{t!("Subscription address (copy it now: it is not shown again)")}</label>
+                                <label for="calendar-address">{tv!("Subscription address (copy it now: it is not shown again)")}</label>
                                 <input id="calendar-address" type="text" readonly value=address on:focus=move |ev| {
                                     let input: web_sys::HtmlInputElement = event_target(&ev);
                                     input.select();

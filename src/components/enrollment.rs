@@ -85,7 +85,7 @@ pub fn CodeCard(code: EnrollmentCode) -> impl IntoView {
             <CopyField id=format!("enroll-command-{id}") label=t!("1. On the instrument PC, run:") text=enroll />
             <CopyField id=format!("watch-command-{id}") label=t!("2. Then start it:") text=watch />
             <p class="note">
-                {where_runs} " " {service} {t!(" README, \"Connect an instrument\", has the details.")}
+                {where_runs} " " {service} {tv!(" README, \"Connect an instrument\", has the details.")}
             </p>
         </div>
     }
@@ -126,7 +126,7 @@ pub fn AddInstrument(on_added: Callback<()>) -> impl IntoView {
     view! {
         {when(move || session.is_manager(), move || view! {
             <section class="add-instrument" aria-labelledby="add-heading">
-                <h2 id="add-heading" class="visually-hidden">{t!("Add an instrument")}</h2>
+                <h2 id="add-heading" class="visually-hidden">{tv!("Add an instrument")}</h2>
                 {when_else(move || open.get(), move || view! {
                     <form
                         class="add"
@@ -135,24 +135,24 @@ pub fn AddInstrument(on_added: Callback<()>) -> impl IntoView {
                             add.dispatch();
                         }
                     >
-                        <label for="add-model">{t!("Model")}</label>
+                        <label for="add-model">{tv!("Model")}</label>
                         <select id="add-model" autofocus on:change=move |ev| model.set(event_target_value(&ev))>
                             {MODELS.iter().map(|m| view! { <option value=*m>{*m}</option> }).collect_view()}
                         </select>
-                        <label for="add-serial">{t!("Serial number")}</label>
+                        <label for="add-serial">{tv!("Serial number")}</label>
                         <input id="add-serial" type="text" required maxlength="40" autocomplete="off" bind:value=serial />
-                        <label for="add-nickname">{t!("Nickname")}</label>
+                        <label for="add-nickname">{tv!("Nickname")}</label>
                         <input id="add-nickname" type="text" required maxlength="60" bind:value=nickname />
-                        <label for="add-site">{t!("Site (room, building)")}</label>
+                        <label for="add-site">{tv!("Site (room, building)")}</label>
                         <input id="add-site" type="text" maxlength="120" bind:value=site />
                         <div class="actions">
-                            <button type="submit" disabled=move || add.pending()>{t!("Add and get a code")}</button>
-                            <button type="button" class="secondary" data-closes="add" on:click=move |_| open.set(false)>{t!("Cancel")}</button>
+                            <button type="submit" disabled=move || add.pending()>{tv!("Add and get a code")}</button>
+                            <button type="button" class="secondary" data-closes="add" on:click=move |_| open.set(false)>{tv!("Cancel")}</button>
                         </div>
                     </form>
                 }.into_any(), move || view! {
                     <button type="button" data-opens="add" on:click=move |_| open.set(true)>
-                        {t!("Add instrument")}
+                        {tv!("Add instrument")}
                     </button>
                 }.into_any())}
                 {move || {
@@ -229,28 +229,28 @@ pub fn ConnectionCard(detail: InstrumentDetail, on_change: Callback<()>) -> impl
     let error = move || -> Option<ApiFailure> { new_code.failure().or_else(|| revoke.failure()) };
     view! {
         <section class="card connection" aria-labelledby="connection-heading">
-            <h2 id="connection-heading">{t!("Agent")}</h2>
+            <h2 id="connection-heading">{tv!("Agent")}</h2>
             <p class="connection-status" data-connection=format!("{connection:?}")>{status}</p>
             <p class="sharing">{sharing}</p>
             {when(move || session.is_manager(), move || view! {
                 <div class="actions">
                     {(connection != Connection::Enrolled).then(|| view! {
                         <button type="button" disabled=move || new_code.pending() on:click=move |_| new_code.dispatch()>
-                            {t!("New enrollment code")}
+                            {tv!("New enrollment code")}
                         </button>
                     })}
                     {when(move || connection == Connection::Enrolled && !confirming.get(), move || view! {
                         <button type="button" class="secondary" data-opens="revoke" on:click=move |_| confirming.set(true)>
-                            {t!("Revoke token…")}
+                            {tv!("Revoke token…")}
                         </button>
                     }.into_any())}
                     {when(move || confirming.get(), move || view! {
-                        <p role="alert">{t!("Revoke this instrument's token? Its agent stops sending until it enrolls again.")}</p>
+                        <p role="alert">{tv!("Revoke this instrument's token? Its agent stops sending until it enrolls again.")}</p>
                         <button type="button" class="danger" autofocus on:click=move |_| revoke.dispatch()>
-                            {t!("Revoke token")}
+                            {tv!("Revoke token")}
                         </button>
                         <button type="button" class="secondary" data-closes="revoke" on:click=move |_| confirming.set(false)>
-                            {t!("Keep it")}
+                            {tv!("Keep it")}
                         </button>
                     }.into_any())}
                 </div>

@@ -47,7 +47,7 @@ pub fn SubsystemHealthList(
     freshness: SubsystemFreshness,
 ) -> impl IntoView {
     view! {
-        <ul class="subsystems" aria-label=t!("Health per subsystem")>
+        <ul class="subsystems" aria-label=tv!("Health per subsystem")>
             {Subsystem::ALL
                 .into_iter()
                 .map(|s| {

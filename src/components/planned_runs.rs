@@ -54,7 +54,7 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
             <li>
                 <span>
                     <time datetime=p.starts_on.to_string()>{crate::format::day(p.starts_on)}</time>
-                    {t!(" to ")}
+                    {tv!(" to ")}
                     <time datetime=p.ends_on.to_string()>{crate::format::day(p.ends_on)}</time>
                     {format!(": {}", p.label)}
                 </span>
@@ -68,7 +68,7 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
                             remove.dispatch();
                         }
                     >
-                        {t!("Remove")}
+                        {tv!("Remove")}
                     </button>
                 }.into_any())}
             </li>
@@ -76,7 +76,7 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
     };
     view! {
         <section aria-labelledby="planned-heading">
-            <h2 id="planned-heading">{t!("Planned runs")}</h2>
+            <h2 id="planned-heading">{tv!("Planned runs")}</h2>
             {loaded(
                 t!("planned runs"),
                 retry,
@@ -85,7 +85,7 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
                         .map(|l| {
                             l.map(|l| {
                                 if l.planned_runs.is_empty() {
-                                    view! { <p class="state empty">{t!("No planned runs ahead.")}</p> }.into_any()
+                                    view! { <p class="state empty">{tv!("No planned runs ahead.")}</p> }.into_any()
                                 } else {
                                     view! { <ul class="planned">{l.planned_runs.into_iter().map(row).collect_view()}</ul> }.into_any()
                                 }
@@ -101,13 +101,13 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
                         add.dispatch();
                     }
                 >
-                    <label for="planned-starts">{t!("First day")}</label>
+                    <label for="planned-starts">{tv!("First day")}</label>
                     <DateField id="planned-starts".to_string() date=starts />
-                    <label for="planned-ends">{t!("Last day")}</label>
+                    <label for="planned-ends">{tv!("Last day")}</label>
                     <DateField id="planned-ends".to_string() date=ends />
-                    <label for="planned-label">{t!("Run")}</label>
-                    <input id="planned-label" type="text" required maxlength="120" placeholder=t!("e.g. WGS batch 14") bind:value=label />
-                    <button type="submit" disabled=move || add.pending()>{t!("Add planned run")}</button>
+                    <label for="planned-label">{tv!("Run")}</label>
+                    <input id="planned-label" type="text" required maxlength="120" placeholder=tv!("e.g. WGS batch 14") bind:value=label />
+                    <button type="submit" disabled=move || add.pending()>{tv!("Add planned run")}</button>
                 </form>
             }.into_any())}
             {failure_line(move || add.failure().or_else(|| remove.failure()))}

@@ -12,7 +12,7 @@ pub fn Predictions(list: Remote<PredictionList>, tz: String) -> impl IntoView {
     let retry = Callback::new(move |_| list.refetch());
     view! {
         <section aria-labelledby="predictions-heading">
-            <h2 id="predictions-heading">{t!("Predicted replacements")}</h2>
+            <h2 id="predictions-heading">{tv!("Predicted replacements")}</h2>
             {loaded(
                 t!("predictions"),
                 retry,
@@ -27,7 +27,7 @@ fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
     if list.predictions.is_empty() {
         return view! {
             <Empty>
-                <p>{t!("No component is heading for its limit in the next 12 months.")}</p>
+                <p>{tv!("No component is heading for its limit in the next 12 months.")}</p>
             </Empty>
         }
         .into_any();
@@ -83,22 +83,22 @@ fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
                     <td>{when}{runs.map(|r| view! { <span class="sub">{r}</span> })}</td>
                     <td class=if due { "due" } else { "" }>
                         {replace}
-                        {due.then_some(view! { <span class="sub">{t!("overdue")}</span> })}
+                        {due.then_some(view! { <span class="sub">{tv!("overdue")}</span> })}
                     </td>
                 </tr>
             }
         })
         .collect_view();
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label=t!("Predicted replacements table")>
+        <div class="table-wrap" tabindex="0" role="region" aria-label=tv!("Predicted replacements table")>
             <table class="predictions">
                 <caption>{tf!("Components whose signal is heading for its limit; dates in {0}", tz)}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">{t!("Component")}</th>
-                        <th scope="col">{t!("Why (robust trend of its days or runs)")}</th>
-                        <th scope="col">{t!("Predicted to reach its limit")}</th>
-                        <th scope="col">{t!("Replace by")}</th>
+                        <th scope="col">{tv!("Component")}</th>
+                        <th scope="col">{tv!("Why (robust trend of its days or runs)")}</th>
+                        <th scope="col">{tv!("Predicted to reach its limit")}</th>
+                        <th scope="col">{tv!("Replace by")}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

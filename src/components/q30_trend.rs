@@ -32,9 +32,9 @@ pub fn Q30Trend(id: i64, tz: String) -> impl IntoView {
     view! {
         <section aria-labelledby="trend-heading">
             <div class="section-head">
-                <h2 id="trend-heading">{t!("Q-score trend")}</h2>
+                <h2 id="trend-heading">{tv!("Q-score trend")}</h2>
                 <label>
-                    {t!("Period ")}
+                    {tv!("Period ")}
                     <select on:change=move |ev| {
                         if let Ok(d) = event_target_value(&ev).parse() {
                             days.set(d)
@@ -67,7 +67,7 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
     if list.runs.is_empty() {
         return view! {
             <Empty>
-                <p>{t!("No runs in this period. Choose a longer period above, or wait for the next run to finish.")}</p>
+                <p>{tv!("No runs in this period. Choose a longer period above, or wait for the next run to finish.")}</p>
             </Empty>
         }
         .into_any();
@@ -93,7 +93,7 @@ fn Runs(list: RunList, tz: String) -> impl IntoView {
         {truncated
             .then(|| {
                 view! {
-                    <p class="note">{t!("Only the most recent runs of this period are shown. Choose a shorter period.")}</p>
+                    <p class="note">{tv!("Only the most recent runs of this period are shown. Choose a shorter period.")}</p>
                 }
             })}
         {(n > RUNS_SHOWN).then(|| show_all_button(show_all, n))}
@@ -242,7 +242,7 @@ fn q30_chart(list: &RunList, tz: &str) -> impl IntoView {
                     n,
                     tz
                 )}
-                <a href="#runs-table">{t!("The runs table")}</a>
+                <a href="#runs-table">{tv!("The runs table")}</a>
                 {if n > RUNS_SHOWN {
                     t!(" holds the same data (its newest rows until you show all).")
                 } else {
@@ -301,22 +301,22 @@ fn runs_table(runs: Vec<(RunRow, bool)>, show_all: RwSignal<bool>, tz: String) -
             .collect_view()
     };
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label=t!("Runs table")>
+        <div class="table-wrap" tabindex="0" role="region" aria-label=tv!("Runs table")>
             <table id="runs-table" class="runs">
                 <caption>{caption}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">{t!("Started")}</th>
-                        <th scope="col">{t!("Run")}</th>
-                        <th scope="col">{t!("Kind of run")}</th>
-                        <th scope="col">{t!("%≥Q30")}</th>
-                        <th scope="col">{t!("%≥Q30 control")}</th>
-                        <th scope="col">{t!("Yield (Gb)")}</th>
-                        <th scope="col">{t!("%PF")}</th>
-                        <th scope="col">{t!("Density (K/mm²)")}</th>
-                        <th scope="col">{t!("Error rate")}</th>
-                        <th scope="col">{t!("Reagent-kit lot")}</th>
-                        <th scope="col">{t!("Flow-cell lot")}</th>
+                        <th scope="col">{tv!("Started")}</th>
+                        <th scope="col">{tv!("Run")}</th>
+                        <th scope="col">{tv!("Kind of run")}</th>
+                        <th scope="col">{tv!("%≥Q30")}</th>
+                        <th scope="col">{tv!("%≥Q30 control")}</th>
+                        <th scope="col">{tv!("Yield (Gb)")}</th>
+                        <th scope="col">{tv!("%PF")}</th>
+                        <th scope="col">{tv!("Density (K/mm²)")}</th>
+                        <th scope="col">{tv!("Error rate")}</th>
+                        <th scope="col">{tv!("Reagent-kit lot")}</th>
+                        <th scope="col">{tv!("Flow-cell lot")}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

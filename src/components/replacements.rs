@@ -143,8 +143,8 @@ fn ReplacementRowView(
     let moved = r.moved.clone();
     let overdue = status.is_open() && replace_by < time::now();
     let sensor = seqhealth_api::domain::sensor_spec(&r.sensor)
-        .map_or(r.sensor_label.as_str(), |s| crate::i18n::word(s.label))
-        .to_lowercase();
+        .map_or(r.sensor_label.as_str(), |s| crate::i18n::word(s.label));
+    let sensor = crate::format::mid_sentence(sensor);
     let evidence = match r.source {
         ReplacementSource::Prediction => tf!("Trend chart of {0}", sensor),
         ReplacementSource::Warning => tf!("Readings of {0}", sensor),
@@ -185,19 +185,19 @@ fn ReplacementRowView(
                 <A href=Route::Instrument(r.instrument_id).href()>{r.instrument_nickname.clone()}</A>
                 <span class="sub mono">{r.instrument_serial.clone()}</span>
             </th>
-            <td role="cell" data-label=t!("Component")>
+            <td role="cell" data-label=tv!("Component")>
                 {r.component.clone()}
                 <span class="sub">{crate::i18n::word(r.subsystem.label())}</span>
             </td>
-            <td role="cell" data-label=t!("Why")>
+            <td role="cell" data-label=tv!("Why")>
                 {r.reason.clone()}
                 <A href=Route::Sensor(r.instrument_id, &r.sensor).href() attr:class="sub">
                     {evidence}
                 </A>
             </td>
-            <td role="cell" data-label=t!("Replace by") class=if overdue { "overdue" } else { "" }>
+            <td role="cell" data-label=tv!("Replace by") class=if overdue { "overdue" } else { "" }>
                 {move || time::date(replace_by, &tz())}
-                {overdue.then_some(view! { <span class="sub">{t!("overdue")}</span> })}
+                {overdue.then_some(view! { <span class="sub">{tv!("overdue")}</span> })}
                 {moved.map(|m| {
                     let earlier = m.from > replace_by;
                     view! {
@@ -221,7 +221,7 @@ fn ReplacementRowView(
                     }
                 })}
             </td>
-            <td role="cell" data-label=t!("Status") class="status">
+            <td role="cell" data-label=tv!("Status") class="status">
                 <span class=status_class(status)>{crate::i18n::word(status.label())}</span>
                 <span class="detail">{status_text}</span>
                 {when(
@@ -238,12 +238,12 @@ fn ReplacementRowView(
                                     .then(|| {
                                         view! {
                                             <button type="button" class="secondary" data-opens="complete" on:click=move |_| editing.set(Editing::Complete)>
-                                                {t!("Mark completed")}
+                                                {tv!("Mark completed")}
                                             </button>
                                         }
                                     })}
                                 <button type="button" class="secondary" data-opens="cancel" on:click=move |_| editing.set(Editing::Cancel)>
-                                    {t!("Cancel…")}
+                                    {tv!("Cancel…")}
                                 </button>
                             </div>
                         }
@@ -405,9 +405,9 @@ fn ScheduleForm(
                 save.dispatch();
             }
         >
-            <label for=date_id.clone()>{t!("Date")}</label>
+            <label for=date_id.clone()>{tv!("Date")}</label>
             <DateField id=date_id.clone() date autofocus=true />
-            <label for=slot_id.clone()>{t!("Slot")}</label>
+            <label for=slot_id.clone()>{tv!("Slot")}</label>
             <select
                 id=slot_id
                 on:change=move |ev| {
@@ -421,9 +421,9 @@ fn ScheduleForm(
                     .map(|s| view! { <option value=s.as_str() selected=move || slot.get() == s>{crate::i18n::word(s.label())}</option> })
                     .collect_view()}
             </select>
-            <label for=engineer_id.clone()>{t!("Service engineer (optional)")}</label>
+            <label for=engineer_id.clone()>{tv!("Service engineer (optional)")}</label>
             <input id=engineer_id type="text" maxlength="120" autocomplete="off" bind:value=engineer />
-            <label for=case_id.clone()>{t!("Vendor case number (optional)")}</label>
+            <label for=case_id.clone()>{tv!("Vendor case number (optional)")}</label>
             <input id=case_id type="text" maxlength="60" autocomplete="off" bind:value=case_number />
             <div class="planned-list">
                 {planned
@@ -444,7 +444,7 @@ fn ScheduleForm(
                 {move || if collision() { if reschedule { t!("Reschedule anyway") } else { t!("Schedule anyway") } } else { verb }}
             </button>
             <button type="button" class="secondary" data-closes="schedule" on:click=move |_| editing.set(Editing::None)>
-                {t!("Close")}
+                {tv!("Close")}
             </button>
             {failure_of(save)}
         </form>
@@ -474,10 +474,10 @@ fn CancelForm(
             <label for=input_id.clone()>{tf!("Reason for cancelling the replacement of {0}", what)}</label>
             <input id=input_id type="text" required autofocus maxlength="500" bind:value=reason />
             <button type="submit" class="danger" disabled=move || save.pending()>
-                {t!("Cancel replacement")}
+                {tv!("Cancel replacement")}
             </button>
             <button type="button" class="secondary" data-closes="cancel" on:click=move |_| editing.set(Editing::None)>
-                {t!("Keep it")}
+                {tv!("Keep it")}
             </button>
             {failure_of(save)}
         </form>
@@ -513,13 +513,13 @@ fn CompleteForm(
                     what
                 )}
             </p>
-            <label for=input_id.clone()>{t!("Note (optional)")}</label>
+            <label for=input_id.clone()>{tv!("Note (optional)")}</label>
             <input id=input_id type="text" autofocus maxlength="500" bind:value=note />
             <button type="submit" disabled=move || save.pending()>
-                {t!("Confirm completed")}
+                {tv!("Confirm completed")}
             </button>
             <button type="button" class="secondary" data-closes="complete" on:click=move |_| editing.set(Editing::None)>
-                {t!("Not yet")}
+                {tv!("Not yet")}
             </button>
             {failure_of(save)}
         </form>

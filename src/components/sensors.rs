@@ -51,9 +51,9 @@ pub fn Sensors(
     view! {
         <section aria-labelledby="sensors-heading">
             <div class="section-head">
-                <h2 id="sensors-heading">{t!("Subsystem sensors")}</h2>
+                <h2 id="sensors-heading">{tv!("Subsystem sensors")}</h2>
                 <label>
-                    {t!("Period ")}
+                    {tv!("Period ")}
                     <select on:change=move |ev| {
                         if let Ok(d) = event_target_value(&ev).parse() {
                             days.set(d)
@@ -68,7 +68,7 @@ pub fn Sensors(
             </div>
             {sensors.is_empty().then(|| view! {
                 <p class="state">
-                    {t!("No sensor readings yet: they come from the instrument's own sensors, a local sensor feed, and the signals derived from each finished run.")}
+                    {tv!("No sensor readings yet: they come from the instrument's own sensors, a local sensor feed, and the signals derived from each finished run.")}
                 </p>
             })}
             <div class="sensor-grid">
@@ -400,18 +400,18 @@ fn DataTable(series: TelemetrySeries, tz: String) -> impl IntoView {
             let details: web_sys::HtmlDetailsElement = event_target(&ev);
             open.set(details.open());
         }>
-            <summary>{t!("Data table")}</summary>
+            <summary>{tv!("Data table")}</summary>
             {when(move || open.get(), move || view! {
-                <div class="table-wrap" tabindex="0" role="region" aria-label=t!("Data table")>
+                <div class="table-wrap" tabindex="0" role="region" aria-label=tv!("Data table")>
                 <table class="data">
                     <caption>{tf!("{0}, mean and range per {1}; times in {2}", label(&s.sensor), per(&s), tz)}</caption>
                     <thead>
                         <tr>
-                            <th scope="col">{t!("From")}</th>
+                            <th scope="col">{tv!("From")}</th>
                             <th scope="col">{tf!("Mean ({0})", unit)}</th>
-                            <th scope="col">{t!("Min")}</th>
-                            <th scope="col">{t!("Max")}</th>
-                            <th scope="col">{t!("Readings")}</th>
+                            <th scope="col">{tv!("Min")}</th>
+                            <th scope="col">{tv!("Max")}</th>
+                            <th scope="col">{tv!("Readings")}</th>
                         </tr>
                     </thead>
                     <tbody>

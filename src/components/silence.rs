@@ -48,13 +48,13 @@ pub fn Silence(detail: InstrumentDetail, on_change: Callback<()>) -> impl IntoVi
     let body = match (detail.silenced_until, detail.silence_reason) {
         (Some(t), reason) => view! {
             <p class="silenced" role="status">
-                {t!("Notifications silenced until ")}
+                {tv!("Notifications silenced until ")}
                 <time datetime=t.to_rfc3339()>{format!("{} ({tz})", time::date_time(t, &tz))}</time>
                 {format!(": {}", reason.unwrap_or_default())}
             </p>
             {when(move || session.is_manager(), move || view! {
                 <button type="button" class="secondary" on:click=move |_| end.dispatch()>
-                    {t!("End silence")}
+                    {tv!("End silence")}
                 </button>
             }.into_any())}
         }
@@ -69,16 +69,16 @@ pub fn Silence(detail: InstrumentDetail, on_change: Callback<()>) -> impl IntoVi
             >
                 <label for="silence-until">{tf!("Silence notifications until ({0})", tz.clone())}</label>
                 <DateField id="silence-until".to_string() date=day />
-                <label for="silence-until-time">{t!("at (24-hour clock)")}</label>
-                <input id="silence-until-time" type="text" inputmode="numeric" autocomplete="off" required pattern="[0-2]?[0-9]:[0-5][0-9]" placeholder=t!("HH:MM") bind:value=clock />
-                <label for="silence-reason">{t!("because")}</label>
-                <input id="silence-reason" type="text" required maxlength="200" placeholder=t!("e.g. service visit") bind:value=reason />
-                <button type="submit" disabled=move || set.pending()>{t!("Silence")}</button>
+                <label for="silence-until-time">{tv!("at (24-hour clock)")}</label>
+                <input id="silence-until-time" type="text" inputmode="numeric" autocomplete="off" required pattern="[0-2]?[0-9]:[0-5][0-9]" placeholder=tv!("HH:MM") bind:value=clock />
+                <label for="silence-reason">{tv!("because")}</label>
+                <input id="silence-reason" type="text" required maxlength="200" placeholder=tv!("e.g. service visit") bind:value=reason />
+                <button type="submit" disabled=move || set.pending()>{tv!("Silence")}</button>
             </form>
         }.into_any()).into_any(),
     };
     view! {
-        <section aria-label=t!("Notifications silence") class="silence">
+        <section aria-label=tv!("Notifications silence") class="silence">
             {body}
             {failure}
         </section>

@@ -98,9 +98,9 @@ pub fn Failure(failure: ApiFailure, #[prop(into)] retry: Callback<()>) -> impl I
         <div class="state error" role="alert">
             <p>{failure.to_string()}</p>
             {if can_retry {
-                view! { <button type="button" on:click=move |_| retry.run(())>{t!("Retry")}</button> }.into_any()
+                view! { <button type="button" on:click=move |_| retry.run(())>{tv!("Retry")}</button> }.into_any()
             } else {
-                view! { <p><A href=Route::Fleet.href()>{t!("Back to the fleet overview")}</A></p> }.into_any()
+                view! { <p><A href=Route::Fleet.href()>{tv!("Back to the fleet overview")}</A></p> }.into_any()
             }}
         </div>
     }

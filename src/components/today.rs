@@ -80,12 +80,12 @@ pub fn TodayPanel(today: Remote<Today>) -> impl IntoView {
     let session = use_session();
     view! {
         <section class="today" aria-labelledby="today-heading">
-            <h2 id="today-heading">{t!("Today")}</h2>
+            <h2 id="today-heading">{tv!("Today")}</h2>
             {move || {
                 let tz = session.time_zone();
                 match today.get() {
                     None => view! {
-                        <p class="state loading" role="status">{t!("Loading what needs attention…")}</p>
+                        <p class="state loading" role="status">{tv!("Loading what needs attention…")}</p>
                     }
                         .into_any(),
                     Some(Err(e)) => view! {
@@ -95,7 +95,7 @@ pub fn TodayPanel(today: Remote<Today>) -> impl IntoView {
                     }
                         .into_any(),
                     Some(Ok(t)) if t.items.is_empty() => view! {
-                        <p class="state empty" role="status">{t!("Nothing needs a manager today.")}</p>
+                        <p class="state empty" role="status">{tv!("Nothing needs a manager today.")}</p>
                     }
                         .into_any(),
                     Some(Ok(t)) => {
@@ -117,9 +117,9 @@ pub fn TodayPanel(today: Remote<Today>) -> impl IntoView {
                             {(more > 0).then(|| view! {
                                 <p class="more">
                                     {tf!("And {0} more: see", more)} " "
-                                    <A href=Route::Warnings.href()>{t!("Warnings")}</A>
-                                    {t!(" and ")}
-                                    <A href=Route::Replacements.href()>{t!("Replacements")}</A>
+                                    <A href=Route::Warnings.href()>{tv!("Warnings")}</A>
+                                    {tv!(" and ")}
+                                    <A href=Route::Replacements.href()>{tv!("Replacements")}</A>
                                     "."
                                 </p>
                             })}

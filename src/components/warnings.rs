@@ -172,25 +172,25 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
     let ack_name = format!("{ack_label}: {what}");
     view! {
         <tr data-warning-id=id.to_string() class=if muted { "muted" } else { "" } role="row">
-            <td role="cell" data-label=t!("Severity")>
+            <td role="cell" data-label=tv!("Severity")>
                 <span class=severity_class(w.severity)>{severity_label(w.severity)}</span>
             </td>
             <th scope="row" role="rowheader">
                 <A href=Route::Instrument(w.instrument_id).href()>{w.instrument_nickname.clone()}</A>
                 <span class="sub mono">{w.instrument_serial.clone()}</span>
             </th>
-            <td role="cell" data-label=t!("Subsystem")>{crate::i18n::word(w.subsystem.label())}</td>
-            <td role="cell" data-label=t!("What triggered it")>
+            <td role="cell" data-label=tv!("Subsystem")>{crate::i18n::word(w.subsystem.label())}</td>
+            <td role="cell" data-label=tv!("What triggered it")>
                 {w.message.clone()}
                 <span class="sub rule" data-rule=w.rule.clone()>{rule}</span>
             </td>
-            <td role="cell" data-label=t!("Raised")>
+            <td role="cell" data-label=tv!("Raised")>
                 {move || time::date_time(raised, &tz())}
                 {latest.map(|l| view! {
                     <span class="sub">{move || tf!("latest finding {0}", time::date(l, &tz()))}</span>
                 })}
             </td>
-            <td role="cell" data-label=t!("Status") class="status">
+            <td role="cell" data-label=tv!("Status") class="status">
                 <span>{status_text}</span>
                 {when(move || active && is_manager() && !editing.get(), move || view! {
                     <button type="button" class="secondary" data-opens="ack" aria-label=ack_name.clone() on:click=move |_| editing.set(true)>
@@ -208,10 +208,10 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
                         <label for=input_id.clone()>{tf!("Reason for acknowledging {0}", what)}</label>
                         <input id=input_id.clone() type="text" required autofocus maxlength="500" bind:value=reason />
                         <button type="submit" disabled=move || ack.pending()>
-                            {t!("Confirm")}
+                            {tv!("Confirm")}
                         </button>
                         <button type="button" class="secondary" data-closes="ack" on:click=move |_| editing.set(false)>
-                            {t!("Cancel")}
+                            {tv!("Cancel")}
                         </button>
                     </form>
                 }.into_any())}

@@ -16,7 +16,7 @@ pub fn AcceptPage(token: String) -> impl IntoView {
     let retry = Callback::new(move |_| invitation.refetch());
     view! {
         <section class="login accept">
-            <h1>{t!("Set up your account")}</h1>
+            <h1>{tv!("Set up your account")}</h1>
             {loaded(
                 t!("this link"),
                 retry,
@@ -81,10 +81,10 @@ fn AcceptForm(token: String, invitation: Invitation) -> impl IntoView {
             {tf!("You join {0} as {1}, with the email {2}.", invitation.lab, role, invitation.email)}
         </p>
         <form on:submit=submit>
-            <label for="name">{t!("Your name")}</label>
+            <label for="name">{tv!("Your name")}</label>
             <input id="name" name="name" autocomplete="name" required maxlength="120" bind:value=name />
             <input type="email" name="email" autocomplete="username" hidden readonly value=invitation.email.clone() />
-            <label for="password">{t!("Password")}</label>
+            <label for="password">{tv!("Password")}</label>
             <input
                 id="password"
                 name="password"
@@ -100,7 +100,7 @@ fn AcceptForm(token: String, invitation: Invitation) -> impl IntoView {
                     seqhealth_api::people::MIN_PASSWORD_CHARS
                 )}
             </p>
-            <label for="again">{t!("The same password again")}</label>
+            <label for="again">{tv!("The same password again")}</label>
             <input id="again" name="again" type="password" autocomplete="new-password" required bind:value=again />
             {move || problem().map(|p| view! { <p class="state error" role="alert">{p}</p> })}
             <button type="submit" disabled=move || accept.pending() || !ready()>
@@ -120,7 +120,7 @@ pub fn ResetPage(token: String) -> impl IntoView {
     let retry = Callback::new(move |_| info.refetch());
     view! {
         <section class="login accept">
-            <h1>{t!("Choose a new password")}</h1>
+            <h1>{tv!("Choose a new password")}</h1>
             {loaded(
                 t!("this link"),
                 retry,
@@ -166,12 +166,12 @@ fn ResetForm(token: String, email: String, lab: String) -> impl IntoView {
         <p class="lede">{tf!("For {0}, of {1}. Your other sessions end.", email, lab)}</p>
         <form on:submit=move |ev| { ev.prevent_default(); if ready() { reset.dispatch(); } }>
             <input type="email" name="email" autocomplete="username" hidden readonly value=email.clone() />
-            <label for="password">{t!("New password")}</label>
+            <label for="password">{tv!("New password")}</label>
             <input id="password" type="password" autocomplete="new-password" required bind:value=password />
-            <label for="again">{t!("The same password again")}</label>
+            <label for="again">{tv!("The same password again")}</label>
             <input id="again" type="password" autocomplete="new-password" required bind:value=again />
             {move || problem().map(|p| view! { <p class="state error" role="alert">{p}</p> })}
-            <button type="submit" disabled=move || reset.pending() || !ready()>{t!("Set the password")}</button>
+            <button type="submit" disabled=move || reset.pending() || !ready()>{tv!("Set the password")}</button>
         </form>
         {failure_line(move || reset.failure())}
     }

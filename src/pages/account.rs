@@ -75,43 +75,43 @@ pub fn AccountPage() -> impl IntoView {
         });
     };
     view! {
-        <h1>{t!("Your account")}</h1>
+        <h1>{tv!("Your account")}</h1>
         <p class="lede">{move || tf!("You log in as {0}.", email())}</p>
         <section class="card" aria-labelledby="name-heading">
-            <h2 id="name-heading">{t!("Name")}</h2>
+            <h2 id="name-heading">{tv!("Name")}</h2>
             <form class="stacked" on:submit=move |ev| { ev.prevent_default(); rename.dispatch(); }>
-                <label for="account-name">{t!("Your name, as your lab sees it")}</label>
+                <label for="account-name">{tv!("Your name, as your lab sees it")}</label>
                 <input id="account-name" autocomplete="name" required maxlength="120" bind:value=name />
-                <button type="submit" disabled=move || rename.pending()>{t!("Save the name")}</button>
+                <button type="submit" disabled=move || rename.pending()>{tv!("Save the name")}</button>
             </form>
-            {move || rename.succeeded().then(|| view! { <p class="state" role="status">{t!("Saved.")}</p> })}
+            {move || rename.succeeded().then(|| view! { <p class="state" role="status">{tv!("Saved.")}</p> })}
             {failure_line(move || rename.failure())}
         </section>
         <section class="card" aria-labelledby="password-heading">
-            <h2 id="password-heading">{t!("Password")}</h2>
+            <h2 id="password-heading">{tv!("Password")}</h2>
             <form class="stacked" on:submit=move |ev| { ev.prevent_default(); if ready() { change.dispatch(); } }>
-                <label for="current-password">{t!("Current password")}</label>
+                <label for="current-password">{tv!("Current password")}</label>
                 <input id="current-password" type="password" autocomplete="current-password" required bind:value=current />
-                <label for="new-password">{t!("New password")}</label>
+                <label for="new-password">{tv!("New password")}</label>
                 <input id="new-password" type="password" autocomplete="new-password" required aria-describedby="new-password-rule" bind:value=new />
                 <p id="new-password-rule" class="hint">
-                    {t!("At least 12 characters; not your email, nor a common password. Your other sessions end.")}
+                    {tv!("At least 12 characters; not your email, nor a common password. Your other sessions end.")}
                 </p>
-                <label for="again-password">{t!("The new password again")}</label>
+                <label for="again-password">{tv!("The new password again")}</label>
                 <input id="again-password" type="password" autocomplete="new-password" required bind:value=again />
                 {move || problem().map(|p| view! { <p class="state error" role="alert">{p}</p> })}
-                <button type="submit" disabled=move || change.pending() || !ready()>{t!("Change the password")}</button>
+                <button type="submit" disabled=move || change.pending() || !ready()>{tv!("Change the password")}</button>
             </form>
             {move || change.succeeded().then(|| view! {
-                <p class="state" role="status">{t!("Password changed; your other sessions have ended.")}</p>
+                <p class="state" role="status">{tv!("Password changed; your other sessions have ended.")}</p>
             })}
             {failure_line(move || change.failure())}
         </section>
         <Notifications />
         <section class="card" aria-labelledby="sessions-heading">
-            <h2 id="sessions-heading">{t!("Sessions")}</h2>
-            <p>{t!("Log out on every browser and device, this one included.")}</p>
-            <button type="button" class="secondary" on:click=everywhere>{t!("Log out everywhere")}</button>
+            <h2 id="sessions-heading">{tv!("Sessions")}</h2>
+            <p>{tv!("Log out on every browser and device, this one included.")}</p>
+            <button type="button" class="secondary" on:click=everywhere>{tv!("Log out everywhere")}</button>
         </section>
     }
 }
@@ -123,9 +123,9 @@ fn Notifications() -> impl IntoView {
     let retry = Callback::new(move |_| prefs.refetch());
     view! {
         <section class="card" aria-labelledby="notify-heading">
-            <h2 id="notify-heading">{t!("Notifications")}</h2>
+            <h2 id="notify-heading">{tv!("Notifications")}</h2>
             <p class="hint">
-                {t!("What you are told by email about your lab's instruments, and when. The daily digest goes out at the time your lab's managers set.")}
+                {tv!("What you are told by email about your lab's instruments, and when. The daily digest goes out at the time your lab's managers set.")}
             </p>
             {loaded(
                 t!("your notification choices"),
@@ -225,11 +225,11 @@ fn PrefsForm(prefs: NotifyPrefs) -> impl IntoView {
             }
         >
             <fieldset>
-                <legend>{t!("How you hear about each kind of event")}</legend>
+                <legend>{tv!("How you hear about each kind of event")}</legend>
                 <div class="modes">{rows}</div>
             </fieldset>
             <fieldset>
-                <legend>{t!("Quiet hours")}</legend>
+                <legend>{tv!("Quiet hours")}</legend>
                 <label class="check">
                     <input
                         id="quiet-on"
@@ -237,19 +237,19 @@ fn PrefsForm(prefs: NotifyPrefs) -> impl IntoView {
                         prop:checked=quiet.get_untracked()
                         on:change=move |ev| quiet.set(event_target_checked(&ev))
                     />
-                    {t!("Hold my messages back during quiet hours")}
+                    {tv!("Hold my messages back during quiet hours")}
                 </label>
                 {when(
                     move || quiet.get(),
                     move || view! {
                         <div class="quiet">
-                            <label for="quiet-from">{t!("From")}</label>
+                            <label for="quiet-from">{tv!("From")}</label>
                             <input id="quiet-from" type="time" required prop:value=from.get_untracked() on:input=follow_time(from) />
-                            <label for="quiet-to">{t!("to")}</label>
+                            <label for="quiet-to">{tv!("to")}</label>
                             <input id="quiet-to" type="time" required prop:value=to.get_untracked() on:input=follow_time(to) />
                             <span class="hint">{move || tf!("in {0}", session.time_zone())}</span>
                         </div>
-                        <p class="hint">{t!("A message due in quiet hours waits until they end. Escalations (a critical warning nobody acknowledged) still reach you unless you tick this:")}</p>
+                        <p class="hint">{tv!("A message due in quiet hours waits until they end. Escalations (a critical warning nobody acknowledged) still reach you unless you tick this:")}</p>
                         <label class="check">
                             <input
                                 id="quiet-escalations"
@@ -257,15 +257,15 @@ fn PrefsForm(prefs: NotifyPrefs) -> impl IntoView {
                                 prop:checked=escalations.get_untracked()
                                 on:change=move |ev| escalations.set(event_target_checked(&ev))
                             />
-                            {t!("Also hold back escalations")}
+                            {tv!("Also hold back escalations")}
                         </label>
                     }.into_any(),
                 )}
             </fieldset>
             {move || problem().map(|p| view! { <p class="state error" role="alert">{p}</p> })}
-            <button type="submit" disabled=move || save.pending()>{t!("Save notification choices")}</button>
+            <button type="submit" disabled=move || save.pending()>{tv!("Save notification choices")}</button>
         </form>
-        {move || (save.succeeded() && !edited.get()).then(|| view! { <p class="state" role="status">{t!("Saved.")}</p> })}
+        {move || (save.succeeded() && !edited.get()).then(|| view! { <p class="state" role="status">{tv!("Saved.")}</p> })}
         {failure_line(move || save.failure())}
     }
 }

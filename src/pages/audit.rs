@@ -26,18 +26,18 @@ pub fn AuditPage() -> impl IntoView {
         })
     };
     view! {
-        <h1>{t!("Audit log")}</h1>
-        <p class="lede">{t!("Every recommendation, appointment, cancellation, completion and acknowledgement in your lab. Entries are never changed or removed.")}</p>
+        <h1>{tv!("Audit log")}</h1>
+        <p class="lede">{tv!("Every recommendation, appointment, cancellation, completion and acknowledgement in your lab. Entries are never changed or removed.")}</p>
         <form class="filters" on:submit=|ev| ev.prevent_default()>
             <label>
-                {t!("Instrument")}
+                {tv!("Instrument")}
                 <select on:change=move |ev| instrument.set(event_target_value(&ev).parse().ok())>
-                    <option value="">{t!("Any")}</option>
+                    <option value="">{tv!("Any")}</option>
                     {instrument_options}
                 </select>
             </label>
             <p class="downloads">
-                <a href=move || api::audit_csv_href(instrument.get()) download="audit-log.csv">{t!("Download CSV")}</a>
+                <a href=move || api::audit_csv_href(instrument.get()) download="audit-log.csv">{tv!("Download CSV")}</a>
             </p>
         </form>
         {loaded(
@@ -53,7 +53,7 @@ fn AuditTable(list: AuditList) -> impl IntoView {
     if list.entries.is_empty() {
         return view! {
             <Empty>
-                <p>{t!("Nothing has been recorded yet.")}</p>
+                <p>{tv!("Nothing has been recorded yet.")}</p>
             </Empty>
         }
         .into_any();
@@ -86,7 +86,7 @@ fn AuditTable(list: AuditList) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label=t!("Audit log table")>
+        <div class="table-wrap" tabindex="0" role="region" aria-label=tv!("Audit log table")>
             <table class="audit">
                 <caption>
                     {move || if n == 1 { tf!("1 entry, newest first; times in {0}", session.time_zone()) } else { tf!("{0} entries, newest first; times in {1}", n, session.time_zone()) }}
@@ -94,11 +94,11 @@ fn AuditTable(list: AuditList) -> impl IntoView {
                 </caption>
                 <thead>
                     <tr>
-                        <th scope="col">{t!("When")}</th>
-                        <th scope="col">{t!("Who")}</th>
-                        <th scope="col">{t!("What")}</th>
-                        <th scope="col">{t!("Instrument")}</th>
-                        <th scope="col">{t!("Detail")}</th>
+                        <th scope="col">{tv!("When")}</th>
+                        <th scope="col">{tv!("Who")}</th>
+                        <th scope="col">{tv!("What")}</th>
+                        <th scope="col">{tv!("Instrument")}</th>
+                        <th scope="col">{tv!("Detail")}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

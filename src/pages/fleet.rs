@@ -49,7 +49,7 @@ pub fn FleetPage() -> impl IntoView {
     let retry = Callback::new(move |_| fleet.refetch());
     view! {
         <div class="section-head">
-            <h1>{t!("Fleet overview")}</h1>
+            <h1>{tv!("Fleet overview")}</h1>
             <AddInstrument on_added=retry />
         </div>
         <TodayPanel today />
@@ -73,7 +73,7 @@ fn FleetTable(
         return view! {
             <Empty>
                 <p>{tf!("No instruments in {0} yet.", fleet.lab.name)}</p>
-                <p>{t!("A lab manager adds one with “Add instrument” and enrolls its agent with the code shown.")}</p>
+                <p>{tv!("A lab manager adds one with “Add instrument” and enrolls its agent with the code shown.")}</p>
             </Empty>
         }
         .into_any();
@@ -375,12 +375,12 @@ fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
                         }
                             .into_any()
                     }
-                    None => view! { {t!("No runs yet")} }.into_any(),
+                    None => view! { {tv!("No runs yet")} }.into_any(),
                 }}
             </td>
             <td role="cell" data-label=Column::ComingUp.label()>
                 {if coming.iter().all(Option::is_none) {
-                    view! { <span class="sub">{t!("None")}</span> }.into_any()
+                    view! { <span class="sub">{tv!("None")}</span> }.into_any()
                 } else {
                     coming
                         .into_iter()
@@ -393,10 +393,10 @@ fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
             <td role="cell" data-label=format!("{} ({tz})", Column::LastReport.label())>
                 {match report {
                     _ if i.connection == Connection::AwaitingEnrollment => {
-                        view! { <span class="sub">{t!("Awaiting its agent")}</span> }.into_any()
+                        view! { <span class="sub">{tv!("Awaiting its agent")}</span> }.into_any()
                     }
                     _ if i.connection == Connection::Revoked => {
-                        view! { <span class="sub">{t!("Token revoked")}</span> }.into_any()
+                        view! { <span class="sub">{tv!("Token revoked")}</span> }.into_any()
                     }
                     Some((iso, full, age)) => {
                         view! {
@@ -407,7 +407,7 @@ fn row(i: FleetInstrument, tz: &str) -> impl IntoView {
                         }
                             .into_any()
                     }
-                    None => view! { {t!("Never")} }.into_any(),
+                    None => view! { {tv!("Never")} }.into_any(),
                 }}
             </td>
         </tr>
@@ -434,7 +434,7 @@ fn Pager(total: usize, page: RwSignal<usize>) -> impl IntoView {
         page.set(p.saturating_add_signed(delta));
     };
     view! {
-        <nav class="pager" aria-label=t!("Fleet table pages")>
+        <nav class="pager" aria-label=tv!("Fleet table pages")>
             <button
                 type="button"
                 class="secondary"

@@ -38,7 +38,7 @@ fn not_here(title: &'static str, what: String) -> AnyView {
         <h1>{title}</h1>
         <div class="state error" role="alert">
             <p>{what}</p>
-            <p><A href=Route::Fleet.href()>{t!("Back to the fleet overview")}</A></p>
+            <p><A href=Route::Fleet.href()>{tv!("Back to the fleet overview")}</A></p>
         </div>
     }
     .into_any()
@@ -91,7 +91,7 @@ pub fn InstrumentPage(id: i64) -> impl IntoView {
                                 t!("Instrument not found"),
                                 tf!("Instrument {0} was not found in your lab.", id),
                             ),
-                            e => view! { <h1>{t!("Instrument")}</h1> <Failure failure=e retry=retry /> }.into_any(),
+                            e => view! { <h1>{tv!("Instrument")}</h1> <Failure failure=e retry=retry /> }.into_any(),
                         }))
                     })
             },
@@ -109,7 +109,7 @@ fn OpenWarnings(id: i64) -> impl IntoView {
     let retry = Callback::new(move |_| list.refetch());
     view! {
         <section aria-labelledby="open-warnings-heading">
-            <h2 id="open-warnings-heading">{t!("Open warnings")}</h2>
+            <h2 id="open-warnings-heading">{tv!("Open warnings")}</h2>
             {loaded(
                 t!("warnings"),
                 retry,
@@ -166,19 +166,19 @@ fn Summary(detail: InstrumentDetail) -> impl IntoView {
         Health::Ok => t!("OK: every subsystem within its band.").into(),
     };
     view! {
-        <nav aria-label=t!("Breadcrumb") class="breadcrumb">
-            <A href=Route::Fleet.href()>{t!("Fleet overview")}</A>
+        <nav aria-label=tv!("Breadcrumb") class="breadcrumb">
+            <A href=Route::Fleet.href()>{tv!("Fleet overview")}</A>
             " › "
             <span aria-current="page">{d.nickname.clone()}</span>
         </nav>
         <h1>{format!("{} ", d.nickname)} <span class="sub">{format!("{} {}", d.model, d.serial)}</span></h1>
         <p class=format!("verdict {}", worst.css_class())>{verdict}</p>
-        <nav aria-label=t!("On this page") class="sections">
-            <a href="#open-warnings-heading">{t!("Warnings")}</a>
-            <a href="#predictions-heading">{t!("Predictions")}</a>
-            <a href="#replacements-heading">{t!("Replacements")}</a>
-            <a href="#sensors-heading">{t!("Sensors")}</a>
-            <a href="#trend-heading">{t!("Runs")}</a>
+        <nav aria-label=tv!("On this page") class="sections">
+            <a href="#open-warnings-heading">{tv!("Warnings")}</a>
+            <a href="#predictions-heading">{tv!("Predictions")}</a>
+            <a href="#replacements-heading">{tv!("Replacements")}</a>
+            <a href="#sensors-heading">{tv!("Sensors")}</a>
+            <a href="#trend-heading">{tv!("Runs")}</a>
         </nav>
     }
 }
@@ -195,26 +195,26 @@ fn Cards(detail: InstrumentDetail) -> impl IntoView {
     view! {
         <div class="cards">
             <section class="card" aria-labelledby="config-heading">
-                <h2 id="config-heading">{t!("Configuration")}</h2>
+                <h2 id="config-heading">{tv!("Configuration")}</h2>
                 <dl class="config">
-                    <dt>{t!("Model")}</dt>
+                    <dt>{tv!("Model")}</dt>
                     <dd>{d.model.clone()}</dd>
-                    <dt>{t!("Serial number")}</dt>
+                    <dt>{tv!("Serial number")}</dt>
                     <dd class="mono">{d.serial.clone()}</dd>
-                    <dt>{t!("Site")}</dt>
+                    <dt>{tv!("Site")}</dt>
                     <dd>{d.site.clone()}</dd>
-                    <dt>{t!("Control software")}</dt>
+                    <dt>{tv!("Control software")}</dt>
                     <dd>{format::text(&d.control_software_version)}</dd>
-                    <dt>{t!("RTA version")}</dt>
+                    <dt>{tv!("RTA version")}</dt>
                     <dd>{format::text(&d.rta_version)}</dd>
-                    <dt>{t!("Data sharing")}</dt>
+                    <dt>{tv!("Data sharing")}</dt>
                     <dd>{if d.data_sharing { t!("On") } else { t!("Off") }}</dd>
                     <dt>{tf!("Last report ({0})", tz)}</dt>
                     <dd>{report}</dd>
                 </dl>
             </section>
             <section class="card" aria-labelledby="health-heading">
-                <h2 id="health-heading">{t!("Subsystem health")}</h2>
+                <h2 id="health-heading">{tv!("Subsystem health")}</h2>
                 <SubsystemHealthList health=d.health freshness=d.freshness />
             </section>
         </div>
@@ -232,8 +232,8 @@ fn Replacements(id: i64, list: Remote<ReplacementList>) -> impl IntoView {
     view! {
         <section aria-labelledby="replacements-heading">
             <div class="section-head">
-                <h2 id="replacements-heading">{t!("Replacements")}</h2>
-                <A href=Route::InstrumentReplacements(id).href()>{t!("All of this instrument's replacements")}</A>
+                <h2 id="replacements-heading">{tv!("Replacements")}</h2>
+                <A href=Route::InstrumentReplacements(id).href()>{tv!("All of this instrument's replacements")}</A>
             </div>
             {loaded(
                 t!("replacements"),

@@ -35,18 +35,18 @@ pub fn LoginPage() -> impl IntoView {
     let setup = api::setup_status();
     view! {
         <section class="login">
-            <h1>{t!("Log in to seqhealth")}</h1>
+            <h1>{tv!("Log in to seqhealth")}</h1>
             {move || setup.get().and_then(Result::ok).filter(|s| !s.set_up).map(|_| view! {
                 <div class="card" role="note">
-                    <h2>{t!("This server has no lab yet")}</h2>
-                    <p>{t!("Its operator makes one on the server's machine, then opens the one-time link it prints:")}</p>
+                    <h2>{tv!("This server has no lab yet")}</h2>
+                    <p>{tv!("Its operator makes one on the server's machine, then opens the one-time link it prints:")}</p>
                     <pre class="mono command">"seqhealth-server init --lab \"Lab name\" --time-zone Region/City --manager-email you@lab.example"</pre>
                 </div>
             })}
             <form on:submit=submit>
-                <label for="email">{t!("Email")}</label>
+                <label for="email">{tv!("Email")}</label>
                 <input id="email" name="email" type="email" autocomplete="username" required bind:value=email />
-                <label for="password">{t!("Password")}</label>
+                <label for="password">{tv!("Password")}</label>
                 <input
                     id="password"
                     name="password"
@@ -94,11 +94,11 @@ fn Forgot(email: RwSignal<String>) -> impl IntoView {
     let ask = Mutation::<()>::new(move || api::forgot_password(email.get_untracked()));
     view! {
         <details class="forgot">
-            <summary>{t!("Forgot password?")}</summary>
+            <summary>{tv!("Forgot password?")}</summary>
             <form on:submit=move |ev| { ev.prevent_default(); ask.dispatch(); }>
-                <label for="forgot-email">{t!("Your email")}</label>
+                <label for="forgot-email">{tv!("Your email")}</label>
                 <input id="forgot-email" type="email" autocomplete="username" required bind:value=email />
-                <button type="submit" class="secondary" disabled=move || ask.pending()>{t!("Mail me a link")}</button>
+                <button type="submit" class="secondary" disabled=move || ask.pending()>{tv!("Mail me a link")}</button>
             </form>
             {move || ask.succeeded().then(|| view! {
                 <p class="state" role="status">

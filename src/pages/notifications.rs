@@ -26,10 +26,10 @@ pub fn NotificationsPage() -> impl IntoView {
     set_title(t!("Notifications"));
     let session = use_session();
     view! {
-        <h1>{t!("Notifications")}</h1>
+        <h1>{tv!("Notifications")}</h1>
         <p class="lede">
-            {t!("What the lab is told, by mail and webhooks. What you yourself are told is yours to choose on ")}
-            <A href=Route::Account.href()>{t!("your Account page")}</A>
+            {tv!("What the lab is told, by mail and webhooks. What you yourself are told is yours to choose on ")}
+            <A href=Route::Account.href()>{tv!("your Account page")}</A>
             "."
         </p>
         {when_else(
@@ -38,7 +38,7 @@ pub fn NotificationsPage() -> impl IntoView {
             move || {
                 session.0.get().is_some().then(|| view! {
                     <p class="state" role="status">
-                        {t!("View-only: ask a lab manager to change the lab's notification settings or webhooks, or to see the delivery log.")}
+                        {tv!("View-only: ask a lab manager to change the lab's notification settings or webhooks, or to see the delivery log.")}
                     </p>
                 }).into_any()
             },
@@ -62,13 +62,13 @@ fn Manage() -> impl IntoView {
     let retry_hooks = Callback::new(move |_| hooks.refetch());
     let retry_log = Callback::new(move |_| log.refetch());
     view! {
-        <nav class="sections" aria-label=t!("On this page")>
-            <a href="#settings">{t!("The lab's settings")}</a>
-            <a href="#webhooks">{t!("Webhooks")}</a>
-            <a href="#deliveries">{t!("Delivery log")}</a>
+        <nav class="sections" aria-label=tv!("On this page")>
+            <a href="#settings">{tv!("The lab's settings")}</a>
+            <a href="#webhooks">{tv!("Webhooks")}</a>
+            <a href="#deliveries">{tv!("Delivery log")}</a>
         </nav>
         <section id="settings" class="card" aria-labelledby="settings-heading">
-            <h2 id="settings-heading">{t!("The lab's settings")}</h2>
+            <h2 id="settings-heading">{tv!("The lab's settings")}</h2>
             {loaded(
                 t!("the lab's settings"),
                 retry_settings,
@@ -76,9 +76,9 @@ fn Manage() -> impl IntoView {
             )}
         </section>
         <section id="webhooks" aria-labelledby="webhooks-heading">
-            <h2 id="webhooks-heading">{t!("Webhooks")}</h2>
+            <h2 id="webhooks-heading">{tv!("Webhooks")}</h2>
             <p class="lede">
-                {t!("Critical warnings (with their escalations and reminders) and instruments gone silent also go to these addresses, as JSON. A Slack or Microsoft Teams incoming-webhook address shows the message's text as it is.")}
+                {tv!("Critical warnings (with their escalations and reminders) and instruments gone silent also go to these addresses, as JSON. A Slack or Microsoft Teams incoming-webhook address shows the message's text as it is.")}
             </p>
             {loaded(
                 t!("the webhooks"),
@@ -89,8 +89,8 @@ fn Manage() -> impl IntoView {
         </section>
         <section id="deliveries" aria-labelledby="deliveries-heading">
             <div class="section-head">
-                <h2 id="deliveries-heading">{t!("Delivery log")}</h2>
-                <button type="button" class="secondary" on:click=move |_| log.refetch()>{t!("Refresh")}</button>
+                <h2 id="deliveries-heading">{tv!("Delivery log")}</h2>
+                <button type="button" class="secondary" on:click=move |_| log.refetch()>{tv!("Refresh")}</button>
             </div>
             {loaded(
                 t!("the delivery log"),
@@ -126,7 +126,7 @@ fn SettingsForm(settings: NotifySettings) -> impl IntoView {
                 save.dispatch();
             }
         >
-            <label for="digest-at">{t!("The daily digest goes out at")}</label>
+            <label for="digest-at">{tv!("The daily digest goes out at")}</label>
             <input
                 id="digest-at"
                 type="time"
@@ -143,7 +143,7 @@ fn SettingsForm(settings: NotifySettings) -> impl IntoView {
             <p id="digest-at-hint" class="hint">
                 {move || tf!("In {0}. No digest is sent on a day when nothing changed.", session.time_zone())}
             </p>
-            <label for="escalate-after">{t!("Escalate a critical warning nobody acknowledged after (minutes)")}</label>
+            <label for="escalate-after">{tv!("Escalate a critical warning nobody acknowledged after (minutes)")}</label>
             <input
                 id="escalate-after"
                 type="number"
@@ -154,13 +154,13 @@ fn SettingsForm(settings: NotifySettings) -> impl IntoView {
                 bind:value=escalate
             />
             <p id="escalate-after-hint" class="hint">
-                {t!("It then goes to every manager and to the webhooks, marked escalated. 120 is two hours.")}
+                {tv!("It then goes to every manager and to the webhooks, marked escalated. 120 is two hours.")}
             </p>
-            <label for="remind-every">{t!("Remind of a critical warning still open every (hours)")}</label>
+            <label for="remind-every">{tv!("Remind of a critical warning still open every (hours)")}</label>
             <input id="remind-every" type="number" min="1" max="168" required bind:value=remind />
-            <button type="submit" disabled=move || save.pending()>{t!("Save the lab's settings")}</button>
+            <button type="submit" disabled=move || save.pending()>{tv!("Save the lab's settings")}</button>
         </form>
-        {move || (save.succeeded() && !edited.get()).then(|| view! { <p class="state" role="status">{t!("Saved.")}</p> })}
+        {move || (save.succeeded() && !edited.get()).then(|| view! { <p class="state" role="status">{tv!("Saved.")}</p> })}
         {failure_line(move || save.failure())}
     }
 }
@@ -170,7 +170,7 @@ fn Hooks(list: Vec<Webhook>, on_change: Callback<()>, on_test: Callback<()>) -> 
     if list.is_empty() {
         return view! {
             <Empty>
-                <p>{t!("No webhook yet: add one below.")}</p>
+                <p>{tv!("No webhook yet: add one below.")}</p>
             </Empty>
         }
         .into_any();
@@ -186,15 +186,15 @@ fn Hooks(list: Vec<Webhook>, on_change: Callback<()>, on_test: Callback<()>) -> 
             view! {
                 <tr data-webhook=h.id>
                     <th scope="row">{h.name.clone()}</th>
-                    <td data-label=t!("Address") class="mono target">{h.url}</td>
-                    <td data-label=t!("State")>
+                    <td data-label=tv!("Address") class="mono target">{h.url}</td>
+                    <td data-label=tv!("State")>
                         {move || if enabled.get() {
-                            view! { <span class="badge health-ok">{t!("On")}</span> }.into_any()
+                            view! { <span class="badge health-ok">{tv!("On")}</span> }.into_any()
                         } else {
-                            view! { <span class="badge health-unknown">{t!("Off: sends nothing")}</span> }.into_any()
+                            view! { <span class="badge health-unknown">{tv!("Off: sends nothing")}</span> }.into_any()
                         }}
                     </td>
-                    <td data-label=t!("Added")>
+                    <td data-label=tv!("Added")>
                         <time datetime=added.to_rfc3339()>{move || time::date_time(added, &tz())}</time>
                     </td>
                     <td data-label="" class="row-actions">
@@ -205,17 +205,17 @@ fn Hooks(list: Vec<Webhook>, on_change: Callback<()>, on_test: Callback<()>) -> 
         })
         .collect_view();
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label=t!("Webhooks")>
+        <div class="table-wrap" tabindex="0" role="region" aria-label=tv!("Webhooks")>
             <table class="webhooks narrow-cards">
                 <caption>{move || tf!("The lab's webhooks; times in {0}", tz())}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">{t!("Name")}</th>
-                        <th scope="col">{t!("Address")}</th>
-                        <th scope="col">{t!("State")}</th>
-                        <th scope="col">{t!("Added")}</th>
+                        <th scope="col">{tv!("Name")}</th>
+                        <th scope="col">{tv!("Address")}</th>
+                        <th scope="col">{tv!("State")}</th>
+                        <th scope="col">{tv!("Added")}</th>
                         <th scope="col">
-                            <span class="visually-hidden">{t!("Actions")}</span>
+                            <span class="visually-hidden">{tv!("Actions")}</span>
                         </th>
                     </tr>
                 </thead>
@@ -299,23 +299,23 @@ fn HookActions(
                 {verb}
             </button>
             <button type="button" class="secondary" aria-label=test_label on:click=move |_| if !test.pending() { test.dispatch() }>
-                {t!("Send test")}
+                {tv!("Send test")}
             </button>
             {move || if confirming.get() {
                 view! {
                     <button type="button" class="danger" node_ref=confirm disabled=move || remove.pending() on:click=move |_| remove.dispatch()>
                         {ask.clone()}
                     </button>
-                    <button type="button" class="secondary" data-closes="remove" on:click=move |_| { kept.set(true); confirming.set(false); }>{t!("Keep it")}</button>
+                    <button type="button" class="secondary" data-closes="remove" on:click=move |_| { kept.set(true); confirming.set(false); }>{tv!("Keep it")}</button>
                 }.into_any()
             } else {
                 view! {
-                    <button type="button" class="secondary" node_ref=ask_again data-opens="remove" aria-label=remove_label.clone() on:click=move |_| confirming.set(true)>{t!("Remove…")}</button>
+                    <button type="button" class="secondary" node_ref=ask_again data-opens="remove" aria-label=remove_label.clone() on:click=move |_| confirming.set(true)>{tv!("Remove…")}</button>
                 }.into_any()
             }}
         </div>
         {move || test.succeeded().then(|| view! {
-            <p class="hint" role="status">{t!("Test queued: it shows in the delivery log below within seconds.")}</p>
+            <p class="hint" role="status">{tv!("Test queued: it shows in the delivery log below within seconds.")}</p>
         })}
         {failure_line(move || toggle.failure().or_else(|| test.failure()).or_else(|| remove.failure()))}
     }
@@ -340,7 +340,7 @@ fn AddWebhook(on_added: Callback<()>) -> impl IntoView {
         }
     });
     view! {
-        <h3 id="add-webhook-heading">{t!("Add a webhook")}</h3>
+        <h3 id="add-webhook-heading">{tv!("Add a webhook")}</h3>
         <form
             class="webhook-add"
             aria-labelledby="add-webhook-heading"
@@ -349,9 +349,9 @@ fn AddWebhook(on_added: Callback<()>) -> impl IntoView {
                 add.dispatch();
             }
         >
-            <label for="webhook-name">{t!("Name")}</label>
-            <input id="webhook-name" required maxlength="80" autocomplete="off" placeholder=t!("Lab chat") bind:value=name />
-            <label for="webhook-url">{t!("Address")}</label>
+            <label for="webhook-name">{tv!("Name")}</label>
+            <input id="webhook-name" required maxlength="80" autocomplete="off" placeholder=tv!("Lab chat") bind:value=name />
+            <label for="webhook-url">{tv!("Address")}</label>
             <input
                 id="webhook-url"
                 type="url"
@@ -362,10 +362,10 @@ fn AddWebhook(on_added: Callback<()>) -> impl IntoView {
                 bind:value=url
             />
             <p id="webhook-url-hint" class="hint">
-                {t!("An https:// address (plain http:// only to this machine): deliveries name your instruments.")}
+                {tv!("An https:// address (plain http:// only to this machine): deliveries name your instruments.")}
             </p>
             <div class="actions">
-                <button type="submit" disabled=move || add.pending()>{t!("Add the webhook")}</button>
+                <button type="submit" disabled=move || add.pending()>{tv!("Add the webhook")}</button>
             </div>
         </form>
         {move || add.value().map(|r| match r {
@@ -382,7 +382,7 @@ fn Secret(made: WebhookCreated) -> impl IntoView {
         <div class="card code-card secret" role="status">
             <p>
                 <strong>{tf!("Webhook “{0}” added.", made.webhook.name)}</strong>
-                {t!(" Its signing secret is shown this once: copy it into the receiver's settings now.")}
+                {tv!(" Its signing secret is shown this once: copy it into the receiver's settings now.")}
             </p>
             <CopyField
                 id="webhook-secret".to_string()
@@ -391,13 +391,13 @@ fn Secret(made: WebhookCreated) -> impl IntoView {
                 button=t!("Copy the secret")
             />
             <p class="hint">
-                {t!("Each request carries ")}
+                {tv!("Each request carries ")}
                 <code>"X-Seqhealth-Signature: t=<unix seconds>,v1=<hex>"</code>
-                {t!(": the hex HMAC-SHA256, keyed with this secret, of ")}
+                {tv!(": the hex HMAC-SHA256, keyed with this secret, of ")}
                 <code>"<t>.<body>"</code>
-                {t!(" (the t, a dot, then the raw request body). A receiver recomputes it, compares in constant time and refuses a t more than five minutes old. ")}
+                {tv!(" (the t, a dot, then the raw request body). A receiver recomputes it, compares in constant time and refuses a t more than five minutes old. ")}
                 <code>"Idempotency-Key"</code>
-                {t!(" is the same on every retry of one delivery.")}
+                {tv!(" is the same on every retry of one delivery.")}
             </p>
         </div>
     }
@@ -417,8 +417,8 @@ fn Deliveries(log: DeliveryLog) -> impl IntoView {
     if log.deliveries.is_empty() {
         return view! {
             <Empty>
-                <p>{t!("No notifications sent yet.")}</p>
-                <p class="hint">{t!("Every email and webhook delivery shows here, with its status.")}</p>
+                <p>{tv!("No notifications sent yet.")}</p>
+                <p class="hint">{tv!("Every email and webhook delivery shows here, with its status.")}</p>
             </Empty>
         }
         .into_any();
@@ -431,19 +431,19 @@ fn Deliveries(log: DeliveryLog) -> impl IntoView {
         .map(|d| view! { <DeliveryRow d=d /> })
         .collect_view();
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label=t!("Delivery log")>
+        <div class="table-wrap" tabindex="0" role="region" aria-label=tv!("Delivery log")>
             <table class="deliveries narrow-cards">
                 <caption>{move || tf!("The newest deliveries first; times in {0}", tz())}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">{t!("When")}</th>
-                        <th scope="col">{t!("Subject")}</th>
-                        <th scope="col">{t!("Channel")}</th>
-                        <th scope="col">{t!("To")}</th>
-                        <th scope="col">{t!("Status")}</th>
-                        <th scope="col">{t!("Attempts")}</th>
-                        <th scope="col">{t!("Last error")}</th>
-                        <th scope="col">{t!("Next attempt")}</th>
+                        <th scope="col">{tv!("When")}</th>
+                        <th scope="col">{tv!("Subject")}</th>
+                        <th scope="col">{tv!("Channel")}</th>
+                        <th scope="col">{tv!("To")}</th>
+                        <th scope="col">{tv!("Status")}</th>
+                        <th scope="col">{tv!("Attempts")}</th>
+                        <th scope="col">{tv!("Last error")}</th>
+                        <th scope="col">{tv!("Next attempt")}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -469,19 +469,19 @@ fn DeliveryRow(d: Delivery) -> impl IntoView {
     };
     view! {
         <tr data-delivery=d.id data-status=d.status.as_str()>
-            <td data-label=t!("When") class="when">
+            <td data-label=tv!("When") class="when">
                 <time datetime=made.to_rfc3339()>{move || time::date_time(made, &tz())}</time>
             </td>
             <th scope="row">{d.subject}</th>
-            <td data-label=t!("Channel")>{channel}</td>
-            <td data-label=t!("To") class="mono target">{d.target}</td>
-            <td data-label=t!("Status") class="delivery-status">
+            <td data-label=tv!("Channel")>{channel}</td>
+            <td data-label=tv!("To") class="mono target">{d.target}</td>
+            <td data-label=tv!("Status") class="delivery-status">
                 <span class=format!("badge {class}")>{word}</span>
                 {sent.map(|t| view! { <span class="sub">{move || tf!("at {0}", time::date_time(t, &tz()))}</span> })}
             </td>
-            <td data-label=t!("Attempts") class="num">{d.attempts}</td>
-            <td data-label=t!("Last error") class="target">{d.last_error.unwrap_or_else(|| "—".into())}</td>
-            <td data-label=t!("Next attempt") class="when">
+            <td data-label=tv!("Attempts") class="num">{d.attempts}</td>
+            <td data-label=tv!("Last error") class="target">{d.last_error.unwrap_or_else(|| "—".into())}</td>
+            <td data-label=tv!("Next attempt") class="when">
                 {match next {
                     Some(t) => view! { <time datetime=t.to_rfc3339()>{move || time::date_time(t, &tz())}</time> }.into_any(),
                     None => "—".into_any(),

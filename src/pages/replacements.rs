@@ -56,33 +56,33 @@ pub fn ReplacementsPage() -> impl IntoView {
         })
     };
     view! {
-        <h1>{t!("Replacements")}</h1>
+        <h1>{tv!("Replacements")}</h1>
         <p class="lede">
-            {t!("Components seqhealth recommends replacing, from their predictions and warnings, soonest first. ")}
-            {t!("A scheduled replacement mutes its component's warnings until the appointment ends.")}
+            {tv!("Components seqhealth recommends replacing, from their predictions and warnings, soonest first. ")}
+            {tv!("A scheduled replacement mutes its component's warnings until the appointment ends.")}
         </p>
         <form class="filters" on:submit=|ev| ev.prevent_default()>
             <label>
-                {t!("Status")}
+                {tv!("Status")}
                 <select on:change=set(|f, v| f.status = status(&v))>
-                    <option value="open" selected=shown_status == "open">{t!("Open (recommended or scheduled)")}</option>
+                    <option value="open" selected=shown_status == "open">{tv!("Open (recommended or scheduled)")}</option>
                     {ReplacementStatus::ALL
                         .into_iter()
                         .map(|s| view! { <option value=s.as_str() selected=shown_status == s.as_str()>{crate::i18n::word(s.label())}</option> })
                         .collect_view()}
-                    <option value="all" selected=shown_status == "all">{t!("All")}</option>
+                    <option value="all" selected=shown_status == "all">{tv!("All")}</option>
                 </select>
             </label>
             <label>
-                {t!("Instrument")}
+                {tv!("Instrument")}
                 <select on:change=set(|f, v| f.instrument = v.parse().ok())>
-                    <option value="">{t!("Any")}</option>
+                    <option value="">{tv!("Any")}</option>
                     {instrument_options}
                 </select>
             </label>
             <p class="downloads">
-                <a href=move || api::replacements_csv_href(&filter.get()) download="replacements.csv">{t!("Download CSV")}</a>
-                <a href=api::ics_href() download="seqhealth-replacements.ics">{t!("Download calendar (.ics)")}</a>
+                <a href=move || api::replacements_csv_href(&filter.get()) download="replacements.csv">{tv!("Download CSV")}</a>
+                <a href=api::ics_href() download="seqhealth-replacements.ics">{tv!("Download calendar (.ics)")}</a>
             </p>
         </form>
         {loaded(

@@ -19,11 +19,11 @@ pub fn TeamPage() -> impl IntoView {
     // sent again (its link then stops working; the row shows the new one).
     let made = RwSignal::new(None::<InvitationLink>);
     view! {
-        <h1>{t!("Team")}</h1>
+        <h1>{tv!("Team")}</h1>
         {when_else(
             move || session.is_manager(),
             move || view! { <Invite on_invited=retry made=made /> }.into_any(),
-            || view! { <p class="lede">{t!("View-only: ask a lab manager to invite someone.")}</p> }.into_any(),
+            || view! { <p class="lede">{tv!("View-only: ask a lab manager to invite someone.")}</p> }.into_any(),
         )}
         {loaded(t!("the team"), retry, move || team.get().map(|r| r.map(|t| view! { <People team=t on_change=retry made=made /> }.into_any())))}
     }
@@ -51,9 +51,9 @@ fn People(
             view! {
                 <tr data-user=email>
                     <th scope="row">{u.name.clone()}</th>
-                    <td data-label=t!("Email")>{u.email}</td>
-                    <td data-label=t!("Role")>{if active { role(u.role) } else { t!("Deactivated") }}</td>
-                    <td data-label=t!("Last login")>{move || last.map(|t| time::date_time(t, &tz())).unwrap_or_else(|| "—".into())}</td>
+                    <td data-label=tv!("Email")>{u.email}</td>
+                    <td data-label=tv!("Role")>{if active { role(u.role) } else { t!("Deactivated") }}</td>
+                    <td data-label=tv!("Last login")>{move || last.map(|t| time::date_time(t, &tz())).unwrap_or_else(|| "—".into())}</td>
                     <td data-label="">
                         // Reactive: the list may arrive before the session says who is asking.
                         {move || (active && session.is_manager()).then(|| view! {
@@ -65,7 +65,7 @@ fn People(
         })
         .collect_view();
     let invited = if team.invited.is_empty() {
-        view! { <Empty><p>{t!("No invitation is waiting.")}</p></Empty> }.into_any()
+        view! { <Empty><p>{tv!("No invitation is waiting.")}</p></Empty> }.into_any()
     } else {
         let rows = team
             .invited
@@ -76,9 +76,9 @@ fn People(
                 view! {
                     <tr>
                         <th scope="row">{i.email}</th>
-                        <td data-label=t!("Role")>{role(i.role)}</td>
-                        <td data-label=t!("Invited by")>{i.invited_by.unwrap_or_else(|| "seqhealth init".into())}</td>
-                        <td data-label=t!("Link works until")>{move || time::date_time(until, &tz())}</td>
+                        <td data-label=tv!("Role")>{role(i.role)}</td>
+                        <td data-label=tv!("Invited by")>{i.invited_by.unwrap_or_else(|| "seqhealth init".into())}</td>
+                        <td data-label=tv!("Link works until")>{move || time::date_time(until, &tz())}</td>
                         <td data-label="">
                             {move || session.is_manager().then(|| view! { <InvitationActions id=id on_change=on_change made=made /> })}
                         </td>
@@ -87,17 +87,17 @@ fn People(
             })
             .collect_view();
         view! {
-            <div class="table-wrap" tabindex="0" role="region" aria-label=t!("Invitations")>
+            <div class="table-wrap" tabindex="0" role="region" aria-label=tv!("Invitations")>
                 <table class="invited narrow-cards">
                     <caption>{move || tf!("Invited, not yet joined; times in {0}", tz())}</caption>
                     <thead>
                         <tr>
-                            <th scope="col">{t!("Email")}</th>
-                            <th scope="col">{t!("Role")}</th>
-                            <th scope="col">{t!("Invited by")}</th>
-                            <th scope="col">{t!("Link works until")}</th>
+                            <th scope="col">{tv!("Email")}</th>
+                            <th scope="col">{tv!("Role")}</th>
+                            <th scope="col">{tv!("Invited by")}</th>
+                            <th scope="col">{tv!("Link works until")}</th>
                             <th scope="col">
-                                <span class="visually-hidden">{t!("Actions")}</span>
+                                <span class="visually-hidden">{tv!("Actions")}</span>
                             </th>
                         </tr>
                     </thead>
@@ -108,24 +108,24 @@ fn People(
         .into_any()
     };
     view! {
-        <div class="table-wrap" tabindex="0" role="region" aria-label=t!("People")>
+        <div class="table-wrap" tabindex="0" role="region" aria-label=tv!("People")>
             <table class="team narrow-cards">
                 <caption>{move || tf!("The lab's people; times in {0}", tz())}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">{t!("Name")}</th>
-                        <th scope="col">{t!("Email")}</th>
-                        <th scope="col">{t!("Role")}</th>
-                        <th scope="col">{t!("Last login")}</th>
+                        <th scope="col">{tv!("Name")}</th>
+                        <th scope="col">{tv!("Email")}</th>
+                        <th scope="col">{tv!("Role")}</th>
+                        <th scope="col">{tv!("Last login")}</th>
                         <th scope="col">
-                            <span class="visually-hidden">{t!("Actions")}</span>
+                            <span class="visually-hidden">{tv!("Actions")}</span>
                         </th>
                     </tr>
                 </thead>
                 <tbody>{users}</tbody>
             </table>
         </div>
-        <h2>{t!("Invitations")}</h2>
+        <h2>{tv!("Invitations")}</h2>
         {invited}
     }
 }
@@ -171,11 +171,11 @@ fn MemberActions(id: i64, name: String, role: Role, on_change: Callback<()>) -> 
             {move || if confirming.get() {
                 view! {
                     <button type="button" class="danger" autofocus on:click=move |_| deactivate.dispatch()>{ask.clone()}</button>
-                    <button type="button" class="secondary" data-closes="deactivate" on:click=move |_| confirming.set(false)>{t!("Keep it")}</button>
+                    <button type="button" class="secondary" data-closes="deactivate" on:click=move |_| confirming.set(false)>{tv!("Keep it")}</button>
                 }.into_any()
             } else {
                 view! {
-                    <button type="button" class="secondary" data-opens="deactivate" on:click=move |_| confirming.set(true)>{t!("Deactivate…")}</button>
+                    <button type="button" class="secondary" data-opens="deactivate" on:click=move |_| confirming.set(true)>{tv!("Deactivate…")}</button>
                 }.into_any()
             }}
         </div>
@@ -209,10 +209,10 @@ fn InvitationActions(
     view! {
         <div class="actions">
             <button type="button" class="secondary" disabled=move || resend.pending() on:click=move |_| resend.dispatch()>
-                {t!("Send again")}
+                {tv!("Send again")}
             </button>
             <button type="button" class="secondary" disabled=move || withdraw.pending() on:click=move |_| withdraw.dispatch()>
-                {t!("Withdraw")}
+                {tv!("Withdraw")}
             </button>
         </div>
         {move || resend.value().map(|r| r.map(|link| view! { <LinkCard link=link /> }))}
@@ -292,21 +292,21 @@ fn Invite(on_invited: Callback<()>, made: RwSignal<Option<InvitationLink>>) -> i
             }
         >
             <label>
-                {t!("Email")}
+                {tv!("Email")}
                 <input id="invite-email" type="email" required autocomplete="off" bind:value=email />
             </label>
             <label>
-                {t!("Role")}
+                {tv!("Role")}
                 <select on:change=move |ev| {
                     role.set(if event_target_value(&ev) == "manager" { Role::Manager } else { Role::Viewer })
                 }>
-                    <option value="viewer" selected=true>{t!("Viewer")}</option>
-                    <option value="manager">{t!("Manager")}</option>
+                    <option value="viewer" selected=true>{tv!("Viewer")}</option>
+                    <option value="manager">{tv!("Manager")}</option>
                 </select>
             </label>
-            <button type="submit" disabled=move || invite.pending()>{t!("Invite")}</button>
+            <button type="submit" disabled=move || invite.pending()>{tv!("Invite")}</button>
         </form>
-        <p class="hint">{t!("A viewer sees everything and changes nothing; a manager also acknowledges, books, and invites.")}</p>
+        <p class="hint">{tv!("A viewer sees everything and changes nothing; a manager also acknowledges, books, and invites.")}</p>
         {move || made.get().map(|link| view! { <LinkCard link=link /> })}
         {move || invite.failure().map(|e| view! { <p class="state error" role="alert">{e.to_string()}</p> })}
     }

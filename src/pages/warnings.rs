@@ -56,10 +56,10 @@ pub fn WarningsPage() -> impl IntoView {
         })
     };
     view! {
-        <h1>{t!("Warnings")}</h1>
+        <h1>{tv!("Warnings")}</h1>
         <form class="filters" on:submit=|ev| ev.prevent_default()>
             <label>
-                {t!("Status")}
+                {tv!("Status")}
                 <select on:change=set(|f, v| f.status = status(&v))>
                     {statuses()
                         .into_iter()
@@ -68,9 +68,9 @@ pub fn WarningsPage() -> impl IntoView {
                 </select>
             </label>
             <label>
-                {t!("Severity")}
+                {tv!("Severity")}
                 <select on:change=set(|f, v| f.severity = Severity::parse(&v))>
-                    <option value="">{t!("Any")}</option>
+                    <option value="">{tv!("Any")}</option>
                     {Severity::ALL
                         .into_iter()
                         .rev()
@@ -79,9 +79,9 @@ pub fn WarningsPage() -> impl IntoView {
                 </select>
             </label>
             <label>
-                {t!("Subsystem")}
+                {tv!("Subsystem")}
                 <select on:change=set(|f, v| f.subsystem = Subsystem::parse(&v))>
-                    <option value="">{t!("Any")}</option>
+                    <option value="">{tv!("Any")}</option>
                     {Subsystem::ALL
                         .into_iter()
                         .map(|s| view! { <option value=s.as_str() selected=Some(s) == initial.subsystem>{crate::i18n::word(s.label())}</option> })
@@ -89,9 +89,9 @@ pub fn WarningsPage() -> impl IntoView {
                 </select>
             </label>
             <label>
-                {t!("Instrument")}
+                {tv!("Instrument")}
                 <select on:change=set(|f, v| f.instrument = v.parse().ok())>
-                    <option value="">{t!("Any")}</option>
+                    <option value="">{tv!("Any")}</option>
                     {instrument_options}
                 </select>
             </label>
