@@ -15,6 +15,7 @@ pub mod people;
 pub mod query;
 pub mod replacements;
 pub mod validate;
+pub mod words;
 pub use domain::{Health, Role, Subsystem};
 pub use enrollment::*;
 pub use people::{
@@ -27,6 +28,7 @@ pub use query::{
     TelemetryQuery, WarningQuery, WindowQuery,
 };
 pub use replacements::*;
+pub use words::{Figure, Lexicon, Said};
 
 /// The prefix of every API route.
 pub const API_PREFIX: &str = "/api/v1";
@@ -600,7 +602,11 @@ pub struct WarningRow {
     pub latest_at: Option<DateTime<Utc>>,
     /// The reading that triggered it (or the latest while it stays active).
     pub value: Option<f64>,
+    /// The cause in English (as `said` says it; all a warning stored before codes has).
     pub message: String,
+    /// The cause as data, worded in the reader's language; `None` on older rows.
+    #[serde(default)]
+    pub said: Option<crate::Said>,
     pub acknowledged_by: Option<String>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub acknowledge_reason: Option<String>,
@@ -680,6 +686,10 @@ pub struct TodayItem {
     pub instrument_serial: String,
     /// What it is, for people: "Reagent chiller temperature: at 14.2 °C, above …".
     pub title: String,
+    /// The title as data, worded in the reader's language; `None` where a part of it was
+    /// stored before codes.
+    #[serde(default)]
+    pub title_said: Option<crate::Said>,
     /// How far it has been handled; only `Open` items count as unhandled.
     pub handling: Handling,
     /// When it began (a warning) or is due (a replacement, a planned run's first day).

@@ -1,0 +1,107 @@
+//! What the server says, kept and worded: a [`Said`] is stored as its JSON beside the
+//! English text (older rows have only the text), and worded for an export in the
+//! requester's language from the dashboard's own catalogs (`public/i18n/*.json`, read once).
+
+use seqhealth_api::words::{Lexicon, Said};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// A sentence as a row keeps it.
+pub fn stored(said: &Said) -> String {
+    serde_json::to_string(said).unwrap_or_default()
+}
+
+/// A kept sentence; `None` for a row from before codes (or one this build cannot read).
+pub fn read(stored: Option<&str>) -> Option<Said> {
+    serde_json::from_str(stored?).ok()
+}
+
+/// A language an export can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    It,
+    Es,
+}
+
+impl Lang {
+    /// `?lang=` if it names one, else the first language of `Accept-Language` that is one
+    /// ("it-IT,it;q=0.9,en;q=0.8" is Italian), else English.
+    pub fn choose(query: Option<&str>, accept_language: Option<&str>) -> Lang {
+        let of = |tag: &str| {
+            let primary = tag.split(['-', '_', ';']).next().unwrap_or("").trim();
+            match primary.to_ascii_lowercase().as_str() {
+                "it" => Some(Lang::It),
+                "es" => Some(Lang::Es),
+                "en" => Some(Lang::En),
+                _ => None,
+            }
+        };
+        query
+            .and_then(of)
+            .or_else(|| accept_language?.split(',').find_map(of))
+            .unwrap_or(Lang::En)
+    }
+
+    /// What this language's sentences are worded with.
+    pub fn lexicon(self) -> &'static Catalog {
+        static EN: OnceLock<Catalog> = OnceLock::new();
+        static IT: OnceLock<Catalog> = OnceLock::new();
+        static ES: OnceLock<Catalog> = OnceLock::new();
+        match self {
+            Lang::En => EN.get_or_init(|| Catalog::parse("{}", '.')),
+            Lang::It => IT.get_or_init(|| {
+                Catalog::parse(include_str!("../../../../public/i18n/it.json"), ',')
+            }),
+            Lang::Es => ES.get_or_init(|| {
+                Catalog::parse(include_str!("../../../../public/i18n/es.json"), ',')
+            }),
+        }
+    }
+}
+
+/// One language's translations (English text → its own) and decimal point.
+pub struct Catalog {
+    words: HashMap<String, String>,
+    point: char,
+}
+
+impl Catalog {
+    fn parse(json: &str, point: char) -> Catalog {
+        Catalog {
+            words: serde_json::from_str(json).unwrap_or_default(),
+            point,
+        }
+    }
+
+    /// A row's text in this language: its `said` worded where it has one, else `english`
+    /// as it was stored.
+    pub fn say(&self, said: Option<&Said>, english: &str) -> String {
+        said.and_then(|s| s.word(self))
+            .unwrap_or_else(|| english.to_string())
+    }
+}
+
+impl Lexicon for Catalog {
+    fn tr<'a>(&'a self, english: &'a str) -> &'a str {
+        self.words.get(english).map_or(english, String::as_str)
+    }
+
+    fn decimal_point(&self) -> char {
+        self.point
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_requested_language_then_the_browser_s_then_english() {
+        assert_eq!(Lang::choose(Some("it"), Some("es")), Lang::It);
+        assert_eq!(Lang::choose(None, Some("es-ES,es;q=0.9")), Lang::Es);
+        assert_eq!(Lang::choose(Some("de"), Some("de-DE,it;q=0.5")), Lang::It);
+        assert_eq!(Lang::choose(None, None), Lang::En);
+        assert!(!Lang::It.lexicon().words.is_empty(), "the catalog is read");
+    }
+}
