@@ -24,7 +24,7 @@ pub use people::{
     Team,
 };
 pub use query::{
-    InstrumentQuery, Query, QueryError, QueryString, ReplacementQuery, StatusFilter,
+    InstrumentQuery, LangQuery, Query, QueryError, QueryString, ReplacementQuery, StatusFilter,
     TelemetryQuery, WarningQuery, WindowQuery,
 };
 pub use replacements::*;

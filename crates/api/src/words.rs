@@ -11,6 +11,34 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+/// A language the server's exports are written in (the dashboard's languages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    It,
+    Es,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 3] = [Lang::En, Lang::It, Lang::Es];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::It => "it",
+            Lang::Es => "es",
+        }
+    }
+
+    /// "it", "es" or "en", and a tag's primary part ("it-IT"), in any case.
+    pub fn parse(tag: &str) -> Option<Lang> {
+        let primary = tag.split(['-', '_']).next().unwrap_or("").trim();
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.as_str().eq_ignore_ascii_case(primary))
+    }
+}
+
 /// A sentence as data: which one ([`TEMPLATES`]) and what fills it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Said {

@@ -2,7 +2,7 @@
 //! English text (older rows have only the text), and worded for an export in the
 //! requester's language from the dashboard's own catalogs (`public/i18n/*.json`, read once).
 
-use seqhealth_api::words::{Lexicon, Said};
+use seqhealth_api::words::{Lang, Lexicon, Said};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -16,46 +16,30 @@ pub fn read(stored: Option<&str>) -> Option<Said> {
     serde_json::from_str(stored?).ok()
 }
 
-/// A language an export can be written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    It,
-    Es,
+/// The language an export is worded in: `?lang=` if given, else the first language of
+/// `Accept-Language` that is one ("it-IT,it;q=0.9,en;q=0.8" is Italian), else English.
+pub fn choose(query: Option<Lang>, accept_language: Option<&str>) -> Lang {
+    query
+        .or_else(|| {
+            accept_language?
+                .split(',')
+                .find_map(|tag| Lang::parse(tag.split(';').next().unwrap_or("")))
+        })
+        .unwrap_or(Lang::En)
 }
 
-impl Lang {
-    /// `?lang=` if it names one, else the first language of `Accept-Language` that is one
-    /// ("it-IT,it;q=0.9,en;q=0.8" is Italian), else English.
-    pub fn choose(query: Option<&str>, accept_language: Option<&str>) -> Lang {
-        let of = |tag: &str| {
-            let primary = tag.split(['-', '_', ';']).next().unwrap_or("").trim();
-            match primary.to_ascii_lowercase().as_str() {
-                "it" => Some(Lang::It),
-                "es" => Some(Lang::Es),
-                "en" => Some(Lang::En),
-                _ => None,
-            }
-        };
-        query
-            .and_then(of)
-            .or_else(|| accept_language?.split(',').find_map(of))
-            .unwrap_or(Lang::En)
-    }
-
-    /// What this language's sentences are worded with.
-    pub fn lexicon(self) -> &'static Catalog {
-        static EN: OnceLock<Catalog> = OnceLock::new();
-        static IT: OnceLock<Catalog> = OnceLock::new();
-        static ES: OnceLock<Catalog> = OnceLock::new();
-        match self {
-            Lang::En => EN.get_or_init(|| Catalog::parse("{}", '.')),
-            Lang::It => IT.get_or_init(|| {
-                Catalog::parse(include_str!("../../../../public/i18n/it.json"), ',')
-            }),
-            Lang::Es => ES.get_or_init(|| {
-                Catalog::parse(include_str!("../../../../public/i18n/es.json"), ',')
-            }),
+/// What `lang`'s sentences are worded with.
+pub fn lexicon(lang: Lang) -> &'static Catalog {
+    static EN: OnceLock<Catalog> = OnceLock::new();
+    static IT: OnceLock<Catalog> = OnceLock::new();
+    static ES: OnceLock<Catalog> = OnceLock::new();
+    match lang {
+        Lang::En => EN.get_or_init(|| Catalog::parse("{}", '.')),
+        Lang::It => {
+            IT.get_or_init(|| Catalog::parse(include_str!("../../../../public/i18n/it.json"), ','))
+        }
+        Lang::Es => {
+            ES.get_or_init(|| Catalog::parse(include_str!("../../../../public/i18n/es.json"), ','))
         }
     }
 }
@@ -98,10 +82,10 @@ mod tests {
 
     #[test]
     fn the_requested_language_then_the_browser_s_then_english() {
-        assert_eq!(Lang::choose(Some("it"), Some("es")), Lang::It);
-        assert_eq!(Lang::choose(None, Some("es-ES,es;q=0.9")), Lang::Es);
-        assert_eq!(Lang::choose(Some("de"), Some("de-DE,it;q=0.5")), Lang::It);
-        assert_eq!(Lang::choose(None, None), Lang::En);
-        assert!(!Lang::It.lexicon().words.is_empty(), "the catalog is read");
+        assert_eq!(choose(Some(Lang::It), Some("es")), Lang::It);
+        assert_eq!(choose(None, Some("es-ES,es;q=0.9")), Lang::Es);
+        assert_eq!(choose(None, Some("de-DE,IT;q=0.5")), Lang::It);
+        assert_eq!(choose(None, None), Lang::En);
+        assert!(!lexicon(Lang::It).words.is_empty(), "the catalog is read");
     }
 }
