@@ -115,6 +115,20 @@ pub fn lookup(english: &'static str) -> &'static str {
     })
 }
 
+/// `english` (a template or word of the server's, not a literal here) in the current
+/// language; `None` in English, or when the catalog lacks it (recorded as a miss).
+pub fn translate(english: &str) -> Option<&'static str> {
+    if lang() == Lang::En {
+        return None;
+    }
+    let hash = fnv(english);
+    let found = TABLE.with(|t| t.borrow().iter().find(|e| e.0 == hash).map(|e| e.1));
+    if found.is_none() {
+        missed(hash, english);
+    }
+    found
+}
+
 /// A word of the shared contract (`seqhealth_api`'s labels: subsystems, health levels,
 /// sensors) in the current language: `t!` for a string that is not a literal here.
 /// `tests::api_words_are_translated` checks the catalogs have them all.
@@ -346,6 +360,15 @@ mod tests {
             .map(Health::label),
         );
         words.extend(SENSORS.iter().map(|s| s.label));
+        // What the server says as codes (`seqhealth_api::words`), and its figures' words.
+        words.extend(seqhealth_api::words::TEMPLATES.iter().map(|(_, t)| *t));
+        words.extend(SENSORS.iter().map(|s| s.component));
+        words.extend(seqhealth_api::words::MONTHS);
+        let readings: Vec<String> = Subsystem::ALL
+            .iter()
+            .map(|s| format!("{} readings", s.as_str()))
+            .collect();
+        words.extend(readings.iter().map(String::as_str));
         for lang in ["it", "es"] {
             let catalog = catalog(lang);
             let missing: Vec<_> = words
@@ -353,6 +376,12 @@ mod tests {
                 .filter(|w| !catalog.iter().any(|(k, _)| k == *w))
                 .collect();
             assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+            for (_, t) in seqhealth_api::words::TEMPLATES {
+                let said = catalog.iter().find(|(k, _)| k == t).map(|(_, v)| v);
+                if let Some(crate::json::Json::Str(s)) = said {
+                    assert_eq!(placeholders(s), placeholders(t), "{lang}: {t:?} → {s:?}");
+                }
+            }
         }
     }
 

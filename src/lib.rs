@@ -13,6 +13,7 @@ pub mod chart;
 pub mod format;
 pub mod json;
 pub mod routes;
+pub mod words;
 
 #[cfg(target_arch = "wasm32")]
 pub mod api;

@@ -191,7 +191,7 @@ fn ReplacementRowView(
                 <span class="sub">{r.subsystem.label()}</span>
             </td>
             <td role="cell" data-label="Why">
-                {r.reason.clone()}
+                {crate::words::say(r.reason_said.as_ref(), &r.reason)}
                 <A href=Route::Sensor(r.instrument_id, &r.sensor).href() attr:class="sub">
                     {evidence}
                 </A>
@@ -207,7 +207,7 @@ fn ReplacementRowView(
                                 "moved {way} on {} (was {}): {}",
                                 time::date(m.on, &tz()),
                                 time::date(m.from, &tz()),
-                                m.why
+                                crate::words::say(m.why_said.as_ref(), &m.why)
                             )}
                         </span>
                     }

@@ -178,7 +178,7 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
             </th>
             <td role="cell" data-label="Subsystem">{w.subsystem.label()}</td>
             <td role="cell" data-label="What triggered it">
-                {w.message.clone()}
+                {crate::words::say(w.said.as_ref(), &w.message)}
                 <span class="sub rule" data-rule=w.rule.clone()>{rule}</span>
             </td>
             <td role="cell" data-label="Raised">

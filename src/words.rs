@@ -1,0 +1,99 @@
+//! What the server says, in the user's language: a [`Said`] (a code of
+//! `seqhealth_api::words::TEMPLATES` and its figures) worded with the catalog's
+//! translation of its template, numbers with the language's decimal point. The one place
+//! server text is worded; a row without a code (stored before codes) shows its English.
+
+use seqhealth_api::words::{Lexicon, Said};
+
+/// The current language, as `seqhealth_api::words` asks for it.
+struct Current;
+
+impl Lexicon for Current {
+    fn tr<'a>(&'a self, english: &'a str) -> &'a str {
+        crate::i18n::translate(english).unwrap_or(english)
+    }
+
+    fn decimal_point(&self) -> char {
+        crate::i18n::decimal_point()
+    }
+}
+
+/// `said` in the current language, else `english` (the text that travels beside it).
+pub fn say(said: Option<&Said>, english: &str) -> String {
+    match said {
+        Some(s) if crate::i18n::lang() != crate::i18n::Lang::En => s.word(&Current),
+        _ => None,
+    }
+    .unwrap_or_else(|| english.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{load, Lang};
+    use seqhealth_api::words::Figure;
+
+    fn catalog(lang: &str) -> String {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(root.join(format!("public/i18n/{lang}.json"))).unwrap()
+    }
+
+    /// A chiller past its critical limit, with the advice the server gives.
+    fn chiller() -> Said {
+        let cause = Said::new(
+            "threshold_above_critical",
+            vec![
+                Figure::Word("Reagent chiller temperature".into()),
+                Figure::G(11.94),
+                Figure::Text("°C".into()),
+                Figure::G(10.0),
+            ],
+        );
+        let advice = Said::new(
+            "advice_book",
+            vec![
+                Figure::said(Said::new("advice_chiller", vec![])),
+                Figure::Lower("Reagent chiller".into()),
+            ],
+        );
+        Said::new("advised", vec![Figure::said(cause), Figure::said(advice)])
+    }
+
+    #[test]
+    fn a_cause_is_worded_in_italian_and_spanish() {
+        let said = chiller();
+        let english = said.english();
+        assert!(english.starts_with(
+            "Reagent chiller temperature at 11.9 °C, above the 10.0 °C critical limit; check"
+        ));
+        assert!(english.ends_with("book a replacement of the reagent chiller"));
+        // Threads run tests in parallel: each test's language is its own thread's.
+        assert!(load(Lang::It, &catalog("it")));
+        let it = say(Some(&said), &english);
+        assert!(
+            it.starts_with(
+                "Temperatura del refrigeratore dei reagenti a 11,9 °C, sopra il limite critico di 10,0 °C; "
+            ),
+            "{it}"
+        );
+        assert!(it.ends_with("(refrigeratore dei reagenti)"), "{it}");
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 9).unwrap();
+        let reason = Said::new(
+            "reason_warning",
+            vec![Figure::Day(day), Figure::Text("old words".into())],
+        );
+        assert_eq!(
+            say(Some(&reason), ""),
+            "Avviso emesso il 9 dic 2026: old words"
+        );
+        assert!(load(Lang::Es, &catalog("es")));
+        let es = say(Some(&said), &english);
+        assert!(
+            es.starts_with("Temperatura del enfriador de reactivos a 11,9 °C, por encima del límite crítico de 10,0 °C; "),
+            "{es}"
+        );
+        // No code (an older row), or one this build does not know: the English as it came.
+        assert_eq!(say(None, "old words"), "old words");
+        assert_eq!(say(Some(&Said::new("newer", vec![])), "as sent"), "as sent");
+    }
+}
