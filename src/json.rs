@@ -732,6 +732,7 @@ mod tests {
             causes: [None, None, Some("threshold:chiller_temp_c".into()), None],
             last_run_control: seqhealth_api::RunControl::Flagged(seqhealth_api::Q30Signal {
                 rule: "4 of 5 beyond 1σ".into(),
+                code: "4_of_5_beyond_1sd".into(),
                 side: "below".into(),
                 severity: Severity::Warning,
             }),

@@ -61,6 +61,19 @@ impl FromJson for seqhealth_api::Figure {
     }
 }
 
+/// A control rule that fired; its `code` is empty from an older server.
+impl FromJson for seqhealth_api::Q30Signal {
+    fn from_json(v: Json) -> Result<Self, Error> {
+        let mut f = Fields::of(v)?;
+        Ok(seqhealth_api::Q30Signal {
+            rule: f.take("rule")?,
+            code: f.take::<Option<String>>("code")?.unwrap_or_default(),
+            side: f.take("side")?,
+            severity: f.take("severity")?,
+        })
+    }
+}
+
 impl FromJson for seqhealth_api::RunControl {
     fn from_json(v: Json) -> Result<Self, Error> {
         use seqhealth_api::RunControl;
@@ -142,7 +155,6 @@ objects! {
         token_revoked_at, data_sharing_since, last_contact_at, sensors, silenced_until,
         silence_reason,
     }
-    seqhealth_api::Q30Signal { rule, side, severity }
     seqhealth_api::RunRow {
         run_id, started_at, completed_at, read_structure, yield_gb, pct_q30, pct_pf,
         cluster_density_k_mm2, error_rate, reagent_kit_lot, flow_cell_lot, flow_cell_type,

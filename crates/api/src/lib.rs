@@ -379,6 +379,10 @@ pub struct RunRow {
 pub struct Q30Signal {
     /// "1 beyond 3σ", "2 of 3 beyond 2σ", "4 of 5 beyond 1σ", "8 in a row", "below spec floor".
     pub rule: String,
+    /// The rule as a code, worded by the reader: "1_beyond_3sd", "2_of_3_beyond_2sd",
+    /// "4_of_5_beyond_1sd", "8_on_one_side", "below_floor" (empty from older servers).
+    #[serde(default)]
+    pub code: String,
     /// "above" or "below" the baseline mean.
     pub side: String,
     pub severity: Severity,

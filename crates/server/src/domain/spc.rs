@@ -123,6 +123,7 @@ fn side_name(side: Side) -> &'static str {
 fn signal(rule: SpcRule, side: Side, severity: seqhealth_api::Severity) -> Q30Signal {
     Q30Signal {
         rule: rule_label(rule).into(),
+        code: rule_code(rule).into(),
         side: side_name(side).into(),
         severity,
     }
@@ -282,4 +283,18 @@ pub async fn newest_run_signal(
             said,
         }
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_s_code_says_its_name() {
+        for r in RULES {
+            assert_eq!(rule_said(r).english(), rule_label(r), "{r:?}");
+            let s = signal(r, Side::Below, seqhealth_api::Severity::Warning);
+            assert_eq!(format!("spc_{}", s.code), rule_said(r).code);
+        }
+    }
 }
