@@ -13,8 +13,33 @@ impl Lexicon for Current {
         crate::i18n::translate(english).unwrap_or(english)
     }
 
-    fn decimal_point(&self) -> char {
-        crate::i18n::decimal_point()
+    fn fixed(&self, v: f64, decimals: usize) -> String {
+        crate::format::fixed(v, decimals)
+    }
+
+    /// The words lowered are components' names, whose capitals are ASCII in every
+    /// catalog (Unicode's case tables cost kilobytes of wasm).
+    fn lower(&self, s: &str) -> String {
+        s.to_ascii_lowercase()
+    }
+
+    fn shortest(&self, v: f64) -> String {
+        crate::format::shortest(v)
+    }
+
+    /// "1,50e-5": two decimals of the mantissa (core's `{:.2e}` costs kilobytes of wasm).
+    fn exponent(&self, v: f64) -> String {
+        if !v.is_finite() || v == 0.0 {
+            return crate::format::fixed(v, 0);
+        }
+        let mut e = v.abs().log10().floor() as i32;
+        let mut m = v / 10f64.powi(e);
+        // 9.996e-5 rounds to 10.00: one more power of ten.
+        if m.abs() >= 9.995 {
+            m /= 10.0;
+            e += 1;
+        }
+        format!("{}e{e}", crate::format::fixed(m, 2))
     }
 }
 
@@ -92,6 +117,9 @@ mod tests {
             es.starts_with("Temperatura del enfriador de reactivos a 11,9 °C, por encima del límite crítico de 10,0 °C; "),
             "{es}"
         );
+        assert_eq!(Current.exponent(-1.5e-5), "-1,50e-5");
+        assert_eq!(Current.exponent(2.5e7), "2,50e7");
+        assert_eq!(Current.exponent(9.999e-3), "1,00e-2");
         // No code (an older row), or one this build does not know: the English as it came.
         assert_eq!(say(None, "old words"), "old words");
         assert_eq!(say(Some(&Said::new("newer", vec![])), "as sent"), "as sent");

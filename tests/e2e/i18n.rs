@@ -53,6 +53,8 @@ struct Words {
     critical: &'static str,
     q30_label: &'static str,
     today: &'static str,
+    /// A warning's cause, which the server sends as a code (Today's list words it).
+    cause: &'static str,
 }
 
 const ITALIAN: Words = Words {
@@ -66,6 +68,7 @@ const ITALIAN: Words = Words {
     critical: "Critico",
     q30_label: "Ultimo run %≥Q30",
     today: "Oggi",
+    cause: "sopra il limite critico di",
 };
 
 const SPANISH: Words = Words {
@@ -79,6 +82,7 @@ const SPANISH: Words = Words {
     critical: "Crítico",
     q30_label: "Últ. carrera %≥Q30",
     today: "Hoy",
+    cause: "por encima del límite crítico de",
 };
 
 /// The login page, then the fleet, in `w`'s language (the page is loaded afresh).
@@ -116,6 +120,11 @@ async fn check_language(server: &Server, b: &Browser, w: &Words) {
         assert!(head.contains(word), "{word} in {head}");
     }
     assert!(b.text("section.today h2").await.contains(w.today));
+    let today = b.text("section.today ol").await;
+    assert!(
+        today.contains(w.cause) && !today.contains("critical limit"),
+        "{today}"
+    );
     let chiller = format!("tr[data-instrument-id='{}']", server.id("NB552091"));
     let row = b.text(&chiller).await;
     assert!(row.contains(w.critical), "{row}");

@@ -122,15 +122,18 @@ impl Figure {
     }
 
     fn word(&self, lexicon: &dyn Lexicon) -> Option<String> {
-        let point = |s: String| match lexicon.decimal_point() {
-            '.' => s,
-            c => s.replace('.', &c.to_string()),
-        };
         Some(match self {
-            Figure::N(v) => point(format!("{v}")),
-            Figure::G(v) => point(readable(*v)),
-            Figure::F(v, dp) => point(format!("{v:.*}", *dp as usize)),
-            Figure::Sf(v, dp) => point(format!("{v:+.*}", *dp as usize)),
+            Figure::N(v) => lexicon.shortest(*v),
+            Figure::G(v) => readable(lexicon, *v),
+            Figure::F(v, dp) => lexicon.fixed(*v, *dp as usize),
+            Figure::Sf(v, dp) => {
+                let s = lexicon.fixed(*v, *dp as usize);
+                if v.is_sign_positive() && !v.is_nan() {
+                    format!("+{s}")
+                } else {
+                    s
+                }
+            }
             Figure::Secs(s) => {
                 let (code, n) = duration(*s);
                 Said::new(code, vec![n]).word(lexicon)?
@@ -142,19 +145,49 @@ impl Figure {
                 d.year()
             ),
             Figure::Word(w) => lexicon.tr(w).to_string(),
-            Figure::Lower(w) => lexicon.tr(w).to_lowercase(),
+            Figure::Lower(w) => lexicon.lower(lexicon.tr(w)),
             Figure::Text(t) => t.clone(),
             Figure::Said(s) => s.word(lexicon)?,
         })
     }
 }
 
-/// What a reader translates with: English text → its language's, and its decimal point.
+/// What a reader translates with: English text → its language's, and how it writes
+/// numbers. The defaults use core's float formatting with [`Lexicon::decimal_point`]; the
+/// dashboard writes numbers its own way (core's float formatting costs kilobytes of wasm).
 pub trait Lexicon {
     /// `english` in the reader's language, or `english` itself.
     fn tr<'a>(&'a self, english: &'a str) -> &'a str;
+
     fn decimal_point(&self) -> char {
         '.'
+    }
+
+    /// `format!("{v:.decimals$}")` with this reader's decimal point.
+    fn fixed(&self, v: f64, decimals: usize) -> String {
+        point(format!("{v:.decimals$}"), self.decimal_point())
+    }
+
+    /// `format!("{v}")`: the fewest decimals that read back as `v`.
+    fn shortest(&self, v: f64) -> String {
+        point(format!("{v}"), self.decimal_point())
+    }
+
+    /// `s` in lower case ("the reagent chiller").
+    fn lower(&self, s: &str) -> String {
+        s.to_lowercase()
+    }
+
+    /// `format!("{v:.2e}")`: "1.50e-5".
+    fn exponent(&self, v: f64) -> String {
+        point(format!("{v:.2e}"), self.decimal_point())
+    }
+}
+
+fn point(s: String, point: char) -> String {
+    match point {
+        '.' => s,
+        c => s.replace('.', &c.to_string()),
     }
 }
 
@@ -173,19 +206,19 @@ pub const MONTHS: [&str; 12] = [
 ];
 
 /// A number for a message: enough digits to read, none to spare.
-pub fn readable(v: f64) -> String {
+pub fn readable(lexicon: &dyn Lexicon, v: f64) -> String {
     let a = v.abs();
     if v == 0.0 {
         "0".to_owned()
     } else if !(0.01..1e6).contains(&a) {
         // Tiny, huge, infinite or NaN: scientific notation says it plainly.
-        format!("{v:.2e}")
+        lexicon.exponent(v)
     } else if a >= 100.0 {
-        format!("{v:.0}")
+        lexicon.fixed(v, 0)
     } else if a >= 10.0 {
-        format!("{v:.1}")
+        lexicon.fixed(v, 1)
     } else {
-        format!("{v:.2}")
+        lexicon.fixed(v, 2)
     }
 }
 
@@ -336,6 +369,10 @@ mod tests {
         assert_eq!(w(Figure::Secs(3.0 * 86_400.0)), "3.0 d; x");
         assert_eq!(w(Figure::Sf(0.1204, 3)), "+0.120; x");
         assert_eq!(w(Figure::N(8.0)), "8; x");
+        assert_eq!(w(Figure::Sf(-0.0004, 3)), "-0.000; x");
+        assert_eq!(w(Figure::G(-1e-5)), "-1.00e-5; x");
+        assert_eq!(w(Figure::G(f64::NAN)), "NaN; x");
+        assert_eq!(w(Figure::G(250.4)), "250; x");
         let day = NaiveDate::from_ymd_opt(2026, 12, 9).unwrap();
         assert_eq!(w(Figure::Day(day)), "9 Dec 2026; x");
         let said = Said::new("today_replace", vec![Figure::Lower("Laser".into())]);
