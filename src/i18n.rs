@@ -129,6 +129,16 @@ pub fn translate(english: &str) -> Option<&'static str> {
     found
 }
 
+/// The translation kept under `hash` (of an English text the caller does not carry:
+/// `words` keys the server's templates so); a miss is recorded as `what`.
+pub fn by_hash(hash: u32, what: &str) -> Option<&'static str> {
+    let found = TABLE.with(|t| t.borrow().iter().find(|e| e.0 == hash).map(|e| e.1));
+    if found.is_none() {
+        missed(hash, what);
+    }
+    found
+}
+
 /// A word of the shared contract (`seqhealth_api`'s labels: subsystems, health levels,
 /// sensors) in the current language: `t!` for a string that is not a literal here.
 /// `tests::api_words_are_translated` checks the catalogs have them all.

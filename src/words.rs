@@ -2,8 +2,23 @@
 //! `seqhealth_api::words::TEMPLATES` and its figures) worded with the catalog's
 //! translation of its template, numbers with the language's decimal point. The one place
 //! server text is worded; a row without a code (stored before codes) shows its English.
+//! In English the server's own English is shown.
 
-use seqhealth_api::words::{Lexicon, Said};
+use crate::i18n::fnv;
+use seqhealth_api::words::{Lexicon, Said, TEMPLATES};
+
+/// `TEMPLATES` as (hash of the code, hash of its English template), computed at compile
+/// time: the catalogs are keyed by the templates' hashes, so the wasm carries neither the
+/// codes' nor the templates' text (about 7 KB).
+static HASHED: [(u32, u32); TEMPLATES.len()] = {
+    let mut out = [(0, 0); TEMPLATES.len()];
+    let mut i = 0;
+    while i < TEMPLATES.len() {
+        out[i] = (fnv(TEMPLATES[i].0), fnv(TEMPLATES[i].1));
+        i += 1;
+    }
+    out
+};
 
 /// The current language, as `seqhealth_api::words` asks for it.
 struct Current;
@@ -11,6 +26,13 @@ struct Current;
 impl Lexicon for Current {
     fn tr<'a>(&'a self, english: &'a str) -> &'a str {
         crate::i18n::translate(english).unwrap_or(english)
+    }
+
+    /// A code without its translation is not worded: the English beside it is shown.
+    fn template<'a>(&'a self, code: &'a str) -> Option<&'a str> {
+        let hash = fnv(code);
+        let (_, template) = HASHED.iter().find(|e| e.0 == hash)?;
+        crate::i18n::by_hash(*template, code)
     }
 
     fn fixed(&self, v: f64, decimals: usize) -> String {
@@ -32,14 +54,23 @@ impl Lexicon for Current {
         if !v.is_finite() || v == 0.0 {
             return crate::format::fixed(v, 0);
         }
-        let mut e = v.abs().log10().floor() as i32;
-        let mut m = v / 10f64.powi(e);
-        // 9.996e-5 rounds to 10.00: one more power of ten.
-        if m.abs() >= 9.995 {
+        // By steps of ten rather than log10 and powi (libm's, more wasm): ≤ 324 steps.
+        let (mut m, mut e) = (v.abs(), 0i32);
+        while m >= 10.0 {
             m /= 10.0;
             e += 1;
         }
-        format!("{}e{e}", crate::format::fixed(m, 2))
+        while m < 1.0 {
+            m *= 10.0;
+            e -= 1;
+        }
+        // 9.996e-5 rounds to 10.00: one more power of ten.
+        if m >= 9.995 {
+            m /= 10.0;
+            e += 1;
+        }
+        let sign = if v < 0.0 { "-" } else { "" };
+        format!("{sign}{}e{e}", crate::format::fixed(m, 2))
     }
 }
 
@@ -82,6 +113,13 @@ mod tests {
             ],
         );
         Said::new("advised", vec![Figure::said(cause), Figure::said(advice)])
+    }
+
+    #[test]
+    fn codes_hash_apart() {
+        for (i, e) in HASHED.iter().enumerate() {
+            assert!(HASHED[..i].iter().all(|f| f.0 != e.0), "{:?}", TEMPLATES[i]);
+        }
     }
 
     #[test]

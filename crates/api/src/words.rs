@@ -89,9 +89,8 @@ impl Said {
     /// This sentence in a reader's language; `None` for a code this build does not know
     /// (the reader shows the English text that travels with it).
     pub fn word(&self, lexicon: &dyn Lexicon) -> Option<String> {
-        let template = template(&self.code)?;
         let mut out = String::new();
-        let mut rest = lexicon.tr(template);
+        let mut rest = lexicon.template(&self.code)?;
         while let Some(open) = rest.find('{') {
             out.push_str(&rest[..open]);
             rest = &rest[open..];
@@ -158,6 +157,12 @@ impl Figure {
 pub trait Lexicon {
     /// `english` in the reader's language, or `english` itself.
     fn tr<'a>(&'a self, english: &'a str) -> &'a str;
+
+    /// The template of `code` ([`TEMPLATES`]) in the reader's language; `None` for a code
+    /// it does not know.
+    fn template<'a>(&'a self, code: &'a str) -> Option<&'a str> {
+        template(code).map(|t| self.tr(t))
+    }
 
     fn decimal_point(&self) -> char {
         '.'
