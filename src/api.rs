@@ -344,7 +344,12 @@ pub fn acknowledge(id: i64, reason: String) -> Call<WarningRow> {
 /// The replacements `filter` selects as a CSV download (a plain link: the browser sends
 /// the cookie).
 pub fn replacements_csv_href(filter: &ReplacementQuery) -> String {
-    url(&format!("/replacements.csv?{}", filter.to_query()))
+    // Its reasons in the dashboard's language.
+    let q = [filter.to_query(), in_my_language()];
+    url(&format!(
+        "/replacements.csv?{}",
+        q.join("&").trim_start_matches('&')
+    ))
 }
 
 /// `filter` is reactive.
@@ -354,7 +359,15 @@ pub fn replacements(filter: impl Fn() -> ReplacementQuery + 'static) -> Remote<R
 
 /// The lab's appointments as an iCalendar file.
 pub fn ics_href() -> String {
-    url("/replacements.ics")
+    url(&format!("/replacements.ics?{}", in_my_language()))
+}
+
+/// An export's query asking for the dashboard's language (`lang=it`).
+pub fn in_my_language() -> String {
+    seqhealth_api::LangQuery {
+        lang: Some(crate::i18n::lang()),
+    }
+    .to_query()
 }
 
 /// The answer's text, on its way: one non-generic future type for every mutation.

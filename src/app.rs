@@ -36,7 +36,7 @@ pub fn App() -> impl IntoView {
     // the session is read, or a login).
     Effect::new(move |_| {
         let chosen = session.0.with(|s| s.as_ref().and_then(|s| s.user.language));
-        if let Some(chosen) = chosen.filter(|l| l.code() != crate::i18n::lang().code()) {
+        if let Some(chosen) = chosen.filter(|l| *l != crate::i18n::lang()) {
             show_language(chosen.code());
         }
     });

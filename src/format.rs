@@ -127,7 +127,8 @@ pub fn rule(code: &str) -> String {
 }
 
 /// A control rule a run completes, in plain words: "4 of the last 5 runs more than 1 SD
-/// below the mean" (the server names the rule as `spc::rule_label` does).
+/// below the mean" (from the rule's code; from its English name, `spc::rule_label`, as
+/// older servers sent only that).
 pub fn control_rule(s: &seqhealth_api::Q30Signal) -> String {
     let side = match s.side.as_str() {
         "below" => t!("below"),
@@ -143,13 +144,17 @@ pub fn control_rule(s: &seqhealth_api::Q30Signal) -> String {
             side
         )
     };
-    match s.rule.as_str() {
-        "1 beyond 3σ" => tf!("more than {0} SD {1} the mean", 3, side),
-        "2 of 3 beyond 2σ" => of(2, 3, 2),
-        "4 of 5 beyond 1σ" => of(4, 5, 1),
-        "8 in a row on one side" => tf!("{0} runs in a row {1} the mean", 8, side),
-        "below spec floor" => t!("below the model's specification").into(),
-        other => other.into(),
+    match (s.code.as_str(), s.rule.as_str()) {
+        ("1_beyond_3sd", _) | (_, "1 beyond 3σ") => tf!("more than {0} SD {1} the mean", 3, side),
+        ("2_of_3_beyond_2sd", _) | (_, "2 of 3 beyond 2σ") => of(2, 3, 2),
+        ("4_of_5_beyond_1sd", _) | (_, "4 of 5 beyond 1σ") => of(4, 5, 1),
+        ("8_on_one_side", _) | (_, "8 in a row on one side") => {
+            tf!("{0} runs in a row {1} the mean", 8, side)
+        }
+        ("below_floor", _) | (_, "below spec floor") => {
+            t!("below the model's specification").into()
+        }
+        (_, other) => other.into(),
     }
 }
 
@@ -261,8 +266,6 @@ mod tests {
         assert_eq!(mid_sentence(""), "");
     }
 
-    use super::*;
-
     #[test]
     fn a_chosen_date_says_its_weekday() {
         let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
@@ -355,6 +358,20 @@ mod tests {
                 assert!(shown.starts_with(s.label), "{shown}");
             }
         }
+    }
+
+    #[test]
+    fn control_rules_are_words_from_their_code_or_an_older_name() {
+        let signal = |rule: &str, code: &str| seqhealth_api::Q30Signal {
+            rule: rule.into(),
+            code: code.into(),
+            side: "below".into(),
+            severity: seqhealth_api::Severity::Warning,
+        };
+        let words = "4 of the last 5 runs more than 1 SD below the mean";
+        assert_eq!(control_rule(&signal("", "4_of_5_beyond_1sd")), words);
+        assert_eq!(control_rule(&signal("4 of 5 beyond 1σ", "")), words);
+        assert_eq!(control_rule(&signal("new rule", "new")), "new rule");
     }
 
     #[test]

@@ -38,55 +38,31 @@ pub const fn fnv(s: &str) -> u32 {
     h
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    It,
-    Es,
-}
-
-impl Lang {
-    /// The `<html lang>` the boot script set ("it", "es", anything else English).
-    pub fn of(tag: &str) -> Lang {
-        match tag {
-            "it" => Lang::It,
-            "es" => Lang::Es,
-            _ => Lang::En,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::It => "it",
-            Lang::Es => "es",
-        }
-    }
-}
+pub use seqhealth_api::Language;
 
 thread_local! {
-    static LANG: Cell<Lang> = const { Cell::new(Lang::En) };
+    static LANG: Cell<Language> = const { Cell::new(Language::En) };
     /// (hash of the English text, translation), sorted by hash; kept for the page's life.
     static TABLE: RefCell<Vec<(u32, &'static str)>> = const { RefCell::new(Vec::new()) };
     static MISSED: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The language strings are shown in.
-pub fn lang() -> Lang {
+pub fn lang() -> Language {
     LANG.with(Cell::get)
 }
 
 /// What separates a number's decimals: a comma in Italian and Spanish ("92,1 %").
 pub fn decimal_point() -> char {
     match lang() {
-        Lang::En => '.',
+        Language::En => '.',
         _ => ',',
     }
 }
 
 /// Shows `lang` from now on, its translations read from `catalog` (a JSON object of
 /// English text → translation). An unreadable catalog changes nothing (`false`).
-pub fn load(lang: Lang, catalog: &str) -> bool {
+pub fn load(lang: Language, catalog: &str) -> bool {
     let Ok(crate::json::Json::Obj(entries)) = crate::json::from_str(catalog) else {
         return false;
     };
@@ -107,7 +83,7 @@ pub fn load(lang: Lang, catalog: &str) -> bool {
 /// `english` in the current language: what `t!` calls.
 #[inline(never)]
 pub fn lookup(english: &'static str) -> &'static str {
-    if lang() == Lang::En {
+    if lang() == Language::En {
         return english;
     }
     let hash = fnv(english);
@@ -119,6 +95,30 @@ pub fn lookup(english: &'static str) -> &'static str {
         missed(hash, english);
         english
     })
+}
+
+/// `english` (a template or word of the server's, not a literal here) in the current
+/// language; `None` in English, or when the catalog lacks it (recorded as a miss).
+pub fn translate(english: &str) -> Option<&'static str> {
+    if lang() == Language::En {
+        return None;
+    }
+    let hash = fnv(english);
+    let found = TABLE.with(|t| t.borrow().iter().find(|e| e.0 == hash).map(|e| e.1));
+    if found.is_none() {
+        missed(hash, english);
+    }
+    found
+}
+
+/// The translation kept under `hash` (of an English text the caller does not carry:
+/// `words` keys the server's templates so); a miss is recorded as `what`.
+pub fn by_hash(hash: u32, what: &str) -> Option<&'static str> {
+    let found = TABLE.with(|t| t.borrow().iter().find(|e| e.0 == hash).map(|e| e.1));
+    if found.is_none() {
+        missed(hash, what);
+    }
+    found
 }
 
 /// A word of the shared contract (`seqhealth_api`'s labels: subsystems, health levels,
@@ -170,12 +170,13 @@ fn untranslated() -> Option<js_sys::Array> {
 /// wait for). Also starts `window.seqhealthUntranslated` empty, so a test can read it in
 /// any language.
 #[cfg(target_arch = "wasm32")]
-pub fn start() -> Option<(Lang, js_sys::Promise)> {
+pub fn start() -> Option<(Language, js_sys::Promise)> {
     use wasm_bindgen::JsCast;
     let _ = untranslated();
     let w = web_sys::window()?;
-    let lang = Lang::of(&root()?.get_attribute("lang").unwrap_or_default());
-    if lang == Lang::En {
+    let lang =
+        Language::parse(&root()?.get_attribute("lang").unwrap_or_default()).unwrap_or(Language::En);
+    if lang == Language::En {
         return None;
     }
     let fetching = js_sys::Reflect::get(&w, &"seqhealthCatalog".into())
@@ -194,7 +195,7 @@ fn root() -> Option<web_sys::Element> {
 
 /// Shows `lang` with the catalog `text`; without it the page is English, and says so.
 #[cfg(target_arch = "wasm32")]
-pub fn loaded(lang: Lang, text: Option<String>) {
+pub fn loaded(lang: Language, text: Option<String>) {
     if !text.is_some_and(|t| load(lang, &t)) {
         if let Some(r) = root() {
             let _ = r.set_attribute("lang", "en");
@@ -404,7 +405,7 @@ mod tests {
     #[test]
     fn a_catalog_translates_and_a_miss_is_english() {
         assert!(load(
-            Lang::It,
+            Language::It,
             r#"{"Log out": "Esci", "{0} more": "altri {0}"}"#
         ));
         assert_eq!(t!("Log out"), "Esci");
@@ -412,7 +413,7 @@ mod tests {
         assert_eq!(t!("Not in it"), "Not in it");
         assert_eq!(MISSED.with(|m| m.borrow().len()), 1);
         assert_eq!(decimal_point(), ',');
-        assert!(!load(Lang::Es, "[1]"));
+        assert!(!load(Language::Es, "[1]"));
     }
 
     /// The keys `t!("…")` and `tf!("…", …)` of a Rust source, unescaped (also when
@@ -499,6 +500,15 @@ mod tests {
         words.extend(seqhealth_api::ReplacementStatus::ALL.map(|s| s.label()));
         words.extend([seqhealth_api::Slot::Am, seqhealth_api::Slot::Pm].map(|s| s.label()));
         words.extend(seqhealth_api::notify::NotifyKind::ALL.map(|k| k.label()));
+        // What the server says as codes (`seqhealth_api::words`), and its figures' words.
+        words.extend(seqhealth_api::words::TEMPLATES.iter().map(|(_, t)| *t));
+        words.extend(SENSORS.iter().map(|s| s.component));
+        words.extend(seqhealth_api::words::MONTHS);
+        let readings: Vec<String> = Subsystem::ALL
+            .iter()
+            .map(|s| format!("{} readings", s.as_str()))
+            .collect();
+        words.extend(readings.iter().map(String::as_str));
         for lang in ["it", "es"] {
             let catalog = catalog(lang);
             let missing: Vec<_> = words
@@ -506,6 +516,12 @@ mod tests {
                 .filter(|w| !catalog.iter().any(|(k, _)| k == *w))
                 .collect();
             assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+            for (_, t) in seqhealth_api::words::TEMPLATES {
+                let said = catalog.iter().find(|(k, _)| k == t).map(|(_, v)| v);
+                if let Some(crate::json::Json::Str(s)) = said {
+                    assert_eq!(placeholders(s), placeholders(t), "{lang}: {t:?} → {s:?}");
+                }
+            }
         }
     }
 
@@ -536,7 +552,7 @@ mod tests {
     fn a_sorted_table_finds_every_key() {
         let catalog =
             r#"{"Log out": "Esci", "Warnings": "Avvisi", "Team": "Gruppo", "Fleet": "Strumenti"}"#;
-        assert!(load(Lang::Es, catalog));
+        assert!(load(Language::Es, catalog));
         assert_eq!(t!("Warnings"), "Avvisi");
         assert_eq!(t!("Fleet"), "Strumenti");
         assert_eq!(t!("Team"), "Gruppo");

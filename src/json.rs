@@ -732,6 +732,7 @@ mod tests {
             causes: [None, None, Some("threshold:chiller_temp_c".into()), None],
             last_run_control: seqhealth_api::RunControl::Flagged(seqhealth_api::Q30Signal {
                 rule: "4 of 5 beyond 1σ".into(),
+                code: "4_of_5_beyond_1sd".into(),
                 side: "below".into(),
                 severity: Severity::Warning,
             }),
@@ -765,6 +766,22 @@ mod tests {
             latest_at: None,
             value: Some(-0.0),
             message: "line\nbreak".into(),
+            // Every kind of figure, one inside another.
+            said: Some(seqhealth_api::Said::new(
+                "advised",
+                vec![
+                    seqhealth_api::Figure::N(3.0),
+                    seqhealth_api::Figure::G(-1.5e-9),
+                    seqhealth_api::Figure::F(0.125, 3),
+                    seqhealth_api::Figure::Sf(-2.0, 1),
+                    seqhealth_api::Figure::Secs(600.0),
+                    seqhealth_api::Figure::Day("2026-12-09".parse().unwrap()),
+                    seqhealth_api::Figure::Word("Laser".into()),
+                    seqhealth_api::Figure::Lower("XY stage".into()),
+                    seqhealth_api::Figure::Text("AF-17".into()),
+                    seqhealth_api::Figure::said(seqhealth_api::Said::new("advice_room", vec![])),
+                ],
+            )),
             acknowledged_by: Some("Ada".into()),
             acknowledged_at: Some(at("2026-12-02T00:00:00Z")),
             acknowledge_reason: None,

@@ -14,6 +14,7 @@ pub mod date_entry;
 pub mod format;
 pub mod json;
 pub mod routes;
+pub mod words;
 
 #[cfg(target_arch = "wasm32")]
 pub mod api;

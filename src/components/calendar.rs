@@ -50,7 +50,8 @@ pub fn CalendarLink() -> impl IntoView {
                 let origin = origin.clone();
                 create.value().map(|r| match r {
                     Ok(feed) => {
-                        let address = format!("{origin}{}", feed.path);
+                        let address =
+                            format!("{origin}{}?{}", feed.path, crate::api::in_my_language());
                         view! {
                             <div class="feed">
                                 <label for="calendar-address">{tv!("Subscription address (copy it now: it is not shown again)")}</label>

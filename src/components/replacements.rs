@@ -190,7 +190,7 @@ fn ReplacementRowView(
                 <span class="sub">{crate::i18n::word(r.subsystem.label())}</span>
             </td>
             <td role="cell" data-label=tv!("Why")>
-                {r.reason.clone()}
+                {crate::words::say(r.reason_said.as_ref(), &r.reason)}
                 <A href=Route::Sensor(r.instrument_id, &r.sensor).href() attr:class="sub">
                     {evidence}
                 </A>
@@ -207,14 +207,14 @@ fn ReplacementRowView(
                                     "moved earlier on {0} (was {1}): {2}",
                                     time::date(m.on, &tz()),
                                     time::date(m.from, &tz()),
-                                    m.why
+                                    crate::words::say(m.why_said.as_ref(), &m.why)
                                 )
                             } else {
                                 tf!(
                                     "moved later on {0} (was {1}): {2}",
                                     time::date(m.on, &tz()),
                                     time::date(m.from, &tz()),
-                                    m.why
+                                    crate::words::say(m.why_said.as_ref(), &m.why)
                                 )
                             }}
                         </span>

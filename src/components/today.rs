@@ -65,7 +65,7 @@ fn item_view(i: TodayItem, tz: &str) -> impl IntoView {
         <li class=kind_class(i.kind)>
             <span class="kind">{kind_label(i.kind)}</span>
             <A href=Route::Instrument(i.instrument_id).href()>{name}</A>
-            <span class="what">{i.title}</span>
+            <span class="what">{crate::words::say(i.title_said.as_ref(), &i.title)}</span>
             <span class="handled">{state}</span>
             <span class="when">{when}</span>
             <A href=href attr:class="action" attr:aria-label=label>

@@ -181,7 +181,7 @@ fn WarningRowView(warning: WarningRow, on_change: Callback<()>) -> impl IntoView
             </th>
             <td role="cell" data-label=tv!("Subsystem")>{crate::i18n::word(w.subsystem.label())}</td>
             <td role="cell" data-label=tv!("What triggered it")>
-                {w.message.clone()}
+                {crate::words::say(w.said.as_ref(), &w.message)}
                 <span class="sub rule" data-rule=w.rule.clone()>{rule}</span>
             </td>
             <td role="cell" data-label=tv!("Raised")>

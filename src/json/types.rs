@@ -17,6 +17,63 @@ impl FromJson for Handling {
     }
 }
 
+/// A sentence as data. One with a figure this build cannot read is kept without its code,
+/// so the English beside it is shown rather than the whole answer refused.
+impl FromJson for seqhealth_api::Said {
+    fn from_json(v: Json) -> Result<Self, Error> {
+        let mut f = Fields::of(v)?;
+        let code: String = f.take("code")?;
+        Ok(match f.take::<Vec<seqhealth_api::Figure>>("figures") {
+            Ok(figures) => seqhealth_api::Said { code, figures },
+            Err(_) => seqhealth_api::Said::new("", Vec::new()),
+        })
+    }
+}
+
+impl FromJson for seqhealth_api::Figure {
+    fn from_json(v: Json) -> Result<Self, Error> {
+        use seqhealth_api::Figure as F;
+        let Json::Obj(mut entries) = v else {
+            return super::fail("expected a figure");
+        };
+        let Some((kind, v)) = entries.pop() else {
+            return super::fail("expected a figure");
+        };
+        Ok(match kind.as_str() {
+            "n" => F::N(f64::from_json(v)?),
+            "g" => F::G(f64::from_json(v)?),
+            "f" => {
+                let (x, dp) = <(f64, u32)>::from_json(v)?;
+                F::F(x, dp)
+            }
+            "sf" => {
+                let (x, dp) = <(f64, u32)>::from_json(v)?;
+                F::Sf(x, dp)
+            }
+            "secs" => F::Secs(f64::from_json(v)?),
+            "day" => F::Day(FromJson::from_json(v)?),
+            "word" => F::Word(String::from_json(v)?),
+            "lower" => F::Lower(String::from_json(v)?),
+            "text" => F::Text(String::from_json(v)?),
+            "said" => F::said(FromJson::from_json(v)?),
+            _ => return super::fail("an unknown figure"),
+        })
+    }
+}
+
+/// A control rule that fired; its `code` is empty from an older server.
+impl FromJson for seqhealth_api::Q30Signal {
+    fn from_json(v: Json) -> Result<Self, Error> {
+        let mut f = Fields::of(v)?;
+        Ok(seqhealth_api::Q30Signal {
+            rule: f.take("rule")?,
+            code: f.take::<Option<String>>("code")?.unwrap_or_default(),
+            side: f.take("side")?,
+            severity: f.take("severity")?,
+        })
+    }
+}
+
 impl FromJson for seqhealth_api::RunControl {
     fn from_json(v: Json) -> Result<Self, Error> {
         use seqhealth_api::RunControl;
@@ -89,8 +146,8 @@ objects! {
     }
     seqhealth_api::Fleet { lab, instruments }
     seqhealth_api::TodayItem {
-        kind, instrument_id, instrument_nickname, instrument_serial, title, handling, at,
-        warning_id, replacement_id,
+        kind, instrument_id, instrument_nickname, instrument_serial, title, title_said,
+        handling, at, warning_id, replacement_id,
     }
     seqhealth_api::Today { items, unhandled }
     seqhealth_api::InstrumentDetail {
@@ -99,7 +156,6 @@ objects! {
         token_revoked_at, data_sharing_since, last_contact_at, sensors, silenced_until,
         silence_reason,
     }
-    seqhealth_api::Q30Signal { rule, side, severity }
     seqhealth_api::RunRow {
         run_id, started_at, completed_at, read_structure, yield_gb, pct_q30, pct_pf,
         cluster_density_k_mm2, error_rate, reagent_kit_lot, flow_cell_lot, flow_cell_type,
@@ -122,17 +178,18 @@ objects! {
     seqhealth_api::PredictionList { evaluated_at, predictions }
     seqhealth_api::WarningRow {
         id, instrument_id, instrument_nickname, instrument_serial, subsystem, rule, severity,
-        status, raised_at, latest_at, value, message, acknowledged_by, acknowledged_at,
+        status, raised_at, latest_at, value, message, said, acknowledged_by, acknowledged_at,
         acknowledge_reason, resolved_at, muted_until, worse_at,
     }
     seqhealth_api::WarningList { warnings, truncated }
-    rep::ReplaceByMove { on, from, why }
+    rep::ReplaceByMove { on, from, why, why_said }
     rep::Appointment {
         date, slot, starts_at, ends_at, scheduled_by, engineer, case_number,
     }
     rep::ReplacementRow {
         id, instrument_id, instrument_nickname, instrument_serial, instrument_site,
-        subsystem, component, sensor, sensor_label, status, source, reason, warning_id,
+        subsystem, component, sensor, sensor_label, status, source, reason, reason_said,
+        warning_id,
         predicted_at, replace_by, moved, appointment, cancel_reason, completed_at,
         completed_by, created_at, updated_at,
     }

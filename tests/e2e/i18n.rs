@@ -62,6 +62,8 @@ struct Words {
     pages: [(&'static str, &'static str, &'static str); 9],
     /// A label of the schedule form.
     slot: &'static str,
+    /// A warning's cause, which the server sends as a code (Today's list words it).
+    cause: &'static str,
 }
 
 const ITALIAN: Words = Words {
@@ -113,6 +115,7 @@ const ITALIAN: Words = Words {
         ),
     ],
     slot: "Fascia",
+    cause: "sopra il limite critico di",
 };
 
 const SPANISH: Words = Words {
@@ -160,6 +163,7 @@ const SPANISH: Words = Words {
         ),
     ],
     slot: "Franja",
+    cause: "por encima del límite crítico de",
 };
 
 /// The login page, then the fleet, in `w`'s language (the page is loaded afresh).
@@ -197,6 +201,11 @@ async fn check_language(server: &Server, b: &Browser, w: &Words) {
         assert!(head.contains(word), "{word} in {head}");
     }
     assert!(b.text("section.today h2").await.contains(w.today));
+    let today = b.text("section.today ol").await;
+    assert!(
+        today.contains(w.cause) && !today.contains("critical limit"),
+        "{today}"
+    );
     let chiller = format!("tr[data-instrument-id='{}']", server.id("NB552091"));
     let row = b.text(&chiller).await;
     assert!(row.contains(w.critical), "{row}");

@@ -15,6 +15,7 @@ pub mod people;
 pub mod query;
 pub mod replacements;
 pub mod validate;
+pub mod words;
 pub use domain::{Health, Role, Subsystem};
 pub use enrollment::*;
 pub use people::{
@@ -23,10 +24,11 @@ pub use people::{
     RoleRequest, SetupStatus, Team,
 };
 pub use query::{
-    InstrumentQuery, Query, QueryError, QueryString, ReplacementQuery, StatusFilter,
+    InstrumentQuery, LangQuery, Query, QueryError, QueryString, ReplacementQuery, StatusFilter,
     TelemetryQuery, WarningQuery, WindowQuery,
 };
 pub use replacements::*;
+pub use words::{Figure, Lexicon, Said};
 
 /// The prefix of every API route.
 pub const API_PREFIX: &str = "/api/v1";
@@ -89,8 +91,13 @@ impl Language {
         }
     }
 
-    pub fn parse(code: &str) -> Option<Language> {
-        Language::ALL.into_iter().find(|l| l.code() == code)
+    /// "it", "es" or "en", and a tag's primary part ("it-IT" in `Accept-Language`), in
+    /// any case.
+    pub fn parse(tag: &str) -> Option<Language> {
+        let primary = tag.split(['-', '_']).next().unwrap_or("").trim();
+        Language::ALL
+            .into_iter()
+            .find(|l| l.code().eq_ignore_ascii_case(primary))
     }
 }
 
@@ -406,6 +413,10 @@ pub struct RunRow {
 pub struct Q30Signal {
     /// "1 beyond 3σ", "2 of 3 beyond 2σ", "4 of 5 beyond 1σ", "8 in a row", "below spec floor".
     pub rule: String,
+    /// The rule as a code, worded by the reader: "1_beyond_3sd", "2_of_3_beyond_2sd",
+    /// "4_of_5_beyond_1sd", "8_on_one_side", "below_floor" (empty from older servers).
+    #[serde(default)]
+    pub code: String,
     /// "above" or "below" the baseline mean.
     pub side: String,
     pub severity: Severity,
@@ -629,7 +640,11 @@ pub struct WarningRow {
     pub latest_at: Option<DateTime<Utc>>,
     /// The reading that triggered it (or the latest while it stays active).
     pub value: Option<f64>,
+    /// The cause in English (as `said` says it; all a warning stored before codes has).
     pub message: String,
+    /// The cause as data, worded in the reader's language; `None` on older rows.
+    #[serde(default)]
+    pub said: Option<crate::Said>,
     pub acknowledged_by: Option<String>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub acknowledge_reason: Option<String>,
@@ -709,6 +724,10 @@ pub struct TodayItem {
     pub instrument_serial: String,
     /// What it is, for people: "Reagent chiller temperature: at 14.2 °C, above …".
     pub title: String,
+    /// The title as data, worded in the reader's language; `None` where a part of it was
+    /// stored before codes.
+    #[serde(default)]
+    pub title_said: Option<crate::Said>,
     /// How far it has been handled; only `Open` items count as unhandled.
     pub handling: Handling,
     /// When it began (a warning) or is due (a replacement, a planned run's first day).

@@ -4,6 +4,7 @@
 //! An absent or empty value means "any", except where a type says otherwise.
 
 use crate::replacements::ReplacementStatus;
+use crate::Language;
 use crate::{Severity, Subsystem, WarningStatus};
 use serde::Deserialize;
 use std::fmt;
@@ -262,6 +263,43 @@ impl TryFrom<RawInstrumentQuery> for InstrumentQuery {
 impl Query for InstrumentQuery {
     fn write(&self, q: &mut QueryString) {
         q.instrument(self.instrument);
+    }
+}
+
+// ---------------------------------------------------------------- an export's language
+
+/// `GET /replacements.csv` and `/replacements.ics`: the language their sentences are
+/// worded in; absent, the request's `Accept-Language` decides, else English.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "RawLangQuery")]
+pub struct LangQuery {
+    pub lang: Option<Language>,
+}
+
+#[derive(Deserialize)]
+struct RawLangQuery {
+    lang: Option<String>,
+}
+
+impl TryFrom<RawLangQuery> for LangQuery {
+    type Error = QueryError;
+    fn try_from(raw: RawLangQuery) -> Result<Self, QueryError> {
+        let lang = match raw.lang.as_deref() {
+            None | Some("") => None,
+            Some(s) => Some(
+                Language::parse(s)
+                    .ok_or_else(|| QueryError(format!("`lang` must be en, it or es, not {s:?}")))?,
+            ),
+        };
+        Ok(LangQuery { lang })
+    }
+}
+
+impl Query for LangQuery {
+    fn write(&self, q: &mut QueryString) {
+        if let Some(l) = self.lang {
+            q.pair("lang", l.code());
+        }
     }
 }
 

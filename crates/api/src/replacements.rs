@@ -130,6 +130,9 @@ pub struct ReplacementRow {
     pub source: ReplacementSource,
     /// Why, in a sentence: the prediction or the warning.
     pub reason: String,
+    /// The reason as data, worded in the reader's language; `None` on older rows.
+    #[serde(default)]
+    pub reason_said: Option<crate::Said>,
     pub warning_id: Option<i64>,
     pub predicted_at: Option<DateTime<Utc>>,
     /// The component's one replace-by date: the predictions list shows the same.
@@ -153,6 +156,9 @@ pub struct ReplaceByMove {
     /// What in the data moved it, e.g. "Reagent chiller temperature's daily peaks now rise
     /// 0.120 °C per day".
     pub why: String,
+    /// The same as data; `None` on older rows.
+    #[serde(default)]
+    pub why_said: Option<crate::Said>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,8 +1,9 @@
 //! Repeated operation-log error codes: one autofocus failure is noise, five in a day is a
 //! failing focus motor. Counted per code in a trailing window ending at `now`.
 
-use super::{fmt_duration, Finding, RuleError, RuleId, RuleKind};
+use super::{Finding, RuleError, RuleId, RuleKind};
 use crate::domain::{Severity, Subsystem};
+use seqhealth_api::words::{Figure, Said};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -55,18 +56,27 @@ impl RepeatedErrorRule {
         counts
             .into_iter()
             .filter(|(_, (count, _))| *count >= k)
-            .map(|(code, (count, latest))| Finding {
-                rule_id: self.id.clone(),
-                kind: RuleKind::RepeatedErrorCode,
-                severity: self.severity,
-                subsystem: self.subsystem,
-                value: count as f64,
-                at: latest,
-                code: Some(code.to_owned()),
-                message: format!(
-                    "error {code} logged {count} times in the last {} (limit {k})",
-                    fmt_duration(self.window_s as f64)
-                ),
+            .map(|(code, (count, latest))| {
+                let said = Said::new(
+                    "repeated_error",
+                    vec![
+                        Figure::Text(code.to_owned()),
+                        Figure::N(count as f64),
+                        Figure::Secs(self.window_s as f64),
+                        Figure::N(k as f64),
+                    ],
+                );
+                Finding {
+                    rule_id: self.id.clone(),
+                    kind: RuleKind::RepeatedErrorCode,
+                    severity: self.severity,
+                    subsystem: self.subsystem,
+                    value: count as f64,
+                    at: latest,
+                    code: Some(code.to_owned()),
+                    message: said.english(),
+                    said,
+                }
             })
             .collect()
     }

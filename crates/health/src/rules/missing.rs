@@ -3,9 +3,10 @@
 //! cadences, so "too long" is relative to each one's usual interval, estimated as the
 //! median gap between its timestamps (robust to the odd outage or burst).
 
-use super::{fmt_duration, Finding, RuleError, RuleId, RuleKind};
+use super::{Finding, RuleError, RuleId, RuleKind};
 use crate::domain::{Severity, Subsystem};
 use crate::stats::median_in_place;
+use seqhealth_api::words::{Figure, Said};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +48,14 @@ impl MissingDataRule {
         if !overdue {
             return None;
         }
+        let said = Said::new(
+            "missing_data",
+            vec![
+                Figure::Word(self.label.clone()),
+                Figure::Secs(silence),
+                Figure::Secs(usual),
+            ],
+        );
         Some(Finding {
             rule_id: self.id.clone(),
             kind: RuleKind::MissingData,
@@ -55,12 +64,8 @@ impl MissingDataRule {
             value: silence,
             at: now,
             code: None,
-            message: format!(
-                "no {} for {} (usually every {})",
-                self.label,
-                fmt_duration(silence),
-                fmt_duration(usual)
-            ),
+            message: said.english(),
+            said,
         })
     }
 }

@@ -20,6 +20,7 @@ pub use rate::RateOfChangeRule;
 pub use threshold::ThresholdRule;
 
 use crate::domain::{Severity, Subsystem};
+use seqhealth_api::words::Said;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -74,8 +75,11 @@ pub struct Finding {
     pub at: i64,
     /// The operation-log code, for repeated-error findings.
     pub code: Option<String>,
-    /// One line for a person: what, how much, against which limit.
+    /// One line for a person: what, how much, against which limit (the English of
+    /// `said`).
     pub message: String,
+    /// The same line as data: its code and figures, worded in the reader's language.
+    pub said: Said,
 }
 
 /// A rule configuration that cannot be evaluated meaningfully.
@@ -103,59 +107,9 @@ impl fmt::Display for RuleError {
 
 impl std::error::Error for RuleError {}
 
-/// A number for a message: enough digits to read, none to spare.
-pub(crate) fn fmt_num(v: f64) -> String {
-    let a = v.abs();
-    if v == 0.0 {
-        "0".to_owned()
-    } else if !(0.01..1e6).contains(&a) {
-        // Tiny, huge, infinite or NaN: scientific notation says it plainly.
-        format!("{v:.2e}")
-    } else if a >= 100.0 {
-        format!("{v:.0}")
-    } else if a >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    }
-}
-
-/// A duration in seconds for a message, in the largest unit that keeps it readable.
-pub(crate) fn fmt_duration(seconds: f64) -> String {
-    let s = seconds.max(0.0);
-    if s < 120.0 {
-        format!("{s:.0} s")
-    } else if s < 7_200.0 {
-        format!("{:.0} min", s / 60.0)
-    } else if s < 172_800.0 {
-        format!("{:.1} h", s / 3_600.0)
-    } else {
-        format!("{:.1} d", s / 86_400.0)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_read_well() {
-        assert_eq!(fmt_num(0.0), "0");
-        assert_eq!(fmt_num(42.345), "42.3");
-        assert_eq!(fmt_num(4.56789), "4.57");
-        assert_eq!(fmt_num(250.4), "250");
-        assert_eq!(fmt_num(-1e-5), "-1.00e-5");
-        assert_eq!(fmt_num(f64::NAN), "NaN");
-    }
-
-    #[test]
-    fn durations_read_well() {
-        assert_eq!(fmt_duration(45.0), "45 s");
-        assert_eq!(fmt_duration(600.0), "10 min");
-        assert_eq!(fmt_duration(5.0 * 3_600.0), "5.0 h");
-        assert_eq!(fmt_duration(3.0 * 86_400.0), "3.0 d");
-        assert_eq!(fmt_duration(-5.0), "0 s");
-    }
 
     #[test]
     fn rule_id_round_trips_as_a_plain_string() {

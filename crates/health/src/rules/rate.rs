@@ -4,9 +4,10 @@
 //! The slope is the Theil–Sen one over the window, so a single spike or dropout does not
 //! look like a fast change.
 
-use super::{fmt_duration, fmt_num, Finding, Reading, RuleError, RuleId, RuleKind};
+use super::{Finding, Reading, RuleError, RuleId, RuleKind};
 use crate::domain::{Severity, Subsystem};
 use crate::trend::theil_sen;
+use seqhealth_api::words::{Figure, Said};
 use serde::{Deserialize, Serialize};
 
 const SECONDS_PER_DAY: f64 = 86_400.0;
@@ -60,17 +61,24 @@ impl RateOfChangeRule {
             return None;
         }
         let slope = theil_sen(&pts).ok()?.slope;
-        let (word, limit) = self.beyond(slope)?;
-        let unit = &self.unit;
+        let (rising, limit) = self.beyond(slope)?;
+        let code = if rising {
+            "rate_rising"
+        } else {
+            "rate_falling"
+        };
         Some(self.finding(
             slope,
             now,
-            format!(
-                "{} {word} {} {unit}/day over the last {} (limit {} {unit}/day)",
-                self.label,
-                fmt_num(slope.abs()),
-                fmt_duration(self.window_s as f64),
-                fmt_num(limit)
+            Said::new(
+                code,
+                vec![
+                    Figure::Word(self.label.clone()),
+                    Figure::G(slope.abs()),
+                    Figure::Text(self.unit.clone()),
+                    Figure::Secs(self.window_s as f64),
+                    Figure::G(limit),
+                ],
             ),
         ))
     }
@@ -89,33 +97,40 @@ impl RateOfChangeRule {
             return None;
         }
         let slope = theil_sen(&pts).ok()?.slope;
-        let (word, limit) = self.beyond(slope)?;
-        let unit = &self.unit;
+        let (rising, limit) = self.beyond(slope)?;
+        let code = if rising {
+            "rate_runs_rising"
+        } else {
+            "rate_runs_falling"
+        };
         Some(self.finding(
             slope,
             at,
-            format!(
-                "{} {word} {} {unit} a run over the last {} runs (limit {} {unit} a run)",
-                self.label,
-                fmt_num(slope.abs()),
-                pts.len(),
-                fmt_num(limit)
+            Said::new(
+                code,
+                vec![
+                    Figure::Word(self.label.clone()),
+                    Figure::G(slope.abs()),
+                    Figure::Text(self.unit.clone()),
+                    Figure::N(pts.len() as f64),
+                    Figure::G(limit),
+                ],
             ),
         ))
     }
 
-    /// Which way `slope` goes past a limit, and that limit.
-    fn beyond(&self, slope: f64) -> Option<(&'static str, f64)> {
+    /// Whether `slope` goes past a limit rising (or falling), and that limit.
+    fn beyond(&self, slope: f64) -> Option<(bool, f64)> {
         if let Some(l) = self.max_rise_per_day.filter(|&l| slope > l) {
-            Some(("rising", l))
+            Some((true, l))
         } else {
             self.max_fall_per_day
                 .filter(|&l| slope < -l)
-                .map(|l| ("falling", l))
+                .map(|l| (false, l))
         }
     }
 
-    fn finding(&self, slope: f64, at: i64, message: String) -> Finding {
+    fn finding(&self, slope: f64, at: i64, said: Said) -> Finding {
         Finding {
             rule_id: self.id.clone(),
             kind: RuleKind::RateOfChange,
@@ -124,7 +139,8 @@ impl RateOfChangeRule {
             value: slope,
             at,
             code: None,
-            message,
+            message: said.english(),
+            said,
         }
     }
 }

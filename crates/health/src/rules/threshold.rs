@@ -3,8 +3,9 @@
 //! Bands nest: critical_low ≤ warn_low ≤ warn_high ≤ critical_high, any of them absent.
 //! A value exactly on a limit is still in band, so a limit reads as "the worst allowed".
 
-use super::{fmt_num, Finding, Reading, RuleError, RuleId, RuleKind};
+use super::{Finding, Reading, RuleError, RuleId, RuleKind};
 use crate::domain::{Severity, Subsystem};
+use seqhealth_api::words::{Figure, Said};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,7 +21,7 @@ pub struct ThresholdRule {
     pub warn_high: Option<f64>,
     pub critical_high: Option<f64>,
     /// What to do, appended to the message: "check the chiller's door, fan and coolant…".
-    pub advice: Option<String>,
+    pub advice: Option<Said>,
 }
 
 impl ThresholdRule {
@@ -56,18 +57,34 @@ impl ThresholdRule {
         }
         let below = |limit: Option<f64>| limit.filter(|&l| v < l);
         let above = |limit: Option<f64>| limit.filter(|&l| v > l);
-        let (severity, limit, side, kind) = if let Some(l) = below(self.critical_low) {
-            (Severity::Critical, l, "below", "critical")
+        let (severity, limit, code) = if let Some(l) = below(self.critical_low) {
+            (Severity::Critical, l, "threshold_below_critical")
         } else if let Some(l) = above(self.critical_high) {
-            (Severity::Critical, l, "above", "critical")
+            (Severity::Critical, l, "threshold_above_critical")
         } else if let Some(l) = below(self.warn_low) {
-            (Severity::Warning, l, "below", "warning")
+            (Severity::Warning, l, "threshold_below_warning")
         } else if let Some(l) = above(self.warn_high) {
-            (Severity::Warning, l, "above", "warning")
+            (Severity::Warning, l, "threshold_above_warning")
         } else {
             return None;
         };
-        let unit = &self.unit;
+        // "… at 11.9 °C, above the 10.0 °C critical limit": the reading, then the limit it
+        // is past (not "11.9 °C above", which reads as a difference).
+        let mut said = Said::new(
+            code,
+            vec![
+                Figure::Word(self.label.clone()),
+                Figure::G(v),
+                Figure::Text(self.unit.clone()),
+                Figure::G(limit),
+            ],
+        );
+        if let Some(advice) = &self.advice {
+            said = Said::new(
+                "advised",
+                vec![Figure::said(said), Figure::said(advice.clone())],
+            );
+        }
         Some(Finding {
             rule_id: self.id.clone(),
             kind: RuleKind::Threshold,
@@ -76,18 +93,8 @@ impl ThresholdRule {
             value: v,
             at: reading.at,
             code: None,
-            message: format!(
-                // "… at 11.9 °C, above the 10.0 °C critical limit": the reading, then the
-                // limit it is past (not "11.9 °C above", which reads as a difference).
-                "{} at {} {unit}, {side} the {} {unit} {kind} limit{}",
-                self.label,
-                fmt_num(v),
-                fmt_num(limit),
-                self.advice
-                    .as_deref()
-                    .map(|a| format!("; {a}"))
-                    .unwrap_or_default()
-            ),
+            message: said.english(),
+            said,
         })
     }
 
@@ -122,6 +129,29 @@ mod tests {
 
     fn at(value: f64) -> Reading {
         Reading { at: 1_000, value }
+    }
+
+    #[test]
+    fn a_finding_carries_its_code_and_figures() {
+        let mut r = chiller();
+        r.advice = Some(Said::new("advice_chiller", vec![]));
+        let f = r.evaluate(at(9.0)).expect("above critical");
+        assert_eq!(f.said.code, "advised");
+        let Figure::Said(cause) = &f.said.figures[0] else {
+            panic!("the cause first: {:?}", f.said)
+        };
+        assert_eq!(cause.code, "threshold_above_critical");
+        assert_eq!(
+            cause.figures,
+            vec![
+                Figure::Word("reagent chiller temperature".into()),
+                Figure::G(9.0),
+                Figure::Text("°C".into()),
+                Figure::G(8.0),
+            ]
+        );
+        assert_eq!(f.message, f.said.english());
+        assert!(f.message.starts_with("reagent chiller temperature at 9.00 °C, above the 8.00 °C critical limit; check the reagent chiller's door"));
     }
 
     #[test]

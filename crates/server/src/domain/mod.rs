@@ -25,3 +25,4 @@ pub mod spc;
 pub mod telemetry;
 pub mod today;
 pub mod warnings;
+pub mod words;

@@ -3,10 +3,11 @@
 
 use crate::domain::audit::{action, Event};
 use crate::domain::predictions;
-use crate::domain::replacements::{lab_zone, spoken_date, DAY};
+use crate::domain::replacements::{lab_zone, local_date, DAY};
+use crate::domain::words;
 use crate::error::AppResult;
 use seqhealth_api::domain::sensor_spec;
-use seqhealth_api::ReplacementSource;
+use seqhealth_api::{Figure, ReplacementSource, Said};
 use sqlx::{AnyConnection, AnyPool};
 
 /// A prediction becomes a recommendation when its replace-by date is this close.
@@ -17,7 +18,7 @@ struct Recommendation<'a> {
     instrument_id: i64,
     sensor: &'a str,
     source: ReplacementSource,
-    reason: &'a str,
+    reason: &'a Said,
     warning_id: Option<i64>,
     predicted_at: Option<i64>,
     replace_by: i64,
@@ -40,6 +41,8 @@ async fn recommend(
         predicted_at,
         replace_by,
     } = r;
+    let said = words::stored(reason);
+    let reason = &reason.english();
     let source = match source {
         ReplacementSource::Prediction => "prediction",
         ReplacementSource::Warning => "warning",
@@ -47,8 +50,8 @@ async fn recommend(
     // The partial unique index is the guard: a concurrent refresh inserts nothing.
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO replacements (instrument_id, sensor, status, source, reason, warning_id, predicted_at,
-                                   replace_by, created_at, updated_at)
-         VALUES ($1, $2, 'recommended', $3, $4, $5, $6, $7, $8, $9)
+                                   replace_by, created_at, updated_at, reason_said)
+         VALUES ($1, $2, 'recommended', $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(instrument_id)
@@ -60,6 +63,7 @@ async fn recommend(
     .bind(replace_by)
     .bind(now)
     .bind(now)
+    .bind(said)
     .fetch_optional(&mut *conn)
     .await?;
     let Some(id) = id else { return Ok(false) };
@@ -96,9 +100,11 @@ async fn follow(
     conn: &mut AnyConnection,
     instrument_id: i64,
     p: &seqhealth_api::Prediction,
-    reason: &str,
+    reason: &Said,
     now: i64,
 ) -> AppResult<()> {
+    let said = words::stored(reason);
+    let reason = &reason.english();
     let open: Option<(i64, i64)> = sqlx::query_as(
         "SELECT id, replace_by FROM replacements
          WHERE instrument_id = $1 AND sensor = $2 AND status = 'recommended' AND source = 'prediction'",
@@ -112,25 +118,24 @@ async fn follow(
     };
     let predicted = p.replace_by.timestamp();
     let update = if moves(kept, predicted) {
-        let why = format!(
-            "{}{} now {} {:.3} {} per day",
-            p.sensor_label,
-            match p.fitted {
-                seqhealth_api::domain::LimitOn::Level => "",
-                seqhealth_api::domain::LimitOn::Peaks => "'s daily peaks",
-            },
-            match (p.slope_per_day < 0.0, p.fitted) {
-                (true, seqhealth_api::domain::LimitOn::Peaks) => "fall",
-                (false, seqhealth_api::domain::LimitOn::Peaks) => "rise",
-                (true, _) => "falls",
-                (false, _) => "rises",
-            },
-            p.slope_per_day.abs(),
-            p.unit
+        let code = match (p.slope_per_day < 0.0, p.fitted) {
+            (true, seqhealth_api::domain::LimitOn::Peaks) => "moved_peaks_fall",
+            (false, seqhealth_api::domain::LimitOn::Peaks) => "moved_peaks_rise",
+            (true, _) => "moved_falls",
+            (false, _) => "moved_rises",
+        };
+        let why = Said::new(
+            code,
+            vec![
+                Figure::Word(p.sensor_label.clone()),
+                Figure::F(p.slope_per_day.abs(), 3),
+                Figure::Text(p.unit.clone()),
+            ],
         );
         sqlx::query(
             "UPDATE replacements SET reason = $1, predicted_at = $2, replace_by = $3, replace_by_was = $4,
-                    replace_by_moved_at = $5, replace_by_why = $6, updated_at = $7
+                    replace_by_moved_at = $5, replace_by_why = $6, updated_at = $7, reason_said = $9,
+                    replace_by_why_said = $10
              WHERE id = $8",
         )
         .bind(reason)
@@ -138,19 +143,22 @@ async fn follow(
         .bind(predicted)
         .bind(kept)
         .bind(now)
-        .bind(why)
+        .bind(why.english())
         .bind(now)
         .bind(id)
+        .bind(said)
+        .bind(words::stored(&why))
     } else {
         sqlx::query(
-            "UPDATE replacements SET reason = $1, predicted_at = $2, updated_at = $3
-             WHERE id = $4 AND reason <> $5",
+            "UPDATE replacements SET reason = $1, predicted_at = $2, updated_at = $3, reason_said = $6
+             WHERE id = $4 AND (reason <> $5 OR reason_said IS NULL)",
         )
         .bind(reason)
         .bind(p.predicted_at.timestamp())
         .bind(now)
         .bind(id)
         .bind(reason)
+        .bind(said)
     };
     update.execute(&mut *conn).await?;
     Ok(())
@@ -173,8 +181,8 @@ pub async fn refresh_lab(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<usize
     let mut made = 0;
     for (instrument_id, _) in instruments {
         let predictions = predictions::for_instrument(db, instrument_id, now).await?;
-        let warnings: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
-            "SELECT id, rule, severity, message, raised_at FROM warnings
+        let warnings: Vec<(i64, String, String, String, Option<String>, i64)> = sqlx::query_as(
+            "SELECT id, rule, severity, message, said, raised_at FROM warnings
              WHERE instrument_id = $1 AND status <> 'resolved' AND rule LIKE 'threshold:%'",
         )
         .bind(instrument_id)
@@ -189,35 +197,51 @@ pub async fn refresh_lab(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<usize
             if open.taken_by_another(&p.sensor) {
                 continue;
             }
-            let day = |t: chrono::DateTime<chrono::Utc>| spoken_date(t.timestamp(), tz);
+            let day = |t: chrono::DateTime<chrono::Utc>| Figure::Day(local_date(t.timestamp(), tz));
+            let unit = || Figure::Text(p.unit.clone());
             let trend = match p.in_runs {
-                Some(r) => format!(
-                    "a trend of {:+.3} {} a run over {} runs",
-                    r.change_per_run, p.unit, r.runs_used
+                Some(r) => Said::new(
+                    "trend_runs",
+                    vec![
+                        Figure::Sf(r.change_per_run, 3),
+                        unit(),
+                        Figure::N(r.runs_used as f64),
+                    ],
                 ),
-                None => format!(
-                    "a trend of {:+.3} {}/day over {} days",
-                    p.slope_per_day, p.unit, p.basis_days
+                None => Said::new(
+                    "trend_days",
+                    vec![
+                        Figure::Sf(p.slope_per_day, 3),
+                        unit(),
+                        Figure::N(p.basis_days as f64),
+                    ],
                 ),
             };
+            let (label, limit) = (Figure::Word(p.sensor_label.clone()), Figure::N(p.limit));
             // A crossing already behind us is said as such, not "predicted".
             let reason = if p.predicted_at.timestamp() <= now {
-                format!(
-                    "{} has reached its limit of {} {}: its fitted trend crossed it about {} ({trend})",
-                    p.sensor_label,
-                    p.limit,
-                    p.unit,
-                    day(p.predicted_at)
+                Said::new(
+                    "reason_reached",
+                    vec![
+                        label,
+                        limit,
+                        unit(),
+                        day(p.predicted_at),
+                        Figure::said(trend),
+                    ],
                 )
             } else {
-                format!(
-                    "{} is predicted to reach its limit of {} {} about {} (between {} and {}), from {trend}",
-                    p.sensor_label,
-                    p.limit,
-                    p.unit,
-                    day(p.predicted_at),
-                    day(p.earliest),
-                    day(p.latest)
+                Said::new(
+                    "reason_predicted",
+                    vec![
+                        label,
+                        limit,
+                        unit(),
+                        day(p.predicted_at),
+                        day(p.earliest),
+                        day(p.latest),
+                        Figure::said(trend),
+                    ],
                 )
             };
             let (predicted_at, replace_by) = (p.predicted_at.timestamp(), p.replace_by.timestamp());
@@ -237,7 +261,7 @@ pub async fn refresh_lab(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<usize
                 follow(&mut tx, instrument_id, p, &reason, now).await?;
             }
         }
-        for (warning_id, rule, severity, message, raised_at) in warnings {
+        for (warning_id, rule, severity, message, said, raised_at) in warnings {
             let Some(sensor) = rule.strip_prefix("threshold:") else {
                 continue;
             };
@@ -250,7 +274,12 @@ pub async fn refresh_lab(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<usize
             } else {
                 raised_at + 7 * DAY
             };
-            let reason = format!("Warning raised {}: {message}", spoken_date(raised_at, tz));
+            // A warning from before codes says its cause in its stored English.
+            let cause = words::read(said.as_deref()).map_or(Figure::Text(message), Figure::said);
+            let reason = Said::new(
+                "reason_warning",
+                vec![Figure::Day(local_date(raised_at, tz)), cause],
+            );
             let r = Recommendation {
                 instrument_id,
                 sensor,

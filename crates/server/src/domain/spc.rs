@@ -5,7 +5,7 @@
 
 use crate::error::AppResult;
 use seqhealth_api::domain::q30_floor;
-use seqhealth_api::{Q30Control, Q30Signal, RunControl, RunRow};
+use seqhealth_api::{Figure, Q30Control, Q30Signal, RunControl, RunRow, Said};
 use seqhealth_health::settings::{SPC_BASELINE_RUNS, SPC_MIN_BASELINE_RUNS, SPC_RECENT_RUNS};
 use seqhealth_health::spc::{evaluate, Baseline, Side, SpcRule};
 use sqlx::AnyPool;
@@ -48,6 +48,15 @@ impl RunKind {
             None => self.read_structure.clone(),
         }
     }
+
+    /// [`RunKind::label`] as a figure of a sentence.
+    pub fn figure(&self) -> Figure {
+        let rs = Figure::Text(self.read_structure.clone());
+        match &self.flow_cell_type {
+            Some(t) => Figure::said(Said::new("run_kind_on", vec![rs, Figure::Text(t.clone())])),
+            None => rs,
+        }
+    }
 }
 
 /// The first runs of a kind, oldest first: the baseline its limits come from.
@@ -77,6 +86,11 @@ const RULES: [SpcRule; 5] = [
     SpcRule::EightOnOneSide,
     SpcRule::BelowSpecFloor,
 ];
+
+/// The rule's name as data ("spc_" and its [`rule_code`]; `TEMPLATES` holds its words).
+pub fn rule_said(r: SpcRule) -> Said {
+    Said::new(&format!("spc_{}", rule_code(r)), vec![])
+}
 
 pub fn rule_label(r: SpcRule) -> &'static str {
     match r {
@@ -109,6 +123,7 @@ fn side_name(side: Side) -> &'static str {
 fn signal(rule: SpcRule, side: Side, severity: seqhealth_api::Severity) -> Q30Signal {
     Q30Signal {
         rule: rule_label(rule).into(),
+        code: rule_code(rule).into(),
         side: side_name(side).into(),
         severity,
     }
@@ -244,6 +259,18 @@ pub async fn newest_run_signal(
     Ok(worst.map(|s| {
         let (run_id, at, value) = &recent[last];
         let limits = baseline.limits();
+        let said = Said::new(
+            "run_quality",
+            vec![
+                Figure::F(*value, 1),
+                Figure::Text(run_id.clone()),
+                kind.figure(),
+                Figure::said(rule_said(s.rule)),
+                Figure::F(limits.center, 1),
+                Figure::F(limits.lower, 1),
+                Figure::F(limits.upper, 1),
+            ],
+        );
         seqhealth_health::rules::Finding {
             rule_id: kind.rule_id().as_str().into(),
             kind: seqhealth_health::rules::RuleKind::RunQuality,
@@ -252,16 +279,22 @@ pub async fn newest_run_signal(
             value: *value,
             at: *at,
             code: None,
-            message: format!(
-                "Run quality: %≥Q30 {value:.1} % on {run_id} ({}) completes \"{}\" \
-                 against its baseline of {:.1} % (control limits {:.1}–{:.1} %); check the reagent \
-                 and flow-cell lots, then the optics",
-                kind.label(),
-                rule_label(s.rule),
-                limits.center,
-                limits.lower,
-                limits.upper
-            ),
+            message: said.english(),
+            said,
         }
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_s_code_says_its_name() {
+        for r in RULES {
+            assert_eq!(rule_said(r).english(), rule_label(r), "{r:?}");
+            let s = signal(r, Side::Below, seqhealth_api::Severity::Warning);
+            assert_eq!(format!("spc_{}", s.code), rule_said(r).code);
+        }
+    }
 }

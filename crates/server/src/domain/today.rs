@@ -6,8 +6,8 @@
 use crate::domain::{planned_runs, replacements, warnings};
 use crate::error::AppResult;
 use seqhealth_api::{
-    Handling, ReplacementStatus, Severity, Today, TodayItem, TodayKind, WarningRow, WarningStatus,
-    DAY, TODAY_DUE_DAYS,
+    Figure, Handling, ReplacementStatus, Said, Severity, Today, TodayItem, TodayKind, WarningRow,
+    WarningStatus, DAY, TODAY_DUE_DAYS,
 };
 use sqlx::AnyPool;
 
@@ -61,6 +61,10 @@ pub async fn today(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<Today> {
                 TodayKind::Silent => "Has stopped sending data".into(),
                 _ => w.message.clone(),
             },
+            title_said: match kind {
+                TodayKind::Silent => Some(Said::new("today_silent", vec![])),
+                _ => w.said.clone(),
+            },
             handling: handling(w),
             at: w.worse_at.unwrap_or(w.raised_at),
             warning_id: Some(w.id),
@@ -90,6 +94,16 @@ pub async fn today(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<Today> {
             instrument_nickname: r.instrument_nickname.clone(),
             instrument_serial: r.instrument_serial.clone(),
             title: format!("Replace the {}: {}", r.component.to_lowercase(), r.reason),
+            title_said: Some(Said::new(
+                "today_replace",
+                vec![
+                    Figure::Lower(r.component.clone()),
+                    // A reason from before codes, in its stored English.
+                    r.reason_said
+                        .clone()
+                        .map_or_else(|| Figure::Text(r.reason.clone()), Figure::said),
+                ],
+            )),
             handling: Handling::Open,
             at: r.replace_by,
             warning_id: r.warning_id,
@@ -123,13 +137,14 @@ pub async fn today(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<Today> {
                 && r.replace_by <= ends
         });
         let why = match (critical, due) {
-            (_, Some(r)) => format!(
-                "the {} is due by then, not booked",
-                r.component.to_lowercase()
-            ),
-            (true, None) => "the instrument has an open critical warning".to_string(),
+            (_, Some(r)) => Said::new("risk_due", vec![Figure::Lower(r.component.clone())]),
+            (true, None) => Said::new("risk_critical", vec![]),
             (false, None) => continue,
         };
+        let title = Said::new(
+            "today_at_risk",
+            vec![Figure::Text(p.label.clone()), Figure::said(why)],
+        );
         let serial = open_replacements
             .iter()
             .find(|r| r.instrument_id == p.instrument_id)
@@ -146,7 +161,8 @@ pub async fn today(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<Today> {
             instrument_id: p.instrument_id,
             instrument_nickname: p.instrument_nickname.clone(),
             instrument_serial: serial,
-            title: format!("Planned run “{}” at risk: {why}", p.label),
+            title: title.english(),
+            title_said: Some(title),
             handling: Handling::Open,
             at: starts,
             warning_id: None,

@@ -25,6 +25,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// The language an export is worded in: its `?lang=`, else the request's
+/// `Accept-Language`, else English.
+pub fn export_lang(
+    q: seqhealth_api::LangQuery,
+    headers: &axum::http::HeaderMap,
+) -> seqhealth_api::Language {
+    let accept = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    crate::domain::words::choose(q.lang, accept)
+}
+
 /// What a path id names, for the 404 of an id that is not a number.
 pub trait Noun {
     const NOUN: &'static str;

@@ -3,17 +3,19 @@
 //! stops working at once), and the address is shown only when it is made.
 
 use crate::domain::calendar;
+use crate::domain::words;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::CurrentUser;
+use crate::http::params::{export_lang, ApiQuery};
 use crate::state::AppState;
 use crate::store::to_time;
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
 use rand::RngCore;
-use seqhealth_api::{CalendarFeed, CalendarInfo, API_PREFIX};
+use seqhealth_api::{CalendarFeed, CalendarInfo, LangQuery, API_PREFIX};
 
 /// `GET /calendar`: whether the lab has a feed, and since when.
 pub async fn info(
@@ -47,7 +49,12 @@ pub async fn rotate(
 }
 
 /// `GET /calendar/{token}.ics`: the feed, for calendar apps (no session).
-pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> AppResult<Response> {
+pub async fn feed(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    ApiQuery(lang): ApiQuery<LangQuery>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
     let unknown = || {
         AppError::NotFound(
             "no calendar at this address; ask a lab manager for the current link".into(),
@@ -56,7 +63,8 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Ap
     let token = file.strip_suffix(".ics").ok_or_else(unknown)?;
     let lab = calendar::lab_of(&state.db, token).await?;
     let lab = lab.ok_or_else(unknown)?;
-    let body = calendar::lab_calendar(&mut *state.db.acquire().await?, lab).await?;
+    let words = words::lexicon(export_lang(lang, &headers));
+    let body = calendar::lab_calendar(&mut *state.db.acquire().await?, lab, words).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),

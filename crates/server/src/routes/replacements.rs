@@ -3,19 +3,21 @@
 
 use crate::domain::calendar;
 use crate::domain::replacements::{self, lab_zone, Filter};
+use crate::domain::words;
 use crate::error::{AppError, AppResult};
 use crate::http::csv;
 use crate::http::download::attachment;
 use crate::http::extract::{ApiJson, CurrentUser};
-use crate::http::params::{ApiQuery, PathId, ReplacementId};
+use crate::http::params::{export_lang, ApiQuery, PathId, ReplacementId};
 use crate::state::AppState;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use seqhealth_api::{
-    CancelRequest, CompleteRequest, ReplacementList, ReplacementQuery, ReplacementRow,
+    CancelRequest, CompleteRequest, LangQuery, ReplacementList, ReplacementQuery, ReplacementRow,
     ReplacementStatus, ScheduleRequest, StatusFilter, MAX_REPLACEMENTS,
 };
 
@@ -130,7 +132,10 @@ pub async fn list_csv(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<ReplacementQuery>,
+    ApiQuery(lang): ApiQuery<LangQuery>,
+    headers: HeaderMap,
 ) -> AppResult<Response> {
+    let words = words::lexicon(export_lang(lang, &headers));
     let f = filter(&state, &user, q).await?;
     let (rows, _) = fetch(&state, &user, f).await?;
     let tz = lab_zone(&mut *state.db.acquire().await?, user.lab_id).await?;
@@ -170,7 +175,7 @@ pub async fn list_csv(
                 a.map(|a| local(a.starts_at, tz)).unwrap_or_default(),
                 a.map(|a| local(a.ends_at, tz)).unwrap_or_default(),
                 a.and_then(|a| a.scheduled_by.clone()).unwrap_or_default(),
-                r.reason.clone(),
+                words.say(r.reason_said.as_ref(), &r.reason),
                 r.cancel_reason.clone().unwrap_or_default(),
                 r.completed_at.map(|t| local(t, tz)).unwrap_or_default(),
                 r.completed_by.clone().unwrap_or_default(),
@@ -185,8 +190,14 @@ pub async fn list_csv(
 }
 
 /// `GET /replacements.ics`: a one-click download of the lab's appointments.
-pub async fn ics(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
-    let body = calendar::lab_calendar(&mut *state.db.acquire().await?, user.lab_id).await?;
+pub async fn ics(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(lang): ApiQuery<LangQuery>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let words = words::lexicon(export_lang(lang, &headers));
+    let body = calendar::lab_calendar(&mut *state.db.acquire().await?, user.lab_id, words).await?;
     Ok(attachment(
         "text/calendar; charset=utf-8",
         "seqhealth-replacements.ics",

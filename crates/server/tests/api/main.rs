@@ -238,3 +238,4 @@ mod telemetry;
 mod today;
 mod warnings;
 mod web;
+mod words;

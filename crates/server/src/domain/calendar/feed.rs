@@ -64,7 +64,12 @@ pub async fn lab_of(db: &AnyPool, token: &str) -> AppResult<Option<i64>> {
 }
 
 /// The lab's appointments as an iCalendar document (download and subscribed feed alike).
-pub async fn lab_calendar(conn: &mut AnyConnection, lab_id: i64) -> AppResult<String> {
+/// Its sentences (why each replacement) worded by `words`.
+pub async fn lab_calendar(
+    conn: &mut AnyConnection,
+    lab_id: i64,
+    words: &crate::domain::words::Catalog,
+) -> AppResult<String> {
     let (name, zone): (String, String) =
         sqlx::query_as("SELECT name, time_zone FROM labs WHERE id = $1")
             .bind(lab_id)
@@ -89,6 +94,7 @@ pub async fn lab_calendar(conn: &mut AnyConnection, lab_id: i64) -> AppResult<St
         &name,
         replacements::zone(&zone),
         &events,
+        words,
         Utc::now(),
     ))
 }

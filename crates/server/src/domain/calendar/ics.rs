@@ -15,7 +15,13 @@ pub struct CalendarEvent<'a> {
 }
 
 /// The whole document, CRLF line endings, lines folded at 75 octets.
-pub fn render(lab_name: &str, tz: Tz, events: &[CalendarEvent<'_>], now: DateTime<Utc>) -> String {
+pub fn render(
+    lab_name: &str,
+    tz: Tz,
+    events: &[CalendarEvent<'_>],
+    words: &crate::domain::words::Catalog,
+    now: DateTime<Utc>,
+) -> String {
     let mut lines: Vec<String> = vec![
         "BEGIN:VCALENDAR".into(),
         "VERSION:2.0".into(),
@@ -44,7 +50,8 @@ pub fn render(lab_name: &str, tz: Tz, events: &[CalendarEvent<'_>], now: DateTim
             ReplacementStatus::Cancelled => "CANCELLED",
             _ => "CONFIRMED",
         };
-        let mut description = format!("Why: {}", r.reason);
+        let why = words.say(r.reason_said.as_ref(), &r.reason);
+        let mut description = format!("Why: {why}");
         if let Some(who) = &a.engineer {
             write!(description, "\nEngineer: {who}").ok();
         }

@@ -21,12 +21,14 @@ pub(super) struct Row {
     status: String,
     source: String,
     reason: String,
+    reason_said: Option<String>,
     warning_id: Option<i64>,
     predicted_at: Option<i64>,
     replace_by: i64,
     replace_by_was: Option<i64>,
     replace_by_moved_at: Option<i64>,
     replace_by_why: Option<String>,
+    replace_by_why_said: Option<String>,
     scheduled_date: Option<String>,
     slot: Option<String>,
     slot_start: Option<i64>,
@@ -41,8 +43,9 @@ pub(super) struct Row {
     updated_at: i64,
 }
 
-pub(super) const SELECT: &str = "SELECT r.id, r.instrument_id, i.nickname, i.serial, i.site, r.sensor, r.status, r.source, r.reason,
+pub(super) const SELECT: &str = "SELECT r.id, r.instrument_id, i.nickname, i.serial, i.site, r.sensor, r.status, r.source, r.reason, r.reason_said,
         r.warning_id, r.predicted_at, r.replace_by, r.replace_by_was, r.replace_by_moved_at, r.replace_by_why,
+        r.replace_by_why_said,
         r.scheduled_date, r.slot, r.slot_start, r.slot_end,
         us.name AS scheduled_by, r.engineer, r.case_number, r.cancel_reason, r.completed_at, uc.name AS completed_by, r.created_at, r.updated_at
     FROM replacements r JOIN instruments i ON i.id = r.instrument_id
@@ -82,6 +85,7 @@ pub(super) fn to_row(r: Row) -> AppResult<ReplacementRow> {
             other => return Err(bad("source", other)),
         },
         reason: r.reason,
+        reason_said: crate::domain::words::read(r.reason_said.as_deref()),
         warning_id: r.warning_id,
         predicted_at: r.predicted_at.map(to_time),
         replace_by: to_time(r.replace_by),
@@ -90,6 +94,7 @@ pub(super) fn to_row(r: Row) -> AppResult<ReplacementRow> {
                 on: to_time(on),
                 from: to_time(from),
                 why,
+                why_said: crate::domain::words::read(r.replace_by_why_said.as_deref()),
             }),
             _ => None,
         },

@@ -28,6 +28,7 @@ pub(super) struct Row {
     updated_at: i64,
     value: Option<f64>,
     message: String,
+    said: Option<String>,
     acknowledged_by: Option<String>,
     acknowledged_at: Option<i64>,
     acknowledge_reason: Option<String>,
@@ -40,7 +41,7 @@ pub(super) struct Row {
 /// mutes its component's warnings until its slot ends).
 pub(super) fn select(now: usize) -> String {
     format!("SELECT w.id, w.instrument_id, i.nickname, i.serial, w.subsystem, w.rule, w.severity, w.status,
-        w.raised_at, w.updated_at, w.value, w.message, u.name AS acknowledged_by, w.acknowledged_at,
+        w.raised_at, w.updated_at, w.value, w.message, w.said, u.name AS acknowledged_by, w.acknowledged_at,
         w.acknowledge_reason, w.resolved_at,
         (SELECT MAX(r.slot_end) FROM replacements r
           WHERE r.instrument_id = w.instrument_id AND w.rule IN ('threshold:' || r.sensor, 'rate:' || r.sensor)
@@ -71,6 +72,7 @@ pub(super) fn to_row(r: Row) -> AppResult<WarningRow> {
             .then(|| to_time(r.updated_at)),
         value: r.value,
         message: r.message,
+        said: crate::domain::words::read(r.said.as_deref()),
         acknowledged_by: r.acknowledged_by,
         acknowledged_at: r.acknowledged_at.map(to_time),
         acknowledge_reason: r.acknowledge_reason,

@@ -6,7 +6,7 @@
 use crate::domain::notify::outbox;
 use crate::error::AppResult;
 use seqhealth_api::domain::{sensor_spec_for, SensorSpec, Source, WearsToward};
-use seqhealth_api::{Subsystem, WarningStatus, DAY};
+use seqhealth_api::{Figure, Said, Subsystem, WarningStatus, DAY};
 use seqhealth_health::rules::error_codes::{LogEvent, RepeatedErrorRule};
 use seqhealth_health::rules::rate::RateOfChangeRule;
 use seqhealth_health::rules::threshold::ThresholdRule;
@@ -39,39 +39,37 @@ pub fn threshold_rule(spec: &SensorSpec) -> ThresholdRule {
 }
 
 /// What a manager does about a sensor past its band: a first check, then the booking.
-fn advice(spec: &SensorSpec) -> String {
+/// (The codes' English is in `seqhealth_api::words::TEMPLATES`.)
+fn advice(spec: &SensorSpec) -> Said {
     let first = match spec.name {
-        "laser_power_pct" => "check the optics are clean and the laser's hours",
-        "focus_fwhm_px" | "run_fwhm_px" | "run_fwhm_px_red" | "run_fwhm_px_green"
-        | "run_fwhm_px_blue" | "run_out_of_focus_pct" => {
-            "check the flow cell is clean and seated, then run the instrument's optics check"
-        }
-        "stage_position_error_um" | "run_surface_fwhm_delta_px" => {
-            "check the flow cell is seated flat, then run the stage calibration"
-        }
-        "flow_cell_temp_delta_c" | "run_cycle_minutes" => {
-            "check the flow-cell door and heater contacts, then the room's temperature"
-        }
-        "chiller_temp_c" => {
-            "check the reagent chiller's door, fan and coolant, and move reagents elsewhere while it is warm"
-        }
-        "line_pressure_kpa" | "run_phasing_pct" | "run_prephasing_pct" | "run_intensity_change_pct" => {
-            "run a maintenance wash and check the lines and reagent positions"
-        }
-        "run_c1_intensity" => "compare with the next run's reagent lot, then check the optics",
+        "laser_power_pct" => "advice_laser",
+        "focus_fwhm_px"
+        | "run_fwhm_px"
+        | "run_fwhm_px_red"
+        | "run_fwhm_px_green"
+        | "run_fwhm_px_blue"
+        | "run_out_of_focus_pct" => "advice_optics",
+        "stage_position_error_um" | "run_surface_fwhm_delta_px" => "advice_stage",
+        "flow_cell_temp_delta_c" | "run_cycle_minutes" => "advice_heater",
+        "chiller_temp_c" => "advice_chiller",
+        "line_pressure_kpa"
+        | "run_phasing_pct"
+        | "run_prephasing_pct"
+        | "run_intensity_change_pct" => "advice_wash",
+        "run_c1_intensity" => "advice_lot",
         // One laser's channels alone: its laser or its light path, not the reagents.
         "run_early_intensity_red" | "run_early_intensity_green" | "run_early_intensity_blue" => {
-            "compare its channels with the other laser's, then run the instrument's optics check"
+            "advice_channels"
         }
-        "room_temp_c" | "room_humidity_pct" => {
-            return "check the room's air conditioning: the instrument's operating range is exceeded"
-                .into()
-        }
-        _ => "check the instrument's own diagnostics",
+        "room_temp_c" | "room_humidity_pct" => return Said::new("advice_room", vec![]),
+        _ => "advice_diagnostics",
     };
-    format!(
-        "{first}; if it does not recover, book a replacement of the {}",
-        spec.component.to_lowercase()
+    Said::new(
+        "advice_book",
+        vec![
+            Figure::said(Said::new(first, vec![])),
+            Figure::Lower(spec.component.to_string()),
+        ],
     )
 }
 
@@ -212,8 +210,8 @@ pub(super) async fn reconcile(
         (Reconcile::Open, _, Some(f)) => {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO warnings (instrument_id, subsystem, rule, severity, status, raised_at, updated_at,
-                                       value, message)
-                 VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8) RETURNING id",
+                                       value, message, said)
+                 VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9) RETURNING id",
             )
             .bind(instrument_id)
             .bind(subsystem.as_str())
@@ -223,6 +221,7 @@ pub(super) async fn reconcile(
             .bind(f.at)
             .bind(f.value)
             .bind(&f.message)
+            .bind(crate::domain::words::stored(&f.said))
             .fetch_one(&mut **tx)
             .await?;
             // In this transaction: the warning and its notification land together.
@@ -233,7 +232,8 @@ pub(super) async fn reconcile(
         (Reconcile::Follow { .. }, Some(id), Some(f)) => {
             let moved = sqlx::query(
                 "UPDATE warnings SET severity = $1, value = $2, message = $3, updated_at = $4,
-                        worse_at = CASE WHEN severity = 'warning' AND $1 = 'critical' THEN $4 ELSE worse_at END
+                        worse_at = CASE WHEN severity = 'warning' AND $1 = 'critical' THEN $4 ELSE worse_at END,
+                        said = $7
                  WHERE id = $5 AND updated_at <= $6",
             )
             .bind(f.severity.as_str())
@@ -242,6 +242,7 @@ pub(super) async fn reconcile(
             .bind(f.at)
             .bind(id)
             .bind(f.at)
+            .bind(crate::domain::words::stored(&f.said))
             .execute(&mut **tx)
             .await?;
             if moved.rows_affected() > 0

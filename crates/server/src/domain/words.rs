@@ -1,0 +1,95 @@
+//! What the server says, kept and worded: a [`Said`] is stored as its JSON beside the
+//! English text (older rows have only the text), and worded for an export in the
+//! requester's language from the dashboard's own catalogs (`public/i18n/*.json`, read once).
+
+use seqhealth_api::words::{Lexicon, Said};
+use seqhealth_api::Language;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// A sentence as a row keeps it.
+pub fn stored(said: &Said) -> String {
+    serde_json::to_string(said).unwrap_or_default()
+}
+
+/// A kept sentence; `None` for a row from before codes (or one this build cannot read).
+pub fn read(stored: Option<&str>) -> Option<Said> {
+    serde_json::from_str(stored?).ok()
+}
+
+/// The language an export is worded in: `?lang=` if given, else the first language of
+/// `Accept-Language` that is one ("it-IT,it;q=0.9,en;q=0.8" is Italian), else English.
+pub fn choose(query: Option<Language>, accept_language: Option<&str>) -> Language {
+    query
+        .or_else(|| {
+            accept_language?
+                .split(',')
+                .find_map(|tag| Language::parse(tag.split(';').next().unwrap_or("")))
+        })
+        .unwrap_or(Language::En)
+}
+
+/// What `lang`'s sentences are worded with.
+pub fn lexicon(lang: Language) -> &'static Catalog {
+    static EN: OnceLock<Catalog> = OnceLock::new();
+    static IT: OnceLock<Catalog> = OnceLock::new();
+    static ES: OnceLock<Catalog> = OnceLock::new();
+    match lang {
+        Language::En => EN.get_or_init(|| Catalog::parse("{}", '.')),
+        Language::It => {
+            IT.get_or_init(|| Catalog::parse(include_str!("../../../../public/i18n/it.json"), ','))
+        }
+        Language::Es => {
+            ES.get_or_init(|| Catalog::parse(include_str!("../../../../public/i18n/es.json"), ','))
+        }
+    }
+}
+
+/// One language's translations (English text → its own) and decimal point.
+pub struct Catalog {
+    words: HashMap<String, String>,
+    point: char,
+}
+
+impl Catalog {
+    fn parse(json: &str, point: char) -> Catalog {
+        Catalog {
+            words: serde_json::from_str(json).unwrap_or_default(),
+            point,
+        }
+    }
+
+    /// A row's text in this language: its `said` worded where it has one, else `english`
+    /// as it was stored.
+    pub fn say(&self, said: Option<&Said>, english: &str) -> String {
+        said.and_then(|s| s.word(self))
+            .unwrap_or_else(|| english.to_string())
+    }
+}
+
+impl Lexicon for Catalog {
+    fn tr<'a>(&'a self, english: &'a str) -> &'a str {
+        self.words.get(english).map_or(english, String::as_str)
+    }
+
+    fn decimal_point(&self) -> char {
+        self.point
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_requested_language_then_the_browser_s_then_english() {
+        assert_eq!(choose(Some(Language::It), Some("es")), Language::It);
+        assert_eq!(choose(None, Some("es-ES,es;q=0.9")), Language::Es);
+        assert_eq!(choose(None, Some("de-DE,IT;q=0.5")), Language::It);
+        assert_eq!(choose(None, None), Language::En);
+        assert!(
+            !lexicon(Language::It).words.is_empty(),
+            "the catalog is read"
+        );
+    }
+}

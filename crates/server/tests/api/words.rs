@@ -1,0 +1,144 @@
+//! What the server says travels as codes (issue 26): a warning's cause and a replacement's
+//! reason carry a `Said` beside their English, the CSV and calendar exports word them in
+//! the requester's language, and a row stored before codes still reads.
+
+use super::replacements::{chiller_recommendation, day};
+use super::*;
+use seqhealth_api::{Figure, ReplacementList, WarningList};
+
+/// The text of an export (a calendar's lines unfolded, its escaped commas plain).
+async fn export(env: &Env, path: &str, cookie: &str, accept: Option<&str>) -> String {
+    let mut req = Request::get(path).header(header::COOKIE, cookie);
+    if let Some(a) = accept {
+        req = req.header(header::ACCEPT_LANGUAGE, a);
+    }
+    let (s, b, _) = env.send(req.body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::OK, "{path}: {}", String::from_utf8_lossy(&b));
+    let text = String::from_utf8(b).unwrap();
+    icalendar::parser::unfold(&text).replace("\\,", ",")
+}
+
+#[tokio::test]
+async fn causes_travel_as_codes_and_exports_word_them_in_the_requester_s_language() {
+    let env = env().await;
+    env.fill().await;
+    let ada = env.login("ada@northgate.example").await;
+
+    // The chiller's warning: its cause as a code and figures, its English beside it.
+    let nimbus = env.id("NB552091");
+    let list: WarningList = env
+        .get_json(&format!("/api/v1/warnings?instrument={nimbus}"), &ada)
+        .await;
+    let w = list
+        .warnings
+        .iter()
+        .find(|w| w.rule == "threshold:chiller_temp_c")
+        .expect("the chiller's warning");
+    let said = w.said.as_ref().expect("a new warning carries its code");
+    assert_eq!(said.code, "advised");
+    assert_eq!(said.english(), w.message);
+    let Figure::Said(cause) = &said.figures[0] else {
+        panic!("{said:?}")
+    };
+    assert_eq!(cause.code, "threshold_above_critical");
+    assert_eq!(
+        cause.figures[0],
+        Figure::Word("Reagent chiller temperature".into())
+    );
+
+    // Its recommendation's reason, too; booked, it is in the calendar.
+    let rec = chiller_recommendation(&env, &ada).await;
+    let reason = rec.reason_said.as_ref().expect("a reason's code");
+    assert_eq!(reason.code, "reason_warning");
+    assert_eq!(reason.english(), rec.reason);
+    let schedule = format!("/api/v1/replacements/{}/schedule", rec.id);
+    let (s, b) = post_json(
+        &env,
+        &schedule,
+        &ada,
+        json!({ "date": day(10), "slot": "am" }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+
+    for file in ["/api/v1/replacements.csv", "/api/v1/replacements.ics"] {
+        let english = export(&env, file, &ada, None).await;
+        assert!(
+            english.contains("Reagent chiller temperature at "),
+            "{english}"
+        );
+        assert!(
+            english.contains(", above the 10.0 °C critical limit"),
+            "{english}"
+        );
+
+        let italian = export(&env, &format!("{file}?lang=it"), &ada, Some("es")).await;
+        assert!(
+            italian.contains("Avviso emesso il ")
+                && italian.contains("Temperatura del refrigeratore dei reagenti a ")
+                && italian.contains("sopra il limite critico di 10,0 °C"),
+            "{italian}"
+        );
+        assert!(!italian.contains("critical limit"), "{italian}");
+
+        // No `?lang=`: the browser's language.
+        let spanish = export(&env, file, &ada, Some("es-ES,es;q=0.9,en;q=0.5")).await;
+        assert!(
+            spanish.contains("por encima del límite crítico de 10,0 °C"),
+            "{spanish}"
+        );
+        let english = export(&env, &format!("{file}?lang=en"), &ada, Some("it")).await;
+        assert!(english.contains("critical limit"), "{english}");
+    }
+    let (s, b) = env
+        .get("/api/v1/replacements.csv?lang=de", Some(&ada))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let e: ApiError = serde_json::from_slice(&b).unwrap();
+    assert!(e.detail.contains("`lang`"), "{}", e.detail);
+}
+
+#[tokio::test]
+async fn a_row_stored_before_codes_still_reads_in_its_english() {
+    let env = env().await;
+    env.fill().await;
+    let ada = env.login("ada@northgate.example").await;
+    let rec = chiller_recommendation(&env, &ada).await;
+    // As an older server left them: the English only.
+    sqlx::query("UPDATE warnings SET said = NULL, message = 'Chiller warm (old words)'")
+        .execute(&env.db)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE replacements SET reason_said = NULL, reason = 'An old reason'")
+        .execute(&env.db)
+        .await
+        .unwrap();
+
+    let list: WarningList = env.get_json("/api/v1/warnings", &ada).await;
+    let w = &list.warnings[0];
+    assert_eq!(
+        (w.said.as_ref(), w.message.as_str()),
+        (None, "Chiller warm (old words)")
+    );
+    let list: ReplacementList = env.get_json("/api/v1/replacements", &ada).await;
+    let row = list.replacements.iter().find(|r| r.id == rec.id).unwrap();
+    assert_eq!(
+        (row.reason_said.as_ref(), row.reason.as_str()),
+        (None, "An old reason")
+    );
+    let csv = export(&env, "/api/v1/replacements.csv?lang=it", &ada, None).await;
+    assert!(csv.contains("An old reason"), "{csv}");
+
+    // Today says the old cause as it is, inside its Italian sentence.
+    let today: seqhealth_api::Today = env.get_json("/api/v1/today", &ada).await;
+    let item = today
+        .items
+        .iter()
+        .find(|i| i.replacement_id == Some(rec.id))
+        .expect("the chiller's replacement is due");
+    let title = item
+        .title_said
+        .as_ref()
+        .expect("today's own words are codes");
+    assert_eq!(title.figures[1], Figure::Text("An old reason".into()));
+}
