@@ -83,18 +83,7 @@ pub fn load(lang: Language, catalog: &str) -> bool {
 /// `english` in the current language: what `t!` calls.
 #[inline(never)]
 pub fn lookup(english: &'static str) -> &'static str {
-    if lang() == Language::En {
-        return english;
-    }
-    let hash = fnv(english);
-    let found = TABLE.with(|t| {
-        let t = t.borrow();
-        t.binary_search_by_key(&hash, |e| e.0).ok().map(|i| t[i].1)
-    });
-    found.unwrap_or_else(|| {
-        missed(hash, english);
-        english
-    })
+    translate(english).unwrap_or(english)
 }
 
 /// `english` (a template or word of the server's, not a literal here) in the current
@@ -103,22 +92,26 @@ pub fn translate(english: &str) -> Option<&'static str> {
     if lang() == Language::En {
         return None;
     }
-    let hash = fnv(english);
-    let found = TABLE.with(|t| t.borrow().iter().find(|e| e.0 == hash).map(|e| e.1));
-    if found.is_none() {
-        missed(hash, english);
-    }
-    found
+    by_hash(fnv(english), english)
 }
 
 /// The translation kept under `hash` (of an English text the caller does not carry:
 /// `words` keys the server's templates so); a miss is recorded as `what`.
 pub fn by_hash(hash: u32, what: &str) -> Option<&'static str> {
-    let found = TABLE.with(|t| t.borrow().iter().find(|e| e.0 == hash).map(|e| e.1));
+    let found = TABLE.with(|t| {
+        let t = t.borrow();
+        t.binary_search_by_key(&hash, |e| e.0).ok().map(|i| t[i].1)
+    });
     if found.is_none() {
         missed(hash, what);
     }
     found
+}
+
+/// A name the server sends as an English word (a component's: "Reagent chiller") in the
+/// current language, as the catalogs have it.
+pub fn name(english: &str) -> String {
+    translate(english).unwrap_or(english).to_string()
 }
 
 /// A word of the shared contract (`seqhealth_api`'s labels: subsystems, health levels,

@@ -78,7 +78,7 @@ fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
             };
             view! {
                 <tr data-component=p.component.clone()>
-                    <th scope="row">{p.component.clone()} <span class="sub">{crate::i18n::word(p.subsystem.label())}</span></th>
+                    <th scope="row">{crate::i18n::name(&p.component)} <span class="sub">{crate::i18n::word(p.subsystem.label())}</span></th>
                     <td>{why}</td>
                     <td>{when}{runs.map(|r| view! { <span class="sub">{r}</span> })}</td>
                     <td class=if due { "due" } else { "" }>

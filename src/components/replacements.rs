@@ -149,7 +149,11 @@ fn ReplacementRowView(
         ReplacementSource::Prediction => tf!("Trend chart of {0}", sensor),
         ReplacementSource::Warning => tf!("Readings of {0}", sensor),
     };
-    let what = tf!("{0} of {1}", r.component, r.instrument_nickname);
+    let what = tf!(
+        "{0} of {1}",
+        crate::i18n::name(&r.component),
+        r.instrument_nickname
+    );
     let nickname = r.instrument_nickname.clone();
     let group = what.clone();
     let form = move || {
@@ -186,7 +190,7 @@ fn ReplacementRowView(
                 <span class="sub mono">{r.instrument_serial.clone()}</span>
             </th>
             <td role="cell" data-label=tv!("Component")>
-                {r.component.clone()}
+                {crate::i18n::name(&r.component)}
                 <span class="sub">{crate::i18n::word(r.subsystem.label())}</span>
             </td>
             <td role="cell" data-label=tv!("Why")>

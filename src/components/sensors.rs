@@ -180,9 +180,9 @@ fn SensorChart(
                                                 from: a.starts_at.timestamp(),
                                                 to: a.ends_at.timestamp(),
                                                 what: if r.status == ReplacementStatus::Completed {
-                                                    tf!("{0} replacement (done)", r.component)
+                                                    tf!("{0} replacement (done)", crate::i18n::name(&r.component))
                                                 } else {
-                                                    tf!("{0} replacement", r.component)
+                                                    tf!("{0} replacement", crate::i18n::name(&r.component))
                                                 },
                                                 slot: crate::i18n::word(a.slot.label()),
                                             })
