@@ -490,6 +490,7 @@ mod tests {
             .map(Health::label),
         );
         words.extend(SENSORS.iter().map(|s| s.label));
+        words.extend(SENSORS.iter().map(|s| s.unit));
         words.extend(seqhealth_api::ReplacementStatus::ALL.map(|s| s.label()));
         words.extend([seqhealth_api::Slot::Am, seqhealth_api::Slot::Pm].map(|s| s.label()));
         words.extend(seqhealth_api::notify::NotifyKind::ALL.map(|k| k.label()));

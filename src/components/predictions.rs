@@ -71,10 +71,11 @@ fn PredictionTable(list: PredictionList, tz: String) -> impl IntoView {
                 LimitOn::Peaks => tf!("{0}'s daily peak", sensor),
             };
             let (change, limit) = (format::fixed(rate.abs(), 3), format::shortest(p.limit));
+            let unit = crate::i18n::name(&p.unit);
             let why = if rate < 0.0 {
-                tf!("{0} falls {1} {2} {3} over {4}, towards {5} {2}", subject, change, p.unit, per, basis, limit)
+                tf!("{0} falls {1} {2} {3} over {4}, towards {5} {2}", subject, change, unit, per, basis, limit)
             } else {
-                tf!("{0} rises {1} {2} {3} over {4}, towards {5} {2}", subject, change, p.unit, per, basis, limit)
+                tf!("{0} rises {1} {2} {3} over {4}, towards {5} {2}", subject, change, unit, per, basis, limit)
             };
             view! {
                 <tr data-component=p.component.clone()>

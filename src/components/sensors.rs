@@ -296,9 +296,13 @@ fn chart(
         warnings: marks,
         regions: &regions,
     };
-    sensor_svg(&points, &overlay, &s.sensor.unit, (600, 220), &|t| {
-        day(t, tz)
-    })
+    sensor_svg(
+        &points,
+        &overlay,
+        &crate::i18n::name(&s.sensor.unit),
+        (600, 220),
+        &|t| day(t, tz),
+    )
 }
 
 /// Each UTC day's highest reading, at the day's middle: the series a peaks trend is
@@ -330,7 +334,7 @@ fn caption(
     marked: usize,
     appointments: &[Appointment],
 ) -> String {
-    let unit = &s.sensor.unit;
+    let unit = &crate::i18n::name(&s.sensor.unit);
     let bucket = per(s);
     let latest = s
         .points
@@ -393,7 +397,7 @@ fn caption(
 #[component]
 fn DataTable(series: TelemetrySeries, tz: String) -> impl IntoView {
     let s = series;
-    let unit = s.sensor.unit.clone();
+    let unit = crate::i18n::name(&s.sensor.unit);
     let open = RwSignal::new(false);
     view! {
         <details on:toggle=move |ev| {
