@@ -59,6 +59,26 @@ impl Catalog {
         }
     }
 
+    /// An export's own words (a column's header, a calendar label) in this language;
+    /// `{0}`, `{1}`, … filled with `args`. Every literal the server passes to `t`
+    /// must be in both catalogs (`tests::every_export_word_is_translated`).
+    pub fn t(&self, english: &str, args: &[&dyn std::fmt::Display]) -> String {
+        let mut out = self.tr(english).to_string();
+        for (i, a) in args.iter().enumerate() {
+            out = out.replace(&format!("{{{i}}}"), &a.to_string());
+        }
+        out
+    }
+
+    /// A value of a closed list (a subsystem, a status): its code in English, as it always
+    /// was (a spreadsheet's filters keep working), its label's translation otherwise.
+    pub fn value(&self, code: &str, label: &str) -> String {
+        match self.words.is_empty() {
+            true => code.to_string(),
+            false => self.tr(label).to_string(),
+        }
+    }
+
     /// A row's text in this language: its `said` worded where it has one, else `english`
     /// as it was stored.
     pub fn say(&self, said: Option<&Said>, english: &str) -> String {
@@ -91,5 +111,49 @@ mod tests {
             !lexicon(Language::It).words.is_empty(),
             "the catalog is read"
         );
+    }
+
+    /// The export words of the server's sources (literals passed to `t`), in both catalogs.
+    #[test]
+    fn every_export_word_is_translated() {
+        fn sources(dir: &std::path::Path, out: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    sources(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(std::fs::read_to_string(&p).unwrap());
+                }
+            }
+        }
+        let mut files = Vec::new();
+        sources(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let marker = concat!(".t", "(\"");
+        let keys: Vec<&str> = files
+            .iter()
+            .flat_map(|f| {
+                f.match_indices(marker)
+                    .map(move |(at, _)| &f[at + marker.len()..])
+            })
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        assert!(keys.len() >= 20, "only {} export words found", keys.len());
+        for lang in [Language::It, Language::Es] {
+            let missing: Vec<_> = keys
+                .iter()
+                .filter(|k| !lexicon(lang).words.contains_key(**k))
+                .collect();
+            assert!(missing.is_empty(), "{lang:?} lacks {missing:?}");
+        }
+        let it = lexicon(Language::It);
+        assert_eq!(
+            it.t("completed ({0})", &[&"Europe/Rome"]),
+            "completata (Europe/Rome)"
+        );
+        assert_eq!(it.value("thermal", "Thermal"), "Termico");
+        assert_eq!(lexicon(Language::En).value("thermal", "Thermal"), "thermal");
     }
 }

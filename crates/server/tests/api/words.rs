@@ -90,6 +90,31 @@ async fn causes_travel_as_codes_and_exports_word_them_in_the_requester_s_languag
         let english = export(&env, &format!("{file}?lang=en"), &ada, Some("it")).await;
         assert!(english.contains("critical limit"), "{english}");
     }
+    // Their own words too: the CSV's header and values, the calendar's labels.
+    let csv = export(&env, "/api/v1/replacements.csv?lang=it", &ada, None).await;
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.starts_with("id,strumento,numero di serie,sottosistema,componente,stato,")
+            && header.contains("perché"),
+        "{header}"
+    );
+    assert!(
+        csv.contains(",Termico,Refrigeratore dei reagenti,Programmata,"),
+        "{csv}"
+    );
+    let english = export(&env, "/api/v1/replacements.csv", &ada, None).await;
+    assert!(english.starts_with("id,instrument,serial,subsystem,component,status,"));
+    assert!(
+        english.contains(",thermal,Reagent chiller,scheduled,"),
+        "{english}"
+    );
+    let ics = export(&env, "/api/v1/replacements.ics?lang=es", &ada, None).await;
+    assert!(
+        ics.contains("SUMMARY:Sustituir Enfriador de reactivos — ")
+            && ics.contains("DESCRIPTION:Motivo: ")
+            && ics.contains("sustituciones de componentes"),
+        "{ics}"
+    );
     let (s, b) = env
         .get("/api/v1/replacements.csv?lang=de", Some(&ada))
         .await;

@@ -30,7 +30,7 @@ pub fn render(
         "METHOD:PUBLISH".into(),
         format!(
             "X-WR-CALNAME:{}",
-            text(&format!("{lab_name} — component replacements"))
+            text(&words.t("{0} — component replacements", &[&lab_name]))
         ),
         format!("X-WR-TIMEZONE:{}", tz.name()),
     ];
@@ -51,23 +51,19 @@ pub fn render(
             _ => "CONFIRMED",
         };
         let why = words.say(r.reason_said.as_ref(), &r.reason);
-        let mut description = format!("Why: {why}");
+        let mut description = words.t("Why: {0}", &[&why]);
         if let Some(who) = &a.engineer {
-            write!(description, "\nEngineer: {who}").ok();
+            write!(description, "\n{}", words.t("Engineer: {0}", &[who])).ok();
         }
         if let Some(case) = &a.case_number {
-            write!(description, "\nVendor case: {case}").ok();
+            write!(description, "\n{}", words.t("Vendor case: {0}", &[case])).ok();
         }
         if let Some(c) = &r.cancel_reason {
-            write!(description, "\nCancelled: {c}").ok();
+            write!(description, "\n{}", words.t("Cancelled: {0}", &[c])).ok();
         }
         if let Some(t) = r.completed_at {
-            write!(
-                description,
-                "\nCompleted: {}",
-                t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z")
-            )
-            .ok();
+            let at = t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z");
+            write!(description, "\n{}", words.t("Completed: {0}", &[&at])).ok();
         }
         lines.extend([
             "BEGIN:VEVENT".into(),
@@ -78,9 +74,13 @@ pub fn render(
             format!("DTEND;TZID={}:{}", tz.name(), local(a.ends_at, tz)),
             format!(
                 "SUMMARY:{}",
-                text(&format!(
-                    "Replace {} — {} ({})",
-                    r.component, r.instrument_nickname, r.instrument_serial
+                text(&words.t(
+                    "Replace {0} — {1} ({2})",
+                    &[
+                        &words.t(&r.component, &[]),
+                        &r.instrument_nickname,
+                        &r.instrument_serial
+                    ]
                 ))
             ),
             format!("DESCRIPTION:{}", text(&description)),
