@@ -35,7 +35,7 @@ pub enum Figure {
     Secs(f64),
     /// A lab's local day: "9 Dec 2026".
     Day(NaiveDate),
-    /// A word of the contract (a sensor's label, a component), translated.
+    /// A word of the contract (a sensor's label, a component, a unit), translated.
     Word(String),
     /// The same, in lower case: "the laser".
     Lower(String),

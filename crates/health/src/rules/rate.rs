@@ -75,7 +75,7 @@ impl RateOfChangeRule {
                 vec![
                     Figure::Word(self.label.clone()),
                     Figure::G(slope.abs()),
-                    Figure::Text(self.unit.clone()),
+                    Figure::Word(self.unit.clone()),
                     Figure::Secs(self.window_s as f64),
                     Figure::G(limit),
                 ],
@@ -111,7 +111,7 @@ impl RateOfChangeRule {
                 vec![
                     Figure::Word(self.label.clone()),
                     Figure::G(slope.abs()),
-                    Figure::Text(self.unit.clone()),
+                    Figure::Word(self.unit.clone()),
                     Figure::N(pts.len() as f64),
                     Figure::G(limit),
                 ],

@@ -75,7 +75,7 @@ impl ThresholdRule {
             vec![
                 Figure::Word(self.label.clone()),
                 Figure::G(v),
-                Figure::Text(self.unit.clone()),
+                Figure::Word(self.unit.clone()),
                 Figure::G(limit),
             ],
         );
@@ -146,7 +146,7 @@ mod tests {
             vec![
                 Figure::Word("reagent chiller temperature".into()),
                 Figure::G(9.0),
-                Figure::Text("°C".into()),
+                Figure::Word("°C".into()),
                 Figure::G(8.0),
             ]
         );

@@ -129,7 +129,7 @@ async fn follow(
             vec![
                 Figure::Word(p.sensor_label.clone()),
                 Figure::F(p.slope_per_day.abs(), 3),
-                Figure::Text(p.unit.clone()),
+                Figure::Word(p.unit.clone()),
             ],
         );
         sqlx::query(
@@ -198,7 +198,7 @@ pub async fn refresh_lab(db: &AnyPool, lab_id: i64, now: i64) -> AppResult<usize
                 continue;
             }
             let day = |t: chrono::DateTime<chrono::Utc>| Figure::Day(local_date(t.timestamp(), tz));
-            let unit = || Figure::Text(p.unit.clone());
+            let unit = || Figure::Word(p.unit.clone());
             let trend = match p.in_runs {
                 Some(r) => Said::new(
                     "trend_runs",
