@@ -18,7 +18,6 @@
 //! `tests::every_key_is_translated` fails when a catalog lacks a key of `src/`.
 
 use std::cell::{Cell, RefCell};
-use std::fmt::Display;
 
 /// How many untranslated strings are recorded at most.
 pub const MISSES: usize = 200;
@@ -329,33 +328,7 @@ mod render {
 }
 
 /// `template` with `{0}`, `{1}`, … replaced by `args` (what `tf!` calls).
-#[inline(never)]
-pub fn fill(template: &str, args: &[&dyn Display]) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        rest = &rest[open..];
-        let close = rest.find('}').unwrap_or(0);
-        match rest[1..close.max(1)]
-            .parse::<usize>()
-            .ok()
-            .and_then(|k| args.get(k))
-        {
-            Some(a) => {
-                let _ = write!(out, "{a}");
-                rest = &rest[close + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
+pub use seqhealth_api::words::fill;
 
 /// The English text in the current language (a `&'static str`).
 #[macro_export]

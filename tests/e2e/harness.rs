@@ -571,3 +571,44 @@ pub async fn api_runs(base: &str, id: i64) -> RunList {
     assert_eq!(fleet.instruments.len(), NORTHGATE.len());
     api_get(base, &format!("/instruments/{id}/runs")).await
 }
+
+/// Nimbus's failing chiller handled as a manager does from the dashboard (here through
+/// the same API): its warning acknowledged with `why`, its replacement booked for a
+/// weekday morning at least 3 days ahead. Answers that day and the open replacements as
+/// they were before the booking.
+pub async fn handle_nimbus_chiller(
+    base: &str,
+    nimbus: i64,
+    why: &str,
+) -> (chrono::NaiveDate, seqhealth_api::ReplacementList) {
+    let ada = as_ada(base).await;
+    let warnings: seqhealth_api::WarningList =
+        api_get(base, &format!("/warnings?instrument={nimbus}")).await;
+    let chiller = warnings
+        .warnings
+        .iter()
+        .find(|w| w.rule == "threshold:chiller_temp_c")
+        .expect("the chiller's warning");
+    let r = ada
+        .post(format!("{base}/api/v1/warnings/{}/acknowledge", chiller.id))
+        .json(&serde_json::json!({ "reason": why }))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let open: seqhealth_api::ReplacementList = api_get(base, "/replacements?status=open").await;
+    let rec = open
+        .replacements
+        .iter()
+        .find(|r| r.instrument_id == nimbus && r.sensor == "chiller_temp_c")
+        .expect("the chiller's recommendation");
+    let on = seqhealth_api::first_free_weekday(Utc::now().date_naive() + TimeDelta::days(3), &[]);
+    let r = ada
+        .post(format!("{base}/api/v1/replacements/{}/schedule", rec.id))
+        .json(&serde_json::json!({ "date": on, "slot": "am" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    (on, open)
+}

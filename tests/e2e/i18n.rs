@@ -318,38 +318,9 @@ async fn italian_and_spanish_show_every_page_translated() {
     let (server, browser) = start().await;
     let base = server.base.clone();
     let b = &browser;
-    // More states to say: Nimbus's chiller warning acknowledged and its replacement booked
-    // (as a manager does from the dashboard; here through the same API).
+    // More states to say: Nimbus's chiller warning acknowledged and its replacement booked.
     let nimbus = server.id("NB552091");
-    let ada = as_ada(&base).await;
-    let warnings: seqhealth_api::WarningList =
-        api_get(&base, &format!("/warnings?instrument={nimbus}")).await;
-    let chiller = warnings
-        .warnings
-        .iter()
-        .find(|w| w.rule == "threshold:chiller_temp_c")
-        .expect("the chiller's warning");
-    let r = ada
-        .post(format!("{base}/api/v1/warnings/{}/acknowledge", chiller.id))
-        .json(&serde_json::json!({ "reason": "engineer called" }))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
-    let open: seqhealth_api::ReplacementList = api_get(&base, "/replacements?status=open").await;
-    let rec = open
-        .replacements
-        .iter()
-        .find(|r| r.instrument_id == nimbus && r.sensor == "chiller_temp_c")
-        .expect("the chiller's recommendation");
-    let on = seqhealth_api::first_free_weekday(Utc::now().date_naive() + TimeDelta::days(3), &[]);
-    let r = ada
-        .post(format!("{base}/api/v1/replacements/{}/schedule", rec.id))
-        .json(&serde_json::json!({ "date": on, "slot": "am" }))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    handle_nimbus_chiller(&base, nimbus, "engineer called").await;
 
     // English (headless Chromium's language): English words, and no catalog fetched.
     b.login(&base, "ada@northgate.example", DEMO_PASSWORD).await;

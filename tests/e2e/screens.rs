@@ -23,37 +23,8 @@ async fn the_closing_screens_fit_1366_and_375_px() {
     let base = server.base.clone();
     let b = &browser;
     let nimbus = server.id("NB552091");
-    // Nimbus's failing chiller: acknowledged, then its replacement booked (as a manager
-    // does from the dashboard; here through the same API).
-    let ada = as_ada(&base).await;
-    let warnings: seqhealth_api::WarningList =
-        api_get(&base, &format!("/warnings?instrument={nimbus}")).await;
-    let chiller = warnings
-        .warnings
-        .iter()
-        .find(|w| w.rule == "threshold:chiller_temp_c")
-        .expect("the chiller's warning");
-    let r = ada
-        .post(format!("{base}/api/v1/warnings/{}/acknowledge", chiller.id))
-        .json(&serde_json::json!({ "reason": "engineer called, visit booked" }))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
-    let open: seqhealth_api::ReplacementList = api_get(&base, "/replacements?status=open").await;
-    let rec = open
-        .replacements
-        .iter()
-        .find(|r| r.instrument_id == nimbus && r.sensor == "chiller_temp_c")
-        .expect("the chiller's recommendation");
-    let on = seqhealth_api::first_free_weekday(Utc::now().date_naive() + TimeDelta::days(3), &[]);
-    let r = ada
-        .post(format!("{base}/api/v1/replacements/{}/schedule", rec.id))
-        .json(&serde_json::json!({ "date": on, "slot": "am" }))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    // Nimbus's failing chiller: acknowledged, then its replacement booked.
+    let (on, open) = handle_nimbus_chiller(&base, nimbus, "engineer called, visit booked").await;
     let atlas_laser = open
         .replacements
         .iter()

@@ -62,29 +62,68 @@ impl Said {
     /// (the reader shows the English text that travels with it).
     pub fn word(&self, lexicon: &dyn Lexicon) -> Option<String> {
         let mut out = String::new();
-        let mut rest = lexicon.template(&self.code)?;
-        while let Some(open) = rest.find('{') {
-            out.push_str(&rest[..open]);
-            rest = &rest[open..];
-            let close = rest.find('}').unwrap_or(0);
-            match rest[1..close.max(1)]
-                .parse::<usize>()
-                .ok()
-                .and_then(|k| self.figures.get(k))
-            {
-                Some(f) => {
-                    out.push_str(&f.word(lexicon)?);
-                    rest = &rest[close + 1..];
-                }
-                None => {
-                    out.push('{');
-                    rest = &rest[1..];
-                }
+        for piece in Pieces(lexicon.template(&self.code)?) {
+            match piece {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Blank(k) => match self.figures.get(k) {
+                    Some(f) => out.push_str(&f.word(lexicon)?),
+                    None => out.push_str(&format!("{{{k}}}")),
+                },
             }
         }
-        out.push_str(rest);
         Some(out)
     }
+}
+
+/// A template read piece by piece: its text, and its blanks `{0}`, `{1}`, … A `{` that
+/// opens no blank is text.
+pub struct Pieces<'a>(pub &'a str);
+
+pub enum Piece<'a> {
+    Text(&'a str),
+    Blank(usize),
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = Piece<'a>;
+
+    fn next(&mut self) -> Option<Piece<'a>> {
+        let rest = self.0;
+        if rest.is_empty() {
+            return None;
+        }
+        let blank = rest
+            .strip_prefix('{')
+            .and_then(|r| r.split_once('}'))
+            .and_then(|(k, after)| Some((k.parse::<usize>().ok()?, after)));
+        if let Some((k, after)) = blank {
+            self.0 = after;
+            return Some(Piece::Blank(k));
+        }
+        // Text up to the next `{` (a lone `{` at the start is text too).
+        let first = rest.chars().next().map_or(1, char::len_utf8);
+        let end = rest[first..].find('{').map_or(rest.len(), |i| i + first);
+        self.0 = &rest[end..];
+        Some(Piece::Text(&rest[..end]))
+    }
+}
+
+/// `template` with `{0}`, `{1}`, … replaced by `args` (a blank without one stays as
+/// written): the dashboard's `tf!` and the server's export words.
+#[inline(never)]
+pub fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for piece in Pieces(template) {
+        let _ = match piece {
+            Piece::Text(t) => out.write_str(t),
+            Piece::Blank(k) => match args.get(k) {
+                Some(a) => write!(out, "{a}"),
+                None => write!(out, "{{{k}}}"),
+            },
+        };
+    }
+    out
 }
 
 impl Figure {
@@ -298,6 +337,16 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templates_fill_with_any_text_between_their_blanks() {
+        let shown = |t: &str| fill(t, &[&"a", &2.5]);
+        assert_eq!(shown("{1} di {0}"), "2.5 di a");
+        assert_eq!(shown("–{1} %) {0}–{0}"), "–2.5 %) a–a");
+        assert_eq!(shown("{x} {9} {"), "{x} {9} {");
+        assert_eq!(shown("é{{0}}"), "é{a}");
+        assert_eq!(shown(""), "");
+    }
 
     struct Italian;
     impl Lexicon for Italian {

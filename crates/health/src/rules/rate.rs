@@ -70,16 +70,7 @@ impl RateOfChangeRule {
         Some(self.finding(
             slope,
             now,
-            Said::new(
-                code,
-                vec![
-                    Figure::Word(self.label.clone()),
-                    Figure::G(slope.abs()),
-                    Figure::Word(self.unit.clone()),
-                    Figure::Secs(self.window_s as f64),
-                    Figure::G(limit),
-                ],
-            ),
+            self.cause(code, slope, Figure::Secs(self.window_s as f64), limit),
         ))
     }
 
@@ -106,17 +97,23 @@ impl RateOfChangeRule {
         Some(self.finding(
             slope,
             at,
-            Said::new(
-                code,
-                vec![
-                    Figure::Word(self.label.clone()),
-                    Figure::G(slope.abs()),
-                    Figure::Word(self.unit.clone()),
-                    Figure::N(pts.len() as f64),
-                    Figure::G(limit),
-                ],
-            ),
+            self.cause(code, slope, Figure::N(pts.len() as f64), limit),
         ))
+    }
+
+    /// A finding's cause: the signal, how fast it changes, over `span` (a window of time or
+    /// a count of runs), against which limit.
+    fn cause(&self, code: &str, slope: f64, span: Figure, limit: f64) -> Said {
+        Said::new(
+            code,
+            vec![
+                Figure::Word(self.label.clone()),
+                Figure::G(slope.abs()),
+                Figure::Word(self.unit.clone()),
+                span,
+                Figure::G(limit),
+            ],
+        )
     }
 
     /// Whether `slope` goes past a limit rising (or falling), and that limit.

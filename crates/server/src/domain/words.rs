@@ -63,11 +63,7 @@ impl Catalog {
     /// `{0}`, `{1}`, … filled with `args`. Every literal the server passes to `t`
     /// must be in both catalogs (`tests::every_export_word_is_translated`).
     pub fn t(&self, english: &str, args: &[&dyn std::fmt::Display]) -> String {
-        let mut out = self.tr(english).to_string();
-        for (i, a) in args.iter().enumerate() {
-            out = out.replace(&format!("{{{i}}}"), &a.to_string());
-        }
-        out
+        seqhealth_api::words::fill(self.tr(english), args)
     }
 
     /// A value of a closed list (a subsystem, a status): its code in English, as it always
