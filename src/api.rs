@@ -531,9 +531,11 @@ pub fn audit(instrument: RwSignal<Option<i64>>) -> Remote<AuditList> {
 }
 
 pub fn audit_csv_href(instrument: Option<i64>) -> String {
+    // Its details in the dashboard's language.
+    let q = [InstrumentQuery { instrument }.to_query(), in_my_language()];
     url(&format!(
         "/audit.csv?{}",
-        InstrumentQuery { instrument }.to_query()
+        q.join("&").trim_start_matches('&')
     ))
 }
 

@@ -198,7 +198,7 @@ objects! {
     rep::PlannedRunList { planned_runs }
     rep::AuditEntry {
         id, at, actor, action, instrument_id, instrument_nickname, replacement_id,
-        warning_id, detail,
+        warning_id, detail, said,
     }
     rep::AuditList { entries, truncated }
     rep::CalendarInfo { has_feed, created_at }

@@ -69,7 +69,7 @@ fn AuditTable(list: AuditList) -> impl IntoView {
                 <tr>
                     <td>{move || time::date_time(at, &session.time_zone())}</td>
                     <td>{e.actor}</td>
-                    <td>{e.action}</td>
+                    <td>{crate::i18n::name(&e.action)}</td>
                     <td>
                         {e.instrument_id
                             .map(|id| {
@@ -80,7 +80,7 @@ fn AuditTable(list: AuditList) -> impl IntoView {
                                 }
                             })}
                     </td>
-                    <td>{e.detail}</td>
+                    <td>{crate::words::say(e.said.as_ref(), &e.detail)}</td>
                 </tr>
             }
         })

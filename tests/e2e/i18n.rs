@@ -87,8 +87,9 @@ const ITALIAN: Words = Words {
         ("/warnings", "table.warnings tbody tr", "Gravità"),
         (
             "/audit",
-            "table.audit tbody tr, .state.empty",
-            "Registro attività",
+            "table.audit tbody tr",
+            // An action and a detail the server sent as codes.
+            "raccomandata",
         ),
         ("/team", "table.team tbody tr", "Ultimo accesso"),
         (
@@ -137,11 +138,7 @@ const SPANISH: Words = Words {
     ],
     pages: [
         ("/warnings", "table.warnings tbody tr", "Gravedad"),
-        (
-            "/audit",
-            "table.audit tbody tr, .state.empty",
-            "Registro de auditoría",
-        ),
+        ("/audit", "table.audit tbody tr", "recomendada"),
         ("/team", "table.team tbody tr", "Último acceso"),
         (
             "/account",

@@ -268,7 +268,7 @@ impl Query for InstrumentQuery {
 
 // ---------------------------------------------------------------- an export's language
 
-/// `GET /replacements.csv` and `/replacements.ics`: the language their sentences are
+/// `GET /replacements.csv`, `/replacements.ics` and `/audit.csv`: the language their sentences are
 /// worded in; absent, the request's `Accept-Language` decides, else English.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "RawLangQuery")]

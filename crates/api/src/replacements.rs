@@ -293,6 +293,9 @@ pub struct AuditEntry {
     pub replacement_id: Option<i64>,
     pub warning_id: Option<i64>,
     pub detail: String,
+    /// The detail as data, worded in the reader's language; `None` on older entries.
+    #[serde(default)]
+    pub said: Option<crate::Said>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,9 +2,11 @@
 //! completed or acknowledged what, and when. Only `record` writes to it; the database's
 //! triggers refuse updates and deletions.
 
+use crate::domain::words;
 use crate::error::AppResult;
 use crate::store::to_time;
-use seqhealth_api::AuditEntry;
+use seqhealth_api::words::Figure;
+use seqhealth_api::{AuditEntry, Said};
 use sqlx::{Any, AnyConnection};
 
 /// The actions the log knows, as stored.
@@ -43,6 +45,55 @@ pub mod action {
     pub const NOTIFY_SETTINGS_CHANGED: &str = "notification settings changed";
     pub const INSTRUMENT_SILENCED: &str = "notifications silenced";
     pub const SILENCE_ENDED: &str = "notifications silence ended";
+
+    /// Every action: the dashboard and the log's CSV translate them
+    /// (`tests::every_action_is_translated`).
+    pub const ALL: [&str; 34] = [
+        RECOMMENDED,
+        SCHEDULED,
+        RESCHEDULED,
+        CANCELLED,
+        COMPLETED,
+        ACKNOWLEDGED,
+        PLANNED_RUN_ADDED,
+        PLANNED_RUN_REMOVED,
+        CALENDAR_LINK_CREATED,
+        INSTRUMENT_ADDED,
+        ENROLLMENT_CODE_ISSUED,
+        ENROLLED,
+        TOKEN_REVOKED,
+        DATA_SHARING_CHANGED,
+        LAB_SET_UP,
+        JOINED,
+        INVITED,
+        INVITATION_RESENT,
+        INVITATION_WITHDRAWN,
+        ROLE_CHANGED,
+        DEACTIVATED,
+        RESET_LINK_MADE,
+        PASSWORD_RESET,
+        NAME_CHANGED,
+        PASSWORD_CHANGED,
+        LOGGED_OUT_EVERYWHERE,
+        WEBHOOK_ADDED,
+        WEBHOOK_ENABLED,
+        WEBHOOK_DISABLED,
+        WEBHOOK_REMOVED,
+        WEBHOOK_TESTED,
+        NOTIFY_SETTINGS_CHANGED,
+        INSTRUMENT_SILENCED,
+        SILENCE_ENDED,
+    ];
+}
+
+/// A detail's figure written as it is: a name, an e-mail, a reason someone typed.
+pub fn text(s: impl std::fmt::Display) -> Figure {
+    Figure::Text(s.to_string())
+}
+
+/// A detail: one of the `audit_` codes of `seqhealth_api::words::TEMPLATES`.
+pub fn said(code: &str, figures: Vec<Figure>) -> Said {
+    Said::new(code, figures)
 }
 
 /// What happened, and to what.
@@ -55,22 +106,19 @@ pub struct Event<'a> {
     pub instrument_id: Option<i64>,
     pub replacement_id: Option<i64>,
     pub warning_id: Option<i64>,
-    pub detail: String,
+    /// The detail as data (its English is stored beside it).
+    pub detail: Option<Said>,
 }
 
 impl<'a> Event<'a> {
-    /// `action` in `lab_id`, by a person (`Some(user)`) or by seqhealth itself (`None`).
-    pub fn new(
-        lab_id: i64,
-        user_id: Option<i64>,
-        action: &'a str,
-        detail: impl Into<String>,
-    ) -> Event<'a> {
+    /// `action` in `lab_id`, by a person (`Some(user)`) or by seqhealth itself (`None`);
+    /// `detail` is one of `seqhealth_api::words::TEMPLATES`' `audit_` codes.
+    pub fn new(lab_id: i64, user_id: Option<i64>, action: &'a str, detail: Said) -> Event<'a> {
         Event {
             lab_id,
             user_id,
             action,
-            detail: detail.into(),
+            detail: Some(detail),
             ..Event::default()
         }
     }
@@ -106,8 +154,8 @@ impl<'a> Event<'a> {
 /// and the change land together or not at all.
 async fn record(conn: &mut AnyConnection, at: i64, e: Event<'_>) -> AppResult<()> {
     sqlx::query::<Any>(
-        "INSERT INTO audit_log (lab_id, at, user_id, action, instrument_id, replacement_id, warning_id, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO audit_log (lab_id, at, user_id, action, instrument_id, replacement_id, warning_id, detail, said)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(e.lab_id)
     .bind(at)
@@ -116,7 +164,8 @@ async fn record(conn: &mut AnyConnection, at: i64, e: Event<'_>) -> AppResult<()
     .bind(e.instrument_id)
     .bind(e.replacement_id)
     .bind(e.warning_id)
-    .bind(&e.detail)
+    .bind(e.detail.as_ref().map(Said::english).unwrap_or_default())
+    .bind(e.detail.as_ref().map(words::stored))
     .execute(conn)
     .await?;
     Ok(())
@@ -132,6 +181,7 @@ type Row = (
     Option<i64>,
     Option<i64>,
     String,
+    Option<String>,
 );
 
 /// The lab's entries, newest first, at most `limit`; `instrument` narrows to one.
@@ -143,7 +193,7 @@ pub async fn list(
 ) -> AppResult<Vec<AuditEntry>> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT a.id, a.at, u.name, a.action, a.instrument_id, i.nickname, a.replacement_id,
-                a.warning_id, a.detail
+                a.warning_id, a.detail, a.said
          FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
               LEFT JOIN instruments i ON i.id = a.instrument_id
          WHERE a.lab_id = $1 AND ($2 IS NULL OR a.instrument_id = $3)
@@ -167,6 +217,29 @@ pub async fn list(
             replacement_id: r.6,
             warning_id: r.7,
             detail: r.8,
+            said: words::read(r.9.as_deref()),
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::action;
+    use crate::domain::words::lexicon;
+    use seqhealth_api::Language;
+
+    #[test]
+    fn every_action_is_translated() {
+        let source = include_str!("audit.rs");
+        let listed = source.matches(": &str = \"").count();
+        assert_eq!(listed, action::ALL.len(), "an action missing from `ALL`");
+        for lang in [Language::It, Language::Es] {
+            let words = lexicon(lang);
+            let missing: Vec<_> = action::ALL
+                .iter()
+                .filter(|a| words.t(a, &[]) == **a)
+                .collect();
+            assert!(missing.is_empty(), "{lang:?} lacks {missing:?}");
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! One instrument: whether it is in a lab, its detail page's figures, its runs.
 
-use crate::domain::audit::{action, Event};
+use crate::domain::audit::{action, said, text, Event};
 use crate::domain::enrollment::{self, placeholder};
 use crate::domain::health;
 use crate::error::{AppError, AppResult};
@@ -47,11 +47,9 @@ pub async fn add(
     .fetch_one(&mut **tx)
     .await?;
     let code = enrollment::issue_code(tx, id, user_id, now).await?;
-    let detail = format!(
-        "{} {} \"{}\" added; an enrollment code was issued",
-        req.model,
-        serial,
-        req.nickname.trim()
+    let detail = said(
+        "audit_instrument_added",
+        vec![text(&req.model), text(&serial), text(req.nickname.trim())],
     );
     Event::new(lab_id, Some(user_id), action::INSTRUMENT_ADDED, detail)
         .instrument(id)

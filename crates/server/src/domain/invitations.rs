@@ -2,12 +2,13 @@
 //! `seqhealth-server init`, and (to come) invitations by a manager. A link is 256 random
 //! bits of which only the hash is stored; it works once, until it expires.
 
-use crate::domain::audit::{action, Event};
+use crate::domain::audit::{action, said, text, Event};
 use crate::domain::credentials::{hash_token, new_token};
 use crate::error::{AppError, AppResult};
 use crate::store::to_time;
 use axum::http::StatusCode;
 use seqhealth_api::people::{INVITATION_DAYS, SETUP_LINK_HOURS};
+use seqhealth_api::words::Figure;
 use seqhealth_api::{Invitation, InvitationLink, Role};
 use sqlx::{AnyConnection, AnyPool};
 
@@ -63,7 +64,7 @@ pub async fn init_lab(
             .fetch_one(&mut *tx)
             .await?;
     let token = issue(&mut tx, lab_id, &email, Role::Manager, "setup", None, now).await?;
-    let detail = format!("Lab set up; a setup link was issued for its first manager, {email}");
+    let detail = said("audit_lab_set_up", vec![text(&email)]);
     Event::new(lab_id, None, action::LAB_SET_UP, detail)
         .record(&mut tx, now)
         .await?;
@@ -216,7 +217,8 @@ pub async fn accept(
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    let detail = format!("{name} ({email}) joined as {role}");
+    let as_role = Figure::Word(role.to_string());
+    let detail = said("audit_joined", vec![text(name), text(&email), as_role]);
     Event::new(lab_id, Some(user_id), action::JOINED, detail)
         .record(conn, now)
         .await?;
@@ -252,7 +254,10 @@ pub async fn invite(
     }
     expire(conn, lab_id, &email, now).await?;
     let token = issue(conn, lab_id, &email, role, "invite", manager_id, now).await?;
-    let detail = format!("{email} invited as {}", role.as_str());
+    let detail = said(
+        "audit_invited",
+        vec![text(&email), Figure::Word(role.as_str().into())],
+    );
     Event::new(lab_id, manager_id, action::INVITED, detail)
         .record(conn, now)
         .await?;
@@ -301,10 +306,8 @@ pub async fn resend(
     let (email, role) = open_invitation(conn, lab_id, id, now).await?;
     expire(conn, lab_id, &email, now).await?;
     let token = issue(conn, lab_id, &email, role, "invite", Some(manager_id), now).await?;
-    let detail = format!(
-        "{email} invited again as {}: a new link, the old one stopped working",
-        role.as_str()
-    );
+    let as_role = Figure::Word(role.as_str().into());
+    let detail = said("audit_invited_again", vec![text(&email), as_role]);
     Event::new(lab_id, Some(manager_id), action::INVITATION_RESENT, detail)
         .record(conn, now)
         .await?;
@@ -326,7 +329,7 @@ pub async fn withdraw(
 ) -> AppResult<()> {
     let (email, _) = open_invitation(conn, lab_id, id, now).await?;
     expire(conn, lab_id, &email, now).await?;
-    let detail = format!("The invitation of {email} was withdrawn; its link no longer works");
+    let detail = said("audit_invitation_withdrawn", vec![text(&email)]);
     Event::new(
         lab_id,
         Some(manager_id),

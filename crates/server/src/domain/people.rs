@@ -1,9 +1,10 @@
 //! A lab's people: who is in it, their roles, and deactivation. A lab always keeps at
 //! least one active manager, so someone can always invite, book and acknowledge.
 
-use crate::domain::audit::{action, Event};
+use crate::domain::audit::{action, said, text, Event};
 use crate::error::{AppError, AppResult};
 use crate::store::to_time;
+use seqhealth_api::words::Figure;
 use seqhealth_api::{Invited, Member, Role, Team};
 use sqlx::{AnyConnection, AnyPool};
 
@@ -114,7 +115,8 @@ pub async fn set_role(
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
-    let detail = format!("{name} is now a {} (was a {was})", role.as_str());
+    let (now_a, was_a) = (Figure::Word(role.as_str().into()), Figure::Word(was));
+    let detail = said("audit_role_changed", vec![text(name), now_a, was_a]);
     Event::new(lab_id, Some(manager_id), action::ROLE_CHANGED, detail)
         .record(conn, now)
         .await
@@ -143,7 +145,7 @@ pub async fn deactivate(
         .execute(&mut *conn)
         .await?;
     crate::domain::sessions::end_all_in(conn, user_id).await?;
-    let detail = format!("{name} was deactivated; their sessions ended");
+    let detail = said("audit_deactivated", vec![text(name)]);
     Event::new(lab_id, manager_id, action::DEACTIVATED, detail)
         .record(conn, now)
         .await

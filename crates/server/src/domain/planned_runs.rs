@@ -1,9 +1,10 @@
 //! Planned runs: whole local days per instrument a lab enters so a replacement slot
 //! does not land in the middle of a run.
 
-use crate::domain::audit::{action, Event};
-use crate::domain::replacements::{lab_zone, local_date, planned_run, spoken_day};
+use crate::domain::audit::{action, said, text, Event};
+use crate::domain::replacements::{lab_zone, local_date, planned_run};
 use crate::error::{AppError, AppResult};
+use seqhealth_api::words::Figure;
 use seqhealth_api::{PlannedRun, PlannedRunList, PlannedRunRequest};
 use sqlx::{Any, AnyPool, Transaction};
 
@@ -72,10 +73,10 @@ pub async fn create(
     .bind(instrument_id)
     .fetch_one(&mut **tx)
     .await?;
-    let detail = format!(
-        "Planned run \"{label}\" on {nickname}, {} to {}",
-        spoken_day(req.starts_on),
-        spoken_day(req.ends_on)
+    let (from, to) = (Figure::Day(req.starts_on), Figure::Day(req.ends_on));
+    let detail = said(
+        "audit_planned_run",
+        vec![text(label), text(&nickname), from, to],
     );
     Event::new(lab_id, Some(user_id), action::PLANNED_RUN_ADDED, detail)
         .instrument(instrument_id)
@@ -125,12 +126,11 @@ pub async fn remove(
         .execute(&mut **tx)
         .await?;
     let day = |d: &str| {
-        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_or_else(|_| d.to_string(), spoken_day)
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_or_else(|_| text(d), Figure::Day)
     };
-    let detail = format!(
-        "Planned run \"{label}\" on {nickname}, {} to {}, removed",
-        day(&from),
-        day(&to)
+    let detail = said(
+        "audit_planned_run_removed",
+        vec![text(label), text(nickname), day(&from), day(&to)],
     );
     Event::new(lab_id, Some(user_id), action::PLANNED_RUN_REMOVED, detail)
         .instrument(instrument_id)

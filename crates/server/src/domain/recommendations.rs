@@ -42,6 +42,7 @@ async fn recommend(
         replace_by,
     } = r;
     let said = words::stored(reason);
+    let detail = reason.clone();
     let reason = &reason.english();
     let source = match source {
         ReplacementSource::Prediction => "prediction",
@@ -67,7 +68,7 @@ async fn recommend(
     .fetch_optional(&mut *conn)
     .await?;
     let Some(id) = id else { return Ok(false) };
-    Event::new(lab_id, None, action::RECOMMENDED, reason)
+    Event::new(lab_id, None, action::RECOMMENDED, detail)
         .instrument(instrument_id)
         .replacement(id)
         .warning(warning_id)

@@ -3,7 +3,7 @@
 //! set up; 24 hours) or "Forgot password?" mails one (1 hour). 256 random bits, only the
 //! hash kept; once; using it ends every session of the person.
 
-use crate::domain::audit::{action, Event};
+use crate::domain::audit::{action, said, text, Event};
 use crate::domain::credentials::{hash_token, new_token};
 use crate::error::{AppError, AppResult};
 use crate::mail::{letters, Mailer};
@@ -42,7 +42,7 @@ pub async fn issue(
             .bind(user_id)
             .fetch_one(&mut *conn)
             .await?;
-    let detail = format!("A password-reset link was made for {email}");
+    let detail = said("audit_reset_link", vec![text(&email)]);
     Event::new(lab_id, None, action::RESET_LINK_MADE, detail)
         .record(conn, now)
         .await?;
@@ -121,7 +121,7 @@ pub async fn reset(
         .bind(user_id)
         .fetch_one(&mut *conn)
         .await?;
-    let detail = format!("{email} chose a new password with a reset link; their sessions ended");
+    let detail = said("audit_password_reset", vec![text(&email)]);
     Event::new(lab_id, Some(user_id), action::PASSWORD_RESET, detail)
         .record(conn, now)
         .await?;

@@ -1,6 +1,6 @@
 //! Users' sessions: a random token whose hash is stored, valid for [`SESSION_HOURS`].
 
-use crate::domain::audit::{action, Event};
+use crate::domain::audit::{action, said, text, Event};
 use crate::domain::credentials::{dummy_hash, hash_password, hash_token, verify_password};
 use crate::error::AppResult;
 use seqhealth_api::{LabInfo, Language, Role, SessionInfo, UserInfo};
@@ -101,10 +101,8 @@ pub async fn end_all(
     now: i64,
 ) -> AppResult<u64> {
     let ended = end_all_in(conn, user_id).await?;
-    let detail = format!(
-        "{} logged out everywhere ({ended} sessions ended)",
-        name_of(conn, user_id).await?
-    );
+    let name = name_of(conn, user_id).await?;
+    let detail = said("audit_logged_out_everywhere", vec![text(name), text(ended)]);
     Event::new(lab_id, Some(user_id), action::LOGGED_OUT_EVERYWHERE, detail)
         .record(conn, now)
         .await?;
@@ -205,7 +203,7 @@ pub async fn set_password(
         .await?
         .rows_affected();
     let name = name_of(conn, user_id).await?;
-    let detail = format!("{name} changed their password; {ended} other sessions ended");
+    let detail = said("audit_password_changed", vec![text(name), text(ended)]);
     Event::new(lab_id, Some(user_id), action::PASSWORD_CHANGED, detail)
         .record(conn, now)
         .await?;
@@ -244,7 +242,7 @@ pub async fn set_name(
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
-    let detail = format!("{was} is now called {name}");
+    let detail = said("audit_renamed", vec![text(was), text(name)]);
     Event::new(lab_id, Some(user_id), action::NAME_CHANGED, detail)
         .record(conn, now)
         .await

@@ -3,15 +3,17 @@
 
 use crate::domain::audit;
 use crate::domain::replacements::lab_zone;
+use crate::domain::words;
 use crate::error::AppResult;
 use crate::http::csv;
 use crate::http::download::attachment;
 use crate::http::extract::CurrentUser;
-use crate::http::params::{instrument_filter, ApiQuery};
+use crate::http::params::{export_lang, instrument_filter, ApiQuery};
 use crate::state::AppState;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
-use seqhealth_api::{AuditEntry, AuditList, InstrumentQuery, MAX_AUDIT_ENTRIES};
+use seqhealth_api::{AuditEntry, AuditList, InstrumentQuery, LangQuery, MAX_AUDIT_ENTRIES};
 
 /// The lab's entries (of one instrument, if `instrument` names one of the lab's), newest
 /// first, and whether there were more than fit.
@@ -48,11 +50,16 @@ pub async fn list(
     crate::store::cache::json(&state.lab_lists, key, version, &request, compute).await
 }
 
+/// `GET /audit.csv?instrument=&lang=`: the log as a spreadsheet, in the requester's
+/// language (`?lang=`, else `Accept-Language`), times in the lab's zone.
 pub async fn list_csv(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(q): ApiQuery<InstrumentQuery>,
+    ApiQuery(lang): ApiQuery<LangQuery>,
+    headers: HeaderMap,
 ) -> AppResult<Response> {
+    let words = words::lexicon(export_lang(lang, &headers));
     let instrument = instrument_filter(&state, &user, q.instrument).await?;
     let (entries, _) = fetch(&state, user.lab_id, instrument).await?;
     let tz = lab_zone(&mut *state.db.acquire().await?, user.lab_id).await?;
@@ -60,14 +67,14 @@ pub async fn list_csv(
     csv::row(
         &mut out,
         &[
-            "id".to_string(),
-            format!("when ({})", tz.name()),
-            "who".into(),
-            "action".into(),
-            "instrument".into(),
-            "replacement".into(),
-            "warning".into(),
-            "detail".into(),
+            words.t("id", &[]),
+            words.t("when ({0})", &[&tz.name()]),
+            words.t("who", &[]),
+            words.t("action", &[]),
+            words.t("instrument", &[]),
+            words.t("replacement", &[]),
+            words.t("warning", &[]),
+            words.t("detail", &[]),
         ],
     );
     for e in &entries {
@@ -79,11 +86,11 @@ pub async fn list_csv(
                     .format("%Y-%m-%d %H:%M:%S")
                     .to_string(),
                 e.actor.clone(),
-                e.action.clone(),
+                words.value(&e.action, &e.action),
                 e.instrument_nickname.clone().unwrap_or_default(),
                 e.replacement_id.map(|i| i.to_string()).unwrap_or_default(),
                 e.warning_id.map(|i| i.to_string()).unwrap_or_default(),
-                e.detail.clone(),
+                words.say(e.said.as_ref(), &e.detail),
             ],
         );
     }

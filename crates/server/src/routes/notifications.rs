@@ -5,7 +5,7 @@
 //! token is the credential; the link shows a button, so a mail scanner that opens it
 //! unsubscribes nobody).
 
-use crate::domain::audit::{action, Event};
+use crate::domain::audit::{action, said, text, Event};
 use crate::domain::notify::{deliveries, prefs, silence, unsubscribe, webhooks};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{ApiJson, CurrentUser};
@@ -67,9 +67,13 @@ pub async fn set_settings(
         user.lab_id,
         Some(user.user_id),
         action::NOTIFY_SETTINGS_CHANGED,
-        format!(
-            "digest at {}, escalate after {} min, remind every {} h",
-            req.digest_at, req.escalate_after_minutes, req.remind_every_hours
+        said(
+            "audit_notify_settings",
+            vec![
+                text(&req.digest_at),
+                text(req.escalate_after_minutes),
+                text(req.remind_every_hours),
+            ],
         ),
     )
     .record(&mut tx, now())

@@ -167,3 +167,80 @@ async fn a_row_stored_before_codes_still_reads_in_its_english() {
         .expect("today's own words are codes");
     assert_eq!(title.figures[1], Figure::Text("An old reason".into()));
 }
+
+#[tokio::test]
+async fn audit_details_travel_as_codes_and_the_log_s_csv_words_them() {
+    let env = env().await;
+    env.fill().await;
+    let ada = env.login("ada@northgate.example").await;
+    let rec = chiller_recommendation(&env, &ada).await;
+    let schedule = format!("/api/v1/replacements/{}/schedule", rec.id);
+    let booking = json!({ "date": day(10), "slot": "am", "engineer": "Marco Rossi" });
+    let (s, b) = post_json(&env, &schedule, &ada, booking).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    // An entry as an older server left it: its English only (the log is append-only, so
+    // it is added, not changed).
+    sqlx::query(
+        "INSERT INTO audit_log (lab_id, at, action, detail)
+         SELECT lab_id, 0, 'acknowledged', 'Old words, kept as they were' FROM instruments WHERE id = $1",
+    )
+    .bind(env.id("NB552091"))
+    .execute(&env.db)
+    .await
+    .unwrap();
+
+    let log: seqhealth_api::AuditList = env.get_json("/api/v1/audit", &ada).await;
+    let booked = log
+        .entries
+        .iter()
+        .find(|e| e.action == "scheduled")
+        .expect("the booking is logged");
+    let said = booked.said.as_ref().expect("a new entry carries its code");
+    assert_eq!(said.code, "audit_scheduled");
+    assert_eq!(said.english(), booked.detail);
+    assert!(
+        booked
+            .detail
+            .starts_with("Reagent chiller replacement scheduled for ")
+            && booked
+                .detail
+                .ends_with(" Morning (08:00–12:00) (engineer Marco Rossi)"),
+        "the English reads as before: {}",
+        booked.detail
+    );
+    let recommended = log.entries.iter().find(|e| e.action == "recommended");
+    let reason = recommended
+        .and_then(|e| e.said.as_ref())
+        .expect("its reason");
+    assert_eq!(reason.code, "reason_warning");
+    let old = log.entries.iter().find(|e| e.at.timestamp() == 0).unwrap();
+    assert_eq!(old.said, None);
+
+    let italian = export(&env, "/api/v1/audit.csv?lang=it", &ada, None).await;
+    assert!(
+        italian.starts_with("id,quando (") && italian.contains("),chi,azione,strumento,"),
+        "{italian}"
+    );
+    assert!(
+        italian.contains(",programmata,")
+            && italian.contains(",Sostituzione di Refrigeratore dei reagenti programmata per ")
+            && italian.contains(" Mattina (08:00–12:00) (tecnico Marco Rossi)")
+            && italian.contains(",raccomandata,")
+            && italian.contains("Avviso emesso il ")
+            && italian.contains("Old words, kept as they were"),
+        "{italian}"
+    );
+    let spanish = export(&env, "/api/v1/audit.csv", &ada, Some("es")).await;
+    assert!(
+        spanish.contains(" Mañana (08:00–12:00) (técnico Marco Rossi)"),
+        "{spanish}"
+    );
+    let english = export(&env, "/api/v1/audit.csv", &ada, None).await;
+    assert!(
+        english.starts_with("id,when (")
+            && english.contains("),who,action,")
+            && english.contains(",scheduled,")
+            && english.contains(&booked.detail),
+        "{english}"
+    );
+}

@@ -3,7 +3,7 @@
 //! stops working at once).
 
 use super::ics::{self, CalendarEvent};
-use crate::domain::audit::{action, Event};
+use crate::domain::audit::{action, said, Event};
 use crate::domain::credentials::hash_token;
 use crate::domain::replacements::{self, Filter};
 use crate::error::AppResult;
@@ -42,10 +42,9 @@ pub async fn rotate(
     .bind(lab_id)
     .execute(&mut **tx)
     .await?;
-    let detail = if had.is_some() {
-        "New calendar subscription link; the previous link no longer works"
-    } else {
-        "Calendar subscription link created"
+    let detail = match had {
+        Some(_) => said("audit_feed_new", vec![]),
+        None => said("audit_feed_created", vec![]),
     };
     Event::new(lab_id, Some(user_id), action::CALENDAR_LINK_CREATED, detail)
         .record(tx, now)

@@ -184,7 +184,10 @@ pub async fn enroll(conn: &mut AnyConnection, code: &str, now: i64) -> AppResult
     .bind(instrument_id)
     .fetch_one(&mut *conn)
     .await?;
-    let detail = format!("The agent of {nickname} ({serial}) enrolled with a one-time code");
+    let detail = audit::said(
+        "audit_enrolled",
+        vec![audit::text(&nickname), audit::text(&serial)],
+    );
     Event::new(lab_id, None, audit::action::ENROLLED, detail)
         .instrument(instrument_id)
         .record(conn, now)
@@ -214,7 +217,7 @@ pub async fn reissue(
         ));
     }
     let code = issue_code(tx, id, user_id, now).await?;
-    let detail = "A new enrollment code was issued; earlier unused codes no longer work";
+    let detail = audit::said("audit_code_issued", vec![]);
     Event::new(
         lab_id,
         Some(user_id),

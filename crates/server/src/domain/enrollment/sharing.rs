@@ -1,6 +1,6 @@
 //! The agent's "send performance data" switch, as the instrument reports it.
 
-use crate::domain::audit::{action, Event};
+use crate::domain::audit::{action, said, Event};
 use crate::error::AppResult;
 use seqhealth_api::SharingReport;
 use sqlx::{Any, Transaction};
@@ -29,10 +29,11 @@ pub async fn sharing(
             .bind(instrument_id)
             .fetch_one(&mut **tx)
             .await?;
-        let detail = format!(
-            "The instrument's agent turned \"send performance data\" {}",
-            if report.enabled { "on" } else { "off" }
-        );
+        let code = match report.enabled {
+            true => "audit_sharing_on",
+            false => "audit_sharing_off",
+        };
+        let detail = said(code, vec![]);
         Event::new(lab_id, None, action::DATA_SHARING_CHANGED, detail)
             .instrument(instrument_id)
             .record(tx, now)

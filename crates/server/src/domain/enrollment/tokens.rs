@@ -1,7 +1,7 @@
 //! Instrument tokens: which instrument a token is, revoked tokens, revocation.
 
 use super::placeholder;
-use crate::domain::audit::{action, Event};
+use crate::domain::audit::{action, said, Event};
 use crate::domain::credentials::hash_token;
 use crate::error::{AppError, AppResult};
 use sqlx::{Any, Transaction};
@@ -66,7 +66,7 @@ pub async fn revoke(
             "this instrument has no active token to revoke".into(),
         ));
     }
-    let detail = "The agent's token was revoked; its pushes are refused until it enrolls again";
+    let detail = said("audit_token_revoked", vec![]);
     Event::new(lab_id, Some(user_id), action::TOKEN_REVOKED, detail)
         .instrument(id)
         .record(tx, now)

@@ -1,7 +1,7 @@
 //! Silencing one instrument's notifications for a stated time (a service visit): its
 //! warnings still show on the dashboard; nobody is mailed about them until then.
 
-use crate::domain::audit::{action, Event};
+use crate::domain::audit::{action, said, text, Event};
 use crate::error::{AppError, AppResult};
 use sqlx::{AnyConnection, AnyPool};
 
@@ -47,7 +47,10 @@ pub async fn set(
         lab_id,
         Some(user_id),
         action::INSTRUMENT_SILENCED,
-        format!("{nickname} until {when}: {reason}"),
+        said(
+            "audit_silenced",
+            vec![text(nickname), text(when), text(reason)],
+        ),
     )
     .instrument(instrument_id)
     .record(conn, now)
@@ -66,7 +69,8 @@ pub async fn end(
         .bind(instrument_id)
         .execute(&mut *conn)
         .await?;
-    Event::new(lab_id, Some(user_id), action::SILENCE_ENDED, nickname)
+    let detail = said("audit_as_is", vec![text(nickname)]);
+    Event::new(lab_id, Some(user_id), action::SILENCE_ENDED, detail)
         .instrument(instrument_id)
         .record(conn, now)
         .await

@@ -3,7 +3,7 @@
 
 use super::fanout::{insert, EventRow, EVENT_COLUMNS};
 use super::outbox::{new_key, NewEvent, Reason};
-use crate::domain::audit::{action, Event};
+use crate::domain::audit::{action, said, text, Event};
 use crate::error::{AppError, AppResult};
 use crate::store::to_time;
 use seqhealth_api::notify::{NewWebhook, NotifyKind, Webhook, WebhookCreated};
@@ -111,7 +111,7 @@ pub async fn create(
         lab_id,
         Some(user_id),
         action::WEBHOOK_ADDED,
-        format!("{name}: {}", req.url),
+        said("audit_named", vec![text(name), text(&req.url)]),
     )
     .record(conn, now)
     .await?;
@@ -159,7 +159,8 @@ pub async fn set_enabled(
         true => action::WEBHOOK_ENABLED,
         false => action::WEBHOOK_DISABLED,
     };
-    Event::new(lab_id, Some(user_id), what, hook.name.clone())
+    let detail = said("audit_as_is", vec![text(&hook.name)]);
+    Event::new(lab_id, Some(user_id), what, detail)
         .record(conn, now)
         .await?;
     Ok(Webhook { enabled, ..hook })
@@ -179,7 +180,8 @@ pub async fn remove(
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    Event::new(lab_id, Some(user_id), action::WEBHOOK_REMOVED, hook.name)
+    let detail = said("audit_as_is", vec![text(hook.name)]);
+    Event::new(lab_id, Some(user_id), action::WEBHOOK_REMOVED, detail)
         .record(conn, now)
         .await
 }
@@ -239,7 +241,8 @@ pub async fn test(
         None,
     )
     .await?;
-    Event::new(lab_id, Some(user_id), action::WEBHOOK_TESTED, hook.name)
+    let detail = said("audit_as_is", vec![text(hook.name)]);
+    Event::new(lab_id, Some(user_id), action::WEBHOOK_TESTED, detail)
         .record(conn, now)
         .await
 }

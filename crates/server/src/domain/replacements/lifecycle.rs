@@ -4,8 +4,9 @@
 
 use super::rows::get;
 use super::slots::{check_slot, lab_zone, slot_text};
-use crate::domain::audit::{action, Event};
+use crate::domain::audit::{action, said, text, Event};
 use crate::error::{AppError, AppResult};
+use seqhealth_api::words::{Figure, Said};
 use seqhealth_api::{ReplacementRow, ReplacementStatus, ScheduleRequest};
 use sqlx::{AnyConnection, AnyPool};
 
@@ -34,7 +35,7 @@ async fn logged(
     user_id: i64,
     action: &str,
     row: &ReplacementRow,
-    detail: String,
+    detail: Said,
     now: i64,
 ) -> AppResult<ReplacementRow> {
     Event::new(lab_id, Some(user_id), action, detail)
@@ -132,29 +133,32 @@ async fn book(
     .bind(id);
     // Who comes and the vendor's case, in the audit log too.
     let who = match (&engineer, &case_number) {
-        (Some(e), Some(c)) => format!(" (engineer {e}, case {c})"),
-        (Some(e), None) => format!(" (engineer {e})"),
-        (None, Some(c)) => format!(" (case {c})"),
-        (None, None) => String::new(),
+        (Some(e), Some(c)) => Figure::said(said("audit_engineer_case", vec![text(e), text(c)])),
+        (Some(e), None) => Figure::said(said("audit_engineer", vec![text(e)])),
+        (None, Some(c)) => Figure::said(said("audit_case", vec![text(c)])),
+        (None, None) => text(""),
     };
+    let component = Figure::Word(row.component.clone());
     let (update, action, detail) = match &before {
         Some(before) => (
             update.bind(before.starts_at.timestamp()),
             action::RESCHEDULED,
-            format!(
-                "{} replacement moved from {} to {}{who}",
-                row.component,
-                slot_text(before.date, before.slot),
-                slot_text(req.date, req.slot)
+            said(
+                "audit_moved",
+                vec![
+                    component,
+                    slot_text(before.date, before.slot),
+                    slot_text(req.date, req.slot),
+                    who,
+                ],
             ),
         ),
         None => (
             update,
             action::SCHEDULED,
-            format!(
-                "{} replacement scheduled for {}{who}",
-                row.component,
-                slot_text(req.date, req.slot)
+            said(
+                "audit_scheduled",
+                vec![component, slot_text(req.date, req.slot), who],
             ),
         ),
     };
@@ -202,7 +206,8 @@ pub async fn cancel(
     .bind(id);
     let refusal = "only a recommended or scheduled replacement can be cancelled";
     apply(conn, lab_id, id, update, refusal).await?;
-    let detail = format!("{} replacement cancelled: {reason}", row.component);
+    let component = Figure::Word(row.component.clone());
+    let detail = said("audit_cancelled", vec![component, text(reason)]);
     logged(conn, lab_id, user_id, action::CANCELLED, &row, detail, now).await
 }
 
@@ -239,13 +244,13 @@ pub async fn complete(
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    let mut detail = format!(
-        "{} replaced; {resolved} warning{} resolved; its prediction starts a new baseline",
-        row.component,
-        if resolved == 1 { "" } else { "s" }
-    );
+    let component = Figure::Word(row.component.clone());
+    let mut detail = match resolved {
+        1 => said("audit_completed_one", vec![component]),
+        n => said("audit_completed", vec![component, text(n)]),
+    };
     if let Some(note) = note.filter(|n| !n.is_empty()) {
-        detail.push_str(&format!(" — {note}"));
+        detail = said("audit_noted", vec![Figure::said(detail), text(note)]);
     }
     logged(conn, lab_id, user_id, action::COMPLETED, &row, detail, now).await
 }

@@ -5,6 +5,7 @@ use crate::error::{AppError, AppResult};
 use axum::http::StatusCode;
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
+use seqhealth_api::words::{Figure, Said};
 use seqhealth_api::{ReplacementRow, ScheduleRequest, Slot};
 use sqlx::AnyConnection;
 
@@ -106,8 +107,12 @@ pub(super) async fn check_slot(
     Ok((start, end))
 }
 
-pub(super) fn slot_text(date: NaiveDate, slot: Slot) -> String {
-    format!("{} {}", spoken_day(date), slot.label())
+pub(super) fn slot_text(date: NaiveDate, slot: Slot) -> Figure {
+    let said = Said::new(
+        "audit_slot",
+        vec![Figure::Day(date), Figure::Word(slot.label().into())],
+    );
+    Figure::said(said)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use crate::domain::audit;
 use crate::error::{AppError, AppResult};
+use seqhealth_api::words::Figure;
 use seqhealth_api::WarningStatus;
 use sqlx::{Any, AnyPool, Transaction};
 
@@ -64,16 +65,19 @@ pub async fn acknowledge(
     if changed == 0 {
         return Err(refused());
     }
-    let (instrument_id, message): (i64, String) =
-        sqlx::query_as("SELECT instrument_id, message FROM warnings WHERE id = $1")
+    let (instrument_id, message, message_said): (i64, String, Option<String>) =
+        sqlx::query_as("SELECT instrument_id, message, said FROM warnings WHERE id = $1")
             .bind(id)
             .fetch_one(&mut **tx)
             .await?;
-    let detail = if again {
-        format!("Acknowledged again after it got worse: {message} — {reason}")
-    } else {
-        format!("Acknowledged warning: {message} — {reason}")
+    // The warning's cause as data where it has one, so the log words it too.
+    let cause = crate::domain::words::read(message_said.as_deref())
+        .map_or_else(|| audit::text(message), Figure::said);
+    let code = match again {
+        true => "audit_acknowledged_again",
+        false => "audit_acknowledged",
     };
+    let detail = audit::said(code, vec![cause, audit::text(reason)]);
     audit::Event::new(lab_id, Some(user_id), audit::action::ACKNOWLEDGED, detail)
         .instrument(instrument_id)
         .warning(Some(id))
