@@ -129,6 +129,22 @@ pub fn query_value(name: &str) -> Option<String> {
     crate::router::query_value(name)
 }
 
+/// A translated sentence with links inside (`{0}`, `{1}`, … are `links`), so each language
+/// orders its words around them: one sentence for translators, not pieces.
+pub fn sentence(template: &str, mut links: Vec<AnyView>) -> AnyView {
+    use seqhealth_api::words::{Piece, Pieces};
+    Pieces(template)
+        .map(|piece| match piece {
+            Piece::Text(t) => t.to_string().into_any(),
+            Piece::Blank(k) => match links.get_mut(k) {
+                Some(link) => std::mem::replace(link, ().into_any()),
+                None => ().into_any(),
+            },
+        })
+        .collect_view()
+        .into_any()
+}
+
 /// Names the page in the browser tab and for screen readers.
 pub fn set_title(page: &str) {
     if let Some(doc) = web_sys::window().and_then(|w| w.document()) {

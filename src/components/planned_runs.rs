@@ -53,10 +53,14 @@ pub fn PlannedRuns(id: i64) -> impl IntoView {
         view! {
             <li>
                 <span>
-                    <time datetime=p.starts_on.to_string()>{crate::format::day(p.starts_on)}</time>
-                    {tv!(" to ")}
-                    <time datetime=p.ends_on.to_string()>{crate::format::day(p.ends_on)}</time>
-                    {format!(": {}", p.label)}
+                    {super::sentence(
+                        t!("{0} to {1}: {2}"),
+                        vec![
+                            view! { <time datetime=p.starts_on.to_string()>{crate::format::day(p.starts_on)}</time> }.into_any(),
+                            view! { <time datetime=p.ends_on.to_string()>{crate::format::day(p.ends_on)}</time> }.into_any(),
+                            p.label.clone().into_any(),
+                        ],
+                    )}
                 </span>
                 {when(move || session.is_manager(), move || view! {
                     <button

@@ -48,9 +48,13 @@ pub fn Silence(detail: InstrumentDetail, on_change: Callback<()>) -> impl IntoVi
     let body = match (detail.silenced_until, detail.silence_reason) {
         (Some(t), reason) => view! {
             <p class="silenced" role="status">
-                {tv!("Notifications silenced until ")}
-                <time datetime=t.to_rfc3339()>{format!("{} ({tz})", time::date_time(t, &tz))}</time>
-                {format!(": {}", reason.unwrap_or_default())}
+                {super::sentence(
+                    t!("Notifications silenced until {0}: {1}"),
+                    vec![
+                        view! { <time datetime=t.to_rfc3339()>{format!("{} ({tz})", time::date_time(t, &tz))}</time> }.into_any(),
+                        reason.unwrap_or_default().into_any(),
+                    ],
+                )}
             </p>
             {when(move || session.is_manager(), move || view! {
                 <button type="button" class="secondary" on:click=move |_| end.dispatch()>

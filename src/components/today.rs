@@ -116,11 +116,14 @@ pub fn TodayPanel(today: Remote<Today>) -> impl IntoView {
                             </ol>
                             {(more > 0).then(|| view! {
                                 <p class="more">
-                                    {tf!("And {0} more: see", more)} " "
-                                    <A href=Route::Warnings.href()>{tv!("Warnings")}</A>
-                                    {tv!(" and ")}
-                                    <A href=Route::Replacements.href()>{tv!("Replacements")}</A>
-                                    "."
+                                    {super::sentence(
+                                        &tf!("And {0} more: see {1} and {2}.", more),
+                                        vec![
+                                            ().into_any(),
+                                            view! { <A href=Route::Warnings.href()>{tv!("Warnings")}</A> }.into_any(),
+                                            view! { <A href=Route::Replacements.href()>{tv!("Replacements")}</A> }.into_any(),
+                                        ],
+                                    )}
                                 </p>
                             })}
                         }

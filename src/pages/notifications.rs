@@ -28,9 +28,10 @@ pub fn NotificationsPage() -> impl IntoView {
     view! {
         <h1>{tv!("Notifications")}</h1>
         <p class="lede">
-            {tv!("What the lab is told, by mail and webhooks. What you yourself are told is yours to choose on ")}
-            <A href=Route::Account.href()>{tv!("your Account page")}</A>
-            "."
+            {crate::components::sentence(
+                t!("What the lab is told, by mail and webhooks. What you yourself are told is yours to choose on {0}."),
+                vec![view! { <A href=Route::Account.href()>{tv!("your Account page")}</A> }.into_any()],
+            )}
         </p>
         {when_else(
             move || session.is_manager(),
@@ -391,13 +392,14 @@ fn Secret(made: WebhookCreated) -> impl IntoView {
                 button=t!("Copy the secret")
             />
             <p class="hint">
-                {tv!("Each request carries ")}
-                <code>"X-Seqhealth-Signature: t=<unix seconds>,v1=<hex>"</code>
-                {tv!(": the hex HMAC-SHA256, keyed with this secret, of ")}
-                <code>"<t>.<body>"</code>
-                {tv!(" (the t, a dot, then the raw request body). A receiver recomputes it, compares in constant time and refuses a t more than five minutes old. ")}
-                <code>"Idempotency-Key"</code>
-                {tv!(" is the same on every retry of one delivery.")}
+                {crate::components::sentence(
+                    t!("Each request carries {0}: the hex HMAC-SHA256, keyed with this secret, of {1} (the t, a dot, then the raw request body). A receiver recomputes it, compares in constant time and refuses a t more than five minutes old. {2} is the same on every retry of one delivery."),
+                    vec![
+                        view! { <code>"X-Seqhealth-Signature: t=<unix seconds>,v1=<hex>"</code> }.into_any(),
+                        view! { <code>"<t>.<body>"</code> }.into_any(),
+                        view! { <code>"Idempotency-Key"</code> }.into_any(),
+                    ],
+                )}
             </p>
         </div>
     }
