@@ -7,6 +7,7 @@ pub mod health;
 pub mod planned_runs;
 pub mod predictions;
 pub mod q30_trend;
+pub mod replacement_forms;
 pub mod replacements;
 pub mod sensors;
 pub mod silence;
