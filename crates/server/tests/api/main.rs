@@ -228,16 +228,19 @@ pub fn mail_text(raw: &str) -> String {
         }
         out
     }
-    // Encoded words first (a header may be folded over several of them).
+    // The headers unfolded, then encoded words (a header may hold several).
+    let unfolded = match raw.split_once("\r\n\r\n") {
+        Some((head, body)) => format!("{}\r\n\r\n{body}", head.replace("\r\n ", " ")),
+        None => raw.to_string(),
+    };
     let mut text = String::new();
-    let mut rest = raw;
+    let mut rest = unfolded.as_str();
     while let Some(at) = rest.find("=?") {
         let word = rest[at + 2..].splitn(3, '?').collect::<Vec<_>>();
         let end = (word.len() == 3).then(|| word[2].find("?=")).flatten();
         match (word.get(1).map(|e| e.to_ascii_lowercase()), end) {
             (Some(enc), Some(end)) if enc == "b" || enc == "q" => {
-                // Headers unfolded; the space between two encoded words is not text.
-                text.push_str(&rest[..at].replace("\r\n ", " ").replace("\r\n\t", "\t"));
+                text.push_str(&rest[..at]);
                 let data = &word[2][..end];
                 let bytes = match enc.as_str() {
                     "b" => base64(data),
@@ -246,6 +249,7 @@ pub fn mail_text(raw: &str) -> String {
                 text.push_str(&String::from_utf8_lossy(&bytes));
                 let used = at + 2 + word[0].len() + 1 + word[1].len() + 1 + end + 2;
                 rest = &rest[used..];
+                // The space between two encoded words is not text.
                 if rest.starts_with([' ', '\r', '\n', '\t']) && rest.trim_start().starts_with("=?")
                 {
                     rest = rest.trim_start();

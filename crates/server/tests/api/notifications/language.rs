@@ -126,3 +126,78 @@ async fn each_manager_reads_a_warning_s_mail_in_their_own_language() {
         format!("{nickname} ({NIMBUS}): critical warning")
     );
 }
+
+/// A message of several events in Italian: the subject says how many more, and a
+/// replacement's events read in Italian too (the component translated, the reason from its
+/// code, the date's label).
+#[tokio::test]
+async fn a_message_of_several_events_reads_in_italian_throughout() {
+    use seqhealth_server::domain::notify::outbox::{self, Reason};
+    let env = crate::env().await;
+    env.fill().await;
+    let sink = SmtpSink::start();
+    let worker = notifier(&env, &sink);
+    let ada = env.login("ada@northgate.example").await;
+    let rec = crate::replacements::chiller_recommendation(&env, &ada).await;
+    let lia = manager_in(&env, "lia@northgate.example", "it").await;
+    let mut prefs: NotifyPrefs = env.get_json("/api/v1/account/notifications", &lia).await;
+    for (_, mode) in prefs.modes.iter_mut() {
+        *mode = seqhealth_api::notify::NotifyMode::Immediately;
+    }
+    let (s, b) = send_json(
+        &env,
+        Method::PUT,
+        "/api/v1/account/notifications",
+        &lia,
+        serde_json::to_value(&prefs).unwrap(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    // What the history told is not this test's: only the replacement's two events.
+    sqlx::query("UPDATE notify_events SET dispatched_at = 0 WHERE dispatched_at IS NULL")
+        .execute(&env.db)
+        .await
+        .unwrap();
+    let mut tx = seqhealth_server::store::begin_write(&env.db).await.unwrap();
+    for reason in [Reason::Opened, Reason::Due] {
+        outbox::replacement_event(&mut tx, rec.id, reason, now())
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let pass = worker.pass(now()).await.unwrap();
+    assert_eq!(
+        pass.sent, 1,
+        "Lia alone chose these kinds at once: {pass:?}"
+    );
+    let mail = mail_text(&settled(&sink, 1).await[0]);
+    assert_eq!(to(&mail), "lia@northgate.example");
+    let nickname: String = sqlx::query_scalar("SELECT nickname FROM instruments WHERE serial = $1")
+        .bind(NIMBUS)
+        .fetch_one(&env.db)
+        .await
+        .unwrap();
+    assert!(
+        mail.contains(&format!(
+            "Subject: {nickname} ({NIMBUS}): sostituzione consigliata (refrigeratore dei reagenti) (e altri 1)\r\n"
+        )),
+        "{mail}"
+    );
+    assert!(mail.contains("(data: 20"), "the dated detail: {mail}");
+    assert!(
+        !mail.contains(&rec.reason),
+        "the reason from its code: {mail}"
+    );
+    for english in [
+        "replacement of",
+        "due for replacement",
+        "(date:",
+        "Stop mail",
+        "seqhealth for",
+    ] {
+        assert!(
+            !mail.contains(english),
+            "{english:?} left in English: {mail}"
+        );
+    }
+}
