@@ -337,6 +337,49 @@ async fn a_reset_letter_is_in_its_owner_s_language() {
     assert!(eml.contains("https://seq.example.org/reset/"), "{eml}");
 }
 
+/// An invitation goes to someone without an account, so without a language of their own:
+/// it is worded in the inviting manager's (Italian here).
+#[tokio::test]
+async fn an_invitation_is_worded_in_the_inviting_manager_s_language() {
+    use tower::ServiceExt;
+    let env = env().await;
+    let (app, mail) = mailing(&env);
+    let ada = env.login("ada@northgate.example").await;
+    let (s, _) = post_json(
+        &env,
+        "/api/v1/account/language",
+        &ada,
+        json!({ "language": "it" }),
+    )
+    .await;
+    assert!(s.is_success(), "{s}");
+    let req = Request::post("/api/v1/invitations")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::COOKIE, &ada)
+        .body(Body::from(
+            json!({ "email": "lise@northgate.example", "role": "manager" }).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(
+        app.oneshot(req).await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    let eml = crate::mail_text(&mail.messages(1).await[0]);
+    assert!(
+        eml.contains("Subject: Sei invitato a Northgate Genomics Core su seqhealth\r\n"),
+        "{eml}"
+    );
+    assert!(
+        eml.contains(
+            "Ada Lovelace ti ha invitato a Northgate Genomics Core, dove il laboratorio segue \
+             lo stato dei suoi sequenziatori, come responsabile (puoi cambiare"
+        ),
+        "{eml}"
+    );
+    assert!(eml.contains("Accetta l'invito"), "{eml}");
+    assert!(!eml.contains("invited you"), "{eml}");
+}
+
 /// An invitation is mailed to the colleague, with the link and who invited them.
 #[tokio::test]
 async fn an_invitation_is_mailed_with_its_link() {
