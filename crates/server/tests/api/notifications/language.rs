@@ -105,6 +105,35 @@ async fn each_manager_reads_a_warning_s_mail_in_their_own_language() {
     );
     assert!(ada.contains("Choose what you are told"), "{ada}");
 
+    // Her unsubscribe link's page speaks Italian too, before and after the button.
+    let token = lia
+        .split("/api/v1/unsubscribe/")
+        .nth(1)
+        .unwrap()
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '_')
+        .next()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/unsubscribe/{token}");
+    let (s, page) = env.get(&path, None).await;
+    assert_eq!(s, StatusCode::OK);
+    let page = String::from_utf8_lossy(&page).into_owned();
+    assert!(page.contains("<html lang=\"it\">"), "{page}");
+    assert!(
+        page.contains("<h1>Non ricevere più email su avvisi critici?</h1>"),
+        "{page}"
+    );
+    let (s, done, _) = env
+        .send(Request::post(&path).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        String::from_utf8_lossy(&done)
+            .contains("lia@northgate.example non riceve più email su avvisi critici."),
+        "{}",
+        String::from_utf8_lossy(&done)
+    );
+
     // The delivery log shows each subject as it was sent.
     let cookie = env.login("ada@northgate.example").await;
     let log: DeliveryLog = env
