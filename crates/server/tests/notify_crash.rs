@@ -172,6 +172,8 @@ async fn sigkill_mid_delivery_loses_no_notification_and_replays_carry_their_key(
             replacement_id: None,
             title: format!("burst event {n}"),
             detail: "a test burst".into(),
+            title_said: None,
+            detail_said: None,
         };
         outbox::record(&mut tx, e, chrono::Utc::now().timestamp())
             .await

@@ -153,6 +153,8 @@ async fn main() {
             replacement_id: None,
             title: format!("bench event {n}"),
             detail: "benchmark".into(),
+            title_said: None,
+            detail_said: None,
         };
         outbox::record(&mut tx, e, now).await.unwrap();
         tx.commit().await.unwrap();

@@ -10,7 +10,7 @@ use crate::mail::{letters, Mailer};
 use crate::store::to_time;
 use axum::http::StatusCode;
 use seqhealth_api::people::MAILED_RESET_LINK_HOURS;
-use seqhealth_api::{LabInfo, ResetInfo};
+use seqhealth_api::{LabInfo, Language, ResetInfo};
 use sqlx::{AnyConnection, AnyPool};
 
 /// A new reset link for `user_id`, working `hours`; earlier unused ones stop working.
@@ -144,32 +144,37 @@ async fn mail_a_link(db: &AnyPool, mailer: &Mailer, email: &str, now: i64) -> Ap
     let mut tx = crate::store::begin_write(db).await?;
     let made = for_email(&mut tx, email, now).await?;
     tx.commit().await?;
-    if let Some((token, lab)) = made {
+    if let Some((token, lab, lang)) = made {
         let url = format!("{}/reset/{token}", mailer.public_url);
         let expires = chrono::DateTime::from_timestamp(now + MAILED_RESET_LINK_HOURS * 3600, 0)
             .unwrap_or_default();
-        mailer.send(email, letters::reset(email, &lab, &url, expires));
+        mailer.send(email, letters::reset(email, &lab, &url, expires, lang));
     }
     Ok(())
 }
 
 /// A link ([`MAILED_RESET_LINK_HOURS`]) for the active user with `email`, if there is
-/// one, with their lab, made in the write transaction `conn`. Says nothing otherwise.
+/// one, with their lab and language (English until they choose one), made in the write
+/// transaction `conn`. Says nothing otherwise.
 async fn for_email(
     conn: &mut AnyConnection,
     email: &str,
     now: i64,
-) -> AppResult<Option<(String, LabInfo)>> {
-    let found: Option<(i64, String, String)> = sqlx::query_as(
-        "SELECT u.id, l.name, l.time_zone FROM users u JOIN labs l ON l.id = u.lab_id
+) -> AppResult<Option<(String, LabInfo, Language)>> {
+    let found: Option<(i64, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT u.id, l.name, l.time_zone, u.language FROM users u JOIN labs l ON l.id = u.lab_id
          WHERE u.email = $1 AND u.deactivated_at IS NULL",
     )
     .bind(email.trim().to_lowercase())
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((user_id, name, time_zone)) = found else {
+    let Some((user_id, name, time_zone, language)) = found else {
         return Ok(None);
     };
     let token = issue(conn, user_id, now, MAILED_RESET_LINK_HOURS).await?;
-    Ok(Some((token, LabInfo { name, time_zone })))
+    let lang = language
+        .as_deref()
+        .and_then(Language::parse)
+        .unwrap_or(Language::En);
+    Ok(Some((token, LabInfo { name, time_zone }, lang)))
 }

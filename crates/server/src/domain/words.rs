@@ -83,9 +83,74 @@ impl Catalog {
     }
 }
 
+/// The server's own sentences, beside the contract's [`seqhealth_api::words::TEMPLATES`]:
+/// a notification's title and dated detail, which only the server words (its mail), so
+/// they are not in the contract the dashboard reads. Their English is in both catalogs
+/// (`tests::every_export_word_is_translated`).
+pub const NOTICE_TEMPLATES: &[(&str, &str)] = &[
+    ("notice.silent", "{0} ({1}): has gone silent"),
+    (
+        "notice.run_flagged",
+        "{0} ({1}): a run was flagged by the Q-score control rules",
+    ),
+    (
+        "notice.worse",
+        "{0} ({1}): a warning got worse: now critical",
+    ),
+    (
+        "notice.escalated",
+        "{0} ({1}): critical warning not acknowledged",
+    ),
+    ("notice.reminder", "{0} ({1}): critical warning still open"),
+    ("notice.opened.info", "{0} ({1}): info warning"),
+    ("notice.opened.warning", "{0} ({1}): warning warning"),
+    ("notice.opened.critical", "{0} ({1}): critical warning"),
+    (
+        "notice.booked_due",
+        "{0} ({1}): the {2} replacement is booked within 7 days",
+    ),
+    (
+        "notice.unbooked_due",
+        "{0} ({1}): the {2} is due for replacement within 7 days, not yet booked",
+    ),
+    (
+        "notice.recommended",
+        "{0} ({1}): replacement of the {2} recommended",
+    ),
+    ("notice.dated", "{0} (date: {1})"),
+];
+
+/// `at` in the lab's zone, the zone named, with `lang`'s month: "13 Dec 2026, 14:05 CET
+/// (Europe/Berlin)", "13 dic 2026, 14:05 CET (Europe/Berlin)".
+pub fn local(lang: Language, at: chrono::DateTime<chrono::Utc>, time_zone: &str) -> String {
+    use chrono::Datelike;
+    let tz: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::Tz::UTC);
+    let t = at.with_timezone(&tz);
+    let month = seqhealth_api::words::MONTHS[t.month0() as usize];
+    format!(
+        "{} {} {}, {} ({})",
+        t.day(),
+        lexicon(lang).tr(month),
+        t.year(),
+        t.format("%H:%M %Z"),
+        tz.name()
+    )
+}
+
 impl Lexicon for Catalog {
     fn tr<'a>(&'a self, english: &'a str) -> &'a str {
         self.words.get(english).map_or(english, String::as_str)
+    }
+
+    fn template<'a>(&'a self, code: &'a str) -> Option<&'a str> {
+        seqhealth_api::words::template(code)
+            .or_else(|| {
+                NOTICE_TEMPLATES
+                    .iter()
+                    .find(|(c, _)| *c == code)
+                    .map(|(_, t)| *t)
+            })
+            .map(|t| self.tr(t))
     }
 
     fn decimal_point(&self) -> char {
@@ -135,6 +200,7 @@ mod tests {
                     .map(move |(at, _)| &f[at + marker.len()..])
             })
             .filter_map(|rest| rest.split('"').next())
+            .chain(NOTICE_TEMPLATES.iter().map(|(_, t)| *t))
             .collect();
         assert!(keys.len() >= 20, "only {} export words found", keys.len());
         for lang in [Language::It, Language::Es] {
@@ -151,5 +217,42 @@ mod tests {
         );
         assert_eq!(it.value("thermal", "Thermal"), "Termico");
         assert_eq!(lexicon(Language::En).value("thermal", "Thermal"), "thermal");
+    }
+
+    #[test]
+    fn notice_sentences_are_worded_with_the_contract_s() {
+        use seqhealth_api::words::Figure;
+        let reason = Said::new("secs", vec![Figure::F(12.5, 1)]);
+        let said = Said::new(
+            "notice.recommended",
+            vec![
+                Figure::Text("Vesta".into()),
+                Figure::Text("VH1".into()),
+                Figure::Lower("Reagent chiller".into()),
+            ],
+        );
+        assert_eq!(
+            lexicon(Language::En).say(Some(&said), ""),
+            "Vesta (VH1): replacement of the reagent chiller recommended"
+        );
+        let it = lexicon(Language::It).say(Some(&said), "");
+        assert!(
+            it.starts_with("Vesta (VH1): ") && it.contains("refrigeratore"),
+            "{it}"
+        );
+        let dated = Said::new(
+            "notice.dated",
+            vec![Figure::said(reason), Figure::Text("2026-12-09".into())],
+        );
+        assert_eq!(
+            lexicon(Language::Es).say(Some(&dated), ""),
+            lexicon(Language::Es).t("{0} (date: {1})", &[&"12,5 s", &"2026-12-09"])
+        );
+        let at = chrono::DateTime::from_timestamp(1_797_253_500, 0).unwrap();
+        assert_eq!(
+            local(Language::En, at, "Europe/Berlin"),
+            crate::mail::letters::local(at, "Europe/Berlin")
+        );
+        assert!(local(Language::It, at, "Europe/Rome").contains(" dic 2026, "));
     }
 }

@@ -6,11 +6,14 @@
 use crate::domain::notify::deliveries::{self, Attempt, Claimed};
 use crate::domain::notify::fanout::EventRow;
 use crate::domain::notify::{digest, escalate, fanout, unsubscribe};
+use crate::domain::words::lexicon;
 use crate::error::AppResult;
 use crate::mail::notices::{Item, Notice};
 use crate::mail::{self, Mailer};
 use crate::webhook::{self, Webhooks};
 use seqhealth_api::notify::NotifyKind;
+use seqhealth_api::words::Lexicon;
+use seqhealth_api::Language;
 use sqlx::AnyPool;
 use std::time::Duration;
 
@@ -124,7 +127,8 @@ impl Notifier {
         format!("{}{path}", self.mailer.public_url)
     }
 
-    fn item(&self, e: &EventRow) -> Item {
+    /// Event `e` as an item of a message in `lang`.
+    fn item(&self, e: &EventRow, lang: Language) -> Item {
         let path = match (e.instrument_id, e.warning_id, e.replacement_id) {
             (Some(i), _, Some(_)) => format!("/replacements?instrument={i}"),
             (Some(i), Some(_), _) => format!("/instruments/{i}#warnings"),
@@ -132,8 +136,8 @@ impl Notifier {
             _ => "/".into(),
         };
         Item {
-            title: e.title.clone(),
-            detail: e.detail.clone(),
+            title: e.title_in(lang),
+            detail: e.detail_in(lang),
             link: self.link(&path),
             escalated: e.escalated(),
             reminder: e.reason == "reminder",
@@ -144,18 +148,21 @@ impl Notifier {
     fn notice(&self, d: &Claimed, key: &[u8]) -> Notice {
         let mut kinds: Vec<NotifyKind> = d.events.iter().filter_map(|e| e.kind()).collect();
         kinds.dedup();
+        // A person's mail in their language; a webhook's in English (`d.lang`).
+        let w = lexicon(d.lang);
         Notice {
+            lang: d.lang,
             subject: d.subject.clone(),
             lab: d.lab_name.clone(),
             time_zone: d.time_zone.clone(),
-            items: d.events.iter().map(|e| self.item(e)).collect(),
+            items: d.events.iter().map(|e| self.item(e, d.lang)).collect(),
             unsubscribe: match d.user_id {
                 Some(user) => kinds
                     .into_iter()
                     .map(|k| {
                         let token = unsubscribe::token(key, user, k);
                         (
-                            k.label().to_lowercase(),
+                            w.lower(w.tr(k.label())),
                             self.link(&format!("/api/v1/unsubscribe/{token}")),
                         )
                     })
@@ -191,7 +198,9 @@ impl Notifier {
     }
 
     /// The JSON a webhook receives: `text` (which Slack and Microsoft Teams show as is)
-    /// and the structured events, each with its own idempotency key.
+    /// and the structured events, each with its own idempotency key. In English: it goes
+    /// to the lab's chat, not to a person, and a lab has no language of its own (only its
+    /// people do); `d.lang` is English for a webhook.
     fn webhook_body(&self, d: &Claimed, notice: &Notice) -> Vec<u8> {
         let events: Vec<serde_json::Value> = d
             .events

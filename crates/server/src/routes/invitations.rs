@@ -88,7 +88,8 @@ pub async fn invite(
     Ok((StatusCode::CREATED, Json(link)))
 }
 
-/// Mails `link` to the person it invites, from `user`.
+/// Mails `link` to the person it invites, from `user`, in `user`'s language (the person
+/// invited has none yet; English if `user` has not chosen one).
 async fn mail_invitation(
     state: &AppState,
     user: &CurrentUser,
@@ -98,7 +99,8 @@ async fn mail_invitation(
     let me = sessions::info(&state.db, user.user_id).await?;
     let m = &state.mailer;
     let url = format!("{}/accept/{}", m.public_url, link.token);
-    let letter = letters::invitation(&me.user.name, &me.lab, role, &url, link.expires_at);
+    let lang = me.user.language.unwrap_or(seqhealth_api::Language::En);
+    let letter = letters::invitation(&me.user.name, &me.lab, role, &url, link.expires_at, lang);
     m.send(&link.email, letter);
     Ok(())
 }

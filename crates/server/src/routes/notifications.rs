@@ -7,6 +7,7 @@
 
 use crate::domain::audit::{action, said, text, Event};
 use crate::domain::notify::{deliveries, prefs, silence, unsubscribe, webhooks};
+use crate::domain::words::lexicon;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{ApiJson, CurrentUser};
 use crate::http::params::{InstrumentId, WebhookId};
@@ -17,9 +18,11 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use seqhealth_api::notify::{
-    DeliveryLog, NewWebhook, NotifyPrefs, NotifySettings, SilenceRequest, Webhook, WebhookCreated,
-    WebhookEnabled,
+    DeliveryLog, NewWebhook, NotifyKind, NotifyPrefs, NotifySettings, SilenceRequest, Webhook,
+    WebhookCreated, WebhookEnabled,
 };
+use seqhealth_api::words::Lexicon;
+use seqhealth_api::Language;
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -185,16 +188,25 @@ pub async fn end_silence(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn page(status: StatusCode, body: &str) -> impl IntoResponse {
+/// A page of the unsubscribe link, in its person's language.
+fn page(status: StatusCode, lang: Language, body: &str) -> impl IntoResponse {
     (
         status,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width\"><title>seqhealth: unsubscribe</title></head>\
-             <body style=\"font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em\">{body}</body></html>"
+            "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head>\
+             <body style=\"font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em\">{body}</body></html>",
+            code = lang.code(),
+            title = escape(&lexicon(lang).t("seqhealth: unsubscribe", &[])),
         ),
     )
+}
+
+/// A kind of event as a page says it: "critical warnings", "avvisi critici".
+fn kind_words(lang: Language, kind: NotifyKind) -> String {
+    let w = lexicon(lang);
+    escape(&w.lower(w.tr(kind.label())))
 }
 
 fn bad_link() -> AppError {
@@ -210,18 +222,24 @@ pub async fn unsubscribe_page(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> AppResult<impl IntoResponse> {
-    let key = unsubscribe::key(&mut *state.db.acquire().await?).await?;
-    Ok(match unsubscribe::verify(&key, &token) {
-        Some((_, kind)) => page(
-            StatusCode::OK,
-            &format!(
-                "<h1>Stop mail about {what}?</h1><form method=\"post\"><button type=\"submit\">\
-                 Stop mail about {what}</button></form><p>You can change it back on your Account page.</p>",
-                what = escape(&kind.label().to_lowercase())
-            ),
+    let mut conn = state.db.acquire().await?;
+    let key = unsubscribe::key(&mut conn).await?;
+    let Some((user_id, kind)) = unsubscribe::verify(&key, &token) else {
+        return Err(bad_link());
+    };
+    let lang = unsubscribe::language(&mut conn, user_id).await?;
+    let (w, what) = (lexicon(lang), kind_words(lang, kind));
+    Ok(page(
+        StatusCode::OK,
+        lang,
+        &format!(
+            "<h1>{ask}</h1><form method=\"post\"><button type=\"submit\">{stop}</button></form>\
+             <p>{back}</p>",
+            ask = w.t("Stop mail about {0}?", &[&what]),
+            stop = w.t("Stop mail about {0}", &[&what]),
+            back = escape(&w.t("You can change it back on your Account page.", &[])),
         ),
-        None => return Err(bad_link()),
-    })
+    ))
 }
 
 /// `POST /unsubscribe/{token}` (the page's button, or a mail program's one-click
@@ -233,15 +251,20 @@ pub async fn unsubscribe(
     let mut tx = crate::store::begin_write(&state.db).await?;
     let done = unsubscribe::apply(&mut tx, &token).await?;
     tx.commit().await?;
-    Ok(match done {
-        Some((email, kind)) => page(
-            StatusCode::OK,
-            &format!(
-                "<h1>Done</h1><p>{} gets no more mail about {}.</p>",
-                escape(&email),
-                escape(&kind.label().to_lowercase())
+    let Some((email, kind, lang)) = done else {
+        return Err(bad_link());
+    };
+    let w = lexicon(lang);
+    Ok(page(
+        StatusCode::OK,
+        lang,
+        &format!(
+            "<h1>{}</h1><p>{}</p>",
+            escape(&w.t("Done", &[])),
+            w.t(
+                "{0} gets no more mail about {1}.",
+                &[&escape(&email), &kind_words(lang, kind)]
             ),
         ),
-        None => return Err(bad_link()),
-    })
+    ))
 }

@@ -206,6 +206,81 @@ pub fn error_of(body: &[u8]) -> ApiError {
         .unwrap_or_else(|e| panic!("not an API error ({e}): {}", String::from_utf8_lossy(body)))
 }
 
+/// A message as its reader sees it: quoted-printable's `=XX` bytes and encoded-word
+/// headers (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`) decoded (the sink has joined soft breaks).
+pub fn mail_text(raw: &str) -> String {
+    fn hex(b: &[u8]) -> Option<u8> {
+        u8::from_str_radix(std::str::from_utf8(b).ok()?, 16).ok()
+    }
+    fn base64(s: &str) -> Vec<u8> {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0);
+        for c in s.bytes() {
+            let Some(v) = A.iter().position(|a| *a == c) else {
+                continue;
+            };
+            acc = (acc << 6) | v as u32;
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((acc >> bits) as u8);
+            }
+        }
+        out
+    }
+    // The headers unfolded, then encoded words (a header may hold several).
+    let unfolded = match raw.split_once("\r\n\r\n") {
+        Some((head, body)) => format!("{}\r\n\r\n{body}", head.replace("\r\n ", " ")),
+        None => raw.to_string(),
+    };
+    let mut text = String::new();
+    let mut rest = unfolded.as_str();
+    while let Some(at) = rest.find("=?") {
+        let word = rest[at + 2..].splitn(3, '?').collect::<Vec<_>>();
+        let end = (word.len() == 3).then(|| word[2].find("?=")).flatten();
+        match (word.get(1).map(|e| e.to_ascii_lowercase()), end) {
+            (Some(enc), Some(end)) if enc == "b" || enc == "q" => {
+                text.push_str(&rest[..at]);
+                let data = &word[2][..end];
+                let bytes = match enc.as_str() {
+                    "b" => base64(data),
+                    _ => data.replace('_', " ").into_bytes(),
+                };
+                text.push_str(&String::from_utf8_lossy(&bytes));
+                let used = at + 2 + word[0].len() + 1 + word[1].len() + 1 + end + 2;
+                rest = &rest[used..];
+                // The space between two encoded words is not text.
+                if rest.starts_with([' ', '\r', '\n', '\t']) && rest.trim_start().starts_with("=?")
+                {
+                    rest = rest.trim_start();
+                }
+            }
+            _ => {
+                text.push_str(&rest[..at + 2]);
+                rest = &rest[at + 2..];
+            }
+        }
+    }
+    text.push_str(rest);
+    // Then quoted-printable bytes.
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], b.get(i + 1..i + 3).and_then(hex)) {
+            (b'=', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 pub async fn post_json(env: &Env, path: &str, cookie: &str, body: Value) -> (StatusCode, Vec<u8>) {
     let req = Request::post(path)
         .header(header::CONTENT_TYPE, "application/json")

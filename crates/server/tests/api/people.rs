@@ -278,6 +278,108 @@ async fn forgot_password_mails_a_link_and_says_the_same_to_everyone() {
     );
 }
 
+/// A reset letter is worded in the language of the account's owner (Spanish here), its
+/// expiry's month too.
+#[tokio::test]
+async fn a_reset_letter_is_in_its_owner_s_language() {
+    use tower::ServiceExt;
+    let env = env().await;
+    let (app, mail) = mailing(&env);
+    let grace = env.login("grace@northgate.example").await;
+    let (s, b) = post_json(
+        &env,
+        "/api/v1/account/language",
+        &grace,
+        json!({ "language": "es" }),
+    )
+    .await;
+    assert!(s.is_success(), "{s}: {}", String::from_utf8_lossy(&b));
+    let ask = Request::post("/api/v1/password-reset")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({ "email": "grace@northgate.example" }).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(
+        app.oneshot(ask).await.unwrap().status(),
+        StatusCode::ACCEPTED
+    );
+    let eml = crate::mail_text(&mail.messages(1).await[0]);
+    assert!(
+        eml.contains("Subject: Elige una contraseña nueva para seqhealth\r\n"),
+        "{eml}"
+    );
+    assert!(
+        eml.contains(
+            "Alguien (tú, esperamos) ha pedido una contraseña nueva para \
+             grace@northgate.example en Northgate Genomics Core, en seqhealth."
+        ),
+        "{eml}"
+    );
+    let month = seqhealth_api::words::MONTHS[chrono::Datelike::month0(
+        &(chrono::Utc::now()
+            + chrono::Duration::hours(seqhealth_api::people::MAILED_RESET_LINK_HOURS)),
+    ) as usize];
+    let es: Value = serde_json::from_str(include_str!("../../../../public/i18n/es.json")).unwrap();
+    let mes = es[month].as_str().unwrap();
+    assert!(
+        eml.contains("Funciona una sola vez, hasta el ") && eml.contains(&format!(" {mes} ")),
+        "{mes}: {eml}"
+    );
+    assert!(
+        eml.contains("Elige una contraseña nueva"),
+        "the button: {eml}"
+    );
+    assert!(
+        eml.contains("seqhealth para Northgate Genomics Core"),
+        "{eml}"
+    );
+    assert!(eml.contains("https://seq.example.org/reset/"), "{eml}");
+}
+
+/// An invitation goes to someone without an account, so without a language of their own:
+/// it is worded in the inviting manager's (Italian here).
+#[tokio::test]
+async fn an_invitation_is_worded_in_the_inviting_manager_s_language() {
+    use tower::ServiceExt;
+    let env = env().await;
+    let (app, mail) = mailing(&env);
+    let ada = env.login("ada@northgate.example").await;
+    let (s, _) = post_json(
+        &env,
+        "/api/v1/account/language",
+        &ada,
+        json!({ "language": "it" }),
+    )
+    .await;
+    assert!(s.is_success(), "{s}");
+    let req = Request::post("/api/v1/invitations")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::COOKIE, &ada)
+        .body(Body::from(
+            json!({ "email": "lise@northgate.example", "role": "manager" }).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(
+        app.oneshot(req).await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    let eml = crate::mail_text(&mail.messages(1).await[0]);
+    assert!(
+        eml.contains("Subject: Sei invitato a Northgate Genomics Core su seqhealth\r\n"),
+        "{eml}"
+    );
+    assert!(
+        eml.contains(
+            "Ada Lovelace ti ha invitato a Northgate Genomics Core, dove il laboratorio segue \
+             lo stato dei suoi sequenziatori, come responsabile (puoi cambiare"
+        ),
+        "{eml}"
+    );
+    assert!(eml.contains("Accetta l'invito"), "{eml}");
+    assert!(!eml.contains("invited you"), "{eml}");
+}
+
 /// An invitation is mailed to the colleague, with the link and who invited them.
 #[tokio::test]
 async fn an_invitation_is_mailed_with_its_link() {

@@ -7,6 +7,7 @@ use super::fanout::{EventRow, EVENT_COLUMNS};
 use crate::error::AppResult;
 use crate::store::to_time;
 use seqhealth_api::notify::{Delivery, DeliveryLog, DeliveryStatus, MAX_DELIVERIES};
+use seqhealth_api::Language;
 use sqlx::{AnyConnection, AnyPool};
 
 /// How long a worker holds a claimed delivery by default: longer than a send can take.
@@ -27,6 +28,9 @@ pub struct Claimed {
     pub attempts: i64,
     pub created_at: i64,
     pub user_id: Option<i64>,
+    /// The recipient's language: a person's own (English until they choose one); a
+    /// webhook's is English (the lab's chat, not a person: a lab has no language).
+    pub lang: Language,
     /// The webhook's secret, for its signature.
     pub secret: Option<String>,
     pub lab_name: String,
@@ -47,6 +51,7 @@ type ClaimRow = (
     String,
     String,
     String,
+    Option<String>,
 );
 
 /// Claims up to `limit` deliveries that are due; they are this worker's for `lease`
@@ -55,9 +60,10 @@ pub async fn claim(db: &AnyPool, now: i64, limit: i64, lease: i64) -> AppResult<
     let mut tx = crate::store::begin_write(db).await?;
     let rows: Vec<ClaimRow> = sqlx::query_as(
         "SELECT d.id, d.channel, d.target, d.subject, d.delivery_key, d.attempts, d.created_at, d.user_id,
-                h.secret, l.name, l.time_zone, d.events
+                h.secret, l.name, l.time_zone, d.events, u.language
          FROM notify_deliveries d JOIN labs l ON l.id = d.lab_id
               LEFT JOIN webhooks h ON h.id = d.webhook_id
+              LEFT JOIN users u ON u.id = d.user_id
          WHERE d.status IN ('pending', 'retrying') AND d.next_at <= $1
            AND (d.claimed_until IS NULL OR d.claimed_until <= $2)
          ORDER BY d.next_at, d.id LIMIT $3",
@@ -81,6 +87,7 @@ pub async fn claim(db: &AnyPool, now: i64, limit: i64, lease: i64) -> AppResult<
         lab,
         tz,
         events,
+        language,
     ) in rows
     {
         sqlx::query("UPDATE notify_deliveries SET claimed_until = $1 WHERE id = $2")
@@ -98,6 +105,10 @@ pub async fn claim(db: &AnyPool, now: i64, limit: i64, lease: i64) -> AppResult<
             attempts,
             created_at,
             user_id,
+            lang: language
+                .as_deref()
+                .and_then(Language::parse)
+                .unwrap_or(Language::En),
             secret,
             lab_name: lab,
             time_zone: tz,

@@ -4,9 +4,10 @@
 
 use super::fanout::{insert, lab_minute, EventRow, EVENT_COLUMNS};
 use super::prefs;
+use crate::domain::words::lexicon;
 use crate::error::AppResult;
 use seqhealth_api::notify::NotifyMode;
-use seqhealth_api::Role;
+use seqhealth_api::{Language, Role};
 use sqlx::AnyPool;
 
 /// Makes the digests due at `now` (the clock a test sets); returns how many.
@@ -42,15 +43,15 @@ pub async fn send_due(db: &AnyPool, now: i64) -> AppResult<usize> {
             tx.commit().await?;
             continue;
         }
-        let people: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
-            "SELECT u.id, u.email, u.role, p.digest_sent_at FROM users u
+        let people: Vec<Reader> = sqlx::query_as(
+            "SELECT u.id, u.email, u.role, p.digest_sent_at, u.language FROM users u
              LEFT JOIN notify_people p ON p.user_id = u.id
              WHERE u.lab_id = $1 AND u.deactivated_at IS NULL ORDER BY u.id",
         )
         .bind(lab_id)
         .fetch_all(&mut *tx)
         .await?;
-        for (user_id, email, role, last) in people {
+        for (user_id, email, role, last, language) in people {
             let role = Role::parse(&role).unwrap_or(Role::Viewer);
             let kinds: Vec<&str> = prefs::modes(&mut tx, user_id, role)
                 .await?
@@ -85,11 +86,16 @@ pub async fn send_due(db: &AnyPool, now: i64) -> AppResult<usize> {
             if mine.is_empty() {
                 continue; // nothing changed: no message
             }
-            let subject = format!(
-                "Daily digest for {name}: {} {}",
-                mine.len(),
-                if mine.len() == 1 { "change" } else { "changes" }
+            let w = lexicon(
+                language
+                    .as_deref()
+                    .and_then(Language::parse)
+                    .unwrap_or(Language::En),
             );
+            let subject = match mine.len() {
+                1 => w.t("Daily digest for {0}: 1 change", &[&name]),
+                n => w.t("Daily digest for {0}: {1} changes", &[&name, &n]),
+            };
             insert(
                 &mut tx,
                 lab_id,
@@ -110,6 +116,9 @@ pub async fn send_due(db: &AnyPool, now: i64) -> AppResult<usize> {
     }
     Ok(made)
 }
+
+/// A person a digest may go to: id, address, role, last digest, language.
+type Reader = (i64, String, String, Option<i64>, Option<String>);
 
 /// Records that the lab's digest of `today` (its local date) is done.
 async fn mark_sent(

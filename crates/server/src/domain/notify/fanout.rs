@@ -6,10 +6,11 @@
 
 use super::outbox::new_key;
 use super::prefs::{self, Quiet};
+use crate::domain::words::{self, lexicon};
 use crate::error::AppResult;
 use chrono::Timelike;
 use seqhealth_api::notify::{NotifyKind, NotifyMode};
-use seqhealth_api::Role;
+use seqhealth_api::{Language, Role};
 use sqlx::{AnyConnection, AnyPool};
 use std::collections::BTreeMap;
 
@@ -30,9 +31,29 @@ pub struct EventRow {
     pub detail: String,
     pub event_key: String,
     pub created_at: i64,
+    pub title_said: Option<String>,
+    pub detail_said: Option<String>,
+}
+
+/// `english` in `lang`, worded from `said` where there is one; English as it was stored.
+fn worded(lang: Language, said: Option<&str>, english: &str) -> String {
+    match lang {
+        Language::En => english.to_string(),
+        _ => lexicon(lang).say(words::read(said).as_ref(), english),
+    }
 }
 
 impl EventRow {
+    /// The title in `lang` (English as stored for an event from before titles were data).
+    pub fn title_in(&self, lang: Language) -> String {
+        worded(lang, self.title_said.as_deref(), &self.title)
+    }
+
+    /// The detail in `lang` (English as stored where there is no `said`).
+    pub fn detail_in(&self, lang: Language) -> String {
+        worded(lang, self.detail_said.as_deref(), &self.detail)
+    }
+
     pub fn kind(&self) -> Option<NotifyKind> {
         NotifyKind::parse(&self.kind)
     }
@@ -53,7 +74,7 @@ impl EventRow {
     }
 }
 
-pub const EVENT_COLUMNS: &str = "id, lab_id, instrument_id, kind, reason, warning_id, replacement_id, title, detail, event_key, created_at";
+pub const EVENT_COLUMNS: &str = "id, lab_id, instrument_id, kind, reason, warning_id, replacement_id, title, detail, event_key, created_at, title_said, detail_said";
 
 /// Fans out every event older than `group_secs` (and the younger events of the same
 /// instrument with it); returns how many deliveries were made.
@@ -191,6 +212,7 @@ struct Person {
     id: i64,
     email: String,
     role: Role,
+    lang: Language,
     modes: Vec<(NotifyKind, NotifyMode)>,
     quiet: Quiet,
 }
@@ -203,8 +225,8 @@ async fn deliveries(
     events: &[EventRow],
     now: i64,
 ) -> AppResult<usize> {
-    let people: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT id, email, role FROM users WHERE lab_id = $1 AND deactivated_at IS NULL ORDER BY id",
+    let people: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, email, role, language FROM users WHERE lab_id = $1 AND deactivated_at IS NULL ORDER BY id",
     )
     .bind(lab_id)
     .fetch_all(&mut *conn)
@@ -215,12 +237,16 @@ async fn deliveries(
         .await?;
     let minute = lab_minute(now, &zone);
     let mut made = 0;
-    for (id, email, role) in people {
+    for (id, email, role, language) in people {
         let role = Role::parse(&role).unwrap_or(Role::Viewer);
         let p = Person {
             id,
             email,
             role,
+            lang: language
+                .as_deref()
+                .and_then(Language::parse)
+                .unwrap_or(Language::En),
             modes: prefs::modes(conn, id, role).await?,
             quiet: prefs::quiet(conn, id).await?,
         };
@@ -245,6 +271,7 @@ async fn deliveries(
             true => now,
             false => now + p.quiet.minutes_left(minute) * 60,
         };
+        // The subject in the person's language (the delivery log shows what was sent).
         insert(
             conn,
             lab_id,
@@ -255,7 +282,7 @@ async fn deliveries(
             &mine,
             next_at,
             now,
-            None,
+            Some(&subject(&mine, p.lang)),
         )
         .await?;
         made += 1;
@@ -295,22 +322,18 @@ pub fn lab_minute(now: i64, zone: &str) -> i64 {
     i64::from(local.hour() * 60 + local.minute())
 }
 
-/// A message's subject: the one event's title, or the instrument and how many.
-pub fn subject(events: &[&EventRow]) -> String {
+/// A message's subject in `lang`: the one event's title, or the first's and how many more.
+pub fn subject(events: &[&EventRow], lang: Language) -> String {
+    let w = lexicon(lang);
     match events {
-        [one] => one.title.clone(),
+        [one] => one.title_in(lang),
         [first, rest @ ..] => {
             let escalated = events.iter().any(|e| e.escalated());
-            format!(
-                "{}{} (and {} more)",
-                if escalated && !first.escalated() {
-                    "Escalated: "
-                } else {
-                    ""
-                },
-                first.title,
-                rest.len()
-            )
+            let more = w.t("{0} (and {1} more)", &[&first.title_in(lang), &rest.len()]);
+            match escalated && !first.escalated() {
+                true => w.t("Escalated: {0}", &[&more]),
+                false => more,
+            }
         }
         [] => String::new(),
     }
@@ -341,7 +364,9 @@ pub(super) async fn insert(
     .bind(webhook_id)
     .bind(target)
     .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
-    .bind(subject_is.map_or_else(|| subject(events), str::to_string))
+    // Webhooks' subjects are English: they go to the lab's chat, not to one person, and
+    // a lab has no language of its own (only its people do).
+    .bind(subject_is.map_or_else(|| subject(events, Language::En), str::to_string))
     .bind(new_key("dlv"))
     .bind(next_at)
     .bind(now)

@@ -2,9 +2,11 @@
 //! so a change and its notification commit together or not at all. The worker
 //! ([`super::fanout`]) turns events into deliveries later.
 
+use crate::domain::words;
 use crate::error::AppResult;
 use rand::RngCore;
 use seqhealth_api::notify::NotifyKind;
+use seqhealth_api::words::{Figure, Said};
 use sqlx::AnyConnection;
 
 /// Findings older than this (a history replayed, an agent catching up on last month)
@@ -52,6 +54,10 @@ pub struct NewEvent {
     /// One line, for people: the subject of a message about it alone.
     pub title: String,
     pub detail: String,
+    /// The title as data ([`words::NOTICE_TEMPLATES`]), worded in each recipient's language.
+    pub title_said: Option<Said>,
+    /// The detail as data, where the warning or replacement has it (older rows do not).
+    pub detail_said: Option<Said>,
 }
 
 /// A key no other event has, here or on any other server: a receiver's idempotency key.
@@ -65,8 +71,8 @@ pub fn new_key(prefix: &str) -> String {
 pub async fn record(conn: &mut AnyConnection, e: NewEvent, now: i64) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO notify_events (lab_id, instrument_id, kind, reason, warning_id, replacement_id,
-                                    title, detail, event_key, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                                    title, detail, event_key, created_at, title_said, detail_said)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(e.lab_id)
     .bind(e.instrument_id)
@@ -78,6 +84,8 @@ pub async fn record(conn: &mut AnyConnection, e: NewEvent, now: i64) -> AppResul
     .bind(&e.detail)
     .bind(new_key("evt"))
     .bind(now)
+    .bind(e.title_said.as_ref().map(words::stored))
+    .bind(e.detail_said.as_ref().map(words::stored))
     .execute(conn)
     .await?;
     Ok(())
@@ -108,25 +116,39 @@ pub async fn warning_event(
     if finding_at < now - FRESH_SECS {
         return Ok(());
     }
-    let row: Option<(i64, i64, String, String, String, String, String)> = sqlx::query_as(
-        "SELECT i.lab_id, w.instrument_id, i.nickname, i.serial, w.rule, w.severity, w.message
+    let row: Option<WarningRow> = sqlx::query_as(
+        "SELECT i.lab_id, w.instrument_id, i.nickname, i.serial, w.rule, w.severity, w.message, w.said
          FROM warnings w JOIN instruments i ON i.id = w.instrument_id WHERE w.id = $1",
     )
     .bind(warning_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((lab_id, instrument_id, nickname, serial, rule, severity, message)) = row else {
+    let Some((lab_id, instrument_id, nickname, serial, rule, severity, message, said)) = row else {
         return Ok(());
     };
     let kind = warning_kind(&rule, severity == "critical");
-    let what = match (kind, reason) {
-        (NotifyKind::Silent, _) => "has gone silent".to_string(),
-        (NotifyKind::RunFlagged, _) => "a run was flagged by the Q-score control rules".into(),
-        (_, Reason::Worse) => "a warning got worse: now critical".into(),
-        (_, Reason::Escalated) => "critical warning not acknowledged".into(),
-        (_, Reason::Reminder) => "critical warning still open".into(),
-        (_, _) => format!("{severity} warning"),
+    let (code, what) = match (kind, reason) {
+        (NotifyKind::Silent, _) => ("notice.silent", "has gone silent".to_string()),
+        (NotifyKind::RunFlagged, _) => (
+            "notice.run_flagged",
+            "a run was flagged by the Q-score control rules".into(),
+        ),
+        (_, Reason::Worse) => ("notice.worse", "a warning got worse: now critical".into()),
+        (_, Reason::Escalated) => (
+            "notice.escalated",
+            "critical warning not acknowledged".into(),
+        ),
+        (_, Reason::Reminder) => ("notice.reminder", "critical warning still open".into()),
+        (_, _) => match severity.as_str() {
+            "info" => ("notice.opened.info", "info warning".into()),
+            "critical" => ("notice.opened.critical", "critical warning".into()),
+            _ => ("notice.opened.warning", format!("{severity} warning")),
+        },
     };
+    let title_said = Said::new(
+        code,
+        vec![Figure::Text(nickname.clone()), Figure::Text(serial.clone())],
+    );
     let e = NewEvent {
         lab_id,
         instrument_id: Some(instrument_id),
@@ -136,11 +158,25 @@ pub async fn warning_event(
         replacement_id: None,
         title: format!("{nickname} ({serial}): {what}"),
         detail: message,
+        title_said: Some(title_said),
+        detail_said: words::read(said.as_deref()),
     };
     record(conn, e, now).await
 }
 
-/// lab, instrument, nickname, serial, sensor, reason, replace-by, slot start.
+/// lab, instrument, nickname, serial, rule, severity, message, said.
+type WarningRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+);
+
+/// lab, instrument, nickname, serial, sensor, reason, replace-by, slot start, reason said.
 type ReplacementRow = (
     i64,
     i64,
@@ -150,6 +186,7 @@ type ReplacementRow = (
     String,
     Option<i64>,
     Option<i64>,
+    Option<String>,
 );
 
 /// Records the event of replacement `replacement_id` being recommended
@@ -166,21 +203,32 @@ pub async fn replacement_event(
     }
     let row: Option<ReplacementRow> = sqlx::query_as(
         "SELECT i.lab_id, r.instrument_id, i.nickname, i.serial, r.sensor, r.reason, r.replace_by,
-                    r.slot_start
+                    r.slot_start, r.reason_said
              FROM replacements r JOIN instruments i ON i.id = r.instrument_id WHERE r.id = $1",
     )
     .bind(replacement_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((lab_id, instrument_id, nickname, serial, sensor, why, replace_by, slot)) = row else {
+    let Some((lab_id, instrument_id, nickname, serial, sensor, why, replace_by, slot, why_said)) =
+        row
+    else {
         return Ok(());
     };
-    let component = seqhealth_api::domain::sensor_spec(&sensor)
-        .map(|s| s.component.to_lowercase())
-        .unwrap_or(sensor);
-    let (kind, what) = match reason {
+    // The component's name as a word the catalogs translate ("the reagent chiller").
+    let (component, word) = match seqhealth_api::domain::sensor_spec(&sensor) {
+        Some(s) => (
+            s.component.to_lowercase(),
+            Figure::Lower(s.component.into()),
+        ),
+        None => (sensor.clone(), Figure::Text(sensor)),
+    };
+    let (kind, code, what) = match reason {
         Reason::Due => (
             NotifyKind::ReplacementDue,
+            match slot {
+                Some(_) => "notice.booked_due",
+                None => "notice.unbooked_due",
+            },
             match slot {
                 Some(_) => format!("the {component} replacement is booked within 7 days"),
                 None => {
@@ -190,8 +238,30 @@ pub async fn replacement_event(
         ),
         _ => (
             NotifyKind::Recommendation,
+            "notice.recommended",
             format!("replacement of the {component} recommended"),
         ),
+    };
+    let title_said = Said::new(
+        code,
+        vec![
+            Figure::Text(nickname.clone()),
+            Figure::Text(serial.clone()),
+            word,
+        ],
+    );
+    let date = slot
+        .or(replace_by)
+        .map(|t| crate::store::to_time(t).format("%Y-%m-%d").to_string());
+    let why_said = words::read(why_said.as_deref());
+    let detail_said = match &date {
+        Some(d) => why_said.map(|w| {
+            Said::new(
+                "notice.dated",
+                vec![Figure::said(w), Figure::Text(d.clone())],
+            )
+        }),
+        None => why_said,
     };
     let e = NewEvent {
         lab_id,
@@ -201,13 +271,12 @@ pub async fn replacement_event(
         warning_id: None,
         replacement_id: Some(replacement_id),
         title: format!("{nickname} ({serial}): {what}"),
-        detail: match slot.or(replace_by) {
-            Some(t) => format!(
-                "{why} (date: {})",
-                crate::store::to_time(t).format("%Y-%m-%d")
-            ),
+        detail: match date {
+            Some(d) => format!("{why} (date: {d})"),
             None => why,
         },
+        title_said: Some(title_said),
+        detail_said,
     };
     record(conn, e, now).await
 }

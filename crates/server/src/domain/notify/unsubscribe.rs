@@ -5,6 +5,7 @@ use crate::error::AppResult;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use seqhealth_api::notify::NotifyKind;
+use seqhealth_api::Language;
 use sha2::Sha256;
 use sqlx::AnyConnection;
 
@@ -51,11 +52,26 @@ pub fn verify(key: &[u8], token: &str) -> Option<(i64, NotifyKind)> {
     same.then_some((user_id, kind))
 }
 
+/// The language the link's page speaks: its person's (English until they choose one, or
+/// for a person no longer there).
+pub async fn language(conn: &mut AnyConnection, user_id: i64) -> AppResult<Language> {
+    let chosen: Option<Option<String>> =
+        sqlx::query_scalar("SELECT language FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(chosen
+        .flatten()
+        .as_deref()
+        .and_then(Language::parse)
+        .unwrap_or(Language::En))
+}
+
 /// Applies a verified token: that person no longer hears of that kind.
 pub async fn apply(
     conn: &mut AnyConnection,
     token: &str,
-) -> AppResult<Option<(String, NotifyKind)>> {
+) -> AppResult<Option<(String, NotifyKind, Language)>> {
     let key = key(conn).await?;
     let Some((user_id, kind)) = verify(&key, token) else {
         return Ok(None);
@@ -66,7 +82,7 @@ pub async fn apply(
         .await?;
     let Some(email) = email else { return Ok(None) };
     super::prefs::unsubscribe(conn, user_id, kind).await?;
-    Ok(Some((email, kind)))
+    Ok(Some((email, kind, language(conn, user_id).await?)))
 }
 
 #[cfg(test)]

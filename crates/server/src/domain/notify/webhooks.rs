@@ -205,6 +205,9 @@ pub async fn test(
         replacement_id: None,
         title: format!("Test from seqhealth: the webhook “{}” works", hook.name),
         detail: "Nothing is wrong: a manager sent this to test the webhook.".into(),
+        // A webhook's words are English (it goes to the lab's chat, not to a person).
+        title_said: None,
+        detail_said: None,
     };
     let key = new_key("evt");
     let event_id: i64 = sqlx::query_scalar(

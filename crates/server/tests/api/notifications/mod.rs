@@ -182,5 +182,6 @@ fn signed(secret: &str, headers: &HeaderMap, body: &[u8]) -> bool {
     hex::encode(m.finalize().into_bytes()) == v1
 }
 
+mod language;
 mod mail;
 mod webhooks;

@@ -234,6 +234,8 @@ async fn two_workers_at_once_send_each_delivery_once() {
             replacement_id: None,
             title: format!("event {n}"),
             detail: "two workers".into(),
+            title_said: None,
+            detail_said: None,
         };
         outbox::record(&mut tx, e, t0).await.unwrap();
         tx.commit().await.unwrap();
