@@ -2,7 +2,6 @@
 //! lab's order, cancel with a reason, mark completed; each says its outcome and moves the
 //! focus to the row's new status.
 
-use super::replacements::Editing;
 use crate::api::{self, ApiFailure, Mutation};
 use crate::components::states::failure_line;
 use crate::components::DateField;
@@ -11,6 +10,15 @@ use crate::session::use_session;
 use crate::time;
 use leptos::prelude::*;
 use seqhealth_api::{PlannedRun, ReplacementRow, ScheduleRequest, Slot};
+/// Which form is open in a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Editing {
+    None,
+    Schedule,
+    Cancel,
+    Complete,
+}
+
 /// Shows an action's failure under its form.
 fn failure_of(a: Mutation<ReplacementRow>) -> AnyView {
     failure_line(move || a.failure())

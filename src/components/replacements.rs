@@ -2,7 +2,7 @@
 //! what to replace and why, by when, its appointment, and — for managers — schedule,
 //! reschedule, cancel with a reason, and mark completed.
 
-use crate::components::replacement_forms::{CancelForm, CompleteForm, ScheduleForm};
+use crate::components::replacement_forms::{CancelForm, CompleteForm, Editing, ScheduleForm};
 use crate::components::states::Empty;
 use crate::components::{when, ColumnHeads};
 use crate::router::A;
@@ -74,15 +74,6 @@ pub fn ReplacementTable(
         </div>
     }
     .into_any()
-}
-
-/// Which form is open in a row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Editing {
-    None,
-    Schedule,
-    Cancel,
-    Complete,
 }
 
 #[component]
