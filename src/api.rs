@@ -22,7 +22,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 
 /// Why a call failed, in the words the page shows.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum ApiFailure {
     /// No or expired session: the app goes to the login page.
     Unauthenticated,
@@ -41,10 +41,10 @@ impl fmt::Display for ApiFailure {
                 t!("Your session has ended. Please log in again.").to_string()
             }
             ApiFailure::Server { status, error } if *status == 404 => {
-                tf!("Not found: {0}", error.detail)
+                tf!("Not found: {0}", detail(error))
             }
             ApiFailure::Server { status, error } => {
-                tf!("The server answered {0}: {1}", status, error.detail)
+                tf!("The server answered {0}: {1}", status, detail(error))
             }
             ApiFailure::Network(_) => {
                 t!("Cannot reach the seqhealth server. Check the connection and retry.").to_string()
@@ -58,7 +58,27 @@ impl fmt::Display for ApiFailure {
     }
 }
 
+/// Written by hand to leave out the error's `said`: its figures' derived `Debug` would
+/// bring core's float formatting into the wasm (about 7 KB) for a text no page shows.
+impl fmt::Debug for ApiFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiFailure::Unauthenticated => f.write_str("Unauthenticated"),
+            ApiFailure::Server { status, error } => {
+                write!(f, "Server({status}, {}: {})", error.error, error.detail)
+            }
+            ApiFailure::Network(e) => write!(f, "Network({e})"),
+            ApiFailure::Decode(e) => write!(f, "Decode({e})"),
+        }
+    }
+}
+
 impl std::error::Error for ApiFailure {}
+
+/// The server's detail in the user's language (its English when it came without a code).
+fn detail(error: &ApiError) -> String {
+    crate::words::say(error.said.as_ref(), &error.detail)
+}
 
 fn url(path: &str) -> String {
     format!("{API_PREFIX}{path}")
@@ -78,6 +98,7 @@ async fn send(req: Result<Request, gloo_net::Error>) -> Result<Response, ApiFail
             let error = decode::<ApiError>(&body).unwrap_or_else(|_| ApiError {
                 error: "http_error".into(),
                 detail: resp.status_text(),
+                said: None,
             });
             Err(ApiFailure::Server { status, error })
         }

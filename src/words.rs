@@ -162,4 +162,41 @@ mod tests {
         assert_eq!(say(None, "old words"), "old words");
         assert_eq!(say(Some(&Said::new("newer", vec![])), "as sent"), "as sent");
     }
+
+    /// An error's detail as the server sends it (`ApiError::said`), read and worded.
+    #[test]
+    fn an_error_is_worded_in_italian() {
+        let body = r#"{"error":"conflict","detail":"replacement 12 is cancelled; only a recommended or scheduled replacement can be cancelled","said":{"code":"replacement_refused","figures":[{"n":12.0},{"lower":"Cancelled"},{"said":{"code":"only_open_cancel","figures":[]}}]}}"#;
+        let error: seqhealth_api::ApiError = crate::json::from_str(body).unwrap();
+        assert!(load(Language::It, &catalog("it")));
+        // As `api::ApiFailure` words it (that module is the browser's only).
+        assert_eq!(
+            say(error.said.as_ref(), &error.detail),
+            "la sostituzione 12 è annullata; si può annullare solo una sostituzione \
+             consigliata o programmata"
+        );
+        let length = Said::new(
+            "field_length",
+            vec![Figure::Text("reason".into()), Figure::N(500.0)],
+        );
+        assert_eq!(
+            say(Some(&length), ""),
+            "`reason` deve avere da 1 a 500 caratteri"
+        );
+        let managers = Said::new(
+            "managers_only",
+            vec![Figure::Word("cancel replacements".into())],
+        );
+        assert!(load(Language::Es, &catalog("es")));
+        assert_eq!(
+            say(Some(&managers), ""),
+            "solo un responsable del laboratorio puede cancelar sustituciones"
+        );
+        // An older server's error: no code, its English as it came.
+        let old: seqhealth_api::ApiError =
+            crate::json::from_str(r#"{"error":"not_found","detail":"no such API endpoint"}"#)
+                .unwrap();
+        assert_eq!(old.said, None);
+        assert_eq!(say(old.said.as_ref(), &old.detail), "no such API endpoint");
+    }
 }

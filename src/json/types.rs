@@ -126,7 +126,7 @@ names! {
 }
 
 objects! {
-    seqhealth_api::ApiError { error, detail }
+    seqhealth_api::ApiError { error, detail, said }
     seqhealth_api::UserInfo { email, name, role, language }
     seqhealth_api::LabInfo { name, time_zone }
     seqhealth_api::SessionInfo { user, lab }

@@ -176,6 +176,7 @@ async fn decode<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Resu
     let body = resp.json::<ApiError>().await.unwrap_or_else(|e| ApiError {
         error: "unreadable_error".into(),
         detail: format!("the server's error body was not JSON: {e}"),
+        said: None,
     });
     Err(PushError::Refused { status, body })
 }

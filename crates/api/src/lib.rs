@@ -37,11 +37,15 @@ pub const API_PREFIX: &str = "/api/v1";
 pub const HOUR: i64 = 3_600;
 pub const DAY: i64 = 86_400;
 
-/// Body of every 4xx/5xx answer: what went wrong, and the detail a developer needs.
+/// Body of every 4xx/5xx answer: what went wrong, and the detail a developer needs (in
+/// English); `said` is the same detail as data, worded by the dashboard in the user's
+/// language (absent from an older server, or for a detail without a code).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiError {
     pub error: String,
     pub detail: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub said: Option<Said>,
 }
 
 // ---------------------------------------------------------------- session

@@ -1,10 +1,14 @@
 //! The one error type of the HTTP API: every failure becomes a status and a JSON body
-//! `{ "error": "...", "detail": "..." }`, never a panic or an HTML page.
+//! `{ "error": "...", "detail": "...", "said": {...} }`, never a panic or an HTML page.
+//! `detail` is English; `said` is the same sentence as data ([`Said`], a code of
+//! `seqhealth_api::words::TEMPLATES` and its figures), which the dashboard words in the
+//! user's language. [`AppError::said`] and its shorthands ([`AppError::bad`],
+//! [`AppError::conflict`], …) make one.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use seqhealth_api::ApiError;
+use seqhealth_api::{ApiError, Figure, Said};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -28,6 +32,13 @@ pub enum AppError {
         error: &'static str,
         detail: String,
     },
+    /// A detail as data: its status, its `error` and what it says.
+    #[error("{}", .said.english())]
+    Said {
+        status: StatusCode,
+        error: &'static str,
+        said: Said,
+    },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("{0}")]
@@ -37,6 +48,68 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
+    /// An answer of `status` and `error` whose detail is `code`'s template filled with
+    /// `figures`.
+    pub fn said(
+        status: StatusCode,
+        error: &'static str,
+        code: &str,
+        figures: Vec<Figure>,
+    ) -> AppError {
+        AppError::Said {
+            status,
+            error,
+            said: Said::new(code, figures),
+        }
+    }
+
+    /// 400: the request is not valid.
+    pub fn bad(code: &str, figures: Vec<Figure>) -> AppError {
+        AppError::said(StatusCode::BAD_REQUEST, "bad_request", code, figures)
+    }
+
+    /// 409: the request conflicts with what is stored.
+    pub fn conflict(code: &str, figures: Vec<Figure>) -> AppError {
+        AppError::said(StatusCode::CONFLICT, "conflict", code, figures)
+    }
+
+    /// 404.
+    pub fn not_found(code: &str, figures: Vec<Figure>) -> AppError {
+        AppError::said(StatusCode::NOT_FOUND, "not_found", code, figures)
+    }
+
+    /// 403.
+    pub fn forbidden(code: &str, figures: Vec<Figure>) -> AppError {
+        AppError::said(StatusCode::FORBIDDEN, "forbidden", code, figures)
+    }
+
+    /// 400: `field` must be 1–`max` characters.
+    pub fn length(field: &str, max: usize) -> AppError {
+        AppError::bad(
+            "field_length",
+            vec![Figure::Text(field.into()), Figure::N(max as f64)],
+        )
+    }
+
+    /// 400: a password the policy refuses ([`crate::domain::passwords::problem`]).
+    pub fn bad_password(why: Said) -> AppError {
+        AppError::Said {
+            status: StatusCode::BAD_REQUEST,
+            error: "bad_request",
+            said: why,
+        }
+    }
+
+    /// 429.
+    pub fn too_many(code: &str) -> AppError {
+        AppError::said(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            code,
+            Vec::new(),
+        )
+    }
+
     fn parts(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
@@ -46,7 +119,9 @@ impl AppError {
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             AppError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
-            AppError::Rejected { status, error, .. } => (*status, *error),
+            AppError::Rejected { status, error, .. } | AppError::Said { status, error, .. } => {
+                (*status, *error)
+            }
             AppError::Database(e) if is_unavailable(e) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
             }
@@ -88,27 +163,30 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, error) = self.parts();
-        let detail = match &self {
+        let coded = |said: Said| (said.english(), Some(said));
+        let fixed = |code: &str| coded(Said::new(code, Vec::new()));
+        let (detail, said) = match self {
             // Internals are logged, not shown: the database's words are not for a browser.
-            AppError::Database(e) if is_unavailable(e) => {
+            AppError::Database(e) if is_unavailable(&e) => {
                 tracing::error!(error = %e, "database unavailable");
-                "the database cannot take this now (full, read-only or failing); \
-                 nothing was stored: send it again later"
-                    .to_string()
+                fixed("error_unavailable")
             }
             AppError::Database(e) => {
                 tracing::error!(error = %e, "database error");
-                "the server could not complete the request; it has been logged".to_string()
+                fixed("error_internal")
             }
             AppError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
-                "the server could not complete the request; it has been logged".to_string()
+                fixed("error_internal")
             }
-            other => other.to_string(),
+            AppError::Unauthenticated => fixed("error_not_logged_in"),
+            AppError::Said { said, .. } => coded(said),
+            other => (other.to_string(), None),
         };
         let body = ApiError {
             error: error.to_string(),
             detail,
+            said,
         };
         (status, Json(body)).into_response()
     }

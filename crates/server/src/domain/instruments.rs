@@ -6,6 +6,7 @@ use crate::domain::health;
 use crate::error::{AppError, AppResult};
 use crate::store::{backend, json_real, json_rows, parse_json_rows, to_time, Backend, Real};
 use chrono::{DateTime, Utc};
+use seqhealth_api::Figure;
 use seqhealth_api::{
     EnrollmentCode, InstrumentDetail, LabInfo, NewInstrumentRequest, RunList, RunRow, MAX_RUNS,
 };
@@ -30,9 +31,10 @@ pub async fn add(
             .fetch_optional(&mut **tx)
             .await?;
     if let Some(nickname) = taken {
-        return Err(AppError::Conflict(format!(
-            "an instrument with serial {serial} is already registered in your lab: {nickname}"
-        )));
+        return Err(AppError::conflict(
+            "serial_taken",
+            vec![Figure::Text(serial), Figure::Text(nickname)],
+        ));
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO instruments (lab_id, serial, model, nickname, site, token_hash, data_sharing)
@@ -67,7 +69,7 @@ pub async fn in_lab(db: &AnyPool, lab_id: i64, id: i64) -> AppResult<i64> {
             .bind(lab_id)
             .fetch_optional(db)
             .await?;
-    found.ok_or_else(|| AppError::NotFound(format!("no instrument with id {id} in your lab")))
+    found.ok_or_else(|| AppError::not_found("no_instrument", vec![Figure::N(id as f64)]))
 }
 
 type DetailRow = (

@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::store::to_time;
 use axum::http::StatusCode;
 use seqhealth_api::people::{INVITATION_DAYS, SETUP_LINK_HOURS};
-use seqhealth_api::words::Figure;
+use seqhealth_api::Figure;
 use seqhealth_api::{Invitation, InvitationLink, Role};
 use sqlx::{AnyConnection, AnyPool};
 
@@ -91,9 +91,10 @@ fn checked_email(email: &str) -> AppResult<String> {
     if ok {
         Ok(email)
     } else {
-        Err(AppError::BadRequest(format!(
-            "{email:?} is not an email address"
-        )))
+        Err(AppError::bad(
+            "bad_email",
+            vec![Figure::Text(format!("{email:?}"))],
+        ))
     }
 }
 
@@ -144,21 +145,11 @@ async fn usable(conn: &mut AnyConnection, token: &str, now: i64) -> AppResult<St
     .bind(hash_token(token))
     .fetch_optional(&mut *conn)
     .await?;
-    let gone = |detail: String| AppError::Rejected {
-        status: StatusCode::GONE,
-        error: "link_gone",
-        detail,
-    };
+    let gone = |code: &str| AppError::said(StatusCode::GONE, "link_gone", code, Vec::new());
     match found {
-        None => Err(AppError::NotFound(
-            "this link is not valid: check that it was copied whole, or ask for a new one".into(),
-        )),
-        Some((.., Some(_))) => Err(gone(
-            "this link was already used; log in, or ask for a new link".into(),
-        )),
-        Some((.., expires_at, None)) if expires_at <= now => {
-            Err(gone("this link has expired; ask for a new one".into()))
-        }
+        None => Err(AppError::not_found("link_invalid", Vec::new())),
+        Some((.., Some(_))) => Err(gone("invitation_used")),
+        Some((.., expires_at, None)) if expires_at <= now => Err(gone("link_expired")),
         Some(found) => Ok(found),
     }
 }
@@ -180,7 +171,7 @@ pub async fn find(db: &AnyPool, token: &str, now: i64) -> AppResult<Invitation> 
 pub async fn check_password(db: &AnyPool, token: &str, password: &str, now: i64) -> AppResult<()> {
     let invitation = find(db, token, now).await?;
     match crate::domain::passwords::problem(password, &invitation.email) {
-        Some(why) => Err(AppError::BadRequest(why)),
+        Some(why) => Err(AppError::bad_password(why)),
         None => Ok(()),
     }
 }
@@ -197,9 +188,10 @@ pub async fn accept(
 ) -> AppResult<i64> {
     let (id, lab_id, _, email, role, _, _) = usable(conn, token, now).await?;
     if has_account(conn, &email).await? {
-        return Err(AppError::Conflict(format!(
-            "{email} already has an account; log in instead"
-        )));
+        return Err(AppError::conflict(
+            "account_log_in",
+            vec![Figure::Text(email)],
+        ));
     }
     let user_id: i64 = sqlx::query_scalar(
         "INSERT INTO users (lab_id, email, name, role, password_hash) VALUES ($1, $2, $3, $4, $5)
@@ -248,9 +240,10 @@ pub async fn invite(
     let email = checked_email(email)?;
     if has_account(conn, &email).await? {
         // The same words whichever lab has the account: which one is not this lab's to learn.
-        return Err(AppError::Conflict(format!(
-            "{email} already has a seqhealth account; ask them to log in"
-        )));
+        return Err(AppError::conflict(
+            "account_exists",
+            vec![Figure::Text(email)],
+        ));
     }
     expire(conn, lab_id, &email, now).await?;
     let token = issue(conn, lab_id, &email, role, "invite", manager_id, now).await?;
@@ -284,11 +277,8 @@ async fn open_invitation(
     .bind(now)
     .fetch_optional(&mut *conn)
     .await?;
-    let (email, role) = found.ok_or_else(|| {
-        AppError::NotFound(format!(
-            "no open invitation with id {id} in your lab (it may have been used, withdrawn or expired)"
-        ))
-    })?;
+    let (email, role) =
+        found.ok_or_else(|| AppError::not_found("no_invitation", vec![Figure::N(id as f64)]))?;
     let role =
         Role::parse(&role).ok_or_else(|| AppError::Internal(format!("stored role {role:?}")))?;
     Ok((email, role))

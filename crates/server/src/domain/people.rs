@@ -4,7 +4,7 @@
 use crate::domain::audit::{action, said, text, Event};
 use crate::error::{AppError, AppResult};
 use crate::store::to_time;
-use seqhealth_api::words::Figure;
+use seqhealth_api::Figure;
 use seqhealth_api::{Invited, Member, Role, Team};
 use sqlx::{AnyConnection, AnyPool};
 
@@ -73,8 +73,8 @@ async fn member(
     .bind(lab_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (name, role, gone) = found
-        .ok_or_else(|| AppError::NotFound(format!("no user with id {user_id} in your lab")))?;
+    let (name, role, gone) =
+        found.ok_or_else(|| AppError::not_found("no_user", vec![Figure::N(user_id as f64)]))?;
     Ok((name, role, gone.is_none()))
 }
 
@@ -87,9 +87,10 @@ async fn keep_a_manager(conn: &mut AnyConnection, lab_id: i64, name: &str) -> Ap
     .fetch_one(&mut *conn)
     .await?;
     if managers <= 1 {
-        return Err(AppError::Conflict(format!(
-            "{name} is the lab's last active manager: make someone else a manager first"
-        )));
+        return Err(AppError::conflict(
+            "last_manager",
+            vec![Figure::Text(name.into())],
+        ));
     }
     Ok(())
 }
@@ -134,7 +135,10 @@ pub async fn deactivate(
 ) -> AppResult<()> {
     let (name, role, active) = member(conn, lab_id, user_id).await?;
     if !active {
-        return Err(AppError::Conflict(format!("{name} is already deactivated")));
+        return Err(AppError::conflict(
+            "already_deactivated",
+            vec![Figure::Text(name)],
+        ));
     }
     if role == "manager" {
         keep_a_manager(conn, lab_id, &name).await?;

@@ -4,7 +4,7 @@
 use crate::domain::audit::{action, said, text, Event};
 use crate::domain::replacements::{lab_zone, local_date, planned_run};
 use crate::error::{AppError, AppResult};
-use seqhealth_api::words::Figure;
+use seqhealth_api::Figure;
 use seqhealth_api::{PlannedRun, PlannedRunList, PlannedRunRequest};
 use sqlx::{Any, AnyPool, Transaction};
 
@@ -55,10 +55,10 @@ pub async fn create(
 ) -> AppResult<PlannedRun> {
     let tz = lab_zone(tx, lab_id).await?;
     if req.ends_on < local_date(now, tz) {
-        return Err(AppError::BadRequest(format!(
-            "the planned run ends {} — in the past",
-            req.ends_on
-        )));
+        return Err(AppError::bad(
+            "planned_run_past",
+            vec![Figure::Day(req.ends_on)],
+        ));
     }
     let (run_id, nickname): (i64, String) = sqlx::query_as(
         "INSERT INTO planned_runs (instrument_id, starts_on, ends_on, label, created_by, created_at)

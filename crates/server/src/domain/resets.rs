@@ -61,19 +61,11 @@ async fn usable(conn: &mut AnyConnection, token: &str, now: i64) -> AppResult<St
     .bind(hash_token(token))
     .fetch_optional(&mut *conn)
     .await?;
-    let gone = |detail: &str| AppError::Rejected {
-        status: StatusCode::GONE,
-        error: "link_gone",
-        detail: detail.into(),
-    };
+    let gone = |code: &str| AppError::said(StatusCode::GONE, "link_gone", code, Vec::new());
     match found {
-        None => Err(AppError::NotFound(
-            "this link is not valid: check that it was copied whole, or ask for a new one".into(),
-        )),
-        Some((.., Some(_))) => Err(gone("this link was already used; ask for a new one")),
-        Some((.., expires_at, None)) if expires_at <= now => {
-            Err(gone("this link has expired; ask for a new one"))
-        }
+        None => Err(AppError::not_found("link_invalid", Vec::new())),
+        Some((.., Some(_))) => Err(gone("link_used")),
+        Some((.., expires_at, None)) if expires_at <= now => Err(gone("link_expired")),
         Some(found) => Ok(found),
     }
 }
@@ -92,7 +84,7 @@ pub async fn find(db: &AnyPool, token: &str, now: i64) -> AppResult<ResetInfo> {
 pub async fn check_password(db: &AnyPool, token: &str, password: &str, now: i64) -> AppResult<()> {
     let info = find(db, token, now).await?;
     match crate::domain::passwords::problem(password, &info.email) {
-        Some(why) => Err(AppError::BadRequest(why)),
+        Some(why) => Err(AppError::bad_password(why)),
         None => Ok(()),
     }
 }

@@ -8,6 +8,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum_extra::extract::CookieJar;
+use seqhealth_api::Figure;
 use seqhealth_api::Role;
 use serde::de::DeserializeOwned;
 
@@ -79,9 +80,10 @@ impl CurrentUser {
         if self.role == Role::Manager {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!(
-                "only a lab manager can {what}"
-            )))
+            Err(AppError::forbidden(
+                "managers_only",
+                vec![Figure::Word(what.into())],
+            ))
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use seqhealth_api::Figure;
 use serde::de::DeserializeOwned;
 use std::marker::PhantomData;
 
@@ -138,9 +139,10 @@ fn parse_bound(name: &str, s: &str, end_of_day: bool) -> AppResult<DateTime<Utc>
         };
         return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
     }
-    Err(AppError::BadRequest(format!(
-        "`{name}` must be a date (2026-01-31) or an RFC 3339 time (2026-01-31T12:00:00Z), not {s:?}"
-    )))
+    Err(AppError::bad(
+        "bad_date",
+        vec![Figure::Text(name.into()), Figure::Text(format!("{s:?}"))],
+    ))
 }
 
 pub fn window(
@@ -166,9 +168,10 @@ pub fn window_or(
         None => to - Duration::days(default_days),
     };
     if from >= to {
-        return Err(AppError::BadRequest(format!(
-            "`from` ({from}) must be before `to` ({to})"
-        )));
+        return Err(AppError::bad(
+            "bad_window",
+            vec![Figure::Text(from.to_string()), Figure::Text(to.to_string())],
+        ));
     }
     Ok((from, to))
 }

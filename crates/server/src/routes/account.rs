@@ -19,9 +19,7 @@ pub async fn set_name(
 ) -> AppResult<StatusCode> {
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 120 {
-        return Err(AppError::BadRequest(
-            "`name` must be 1–120 characters".into(),
-        ));
+        return Err(AppError::length("name", 120));
     }
     let now = chrono::Utc::now().timestamp();
     let mut tx = crate::store::begin_write(&state.db).await?;
@@ -49,13 +47,11 @@ pub async fn set_password(
     ApiJson(req): ApiJson<PasswordChange>,
 ) -> AppResult<StatusCode> {
     if !sessions::is_password_of(&state.db, user.user_id, &req.current).await? {
-        return Err(AppError::Forbidden(
-            "the current password is not right".into(),
-        ));
+        return Err(AppError::forbidden("password_not_right", Vec::new()));
     }
     let email = sessions::info(&state.db, user.user_id).await?.user.email;
     if let Some(why) = passwords::problem(&req.new, &email) {
-        return Err(AppError::BadRequest(why));
+        return Err(AppError::bad_password(why));
     }
     let keep = jar
         .get(session_cookie(&parts.extensions))

@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
+use seqhealth_api::Figure;
 use seqhealth_api::{
     EnrollRequest, Enrollment, EnrollmentCode, IngestAck, NewInstrumentRequest, SharingReport,
     MODELS,
@@ -17,11 +18,13 @@ use seqhealth_api::{
 
 fn check(req: &NewInstrumentRequest) -> AppResult<()> {
     if !MODELS.contains(&req.model.as_str()) {
-        return Err(AppError::BadRequest(format!(
-            "`model` must be one of {}, not {:?}",
-            MODELS.join(", "),
-            req.model
-        )));
+        return Err(AppError::bad(
+            "bad_model",
+            vec![
+                Figure::Text(MODELS.join(", ")),
+                Figure::Text(format!("{:?}", req.model)),
+            ],
+        ));
     }
     let serial = req.serial.trim();
     if serial.is_empty()
@@ -30,20 +33,16 @@ fn check(req: &NewInstrumentRequest) -> AppResult<()> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        return Err(AppError::BadRequest(
-            "`serial` must be 1–40 letters, digits, '-' or '_' (as on the instrument's label)"
-                .into(),
-        ));
+        return Err(AppError::bad("bad_serial", Vec::new()));
     }
     let nickname = req.nickname.trim();
     if nickname.is_empty() || nickname.chars().count() > 60 {
-        return Err(AppError::BadRequest(
-            "`nickname` must be 1–60 characters".into(),
-        ));
+        return Err(AppError::length("nickname", 60));
     }
     if req.site.trim().chars().count() > 120 {
-        return Err(AppError::BadRequest(
-            "`site` must be at most 120 characters".into(),
+        return Err(AppError::bad(
+            "field_max",
+            vec![Figure::Text("site".into()), Figure::N(120.0)],
         ));
     }
     Ok(())

@@ -24,9 +24,7 @@ fn token(raw: &str) -> AppResult<&str> {
     if raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(raw)
     } else {
-        Err(AppError::NotFound(
-            "this link is not valid: check that it was copied whole, or ask for a new one".into(),
-        ))
+        Err(AppError::not_found("link_invalid", Vec::new()))
     }
 }
 
@@ -52,9 +50,7 @@ pub async fn accept(
     let now = chrono::Utc::now().timestamp();
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 120 {
-        return Err(AppError::BadRequest(
-            "`name` must be 1–120 characters".into(),
-        ));
+        return Err(AppError::length("name", 120));
     }
     invitations::check_password(&state.db, token, &req.password, now).await?;
     let hash = sessions::hash_off_the_runtime(req.password).await?;
@@ -176,9 +172,7 @@ pub async fn forgot(
     let email = req.email.trim().to_lowercase();
     let now = chrono::Utc::now().timestamp();
     if state.resets.login(&email, addr, now).is_err() {
-        return Err(AppError::TooManyRequests(
-            "too many attempts; wait 15 minutes and try again".into(),
-        ));
+        return Err(AppError::too_many("too_many_attempts"));
     }
     resets::mail_a_link_later(state.db.clone(), state.mailer.clone(), email, now);
     Ok(StatusCode::ACCEPTED)

@@ -210,11 +210,7 @@ fn kind_words(lang: Language, kind: NotifyKind) -> String {
 }
 
 fn bad_link() -> AppError {
-    AppError::NotFound(
-        "this unsubscribe link is not valid: check that it was copied whole, or change what \
-         you are told on your Account page"
-            .into(),
-    )
+    AppError::not_found("unsubscribe_invalid", Vec::new())
 }
 
 /// `GET /unsubscribe/{token}`: what the link would stop, and a button to confirm.

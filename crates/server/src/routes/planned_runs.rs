@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
+use seqhealth_api::Figure;
 use seqhealth_api::{
     InstrumentQuery, PlannedRun, PlannedRunList, PlannedRunRequest, MAX_PLANNED_RUN_DAYS,
 };
@@ -39,21 +40,23 @@ pub async fn create(
     user.require_manager("enter planned runs")?;
     let label = req.label.trim();
     if label.is_empty() || label.chars().count() > 120 {
-        return Err(AppError::BadRequest(
-            "`label` must be 1–120 characters".into(),
-        ));
+        return Err(AppError::length("label", 120));
     }
     if req.ends_on < req.starts_on {
-        return Err(AppError::BadRequest(format!(
-            "`ends_on` ({}) is before `starts_on` ({})",
-            req.ends_on, req.starts_on
-        )));
+        return Err(AppError::bad(
+            "planned_run_order",
+            vec![Figure::Day(req.ends_on), Figure::Day(req.starts_on)],
+        ));
     }
     let days = (req.ends_on - req.starts_on).num_days() + 1;
     if days > MAX_PLANNED_RUN_DAYS {
-        return Err(AppError::BadRequest(format!(
-            "a planned run is at most {MAX_PLANNED_RUN_DAYS} days, not {days}"
-        )));
+        return Err(AppError::bad(
+            "planned_run_long",
+            vec![
+                Figure::N(MAX_PLANNED_RUN_DAYS as f64),
+                Figure::N(days as f64),
+            ],
+        ));
     }
     let now = Utc::now().timestamp();
     let mut tx = crate::store::begin_write(&state.db).await?;
@@ -77,7 +80,7 @@ pub async fn remove(
     user: CurrentUser,
     PathId(run_id, _): PlannedRunId,
 ) -> AppResult<StatusCode> {
-    let not_found = || AppError::NotFound(format!("no planned run with id {run_id} in your lab"));
+    let not_found = || AppError::not_found("no_planned_run", vec![Figure::N(run_id as f64)]);
     let mut tx = crate::store::begin_write(&state.db).await?;
     let found = planned_runs::find(&mut tx, user.lab_id, run_id)
         .await?

@@ -16,6 +16,7 @@ use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use seqhealth_api::Figure;
 use seqhealth_api::{
     CancelRequest, CompleteRequest, LangQuery, ReplacementList, ReplacementQuery, ReplacementRow,
     ReplacementStatus, ScheduleRequest, StatusFilter, MAX_REPLACEMENTS,
@@ -267,9 +268,7 @@ pub async fn cancel(
     let id = guard(&state, &user, id, "cancel replacements").await?;
     let reason = req.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(AppError::BadRequest(
-            "`reason` must be 1–500 characters".into(),
-        ));
+        return Err(AppError::length("reason", 500));
     }
     let mut tx = crate::store::begin_write(&state.db).await?;
     let row = replacements::cancel(
@@ -296,8 +295,9 @@ pub async fn complete(
     let id = guard(&state, &user, id, "mark replacements completed").await?;
     let note = req.note.as_deref().map(str::trim);
     if note.is_some_and(|n| n.chars().count() > 500) {
-        return Err(AppError::BadRequest(
-            "`note` must be at most 500 characters".into(),
+        return Err(AppError::bad(
+            "field_max",
+            vec![Figure::Text("note".into()), Figure::N(500.0)],
         ));
     }
     let mut tx = crate::store::begin_write(&state.db).await?;

@@ -26,12 +26,15 @@ pub async fn login(
     let email = req.email.trim().to_lowercase();
     let now = chrono::Utc::now().timestamp();
     if state.logins.login(&email, addr, now).is_err() {
-        return Err(AppError::TooManyRequests(
-            "too many failed logins; wait 15 minutes and try again".into(),
-        ));
+        return Err(AppError::too_many("too_many_logins"));
     }
     let Some(user_id) = sessions::check_password(&state.db, &email, &req.password).await? else {
-        return Err(AppError::Unauthorized("wrong email or password".into()));
+        return Err(AppError::said(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "wrong_login",
+            Vec::new(),
+        ));
     };
     state.logins.login_succeeded(&email, addr);
     open(&state, tls, jar, user_id, now).await

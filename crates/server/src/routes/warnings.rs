@@ -63,7 +63,7 @@ pub async fn acknowledge(
     warnings::status_in_lab(&state.db, user.lab_id, id).await?;
     user.require_manager("acknowledge warnings")?;
     let reason = seqhealth_health::warning::acknowledgement_reason(&req.reason)
-        .map_err(|_| AppError::BadRequest("`reason` must be 1–500 characters".into()))?;
+        .map_err(|_| AppError::length("reason", 500))?;
     let now = chrono::Utc::now().timestamp();
     let mut tx = crate::store::begin_write(&state.db).await?;
     warnings::acknowledge(&mut tx, user.lab_id, user.user_id, id, reason, now).await?;

@@ -4,7 +4,7 @@
 
 use super::replacements::{chiller_recommendation, day};
 use super::*;
-use seqhealth_api::{Figure, ReplacementList, WarningList};
+use seqhealth_api::{Figure, ReplacementList, Said, WarningList};
 
 /// The text of an export (a calendar's lines unfolded, its escaped commas plain).
 async fn export(env: &Env, path: &str, cookie: &str, accept: Option<&str>) -> String {
@@ -243,4 +243,69 @@ async fn audit_details_travel_as_codes_and_the_log_s_csv_words_them() {
             && english.contains(&booked.detail),
         "{english}"
     );
+}
+
+/// An error's detail travels as a code too (`ApiError::said`), its English `detail` as
+/// before: a form's validation, a conflict, a manager's action refused to a viewer; an
+/// error without a code carries none.
+#[tokio::test]
+async fn error_details_travel_as_codes_beside_their_english() {
+    let env = env().await;
+    env.fill().await;
+    let ada = env.login("ada@northgate.example").await;
+    let grace = env.login("grace@northgate.example").await;
+    let rec = chiller_recommendation(&env, &ada).await;
+    let cancel = format!("/api/v1/replacements/{}/cancel", rec.id);
+
+    let (s, b) = post_json(&env, &cancel, &ada, json!({ "reason": " " })).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let e = error_of(&b);
+    assert_eq!(e.error, "bad_request");
+    assert_eq!(e.detail, "`reason` must be 1–500 characters");
+    let said = e.said.expect("a validation error's code");
+    assert_eq!(said.code, "field_length");
+    assert_eq!(
+        said.figures,
+        [Figure::Text("reason".into()), Figure::N(500.0)]
+    );
+    assert_eq!(said.english(), e.detail);
+
+    let (s, b) = post_json(&env, &cancel, &ada, json!({ "reason": "not needed" })).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+    let (s, b) = post_json(&env, &cancel, &ada, json!({ "reason": "again" })).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let e = error_of(&b);
+    assert_eq!(e.error, "conflict");
+    assert_eq!(
+        e.detail,
+        format!(
+            "replacement {} is cancelled; only a recommended or scheduled replacement can be cancelled",
+            rec.id
+        )
+    );
+    let said = e.said.expect("a conflict's code");
+    assert_eq!(said.code, "replacement_refused");
+    assert_eq!(
+        said.figures,
+        [
+            Figure::N(rec.id as f64),
+            Figure::Lower("Cancelled".into()),
+            Figure::said(Said::new("only_open_cancel", Vec::new())),
+        ]
+    );
+    assert_eq!(said.english(), e.detail);
+
+    let (s, b) = post_json(&env, &cancel, &grace, json!({ "reason": "x" })).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let e = error_of(&b);
+    assert_eq!(e.detail, "only a lab manager can cancel replacements");
+    let said = e.said.expect("a refusal's code");
+    assert_eq!(said.code, "managers_only");
+    assert_eq!(said.figures, [Figure::Word("cancel replacements".into())]);
+
+    // A detail without a code (an endpoint that does not exist): no `said` at all.
+    let (s, b) = env.get("/api/v1/nowhere", Some(&ada)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(!String::from_utf8_lossy(&b).contains("said"));
+    assert_eq!(error_of(&b).said, None);
 }

@@ -211,10 +211,7 @@ pub async fn reissue(
     now: i64,
 ) -> AppResult<EnrollmentCode> {
     if connection(&token_hash(tx, id).await?) == Connection::Enrolled {
-        return Err(AppError::Conflict(
-            "this instrument's agent is enrolled; revoke its token first, then issue a new code"
-                .into(),
-        ));
+        return Err(AppError::conflict("agent_enrolled", Vec::new()));
     }
     let code = issue_code(tx, id, user_id, now).await?;
     let detail = audit::said("audit_code_issued", vec![]);

@@ -62,9 +62,7 @@ pub async fn revoke(
     .await?
     .rows_affected();
     if changed == 0 {
-        return Err(AppError::Conflict(
-            "this instrument has no active token to revoke".into(),
-        ));
+        return Err(AppError::conflict("no_token", Vec::new()));
     }
     let detail = said("audit_token_revoked", vec![]);
     Event::new(lab_id, Some(user_id), action::TOKEN_REVOKED, detail)

@@ -6,6 +6,7 @@ use seqhealth_api::notify::{
     parse_hhmm, NotifyKind, NotifyMode, NotifyPrefs, NotifySettings, DEFAULT_DIGEST_AT,
     DEFAULT_ESCALATE_AFTER_MINUTES, DEFAULT_REMIND_EVERY_HOURS,
 };
+use seqhealth_api::Figure;
 use seqhealth_api::Role;
 use sqlx::AnyConnection;
 
@@ -108,7 +109,10 @@ pub async fn set_prefs(conn: &mut AnyConnection, user_id: i64, p: &NotifyPrefs) 
         v.as_deref()
             .map(|s| {
                 parse_hhmm(s).map(i64::from).ok_or_else(|| {
-                    AppError::BadRequest(format!("`{what}` must be a time as HH:MM, not {s:?}"))
+                    AppError::bad(
+                        "bad_time",
+                        vec![Figure::Text(what.into()), Figure::Text(format!("{s:?}"))],
+                    )
                 })
             })
             .transpose()
@@ -118,9 +122,7 @@ pub async fn set_prefs(conn: &mut AnyConnection, user_id: i64, p: &NotifyPrefs) 
         minute("quiet_to", &p.quiet_to)?,
     );
     if from.is_some() != to.is_some() || (from.is_some() && from == to) {
-        return Err(AppError::BadRequest(
-            "quiet hours need both `quiet_from` and `quiet_to`, and they must differ".into(),
-        ));
+        return Err(AppError::bad("quiet_hours", Vec::new()));
     }
     for (kind, mode) in &p.modes {
         sqlx::query(
@@ -213,20 +215,19 @@ pub async fn set_settings(
     s: &NotifySettings,
 ) -> AppResult<()> {
     let digest = parse_hhmm(&s.digest_at).ok_or_else(|| {
-        AppError::BadRequest(format!(
-            "`digest_at` must be a time as HH:MM, not {:?}",
-            s.digest_at
-        ))
+        AppError::bad(
+            "bad_time",
+            vec![
+                Figure::Text("digest_at".into()),
+                Figure::Text(format!("{:?}", s.digest_at)),
+            ],
+        )
     })?;
     if !(1..=7 * 24 * 60).contains(&s.escalate_after_minutes) {
-        return Err(AppError::BadRequest(
-            "`escalate_after_minutes` must be from 1 to 10080 (7 days)".into(),
-        ));
+        return Err(AppError::bad("escalate_range", Vec::new()));
     }
     if !(1..=7 * 24).contains(&s.remind_every_hours) {
-        return Err(AppError::BadRequest(
-            "`remind_every_hours` must be from 1 to 168 (7 days)".into(),
-        ));
+        return Err(AppError::bad("remind_range", Vec::new()));
     }
     set_lab(
         conn,

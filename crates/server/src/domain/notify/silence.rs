@@ -3,6 +3,7 @@
 
 use crate::domain::audit::{action, said, text, Event};
 use crate::error::{AppError, AppResult};
+use seqhealth_api::Figure;
 use sqlx::{AnyConnection, AnyPool};
 
 /// The longest silence: a service visit, not a way to forget an instrument.
@@ -19,15 +20,10 @@ pub async fn set(
 ) -> AppResult<()> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(AppError::BadRequest(
-            "`reason` must be 1–200 characters: the audit log says why the instrument was silenced"
-                .into(),
-        ));
+        return Err(AppError::bad("silence_reason", Vec::new()));
     }
     if until <= now || until > now + MAX_SILENCE_SECS {
-        return Err(AppError::BadRequest(
-            "`until` must be in the future and at most 30 days ahead".into(),
-        ));
+        return Err(AppError::bad("silence_until", Vec::new()));
     }
     let nickname = nickname(conn, lab_id, instrument_id).await?;
     sqlx::query(
@@ -95,5 +91,5 @@ async fn nickname(conn: &mut AnyConnection, lab_id: i64, id: i64) -> AppResult<S
             .bind(lab_id)
             .fetch_optional(conn)
             .await?;
-    found.ok_or_else(|| AppError::NotFound(format!("no instrument with id {id} in your lab")))
+    found.ok_or_else(|| AppError::not_found("no_instrument", vec![Figure::N(id as f64)]))
 }

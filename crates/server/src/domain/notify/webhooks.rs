@@ -7,6 +7,7 @@ use crate::domain::audit::{action, said, text, Event};
 use crate::error::{AppError, AppResult};
 use crate::store::to_time;
 use seqhealth_api::notify::{NewWebhook, NotifyKind, Webhook, WebhookCreated};
+use seqhealth_api::Figure;
 use sqlx::AnyConnection;
 
 /// Webhooks a lab may have at once.
@@ -15,24 +16,24 @@ pub const MAX_WEBHOOKS: i64 = 20;
 /// `url` if a webhook may point there: `https://`, or `http://` to a loopback address (a
 /// relay on the same machine); no credentials in it.
 pub fn check_url(url: &str) -> AppResult<()> {
-    let bad = |why: &str| Err(AppError::BadRequest(format!("`url` {why}")));
+    let bad = |code: &str| Err(AppError::bad(code, Vec::new()));
     if url.len() > 2_000 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return bad("must be one address of at most 2,000 characters");
+        return bad("webhook_url_one");
     }
     let (scheme, rest) = match url.split_once("://") {
         Some(p) => p,
-        None => return bad("must start with https://"),
+        None => return bad("webhook_url_https"),
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     if authority.contains('@') {
-        return bad("must not hold a user name or password: the secret signs each delivery");
+        return bad("webhook_url_credentials");
     }
     let host = match authority.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or(""),
         None => authority.split(':').next().unwrap_or(""),
     };
     if host.is_empty() {
-        return bad("has no host");
+        return bad("webhook_url_host");
     }
     let loopback = host == "localhost"
         || host
@@ -41,8 +42,8 @@ pub fn check_url(url: &str) -> AppResult<()> {
     match scheme {
         "https" => Ok(()),
         "http" if loopback => Ok(()),
-        "http" => bad("must be https:// (plain http:// only to this machine): deliveries name your instruments"),
-        _ => bad("must start with https://"),
+        "http" => bad("webhook_url_plain"),
+        _ => bad("webhook_url_https"),
     }
 }
 
@@ -78,9 +79,7 @@ pub async fn create(
 ) -> AppResult<WebhookCreated> {
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 80 {
-        return Err(AppError::BadRequest(
-            "`name` must be 1–80 characters".into(),
-        ));
+        return Err(AppError::length("name", 80));
     }
     check_url(&req.url)?;
     let count: i64 = sqlx::query_scalar(
@@ -90,9 +89,10 @@ pub async fn create(
     .fetch_one(&mut *conn)
     .await?;
     if count >= MAX_WEBHOOKS {
-        return Err(AppError::BadRequest(format!(
-            "a lab has at most {MAX_WEBHOOKS} webhooks: remove one first"
-        )));
+        return Err(AppError::bad(
+            "webhooks_max",
+            vec![Figure::N(MAX_WEBHOOKS as f64)],
+        ));
     }
     let secret = new_key("whsec");
     let id: i64 = sqlx::query_scalar(
@@ -138,7 +138,7 @@ async fn find(conn: &mut AnyConnection, lab_id: i64, id: i64) -> AppResult<Webho
     .fetch_optional(&mut *conn)
     .await?;
     row.map(to_webhook)
-        .ok_or_else(|| AppError::NotFound(format!("no webhook with id {id}")))
+        .ok_or_else(|| AppError::not_found("no_webhook", vec![Figure::N(id as f64)]))
 }
 
 pub async fn set_enabled(

@@ -6,23 +6,26 @@ use super::rows::get;
 use super::slots::{check_slot, lab_zone, slot_text};
 use crate::domain::audit::{action, said, text, Event};
 use crate::error::{AppError, AppResult};
-use seqhealth_api::words::{Figure, Said};
-use seqhealth_api::{ReplacementRow, ReplacementStatus, ScheduleRequest};
+use seqhealth_api::{Figure, ReplacementRow, ReplacementStatus, Said, ScheduleRequest};
 use sqlx::{AnyConnection, AnyPool};
 
-pub(super) fn conflict(detail: String) -> AppError {
-    AppError::Conflict(detail)
-}
-
-/// Why a transition from `status` is not allowed, in words a manager can act on.
-fn refused(id: i64, status: &str, what: &str) -> AppError {
-    conflict(format!("replacement {id} is {status}; {what}"))
+/// Why a transition from `status` is not allowed, in words a manager can act on: `what`
+/// is the code of what is allowed.
+fn refused(id: i64, status: ReplacementStatus, what: &str) -> AppError {
+    AppError::conflict(
+        "replacement_refused",
+        vec![
+            Figure::N(id as f64),
+            Figure::Lower(status.label().into()),
+            Figure::said(Said::new(what, Vec::new())),
+        ],
+    )
 }
 
 /// The replacement's status as it is now, and why the transition is refused.
 async fn refused_now(conn: &mut AnyConnection, lab_id: i64, id: i64, what: &str) -> AppError {
     match get(conn, lab_id, id).await {
-        Ok(row) => refused(id, row.status.as_str(), what),
+        Ok(row) => refused(id, row.status, what),
         Err(e) => e,
     }
 }
@@ -102,12 +105,12 @@ async fn book(
         .clone()
         .filter(|_| row.status == ReplacementStatus::Scheduled);
     let refusal = if moving {
-        "only a scheduled replacement can be rescheduled"
+        "only_scheduled_reschedule"
     } else {
-        "only a recommended replacement can be scheduled (reschedule moves an appointment)"
+        "only_recommended_schedule"
     };
     if moving != before.is_some() || (!moving && row.status != ReplacementStatus::Recommended) {
-        return Err(refused(id, row.status.as_str(), refusal));
+        return Err(refused(id, row.status, refusal));
     }
     let engineer = detail_field("engineer", req.engineer.as_deref(), 120)?;
     let case_number = detail_field("case_number", req.case_number.as_deref(), 60)?;
@@ -162,14 +165,7 @@ async fn book(
             ),
         ),
     };
-    apply(
-        conn,
-        lab_id,
-        id,
-        update,
-        "someone else changed it a moment ago; reload to see the appointment",
-    )
-    .await?;
+    apply(conn, lab_id, id, update, "changed_meanwhile").await?;
     logged(conn, lab_id, user_id, action, &row, detail, now).await
 }
 
@@ -180,9 +176,10 @@ fn detail_field(name: &str, value: Option<&str>, max: usize) -> AppResult<Option
         return Ok(None);
     };
     if v.chars().count() > max || v.chars().any(char::is_control) {
-        return Err(AppError::BadRequest(format!(
-            "`{name}` must be at most {max} characters of text, on one line"
-        )));
+        return Err(AppError::bad(
+            "field_line",
+            vec![Figure::Text(name.into()), Figure::N(max as f64)],
+        ));
     }
     Ok(Some(v.to_string()))
 }
@@ -204,7 +201,7 @@ pub async fn cancel(
     .bind(reason)
     .bind(now)
     .bind(id);
-    let refusal = "only a recommended or scheduled replacement can be cancelled";
+    let refusal = "only_open_cancel";
     apply(conn, lab_id, id, update, refusal).await?;
     let component = Figure::Word(row.component.clone());
     let detail = said("audit_cancelled", vec![component, text(reason)]);
@@ -230,7 +227,7 @@ pub async fn complete(
     .bind(user_id)
     .bind(now)
     .bind(id);
-    let refusal = "only a scheduled replacement can be marked completed";
+    let refusal = "only_scheduled_complete";
     apply(conn, lab_id, id, update, refusal).await?;
     let resolved = sqlx::query(
         "UPDATE warnings SET status = 'resolved', resolved_at = $1, updated_at = $2

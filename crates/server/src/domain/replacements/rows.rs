@@ -4,6 +4,7 @@ use crate::error::{AppError, AppResult};
 use crate::store::to_time;
 use chrono::NaiveDate;
 use seqhealth_api::domain::sensor_spec;
+use seqhealth_api::Figure;
 use seqhealth_api::{
     Appointment, PlannedRun, ReplaceByMove, ReplacementRow, ReplacementSource, ReplacementStatus,
     Slot,
@@ -155,9 +156,7 @@ pub async fn get(conn: &mut AnyConnection, lab_id: i64, id: i64) -> AppResult<Re
         .bind(lab_id)
         .fetch_optional(conn)
         .await?;
-    to_row(
-        row.ok_or_else(|| AppError::NotFound(format!("no replacement with id {id} in your lab")))?,
-    )
+    to_row(row.ok_or_else(|| AppError::not_found("no_replacement", vec![Figure::N(id as f64)]))?)
 }
 
 /// Planned runs of an instrument that cover a local date.

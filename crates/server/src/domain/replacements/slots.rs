@@ -5,7 +5,7 @@ use crate::error::{AppError, AppResult};
 use axum::http::StatusCode;
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
-use seqhealth_api::words::{Figure, Said};
+use seqhealth_api::{Figure, Said};
 use seqhealth_api::{ReplacementRow, ScheduleRequest, Slot};
 use sqlx::AnyConnection;
 
@@ -73,19 +73,24 @@ pub(super) async fn check_slot(
     now: i64,
 ) -> AppResult<(i64, i64)> {
     let (start, end) = slot_window(req.date, req.slot, tz)
-        .ok_or_else(|| AppError::BadRequest(format!("{} has no such slot", req.date)))?;
+        .ok_or_else(|| AppError::bad("no_slot", vec![Figure::Day(req.date)]))?;
     if start <= now {
-        return Err(AppError::BadRequest(format!(
-            "the {} slot of {} has already started; pick a later one",
-            req.slot.as_str(),
-            req.date
-        )));
+        return Err(AppError::bad(
+            "slot_started",
+            vec![
+                Figure::Text(req.slot.as_str().into()),
+                Figure::Day(req.date),
+            ],
+        ));
     }
     if start > now + MAX_SCHEDULE_AHEAD_DAYS * DAY {
-        return Err(AppError::BadRequest(format!(
-            "{} is more than {MAX_SCHEDULE_AHEAD_DAYS} days ahead",
-            req.date
-        )));
+        return Err(AppError::bad(
+            "slot_too_far",
+            vec![
+                Figure::Day(req.date),
+                Figure::N(MAX_SCHEDULE_AHEAD_DAYS as f64),
+            ],
+        ));
     }
     let hits = collisions(conn, row.instrument_id, req.date).await?;
     if !hits.is_empty() && !req.allow_collision {
@@ -93,16 +98,16 @@ pub(super) async fn check_slot(
             .iter()
             .map(|p| format!("\"{}\" ({} to {})", p.label, p.starts_on, p.ends_on))
             .collect();
-        return Err(AppError::Rejected {
-            status: StatusCode::CONFLICT,
-            error: "planned_run_collision",
-            detail: format!(
-                "{} has a planned run on {}: {}; pick another slot or book it anyway",
-                row.instrument_nickname,
-                req.date,
-                names.join(", ")
-            ),
-        });
+        return Err(AppError::said(
+            StatusCode::CONFLICT,
+            "planned_run_collision",
+            "planned_run_collision",
+            vec![
+                Figure::Text(row.instrument_nickname.clone()),
+                Figure::Day(req.date),
+                Figure::Text(names.join(", ")),
+            ],
+        ));
     }
     Ok((start, end))
 }

@@ -2,7 +2,7 @@
 
 use crate::domain::audit;
 use crate::error::{AppError, AppResult};
-use seqhealth_api::words::Figure;
+use seqhealth_api::Figure;
 use seqhealth_api::WarningStatus;
 use sqlx::{Any, AnyPool, Transaction};
 
@@ -15,7 +15,7 @@ pub async fn status_in_lab(db: &AnyPool, lab_id: i64, id: i64) -> AppResult<Stri
     .bind(lab_id)
     .fetch_optional(db)
     .await?;
-    status.ok_or_else(|| AppError::NotFound(format!("no warning with id {id} in your lab")))
+    status.ok_or_else(|| AppError::not_found("no_warning", vec![Figure::N(id as f64)]))
 }
 
 /// Acknowledges warning `id` (of `lab_id`) for `user_id` with `reason`, in `tx`, which
@@ -37,9 +37,17 @@ pub async fn acknowledge(
             .fetch_one(&mut **tx)
             .await?;
     let refused = || {
-        AppError::Conflict(format!(
-            "warning {id} is {status}; only an active warning, or an acknowledged one that got worse since, can be acknowledged"
-        ))
+        // The status's label, in lower case: "acknowledged", "resolved".
+        let label = match status.as_str() {
+            "active" => "Active",
+            "acknowledged" => "Acknowledged",
+            "resolved" => "Resolved",
+            other => other,
+        };
+        AppError::conflict(
+            "warning_refused",
+            vec![Figure::N(id as f64), Figure::Lower(label.into())],
+        )
     };
     let again = status == "acknowledged"
         && matches!((worse_at, acknowledged_at), (Some(w), Some(a)) if w > a);
