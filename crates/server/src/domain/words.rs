@@ -1,6 +1,7 @@
 //! What the server says, kept and worded: a [`Said`] is stored as its JSON beside the
 //! English text (older rows have only the text), and worded for an export in the
-//! requester's language from the dashboard's own catalogs (`public/i18n/*.json`, read once).
+//! requester's language from the dashboard's catalogs (`public/i18n/*.json`) and the
+//! server's own (`crates/server/i18n/*.json`: its mail's and exports' words), read once.
 
 use seqhealth_api::words::{Lexicon, Said};
 use seqhealth_api::Language;
@@ -35,13 +36,25 @@ pub fn lexicon(lang: Language) -> &'static Catalog {
     static IT: OnceLock<Catalog> = OnceLock::new();
     static ES: OnceLock<Catalog> = OnceLock::new();
     match lang {
-        Language::En => EN.get_or_init(|| Catalog::parse("{}", '.')),
-        Language::It => {
-            IT.get_or_init(|| Catalog::parse(include_str!("../../../../public/i18n/it.json"), ','))
-        }
-        Language::Es => {
-            ES.get_or_init(|| Catalog::parse(include_str!("../../../../public/i18n/es.json"), ','))
-        }
+        Language::En => EN.get_or_init(|| Catalog::parse(["{}", "{}"], '.')),
+        Language::It => IT.get_or_init(|| {
+            Catalog::parse(
+                [
+                    include_str!("../../../../public/i18n/it.json"),
+                    include_str!("../../i18n/it.json"),
+                ],
+                ',',
+            )
+        }),
+        Language::Es => ES.get_or_init(|| {
+            Catalog::parse(
+                [
+                    include_str!("../../../../public/i18n/es.json"),
+                    include_str!("../../i18n/es.json"),
+                ],
+                ',',
+            )
+        }),
     }
 }
 
@@ -52,11 +65,14 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    fn parse(json: &str, point: char) -> Catalog {
-        Catalog {
-            words: serde_json::from_str(json).unwrap_or_default(),
-            point,
+    /// The dashboard's catalog and the server's own (`crates/server/i18n`: the words only
+    /// the server says, its mail's and its exports', which no page load needs to fetch).
+    fn parse(json: [&str; 2], point: char) -> Catalog {
+        let mut words: HashMap<String, String> = HashMap::new();
+        for part in json {
+            words.extend(serde_json::from_str::<HashMap<String, String>>(part).unwrap_or_default());
         }
+        Catalog { words, point }
     }
 
     /// An export's own words (a column's header, a calendar label) in this language;
