@@ -64,6 +64,8 @@ struct Words {
     slot: &'static str,
     /// A warning's cause, which the server sends as a code (Today's list words it).
     cause: &'static str,
+    /// The server's refusal of a plain http:// webhook, sent as a code.
+    refused: &'static str,
 }
 
 const ITALIAN: Words = Words {
@@ -117,6 +119,7 @@ const ITALIAN: Words = Words {
     ],
     slot: "Fascia",
     cause: "sopra il limite critico di",
+    refused: "`url` deve essere https:// (http:// semplice solo verso questa macchina)",
 };
 
 const SPANISH: Words = Words {
@@ -161,6 +164,7 @@ const SPANISH: Words = Words {
     ],
     slot: "Franja",
     cause: "por encima del límite crítico de",
+    refused: "`url` debe ser https:// (http:// simple solo hacia esta máquina)",
 };
 
 /// The login page, then the fleet, in `w`'s language (the page is loaded afresh).
@@ -305,6 +309,25 @@ async fn check_pages(server: &Server, b: &Browser, w: &Words) {
             .await;
             let form = b.text("form.schedule").await;
             assert!(form.contains(w.slot), "{} in {form}", w.slot);
+        }
+        if path == "/notifications" {
+            // An error the server sends: its detail in the language too.
+            let field = |id| b.client.find(Locator::Id(id));
+            field("webhook-name")
+                .await
+                .unwrap()
+                .send_keys("Chat")
+                .await
+                .unwrap();
+            let url = field("webhook-url").await.unwrap();
+            url.send_keys("http://example.com/hook").await.unwrap();
+            url.send_keys("\u{E007}").await.unwrap();
+            b.wait_text("section#webhooks [role=alert]", &[w.refused])
+                .await;
+        }
+        if path == "/audit" {
+            // The log's actions and details, sent as codes, in the language.
+            b.screenshot(&format!("i18n-audit-{}", w.lang)).await;
         }
         all_translated(b, path).await;
     }
