@@ -7,22 +7,7 @@ use crate::mail_text;
 
 /// A manager of Northgate who reads the dashboard (and so her mail) in `language`.
 async fn manager_in(env: &Env, email: &str, language: &str) -> String {
-    let lab: i64 = sqlx::query_scalar("SELECT lab_id FROM instruments WHERE serial = $1")
-        .bind(NIMBUS)
-        .fetch_one(&env.db)
-        .await
-        .unwrap();
-    seqhealth_server::domain::provision::create_user(
-        &env.db,
-        lab,
-        email,
-        "Lia Manager",
-        Role::Manager,
-        DEMO_PASSWORD,
-    )
-    .await
-    .unwrap();
-    let cookie = env.login(email).await;
+    let cookie = northgate_manager(env, email, "Lia Manager").await;
     let (s, b) = post_json(
         env,
         "/api/v1/account/language",
@@ -106,15 +91,7 @@ async fn each_manager_reads_a_warning_s_mail_in_their_own_language() {
     assert!(ada.contains("Choose what you are told"), "{ada}");
 
     // Her unsubscribe link's page speaks Italian too, before and after the button.
-    let token = lia
-        .split("/api/v1/unsubscribe/")
-        .nth(1)
-        .unwrap()
-        .split(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '_')
-        .next()
-        .unwrap()
-        .to_string();
-    let path = format!("/api/v1/unsubscribe/{token}");
+    let path = unsubscribe_path(&lia);
     let (s, page) = env.get(&path, None).await;
     assert_eq!(s, StatusCode::OK);
     let page = String::from_utf8_lossy(&page).into_owned();

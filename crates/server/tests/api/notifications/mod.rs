@@ -73,8 +73,8 @@ async fn send_json(
     (s, b)
 }
 
-/// Lin, a second manager of Northgate, who reads critical warnings in the digest.
-async fn lin_in_the_digest(env: &Env) -> String {
+/// Another manager of Northgate (the lab of Nimbus), logged in: their session cookie.
+async fn northgate_manager(env: &Env, email: &str, name: &str) -> String {
     let lab: i64 = sqlx::query_scalar("SELECT lab_id FROM instruments WHERE serial = $1")
         .bind(NIMBUS)
         .fetch_one(&env.db)
@@ -83,14 +83,31 @@ async fn lin_in_the_digest(env: &Env) -> String {
     seqhealth_server::domain::provision::create_user(
         &env.db,
         lab,
-        "lin@northgate.example",
-        "Lin Manager",
+        email,
+        name,
         Role::Manager,
         DEMO_PASSWORD,
     )
     .await
     .unwrap();
-    let lin = env.login("lin@northgate.example").await;
+    env.login(email).await
+}
+
+/// The path of the first unsubscribe link in a mail's text.
+fn unsubscribe_path(mail: &str) -> String {
+    let token = mail
+        .split("/api/v1/unsubscribe/")
+        .nth(1)
+        .expect("an unsubscribe link")
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '_')
+        .next()
+        .unwrap();
+    format!("/api/v1/unsubscribe/{token}")
+}
+
+/// Lin, a second manager of Northgate, who reads critical warnings in the digest.
+async fn lin_in_the_digest(env: &Env) -> String {
+    let lin = northgate_manager(env, "lin@northgate.example", "Lin Manager").await;
     let mut prefs: NotifyPrefs = env.get_json("/api/v1/account/notifications", &lin).await;
     for (kind, mode) in prefs.modes.iter_mut() {
         if *kind == seqhealth_api::notify::NotifyKind::CriticalWarning {
