@@ -5,7 +5,6 @@
 //! token is the credential; the link shows a button, so a mail scanner that opens it
 //! unsubscribes nobody).
 
-use crate::domain::audit::{action, said, text, Event};
 use crate::domain::notify::{deliveries, prefs, silence, unsubscribe, webhooks};
 use crate::domain::words::lexicon;
 use crate::error::{AppError, AppResult};
@@ -65,22 +64,7 @@ pub async fn set_settings(
 ) -> AppResult<Json<NotifySettings>> {
     user.require_manager("change the lab's notification settings")?;
     let mut tx = crate::store::begin_write(&state.db).await?;
-    prefs::set_settings(&mut tx, user.lab_id, &req).await?;
-    Event::new(
-        user.lab_id,
-        Some(user.user_id),
-        action::NOTIFY_SETTINGS_CHANGED,
-        said(
-            "audit_notify_settings",
-            vec![
-                text(&req.digest_at),
-                text(req.escalate_after_minutes),
-                text(req.remind_every_hours),
-            ],
-        ),
-    )
-    .record(&mut tx, now())
-    .await?;
+    prefs::set_settings(&mut tx, user.lab_id, user.user_id, &req, now()).await?;
     let saved = prefs::settings(&mut tx, user.lab_id).await?;
     tx.commit().await?;
     Ok(Json(saved))

@@ -1,6 +1,7 @@
 //! Who hears about what: each person's mode per kind of event (defaults by role), quiet
 //! hours, and the lab's digest time, escalation delay and reminder interval.
 
+use crate::domain::audit::{action, said, text, Event};
 use crate::error::{AppError, AppResult};
 use seqhealth_api::notify::{
     parse_hhmm, NotifyKind, NotifyMode, NotifyPrefs, NotifySettings, DEFAULT_DIGEST_AT,
@@ -208,11 +209,13 @@ pub async fn settings(conn: &mut AnyConnection, lab_id: i64) -> AppResult<Notify
 }
 
 /// Stores the lab's settings (managers), checked: an escalation delay of 1 minute to 7
-/// days, reminders every 1 hour to 7 days.
+/// days, reminders every 1 hour to 7 days; by `user_id`, in the audit log (same transaction).
 pub async fn set_settings(
     conn: &mut AnyConnection,
     lab_id: i64,
+    user_id: i64,
     s: &NotifySettings,
+    now: i64,
 ) -> AppResult<()> {
     let digest = parse_hhmm(&s.digest_at).ok_or_else(|| {
         AppError::bad(
@@ -236,6 +239,20 @@ pub async fn set_settings(
         i64::from(s.escalate_after_minutes) * 60,
         i64::from(s.remind_every_hours) * 3_600,
     )
+    .await?;
+    let figures = vec![
+        text(&s.digest_at),
+        text(s.escalate_after_minutes),
+        text(s.remind_every_hours),
+    ];
+    let detail = said("audit_notify_settings", figures);
+    Event::new(
+        lab_id,
+        Some(user_id),
+        action::NOTIFY_SETTINGS_CHANGED,
+        detail,
+    )
+    .record(conn, now)
     .await
 }
 

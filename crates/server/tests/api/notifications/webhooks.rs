@@ -30,6 +30,19 @@ async fn an_unacknowledged_critical_warning_escalates_to_every_manager_and_the_w
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    // Ada's change is in the audit log, Grace's refusal is not.
+    let log: seqhealth_api::AuditList = env.get_json("/api/v1/audit", &ada).await;
+    let changes: Vec<_> = log
+        .entries
+        .iter()
+        .filter(|e| e.action == "notification settings changed")
+        .collect();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(
+        changes[0].detail,
+        "digest at 07:30, escalate after 1 min, remind every 24 h"
+    );
+    assert_eq!(changes[0].actor, "Ada Lovelace");
 
     chiller(&env, NIMBUS, 13.0).await;
     chiller(&env, ATLAS, 13.0).await;
